@@ -6,8 +6,9 @@ The ledger stores `PackState.to_dict()` as the pack's projection and rebuilds it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -66,13 +67,31 @@ class PackState:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["production_date"] = self.production_date.isoformat() if self.production_date else None
-        out["bindings"] = [asdict(b) for b in self.bindings]
-        out["flags"] = list(self.flags)
-        out["origins"] = list(self.origins)
-        out["extra"] = dict(self.extra)
-        return out
+        # Written out rather than dataclasses.asdict: this runs once per appended entry, and asdict's
+        # recursive deep copy cost more than the rest of the projection update.
+        return {
+            "code": self.code,
+            "status": str(self.status),
+            "custodian": self.custodian,
+            "manufacturer": self.manufacturer,
+            "maker_code": self.maker_code,
+            "chemistry": self.chemistry,
+            "production_date": self.production_date.isoformat() if self.production_date else None,
+            "rated_capacity_kwh": self.rated_capacity_kwh,
+            "receiver": self.receiver,
+            "sender": self.sender,
+            "bindings": [
+                {"kind": b.kind, "target": b.target, "start": b.start, "end": b.end} for b in self.bindings
+            ],
+            "flags": list(self.flags),
+            "origins": list(self.origins),
+            "successor": self.successor,
+            "soh_pct": self.soh_pct,
+            "verdict": self.verdict,
+            "last_event_at": self.last_event_at,
+            "events": self.events,
+            "extra": json.loads(json.dumps(self.extra)) if self.extra else {},
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PackState:

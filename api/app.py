@@ -1,0 +1,74 @@
+"""The FastAPI application, made by `create_app` from settings or from a ready ledger; nothing is built
+at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api import errors
+from api.bootstrap import build_ledger
+from api.limits import BodyLimit
+from api.responses import problem_content
+from api.routes import ROUTERS
+from api.settings import Settings
+from ledger.log import Ledger
+
+DESCRIPTION = """\
+The traction-battery traceability log. Every pack event is a signed claim appended to a hash-chained
+RFC 6962 transparency log. Errors are RFC 9457 `application/problem+json` with a stable `code`.
+See docs/integration.md.
+"""
+
+
+def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -> FastAPI:
+    """The app over `source`: settings (the ledger is built from them and closed on shutdown) or a ledger
+    made by the caller (then `settings` gives the admin token and body limit; default: the environment)."""
+    if isinstance(source, Ledger):
+        ledger, owned = source, False
+        settings = settings or Settings()
+    else:
+        settings, owned = source, True
+        ledger = build_ledger(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            ledger.close()
+            ledger.engine.dispose()
+
+    app = FastAPI(title="packtrace", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.ledger = ledger
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with every error response as problem+json (its own 422 schema included)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operation in (op for path in schema["paths"].values() for op in path.values()):
+            for status, response in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = problem_content(problem)
+            operation.setdefault("responses", {}).setdefault(
+                "500", {"description": "Internal error (a bug)", "content": problem_content(problem)}
+            )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+    return app.openapi_schema

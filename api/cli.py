@@ -1,0 +1,208 @@
+"""The `packtrace` command line."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
+from api.settings import Settings
+from api.submit import ROW_FORMAT_HELP
+from events.errors import VerificationError
+
+app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+
+
+@app.command()
+def verify(
+    log_key: Annotated[
+        str | None, typer.Option(help="Verifier key of the log (C2SP form); default: from the key file")
+    ] = None,
+    database_url: Annotated[str | None, typer.Option(help="Database to check (default: settings)")] = None,
+) -> None:
+    """Check a whole database: hashes, chains, signatures, checkpoints and replayed states."""
+    overrides = {"database_url": database_url} if database_url else {}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    from ledger.db import make_engine
+    from ledger.logkey import LogSigner, load_key
+    from ledger.verify import verify_database
+
+    if log_key is None:
+        log_key = LogSigner(settings.log_origin, load_key(settings.log_key_file)).verifier_key
+    engine = make_engine(settings.database_url)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("entries", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        try:
+            report = verify_database(engine, log_key, progress=progress)
+        finally:
+            engine.dispose()
+    try:
+        report.raise_first()
+    except VerificationError as exc:
+        console.print(f"[red]FAILED[/red] {exc}")
+        for p in sorted(report.problems)[1:10]:
+            console.print(f"  also: entry {p.index}: {p}")
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"OK: {report.entries} entries, {report.packs} packs, {report.checkpoints} checkpoints verified "
+        f"({', '.join(f'{k} {v:.2f}s' for k, v in report.timings.items())})"
+    )
+
+
+@app.command("verify-bundle")
+def verify_bundle_cmd(
+    file: Annotated[Path, typer.Argument(help="A bundle from GET /v1/packs/{code}/bundle", exists=True)],
+    log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key (C2SP form)")],
+) -> None:
+    """Check a pack's offline bundle with public keys alone."""
+    from ledger.bundle import verify_bundle
+
+    try:
+        bundle = json.loads(file.read_text())
+        summary = verify_bundle(bundle, log_key)
+    except (VerificationError, json.JSONDecodeError) as exc:
+        console.print(f"[red]FAILED[/red] {exc}")
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"OK: pack {summary.pack}: {summary.entries} entries, included in the log at tree size "
+        f"{summary.tree_size} (root {summary.root.hex()})"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Serve the HTTP API (settings from PACKTRACE_* environment variables)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(Settings()), host=host, port=port)
+
+
+@app.command()
+def keygen(
+    file: Annotated[Path, typer.Argument(help="Where to write the private key (PEM, PKCS #8, mode 0600)")],
+) -> None:
+    """Make an Ed25519 signing key: write the private key to FILE and print the base64 public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        console.print(f"[red]{file} exists[/red]; refusing to overwrite a key")
+        raise typer.Exit(1) from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    console.print(f"wrote {file}; register the public key with `packtrace keys add ORG KEY_ID <key>`:")
+    typer.echo(base64.b64encode(public).decode())
+
+
+@app.command(help="Sign the events of FILE and post them in batches.\n\n" + ROW_FORMAT_HELP)
+def submit(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL file of events", exists=True, dir_okay=False)],
+    actor: Annotated[str, typer.Option(help="Your organisation id")],
+    key_id: Annotated[str, typer.Option(help="Id of your registered signing key")],
+    key_file: Annotated[Path, typer.Option(help="Your private key (PEM, as keygen writes it)", exists=True)],
+    token: Annotated[str, typer.Option(help="Your organisation's API token", envvar="PACKTRACE_TOKEN")],
+    url: Annotated[str | None, typer.Option(help="API base URL (default: PACKTRACE_PUBLIC_URL)")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Events per atomic batch")] = 1_000,
+) -> None:
+    from api.client import ApiError, PacktraceClient, Signer
+    from api.submit import RowError, read_rows, signed_events
+
+    try:
+        rows = read_rows(file)
+    except RowError as exc:
+        console.print(f"[red]{file}[/red]: {exc}")
+        raise typer.Exit(1) from None
+    signer = Signer.from_key_file(key_file, actor=actor, key_id=key_id)
+    events = signed_events(rows, signer, source=file.name)
+    created = repeated = 0
+    with (
+        PacktraceClient(url or Settings().public_url, token=token) as api,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not sys.stderr.isatty(),
+        ) as bar,
+    ):
+        task = bar.add_task("posting", total=len(events))
+        try:
+            for _, results in api.post_batches(events, size=batch_size):
+                fresh = sum(1 for r in results if r["created"])
+                created, repeated = created + fresh, repeated + len(results) - fresh
+                bar.advance(task, len(results))
+        except ApiError as exc:
+            bar.stop()
+            failed = created + repeated  # the offset of the refused batch: every earlier one succeeded
+            first = rows[failed].number
+            console.print(f"[red]batch from row {first} refused[/red] ({exc.code}): {exc.detail}")
+            for item in exc.errors:
+                row = rows[failed + item["position"]].number
+                console.print(f"  row {row}: {item['code']}: {item['detail']}")
+            console.print(f"{failed} rows recorded before it; fix the rows and run again (none posts twice)")
+            raise typer.Exit(1) from None
+    typer.echo(f"OK: {created} recorded, {repeated} already recorded, from {len(rows)} rows of {file}")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="File to write")],
+    pack: Annotated[
+        str | None, typer.Option(help="Export this pack's offline bundle instead of the log")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write every entry of the log as JSONL (canonical bytes, one a line), or one pack's bundle as JSON."""
+    from ledger.bundle import make_bundle
+    from ledger.service import iter_entries
+
+    with open_ledger(database_url) as ledger:
+        if pack is not None:
+            out.write_text(json.dumps(make_bundle(ledger, pack), ensure_ascii=False, indent=1) + "\n")
+            typer.echo(f"OK: bundle of {pack} written to {out}")
+            return
+        count = 0
+        with out.open("wb") as handle:
+            for body in iter_entries(ledger):
+                handle.write(body + b"\n")
+                count += 1
+    typer.echo(f"OK: {count} entries written to {out}")
+
+
+if __name__ == "__main__":
+    app()

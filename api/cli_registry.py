@@ -1,0 +1,131 @@
+"""`packtrace orgs …` and `packtrace keys …`: administration straight on the database (no HTTP, no admin
+token needed: whoever can run this can read the database anyway)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.bootstrap import build_ledger
+from api.settings import Settings
+from events.errors import PacktraceError
+from ledger import service
+from ledger.access import ADMIN
+from ledger.log import Ledger
+
+console = Console(stderr=True)
+out = Console()
+
+DatabaseUrl = Annotated[str | None, typer.Option(help="Database to use (default: PACKTRACE_DATABASE_URL)")]
+
+orgs_app = typer.Typer(help="Create and list organisations.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Register, revoke and list organisations' Ed25519 signing keys.", no_args_is_help=True
+)
+
+
+@contextmanager
+def open_ledger(database_url: str | None) -> Iterator[Ledger]:
+    """The ledger the settings (or --database-url) name; errors of the family end the command cleanly."""
+    settings = Settings(**({"database_url": database_url} if database_url else {}))  # type: ignore[arg-type]
+    ledger = build_ledger(settings)
+    try:
+        yield ledger
+    except PacktraceError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+        ledger.engine.dispose()
+
+
+@orgs_app.command("create")
+def orgs_create(
+    org_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id: a slug such as 'catl'")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    role: Annotated[list[str], typer.Option(help="A role (repeat for several): manufacturer, automaker, …")],
+    maker_code: Annotated[
+        list[str] | None, typer.Option(help="A GB/T 34014 manufacturer code the org owns (repeatable)")
+    ] = None,
+    whitelisted: Annotated[bool, typer.Option(help="Recycler on MIIT's 规范条件 list")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an organisation and print its API token (shown only this once)."""
+    with open_ledger(database_url) as ledger:
+        created = service.create_org(
+            ledger,
+            ADMIN,
+            org_id=org_id,
+            name=name,
+            roles=role,
+            manufacturer_codes=maker_code or [],
+            whitelisted=whitelisted,
+        )
+    console.print(f"created {created.org.id} ({', '.join(created.org.roles)}); its API token:")
+    out.print(created.token, highlight=False)
+
+
+@orgs_app.command("list")
+def orgs_list(database_url: DatabaseUrl = None) -> None:
+    """List every organisation."""
+    with open_ledger(database_url) as ledger:
+        orgs = service.list_orgs(ledger, ADMIN)
+    table = Table("id", "name", "roles", "maker codes", "whitelisted")
+    for org in orgs:
+        table.add_row(
+            org.id,
+            org.name,
+            ", ".join(org.roles),
+            ", ".join(org.manufacturer_codes),
+            "yes" if org.whitelisted else "",
+        )
+    out.print(table)
+
+
+@keys_app.command("add")
+def keys_add(
+    org: Annotated[str, typer.Argument(help="Organisation id")],
+    key_id: Annotated[str, typer.Argument(help="Key id, e.g. catl/2026-1")],
+    public_key: Annotated[
+        str, typer.Argument(help="Base64 of the raw 32-byte public key (as keygen prints it)")
+    ],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Register an Ed25519 public key for an organisation."""
+    with open_ledger(database_url) as ledger:
+        key = service.add_key(ledger, ADMIN, org, key_id=key_id, public_key=public_key)
+    console.print(f"registered {key.key_id} for {key.org}, valid from {key.valid_from.isoformat()}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    org: Annotated[str, typer.Argument(help="Organisation id")],
+    key_id: Annotated[str, typer.Argument(help="Key id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a key from now on: claims signed with it are refused from now."""
+    with open_ledger(database_url) as ledger:
+        key = service.revoke_key(ledger, ADMIN, org, key_id)
+    assert key.revoked_at is not None
+    console.print(f"revoked {key.key_id} of {key.org} at {key.revoked_at.isoformat()}")
+
+
+@keys_app.command("list")
+def keys_list(
+    org: Annotated[str | None, typer.Argument(help="Only this organisation's keys")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List registered keys with their validity."""
+    with open_ledger(database_url) as ledger:
+        keys = service.list_keys(ledger, ADMIN, org)
+    table = Table("key id", "org", "public key", "valid from", "revoked at", "platform-held")
+    for key in keys:
+        revoked = key.revoked_at.isoformat() if key.revoked_at else ""
+        held = "yes" if key.platform_held else ""
+        table.add_row(key.key_id, key.org, key.public_key, key.valid_from.isoformat(), revoked, held)
+    out.print(table)

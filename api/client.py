@@ -1,0 +1,204 @@
+"""A small Python client of the HTTP API: sign claims (DESIGN §3.1) and post them, read packs and the log.
+
+    signer = Signer.from_key_file("catl.key", actor="catl", key_id="catl/2026-1")
+    with PacktraceClient("https://packtrace.example", token=TOKEN) as api:
+        api.post_event(signer.sign(code, "shipped", {"to": "byd-auto"}, at=now))
+
+Pass `transport=` (any httpx transport) to talk to an app in-process in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.claims import new_claim, sign_claim
+
+MAX_BATCH = 10_000
+
+
+class ApiError(Exception):
+    """A problem document the API answered with; `code` is its stable error code."""
+
+    def __init__(self, status: int, problem: Mapping[str, Any]) -> None:
+        self.status = status
+        self.problem = dict(problem)
+        self.code = str(problem.get("code", "http_error"))
+        self.detail = str(problem.get("detail", ""))
+        super().__init__(f"HTTP {status} {self.code}: {self.detail}")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The failing items of a rejected batch: `{position, code, detail, status}`."""
+        return list(self.problem.get("errors") or [])
+
+
+@dataclass(frozen=True)
+class Signer:
+    """An organisation's signing key: makes signed claims ready to post."""
+
+    actor: str
+    key_id: str
+    private_key: Ed25519PrivateKey
+
+    @classmethod
+    def from_key_file(cls, path: Path | str, *, actor: str, key_id: str) -> Signer:
+        """Load a PEM (PKCS #8) Ed25519 private key, as `packtrace keygen` writes it."""
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} does not hold an Ed25519 private key")
+        return cls(actor, key_id, key)
+
+    def sign(
+        self,
+        pack: str,
+        type: str,
+        data: Mapping[str, Any],
+        *,
+        at: datetime,
+        claim_id: str | None = None,
+        prev: str | None = None,
+    ) -> dict[str, Any]:
+        """The body of POST /v1/events: `{"claim": …, "sig": …}`; a random claim id unless given."""
+        claim = new_claim(
+            pack=pack,
+            type=type,
+            actor=self.actor,
+            key=self.key_id,
+            data=data,
+            at=at,
+            claim_id=claim_id,
+            prev=prev,
+        )
+        return {"claim": claim, "sig": sign_claim(claim, self.private_key)}
+
+
+class PacktraceClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=base_url, headers=headers, transport=transport, timeout=timeout)
+
+    def __enter__(self) -> PacktraceClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"code": "http_error", "detail": response.text[:500]}
+            raise ApiError(response.status_code, problem)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._call(method, path, **kwargs).json()
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def post_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Post one signed claim; the answer's `created` is False when it was already recorded."""
+        result: dict[str, Any] = self._json("POST", "/v1/events", json=dict(event))
+        return result
+
+    def post_batch(self, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Post up to 10,000 signed claims atomically; ApiError lists failing positions in `.errors`."""
+        answer = self._json("POST", "/v1/events/batch", json={"events": [dict(e) for e in events]})
+        results: list[dict[str, Any]] = answer["results"]
+        return results
+
+    def post_batches(
+        self, events: Sequence[Mapping[str, Any]], *, size: int = 1_000
+    ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Post in consecutive batches of `size`, yielding (offset of the batch, its results)."""
+        if not 1 <= size <= MAX_BATCH:
+            raise ValueError(f"batch size must be 1 to {MAX_BATCH}, not {size}")
+        for offset in range(0, len(events), size):
+            yield offset, self.post_batch(events[offset : offset + size])
+
+    # -- orgs and keys --------------------------------------------------------------------------------
+
+    def create_org(self, org: Mapping[str, Any]) -> dict[str, Any]:
+        created: dict[str, Any] = self._json("POST", "/v1/orgs", json=dict(org))
+        return created
+
+    def add_key(self, org: str, key_id: str, public_key: str) -> dict[str, Any]:
+        key: dict[str, Any] = self._json(
+            "POST", f"/v1/orgs/{org}/keys", json={"key_id": key_id, "public_key": public_key}
+        )
+        return key
+
+    def revoke_key(self, org: str, key_id: str) -> dict[str, Any]:
+        key: dict[str, Any] = self._json("DELETE", f"/v1/orgs/{org}/keys/{key_id}")
+        return key
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def pack(self, code: str) -> dict[str, Any]:
+        view: dict[str, Any] = self._json("GET", f"/v1/packs/{code}")
+        return view
+
+    def pack_events(self, code: str) -> dict[str, Any]:
+        history: dict[str, Any] = self._json("GET", f"/v1/packs/{code}/events")
+        return history
+
+    def bundle(self, code: str) -> dict[str, Any]:
+        bundle: dict[str, Any] = self._json("GET", f"/v1/packs/{code}/bundle")
+        return bundle
+
+    def packs(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every pack matching the filters, following the cursor page by page."""
+        params = {name: value for name, value in filters.items() if value is not None}
+        while True:
+            page = self._json("GET", "/v1/packs", params=params)
+            yield from page["packs"]
+            if page["next"] is None:
+                return
+            params["cursor"] = page["next"]
+
+    def checkpoint(self) -> str:
+        return self._call("GET", "/v1/log/checkpoint").text
+
+    def log_key(self) -> dict[str, Any]:
+        key: dict[str, Any] = self._json("GET", "/v1/log/key")
+        return key
+
+    def entries(self, start: int, end: int | None = None) -> dict[str, Any]:
+        params = {"start": start} if end is None else {"start": start, "end": end}
+        page: dict[str, Any] = self._json("GET", "/v1/log/entries", params=params)
+        return page
+
+    def inclusion_proof(self, index: int, size: int) -> dict[str, Any]:
+        proof: dict[str, Any] = self._json(
+            "GET", "/v1/log/proof/inclusion", params={"index": index, "size": size}
+        )
+        return proof
+
+    def consistency_proof(self, old: int, new: int) -> dict[str, Any]:
+        proof: dict[str, Any] = self._json(
+            "GET", "/v1/log/proof/consistency", params={"from": old, "to": new}
+        )
+        return proof

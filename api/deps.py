@@ -1,0 +1,61 @@
+"""Dependencies routes declare with `Annotated` aliases: the ledger, the settings and the caller.
+
+Authentication (who is calling) happens here; authorisation (what they may do or see) happens in the
+service layer, ledger/service.py, so the CLI and the API share one policy.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.settings import Settings
+from ledger import service
+from ledger.access import ANONYMOUS, Caller, Unauthenticated
+from ledger.log import Ledger
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An organisation's API token (from POST /v1/orgs) or the platform admin token.",
+)
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def optional_caller(
+    request: Request,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The caller a bearer token names, or the anonymous caller when there is no Authorization header."""
+    if credentials is None:
+        if "authorization" in request.headers:
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'", code="invalid_token")
+        return ANONYMOUS
+    return service.authenticate(ledger, credentials.credentials, admin_token=settings.admin_token)
+
+
+def current_caller(caller: Annotated[Caller, Depends(optional_caller)]) -> Caller:
+    """An authenticated caller: an organisation or the admin token; 401 otherwise."""
+    if not caller.authenticated:
+        raise Unauthenticated("this request needs a bearer token: 'Authorization: Bearer <token>'")
+    return caller
+
+
+OptionalOrg = Annotated[Caller, Depends(optional_caller)]
+CurrentOrg = Annotated[Caller, Depends(current_caller)]

@@ -1,0 +1,9 @@
+"""The HTTP routes, one module per area. Each route parses, calls one service function and returns."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import events, health, log, orgs, packs
+
+ROUTERS: tuple[APIRouter, ...] = (health.router, orgs.router, events.router, packs.router, log.router)

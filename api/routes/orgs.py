@@ -1,0 +1,41 @@
+"""Organisations and their signing keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentOrg, LedgerDep
+from api.responses import problems
+from api.schemas import KeyCreate, OrgCreate
+from ledger import service
+from ledger.views import KeyView, OrgCreated
+
+router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems(401, 403, 422))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrgCreated, responses=problems(409))
+def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCreated:
+    """Create an organisation (platform administrator only); its API token is returned once."""
+    return service.create_org(
+        ledger,
+        caller,
+        org_id=body.id,
+        name=body.name,
+        roles=body.roles,
+        manufacturer_codes=body.manufacturer_codes,
+        whitelisted=body.whitelisted,
+    )
+
+
+@router.post(
+    "/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409)
+)
+def add_key(org: str, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
+    """Register an Ed25519 public key for the organisation (the organisation itself or the administrator)."""
+    return service.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)
+
+
+@router.delete("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))
+def revoke_key(org: str, key: str, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
+    """Revoke one of the organisation's keys from now on (the organisation itself or the administrator)."""
+    return service.revoke_key(ledger, caller, org, key)

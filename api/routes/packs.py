@@ -1,0 +1,41 @@
+"""Packs: the tiered view, the history, the offline bundle and the filtered list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentOrg, LedgerDep, OptionalOrg
+from api.responses import OPTIONAL_BEARER, problems
+from api.schemas import PackQuery
+from ledger import service
+from ledger.packs import PackFilter
+from ledger.views import Bundle, PackHistory, PackPage, PackView
+
+router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 403, 422))
+
+
+@router.get("", response_model=PackPage)
+def list_packs(query: Annotated[PackQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> PackPage:
+    """List packs by filter in code order with cursor pagination; organisations see their own custody."""
+    where = PackFilter(**query.model_dump(exclude={"cursor", "limit"}))
+    return service.list_packs(ledger, caller, where, cursor=query.cursor, limit=query.limit)
+
+
+@router.get("/{code}", response_model=PackView, responses=problems(404), openapi_extra=OPTIONAL_BEARER)
+def get_pack(code: str, ledger: LedgerDep, caller: OptionalOrg) -> PackView:
+    """A pack's current state, as much of it as the caller's access tier may see."""
+    return service.get_pack_view(ledger, caller, code)
+
+
+@router.get("/{code}/events", response_model=PackHistory, responses=problems(404))
+def get_pack_events(code: str, ledger: LedgerDep, caller: OptionalOrg) -> PackHistory:
+    """A pack's chain of entries with their hashes; personal data only for the authority tier."""
+    return service.get_pack_history(ledger, caller, code)
+
+
+@router.get("/{code}/bundle", response_model=Bundle, responses=problems(404))
+def get_pack_bundle(code: str, ledger: LedgerDep, caller: OptionalOrg) -> Bundle:
+    """The pack's offline bundle, verifiable with public keys alone (regulators and the custodian)."""
+    return service.get_pack_bundle(ledger, caller, code)

@@ -1,0 +1,40 @@
+"""The one typed settings object, read from the environment (prefix PACKTRACE_) when the app or CLI starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PACKTRACE_", env_file=None, extra="ignore")
+
+    database_url: str = "sqlite:///./packtrace.db"
+    public_url: str = "http://localhost:8000"
+    log_origin: str = ""
+    log_key_file: Path = Path("./packtrace-log.key")
+    admin_token: str | None = None
+    environment: str = "development"
+    sqlite_synchronous: str = "NORMAL"
+    max_body_bytes: int = 16 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _derive(self) -> Settings:
+        self.public_url = self.public_url.rstrip("/")
+        if not self.log_origin:
+            host = urlsplit(self.public_url).netloc or "localhost"
+            self.log_origin = f"{host}/packtrace"
+        if (
+            self.environment != "development"
+            and self.admin_token is not None
+            and (self.admin_token.lower() in PLACEHOLDER_SECRETS or len(self.admin_token) < 24)
+        ):
+            raise ValueError("PACKTRACE_ADMIN_TOKEN is a placeholder or shorter than 24 characters")
+        if self.sqlite_synchronous.upper() not in {"NORMAL", "FULL", "EXTRA"}:
+            raise ValueError("PACKTRACE_SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA")
+        return self

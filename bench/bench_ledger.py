@@ -1,0 +1,221 @@
+"""Ledger benchmarks (DESIGN §9): every figure is a ratio to a baseline measured in the same run.
+
+    python bench/bench_ledger.py                 # full run: grows a SQLite ledger to 1 M entries
+    python bench/bench_ledger.py --quick         # smoke run (CI): 20 k entries
+    python bench/bench_ledger.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Baselines: the one-core Ed25519 verification rate (signature checking is the irreducible cost of an
+append) and the raw SHA-256 rate over entry-sized inputs. Prints a table and writes bench/results/ledger.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from events.codes import make_code  # noqa: E402
+from events.orgs import Org, Role  # noqa: E402
+from ledger.canonical import canonical  # noqa: E402
+from ledger.claims import new_claim, sign_claim  # noqa: E402
+from ledger.db import make_engine, normalise_url  # noqa: E402
+from ledger.log import Ledger  # noqa: E402
+from ledger.logkey import LogSigner  # noqa: E402
+from ledger.verify import verify_database  # noqa: E402
+from tests.support import PRODUCED, T0, add_actor  # noqa: E402
+
+console = Console()
+BATCH = 1000
+
+
+def baseline_verify_rate(n: int = 3000) -> float:
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    messages = [canonical(new_claim(pack="001PB12ABCDEFGE9P0000001", type="produced", actor="catl",
+                                    key="catl/1", data=PRODUCED, at=T0)) for _ in range(n)]
+    sigs = [key.sign(m) for m in messages]
+    start = time.perf_counter()
+    for m, s in zip(messages, sigs, strict=True):
+        public.verify(s, m)
+    return n / (time.perf_counter() - start)
+
+
+def baseline_sha256_rate(n: int = 200_000, size: int = 700) -> float:
+    import hashlib
+
+    data = [os.urandom(size) for _ in range(1000)]
+    start = time.perf_counter()
+    for i in range(n):
+        hashlib.sha256(data[i % 1000]).digest()
+    return n / (time.perf_counter() - start)
+
+
+class Workload:
+    """Pre-signed `produced` claims for distinct packs, so signing is outside every timing."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.maker = add_actor(ledger, Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"})))
+        self.serial = 0
+
+    def batch(self, n: int) -> list[tuple[dict[str, Any], str]]:
+        out = []
+        for _ in range(n):
+            s = self.serial
+            self.serial += 1
+            day = T0.date().replace(day=1 + (s // 9_000_000) % 28)
+            code = make_code("001", "pack", "B", "12", "ABCDEFG", day, s % 9_000_000)
+            claim = new_claim(pack=code, type="produced", actor="catl", key=self.maker.key_id, data=PRODUCED,
+                              at=T0, claim_id=str(uuid.UUID(int=s)))
+            out.append((claim, sign_claim(claim, self.maker.private)))
+        return out
+
+
+def append_rate(ledger: Ledger, work: Workload, batches: int) -> float:
+    prepared = [work.batch(BATCH) for _ in range(batches)]
+    start = time.perf_counter()
+    for items in prepared:
+        ledger.append(items)
+    return batches * BATCH / (time.perf_counter() - start)
+
+
+def fresh_ledger(url: str) -> Ledger:
+    ledger = Ledger(make_engine(url), LogSigner("bench.local/packtrace", Ed25519PrivateKey.generate()))
+    ledger.init()
+    return ledger
+
+
+def pg_schema_url(base: str) -> tuple[str, Callable[[], None]]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(base))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    sep = "&" if "?" in base else "?"
+    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--entries", type=int, default=None, help="size of the large ledger (default 1,000,000)")
+    parser.add_argument("--pg", default=None, help="PostgreSQL URL for the PostgreSQL append figure")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ledger.json")
+    args = parser.parse_args()
+    large = args.entries or (20_000 if args.quick else 1_000_000)
+    probe_batches = 3 if args.quick else 10
+
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "large_entries": large}
+    verify_rate = baseline_verify_rate()
+    sha_rate = baseline_sha256_rate()
+    results["baseline"] = {"ed25519_verify_per_s_one_core": verify_rate, "sha256_700B_per_s": sha_rate}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = fresh_ledger(f"sqlite:///{tmp}/bench.db")
+        work = Workload(ledger)
+        empty_rate = append_rate(ledger, work, probe_batches)
+        results["sqlite_batch_append"] = {"per_s": empty_rate, "ratio_to_verify": empty_rate / verify_rate,
+                                          "target": 0.7}
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"growing the SQLite ledger to {large:,} entries", total=large)
+            while ledger.size() + BATCH <= large - probe_batches * BATCH:
+                ledger.append(work.batch(BATCH))
+                bar.update(task, completed=ledger.size())
+        full_rate = append_rate(ledger, work, probe_batches)
+        size = ledger.size()
+        results["append_at_size"] = {"size": size, "per_s": full_rate, "ratio_to_empty": full_rate / empty_rate,
+                                     "target": 0.8}
+
+        rng = random.Random(1)
+        times = []
+        for _ in range(2000):
+            index = rng.randrange(size)
+            start = time.perf_counter()
+            ledger.inclusion_proof(index, size)
+            times.append(time.perf_counter() - start)
+        times.sort()
+        results["inclusion_proof"] = {"size": size, "mean_ms": statistics.fmean(times) * 1e3,
+                                      "p99_ms": times[int(len(times) * 0.99)] * 1e3, "target_ms": 1.0,
+                                      "ratio_mean_to_sha256": statistics.fmean(times) * sha_rate}
+
+        start = time.perf_counter()
+        report = verify_database(ledger.engine, ledger.signer.verifier_key)
+        total = time.perf_counter() - start
+        assert report.ok, report.problems[:3]
+        hash_merkle = report.timings["hashing"] + report.timings["merkle"]
+        results["verify"] = {
+            "entries": report.entries,
+            "hash_merkle_entries_per_s": report.entries / hash_merkle,
+            "hash_merkle_ratio_to_sha256": (report.entries / hash_merkle) / sha_rate,
+            "signatures_entries_per_s": report.entries / report.timings["signatures"],
+            "signatures_ratio_to_one_core": (report.entries / report.timings["signatures"]) / verify_rate,
+            "total_s": total,
+            "timings_s": report.timings,
+            "target_hash_merkle_per_s": 200_000,
+        }
+        ledger.close()
+
+    if args.pg:
+        url, drop = pg_schema_url(args.pg)
+        try:
+            pg = fresh_ledger(url)
+            pg_rate = append_rate(pg, Workload(pg), probe_batches)
+            results["postgres_batch_append"] = {"per_s": pg_rate, "ratio_to_verify": pg_rate / verify_rate}
+            pg.close()
+            pg.engine.dispose()
+        finally:
+            drop()
+
+    table = Table(title="packtrace ledger bench (ratios to baselines of this run)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row("Ed25519 verify, one core (baseline)", f"{verify_rate:,.0f}/s", "1.00", "")
+    table.add_row("SHA-256 of 700 B (baseline)", f"{sha_rate:,.0f}/s", "", "")
+    r = results["sqlite_batch_append"]
+    table.add_row("SQLite batch append (1000/batch)", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "≥ 0.70")
+    if "postgres_batch_append" in results:
+        r = results["postgres_batch_append"]
+        table.add_row("PostgreSQL batch append", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "")
+    r = results["append_at_size"]
+    table.add_row(f"append at {r['size']:,} entries", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_empty']:.2f} × empty", "≥ 0.80")
+    r = results["inclusion_proof"]
+    table.add_row(f"inclusion proof at {r['size']:,}", f"mean {r['mean_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms",
+                  f"{r['ratio_mean_to_sha256']:.0f} × sha256", "≤ 1 ms")
+    r = results["verify"]
+    table.add_row("verify: hashing + Merkle pass", f"{r['hash_merkle_entries_per_s']:,.0f}/s",
+                  f"{r['hash_merkle_ratio_to_sha256']:.2f} × sha256", "≥ 200,000/s")
+    table.add_row("verify: signature pass (all cores)", f"{r['signatures_entries_per_s']:,.0f}/s",
+                  f"{r['signatures_ratio_to_one_core']:.2f} × one core", "")
+    table.add_row("verify: whole run", f"{r['total_s']:.1f} s", "", "")
+    console.print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    console.print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Reporting deadlines in Chinese working days, and packs whose whereabouts are unknown (流向不明).
+
+Rule versions are data (RULESETS): the 2018 interim provisions are the default; a later version is a
+new entry, not new code. Dates are counted in China time (UTC+8). The working-day calendar is the
+`chinese_calendar` package (holidays and make-up working days) for the years it covers, and plain
+Monday-Friday outside them (`calendar_covers(year)` says which).
+
+An event is late when more working days than the rule allows have passed between the day it happened
+and the day it was recorded: with a 15-working-day rule, recording on the 15th working day after the
+event is on time, on the 16th late by 1. Recording on a rest day counts like the working day before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+
+import chinese_calendar
+
+from events import extras
+from events.catalogue import EventType
+from events.errors import InputError
+from events.lifecycle import Status
+from events.orgs import Org, Role
+from events.state import PackState
+from events.timestamps import china_date, from_rfc3339
+
+
+@cache
+def calendar_covers(year: int) -> bool:
+    """Whether `chinese_calendar` knows the holidays of `year`."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def is_working_day(day: date) -> bool:
+    if calendar_covers(day.year):
+        return bool(chinese_calendar.is_workday(day))
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The n-th working day after `start` (`start` itself if n is 0)."""
+    if n < 0:
+        raise InputError(f"cannot add {n} working days: the count must be 0 or more")
+    day = start
+    while n:
+        day += timedelta(days=1)
+        n -= is_working_day(day)
+    return day
+
+
+def working_days_between(a: date, b: date) -> int:
+    """Working days in (a, b]; negative when b is before a. add_working_days(a, n) gives n back."""
+    if b < a:
+        return -working_days_between(b, a)
+    return sum(is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    text: str
+    event_types: frozenset[EventType]
+    roles: frozenset[Role]  # the rule applies when the poster has one of these roles
+    working_days: int
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: str
+    title: str
+    rules: tuple[Rule, ...]  # the first rule that applies wins
+    unaccounted_days: int  # calendar days before a pack is 流向不明
+
+
+E, R = EventType, Role
+RULESETS: dict[str, RuleSet] = {
+    "2018-interim": RuleSet(
+        version="2018-interim",
+        title="新能源汽车动力蓄电池回收利用溯源管理暂行规定 (2018)",
+        rules=(
+            Rule("installation-15wd", "vehicle certificate / installation: within 15 working days",
+                 frozenset({E.INSTALLED}), frozenset({R.AUTOMAKER}), 15),
+            Rule("repair-replacement-30wd", "repair or replacement: within 30 working days",
+                 frozenset({E.SERVICED, E.REMOVED, E.INSTALLED}),
+                 frozenset({R.SERVICE, R.SWAP_OPERATOR, R.LESSOR}), 30),
+            Rule("collection-intake-30wd", "collection point intake: within 30 working days",
+                 frozenset({E.RECEIVED}), frozenset({R.COLLECTOR}), 30),
+            Rule("collection-handover-30wd", "collection point hand-over: within 30 working days",
+                 frozenset({E.SHIPPED}), frozenset({R.COLLECTOR}), 30),
+            Rule("dismantler-removal-15wd", "vehicle dismantler removal: within 15 working days",
+                 frozenset({E.REMOVED}), frozenset({R.VEHICLE_DISMANTLER}), 15),
+            Rule("dismantler-handover-15wd", "vehicle dismantler hand-over: within 15 working days",
+                 frozenset({E.SHIPPED}), frozenset({R.VEHICLE_DISMANTLER}), 15),
+            Rule("second-life-shipping-15wd", "second-life product shipping: within 15 working days",
+                 frozenset({E.SHIPPED}), frozenset({R.SECOND_LIFE}), 15),
+            Rule("recycler-intake-30wd", "recycler intake: within 30 working days",
+                 frozenset({E.RECEIVED}), frozenset({R.RECYCLER}), 30),
+            Rule("recycler-completion-30wd", "recycler completion: within 30 working days",
+                 frozenset({E.RECYCLED}), frozenset({R.RECYCLER}), 30),
+        ),
+        unaccounted_days=30,
+    ),
+}  # fmt: skip
+DEFAULT_VERSION = "2018-interim"
+DEFAULT_RULESET = RULESETS[DEFAULT_VERSION]
+
+
+@dataclass(frozen=True)
+class Late:
+    rule: str  # the rule's stable id, e.g. "installation-15wd"
+    rule_text: str
+    due: date  # the last day (China time) the report was on time
+    working_days_late: int
+
+
+@dataclass(frozen=True)
+class Unaccounted:
+    reason: str  # "shipped-not-received" or "retired-not-collected"
+    since: datetime
+    days: int  # whole calendar days since `since`
+    limit_days: int
+
+
+def applicable_rule(event_type: str, actor: Org, ruleset: RuleSet = DEFAULT_RULESET) -> Rule | None:
+    for rule in ruleset.rules:
+        if event_type in rule.event_types and rule.roles & actor.roles:
+            return rule
+    return None
+
+
+def lateness(
+    event_type: str,
+    actor: Org,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    ruleset: RuleSet = DEFAULT_RULESET,
+) -> Late | None:
+    """Late if `recorded_at` is beyond the rule's working days after `occurred_at`; None if on time or
+    no rule applies."""
+    rule = applicable_rule(event_type, actor, ruleset)
+    if rule is None:
+        return None
+    occurred, recorded = china_date(occurred_at), china_date(recorded_at)
+    late_by = working_days_between(occurred, recorded) - rule.working_days
+    if late_by <= 0:
+        return None
+    return Late(rule.id, rule.text, add_working_days(occurred, rule.working_days), late_by)
+
+
+def unaccounted(state: PackState, now: datetime, ruleset: RuleSet = DEFAULT_RULESET) -> Unaccounted | None:
+    """流向不明: retired and not received by a collector, second-life company or recycler within N days,
+    or shipped and not received within N days (the retirement clock, being older, is reported first)."""
+    limit = timedelta(days=ruleset.unaccounted_days)
+    retired_at = state.extra.get(extras.RETIRED_AT)
+    if (
+        retired_at is not None
+        and extras.COLLECTED_AT not in state.extra
+        and state.status in (Status.RETIRED, Status.IN_TRANSIT)
+    ):
+        since = from_rfc3339(retired_at)
+        if now - since > limit:
+            return Unaccounted("retired-not-collected", since, (now - since).days, ruleset.unaccounted_days)
+    if state.status == Status.IN_TRANSIT:
+        since = from_rfc3339(state.extra[extras.STATUS_SINCE])
+        if now - since > limit:
+            return Unaccounted("shipped-not-received", since, (now - since).days, ruleset.unaccounted_days)
+    return None

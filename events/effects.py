@@ -1,0 +1,251 @@
+"""What each event type does to a pack's state, once `rules.apply` has checked who and when.
+
+Each effect also checks what its payload can only be checked against the rest of the record (does the
+named organisation exist, does `from` name the sender, are the originals repurposed into this code).
+Status, event count, `last_event_at` and `extra["authors"/"status_since"]` are set by `rules.apply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from events import extras
+from events.catalogue import (
+    EventType,
+    ExportedData,
+    FoundData,
+    InspectedData,
+    InstalledData,
+    LostData,
+    Payload,
+    ProducedData,
+    ReceivedData,
+    RemovedData,
+    RepurposedData,
+    RetiredData,
+    ServicedData,
+    ShippedData,
+)
+from events.codes import BatteryCode
+from events.errors import AuthorisationError, InvalidPayload, LifecycleError, NotFoundError
+from events.lifecycle import Status
+from events.orgs import Org, Role
+from events.state import Binding, Context, Event, PackState
+from events.timestamps import china_date, to_rfc3339
+
+COLLECTING_ROLES = frozenset({Role.COLLECTOR, Role.SECOND_LIFE, Role.RECYCLER})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One checked event about to be folded into the pack's state."""
+
+    state: PackState | None
+    event: Event
+    payload: Payload
+    actor: Org
+    code: BatteryCode
+    ctx: Context
+    status: Status  # after the event, from the lifecycle table
+
+    @property
+    def at(self) -> str:
+        return to_rfc3339(self.event.at)
+
+    @property
+    def current(self) -> PackState:
+        assert self.state is not None, "only `produced` has no prior state"
+        return self.state
+
+
+P = TypeVar("P", bound=Payload)
+
+
+def _payload(step: Step, kind: type[P]) -> P:
+    assert isinstance(step.payload, kind)
+    return step.payload
+
+
+def _with_extra(state: PackState, **values: Any) -> PackState:
+    return state.evolve(extra={**state.extra, **values})
+
+
+def _with_flag(state: PackState, flag: str) -> PackState:
+    return state.evolve(flags=tuple(sorted({*state.flags, flag})))
+
+
+def _unbound(state: PackState, at: str) -> PackState:
+    """Close the open binding, if any, at `at`."""
+    if state.binding is None:
+        return state
+    return state.evolve(bindings=(*state.bindings[:-1], replace(state.bindings[-1], end=at)))
+
+
+def _known_org(step: Step, org_id: str, field: str) -> None:
+    if step.ctx.org(org_id) is None:
+        raise InvalidPayload(f"invalid '{step.event.type}' payload: data.{field}: unknown organisation {org_id!r}")
+
+
+def produced(step: Step) -> PackState:
+    data, code = _payload(step, ProducedData), step.code
+    letter = code.chemistry
+    if letter.chemistries and data.chemistry not in letter.chemistries:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.chemistry: {data.chemistry!r} contradicts the code's "
+            f"chemistry letter {code.chemistry_letter!r} ({letter.meaning})"
+        )
+    made, happened = code.production_date, china_date(step.event.at)
+    if made is not None and made > happened:
+        raise InvalidPayload(
+            f"battery code {code.code} says it was made on {made.isoformat()}, after this 'produced' "
+            f"event ({happened.isoformat()}, China time)"
+        )
+    if code.second_life and not data.origins:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.from: second-life code {code.code} needs its original codes"
+        )
+    if not code.second_life and data.origins:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.from: {code.code} is not a second-life code; "
+            "only a second-life code has original codes"
+        )
+    for original in data.origins or ():
+        _check_original(step, original)
+    return PackState(
+        code=code.code,
+        status=step.status,
+        custodian=step.actor.id,
+        manufacturer=step.actor.id,
+        maker_code=code.manufacturer,
+        chemistry=data.chemistry,
+        production_date=code.production_date,
+        rated_capacity_kwh=data.rated_capacity_kwh,
+        origins=tuple(data.origins or ()),
+    )
+
+
+def _check_original(step: Step, original: str) -> None:
+    state, new = step.ctx.pack(original), step.code.code
+    if state is None:
+        raise NotFoundError(f"unknown pack {original} (listed in 'from' of {new})")
+    if state.status != Status.REPURPOSED:
+        raise LifecycleError(f"original {original} is {state.status}, not repurposed into {new}")
+    if state.successor != new:
+        raise LifecycleError(f"original {original} was repurposed into {state.successor}, not into {new}")
+    if state.custodian != step.actor.id:
+        raise AuthorisationError(
+            f"{step.actor.describe()} may not produce {new} from {original}: the original is held by "
+            f"{state.custodian!r}"
+        )
+
+
+def shipped(step: Step) -> PackState:
+    data = _payload(step, ShippedData)
+    _known_org(step, data.to, "to")
+    if data.to == step.actor.id:
+        raise InvalidPayload(f"invalid 'shipped' payload: data.to: {data.to!r} cannot ship to itself")
+    return step.current.evolve(receiver=data.to, sender=step.actor.id)
+
+
+def received(step: Step) -> PackState:
+    data, state = _payload(step, ReceivedData), step.current
+    if data.sender != state.sender:
+        raise InvalidPayload(
+            f"invalid 'received' payload: data.from: {data.sender!r} did not ship this pack; {state.sender!r} did"
+        )
+    state = state.evolve(custodian=step.actor.id, receiver=None, sender=None)
+    collecting = step.actor.roles & COLLECTING_ROLES
+    if extras.RETIRED_AT in state.extra and extras.COLLECTED_AT not in state.extra and collecting:
+        state = _with_extra(state, **{extras.COLLECTED_AT: step.at})
+    return state
+
+
+def installed(step: Step) -> PackState:
+    data, state = _payload(step, InstalledData), step.current
+    earlier_vins = {b.target for b in state.bindings if b.kind == "vin"}
+    if (
+        data.binding_kind == "vin"
+        and earlier_vins - {data.target}
+        and state.extra.get(extras.LAST_REMOVAL_REASON) != "swap"
+    ):
+        state = _with_extra(state, **{extras.REUSED: True})
+    binding = Binding(kind=data.binding_kind, target=data.target, start=step.at)
+    return state.evolve(bindings=(*state.bindings, binding))
+
+
+def removed(step: Step) -> PackState:
+    data = _payload(step, RemovedData)
+    state = _unbound(step.current, step.at).evolve(custodian=step.actor.id)
+    return _with_extra(state, **{extras.LAST_REMOVAL_REASON: data.reason})
+
+
+def serviced(step: Step) -> PackState:
+    if _payload(step, ServicedData).remanufactured:
+        return _with_extra(step.current, **{extras.REMANUFACTURED: True})
+    return step.current
+
+
+def retired(step: Step) -> PackState:
+    _payload(step, RetiredData)
+    return _with_extra(_unbound(step.current, step.at), **{extras.RETIRED_AT: step.at})
+
+
+def inspected(step: Step) -> PackState:
+    data = _payload(step, InspectedData)
+    return step.current.evolve(soh_pct=data.soh_pct, verdict=data.verdict)
+
+
+def repurposed(step: Step) -> PackState:
+    data = _payload(step, RepurposedData)
+    if data.into == step.code.code:
+        raise InvalidPayload(
+            f"invalid 'repurposed' payload: data.into: a pack cannot be repurposed into itself ({data.into})"
+        )
+    if step.ctx.pack(data.into) is not None:
+        raise LifecycleError(
+            f"second-life code {data.into} already exists; {step.code.code} cannot be repurposed into it"
+        )
+    return step.current.evolve(successor=data.into)
+
+
+def unchanged(step: Step) -> PackState:
+    return step.current
+
+
+def flagged(step: Step) -> PackState:
+    return _with_flag(step.current, step.event.type)
+
+
+def gone(step: Step) -> PackState:
+    """`lost` or `exported`: whatever it was bound to, it is out of the record's sight now."""
+    assert isinstance(step.payload, LostData | ExportedData)
+    return _unbound(step.current, step.at).evolve(receiver=None, sender=None)
+
+
+def found(step: Step) -> PackState:
+    data = _payload(step, FoundData)
+    _known_org(step, data.custodian, "custodian")
+    return step.current.evolve(custodian=data.custodian)
+
+
+EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
+    EventType.PRODUCED: produced,
+    EventType.SHIPPED: shipped,
+    EventType.RECEIVED: received,
+    EventType.INSTALLED: installed,
+    EventType.REMOVED: removed,
+    EventType.SERVICED: serviced,
+    EventType.RETIRED: retired,
+    EventType.INSPECTED: inspected,
+    EventType.REPURPOSED: repurposed,
+    EventType.DISMANTLED: unchanged,
+    EventType.RECYCLED: unchanged,
+    EventType.INCIDENT: flagged,
+    EventType.RECALLED: flagged,
+    EventType.CORRECTED: flagged,
+    EventType.LOST: gone,
+    EventType.EXPORTED: gone,
+    EventType.FOUND: found,
+}

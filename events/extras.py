@@ -1,0 +1,21 @@
+"""What `rules.apply` keeps in `PackState.extra` (JSON values only, so `to_dict` round-trips):
+
+status_since         RFC 3339 `at` of the event that gave the pack its current status
+retired_at           RFC 3339 `at` of the `retired` event
+collected_at         RFC 3339 `at` of the first receipt, after retirement, by a collector,
+                     second-life company or recycler (流向不明 stops counting then)
+authors              sorted org ids that have posted on this pack (the `corrected` rule)
+last_removal_reason  `removed.reason` of the last removal
+reused               True once the pack went into another vehicle after a non-swap removal
+remanufactured       True once a `serviced` event declared remanufacturing
+"""
+
+from __future__ import annotations
+
+STATUS_SINCE = "status_since"
+RETIRED_AT = "retired_at"
+COLLECTED_AT = "collected_at"
+AUTHORS = "authors"
+LAST_REMOVAL_REASON = "last_removal_reason"
+REUSED = "reused"
+REMANUFACTURED = "remanufactured"

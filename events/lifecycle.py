@@ -1,0 +1,206 @@
+"""The pack lifecycle as data: `(status, event type) → status` (DESIGN §2.4).
+
+`produced` is the genesis: it has no prior status and is allowed in none. Flag-only events (serviced,
+inspected, incident, recalled, corrected) keep the status where the table allows them. `corrected` is
+allowed in every status: a correction never changes the past, it adds to it.
+
+Two refinements sit next to the table because they depend on more than the status:
+- `installed` goes to `in_vehicle` for a `vin` and to `in_storage_system` for a `site` (INSTALLED_INTO);
+- a pack that has been retired never reads `in_stock` again: wherever the table says `in_stock`, a
+  retired pack is `retired` (ONCE_RETIRED), so it cannot be installed in a vehicle again.
+
+`python -m events.lifecycle --mermaid` prints the state diagram that docs/lifecycle.md shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from enum import StrEnum
+
+from events.catalogue import EventType
+from events.errors import LifecycleError
+
+
+class Status(StrEnum):
+    PRODUCED = "produced"
+    IN_TRANSIT = "in_transit"
+    IN_STOCK = "in_stock"
+    IN_VEHICLE = "in_vehicle"
+    IN_STORAGE_SYSTEM = "in_storage_system"
+    RETIRED = "retired"
+    REPURPOSED = "repurposed"
+    DISMANTLED = "dismantled"
+    RECYCLED = "recycled"
+    LOST = "lost"
+    EXPORTED = "exported"
+
+
+S, E = Status, EventType
+GENESIS = (E.PRODUCED, S.PRODUCED)
+
+TRANSITIONS: dict[tuple[Status, EventType], Status] = {
+    (S.PRODUCED, E.SHIPPED): S.IN_TRANSIT,
+    (S.PRODUCED, E.INSTALLED): S.IN_VEHICLE,
+    (S.PRODUCED, E.RETIRED): S.RETIRED,
+    (S.PRODUCED, E.LOST): S.LOST,
+    (S.PRODUCED, E.EXPORTED): S.EXPORTED,
+    (S.PRODUCED, E.SERVICED): S.PRODUCED,
+    (S.PRODUCED, E.INCIDENT): S.PRODUCED,
+    (S.PRODUCED, E.RECALLED): S.PRODUCED,
+    (S.PRODUCED, E.CORRECTED): S.PRODUCED,
+    #
+    (S.IN_TRANSIT, E.RECEIVED): S.IN_STOCK,
+    (S.IN_TRANSIT, E.LOST): S.LOST,
+    (S.IN_TRANSIT, E.INCIDENT): S.IN_TRANSIT,
+    (S.IN_TRANSIT, E.RECALLED): S.IN_TRANSIT,
+    (S.IN_TRANSIT, E.CORRECTED): S.IN_TRANSIT,
+    #
+    (S.IN_STOCK, E.SHIPPED): S.IN_TRANSIT,
+    (S.IN_STOCK, E.INSTALLED): S.IN_VEHICLE,
+    (S.IN_STOCK, E.RETIRED): S.RETIRED,
+    (S.IN_STOCK, E.LOST): S.LOST,
+    (S.IN_STOCK, E.EXPORTED): S.EXPORTED,
+    (S.IN_STOCK, E.SERVICED): S.IN_STOCK,
+    (S.IN_STOCK, E.INSPECTED): S.IN_STOCK,
+    (S.IN_STOCK, E.INCIDENT): S.IN_STOCK,
+    (S.IN_STOCK, E.RECALLED): S.IN_STOCK,
+    (S.IN_STOCK, E.CORRECTED): S.IN_STOCK,
+    #
+    (S.IN_VEHICLE, E.REMOVED): S.IN_STOCK,
+    (S.IN_VEHICLE, E.RETIRED): S.RETIRED,
+    (S.IN_VEHICLE, E.LOST): S.LOST,
+    (S.IN_VEHICLE, E.EXPORTED): S.EXPORTED,
+    (S.IN_VEHICLE, E.SERVICED): S.IN_VEHICLE,
+    (S.IN_VEHICLE, E.INCIDENT): S.IN_VEHICLE,
+    (S.IN_VEHICLE, E.RECALLED): S.IN_VEHICLE,
+    (S.IN_VEHICLE, E.CORRECTED): S.IN_VEHICLE,
+    #
+    (S.IN_STORAGE_SYSTEM, E.REMOVED): S.IN_STOCK,
+    (S.IN_STORAGE_SYSTEM, E.RETIRED): S.RETIRED,
+    (S.IN_STORAGE_SYSTEM, E.LOST): S.LOST,
+    (S.IN_STORAGE_SYSTEM, E.SERVICED): S.IN_STORAGE_SYSTEM,
+    (S.IN_STORAGE_SYSTEM, E.INSPECTED): S.IN_STORAGE_SYSTEM,
+    (S.IN_STORAGE_SYSTEM, E.INCIDENT): S.IN_STORAGE_SYSTEM,
+    (S.IN_STORAGE_SYSTEM, E.RECALLED): S.IN_STORAGE_SYSTEM,
+    (S.IN_STORAGE_SYSTEM, E.CORRECTED): S.IN_STORAGE_SYSTEM,
+    #
+    (S.RETIRED, E.SHIPPED): S.IN_TRANSIT,
+    (S.RETIRED, E.REPURPOSED): S.REPURPOSED,
+    (S.RETIRED, E.DISMANTLED): S.DISMANTLED,
+    (S.RETIRED, E.LOST): S.LOST,
+    (S.RETIRED, E.EXPORTED): S.EXPORTED,
+    (S.RETIRED, E.INSPECTED): S.RETIRED,
+    (S.RETIRED, E.INCIDENT): S.RETIRED,
+    (S.RETIRED, E.RECALLED): S.RETIRED,
+    (S.RETIRED, E.CORRECTED): S.RETIRED,
+    #
+    (S.REPURPOSED, E.CORRECTED): S.REPURPOSED,
+    #
+    (S.DISMANTLED, E.RECYCLED): S.RECYCLED,
+    (S.DISMANTLED, E.CORRECTED): S.DISMANTLED,
+    #
+    (S.RECYCLED, E.CORRECTED): S.RECYCLED,
+    #
+    (S.LOST, E.FOUND): S.IN_STOCK,
+    (S.LOST, E.RECALLED): S.LOST,
+    (S.LOST, E.CORRECTED): S.LOST,
+    #
+    (S.EXPORTED, E.FOUND): S.IN_STOCK,
+    (S.EXPORTED, E.RECALLED): S.EXPORTED,
+    (S.EXPORTED, E.CORRECTED): S.EXPORTED,
+}
+
+FLAG_EVENTS = frozenset({E.SERVICED, E.INSPECTED, E.INCIDENT, E.RECALLED, E.CORRECTED})
+INSTALLED_INTO: dict[str, Status] = {"vin": S.IN_VEHICLE, "site": S.IN_STORAGE_SYSTEM}
+ONCE_RETIRED: dict[Status, Status] = {S.IN_STOCK: S.RETIRED}
+
+
+def allowed_events(status: Status | str | None) -> list[str]:
+    """The event types the table allows in `status` (None: the pack does not exist yet), sorted."""
+    if status is None:
+        return [str(E.PRODUCED)]
+    return sorted(str(event) for (source, event) in TRANSITIONS if source == status)
+
+
+def next_status(
+    status: Status | str | None,
+    event_type: EventType | str,
+    *,
+    binding_kind: str = "vin",
+    retired: bool = False,
+) -> Status:
+    """The status after `event_type`; LifecycleError names the status, the event and what is allowed.
+
+    `binding_kind` ("vin" or "site") chooses the status after `installed`; `retired` says the pack has
+    been retired before (see ONCE_RETIRED).
+    """
+    if status is None:
+        if event_type == GENESIS[0]:
+            return GENESIS[1]
+        raise LifecycleError(f"pack does not exist yet: '{event_type}' is not allowed; allowed: produced")
+    if status not in set(Status):
+        raise LifecycleError(f"unknown pack status '{status}'")
+    known = event_type in set(EventType)
+    target = TRANSITIONS.get((Status(status), EventType(event_type))) if known else None
+    if target is None:
+        allowed = ", ".join(allowed_events(status))
+        raise LifecycleError(f"pack is {status}: '{event_type}' is not allowed; allowed: {allowed}")
+    if event_type == E.INSTALLED:
+        if binding_kind not in INSTALLED_INTO:
+            raise LifecycleError(f"'installed' binds to a vin or a site, not to '{binding_kind}'")
+        target = INSTALLED_INTO[binding_kind]
+    if retired:
+        target = ONCE_RETIRED.get(target, target)
+    return target
+
+
+def terminal_statuses() -> list[Status]:
+    """Statuses no event leads out of."""
+    leaving = {source for (source, _), target in TRANSITIONS.items() if target != source}
+    return [status for status in Status if status not in leaving]
+
+
+def mermaid_diagram() -> str:
+    """The state diagram generated from TRANSITIONS and its two refinements."""
+    edges: dict[tuple[Status, Status], list[str]] = defaultdict(list)
+    for (source, event), target in TRANSITIONS.items():
+        label = f"{event} (vin)" if event == E.INSTALLED else str(event)
+        edges[(source, target)].append(label)
+        if event == E.INSTALLED:
+            edges[(source, INSTALLED_INTO["site"])].append(f"{event} (site)")
+    for (source, event), target in TRANSITIONS.items():
+        if target in ONCE_RETIRED and source in _reachable_once_retired():
+            edges[(source, ONCE_RETIRED[target])].append(f"{event} (once retired)")
+    order = list(Status)
+    lines = ["stateDiagram-v2", f"    [*] --> {GENESIS[1]} : {GENESIS[0]}"]
+    for source, target in sorted(edges, key=lambda pair: (order.index(pair[0]), order.index(pair[1]))):
+        lines.append(f"    {source} --> {target} : {', '.join(sorted(edges[(source, target)]))}")
+    lines += [f"    {status} --> [*]" for status in terminal_statuses()]
+    return "\n".join(lines) + "\n"
+
+
+def _reachable_once_retired() -> set[Status]:
+    seen, todo = {S.RETIRED}, [S.RETIRED]
+    while todo:
+        source = todo.pop()
+        for (origin, _), target in TRANSITIONS.items():
+            target = ONCE_RETIRED.get(target, target)
+            if origin == source and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m events.lifecycle", description="The pack lifecycle.")
+    parser.add_argument("--mermaid", action="store_true", help="print the Mermaid state diagram")
+    args = parser.parse_args(argv)
+    if args.mermaid:
+        print(mermaid_diagram(), end="")
+    else:
+        parser.print_help()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The one entry point the ledger calls: fold an event into a pack's state, or refuse it.
+
+`apply` checks, in this order: (1) the battery code (strict), (2) the event type and payload,
+(3) the event time against the clock, (4) the actor, (5) that the pack exists (or, for `produced`,
+does not), (6) permission, (7) the lifecycle, (8) the time order within the pack's life, then
+(9) folds the event's effect (which checks what the payload says about other packs and organisations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from events import extras
+from events.batch import batch_problems
+from events.catalogue import EventType, event_type_of, parse_payload
+from events.codes import parse_code
+from events.effects import EFFECTS, Step
+from events.errors import AuthorisationError, InputError, InvalidPayload, LifecycleError, NotFoundError
+from events.lifecycle import allowed_events, next_status
+from events.orgs import Org
+from events.permissions import check_permission, permission_denial
+from events.state import Context, Event, PackState
+from events.timestamps import from_rfc3339, to_rfc3339
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def apply(state: PackState | None, event: Event, ctx: Context) -> PackState:
+    """The pack's state after `event`; raises an `events.errors` error if the event is not acceptable."""
+    # (1), (2)
+    code = parse_code(event.pack)
+    event_type = event_type_of(event.type)
+    payload = parse_payload(event_type, event.data)
+    # (3)
+    _check_not_in_future(event.at, ctx.now)
+    # (4)
+    actor = _actor(ctx, event.actor)
+    # (5)
+    if state is None and event_type is not EventType.PRODUCED:
+        raise NotFoundError(f"unknown pack {code.code}")
+    if state is not None and event_type is EventType.PRODUCED:
+        raise LifecycleError(
+            f"pack {code.code} already exists (it is {state.status}); 'produced' is only its first event"
+        )
+    if state is not None and state.code != code.code:
+        raise InputError(f"an event for {code.code} cannot be applied to the state of {state.code}")
+    # (6)
+    check_permission(event_type, actor, state, code, event.data)
+    # (7)
+    into_site = event_type is EventType.INSTALLED and event.data.get("site") is not None
+    retired = state is not None and extras.RETIRED_AT in state.extra
+    kind = "site" if into_site else "vin"
+    status = next_status(state.status if state else None, event_type, binding_kind=kind, retired=retired)
+    # (8)
+    if state is not None and status != state.status:
+        _check_after_status_began(event.at, state)
+    # (9)
+    step = Step(state=state, event=event, payload=payload, actor=actor, code=code, ctx=ctx, status=status)
+    after = EFFECTS[event_type](step)
+    return _bookkept(after, state, step)
+
+
+def _check_not_in_future(at: datetime, now: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidPayload(f"event time {at.isoformat()} has no time zone; use UTC with 'Z'")
+    if at > now + CLOCK_SKEW:
+        raise InvalidPayload(
+            f"event time {to_rfc3339(at)} is in the future: later than the recording time {to_rfc3339(now)} "
+            f"plus {CLOCK_SKEW.seconds // 60} minutes of clock skew"
+        )
+
+
+def _actor(ctx: Context, org_id: str) -> Org:
+    org = ctx.org(org_id)
+    if org is None:
+        raise AuthorisationError(f"unknown organisation {org_id!r}")
+    if not isinstance(org, Org):
+        raise TypeError(f"Context.org({org_id!r}) returned {type(org).__name__}, not events.orgs.Org")
+    return org
+
+
+def _check_after_status_began(at: datetime, state: PackState) -> None:
+    since = state.extra.get(extras.STATUS_SINCE)
+    if since is not None and at < from_rfc3339(since):
+        raise InvalidPayload(
+            f"event time {to_rfc3339(at)} is before {since}, when the pack became {state.status}; "
+            "an event that changes the status cannot predate the current one"
+        )
+
+
+def _bookkept(after: PackState, before: PackState | None, step: Step) -> PackState:
+    extra = dict(after.extra)
+    if before is None or step.status != before.status:
+        extra[extras.STATUS_SINCE] = step.at
+    extra[extras.AUTHORS] = sorted({*extra.get(extras.AUTHORS, ()), step.actor.id})
+    return after.evolve(status=step.status.value, events=after.events + 1, last_event_at=step.at, extra=extra)
+
+
+def check_batch(events: Sequence[Event]) -> None:
+    """Raise the first cross-pack problem of an atomic batch (see `events.batch.batch_problems`, which
+    lists them all with the position to blame)."""
+    problems = batch_problems(events)
+    if problems:
+        raise problems[0][1]
+
+
+def next_actions(state: PackState, org: Org) -> list[str]:
+    """The event types `org` may post on this pack now, sorted (what the scan page offers)."""
+    code = parse_code(state.code)
+    actions = []
+    for event_type in allowed_events(state.status):
+        targets = ("vin", "site") if event_type == EventType.INSTALLED else ("vin",)
+        if any(permission_denial(event_type, org, state, code, install_target=t) is None for t in targets):
+            actions.append(event_type)
+    return sorted(actions)
+
+
+@dataclass
+class _ReplayContext:
+    """The caller's context as it was before the replayed events: packs they touch come from the replay
+    so far (or do not exist yet), never from the caller, which may already hold their final states."""
+
+    base: Context
+    states: dict[str, PackState]
+    replayed: frozenset[str]
+
+    def org(self, org_id: str) -> Org | None:
+        found: Org | None = self.base.org(org_id)
+        return found
+
+    def pack(self, code: str) -> PackState | None:
+        if code in self.replayed:
+            return self.states.get(code)
+        return self.base.pack(code)
+
+    @property
+    def now(self) -> datetime:
+        return self.base.now
+
+
+def replay(events: Iterable[Event], ctx: Context) -> dict[str, PackState]:
+    """Fold events, in order, into the states of every pack they touch."""
+    events = list(events)
+    states: dict[str, PackState] = {}
+    overlay = _ReplayContext(ctx, states, frozenset(event.pack for event in events))
+    for event in events:
+        states[event.pack] = apply(states.get(event.pack), event, overlay)
+    return states

@@ -1,0 +1,105 @@
+"""Who is calling and what they may do: the caller and the access tiers of DESIGN §5.
+
+Tiers follow the EU battery passport's:
+    public               anyone, no token: the pack's identity and coarse status
+    legitimate_interest  any authenticated organisation of the chain's roles: also technical data,
+                         grades and the history without personal data or counterparties
+    authority            a regulator or the platform administrator: everything, VINs and counterparties
+
+Every check here raises from the one error family; `Unauthenticated` is the authorisation error that
+the API answers with 401 instead of 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from events.errors import AuthorisationError
+from events.orgs import Org, Role
+
+
+class Tier(StrEnum):
+    PUBLIC = "public"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+    AUTHORITY = "authority"
+
+
+class Unauthenticated(AuthorisationError):
+    """No bearer token, or one that names nobody (HTTP 401)."""
+
+    code = "unauthenticated"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The party behind a request: an organisation, the admin token, or nobody (`org is None`)."""
+
+    org: Org | None = None
+    admin_token: bool = False
+
+    @property
+    def authenticated(self) -> bool:
+        return self.admin_token or self.org is not None
+
+    @property
+    def org_id(self) -> str | None:
+        return self.org.id if self.org is not None else None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.admin_token or (self.org is not None and self.org.has(Role.ADMIN))
+
+    @property
+    def is_authority(self) -> bool:
+        return self.is_admin or (self.org is not None and self.org.has(Role.REGULATOR))
+
+    @property
+    def tier(self) -> Tier:
+        if self.is_authority:
+            return Tier.AUTHORITY
+        return Tier.LEGITIMATE_INTEREST if self.authenticated else Tier.PUBLIC
+
+    def describe(self) -> str:
+        if self.org is not None:
+            return self.org.describe()
+        return "the admin token" if self.admin_token else "an anonymous caller"
+
+
+ANONYMOUS = Caller()
+ADMIN = Caller(admin_token=True)
+
+
+def require_authenticated(caller: Caller, action: str) -> None:
+    if not caller.authenticated:
+        raise Unauthenticated(f"{action} needs a bearer token")
+
+
+def require_admin(caller: Caller, action: str) -> None:
+    require_authenticated(caller, action)
+    if not caller.is_admin:
+        raise AuthorisationError(f"only the platform administrator may {action}; you are {caller.describe()}")
+
+
+def require_authority(caller: Caller, action: str) -> None:
+    require_authenticated(caller, action)
+    if not caller.is_authority:
+        raise AuthorisationError(f"only a regulator may {action}; you are {caller.describe()}")
+
+
+def require_org(caller: Caller, action: str) -> Org:
+    """The caller's organisation; the admin token is not one."""
+    require_authenticated(caller, action)
+    if caller.org is None:
+        raise AuthorisationError(
+            f"{action} needs an organisation's token, not the admin token", code="not_an_organisation"
+        )
+    return caller.org
+
+
+def require_self_or_admin(caller: Caller, org_id: str, action: str) -> None:
+    require_authenticated(caller, action)
+    if not caller.is_admin and caller.org_id != org_id:
+        raise AuthorisationError(
+            f"only {org_id!r} itself or the platform administrator may {action}; you are {caller.describe()}"
+        )

@@ -1,0 +1,176 @@
+"""The signed claim of DESIGN §3.1: its envelope, canonical bytes and Ed25519 signature."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from events.errors import InvalidClaim
+from events.state import Event
+from ledger.canonical import canonical
+
+CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev", "data"})
+REQUIRED_FIELDS = CLAIM_FIELDS - {"prev"}
+_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
+_MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class SignedClaim:
+    """A claim as received: the object exactly as signed, its canonical bytes and the signature."""
+
+    claim: Mapping[str, Any]
+    claim_bytes: bytes
+    sig: str
+    at: datetime
+
+    @property
+    def id(self) -> str:
+        return str(self.claim["id"])
+
+    @property
+    def actor(self) -> str:
+        return str(self.claim["actor"])
+
+    @property
+    def pack(self) -> str:
+        return str(self.claim["pack"])
+
+    @property
+    def type(self) -> str:
+        return str(self.claim["type"])
+
+    @property
+    def key_id(self) -> str:
+        return str(self.claim["key"])
+
+    @property
+    def prev(self) -> str | None:
+        prev = self.claim.get("prev")
+        return None if prev is None else str(prev)
+
+    def event(self) -> Event:
+        return Event(pack=self.pack, type=self.type, at=self.at, actor=self.actor, data=self.claim["data"])
+
+    def signature(self) -> bytes:
+        return base64.b64decode(self.sig, validate=True)
+
+
+def format_at(moment: datetime) -> str:
+    """RFC 3339, UTC, `Z`, whole seconds: the form of a claim's `at`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_recorded_at(moment: datetime) -> str:
+    """RFC 3339, UTC, `Z`, microseconds: the form of an entry's `recorded_at`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_at(text: str) -> datetime:
+    """Read a claim's `at` (its form is checked by `parse_claim`); fromisoformat is C, strptime is not."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def parse_recorded_at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _text(claim: Mapping[str, Any], name: str) -> str:
+    value = claim[name]
+    if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
+        raise InvalidClaim(f"claim.{name} must be a non-empty string of at most {_MAX_TEXT} characters")
+    return value
+
+
+def parse_claim(claim: Any, sig: Any) -> SignedClaim:
+    """Check the claim envelope (not the payload, not the signature) and canonicalise it."""
+    if not isinstance(claim, dict):
+        raise InvalidClaim("claim must be a JSON object")
+    unknown = sorted(set(claim) - CLAIM_FIELDS)
+    if unknown:
+        raise InvalidClaim(f"claim has unknown fields: {', '.join(unknown)}")
+    missing = sorted(REQUIRED_FIELDS - set(claim))
+    if missing:
+        raise InvalidClaim(f"claim is missing fields: {', '.join(missing)}")
+    if claim["v"] != 1 or isinstance(claim["v"], bool):
+        raise InvalidClaim(f"claim.v must be 1, found {claim['v']!r}")
+    claim_id = _text(claim, "id")
+    try:
+        uuid.UUID(claim_id)
+    except ValueError:
+        raise InvalidClaim(f"claim.id must be a UUID, found {claim_id!r}") from None
+    for name in ("pack", "type", "actor", "key"):
+        _text(claim, name)
+    at_text = claim["at"]
+    if not isinstance(at_text, str) or not _AT.match(at_text):
+        raise InvalidClaim(f"claim.at must be RFC 3339 UTC with whole seconds and Z, found {at_text!r}")
+    try:
+        at = parse_at(at_text)
+    except ValueError:
+        raise InvalidClaim(f"claim.at is not a real time: {at_text!r}") from None
+    prev = claim.get("prev")
+    if prev is not None and (not isinstance(prev, str) or not _HEX_HASH.match(prev)):
+        raise InvalidClaim("claim.prev must be null or a lowercase hex SHA-256 entry hash")
+    if not isinstance(claim["data"], dict):
+        raise InvalidClaim("claim.data must be a JSON object")
+    if not isinstance(sig, str):
+        raise InvalidClaim("sig must be a base64 string")
+    try:
+        raw = base64.b64decode(sig, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidClaim("sig is not valid base64", code="invalid_signature") from None
+    if len(raw) != 64:
+        raise InvalidClaim(f"sig must be 64 bytes of Ed25519 signature, found {len(raw)}", code="invalid_signature")
+    return SignedClaim(claim=claim, claim_bytes=canonical(claim), sig=sig, at=at)
+
+
+def verify_signature(signed: SignedClaim, public_key: Ed25519PublicKey) -> None:
+    try:
+        public_key.verify(signed.signature(), signed.claim_bytes)
+    except InvalidSignature:
+        raise InvalidClaim(
+            f"signature of claim {signed.id} does not verify with key {signed.key_id!r}",
+            code="invalid_signature",
+        ) from None
+
+
+def sign_claim(claim: Mapping[str, Any], private_key: Ed25519PrivateKey) -> str:
+    """The `sig` of a claim: standard base64 of Ed25519 over its RFC 8785 bytes."""
+    return base64.b64encode(private_key.sign(canonical(dict(claim)))).decode()
+
+
+def new_claim(
+    *,
+    pack: str,
+    type: str,
+    actor: str,
+    key: str,
+    data: Mapping[str, Any],
+    at: datetime,
+    claim_id: str | None = None,
+    prev: str | None = None,
+) -> dict[str, Any]:
+    """A claim dict for clients and tests; `prev` is included only when given."""
+    claim: dict[str, Any] = {
+        "v": 1,
+        "id": claim_id or str(uuid.uuid4()),
+        "pack": pack,
+        "type": type,
+        "at": format_at(at),
+        "actor": actor,
+        "key": key,
+        "data": dict(data),
+    }
+    if prev is not None:
+        claim["prev"] = prev
+    return claim

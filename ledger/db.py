@@ -1,0 +1,74 @@
+"""Engines for the two backends: SQLite (WAL, the embedded default) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
+
+from ledger.schema import TABLES
+
+
+def normalise_url(url: str) -> str:
+    """Let users write `postgresql://…`; we always drive PostgreSQL with psycopg 3."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, schema: str | None = None, sqlite_synchronous: str = "NORMAL") -> Engine:
+    """An engine with the settings the ledger relies on.
+
+    SQLite: WAL (readers never block the writer), a busy timeout so several processes can share one file,
+    and transactions begun by us (`BEGIN` or `BEGIN IMMEDIATE`) rather than by the driver. In WAL mode
+    `synchronous=NORMAL` survives any crash of the process (kill -9); `FULL` also survives power loss.
+    PostgreSQL: an optional schema (tests run each in their own) through `search_path`.
+    """
+    url = normalise_url(url)
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            raise ValueError("the ledger needs a file database; in-memory SQLite cannot be shared")
+        engine = create_engine(url, poolclass=NullPool if "mode=ro" in url else None, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "")
+            conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+        return engine
+    if schema:
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+
+
+def create_schema(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine, tables=TABLES)
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction takes the write lock at once on SQLite (`BEGIN IMMEDIATE`)."""
+    with engine.connect() as conn:
+        if is_sqlite(engine):
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        yield conn

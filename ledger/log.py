@@ -1,0 +1,517 @@
+"""The append path and the log's read side: one transaction per batch, serialised on the log head.
+
+Appending a batch is one unit of work (DESIGN §4, STYLE "one transaction boundary"):
+    (1) outside the lock: check each claim's envelope, that the actor is the caller, and its signature
+        (in a thread pool: Ed25519 verification releases the GIL);
+    (2) lock the log head (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL);
+    (3) answer claims already recorded (same actor and id) with their entry, refuse a reused id;
+    (4) check each key was valid now, `prev`, and the domain rules, folding the batch pack by pack;
+    (5) insert the entries and the new Merkle nodes, update the pack projections and the head, sign and
+        store the checkpoint; commit. Any failure rolls the whole batch back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from events import rules
+from events.errors import (
+    AuthorisationError,
+    ConflictError,
+    InvalidClaim,
+    NotFoundError,
+    PacktraceError,
+)
+from events.orgs import Org
+from events.state import Event, PackState
+from ledger import merkle, registry
+from ledger.canonical import canonical, entry_bytes, entry_hash
+from ledger.claims import SignedClaim, format_recorded_at, parse_claim
+from ledger.db import create_schema, is_sqlite, write_connection
+from ledger.logkey import LogSigner
+from ledger.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
+from ledger.signatures import SignatureChecker
+
+ENTRY = Entry.__table__  # type: ignore[attr-defined]
+NODE = MerkleNode.__table__  # type: ignore[attr-defined]
+CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
+HEAD = LogHead.__table__  # type: ignore[attr-defined]
+PACK = Pack.__table__  # type: ignore[attr-defined]
+
+MAX_BATCH = 10_000
+ENTRY_COLUMNS = ("idx", "pack", "seq", "hash", "actor", "claim_id", "type", "at", "recorded_at", "body")
+PACK_COLUMNS = (
+    "status", "custodian", "manufacturer", "maker_code", "chemistry", "production_date", "vin", "head", "seq",
+    "last_index", "state",
+)
+
+
+class Validator(Protocol):
+    """What the domain must provide to the ledger (events.rules does)."""
+
+    def apply(self, state: PackState | None, event: Event, ctx: Any) -> PackState: ...
+
+    def check_batch(self, events: Sequence[Event]) -> None: ...
+
+
+class BatchRejected(PacktraceError):
+    """Some items of a batch failed; nothing was appended. `errors` lists (position, error)."""
+
+    code = "batch_rejected"
+
+    def __init__(self, errors: list[tuple[int, PacktraceError]]) -> None:
+        positions = ", ".join(f"#{pos}: {err.message}" for pos, err in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} item(s) rejected, nothing was recorded: {positions}{more}")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Appended:
+    """One entry as the append answers it; `created` is False for an idempotent retry."""
+
+    body: bytes  # the entry's canonical bytes
+    hash: str
+    index: int
+    seq: int
+    created: bool
+
+    @property
+    def entry(self) -> dict[str, Any]:
+        return dict(json.loads(self.body))
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Pending:
+    """The transaction's view: packs as the batch has changed them so far."""
+
+    conn: Connection
+    now: datetime
+    states: dict[str, PackState | None] = field(default_factory=dict)
+    heads: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # code -> (head hash, last seq)
+    existed: set[str] = field(default_factory=set)
+    orgs: dict[str, Org | None] = field(default_factory=dict)
+
+    def org(self, org_id: str) -> Org | None:
+        if org_id not in self.orgs:
+            self.orgs[org_id] = registry.get_org(self.conn, org_id)
+        return self.orgs[org_id]
+
+    def pack(self, code: str) -> PackState | None:
+        if code not in self.states:
+            self.load([code])
+        return self.states[code]
+
+    def load(self, codes: Sequence[str]) -> None:
+        wanted = sorted({c for c in codes if c not in self.states})
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.conn.execute(
+                select(PACK.c.code, PACK.c.state, PACK.c.head, PACK.c.seq).where(PACK.c.code.in_(chunk))
+            )
+            for row in rows:
+                self.states[row.code] = PackState.from_dict(row.state)
+                self.heads[row.code] = (row.head, row.seq)
+                self.existed.add(row.code)
+            for code in chunk:
+                self.states.setdefault(code, None)
+                self.heads.setdefault(code, (None, -1))
+
+
+class Ledger:
+    def __init__(
+        self,
+        engine: Engine,
+        signer: LogSigner,
+        *,
+        validator: Validator = rules,  # type: ignore[assignment]
+        clock: Callable[[], datetime] = utcnow,
+        verify_processes: int | None = None,
+    ) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.validator = validator
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._frontier: tuple[int, list[bytes]] | None = None
+        if verify_processes is None:
+            verify_processes = 1 if (os.cpu_count() or 1) > 1 else 0
+        self._signatures = SignatureChecker(verify_processes)
+        self._public_keys: dict[str, tuple[str, bytes]] = {}
+
+    # -- set-up -----------------------------------------------------------------------------------------
+
+    def init(self) -> None:
+        """Create the tables if missing and the head row; refuse a database of another log."""
+        create_schema(self.engine)
+        with write_connection(self.engine) as conn, conn.begin():
+            row = conn.execute(select(HEAD.c.origin).where(HEAD.c.id == 1)).first()
+            if row is None:
+                conn.execute(insert(HEAD).values(id=1, size=0, origin=self.signer.origin))
+            elif row.origin != self.signer.origin:
+                raise ValueError(
+                    f"this database holds the log {row.origin!r}, not {self.signer.origin!r}; "
+                    "set PACKTRACE_LOG_ORIGIN to match"
+                )
+
+    def close(self) -> None:
+        self._signatures.close()
+
+    # -- appending --------------------------------------------------------------------------------------
+
+    def append_one(self, claim: Any, sig: Any, *, as_org: str | None = None) -> Appended:
+        try:
+            return self.append([(claim, sig)], as_org=as_org)[0]
+        except BatchRejected as exc:
+            raise exc.errors[0][1] from None
+
+    def append(self, items: Sequence[tuple[Any, Any]], *, as_org: str | None = None) -> list[Appended]:
+        """Append signed claims atomically, in order; answer retries of recorded claims idempotently."""
+        if len(items) > MAX_BATCH:
+            raise InvalidClaim(f"a batch holds at most {MAX_BATCH} events, found {len(items)}", code="too_many")
+        if not items:
+            return []
+        errors: dict[int, PacktraceError] = {}
+        signed: list[SignedClaim] = []
+        jobs: list[tuple[bytes, bytes, bytes]] = []
+        job_positions: list[int] = []
+        # (1): envelope, actor and key outside the lock; signatures start on another core.
+        for pos, (claim, sig) in enumerate(items):
+            try:
+                sc = parse_claim(claim, sig)
+                if as_org is not None and sc.actor != as_org:
+                    raise AuthorisationError(
+                        f"claim actor {sc.actor!r} is not the authenticated organisation {as_org!r}",
+                        code="actor_mismatch",
+                    )
+                public = self._owned_key(sc)
+            except PacktraceError as exc:
+                errors[pos] = exc
+                continue
+            signed.append(sc)
+            jobs.append((public, sc.signature(), sc.claim_bytes))
+            job_positions.append(pos)
+        checking = self._signatures.submit(jobs)
+        if errors:
+            self._collect_signature_failures(checking, signed, job_positions, errors)
+            raise BatchRejected(sorted(errors.items()))
+        with self._lock, write_connection(self.engine) as conn:
+            with conn.begin():
+                results, frontier = self._append_locked(conn, signed, checking)
+            if frontier is not None:
+                self._frontier = frontier
+        return results
+
+    def _owned_key(self, sc: SignedClaim) -> bytes:
+        """The raw public key of the claim's key, which must belong to its actor. Public keys never change
+        for a key id; revocation is checked again under the lock, against the time of recording."""
+        found = self._public_keys.get(sc.key_id)
+        if found is None:
+            with self.engine.connect() as conn:
+                record = registry.get_keys(conn, [sc.key_id]).get(sc.key_id)
+            if record is None:
+                raise InvalidClaim(f"unknown signing key {sc.key_id!r}", code="unknown_key")
+            found = (record.org, record.public_key)
+            self._public_keys[sc.key_id] = found
+        owner, public = found
+        if owner != sc.actor:
+            raise AuthorisationError(
+                f"key {sc.key_id!r} belongs to {owner!r}, not to the claim's actor {sc.actor!r}",
+                code="key_not_owned",
+            )
+        return public
+
+    @staticmethod
+    def _collect_signature_failures(
+        checking: Future[list[int]],
+        signed: Sequence[SignedClaim],
+        positions: Sequence[int],
+        errors: dict[int, PacktraceError],
+    ) -> None:
+        for n in checking.result():
+            sc = signed[n]
+            errors[positions[n]] = InvalidClaim(
+                f"signature of claim {sc.id} does not verify with key {sc.key_id!r}", code="invalid_signature"
+            )
+
+    def _lock_head(self, conn: Connection) -> int:
+        stmt = select(HEAD.c.size).where(HEAD.c.id == 1)
+        if not is_sqlite(self.engine):
+            stmt = stmt.with_for_update()
+        row = conn.execute(stmt).first()
+        if row is None:
+            raise RuntimeError("the ledger is not initialised (no log head); run init() first")
+        return int(row.size)
+
+    def _load_frontier(self, conn: Connection, size: int) -> list[bytes]:
+        cached = self._frontier
+        if cached is not None and cached[0] == size:
+            return list(cached[1])
+        keys = merkle.frontier_keys(size)
+        if not keys:
+            return []
+        rows = conn.execute(select(NODE.c.id, NODE.c.hash).where(NODE.c.id.in_([node_id(*k) for k in keys])))
+        nodes = {node_key(r.id): bytes(r.hash) for r in rows}
+        return [nodes[k] for k in keys]
+
+    def _existing(self, conn: Connection, claims: Sequence[SignedClaim]) -> dict[tuple[str, str], Any]:
+        found: dict[tuple[str, str], Any] = {}
+        by_actor: dict[str, list[str]] = {}
+        for sc in claims:
+            by_actor.setdefault(sc.actor, []).append(sc.id)
+        for actor, ids in by_actor.items():
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(
+                    select(ENTRY.c.actor, ENTRY.c.claim_id, ENTRY.c.idx, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
+                    .where(ENTRY.c.actor == actor)
+                    .where(ENTRY.c.claim_id.in_(ids[start : start + 500]))
+                )
+                for row in rows:
+                    found[(row.actor, row.claim_id)] = row
+        return found
+
+    def _append_locked(
+        self, conn: Connection, claims: Sequence[SignedClaim], checking: Future[list[int]]
+    ) -> tuple[list[Appended], tuple[int, list[bytes]] | None]:
+        # (2): the lock.
+        size = self._lock_head(conn)
+        now = self.clock()
+        recorded_at = format_recorded_at(now)
+        pending = _Pending(conn=conn, now=now)
+        errors: dict[int, PacktraceError] = {}
+        results: list[Appended | None] = [None] * len(claims)
+
+        # (3): retries and reused ids.
+        existing = self._existing(conn, claims)
+        fresh: list[tuple[int, SignedClaim]] = []
+        seen: set[tuple[str, str]] = set()
+        for pos, sc in enumerate(claims):
+            row = existing.get((sc.actor, sc.id))
+            if row is not None:
+                body = bytes(row.body)
+                if canonical(json.loads(body)["claim"]) == sc.claim_bytes:
+                    results[pos] = Appended(body, row.hash, row.idx, row.seq, created=False)
+                else:
+                    errors[pos] = ConflictError(
+                        f"claim id {sc.id} of {sc.actor!r} was already used for a different claim (entry {row.idx})",
+                        code="claim_id_reused",
+                    )
+                continue
+            if (sc.actor, sc.id) in seen:
+                errors[pos] = ConflictError(
+                    f"claim id {sc.id} of {sc.actor!r} appears twice in the batch", code="claim_id_reused"
+                )
+                continue
+            seen.add((sc.actor, sc.id))
+            fresh.append((pos, sc))
+
+        # (4): keys valid now, prev, domain rules.
+        keys = registry.get_keys(conn, {sc.key_id for _, sc in fresh})
+        codes = [sc.pack for _, sc in fresh]
+        for _, sc in fresh:
+            origins = sc.claim["data"].get("from") if sc.type == "produced" else None
+            if isinstance(origins, list):
+                codes.extend(str(c) for c in origins)
+        pending.load(codes)
+        try:
+            self.validator.check_batch([sc.event() for _, sc in fresh])
+        except PacktraceError as exc:
+            errors[fresh[0][0] if fresh else 0] = exc
+
+        rows: list[dict[str, Any]] = []
+        leaves: list[bytes] = []
+        touched: dict[str, int] = {}
+        index = size
+        for pos, sc in fresh:
+            try:
+                key = keys.get(sc.key_id)
+                if key is None:
+                    raise InvalidClaim(f"unknown signing key {sc.key_id!r}", code="unknown_key")
+                if not key.valid_at(now):
+                    raise AuthorisationError(f"key {sc.key_id!r} is revoked", code="key_revoked")
+                head, last_seq = pending.heads.get(sc.pack, (None, -1))
+                if sc.prev is not None and sc.prev != head:
+                    raise ConflictError(
+                        f"stale prev for pack {sc.pack}: the current head is {head or 'none'}",
+                        code="stale_prev",
+                    )
+                state = self.validator.apply(pending.states.get(sc.pack), sc.event(), pending)
+            except PacktraceError as exc:
+                errors[pos] = exc
+                continue
+            seq = last_seq + 1
+            data = entry_bytes(
+                index=index,
+                pack=sc.pack,
+                seq=seq,
+                prev=head,
+                recorded_at=recorded_at,
+                claim_bytes=sc.claim_bytes,
+                sig=sc.sig,
+            )
+            digest = entry_hash(data)
+            rows.append((index, sc.pack, seq, digest, sc.actor, sc.id, sc.type, sc.claim["at"], recorded_at, data))
+            leaves.append(merkle.leaf_hash(data))
+            pending.states[sc.pack] = state
+            pending.heads[sc.pack] = (digest, seq)
+            touched[sc.pack] = index
+            results[pos] = Appended(data, digest, index, seq, created=True)
+            index += 1
+
+        self._collect_signature_failures(checking, claims, range(len(claims)), errors)
+        if errors:
+            raise BatchRejected(sorted(errors.items()))
+        if not rows:
+            return [r for r in results if r is not None], None
+
+        # (5): write everything, then the checkpoint.
+        frontier = self._load_frontier(conn, size)
+        nodes, frontier = merkle.append_leaves(size, frontier, leaves)
+        self._executemany(conn, ENTRY_COLUMNS, "entry", rows)
+        self._executemany(conn, ("id", "hash"), "merkle_node", [(node_id(lv, i), h) for (lv, i), h in nodes])
+        self._write_packs(conn, pending, touched)
+        new_size = size + len(rows)
+        conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=new_size))
+        root = merkle.root_from_frontier(frontier)
+        note_text = self.signer.sign_checkpoint(new_size, root)
+        conn.execute(
+            insert(CHECKPOINT).values(size=new_size, root=root, note=note_text, signed_at=registry.as_utc(now))
+        )
+        return [r for r in results if r is not None], (new_size, frontier)
+
+    @staticmethod
+    def _executemany(conn: Connection, columns: Sequence[str], table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Insert many rows through the driver: the rows hold plain values already, and SQLAlchemy's per-row
+        type processing cost a third of the append path."""
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        conn.exec_driver_sql(sql, rows)
+
+    def _write_packs(self, conn: Connection, pending: _Pending, touched: Mapping[str, int]) -> None:
+        inserts, updates = [], []
+        for code, last_index in touched.items():
+            state = pending.states[code]
+            assert state is not None
+            head, seq = pending.heads[code]
+            binding = state.binding
+            values = (
+                str(state.status),
+                state.custodian,
+                state.manufacturer,
+                state.maker_code,
+                state.chemistry,
+                state.production_date.isoformat() if state.production_date else None,
+                binding.target if binding is not None and binding.kind == "vin" else None,
+                head,
+                seq,
+                last_index,
+                json.dumps(state.to_dict(), separators=(",", ":"), ensure_ascii=False),
+            )
+            if code in pending.existed:
+                updates.append((*values, code))
+            else:
+                inserts.append((code, *values))
+        if inserts:
+            self._executemany(conn, ("code", *PACK_COLUMNS), "pack", inserts)
+        if updates:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            assignments = ", ".join(f"{name} = {mark}" for name in PACK_COLUMNS)
+            conn.exec_driver_sql(f"UPDATE pack SET {assignments} WHERE code = {mark}", updates)
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def size(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one())
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.size.desc()).limit(1)).first()
+        return StoredCheckpoint(row.size, bytes(row.root), row.note) if row else None
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(CHECKPOINT).where(CHECKPOINT.c.size == size)).first()
+        return StoredCheckpoint(row.size, bytes(row.root), row.note) if row else None
+
+    def _resolve(self, conn: Connection, ranges: list[tuple[int, int]]) -> list[bytes]:
+        keys = sorted(merkle.proof_node_keys(ranges))
+        nodes: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            rows = conn.execute(select(NODE.c.id, NODE.c.hash).where(NODE.c.id.in_([node_id(*k) for k in chunk])))
+            nodes.update({node_key(r.id): bytes(r.hash) for r in rows})
+        return merkle.resolve_proof(ranges, nodes)
+
+    def _check_size(self, conn: Connection, size: int) -> None:
+        current = int(conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one())
+        if size > current:
+            raise NotFoundError(f"tree size {size} is beyond the log's size {current}", code="beyond_log")
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        if not 0 <= index < size:
+            raise InvalidClaim(f"index {index} is not inside a tree of size {size}", code="bad_proof_request")
+        with self.engine.connect() as conn:
+            self._check_size(conn, size)
+            return self._resolve(conn, merkle.inclusion_ranges(index, size))
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        if not 0 < old <= new:
+            raise InvalidClaim(
+                f"a consistency proof needs 0 < from <= to, found {old}, {new}", code="bad_proof_request"
+            )
+        with self.engine.connect() as conn:
+            self._check_size(conn, new)
+            return self._resolve(conn, merkle.consistency_ranges(old, new))
+
+    def entries(self, start: int, end: int) -> list[tuple[int, str, bytes]]:
+        """(index, hash, canonical bytes) for indices [start, end)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ENTRY.c.idx, ENTRY.c.hash, ENTRY.c.body)
+                .where(ENTRY.c.idx >= start, ENTRY.c.idx < end)
+                .order_by(ENTRY.c.idx)
+            )
+            return [(r.idx, r.hash, bytes(r.body)) for r in rows]
+
+    def pack_entries(self, code: str) -> list[tuple[int, str, bytes]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ENTRY.c.idx, ENTRY.c.hash, ENTRY.c.body).where(ENTRY.c.pack == code).order_by(ENTRY.c.seq)
+            )
+            return [(r.idx, r.hash, bytes(r.body)) for r in rows]
+
+    def pack_state(self, code: str) -> PackState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(PACK.c.state).where(PACK.c.code == code)).first()
+        return PackState.from_dict(row.state) if row else None
+
+    def pack_head(self, code: str) -> tuple[str, int, int] | None:
+        """(head hash, last seq, index of the last entry)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(PACK.c.head, PACK.c.seq, PACK.c.last_index).where(PACK.c.code == code)).first()
+        return (row.head, row.seq, row.last_index) if row else None
+
+    def count_entries(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(ENTRY)).scalar_one())

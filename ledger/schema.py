@@ -1,0 +1,120 @@
+"""Storage tables. Entries are immutable rows holding their exact canonical bytes; everything else about
+a pack (state, custody, bindings) is a projection rebuildable from the log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Entry(SQLModel, table=True):
+    __tablename__ = "entry"
+    __table_args__ = (
+        UniqueConstraint("pack", "seq", name="uq_entry_pack_seq"),
+        UniqueConstraint("actor", "claim_id", name="uq_entry_actor_claim"),
+        Index("ix_entry_type_at", "type", "at"),
+    )
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    pack: str = Field(max_length=32)
+    seq: int
+    hash: str = Field(max_length=64, unique=True)
+    actor: str = Field(max_length=64, index=True)
+    claim_id: str = Field(max_length=64)
+    type: str = Field(max_length=32)
+    at: str = Field(max_length=20)  # the claim's `at`, RFC 3339 (fixed width, so text order is time order)
+    recorded_at: str = Field(max_length=27)  # the entry's `recorded_at`
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+NODE_LEVEL_SHIFT = 48
+
+
+def node_id(level: int, idx: int) -> int:
+    """One integer key for the node at (level, idx), so a proof's nodes come from one primary-key IN."""
+    return (level << NODE_LEVEL_SHIFT) | idx
+
+
+def node_key(node: int) -> tuple[int, int]:
+    return node >> NODE_LEVEL_SHIFT, node & ((1 << NODE_LEVEL_SHIFT) - 1)
+
+
+class MerkleNode(SQLModel, table=True):
+    """Hash of the complete subtree at (level, idx): leaves [idx·2^level, (idx+1)·2^level)."""
+
+    __tablename__ = "merkle_node"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))  # node_id(level, idx)
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Checkpoint(SQLModel, table=True):
+    __tablename__ = "checkpoint"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str
+    signed_at: datetime
+
+
+class LogHead(SQLModel, table=True):
+    """One row: the committed size of the log. Appends lock it, so they serialise."""
+
+    __tablename__ = "log_head"
+
+    id: int = Field(default=1, primary_key=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    origin: str
+
+
+class Org(SQLModel, table=True):
+    __tablename__ = "org"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    manufacturer_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    whitelisted: bool = False
+    token_hash: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime
+
+
+class OrgKey(SQLModel, table=True):
+    __tablename__ = "org_key"
+
+    key_id: str = Field(primary_key=True, max_length=128)
+    org: str = Field(foreign_key="org.id", index=True, max_length=64)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    valid_from: datetime
+    revoked_at: datetime | None = None
+    platform_held: bool = False
+    sealed_private_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Pack(SQLModel, table=True):
+    """Projection: a pack's current state, updated in the append transaction."""
+
+    __tablename__ = "pack"
+    __table_args__ = (
+        Index("ix_pack_maker_date", "maker_code", "production_date"),
+        Index("ix_pack_status_code", "status", "code"),
+    )
+
+    code: str = Field(primary_key=True, max_length=32)
+    status: str = Field(max_length=32)
+    custodian: str = Field(max_length=64, index=True)
+    manufacturer: str = Field(max_length=64, index=True)
+    maker_code: str = Field(max_length=3)
+    chemistry: str = Field(max_length=16, index=True)
+    production_date: date | None = None
+    vin: str | None = Field(default=None, max_length=17, index=True)
+    head: str = Field(max_length=64)
+    seq: int
+    last_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+TABLES = [t.__table__ for t in (Entry, MerkleNode, Checkpoint, LogHead, Org, OrgKey, Pack)]  # type: ignore[attr-defined]

@@ -1,0 +1,350 @@
+"""The use cases the API and the CLI call: one function each, the caller's rights checked here.
+
+Each function takes the ledger and the `Caller`, checks what the caller may do (ledger.access), does
+the work in at most one transaction, and returns an output model of ledger.views. Errors are the
+events.errors family; the API maps them to HTTP in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, get_args
+
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import Connection
+
+from events.catalogue import Chemistry
+from events.codes import parse_code
+from events.errors import AuthorisationError, InputError, NotFoundError
+from events.lifecycle import Status
+from events.orgs import Org, parse_roles
+from events.vin import validate_vin
+from ledger import registry
+from ledger.access import (
+    ADMIN,
+    Caller,
+    Tier,
+    Unauthenticated,
+    require_admin,
+    require_authenticated,
+    require_authority,
+    require_org,
+    require_self_or_admin,
+)
+from ledger.bundle import make_bundle
+from ledger.db import write_connection
+from ledger.log import Appended, Ledger
+from ledger.packs import PackFilter, find_packs, get_pack, produced_payloads
+from ledger.views import (
+    BatchResult,
+    Bundle,
+    ConsistencyProof,
+    EventResult,
+    HistoryItem,
+    InclusionProof,
+    KeyView,
+    LogEntries,
+    LogEntry,
+    LogKey,
+    OrgCreated,
+    OrgView,
+    PackHistory,
+    PackPage,
+    PackView,
+    history_item,
+    pack_view,
+)
+
+MAX_LOG_PAGE = 1_000
+MAX_PACK_PAGE = 1_000
+CHEMISTRIES = frozenset(get_args(Chemistry))
+
+
+@contextmanager
+def _transaction(ledger: Ledger) -> Iterator[Connection]:
+    with write_connection(ledger.engine) as conn, conn.begin():
+        yield conn
+
+
+# -- who is calling -------------------------------------------------------------------------------------
+
+
+def authenticate(ledger: Ledger, token: str, *, admin_token: str | None) -> Caller:
+    """The caller a bearer token names: the platform admin or an organisation; else Unauthenticated."""
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return ADMIN
+    with ledger.engine.connect() as conn:
+        org = registry.org_by_token(conn, token)
+    if org is None:
+        raise Unauthenticated("the bearer token is not valid", code="invalid_token")
+    return Caller(org=org)
+
+
+# -- organisations and keys -----------------------------------------------------------------------------
+
+
+def create_org(
+    ledger: Ledger,
+    caller: Caller,
+    *,
+    org_id: str,
+    name: str,
+    roles: Sequence[str],
+    manufacturer_codes: Sequence[str] = (),
+    whitelisted: bool = False,
+) -> OrgCreated:
+    require_admin(caller, "create organisations")
+    org = Org(org_id, name, parse_roles(roles), frozenset(manufacturer_codes), whitelisted)
+    with _transaction(ledger) as conn:
+        token = registry.create_org(conn, org, now=ledger.clock())
+    return OrgCreated(org=OrgView.of(org), token=token)
+
+
+def list_orgs(ledger: Ledger, caller: Caller) -> list[OrgView]:
+    require_admin(caller, "list organisations")
+    with ledger.engine.connect() as conn:
+        return [OrgView.of(org) for org in registry.list_orgs(conn)]
+
+
+def _key_view(record: registry.KeyRecord) -> KeyView:
+    return KeyView(
+        key_id=record.key_id,
+        org=record.org,
+        public_key=base64.b64encode(record.public_key).decode(),
+        valid_from=registry.as_utc(record.valid_from),
+        revoked_at=registry.as_utc(record.revoked_at) if record.revoked_at else None,
+        platform_held=record.platform_held,
+    )
+
+
+def add_key(ledger: Ledger, caller: Caller, org_id: str, *, key_id: str, public_key: str) -> KeyView:
+    """Register an Ed25519 public key (standard base64 of its 32 raw bytes) for `org_id`."""
+    require_self_or_admin(caller, org_id, "register its keys")
+    raw = registry.decode_public_key(public_key)
+    with _transaction(ledger) as conn:
+        record = registry.add_key(conn, org_id, key_id, raw, now=ledger.clock())
+    return _key_view(record)
+
+
+def revoke_key(ledger: Ledger, caller: Caller, org_id: str, key_id: str) -> KeyView:
+    """Revoke a key from now on; revoking a revoked key changes nothing."""
+    require_self_or_admin(caller, org_id, "revoke its keys")
+    with _transaction(ledger) as conn:
+        record = registry.revoke_key(conn, org_id, key_id, now=ledger.clock())
+    return _key_view(record)
+
+
+def list_keys(ledger: Ledger, caller: Caller, org_id: str | None = None) -> list[KeyView]:
+    with ledger.engine.connect() as conn:
+        if org_id is None:
+            require_admin(caller, "list every organisation's keys")
+            records = sorted(registry.all_keys(conn).values(), key=lambda k: k.key_id)
+        else:
+            require_self_or_admin(caller, org_id, "list its keys")
+            records = registry.keys_of(conn, [org_id])
+    return [_key_view(r) for r in records]
+
+
+# -- submitting events ----------------------------------------------------------------------------------
+
+
+def _result(appended: Appended) -> EventResult:
+    return EventResult(
+        entry=appended.entry,
+        hash=appended.hash,
+        index=appended.index,
+        seq=appended.seq,
+        created=appended.created,
+    )
+
+
+def submit(ledger: Ledger, caller: Caller, claim: Any, sig: Any) -> EventResult:
+    """Append one signed claim of the caller's organisation (or answer its earlier entry)."""
+    org = require_org(caller, "posting events")
+    return _result(ledger.append_one(claim, sig, as_org=org.id))
+
+
+def submit_batch(ledger: Ledger, caller: Caller, items: Sequence[tuple[Any, Any]]) -> BatchResult:
+    """Append signed claims atomically, in order; BatchRejected lists every failing position."""
+    org = require_org(caller, "posting events")
+    return BatchResult(results=[_result(a) for a in ledger.append(items, as_org=org.id)])
+
+
+# -- packs ----------------------------------------------------------------------------------------------
+
+
+def _checked_code(code: str) -> str:
+    """Lenient parsing: a lookup accepts every code the record could hold, and names the bad field."""
+    return parse_code(code, strict=False).code
+
+
+def _unknown_pack(code: str) -> NotFoundError:
+    return NotFoundError(f"unknown pack {code}", code="unknown_pack")
+
+
+def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
+    code = _checked_code(code)
+    with ledger.engine.connect() as conn:
+        row = get_pack(conn, code)
+        if row is None:
+            raise _unknown_pack(code)
+        technical = produced_payloads(conn, [code]).get(code) if caller.authenticated else None
+    return pack_view(row.state, row.head, caller, technical)
+
+
+def get_pack_history(ledger: Ledger, caller: Caller, code: str) -> PackHistory:
+    code = _checked_code(code)
+    require_authenticated(caller, "reading a pack's history")
+    rows = ledger.pack_entries(code)
+    if not rows:
+        raise _unknown_pack(code)
+    entries = [(json.loads(body), digest) for _, digest, body in rows]
+    with ledger.engine.connect() as conn:
+        orgs = {actor: registry.get_org(conn, actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
+    items: list[HistoryItem] = [
+        history_item(entry, digest, caller, orgs.__getitem__) for entry, digest in entries
+    ]
+    return PackHistory(code=code, tier=caller.tier, events=items)
+
+
+def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Bundle:
+    """The offline bundle: the pack's whole record, so only for the authority tier and its custodian."""
+    code = _checked_code(code)
+    require_authenticated(caller, "fetching a pack's bundle")
+    with ledger.engine.connect() as conn:
+        row = get_pack(conn, code)
+    if row is None:
+        raise _unknown_pack(code)
+    if caller.tier is not Tier.AUTHORITY and caller.org_id != row.state.custodian:
+        raise AuthorisationError(
+            f"a bundle holds the pack's whole record, VINs included: only a regulator or the pack's current "
+            f"custodian may fetch it; you are {caller.describe()}"
+        )
+    return Bundle.model_validate(make_bundle(ledger, code))
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        raise InputError(
+            f"cursor {cursor[:40]!r} is not one this API gave out", code="invalid_cursor"
+        ) from None
+
+
+def _encode_cursor(code: str) -> str:
+    return base64.urlsafe_b64encode(code.encode("ascii")).decode().rstrip("=")
+
+
+def _checked_filter(where: PackFilter) -> PackFilter:
+    if where.status is not None and where.status not in set(Status):
+        raise InputError(
+            f"unknown status {where.status!r}; statuses are: {', '.join(Status)}", code="invalid_filter"
+        )
+    if where.chemistry is not None and where.chemistry not in CHEMISTRIES:
+        raise InputError(
+            f"unknown chemistry {where.chemistry!r}; chemistries are: {', '.join(get_args(Chemistry))}",
+            code="invalid_filter",
+        )
+    if where.vin is not None:
+        validate_vin(where.vin)
+    if where.produced_from and where.produced_to and where.produced_from > where.produced_to:
+        raise InputError(
+            f"produced_from {where.produced_from} is after produced_to {where.produced_to}",
+            code="invalid_filter",
+        )
+    return where
+
+
+def list_packs(
+    ledger: Ledger, caller: Caller, where: PackFilter, *, cursor: str | None = None, limit: int = 100
+) -> PackPage:
+    """Packs matching `where` in code order; a regulator sees all, an organisation those in its custody."""
+    require_authenticated(caller, "listing packs")
+    where = _checked_filter(where)
+    if not 1 <= limit <= MAX_PACK_PAGE:
+        raise InputError(f"limit must be 1 to {MAX_PACK_PAGE}, found {limit}", code="invalid_filter")
+    if caller.tier is not Tier.AUTHORITY:
+        own = require_org(caller, "listing packs").id
+        if where.custodian not in (None, own):
+            raise AuthorisationError(
+                "only a regulator may list packs in another organisation's custody; "
+                f"you are {caller.describe()}"
+            )
+        if where.vin is not None:
+            raise AuthorisationError(f"only a regulator may search packs by VIN; you are {caller.describe()}")
+        where = replace(where, custodian=own)
+    after = _decode_cursor(cursor) if cursor else None
+    with ledger.engine.connect() as conn:
+        rows = find_packs(conn, where, after=after, limit=limit + 1)
+        page = rows[:limit]
+        technical = produced_payloads(conn, [r.state.code for r in page])
+    return PackPage(
+        packs=[pack_view(r.state, r.head, caller, technical.get(r.state.code)) for r in page],
+        next=_encode_cursor(page[-1].state.code) if len(rows) > limit else None,
+    )
+
+
+# -- the log --------------------------------------------------------------------------------------------
+
+
+def latest_checkpoint(ledger: Ledger) -> str:
+    """The latest signed checkpoint note (C2SP tlog-checkpoint)."""
+    checkpoint = ledger.latest_checkpoint()
+    if checkpoint is None:
+        raise NotFoundError("the log is empty: no checkpoint has been signed yet", code="empty_log")
+    return checkpoint.note
+
+
+def log_key(ledger: Ledger) -> LogKey:
+    raw = ledger.signer.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return LogKey(
+        origin=ledger.signer.origin,
+        verifier_key=ledger.signer.verifier_key,
+        public_key=base64.b64encode(raw).decode(),
+    )
+
+
+def log_entries(ledger: Ledger, caller: Caller, start: int, end: int | None = None) -> LogEntries:
+    """Entries [start, end) in index order, at most 1,000; `end` defaults to a full page or the log's end."""
+    require_authority(caller, "read the log's entries")
+    if start < 0:
+        raise InputError(f"start must not be negative, found {start}", code="invalid_range")
+    if end is not None and end < start:
+        raise InputError(f"end {end} is before start {start}", code="invalid_range")
+    if end is not None and end - start > MAX_LOG_PAGE:
+        raise InputError(
+            f"at most {MAX_LOG_PAGE} entries a page: [{start}, {end}) holds {end - start}",
+            code="range_too_large",
+        )
+    size = ledger.size()
+    stop = max(start, min(start + MAX_LOG_PAGE if end is None else end, size))
+    entries = [
+        LogEntry(index=i, hash=h, entry=json.loads(body)) for i, h, body in ledger.entries(start, stop)
+    ]
+    return LogEntries(start=start, end=stop, tree_size=size, entries=entries)
+
+
+def iter_entries(ledger: Ledger, *, page: int = MAX_LOG_PAGE) -> Iterator[bytes]:
+    """Every entry's canonical bytes in index order (for `packtrace export`)."""
+    size = ledger.size()
+    for start in range(0, size, page):
+        for _, _, body in ledger.entries(start, min(start + page, size)):
+            yield body
+
+
+def inclusion_proof(ledger: Ledger, index: int, size: int) -> InclusionProof:
+    hashes = ledger.inclusion_proof(index, size)
+    return InclusionProof(index=index, tree_size=size, hashes=[h.hex() for h in hashes])
+
+
+def consistency_proof(ledger: Ledger, old: int, new: int) -> ConsistencyProof:
+    hashes = ledger.consistency_proof(old, new)
+    return ConsistencyProof(old=old, new=new, hashes=[h.hex() for h in hashes])

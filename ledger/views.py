@@ -1,0 +1,307 @@
+"""What each access tier sees of a pack and of its history (DESIGN §5), as typed output models.
+
+    field / item                     public   legitimate interest        authority
+    code, manufacturer, maker_code,    yes      yes                        yes
+    chemistry, production_date,
+    rated_capacity_kwh, eu_status,
+    head
+    status                           coarse   exact                      exact
+    flags                            recalled all                        all
+    technical data, grades, links      -      yes                        yes
+    custodian                          -      only to the parties        yes
+                                              (custodian, sender, receiver)
+    vin, bindings, sender, receiver    -        -                        yes
+    history                            -      without personal data      every entry, verbatim
+                                              and counterparties
+
+The policy is the tables below; the functions apply them and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.eu_status import eu_status
+from events.lifecycle import Status
+from events.orgs import Org
+from events.state import PackState
+from ledger.access import Caller, Tier
+
+COARSE_STATUS: dict[Status, str] = {
+    Status.PRODUCED: "in_circulation",
+    Status.IN_TRANSIT: "in_circulation",
+    Status.IN_STOCK: "in_circulation",
+    Status.IN_VEHICLE: "in_use",
+    Status.IN_STORAGE_SYSTEM: "in_use",
+    Status.RETIRED: "retired",
+    Status.REPURPOSED: "end_of_life",
+    Status.DISMANTLED: "end_of_life",
+    Status.RECYCLED: "end_of_life",
+    Status.LOST: "lost",
+    Status.EXPORTED: "exported",
+}
+PUBLIC_FLAGS = frozenset({"recalled"})
+
+# Payload fields that name a vehicle, a place or a counterparty: hidden below the authority tier.
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "shipped": ("to", "waybill"),
+    "received": ("from",),
+    "installed": ("vin", "site"),
+    "retired": ("scrap_certificate",),
+    "found": ("custodian",),
+}
+ANY_PERSONAL_FIELD = frozenset(name for names in PERSONAL_FIELDS.values() for name in names)
+# `corrected.fields` may correct any of them, so its keys are filtered by the union.
+CORRECTION_FIELDS = "fields"
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class BindingView(View):
+    kind: str = Field(description="`vin` (a vehicle) or `site` (a stationary storage system)")
+    target: str
+    start: str
+    end: str | None
+
+
+class PackView(View):
+    """A pack as the caller's tier may see it; fields the tier may not see are null."""
+
+    tier: Tier
+    code: str
+    status: str = Field(description="the lifecycle status; for the public tier the coarse status")
+    custodian: str | None
+    manufacturer: str = Field(description="organisation id of the producer")
+    maker_code: str = Field(description="the 3-character manufacturer code of the battery code")
+    chemistry: str
+    production_date: date | None
+    rated_capacity_kwh: float | None
+    eu_status: str = Field(
+        description="EU 2023/1542 Annex XIII: original, repurposed, re-used, remanufactured, waste"
+    )
+    head: str = Field(description="hash of the pack's last entry")
+    vin: str | None = Field(description="the vehicle the pack is installed in now (authority tier only)")
+    flags: list[str]
+    technical: dict[str, Any] | None = Field(
+        description="the `produced` payload (legitimate interest and up)"
+    )
+    soh_pct: float | None
+    verdict: str | None
+    origins: list[str] | None = Field(description="second life: the original codes")
+    successor: str | None = Field(description="the second-life code this pack was repurposed into")
+    last_event_at: str | None
+    events: int | None
+    sender: str | None
+    receiver: str | None
+    bindings: list[BindingView] | None
+
+
+class HistoryItem(View):
+    index: int
+    seq: int
+    hash: str
+    prev: str | None
+    recorded_at: str
+    type: str
+    at: str
+    actor: str | None = Field(
+        description="the posting organisation (authority tier, or the caller's own events)"
+    )
+    actor_roles: list[str]
+    data: dict[str, Any]
+    redacted: list[str] = Field(description="payload fields withheld from this tier")
+    entry: dict[str, Any] | None = Field(description="the entry verbatim (authority tier only)")
+
+
+class PackHistory(View):
+    code: str
+    tier: Tier
+    events: list[HistoryItem]
+
+
+class PackPage(View):
+    packs: list[PackView]
+    next: str | None = Field(description="cursor of the next page, null on the last page")
+
+
+def _is_party(state: PackState, caller: Caller) -> bool:
+    return caller.org_id is not None and caller.org_id in {state.custodian, state.sender, state.receiver}
+
+
+def pack_view(
+    state: PackState, head: str, caller: Caller, technical: Mapping[str, Any] | None = None
+) -> PackView:
+    tier = caller.tier
+    public = tier is Tier.PUBLIC
+    authority = tier is Tier.AUTHORITY
+    binding = state.binding
+    return PackView(
+        tier=tier,
+        code=state.code,
+        status=COARSE_STATUS[Status(state.status)] if public else state.status,
+        custodian=state.custodian if authority or _is_party(state, caller) else None,
+        manufacturer=state.manufacturer,
+        maker_code=state.maker_code,
+        chemistry=state.chemistry,
+        production_date=state.production_date,
+        rated_capacity_kwh=state.rated_capacity_kwh,
+        eu_status=eu_status(state),
+        head=head,
+        vin=binding.target if authority and binding is not None and binding.kind == "vin" else None,
+        flags=[f for f in state.flags if not public or f in PUBLIC_FLAGS],
+        technical=None if public or technical is None else dict(technical),
+        soh_pct=None if public else state.soh_pct,
+        verdict=None if public else state.verdict,
+        origins=None if public else list(state.origins),
+        successor=None if public else state.successor,
+        last_event_at=None if public else state.last_event_at,
+        events=None if public else state.events,
+        sender=state.sender if authority else None,
+        receiver=state.receiver if authority or _is_party(state, caller) else None,
+        bindings=[BindingView(**vars(b)) for b in state.bindings] if authority else None,
+    )
+
+
+def _withheld(event_type: str, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    shown = dict(data)
+    redacted = [
+        f"data.{name}" for name in PERSONAL_FIELDS.get(event_type, ()) if shown.pop(name, None) is not None
+    ]
+    if event_type == "corrected" and isinstance(shown.get(CORRECTION_FIELDS), dict):
+        fields = dict(shown[CORRECTION_FIELDS])
+        for name in sorted(ANY_PERSONAL_FIELD & set(fields)):
+            del fields[name]
+            redacted.append(f"data.{CORRECTION_FIELDS}.{name}")
+        shown[CORRECTION_FIELDS] = fields
+    return shown, redacted
+
+
+def history_item(
+    entry: Mapping[str, Any], entry_hash: str, caller: Caller, org: Callable[[str], Org | None]
+) -> HistoryItem:
+    """One entry of a pack's chain as the caller's tier may see it (never called for the public tier)."""
+    claim = entry["claim"]
+    authority = caller.tier is Tier.AUTHORITY
+    own = claim["actor"] == caller.org_id
+    data, redacted = (dict(claim["data"]), []) if authority else _withheld(claim["type"], claim["data"])
+    actor = org(claim["actor"])
+    return HistoryItem(
+        index=entry["index"],
+        seq=entry["seq"],
+        hash=entry_hash,
+        prev=entry["prev"],
+        recorded_at=entry["recorded_at"],
+        type=claim["type"],
+        at=claim["at"],
+        actor=claim["actor"] if authority or own else None,
+        actor_roles=sorted(actor.roles) if actor is not None else [],
+        data=data,
+        redacted=redacted,
+        entry=dict(entry) if authority else None,
+    )
+
+
+class OrgView(View):
+    id: str
+    name: str
+    roles: list[str]
+    manufacturer_codes: list[str]
+    whitelisted: bool
+
+    @classmethod
+    def of(cls, org: Org) -> OrgView:
+        return cls(
+            id=org.id,
+            name=org.name,
+            roles=sorted(org.roles),
+            manufacturer_codes=sorted(org.manufacturer_codes),
+            whitelisted=org.whitelisted,
+        )
+
+
+class OrgCreated(View):
+    org: OrgView
+    token: str = Field(description="the organisation's API token: shown once, stored hashed")
+
+
+class KeyView(View):
+    key_id: str
+    org: str
+    public_key: str = Field(description="standard base64 of the raw 32-byte Ed25519 public key")
+    valid_from: datetime
+    revoked_at: datetime | None
+    platform_held: bool
+
+
+class EventResult(View):
+    entry: dict[str, Any]
+    hash: str
+    index: int
+    seq: int
+    created: bool = Field(description="false when the claim was already recorded (an idempotent retry)")
+
+
+class BatchResult(View):
+    results: list[EventResult] = Field(description="one per submitted event, in request order")
+
+
+class LogEntry(View):
+    index: int
+    hash: str
+    entry: dict[str, Any] = Field(description="the entry; its RFC 8785 form is the Merkle leaf")
+
+
+class LogEntries(View):
+    start: int
+    end: int = Field(description="exclusive")
+    tree_size: int
+    entries: list[LogEntry]
+
+
+class LogKey(View):
+    origin: str
+    verifier_key: str = Field(
+        description="C2SP signed-note verifier key: <name>+<hex key id>+<base64(0x01‖pubkey)>"
+    )
+    public_key: str = Field(description="standard base64 of the raw 32-byte Ed25519 public key")
+
+
+class InclusionProof(View):
+    index: int
+    tree_size: int
+    hashes: list[str]
+
+
+class ConsistencyProof(View):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    old: int = Field(alias="from")
+    new: int = Field(alias="to")
+    hashes: list[str]
+
+
+class BundleKey(View):
+    key_id: str
+    org: str
+    public_key: str
+    valid_from: str | None
+    revoked_at: str | None
+    platform_held: bool
+
+
+class Bundle(View):
+    """The offline bundle of DESIGN §3.4 (format `packtrace-bundle/1`)."""
+
+    format: str
+    pack: str
+    entries: list[dict[str, Any]]
+    keys: list[BundleKey]
+    proof: InclusionProof
+    checkpoint: str
+    log_key: str

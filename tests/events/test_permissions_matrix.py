@@ -1,0 +1,239 @@
+"""Who may post what: every event type × every role × holding or not holding the pack.
+
+"Holding" is the relation the design's "who may post" column names for that event: custody for most,
+owning the code's maker prefix for `produced`, being the receiver named in `shipped.to` for `received`,
+being the pack's manufacturer for `recalled`, having authored an entry of the pack for `corrected`.
+The expectations are written from DESIGN §2.3's prose, not read from events.permissions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from events.catalogue import EventType
+from events.codes import parse_code
+from events.errors import AuthorisationError
+from events.orgs import Org, Role
+from events.permissions import check_correction_author, check_permission, permission_denial
+from events.state import PackState
+from tests.events.events_world import pack_code, second_life_code
+
+CODE = parse_code(pack_code(1))
+OTHER = "someone-else"
+
+# the status each event type is tried in: one where the lifecycle allows it
+STATUS_FOR = {
+    "produced": None, "shipped": "in_stock", "received": "in_transit", "installed": "in_stock",
+    "removed": "in_vehicle", "serviced": "in_stock", "retired": "in_stock", "inspected": "in_stock",
+    "repurposed": "retired", "dismantled": "retired", "recycled": "dismantled", "incident": "in_stock",
+    "recalled": "in_stock", "corrected": "in_stock", "lost": "in_stock", "exported": "in_stock", "found": "lost",
+}  # fmt: skip
+VEHICLE_INSTALLERS = {"automaker", "lessor", "service", "swap_operator"}
+WORKSHOPS = {"service", "swap_operator", "vehicle_dismantler"}  # may take a pack out of a vehicle they hold
+
+
+def expected(event: str, role: str, holds: bool) -> bool:
+    if role == "admin":
+        return False  # the platform administrator posts no events
+    regulator = role == "regulator"
+    match event:
+        case "produced":  # a regular code: a manufacturer owning the maker prefix
+            return holds and role == "manufacturer"
+        case "shipped" | "serviced" | "retired":  # the current custodian, whatever its role
+            return holds
+        case "received":  # only the org named in shipped.to
+            return holds
+        case "installed":  # into a vehicle: custodian automaker, service, swap_operator, lessor
+            return holds and role in VEHICLE_INSTALLERS
+        case "removed":  # the custodian, or the workshop holding the vehicle
+            return holds or role in WORKSHOPS
+        case "inspected":
+            return holds and role in {"collector", "second_life", "recycler"}
+        case "repurposed":
+            return holds and role == "second_life"
+        case "dismantled":  # whitelisted recycler or vehicle dismantler, with custody
+            return holds and role in {"recycler", "vehicle_dismantler"}
+        case "recycled":  # whitelisted recycler
+            return role == "recycler"
+        case "incident" | "lost" | "exported":  # custodian or regulator
+            return holds or regulator
+        case "recalled":  # the pack's manufacturer or a regulator
+            return holds or regulator
+        case "corrected":  # an author or a regulator
+            return holds or regulator
+        case "found":  # a regulator only
+            return regulator
+    raise AssertionError(f"no expectation for {event}")
+
+
+def make_org(role: Role, *, owns_prefix: bool = False, whitelisted: bool = True) -> Org:
+    org_id = role.replace("_", "-") + "-org"
+    codes = frozenset({CODE.manufacturer}) if owns_prefix else frozenset({"XYZ"})
+    return Org(org_id, org_id, frozenset({role}), codes, whitelisted=whitelisted and role == Role.RECYCLER)
+
+
+def make_state(event: str, actor: Org, holds: bool) -> PackState | None:
+    status = STATUS_FOR[event]
+    if status is None:
+        return None
+    state = PackState(
+        code=CODE.code, status=status, custodian=actor.id if holds else OTHER, manufacturer="some-maker",
+        maker_code=CODE.manufacturer, chemistry="LFP", production_date=date(2026, 3, 1), rated_capacity_kwh=60.0,
+        extra={"authors": ["some-maker"]},
+    )  # fmt: skip
+    if event == "received":
+        return state.evolve(custodian="sender-org", sender="sender-org", receiver=actor.id if holds else OTHER)
+    if event == "recalled":
+        return state.evolve(custodian=OTHER, manufacturer=actor.id if holds else "some-maker")
+    if event == "corrected":
+        return state.evolve(custodian=OTHER, extra={"authors": sorted({"some-maker", actor.id if holds else OTHER})})
+    return state
+
+
+CASES = [(event, role, holds) for event in EventType for role in Role for holds in (True, False)]
+
+
+@pytest.mark.parametrize(
+    ("event", "role", "holds"), CASES, ids=[f"{e}-{r}-{'holds' if h else 'not'}" for e, r, h in CASES]
+)
+def test_matrix(event: EventType, role: Role, holds: bool) -> None:
+    actor = make_org(role, owns_prefix=holds and event == "produced")
+    state = make_state(event, actor, holds)
+    data = {"vin": "LSJA24U64MS000001"} if event == "installed" else {}
+    if expected(event, role, holds):
+        check_permission(event, actor, state, CODE, data)
+    else:
+        with pytest.raises(AuthorisationError) as caught:
+            check_permission(event, actor, state, CODE, data)
+        assert caught.value.message.startswith(f"org '{actor.id}' ({role}) may not post '{event}': ")
+        assert caught.value.code == "forbidden"
+
+
+def test_the_matrix_covers_every_event_and_role() -> None:
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 442
+
+
+def test_the_message_of_the_brief() -> None:
+    recycler = Org("acme-recycling", "Acme", frozenset({Role.RECYCLER}), whitelisted=True)
+    state = make_state("installed", recycler, holds=True)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("installed", recycler, state, CODE, {"vin": "LSJA24U64MS000001"})
+    assert caught.value.message == (
+        "org 'acme-recycling' (recycler) may not post 'installed': requires custody and one of automaker, lessor, "
+        "service, swap_operator"
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "role", "holds", "why"),
+    [
+        ("shipped", Role.DEALER, False, "requires custody; the custodian is 'someone-else'"),
+        ("received", Role.COLLECTOR, False, "requires being the receiver named in 'shipped.to' ('someone-else')"),
+        ("produced", Role.MANUFACTURER, False,
+         "requires the manufacturer role and ownership of the maker prefix '0RJ'"),
+        ("removed", Role.DEALER, False,
+         "requires custody, or one of service, swap_operator, vehicle_dismantler; the custodian is 'someone-else'"),
+        ("inspected", Role.SERVICE, True, "requires custody and one of collector, recycler, second_life"),
+        ("repurposed", Role.RECYCLER, True, "requires custody and the second_life role"),
+        ("dismantled", Role.COLLECTOR, True,
+         "requires custody and the recycler role (whitelisted under 规范条件), or custody and the "
+         "vehicle_dismantler role"),
+        ("recycled", Role.VEHICLE_DISMANTLER, True, "requires the recycler role (whitelisted under 规范条件)"),
+        ("incident", Role.DEALER, False, "requires custody, or the regulator role; the custodian is 'someone-else'"),
+        ("recalled", Role.AUTOMAKER, False,
+         "requires being the pack's manufacturer ('some-maker'), or the regulator role"),
+        ("corrected", Role.SERVICE, False, "requires authorship of an entry of this pack, or the regulator role"),
+        ("found", Role.COLLECTOR, True, "requires the regulator role"),
+    ],
+)  # fmt: skip
+def test_refusals_say_why(event: str, role: Role, holds: bool, why: str) -> None:
+    actor = make_org(role, owns_prefix=False)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission(event, actor, make_state(event, actor, holds), CODE, {"vin": "LSJA24U64MS000001"})
+    assert caught.value.message == f"org '{actor.id}' ({role}) may not post '{event}': {why}"
+
+
+def test_admin_posts_nothing_even_with_custody() -> None:
+    admin = make_org(Role.ADMIN)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("shipped", admin, make_state("shipped", admin, True), CODE, {})
+    assert caught.value.message == "org 'admin-org' (admin) may not post 'shipped': the admin role posts no events"
+
+
+def test_a_second_life_code_is_produced_by_the_second_life_company_owning_its_prefix() -> None:
+    code = parse_code(second_life_code(1))
+    owner = Org("s2l-energy", "S2L", frozenset({Role.SECOND_LIFE}), frozenset({"S2L"}))
+    stranger = Org("other-s2l", "S2L", frozenset({Role.SECOND_LIFE}), frozenset({"S3L"}))
+    maker = Org("catl", "CATL", frozenset({Role.MANUFACTURER}), frozenset({"S2L"}))
+    check_permission("produced", owner, None, code, {})
+    assert permission_denial("produced", stranger, None, code) == (
+        "org 'other-s2l' (second_life) may not post 'produced': requires the second_life role and ownership of "
+        "the maker prefix 'S2L'"
+    )
+    assert permission_denial("produced", maker, None, code) == (
+        "org 'catl' (manufacturer) may not post 'produced': requires the second_life role and ownership of the "
+        "maker prefix 'S2L'"
+    )
+    # and a second-life company cannot produce a regular code, even with the prefix
+    regular = parse_code(pack_code(1, maker="S2L"))
+    assert permission_denial("produced", owner, None, regular) is not None
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("holds", [True, False])
+def test_installing_at_a_storage_site_is_for_the_second_life_custodian(role: Role, holds: bool) -> None:
+    actor = make_org(role)
+    allowed = permission_denial("installed", actor, make_state("installed", actor, holds), CODE, install_target="site")
+    assert (allowed is None) == (holds and role == Role.SECOND_LIFE)
+    if allowed is not None and role != Role.ADMIN:
+        assert allowed.endswith("'installed': requires custody and the second_life role" + (
+            "" if holds else "; the custodian is 'someone-else'"
+        ))  # fmt: skip
+
+
+@pytest.mark.parametrize("role", sorted(WORKSHOPS))
+def test_workshops_remove_without_custody_only_from_vehicles(role: str) -> None:
+    actor = make_org(Role(role))
+    in_storage = make_state("removed", actor, holds=False)
+    assert in_storage is not None
+    in_storage = in_storage.evolve(status="in_storage_system")
+    assert permission_denial("removed", actor, in_storage, CODE) == (
+        f"org '{actor.id}' ({role}) may not post 'removed': requires custody; the custodian is 'someone-else'"
+    )
+
+
+def test_a_recycler_off_the_whitelist_may_neither_dismantle_nor_recycle() -> None:
+    recycler = make_org(Role.RECYCLER, whitelisted=False)
+    dismantle = permission_denial("dismantled", recycler, make_state("dismantled", recycler, True), CODE)
+    assert dismantle == (
+        "org 'recycler-org' (recycler) may not post 'dismantled': requires custody and the recycler role "
+        "(whitelisted under 规范条件), or custody and the vehicle_dismantler role; "
+        "'recycler-org' is not on the 规范条件 whitelist"
+    )
+    recycle = permission_denial("recycled", recycler, make_state("recycled", recycler, True), CODE)
+    assert recycle == (
+        "org 'recycler-org' (recycler) may not post 'recycled': requires the recycler role "
+        "(whitelisted under 规范条件); 'recycler-org' is not on the 规范条件 whitelist"
+    )
+
+
+def test_any_of_several_roles_is_enough() -> None:
+    byd = Org("byd", "BYD", frozenset({Role.MANUFACTURER, Role.AUTOMAKER}), frozenset({"0RJ"}))
+    check_permission("produced", byd, None, CODE, {})
+    check_permission("installed", byd, make_state("installed", byd, True), CODE, {"vin": "LSJA24U64MS000001"})
+    mixed_admin = Org("ops", "Ops", frozenset({Role.ADMIN, Role.REGULATOR}))
+    check_permission("found", mixed_admin, make_state("found", mixed_admin, False), CODE, {})
+
+
+def test_correction_author_is_checked_by_the_ledger_half() -> None:
+    author = make_org(Role.SERVICE)
+    check_correction_author(author, "service-org", "ab" * 32)
+    check_correction_author(make_org(Role.REGULATOR), "service-org", "ab" * 32)
+    with pytest.raises(AuthorisationError) as caught:
+        check_correction_author(make_org(Role.DEALER), "service-org", "ab" * 32)
+    assert caught.value.message == (
+        f"org 'dealer-org' (dealer) may not correct entry {'ab' * 32}: it was posted by 'service-org'; "
+        "only its author or a regulator may correct it"
+    )

@@ -1,0 +1,128 @@
+"""Random legal lives: whatever next_actions offers, apply accepts; replay is deterministic; every state
+survives to_dict → JSON → from_dict; the state's own invariants hold all along."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events.codes import parse_code
+from events.eu_status import EU_STATUSES, eu_status
+from events.orgs import Org
+from events.permissions import permission_denial
+from events.rules import next_actions, replay
+from events.state import PackState
+from tests.events.events_world import (
+    ORGS,
+    RECYCLED_DATA,
+    VIN_A,
+    VIN_B,
+    World,
+    pack_code,
+    produced_data,
+    second_life_code,
+)
+
+ORG_IDS = sorted(ORGS)
+USERS = {"geely", "byd", "nio-power", "fz-service", "s2l-energy"}
+TREATERS = {"s2l-energy", "brunp", "gem-collect", "fj-dismantler"}
+DETOURS = {"corrected", "recalled", "incident", "serviced", "inspected", "lost", "exported"}
+
+
+def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, world: World) -> dict[str, Any]:
+    draw = data.draw
+    match action:
+        case "shipped":  # mostly to someone who can take the pack further
+            likely = TREATERS if "retired_at" in state.extra else USERS
+            to = [o for o in ORG_IDS for _ in range(4 if o in likely else 1) if o != actor.id]
+            return {"to": draw(st.sampled_from(to))}
+        case "received":
+            return {"from": state.sender}
+        case "installed":
+            code = parse_code(state.code)
+            if permission_denial("installed", actor, state, code, install_target="vin") is None:
+                return {"vin": draw(st.sampled_from([VIN_A, VIN_B]))}
+            return {"site": draw(st.sampled_from(["厦门储能站 1", "福州储能站 2"]))}
+        case "removed":
+            return {"reason": draw(st.sampled_from(["repair", "replacement", "swap", "retirement", "scrap"]))}
+        case "serviced":
+            return {"description": "checked", "remanufactured": draw(st.booleans())}
+        case "retired":
+            return {"reason": draw(st.sampled_from(["end_of_life", "vehicle_scrapped", "damaged", "recall", "other"]))}
+        case "inspected":
+            return {
+                "soh_pct": draw(st.floats(0, 100)),
+                "verdict": draw(st.sampled_from(["reuse", "repurpose", "recycle"])),
+            }
+        case "dismantled":
+            return {
+                "outputs": draw(st.sampled_from([[], [{"kind": "material", "name": "black mass", "mass_kg": 120.0}]]))
+            }
+        case "recycled":
+            return RECYCLED_DATA
+        case "incident":
+            return {"kind": "fire", "severity": draw(st.sampled_from(["low", "critical"])), "description": "smoke"}
+        case "recalled":
+            return {"campaign": "R-1", "reason": "BMS"}
+        case "corrected":
+            return {"target": "ab" * 32, "reason": "typo"}
+        case "lost":
+            return {"reason": "missing"}
+        case "exported":
+            return {"destination": "DE"}
+        case "found":
+            return {"custodian": draw(st.sampled_from(ORG_IDS)), "note": "found"}
+    raise AssertionError(f"no payload for {action}")
+
+
+def check_invariants(state: PackState) -> None:
+    assert (state.binding is not None) == (state.status in ("in_vehicle", "in_storage_system"))
+    assert all(b.end is not None for b in state.bindings[:-1])
+    assert (state.receiver is not None) == (state.status == "in_transit") == (state.sender is not None)
+    assert list(state.flags) == sorted(set(state.flags))
+    assert eu_status(state) in EU_STATUSES
+    stored = json.loads(json.dumps(state.to_dict()))  # what the ledger keeps as the projection
+    assert stored == state.to_dict()
+    assert PackState.from_dict(stored) == state
+
+
+@settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_legal_lives(data: st.DataObject) -> None:
+    world = World()
+    maker = data.draw(st.sampled_from(["catl", "byd"]), label="maker")
+    current = pack_code(1, maker={"catl": "0RJ", "byd": "001"}[maker])
+    seen = [world.produce(current, maker)]
+    second_life_serial = 0
+    for _ in range(data.draw(st.integers(1, 30), label="steps")):
+        state = world.packs[current]
+        offers = {org_id: next_actions(state, ORGS[org_id]) for org_id in ORG_IDS}
+        actions = sorted({action for offered in offers.values() for action in offered})
+        if not actions:
+            break
+        # moving the pack on is likelier than flags and detours, so lives get long and varied
+        weighted = [a for a in actions for _ in range(1 if a in DETOURS else 5)]
+        action = data.draw(st.sampled_from(weighted), label="action")
+        org_id = data.draw(st.sampled_from([o for o in ORG_IDS if action in offers[o]]), label="actor")
+        if action == "repurposed":
+            second_life_serial += 1
+            product = second_life_code(second_life_serial)
+            world.post_batch([
+                world.event(current, "repurposed", org_id, {"into": product}),
+                world.event(product, "produced", org_id, produced_data(**{"from": [current]})),
+            ])  # fmt: skip
+            seen += [world.packs[current], world.packs[product]]
+            current = product
+            continue
+        seen.append(world.post(current, action, org_id, payload_for(action, ORGS[org_id], state, data, world)))
+
+    for state in seen:
+        check_invariants(state)
+    for state in world.packs.values():
+        assert state.events == sum(event.pack == state.code for event in world.log)
+    first, second = replay(world.log, World()), replay(list(world.log), World())
+    assert first == second == world.packs
+    assert [s.to_dict() for s in first.values()] == [s.to_dict() for s in world.packs.values()]

@@ -1,0 +1,195 @@
+"""The append path: entries, chains, idempotency, atomic batches, refusals. Runs on both backends."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import pytest
+import rfc8785
+
+from events.errors import AuthorisationError, ConflictError, InvalidClaim
+from ledger import registry
+from ledger.claims import sign_claim
+from ledger.log import BatchRejected, Ledger
+from tests import specverify
+from tests.support import PRODUCED, Actor, code
+
+
+def test_first_entry_has_the_documented_shape(ledger: Ledger, maker: Actor) -> None:
+    claim, sig = maker.claim(code(1), "produced", PRODUCED)
+    result = ledger.append_one(claim, sig, as_org="catl")
+
+    assert (result.index, result.seq, result.created) == (0, 0, True)
+    assert set(result.entry) == {"v", "index", "pack", "seq", "prev", "recorded_at", "claim", "sig"}
+    assert result.entry["prev"] is None
+    assert result.entry["claim"] == claim
+    assert result.entry["recorded_at"].endswith("Z") and len(result.entry["recorded_at"]) == 27
+    assert result.hash == hashlib.sha256(rfc8785.dumps(result.entry)).hexdigest()
+
+
+def test_entries_chain_per_pack_and_index_is_global(ledger: Ledger, actors: dict[str, Actor]) -> None:
+    maker, automaker = actors["catl"], actors["byd-auto"]
+    a, b = code(1), code(2)
+    ra = ledger.append_one(*maker.claim(a, "produced", PRODUCED))
+    rb = ledger.append_one(*maker.claim(b, "produced", PRODUCED))
+    ra2 = ledger.append_one(*maker.claim(a, "shipped", {"to": "byd-auto"}))
+    ra3 = ledger.append_one(*automaker.claim(a, "received", {"from": "catl"}))
+
+    assert [r.index for r in (ra, rb, ra2, ra3)] == [0, 1, 2, 3]
+    assert [r.seq for r in (ra, ra2, ra3)] == [0, 1, 2]
+    assert ra2.entry["prev"] == ra.hash and ra3.entry["prev"] == ra2.hash
+    assert rb.entry["prev"] is None
+    state = ledger.pack_state(a)
+    assert state is not None and state.custodian == "byd-auto"
+
+
+def test_same_claim_twice_yields_one_entry(ledger: Ledger, maker: Actor) -> None:
+    claim, sig = maker.claim(code(1), "produced", PRODUCED)
+    first = ledger.append_one(claim, sig)
+    again = ledger.append_one(json.loads(json.dumps(claim)), sig)
+
+    assert again.created is False
+    assert (again.index, again.hash, again.entry) == (first.index, first.hash, first.entry)
+    assert ledger.size() == 1
+
+
+def test_same_id_with_other_content_is_refused(ledger: Ledger, maker: Actor) -> None:
+    claim, sig = maker.claim(code(1), "produced", PRODUCED)
+    ledger.append_one(claim, sig)
+    other = dict(claim, data=dict(PRODUCED, mass_kg=390.0))
+    with pytest.raises(ConflictError, match=f"claim id {claim['id']} of 'catl' was already used for a different claim"):
+        ledger.append_one(other, sign_claim(other, maker.private))
+    assert ledger.size() == 1
+
+
+def test_stale_prev_is_a_conflict_naming_the_head(ledger: Ledger, maker: Actor) -> None:
+    first = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    second = ledger.append_one(*maker.claim(code(1), "shipped", {"to": "byd-auto"}, prev=first.hash))
+    with pytest.raises(ConflictError, match=f"stale prev for pack {code(1)}: the current head is {second.hash}") as exc:
+        ledger.append_one(*maker.claim(code(1), "incident", {"kind": "other", "severity": "low",
+                                                          "description": "x"}, prev=first.hash))
+    assert exc.value.code == "stale_prev"
+
+
+def test_batch_is_atomic_and_lists_every_failing_item(ledger: Ledger, actors: dict[str, Actor]) -> None:
+    maker = actors["catl"]
+    good = [maker.claim(code(i), "produced", PRODUCED) for i in range(5)]
+    forged_claim, _ = maker.claim(code(10), "produced", PRODUCED)
+    forged = (forged_claim, base64.b64encode(b"\x00" * 64).decode())
+    wrong_actor = actors["byd-auto"].claim(code(11), "produced", PRODUCED)
+    items = [good[0], forged, good[1], wrong_actor, good[2]]
+
+    with pytest.raises(BatchRejected) as exc:
+        ledger.append(items, as_org="catl")
+    positions = {pos: err.code for pos, err in exc.value.errors}
+    assert positions == {1: "invalid_signature", 3: "actor_mismatch"}
+    assert ledger.size() == 0
+
+    results = ledger.append(good)
+    assert [r.index for r in results] == [0, 1, 2, 3, 4]
+
+
+def test_batch_rejects_domain_failures_by_position(ledger: Ledger, maker: Actor) -> None:
+    items = [
+        maker.claim(code(1), "produced", PRODUCED),
+        maker.claim(code(2), "received", {"from": "byd-auto"}),  # unknown pack
+        maker.claim(code(1), "shipped", {"to": "byd-auto"}),
+    ]
+    with pytest.raises(BatchRejected) as exc:
+        ledger.append(items)
+    assert [pos for pos, _ in exc.value.errors] == [1]
+    assert ledger.size() == 0
+
+
+def test_forged_signature_is_refused(ledger: Ledger, maker: Actor) -> None:
+    claim, sig = maker.claim(code(1), "produced", PRODUCED)
+    tampered = dict(claim, data=dict(PRODUCED, mass_kg=1.0))
+    with pytest.raises(InvalidClaim, match=f"signature of claim {claim['id']} does not verify with key 'catl/1'"):
+        ledger.append_one(tampered, sig)
+
+
+def test_actor_must_be_the_authenticated_org(ledger: Ledger, maker: Actor) -> None:
+    with pytest.raises(AuthorisationError, match="claim actor 'catl' is not the authenticated organisation 'byd-auto'"):
+        ledger.append_one(*maker.claim(code(1), "produced", PRODUCED), as_org="byd-auto")
+
+
+def test_key_of_another_org_is_refused(ledger: Ledger, actors: dict[str, Actor]) -> None:
+    maker, other = actors["catl"], actors["byd-auto"]
+    claim, _ = maker.claim(code(1), "produced", PRODUCED)
+    claim["key"] = other.key_id
+    with pytest.raises(AuthorisationError, match="key 'byd-auto/1' belongs to 'byd-auto', not to the claim's actor 'catl'"):
+        ledger.append_one(claim, sign_claim(claim, other.private))
+
+
+def test_unknown_key_is_refused(ledger: Ledger, maker: Actor) -> None:
+    claim, _ = maker.claim(code(1), "produced", PRODUCED)
+    claim["key"] = "catl/404"
+    with pytest.raises(InvalidClaim, match="unknown signing key 'catl/404'"):
+        ledger.append_one(claim, sign_claim(claim, maker.private))
+
+
+def test_revoked_key_is_refused(ledger: Ledger, maker: Actor) -> None:
+    ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    with ledger.engine.begin() as conn:
+        registry.revoke_key(conn, "catl", "catl/1", now=ledger.clock())
+    with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked"):
+        ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c.pop("id"), "claim is missing fields: id"),
+        (lambda c: c.update(extra=1), "claim has unknown fields: extra"),
+        (lambda c: c.update(v=2), "claim.v must be 1, found 2"),
+        (lambda c: c.update(id="not-a-uuid"), "claim.id must be a UUID, found 'not-a-uuid'"),
+        (lambda c: c.update(at="2026-03-02T01:00:00.5Z"), "claim.at must be RFC 3339 UTC with whole seconds and Z"),
+        (lambda c: c.update(at="2026-02-30T01:00:00Z"), "claim.at is not a real time"),
+        (lambda c: c.update(prev="ABC"), "claim.prev must be null or a lowercase hex SHA-256 entry hash"),
+        (lambda c: c.update(data=[]), "claim.data must be a JSON object"),
+        (lambda c: c.update(pack=""), "claim.pack must be a non-empty string"),
+    ],
+)
+def test_malformed_claims_are_refused(ledger: Ledger, maker: Actor, mutate: object, message: str) -> None:
+    claim, _ = maker.claim(code(1), "produced", PRODUCED)
+    mutate(claim)  # type: ignore[operator]
+    with pytest.raises(InvalidClaim, match=message):
+        ledger.append_one(claim, sign_claim(claim, maker.private) if "id" in claim else "AAAA")
+
+
+def test_checkpoints_are_signed_after_every_append_and_verify_from_the_spec(
+    ledger: Ledger, maker: Actor
+) -> None:
+    for i in range(3):
+        ledger.append_one(*maker.claim(code(i), "produced", PRODUCED))
+    ledger.append([maker.claim(code(10 + i), "produced", PRODUCED) for i in range(4)])
+    vkey = ledger.signer.verifier_key
+    leaves = [body for _, _, body in ledger.entries(0, 7)]
+    for size in (1, 2, 3, 7):
+        stored = ledger.checkpoint_at(size)
+        assert stored is not None
+        text = specverify.verify_note(stored.note, vkey)
+        origin, tree_size, root = specverify.parse_checkpoint(text)[:3]
+        assert (origin, tree_size) == ("packtrace.test/log", size)
+        assert root == specverify.mth(leaves[:size])
+    assert ledger.checkpoint_at(4) is None  # one checkpoint per committed append, not per entry
+
+
+def test_inclusion_and_consistency_proofs_from_stored_nodes(ledger: Ledger, maker: Actor) -> None:
+    sizes = []
+    for batch in range(6):
+        ledger.append([maker.claim(code(100 * batch + i), "produced", PRODUCED) for i in range(batch + 1)])
+        sizes.append(ledger.size())
+    bodies = [body for _, _, body in ledger.entries(0, sizes[-1])]
+    for size in sizes:
+        root = specverify.mth(bodies[:size])
+        for index in range(size):
+            hashes = [h.hex() for h in ledger.inclusion_proof(index, size)]
+            specverify.verify_inclusion(bodies[index], index, size, hashes, root)
+    for old in sizes:
+        for new in sizes:
+            if old <= new:
+                hashes = [h.hex() for h in ledger.consistency_proof(old, new)]
+                specverify.verify_consistency(old, new, hashes, specverify.mth(bodies[:old]), specverify.mth(bodies[:new]))

@@ -1,0 +1,153 @@
+"""One fixture per attack on the stored rows; `packtrace verify` names the first bad index of each."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+
+import pytest
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, text
+from typer.testing import CliRunner
+
+from api.cli import app
+from ledger import note
+from ledger.log import Ledger
+from ledger.verify import verify_database
+from tests.support import PRODUCED, Actor, code
+
+SIZE = 12
+Attack = Callable[[Connection, Ledger], None]
+
+
+def _body(conn: Connection, index: int) -> dict:
+    return json.loads(bytes(conn.execute(text("SELECT body FROM entry WHERE idx = :i"), {"i": index}).scalar_one()))
+
+
+def edit_payload(conn: Connection, ledger: Ledger) -> None:
+    entry = _body(conn, 5)
+    entry["claim"]["data"]["mass_kg"] = 1.0
+    conn.execute(text("UPDATE entry SET body = :b WHERE idx = 5"), {"b": rfc8785.dumps(entry)})
+
+
+def edit_stored_hash(conn: Connection, ledger: Ledger) -> None:
+    conn.execute(text("UPDATE entry SET hash = :h WHERE idx = 5"), {"h": "0" * 64})
+
+
+def delete_middle(conn: Connection, ledger: Ledger) -> None:
+    conn.execute(text("DELETE FROM entry WHERE idx = 5"))
+
+
+def truncate_last(conn: Connection, ledger: Ledger) -> None:
+    conn.execute(text(f"DELETE FROM entry WHERE idx = {SIZE - 1}"))
+    conn.execute(text(f"UPDATE log_head SET size = {SIZE - 1}"))
+
+
+def insert_entry(conn: Connection, ledger: Ledger) -> None:
+    """Shift entries 5.. up by one and put a well-formed entry of a new pack at 5."""
+    for idx in range(SIZE - 1, 4, -1):
+        conn.execute(text("UPDATE entry SET idx = :n WHERE idx = :o"), {"n": idx + 1, "o": idx})
+    entry = _body(conn, 6)
+    entry["pack"] = entry["claim"]["pack"] = code(999)
+    entry["index"], entry["seq"], entry["prev"] = 5, 0, None
+    body = rfc8785.dumps(entry)
+
+    conn.execute(
+        text("INSERT INTO entry (idx, pack, seq, hash, actor, claim_id, type, at, recorded_at, body) "
+             "SELECT 5, :pack, 0, :hash, actor, 'x-inserted', type, at, recorded_at, :body FROM entry WHERE idx = 6"),
+        {"pack": code(999), "hash": hashlib.sha256(body).hexdigest(), "body": body},
+    )
+
+
+def swap_two(conn: Connection, ledger: Ledger) -> None:
+    rows = {r.idx: (bytes(r.body), r.hash) for r in conn.execute(text("SELECT idx, body, hash FROM entry WHERE idx IN (5, 6)"))}
+    conn.execute(text("UPDATE entry SET hash = 'swap' WHERE idx = 5"))
+    for idx, other in ((6, 5), (5, 6)):
+        conn.execute(text("UPDATE entry SET body = :b, hash = :h WHERE idx = :i"),
+                     {"b": rows[other][0], "h": rows[other][1], "i": idx})
+
+
+def resign_checkpoint(conn: Connection, ledger: Ledger) -> None:
+    row = conn.execute(text("SELECT size, note FROM checkpoint WHERE size = 8")).one()
+    body = row.note.split("\n\n")[0] + "\n"
+    forged = note.sign_note(body, ledger.signer.origin, Ed25519PrivateKey.generate())
+    conn.execute(text("UPDATE checkpoint SET note = :n WHERE size = 8"), {"n": forged})
+
+
+def change_checkpoint_root(conn: Connection, ledger: Ledger) -> None:
+    row = conn.execute(text("SELECT note FROM checkpoint WHERE size = 8")).one()
+    lines = row.note.split("\n")
+    lines[2] = base64.b64encode(b"\x11" * 32).decode()
+    conn.execute(text("UPDATE checkpoint SET note = :n, root = :r WHERE size = 8"),
+                 {"n": "\n".join(lines), "r": b"\x11" * 32})
+
+
+ATTACKS: dict[str, tuple[Attack, int, str]] = {
+    "edited payload": (edit_payload, 5, "step 1: stored hash"),
+    "edited stored hash": (edit_stored_hash, 5, "step 1: stored hash 0000"),
+    "deleted middle entry": (delete_middle, 5, "step 2: index 5 is missing: the next stored entry is 6"),
+    "deleted last entry": (truncate_last, SIZE - 1, f"checkpoint at size {SIZE} but the log holds only {SIZE - 1} entries"),
+    "inserted entry": (insert_entry, 5, "entry 5: step"),
+    "two entries swapped": (swap_two, 5, "step 2: entry says index 6 but is stored at index 5"),
+    "checkpoint re-signed with another key": (resign_checkpoint, 7, "step 4: checkpoint at size 8"),
+    "checkpoint root changed": (change_checkpoint_root, 7, "step 4: checkpoint at size 8"),
+}
+
+
+@pytest.fixture
+def filled(ledger: Ledger, actors: dict[str, Actor]) -> Ledger:
+    maker = actors["catl"]
+    for i in range(4):  # four checkpoints of sizes 2, 4, 6, 8
+        ledger.append([maker.claim(code(2 * i), "produced", PRODUCED), maker.claim(code(2 * i + 1), "produced", PRODUCED)])
+    for i in range(4):  # and four of one entry each: 9 .. 12
+        ledger.append_one(*maker.claim(code(i), "shipped", {"to": "byd-auto"}))
+    assert ledger.size() == SIZE
+    return ledger
+
+
+def test_untouched_ledger_verifies(filled: Ledger) -> None:
+    report = verify_database(filled.engine, filled.signer.verifier_key)
+    assert report.problems == []
+    assert (report.entries, report.packs, report.checkpoints) == (SIZE, 8, 8)
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_each_attack_is_detected_at_the_first_bad_index(filled: Ledger, name: str) -> None:
+    attack, index, message = ATTACKS[name]
+    with filled.engine.begin() as conn:
+        attack(conn, filled)
+    report = verify_database(filled.engine, filled.signer.verifier_key)
+    first = min(report.problems)
+    assert first.index == index, sorted(report.problems)
+    assert any(message in f"entry {p.index}: {p}" for p in report.problems if p.index == index), report.problems
+
+
+def test_cli_verify_exits_non_zero_naming_the_index(filled: Ledger, database_url: str, tmp_path) -> None:
+    runner = CliRunner()
+    args = ["verify", "--database-url", database_url, "--log-key", filled.signer.verifier_key]
+    ok = runner.invoke(app, args)
+    assert ok.exit_code == 0, ok.output
+    assert f"OK: {SIZE} entries, 8 packs, 8 checkpoints verified" in ok.output
+
+    with filled.engine.begin() as conn:
+        delete_middle(conn, filled)
+    bad = runner.invoke(app, args)
+    assert bad.exit_code == 1
+    assert "FAILED entry 5: step 2: index 5 is missing: the next stored entry is 6" in bad.output
+
+
+def test_projection_edit_is_found_by_replay(filled: Ledger) -> None:
+    from sqlalchemy import update
+
+    from ledger.log import PACK
+
+    state = filled.pack_state(code(3))
+    assert state is not None
+    with filled.engine.begin() as conn:
+        conn.execute(update(PACK).where(PACK.c.code == code(3))
+                     .values(state={**state.to_dict(), "custodian": "byd-auto"}, custodian="byd-auto"))
+    report = verify_database(filled.engine, filled.signer.verifier_key)
+    assert [str(p) for p in report.problems] == [f"step 5: pack {code(3)}: stored state differs from the replayed state"]

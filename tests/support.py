@@ -1,0 +1,87 @@
+"""Test helpers: a small province of organisations with keys, and claim signing."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from events.codes import make_code
+from events.orgs import Org, Role
+from ledger import registry
+from ledger.claims import new_claim, sign_claim
+from ledger.log import Ledger
+
+T0 = datetime(2026, 3, 2, 1, 0, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock that moves one second on every reading, so recorded_at grows and tests repeat."""
+
+    def __init__(self, start: datetime = T0 + timedelta(days=1)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@dataclass
+class Actor:
+    org: Org
+    key_id: str
+    private: Ed25519PrivateKey
+    token: str = ""
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    @property
+    def id(self) -> str:
+        return self.org.id
+
+    def claim(self, pack: str, type: str, data: dict[str, Any], *, at: datetime | None = None,
+              prev: str | None = None, claim_id: str | None = None) -> tuple[dict[str, Any], str]:
+        claim = new_claim(pack=pack, type=type, actor=self.id, key=self.key_id, data=data,
+                          at=at or T0, prev=prev, claim_id=claim_id or str(uuid.uuid4()))
+        return claim, sign_claim(claim, self.private)
+
+
+def public_b64(private: Ed25519PrivateKey) -> str:
+    return base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def add_actor(ledger: Ledger, org: Org, *, now: datetime = T0) -> Actor:
+    private = Ed25519PrivateKey.generate()
+    key_id = f"{org.id}/1"
+    with ledger.engine.begin() as conn:
+        token = registry.create_org(conn, org, now=now)
+        registry.add_key(conn, org.id, key_id, base64.b64decode(public_b64(private)), now=now)
+    return Actor(org, key_id, private, token)
+
+
+def province(ledger: Ledger) -> dict[str, Actor]:
+    """One organisation of each kind the lifecycle tests need."""
+    orgs = [
+        Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001", "0RJ"})),
+        Org("byd-auto", "比亚迪汽车", frozenset({Role.AUTOMAKER})),
+        Org("nio-swap", "蔚来换电", frozenset({Role.SWAP_OPERATOR})),
+        Org("fz-service", "福州维修", frozenset({Role.SERVICE})),
+        Org("xm-collect", "厦门回收网点", frozenset({Role.COLLECTOR})),
+        Org("s2l-energy", "梯次储能", frozenset({Role.SECOND_LIFE}), frozenset({"S2L"})),
+        Org("gem-recycling", "格林美", frozenset({Role.RECYCLER}), whitelisted=True),
+        Org("grey-recycling", "小作坊", frozenset({Role.RECYCLER}), whitelisted=False),
+        Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})),
+    ]
+    return {o.id: add_actor(ledger, o) for o in orgs}
+
+
+def code(serial: int, *, maker: str = "001", day: date = date(2026, 1, 15)) -> str:
+    return make_code(maker, "pack", "B", "12", "ABCDEFG", day, serial)
+
+
+PRODUCED = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
