@@ -34,8 +34,16 @@ def _plain(value: Any) -> Any:
     1e-4 and 1e16 print the same shortest round-trip digits in both. Keys must be ASCII, where code-point
     order (Python's sort) equals UTF-16 order (RFC 8785's). Anything else goes to the reference encoder.
     """
-    if isinstance(value, str) or value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
         return value
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                raise _NeedsReference
+            out[key] = _plain(item)
+        return out
     if isinstance(value, int):
         if -_MAX_SAFE_INT < value < _MAX_SAFE_INT:
             return value

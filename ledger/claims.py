@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ _MAX_TEXT = 200
 
 
 @dataclass(frozen=True)
-class SignedClaim:
+class SignedClaim:  # not slots: `event` is cached in the instance dict
     """A claim as received: the object exactly as signed, its canonical bytes and the signature."""
 
     claim: Mapping[str, Any]
@@ -59,6 +60,7 @@ class SignedClaim:
         prev = self.claim.get("prev")
         return None if prev is None else str(prev)
 
+    @cached_property
     def event(self) -> Event:
         return Event(pack=self.pack, type=self.type, at=self.at, actor=self.actor, data=self.claim["data"])
 

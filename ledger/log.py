@@ -24,13 +24,16 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from events import rules
+from events.batch import batch_problems
 from events.errors import (
     AuthorisationError,
     ConflictError,
     InvalidClaim,
+    InvalidPayload,
     NotFoundError,
     PacktraceError,
 )
+from events.permissions import check_correction_author
 from events.orgs import Org
 from events.state import Event, PackState
 from ledger import merkle, registry
@@ -56,11 +59,21 @@ PACK_COLUMNS = (
 
 
 class Validator(Protocol):
-    """What the domain must provide to the ledger (events.rules does)."""
+    """What the domain provides to the ledger: the rule for one event, and the checks across a batch."""
 
     def apply(self, state: PackState | None, event: Event, ctx: Any) -> PackState: ...
 
-    def check_batch(self, events: Sequence[Event]) -> None: ...
+    def batch_problems(self, events: Sequence[Event]) -> list[tuple[int, PacktraceError]]: ...
+
+
+class DomainRules:
+    """The battery domain (events/) as the ledger's validator."""
+
+    apply = staticmethod(rules.apply)
+    batch_problems = staticmethod(batch_problems)
+
+
+DOMAIN = DomainRules()
 
 
 class BatchRejected(PacktraceError):
@@ -144,7 +157,7 @@ class Ledger:
         engine: Engine,
         signer: LogSigner,
         *,
-        validator: Validator = rules,  # type: ignore[assignment]
+        validator: Validator = DOMAIN,
         clock: Callable[[], datetime] = utcnow,
         verify_processes: int | None = None,
     ) -> None:
@@ -333,10 +346,8 @@ class Ledger:
             if isinstance(origins, list):
                 codes.extend(str(c) for c in origins)
         pending.load(codes)
-        try:
-            self.validator.check_batch([sc.event() for _, sc in fresh])
-        except PacktraceError as exc:
-            errors[fresh[0][0] if fresh else 0] = exc
+        for n, exc in self.validator.batch_problems([sc.event for _, sc in fresh]):
+            errors[fresh[n][0]] = exc
 
         rows: list[dict[str, Any]] = []
         leaves: list[bytes] = []
@@ -355,7 +366,9 @@ class Ledger:
                         f"stale prev for pack {sc.pack}: the current head is {head or 'none'}",
                         code="stale_prev",
                     )
-                state = self.validator.apply(pending.states.get(sc.pack), sc.event(), pending)
+                state = self.validator.apply(pending.states.get(sc.pack), sc.event, pending)
+                if sc.type == "corrected":
+                    self._check_correction(conn, sc, pending, rows)
             except PacktraceError as exc:
                 errors[pos] = exc
                 continue
@@ -398,6 +411,23 @@ class Ledger:
             insert(CHECKPOINT).values(size=new_size, root=root, note=note_text, signed_at=registry.as_utc(now))
         )
         return [r for r in results if r is not None], (new_size, frontier)
+
+    @staticmethod
+    def _check_correction(conn: Connection, sc: SignedClaim, pending: _Pending, rows: list[tuple[Any, ...]]) -> None:
+        """The ledger's half of the `corrected` rule: the target is an entry of this pack, and the actor
+        wrote it (or is a regulator)."""
+        target = str(sc.claim["data"]["target"])
+        found = next(((r[1], r[4]) for r in rows if r[3] == target), None)
+        if found is None:
+            row = conn.execute(select(ENTRY.c.pack, ENTRY.c.actor).where(ENTRY.c.hash == target)).first()
+            found = (row.pack, row.actor) if row else None
+        if found is None:
+            raise InvalidPayload(f"'corrected' names entry {target}, which is not in the log")
+        if found[0] != sc.pack:
+            raise InvalidPayload(f"'corrected' names entry {target} of pack {found[0]}, not of {sc.pack}")
+        actor = pending.org(sc.actor)
+        assert actor is not None  # apply() refused unknown actors
+        check_correction_author(actor, found[1], target)
 
     @staticmethod
     def _executemany(conn: Connection, columns: Sequence[str], table: str, rows: list[tuple[Any, ...]]) -> None:

@@ -27,14 +27,13 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Engine, select
 
-from events import rules
 from events.errors import PacktraceError, VerificationError
 from events.orgs import Org
 from events.state import Event, PackState
 from ledger import merkle, note, registry
 from ledger.canonical import is_canonical
 from ledger.claims import parse_at, parse_recorded_at
-from ledger.log import CHECKPOINT, ENTRY, HEAD, NODE, PACK, Validator
+from ledger.log import CHECKPOINT, DOMAIN, ENTRY, HEAD, NODE, PACK, Validator
 from ledger.schema import node_key
 
 Progress = Callable[[str, int, int], None]
@@ -115,7 +114,7 @@ def verify_database(
     engine: Engine,
     log_key: str,
     *,
-    validator: Validator = rules,  # type: ignore[assignment]
+    validator: Validator = DOMAIN,
     progress: Progress | None = None,
     max_problems: int = 1000,
 ) -> Report:

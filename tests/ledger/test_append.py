@@ -9,7 +9,7 @@ import json
 import pytest
 import rfc8785
 
-from events.errors import AuthorisationError, ConflictError, InvalidClaim
+from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload
 from ledger import registry
 from ledger.claims import sign_claim
 from ledger.log import BatchRejected, Ledger
@@ -193,3 +193,26 @@ def test_inclusion_and_consistency_proofs_from_stored_nodes(ledger: Ledger, make
             if old <= new:
                 hashes = [h.hex() for h in ledger.consistency_proof(old, new)]
                 specverify.verify_consistency(old, new, hashes, specverify.mth(bodies[:old]), specverify.mth(bodies[:new]))
+
+
+def test_corrections_name_an_entry_of_the_pack_written_by_the_actor(ledger: Ledger, actors: dict[str, Actor]) -> None:
+    maker, regulator, automaker = actors["catl"], actors["fj-miit"], actors["byd-auto"]
+    produced = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    other = ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
+    ledger.append_one(*maker.claim(code(1), "shipped", {"to": "byd-auto"}))
+    ledger.append_one(*automaker.claim(code(1), "received", {"from": "catl"}))
+    fix = {"target": produced.hash, "reason": "mass was weighed without the casing", "fields": {"mass_kg": 395}}
+
+    with pytest.raises(AuthorisationError, match=f"may not correct entry {produced.hash}: it was posted by 'catl'"):
+        ledger.append_one(*automaker.claim(code(1), "corrected", fix))
+    missing = dict(fix, target="ab" * 32)
+    with pytest.raises(InvalidPayload, match=f"'corrected' names entry {'ab' * 32}, which is not in the log"):
+        ledger.append_one(*maker.claim(code(1), "corrected", missing))
+    foreign = dict(fix, target=other.hash)
+    with pytest.raises(InvalidPayload, match=f"names entry {other.hash} of pack {code(2)}, not of {code(1)}"):
+        ledger.append_one(*maker.claim(code(1), "corrected", foreign))
+
+    assert ledger.append_one(*maker.claim(code(1), "corrected", fix)).seq == 3
+    assert ledger.append_one(*regulator.claim(code(1), "corrected", fix)).seq == 4
+    state = ledger.pack_state(code(1))
+    assert state is not None and "corrected" in state.flags

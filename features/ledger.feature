@@ -1,0 +1,25 @@
+Feature: A record nobody can rewrite unnoticed
+  The log is append-only and hash-chained; every event is signed by its author and every append is
+  sealed by a checkpoint the log signs. Anyone holding the public keys can check it.
+
+  Background:
+    Given the province's organisations are registered with their signing keys
+    And "catl" has produced packs 1 to 6, each shipped to "byd-auto"
+
+  Scenario: The untouched log verifies
+    When the regulator runs "packtrace verify"
+    Then it reports "OK: 12 entries, 6 packs"
+
+  Scenario: Deleting an entry from the database is found and named
+    Given someone deletes entry 5 from the database
+    When the regulator runs "packtrace verify"
+    Then it fails naming "entry 5: step 2: index 5 is missing"
+
+  Scenario: A pack's history checks offline with public keys alone
+    When the regulator saves the bundle of pack 3 to a file
+    Then "packtrace verify-bundle" accepts the file with the log's verifier key
+    And "packtrace verify-bundle" refuses the file once one of its events is altered
+
+  Scenario: Posting the same claim twice records it once
+    When "byd-auto" posts the same signed claim twice
+    Then the log holds one entry for that claim

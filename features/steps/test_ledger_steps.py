@@ -1,0 +1,101 @@
+"""Steps of features/ledger.feature: verification of the whole log and of one pack's bundle, by the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import text
+from typer.testing import CliRunner, Result
+
+from api.cli import app
+from ledger.bundle import make_bundle
+from ledger.log import Ledger
+from tests.support import PRODUCED, Actor, code
+
+scenarios("ledger.feature")
+
+
+@pytest.fixture
+def outcome() -> dict[str, Any]:
+    return {}
+
+
+@given(parsers.parse('"{maker}" has produced packs {first:d} to {last:d}, each shipped to "{receiver}"'))
+def produced_and_shipped(ledger: Ledger, actors: dict[str, Actor], maker: str, first: int, last: int, receiver: str) -> None:
+    for n in range(first, last + 1):
+        ledger.append_one(*actors[maker].claim(code(n), "produced", PRODUCED))
+        ledger.append_one(*actors[maker].claim(code(n), "shipped", {"to": receiver}))
+
+
+@given(parsers.parse("someone deletes entry {index:d} from the database"))
+def delete_entry(ledger: Ledger, index: int) -> None:
+    with ledger.engine.begin() as conn:
+        conn.execute(text("DELETE FROM entry WHERE idx = :i"), {"i": index})
+
+
+@when('the regulator runs "packtrace verify"')
+def run_verify(ledger: Ledger, database_url: str, outcome: dict[str, Any]) -> None:
+    outcome["result"] = CliRunner().invoke(
+        app, ["verify", "--database-url", database_url, "--log-key", ledger.signer.verifier_key]
+    )
+
+
+@then(parsers.parse('it reports "{text_}"'))
+def reports(outcome: dict[str, Any], text_: str) -> None:
+    result: Result = outcome["result"]
+    assert result.exit_code == 0, result.output
+    assert text_ in result.output
+
+
+@then(parsers.parse('it fails naming "{text_}"'))
+def fails(outcome: dict[str, Any], text_: str) -> None:
+    result: Result = outcome["result"]
+    assert result.exit_code == 1
+    assert text_ in result.output
+
+
+@when(parsers.parse("the regulator saves the bundle of pack {n:d} to a file"))
+def save_bundle(ledger: Ledger, n: int, tmp_path: Path, outcome: dict[str, Any]) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(make_bundle(ledger, code(n)), ensure_ascii=False))
+    outcome["bundle"] = path
+
+
+def _verify_bundle(ledger: Ledger, path: Path) -> Result:
+    return CliRunner().invoke(app, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
+
+
+@then(parsers.parse('"packtrace verify-bundle" accepts the file with the log\'s verifier key'))
+def bundle_accepted(ledger: Ledger, outcome: dict[str, Any]) -> None:
+    result = _verify_bundle(ledger, outcome["bundle"])
+    assert result.exit_code == 0, result.output
+    assert f"OK: pack {code(3)}: 2 entries, included in the log at tree size 12" in result.output
+
+
+@then(parsers.parse('"packtrace verify-bundle" refuses the file once one of its events is altered'))
+def bundle_refused(ledger: Ledger, outcome: dict[str, Any]) -> None:
+    path: Path = outcome["bundle"]
+    bundle = json.loads(path.read_text())
+    bundle["entries"][1]["claim"]["data"]["to"] = "nio-swap"
+    path.write_text(json.dumps(bundle))
+    result = _verify_bundle(ledger, path)
+    assert result.exit_code == 1
+    assert "FAILED entry seq 1 (index 5): signature does not verify with key 'catl/1'" in result.output
+
+
+@when(parsers.parse('"{org}" posts the same signed claim twice'))
+def post_twice(ledger: Ledger, actors: dict[str, Actor], org: str, outcome: dict[str, Any]) -> None:
+    claim, sig = actors[org].claim(code(1), "received", {"from": "catl"})
+    outcome["first"] = ledger.append_one(claim, sig)
+    outcome["second"] = ledger.append_one(claim, sig)
+
+
+@then("the log holds one entry for that claim")
+def one_entry(ledger: Ledger, outcome: dict[str, Any]) -> None:
+    first, second = outcome["first"], outcome["second"]
+    assert (first.created, second.created) == (True, False)
+    assert second.index == first.index == ledger.size() - 1

@@ -1,0 +1,160 @@
+"""Whole lives through the ledger, on both backends: multi-pack repurposing in one transaction, swaps
+with their binding intervals, and random legal lives whose replay reproduces every stored projection."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events.codes import make_second_life_code
+from events.rules import next_actions
+from events.vin import vin_with_check_digit
+from ledger.log import BatchRejected, Ledger
+from ledger.verify import verify_database
+from tests.events.events_world import ORGS, RECYCLED_DATA, produced_data
+from tests.events.test_replay_property import payload_for
+from tests.support import PRODUCED, T0, Actor, Clock, add_actor, code
+
+VIN_A = vin_with_check_digit("LSJA24U60MS000001")
+VIN_B = vin_with_check_digit("LGXCE4CB0P0123456")
+
+
+class Timeline:
+    """Claims a minute apart, so every status-changing event comes after the one before it."""
+
+    def __init__(self) -> None:
+        self.steps = itertools.count(1)
+
+    def next(self) -> Any:
+        return T0 + timedelta(minutes=next(self.steps))
+
+
+def walk(ledger: Ledger, actors: dict[str, Actor], steps: list[tuple[str, str, str, dict[str, Any]]], t: Timeline) -> None:
+    for pack, actor, type_, data in steps:
+        ledger.append_one(*actors[actor].claim(pack, type_, data, at=t.next()))
+
+
+def retire_at_second_life(ledger: Ledger, actors: dict[str, Actor], pack: str, t: Timeline) -> None:
+    walk(ledger, actors, [
+        (pack, "catl", "produced", PRODUCED),
+        (pack, "catl", "shipped", {"to": "byd-auto"}),
+        (pack, "byd-auto", "received", {"from": "catl"}),
+        (pack, "byd-auto", "installed", {"vin": VIN_A}),
+        (pack, "byd-auto", "retired", {"reason": "end_of_life"}),
+        (pack, "byd-auto", "shipped", {"to": "s2l-energy"}),
+        (pack, "s2l-energy", "received", {"from": "byd-auto"}),
+        (pack, "s2l-energy", "inspected", {"soh_pct": 78.5, "verdict": "repurpose"}),
+    ], t)  # fmt: skip
+
+
+def test_two_retired_packs_repurposed_into_one_product_in_one_transaction(
+    ledger: Ledger, actors: dict[str, Actor]
+) -> None:
+    t = Timeline()
+    a, b = code(1), code(2)
+    for pack in (a, b):
+        retire_at_second_life(ledger, actors, pack, t)
+    product = make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), 7)
+    s2l = actors["s2l-energy"]
+    at = t.next()
+    lone = s2l.claim(a, "repurposed", {"into": product}, at=at)
+    with pytest.raises(BatchRejected) as refused:
+        ledger.append([lone])
+    assert [pos for pos, _ in refused.value.errors] == [0]
+    assert f"needs, in the same batch, the 'produced' of {product} listing {a}" in refused.value.errors[0][1].message
+
+    size = ledger.size()
+    results = ledger.append([
+        s2l.claim(a, "repurposed", {"into": product}, at=at),
+        s2l.claim(b, "repurposed", {"into": product}, at=at),
+        s2l.claim(product, "produced", produced_data(**{"from": [a, b]}), at=at),
+    ])  # fmt: skip
+    assert [r.index for r in results] == [size, size + 1, size + 2]
+    assert ledger.checkpoint_at(size + 3) is not None and ledger.checkpoint_at(size + 1) is None
+
+    for original in (a, b):
+        state = ledger.pack_state(original)
+        assert state is not None and (state.status, state.successor) == ("repurposed", product)
+    made = ledger.pack_state(product)
+    assert made is not None and made.origins == (a, b) and made.custodian == "s2l-energy"
+    first_entry = ledger.pack_entries(product)[0][2]
+    assert b'"from":["' + a.encode() + b'","' + b.encode() + b'"]' in first_entry
+    assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
+
+
+def test_a_swap_records_both_binding_intervals(ledger: Ledger, actors: dict[str, Actor]) -> None:
+    t = Timeline()
+    pack = code(3)
+    swap = add_actor(ledger, ORGS["nio-power"])
+    actors = {**actors, "nio-power": swap}
+    walk(ledger, actors, [
+        (pack, "catl", "produced", PRODUCED),
+        (pack, "catl", "shipped", {"to": "nio-power"}),
+        (pack, "nio-power", "received", {"from": "catl"}),
+        (pack, "nio-power", "installed", {"vin": VIN_A}),
+        (pack, "nio-power", "removed", {"reason": "swap"}),
+        (pack, "nio-power", "installed", {"vin": VIN_B}),
+    ], t)  # fmt: skip
+    state = ledger.pack_state(pack)
+    assert state is not None and state.status == "in_vehicle"
+    (first, second) = state.bindings
+    assert (first.target, second.target) == (VIN_A, VIN_B)
+    assert first.end is not None and first.end <= second.start and second.end is None
+    with ledger.engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT vin FROM pack WHERE code = :c"), {"c": pack}).scalar_one() == VIN_B
+
+
+class _World:
+    """The ledger under hypothesis: one per test, new packs per example."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.actors = {org_id: add_actor(ledger, org) for org_id, org in ORGS.items()}
+        ledger.clock = Clock(T0 + timedelta(days=365))  # recording times after every claim's `at`
+        self.serials = itertools.count(1)
+        self.timeline = Timeline()
+
+
+@pytest.fixture
+def world(ledger: Ledger) -> _World:
+    return _World(ledger)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data: st.DataObject) -> None:
+    ledger, t = world.ledger, world.timeline
+    maker = data.draw(st.sampled_from(["catl", "byd"]), label="maker")
+    for _ in range(data.draw(st.integers(1, 3), label="packs")):
+        serial = next(world.serials)
+        current = code(serial, maker={"catl": "0RJ", "byd": "001"}[maker])
+        ledger.append_one(*world.actors[maker].claim(current, "produced", produced_data(), at=t.next()))
+        for _ in range(data.draw(st.integers(1, 25), label="steps")):
+            state = ledger.pack_state(current)
+            assert state is not None
+            offers = {o: [a for a in next_actions(state, ORGS[o]) if a != "corrected"] for o in ORGS}
+            actions = sorted({a for offered in offers.values() for a in offered})
+            if not actions:
+                break
+            action = data.draw(st.sampled_from(actions), label="action")
+            org_id = data.draw(st.sampled_from([o for o in sorted(ORGS) if action in offers[o]]), label="actor")
+            actor, at = world.actors[org_id], t.next()
+            if action == "repurposed":
+                product = make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), serial)
+                ledger.append([
+                    actor.claim(current, "repurposed", {"into": product}, at=at),
+                    actor.claim(product, "produced", produced_data(**{"from": [current]}), at=at),
+                ])  # fmt: skip
+                current = product
+                continue
+            payload = RECYCLED_DATA if action == "recycled" else payload_for(action, ORGS[org_id], state, data, None)  # type: ignore[arg-type]
+            ledger.append_one(*actor.claim(current, action, payload, at=at))
+    report = verify_database(ledger.engine, ledger.signer.verifier_key)
+    assert report.problems == []
