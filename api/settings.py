@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     environment: str = "development"
     sqlite_synchronous: str = "NORMAL"
     max_body_bytes: int = 16 * 1024 * 1024
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:

@@ -16,7 +16,6 @@ import json
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -33,8 +32,8 @@ from events.errors import (
     NotFoundError,
     PacktraceError,
 )
-from events.permissions import check_correction_author
 from events.orgs import Org
+from events.permissions import check_correction_author
 from events.state import Event, PackState
 from ledger import merkle, registry
 from ledger.canonical import canonical, entry_bytes, entry_hash
@@ -42,7 +41,7 @@ from ledger.claims import SignedClaim, format_recorded_at, parse_claim
 from ledger.db import create_schema, is_sqlite, write_connection
 from ledger.logkey import LogSigner
 from ledger.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
-from ledger.signatures import SignatureChecker
+from ledger.signatures import PendingChecks, SignatureChecker
 
 ENTRY = Entry.__table__  # type: ignore[attr-defined]
 NODE = MerkleNode.__table__  # type: ignore[attr-defined]
@@ -206,7 +205,7 @@ class Ledger:
             return []
         errors: dict[int, PacktraceError] = {}
         signed: list[SignedClaim] = []
-        jobs: list[tuple[bytes, bytes, bytes]] = []
+        checking = self._signatures.start()
         job_positions: list[int] = []
         # (1): envelope, actor and key outside the lock; signatures start on another core.
         for pos, (claim, sig) in enumerate(items):
@@ -222,9 +221,8 @@ class Ledger:
                 errors[pos] = exc
                 continue
             signed.append(sc)
-            jobs.append((public, sc.signature(), sc.claim_bytes))
+            checking.add((public, sc.signature(), sc.claim_bytes))
             job_positions.append(pos)
-        checking = self._signatures.submit(jobs)
         if errors:
             self._collect_signature_failures(checking, signed, job_positions, errors)
             raise BatchRejected(sorted(errors.items()))
@@ -256,12 +254,12 @@ class Ledger:
 
     @staticmethod
     def _collect_signature_failures(
-        checking: Future[list[int]],
+        checking: PendingChecks,
         signed: Sequence[SignedClaim],
         positions: Sequence[int],
         errors: dict[int, PacktraceError],
     ) -> None:
-        for n in checking.result():
+        for n in checking.failures():
             sc = signed[n]
             errors[positions[n]] = InvalidClaim(
                 f"signature of claim {sc.id} does not verify with key {sc.key_id!r}", code="invalid_signature"
@@ -304,7 +302,7 @@ class Ledger:
         return found
 
     def _append_locked(
-        self, conn: Connection, claims: Sequence[SignedClaim], checking: Future[list[int]]
+        self, conn: Connection, claims: Sequence[SignedClaim], checking: PendingChecks
     ) -> tuple[list[Appended], tuple[int, list[bytes]] | None]:
         # (2): the lock.
         size = self._lock_head(conn)

@@ -35,38 +35,61 @@ def failures(jobs: Sequence[Job]) -> list[int]:
     return bad
 
 
+CHUNK = 256
+
+
 class SignatureChecker:
-    """Checks small batches inline and large ones in worker processes, returning a future."""
+    """Checks signatures in worker processes (small batches inline); `start()` opens one batch's checks."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, jobs: Sequence[Job]) -> Future[list[int]]:
-        if self.processes < 1 or len(jobs) < POOL_THRESHOLD:
-            done: Future[list[int]] = Future()
-            done.set_result(failures(jobs))
-            return done
+    def _submit(self, jobs: list[Job]) -> Future[list[int]]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("forkserver"))
-        if self.processes == 1:
-            return self._pool.submit(failures, list(jobs))
-        size = -(-len(jobs) // self.processes)
-        parts = [self._pool.submit(failures, list(jobs[i : i + size])) for i in range(0, len(jobs), size)]
-        merged: Future[list[int]] = Future()
+        return self._pool.submit(failures, jobs)
 
-        def collect(_: Future[list[int]]) -> None:
-            if all(p.done() for p in parts) and not merged.done():
-                try:
-                    merged.set_result([n * size + pos for n, p in enumerate(parts) for pos in p.result()])
-                except Exception as exc:  # a worker died: surface it to the appender
-                    merged.set_exception(exc)
-
-        for part in parts:
-            part.add_done_callback(collect)
-        return merged
+    def start(self) -> PendingChecks:
+        return PendingChecks(self)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+class PendingChecks:
+    """The checks of one batch. Jobs go to the workers in chunks while the caller goes on parsing and
+    applying the rest, so verification overlaps the appender's own work."""
+
+    def __init__(self, checker: SignatureChecker) -> None:
+        self.checker = checker
+        self.jobs: list[Job] = []
+        self.sent = 0
+        self.futures: list[tuple[int, Future[list[int]]]] = []
+
+    def add(self, job: Job) -> None:
+        self.jobs.append(job)
+        if self.checker.processes > 0 and len(self.jobs) - self.sent >= CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        self.futures.append((self.sent, self.checker._submit(self.jobs[self.sent :])))
+        self.sent = len(self.jobs)
+
+    def failures(self) -> list[int]:
+        """Positions (in the order jobs were added) of the signatures that do not verify; waits for them."""
+        if self.sent < len(self.jobs):
+            if not self.futures and (self.checker.processes < 1 or len(self.jobs) < POOL_THRESHOLD):
+                self.futures.append((0, _done(failures(self.jobs))))
+                self.sent = len(self.jobs)
+            else:
+                self._send()
+        return sorted(offset + n for offset, future in self.futures for n in future.result())
+
+
+def _done(result: list[int]) -> Future[list[int]]:
+    future: Future[list[int]] = Future()
+    future.set_result(result)
+    return future

@@ -216,3 +216,16 @@ def test_corrections_name_an_entry_of_the_pack_written_by_the_actor(ledger: Ledg
     assert ledger.append_one(*regulator.claim(code(1), "corrected", fix)).seq == 4
     state = ledger.pack_state(code(1))
     assert state is not None and "corrected" in state.flags
+
+
+def test_forged_signatures_in_a_large_batch_are_named_by_position(ledger: Ledger, maker: Actor) -> None:
+    items = [maker.claim(code(i), "produced", PRODUCED) for i in range(700)]
+    for pos in (3, 300, 699):
+        items[pos] = (items[pos][0], base64.b64encode(bytes(64)).decode())
+    with pytest.raises(BatchRejected) as exc:
+        ledger.append(items)
+    assert [(pos, err.code) for pos, err in exc.value.errors] == [
+        (3, "invalid_signature"), (300, "invalid_signature"), (699, "invalid_signature")
+    ]
+    assert ledger.size() == 0
+    assert len(ledger.append(items[4:300])) == 296
