@@ -7,7 +7,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --home-dir /srv/packtrace packtrace
 WORKDIR /srv/packtrace
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md ./
 COPY events ./events
 COPY ledger ./ledger
 COPY labels ./labels

@@ -16,6 +16,7 @@ from api.limits import BodyLimit
 from api.responses import problem_content
 from api.routes import ROUTERS
 from api.settings import Settings
+from ledger.custodial import load_or_create_sealing_key
 from ledger.log import Ledger
 
 DESCRIPTION = """\
@@ -45,6 +46,8 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
     app = FastAPI(title="packtrace", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.ledger = ledger
     app.state.settings = settings
+    if owned:  # a deployment: the secret that seals platform-held keys (tests made from a ledger set their own)
+        app.state.sealing_key = load_or_create_sealing_key(settings.sealing_key_file)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:
@@ -56,9 +59,7 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, with every error response as problem+json (its own 422 schema included)."""
     if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         problem = {"$ref": "#/components/schemas/Problem"}
         for operation in (op for path in schema["paths"].values() for op in path.values()):
             for status, response in operation.get("responses", {}).items():

@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_db import migrate
+from api.cli_demo import demo
+from api.cli_label import label
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
@@ -21,7 +24,10 @@ from events.errors import VerificationError
 app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
-console = Console(stderr=True)
+app.command()(label)
+app.command()(demo)
+app.command()(migrate)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()
@@ -113,9 +119,7 @@ def keygen(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     try:
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -182,9 +186,7 @@ def submit(
 @app.command()
 def export(
     out: Annotated[Path, typer.Argument(help="File to write")],
-    pack: Annotated[
-        str | None, typer.Option(help="Export this pack's offline bundle instead of the log")
-    ] = None,
+    pack: Annotated[str | None, typer.Option(help="Export this pack's offline bundle instead of the log")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write every entry of the log as JSONL (canonical bytes, one a line), or one pack's bundle as JSON."""

@@ -15,6 +15,7 @@ from rich.table import Table
 from api.bootstrap import build_ledger
 from api.settings import Settings
 from ledger import registry
+from ledger.custodial import load_or_create_sealing_key
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -39,12 +40,18 @@ def demo(
         if ledger.size() == 0:
             console.print(f"building the demo province on {settings.database_url} …")
             with Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
                 console=console,
             ) as bar:
                 task = bar.add_task("events", total=None)
                 built = province.build(
-                    ledger, packs=packs, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                    ledger,
+                    packs=packs,
+                    sealing_key=load_or_create_sealing_key(settings.sealing_key_file),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             tokens = built.tokens
             console.print(f"{built.packs} packs, {built.entries} entries; paths: {built.paths}")

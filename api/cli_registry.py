@@ -18,15 +18,13 @@ from ledger import service
 from ledger.access import ADMIN
 from ledger.log import Ledger
 
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 DatabaseUrl = Annotated[str | None, typer.Option(help="Database to use (default: PACKTRACE_DATABASE_URL)")]
 
 orgs_app = typer.Typer(help="Create and list organisations.", no_args_is_help=True)
-keys_app = typer.Typer(
-    help="Register, revoke and list organisations' Ed25519 signing keys.", no_args_is_help=True
-)
+keys_app = typer.Typer(help="Register, revoke and list organisations' Ed25519 signing keys.", no_args_is_help=True)
 
 
 @contextmanager
@@ -91,15 +89,27 @@ def orgs_list(database_url: DatabaseUrl = None) -> None:
 def keys_add(
     org: Annotated[str, typer.Argument(help="Organisation id")],
     key_id: Annotated[str, typer.Argument(help="Key id, e.g. catl/2026-1")],
-    public_key: Annotated[
-        str, typer.Argument(help="Base64 of the raw 32-byte public key (as keygen prints it)")
-    ],
+    public_key: Annotated[str, typer.Argument(help="Base64 of the raw 32-byte public key (as keygen prints it)")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Register an Ed25519 public key for an organisation."""
     with open_ledger(database_url) as ledger:
         key = service.add_key(ledger, ADMIN, org, key_id=key_id, public_key=public_key)
     console.print(f"registered {key.key_id} for {key.org}, valid from {key.valid_from.isoformat()}")
+
+
+@keys_app.command("add-platform")
+def keys_add_platform(
+    org: Annotated[str, typer.Argument(help="Organisation id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give an organisation a platform-held key (generated here, sealed at rest), for the scan page."""
+    from ledger.custodial import create_platform_key, load_or_create_sealing_key
+
+    settings = Settings(**({"database_url": database_url} if database_url else {}))  # type: ignore[arg-type]
+    with open_ledger(database_url) as ledger:
+        key = create_platform_key(ledger, org, sealing_key=load_or_create_sealing_key(settings.sealing_key_file))
+    console.print(f"registered platform-held key {key.key_id} for {key.org}")
 
 
 @keys_app.command("revoke")

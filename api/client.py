@@ -192,13 +192,9 @@ class PacktraceClient:
         return page
 
     def inclusion_proof(self, index: int, size: int) -> dict[str, Any]:
-        proof: dict[str, Any] = self._json(
-            "GET", "/v1/log/proof/inclusion", params={"index": index, "size": size}
-        )
+        proof: dict[str, Any] = self._json("GET", "/v1/log/proof/inclusion", params={"index": index, "size": size})
         return proof
 
     def consistency_proof(self, old: int, new: int) -> dict[str, Any]:
-        proof: dict[str, Any] = self._json(
-            "GET", "/v1/log/proof/consistency", params={"from": old, "to": new}
-        )
+        proof: dict[str, Any] = self._json("GET", "/v1/log/proof/consistency", params={"from": old, "to": new})
         return proof

@@ -27,6 +27,7 @@ from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
 from ledger import registry
 from ledger.claims import new_claim, sign_claim
+from ledger.custodial import create_platform_key
 from ledger.log import Ledger
 
 START = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)
@@ -116,8 +117,14 @@ def _vin(rng: random.Random) -> str:
 
 def _produced(rng: random.Random, chemistry: str, **extra: Any) -> dict[str, Any]:
     capacity = rng.choice([42.5, 55.0, 60.0, 75.0, 90.0]) if chemistry != "LFP" or rng.random() < 0.5 else 60.0
-    data = {"chemistry": chemistry, "rated_capacity_kwh": capacity, "nominal_voltage_v": 350.0,
-            "mass_kg": round(capacity * 6.1, 1), "batch": f"B{rng.randint(100, 999)}", "plant": "宁德基地"}
+    data = {
+        "chemistry": chemistry,
+        "rated_capacity_kwh": capacity,
+        "nominal_voltage_v": 350.0,
+        "mass_kg": round(capacity * 6.1, 1),
+        "batch": f"B{rng.randint(100, 999)}",
+        "plant": "宁德基地",
+    }
     data.update(extra)
     return data
 
@@ -151,16 +158,35 @@ def simulate(rng: random.Random, packs: int) -> tuple[list[Step], dict[str, int]
         life = _Life(rng, code, made, late=rng.random() < 0.05)
         life.add("produced", maker, _produced(rng, chemistry))
         if recall_window[0] <= made.date() <= recall_window[1] and chemistry == "NCM" and maker == "catl":
-            life.add("recalled", maker, {"campaign": "CATL-2025-07", "reason": "BMS 采样线束缺陷 sense-wire defect"},
-                     days=rng.uniform(30, 60))
+            life.add(
+                "recalled",
+                maker,
+                {"campaign": "CATL-2025-07", "reason": "BMS 采样线束缺陷 sense-wire defect"},
+                days=rng.uniform(30, 60),
+            )
         path = rng.choices(
-            ["in_vehicle", "repair", "swap", "lessor", "recycling", "second_life", "lost", "in_transit_unknown",
-             "retired_unknown", "exported", "in_stock", "dismantler", "backyard"],
+            [
+                "in_vehicle",
+                "repair",
+                "swap",
+                "lessor",
+                "recycling",
+                "second_life",
+                "lost",
+                "in_transit_unknown",
+                "retired_unknown",
+                "exported",
+                "in_stock",
+                "dismantler",
+                "backyard",
+            ],
             weights=[30, 8, 8, 4, 14, 8, 2, 3, 3, 2, 6, 6, 1],
         )[0]
         paths[path] = paths.get(path, 0) + 1
         user = {"swap": "nio-power", "lessor": "fj-baas"}.get(path, rng.choice(["byd-auto", "geely-auto"]))
-        life.add("shipped", maker, {"to": user, "waybill": f"SF{rng.randint(10**9, 10**10 - 1)}"}, days=rng.uniform(1, 15))
+        life.add(
+            "shipped", maker, {"to": user, "waybill": f"SF{rng.randint(10**9, 10**10 - 1)}"}, days=rng.uniform(1, 15)
+        )
         if path == "lost":
             life.add("lost", maker, {"reason": "运输途中遗失 lost in transit"}, days=rng.uniform(10, 20))
             steps += life.steps
@@ -177,9 +203,16 @@ def simulate(rng: random.Random, packs: int) -> tuple[list[Step], dict[str, int]
         vin = _vin(rng)
         life.add("installed", user, {"vin": vin}, days=rng.uniform(2, 25))
         if rng.random() < 0.03:
-            life.add("incident", user, {"kind": rng.choice(["collision", "flood", "thermal_event"]),
-                                        "severity": rng.choice(["low", "medium", "high"]),
-                                        "description": "车辆事故后检查 checked after an accident"}, days=rng.uniform(30, 200))
+            life.add(
+                "incident",
+                user,
+                {
+                    "kind": rng.choice(["collision", "flood", "thermal_event"]),
+                    "severity": rng.choice(["low", "medium", "high"]),
+                    "description": "车辆事故后检查 checked after an accident",
+                },
+                days=rng.uniform(30, 200),
+            )
         if path == "repair":
             life.add("removed", "fz-service", {"reason": "repair"}, days=rng.uniform(60, 300))
             life.add("serviced", "fz-service", {"description": "更换采样板 replaced the sampling board"}, days=2)
@@ -189,18 +222,30 @@ def simulate(rng: random.Random, packs: int) -> tuple[list[Step], dict[str, int]
                 life.add("removed", user, {"reason": "swap"}, days=rng.uniform(5, 60))
                 life.add("installed", user, {"vin": _vin(rng)}, days=rng.uniform(0.01, 0.1))
         elif path == "exported":
-            life.add("exported", user, {"destination": rng.choice(["TH", "MY", "AE"]), "reason": "整车出口 vehicle export"},
-                     days=rng.uniform(30, 120))
+            life.add(
+                "exported",
+                user,
+                {"destination": rng.choice(["TH", "MY", "AE"]), "reason": "整车出口 vehicle export"},
+                days=rng.uniform(30, 120),
+            )
         elif path in ("recycling", "second_life", "retired_unknown", "dismantler", "backyard"):
-            life.add("retired", user, {"reason": rng.choice(["end_of_life", "vehicle_scrapped", "damaged"])},
-                     days=rng.uniform(90, 400))
+            life.add(
+                "retired",
+                user,
+                {"reason": rng.choice(["end_of_life", "vehicle_scrapped", "damaged"])},
+                days=rng.uniform(90, 400),
+            )
             if path == "retired_unknown":
                 pass  # never handed to a collector: 流向不明 after 30 days
             elif path == "dismantler":
                 life.add("shipped", user, {"to": "fj-dismantler"}, days=rng.uniform(1, 10))
                 life.add("received", "fj-dismantler", {"from": user}, days=1)
-                life.add("dismantled", "fj-dismantler", {"outputs": [{"kind": "material", "name": "电池包壳体 casing",
-                                                                      "mass_kg": 45.0}]}, days=rng.uniform(2, 20))
+                life.add(
+                    "dismantled",
+                    "fj-dismantler",
+                    {"outputs": [{"kind": "material", "name": "电池包壳体 casing", "mass_kg": 45.0}]},
+                    days=rng.uniform(2, 20),
+                )
             elif path == "backyard":
                 life.add("shipped", user, {"to": "backyard"}, days=rng.uniform(1, 10))
                 life.add("received", "backyard", {"from": user}, days=1)
@@ -209,25 +254,45 @@ def simulate(rng: random.Random, packs: int) -> tuple[list[Step], dict[str, int]
                 recycler = rng.choice(["brunp", "gem"])
                 life.add("shipped", user, {"to": collector}, days=rng.uniform(1, 10))
                 life.add("received", collector, {"from": user}, days=rng.uniform(1, 3))
-                life.add("inspected", collector, {"soh_pct": round(rng.uniform(40, 68), 1), "verdict": "recycle"}, days=1)
+                life.add(
+                    "inspected", collector, {"soh_pct": round(rng.uniform(40, 68), 1), "verdict": "recycle"}, days=1
+                )
                 life.add("shipped", collector, {"to": recycler}, days=rng.uniform(2, 20))
                 life.add("received", recycler, {"from": collector}, days=rng.uniform(1, 3))
-                life.add("dismantled", recycler, {"outputs": [
-                    {"kind": "material", "name": "黑粉 black mass", "mass_kg": 210.0},
-                    {"kind": "material", "name": "铝壳 aluminium casing", "mass_kg": 38.0}]}, days=rng.uniform(3, 30))
-                life.add("recycled", recycler, _recycled(rng, chemistry, below=recycler == "gem" and rng.random() < 0.2),
-                         days=rng.uniform(5, 40))
+                life.add(
+                    "dismantled",
+                    recycler,
+                    {
+                        "outputs": [
+                            {"kind": "material", "name": "黑粉 black mass", "mass_kg": 210.0},
+                            {"kind": "material", "name": "铝壳 aluminium casing", "mass_kg": 38.0},
+                        ]
+                    },
+                    days=rng.uniform(3, 30),
+                )
+                life.add(
+                    "recycled",
+                    recycler,
+                    _recycled(rng, chemistry, below=recycler == "gem" and rng.random() < 0.2),
+                    days=rng.uniform(5, 40),
+                )
             else:  # second life
                 life.add("shipped", user, {"to": "fj-s2l"}, days=rng.uniform(1, 10))
                 life.add("received", "fj-s2l", {"from": user}, days=rng.uniform(1, 3))
-                life.add("inspected", "fj-s2l", {"soh_pct": round(rng.uniform(70, 86), 1), "verdict": "repurpose"}, days=2)
+                life.add(
+                    "inspected", "fj-s2l", {"soh_pct": round(rng.uniform(70, 86), 1), "verdict": "repurpose"}, days=2
+                )
                 second_life_serial += 1
                 product_day = (life.at + timedelta(days=9)).date()  # made before its `produced` (China time)
                 product_day += timedelta(days=1) if product_day.day == 31 else timedelta(0)
                 product = make_second_life_code("S2L", "pack", letter, "A1", product_day, second_life_serial)
-                life.together([(code, "repurposed", "fj-s2l", {"into": product}),
-                               (product, "produced", "fj-s2l", _produced(rng, chemistry, **{"from": [code]}))],
-                              days=10)
+                life.together(
+                    [
+                        (code, "repurposed", "fj-s2l", {"into": product}),
+                        (product, "produced", "fj-s2l", _produced(rng, chemistry, **{"from": [code]})),
+                    ],
+                    days=10,
+                )
                 life.add("installed", "fj-s2l", {"site": rng.choice(SITES)}, days=rng.uniform(5, 30), pack=product)
                 if rng.random() < 0.3:
                     life.add("removed", "fj-s2l", {"reason": "retirement"}, days=rng.uniform(60, 200), pack=product)
@@ -235,8 +300,13 @@ def simulate(rng: random.Random, packs: int) -> tuple[list[Step], dict[str, int]
                     life.add("shipped", "fj-s2l", {"to": "brunp"}, days=rng.uniform(2, 10), pack=product)
                     life.add("received", "brunp", {"from": "fj-s2l"}, days=1, pack=product)
                     life.add("dismantled", "brunp", {"outputs": []}, days=rng.uniform(2, 10), pack=product)
-                    life.add("recycled", "brunp", _recycled(rng, chemistry, below=False), days=rng.uniform(5, 20),
-                             pack=product)
+                    life.add(
+                        "recycled",
+                        "brunp",
+                        _recycled(rng, chemistry, below=False),
+                        days=rng.uniform(5, 20),
+                        pack=product,
+                    )
         steps += [s for s in life.steps if s.reported < END]
     steps.sort(key=lambda s: s.reported)
     return steps, paths
@@ -258,9 +328,22 @@ def _batches(steps: list[Step]) -> Iterator[tuple[datetime, list[Step]]]:
         yield group[-1].reported, group
 
 
-def build(ledger: Ledger, *, packs: int = 2400, seed: int = 34014,
-          progress: Callable[[int, int], None] | None = None) -> Province:
-    """Register the organisations and append the simulated province; the ledger must be empty."""
+PLATFORM_KEY_ROLES = {Role.COLLECTOR, Role.RECYCLER, Role.SECOND_LIFE, Role.VEHICLE_DISMANTLER, Role.SERVICE}
+
+
+def build(
+    ledger: Ledger,
+    *,
+    packs: int = 2400,
+    seed: int = 34014,
+    sealing_key: bytes | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Province:
+    """Register the organisations and append the simulated province; the ledger must be empty.
+
+    With `sealing_key`, organisations that work from a phone (collection points, recyclers, second-life
+    companies, dismantlers, repair shops) also get a platform-held key, so the scan page can sign for them.
+    """
     if ledger.size():
         raise ValueError("the demo province is built on an empty database")
     rng = random.Random(seed)
@@ -277,14 +360,25 @@ def build(ledger: Ledger, *, packs: int = 2400, seed: int = 34014,
                 keys[org.id] = Ed25519PrivateKey.generate()
                 raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
                 registry.add_key(conn, org.id, f"{org.id}/demo-1", raw, now=START - timedelta(days=30))
+        if sealing_key is not None:
+            for org in ORGS:
+                if org.roles & PLATFORM_KEY_ROLES:
+                    create_platform_key(ledger, org.id, sealing_key=sealing_key)
         steps, paths = simulate(rng, packs)
         done = 0
         for reported, group in _batches(steps):
             items = []
             for step in group:
                 for pack, type_, actor, data in step.claims:
-                    claim = new_claim(pack=pack, type=type_, actor=actor, key=f"{actor}/demo-1", data=data, at=step.at,
-                                      claim_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+                    claim = new_claim(
+                        pack=pack,
+                        type=type_,
+                        actor=actor,
+                        key=f"{actor}/demo-1",
+                        data=data,
+                        at=step.at,
+                        claim_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    )
                     items.append((claim, sign_claim(claim, keys[actor])))
             clock.now = reported + timedelta(seconds=1)
             ledger.append(items)

@@ -22,12 +22,17 @@ bearer = HTTPBearer(
 )
 
 
-def get_ledger(request: Request) -> Ledger:
+# Dependencies are `async def` although they do not await: FastAPI runs a plain `def` dependency in the
+# thread pool, and those hand-offs between threads cost more than the whole ledger append of a request.
+# None of them blocks for long (authenticate reads the database only for a token it has not seen lately).
+
+
+async def get_ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -36,7 +41,7 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def optional_caller(
+async def optional_caller(
     request: Request,
     ledger: LedgerDep,
     settings: SettingsDep,
@@ -50,7 +55,7 @@ def optional_caller(
     return service.authenticate(ledger, credentials.credentials, admin_token=settings.admin_token)
 
 
-def current_caller(caller: Annotated[Caller, Depends(optional_caller)]) -> Caller:
+async def current_caller(caller: Annotated[Caller, Depends(optional_caller)]) -> Caller:
     """An authenticated caller: an organisation or the admin token; 401 otherwise."""
     if not caller.authenticated:
         raise Unauthenticated("this request needs a bearer token: 'Authorization: Bearer <token>'")

@@ -50,6 +50,7 @@ STATUS_OF: tuple[tuple[type[PacktraceError], int], ...] = (
     (LifecycleError, 422),
     (VerificationError, 422),
 )
+FASTAPI_UNDECODABLE_BODY = "There was an error parsing the body"
 HTTP_CODES = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
@@ -124,9 +125,7 @@ def _packtrace_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidCode):
         extra["field"] = exc.field
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem_response(
-        status, exc.code, exc.message, instance=request.url.path, headers=headers, **extra
-    )
+    return problem_response(status, exc.code, exc.message, instance=request.url.path, headers=headers, **extra)
 
 
 def _where(loc: Sequence[int | str]) -> str:
@@ -161,20 +160,21 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400:  # FastAPI's only 400: a JSON body it could not decode (not UTF-8)
-        return problem_response(
-            422, "invalid_json", "the request body is not valid JSON: it is not UTF-8 text", instance=request.url.path
-        )
+    if exc.status_code == 400:  # the framework could not read the body: bad input is a 422 here
+        if exc.detail == FASTAPI_UNDECODABLE_BODY:
+            return problem_response(
+                422,
+                "invalid_json",
+                "the request body is not valid JSON: it is not UTF-8 text",
+                instance=request.url.path,
+            )
+        return problem_response(422, "invalid_request", str(exc.detail), instance=request.url.path)
     code = HTTP_CODES.get(exc.status_code, "http_error")
-    return problem_response(
-        exc.status_code, code, str(exc.detail), instance=request.url.path, headers=exc.headers
-    )
+    return problem_response(exc.status_code, code, str(exc.detail), instance=request.url.path, headers=exc.headers)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(
-        500, "internal_error", "internal error; it has been logged", instance=request.url.path
-    )
+    return problem_response(500, "internal_error", "internal error; it has been logged", instance=request.url.path)
 
 
 def install(app: FastAPI) -> None:

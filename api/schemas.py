@@ -50,20 +50,14 @@ class EventCreate(Body):
 
 
 class BatchCreate(Body):
-    events: list[EventCreate] = Field(
-        min_length=1, description="1 to 10,000 signed claims, appended atomically"
-    )
+    events: list[EventCreate] = Field(min_length=1, description="1 to 10,000 signed claims, appended atomically")
 
 
 class PackQuery(Body):
     status: str | None = Field(default=None, description="lifecycle status, e.g. in_vehicle")
-    manufacturer: str | None = Field(
-        default=None, description="the producer's org id or the 3-character maker code"
-    )
+    manufacturer: str | None = Field(default=None, description="the producer's org id or the 3-character maker code")
     custodian: str | None = None
-    vin: str | None = Field(
-        default=None, description="the vehicle a pack is installed in now (regulators only)"
-    )
+    vin: str | None = Field(default=None, description="the vehicle a pack is installed in now (regulators only)")
     chemistry: str | None = None
     produced_from: date | None = None
     produced_to: date | None = None

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     log_origin: str = ""
     log_key_file: Path = Path("./packtrace-log.key")
+    sealing_key_file: Path = Path("./packtrace-sealing.key")  # seals platform-held keys at rest (0600)
     admin_token: str | None = None
     environment: str = "development"
     sqlite_synchronous: str = "NORMAL"

@@ -89,9 +89,7 @@ def _row(number: int, fields: dict[str, Any]) -> Row:
     try:
         parse_at(fields["at"])
     except ValueError:
-        raise RowError(
-            number, f"at must be RFC 3339 UTC with whole seconds and Z, found {fields['at']!r}"
-        ) from None
+        raise RowError(number, f"at must be RFC 3339 UTC with whole seconds and Z, found {fields['at']!r}") from None
     return Row(
         number,
         fields["pack"],

@@ -40,9 +40,7 @@ class Row:
 
 def packs(count: int) -> list[tuple[LabelInfo, str]]:
     codes = [f"001PB12ABCDEFGE9P{serial:07d}" for serial in range(1, count + 1)]
-    infos = [
-        LabelInfo(code, "宁德时代新能源科技股份有限公司", "LFP", 75.5, date(2024, 9, 23)) for code in codes
-    ]
+    infos = [LabelInfo(code, "宁德时代新能源科技股份有限公司", "LFP", 75.5, date(2024, 9, 23)) for code in codes]
     return [(info, label_url(PUBLIC_URL, info.code)) for info in infos]
 
 
@@ -57,9 +55,7 @@ def timed(work: Callable[[], object], repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tiny smoke run")
     quick = parser.parse_args().quick
     singles, sheet_size, repeats = (5, 24, 1) if quick else (200, 1000, 3)

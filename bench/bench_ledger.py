@@ -49,8 +49,14 @@ BATCH = 1000
 def baseline_verify_rate(n: int = 3000) -> float:
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
-    messages = [canonical(new_claim(pack="001PB12ABCDEFGE9P0000001", type="produced", actor="catl",
-                                    key="catl/1", data=PRODUCED, at=T0)) for _ in range(n)]
+    messages = [
+        canonical(
+            new_claim(
+                pack="001PB12ABCDEFGE9P0000001", type="produced", actor="catl", key="catl/1", data=PRODUCED, at=T0
+            )
+        )
+        for _ in range(n)
+    ]
     sigs = [key.sign(m) for m in messages]
     start = time.perf_counter()
     for m, s in zip(messages, sigs, strict=True):
@@ -82,8 +88,15 @@ class Workload:
             self.serial += 1
             day = T0.date().replace(day=1 + (s // 9_000_000) % 28)
             code = make_code("001", "pack", "B", "12", "ABCDEFG", day, s % 9_000_000)
-            claim = new_claim(pack=code, type="produced", actor="catl", key=self.maker.key_id, data=PRODUCED,
-                              at=T0, claim_id=str(uuid.UUID(int=s)))
+            claim = new_claim(
+                pack=code,
+                type="produced",
+                actor="catl",
+                key=self.maker.key_id,
+                data=PRODUCED,
+                at=T0,
+                claim_id=str(uuid.UUID(int=s)),
+            )
             out.append((claim, sign_claim(claim, self.maker.private)))
         return out
 
@@ -136,8 +149,11 @@ def main() -> None:
         ledger = fresh_ledger(f"sqlite:///{tmp}/bench.db")
         work = Workload(ledger)
         empty_rate = append_rate(ledger, work, probe_batches)
-        results["sqlite_batch_append"] = {"per_s": empty_rate, "ratio_to_verify": empty_rate / verify_rate,
-                                          "target": 0.7}
+        results["sqlite_batch_append"] = {
+            "per_s": empty_rate,
+            "ratio_to_verify": empty_rate / verify_rate,
+            "target": 0.7,
+        }
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"growing the SQLite ledger to {large:,} entries", total=large)
             while ledger.size() + BATCH <= large - probe_batches * BATCH:
@@ -145,8 +161,12 @@ def main() -> None:
                 bar.update(task, completed=ledger.size())
         full_rate = append_rate(ledger, work, probe_batches)
         size = ledger.size()
-        results["append_at_size"] = {"size": size, "per_s": full_rate, "ratio_to_empty": full_rate / empty_rate,
-                                     "target": 0.8}
+        results["append_at_size"] = {
+            "size": size,
+            "per_s": full_rate,
+            "ratio_to_empty": full_rate / empty_rate,
+            "target": 0.8,
+        }
 
         rng = random.Random(1)
         times = []
@@ -156,9 +176,13 @@ def main() -> None:
             ledger.inclusion_proof(index, size)
             times.append(time.perf_counter() - start)
         times.sort()
-        results["inclusion_proof"] = {"size": size, "mean_ms": statistics.fmean(times) * 1e3,
-                                      "p99_ms": times[int(len(times) * 0.99)] * 1e3, "target_ms": 1.0,
-                                      "ratio_mean_to_sha256": statistics.fmean(times) * sha_rate}
+        results["inclusion_proof"] = {
+            "size": size,
+            "mean_ms": statistics.fmean(times) * 1e3,
+            "p99_ms": times[int(len(times) * 0.99)] * 1e3,
+            "target_ms": 1.0,
+            "ratio_mean_to_sha256": statistics.fmean(times) * sha_rate,
+        }
 
         start = time.perf_counter()
         report = verify_database(ledger.engine, ledger.signer.verifier_key)
@@ -196,20 +220,36 @@ def main() -> None:
     table.add_row("Ed25519 verify, one core (baseline)", f"{verify_rate:,.0f}/s", "1.00", "")
     table.add_row("SHA-256 of 700 B (baseline)", f"{sha_rate:,.0f}/s", "", "")
     r = results["sqlite_batch_append"]
-    table.add_row("SQLite batch append (1000/batch)", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "≥ 0.70")
+    table.add_row(
+        "SQLite batch append (1000/batch)", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "≥ 0.70"
+    )
     if "postgres_batch_append" in results:
         r = results["postgres_batch_append"]
         table.add_row("PostgreSQL batch append", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "")
     r = results["append_at_size"]
-    table.add_row(f"append at {r['size']:,} entries", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_empty']:.2f} × empty", "≥ 0.80")
+    table.add_row(
+        f"append at {r['size']:,} entries", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_empty']:.2f} × empty", "≥ 0.80"
+    )
     r = results["inclusion_proof"]
-    table.add_row(f"inclusion proof at {r['size']:,}", f"mean {r['mean_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms",
-                  f"{r['ratio_mean_to_sha256']:.0f} × sha256", "≤ 1 ms")
+    table.add_row(
+        f"inclusion proof at {r['size']:,}",
+        f"mean {r['mean_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms",
+        f"{r['ratio_mean_to_sha256']:.0f} × sha256",
+        "≤ 1 ms",
+    )
     r = results["verify"]
-    table.add_row("verify: hashing + Merkle pass", f"{r['hash_merkle_entries_per_s']:,.0f}/s",
-                  f"{r['hash_merkle_ratio_to_sha256']:.2f} × sha256", "≥ 200,000/s")
-    table.add_row("verify: signature pass (all cores)", f"{r['signatures_entries_per_s']:,.0f}/s",
-                  f"{r['signatures_ratio_to_one_core']:.2f} × one core", "")
+    table.add_row(
+        "verify: hashing + Merkle pass",
+        f"{r['hash_merkle_entries_per_s']:,.0f}/s",
+        f"{r['hash_merkle_ratio_to_sha256']:.2f} × sha256",
+        "≥ 200,000/s",
+    )
+    table.add_row(
+        "verify: signature pass (all cores)",
+        f"{r['signatures_entries_per_s']:,.0f}/s",
+        f"{r['signatures_ratio_to_one_core']:.2f} × one core",
+        "",
+    )
     table.add_row("verify: whole run", f"{r['total_s']:.1f} s", "", "")
     console.print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ event is on time, on the 16th late by 1. Recording on a rest day counts like the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -37,6 +38,7 @@ def calendar_covers(year: int) -> bool:
     return True
 
 
+@functools.cache  # chinese_calendar costs ~20 µs a look-up, and reports ask about the same days again and again
 def is_working_day(day: date) -> bool:
     if calendar_covers(day.year):
         return bool(chinese_calendar.is_workday(day))

@@ -80,9 +80,7 @@ class PackState:
             "rated_capacity_kwh": self.rated_capacity_kwh,
             "receiver": self.receiver,
             "sender": self.sender,
-            "bindings": [
-                {"kind": b.kind, "target": b.target, "start": b.start, "end": b.end} for b in self.bindings
-            ],
+            "bindings": [{"kind": b.kind, "target": b.target, "start": b.start, "end": b.end} for b in self.bindings],
             "flags": list(self.flags),
             "origins": list(self.origins),
             "successor": self.successor,

@@ -11,8 +11,7 @@ WQY_MICROHEI = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # SVG viewers pick the first installed family; all of these carry the CJK glyphs.
 SVG_FONT_FAMILY = (
-    "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', "
-    "'PingFang SC', sans-serif"
+    "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 )
 
 # Vertical metrics of WQY Micro Hei as fractions of the font size, for baseline placement.

@@ -119,9 +119,7 @@ def _fill_column(column: _Column, info: LabelInfo) -> None:
     required = [maker_size] * bool(info.maker) + [field_size] * len(fields)
     required += [field_size, origin_size] * bool(info.origins)
     scale = _shrink(required, column.bottom - column.cursor)
-    maker_size, field_size, origin_size = (
-        max(SMALLEST, s * scale) for s in (maker_size, field_size, origin_size)
-    )
+    maker_size, field_size, origin_size = (max(SMALLEST, s * scale) for s in (maker_size, field_size, origin_size))
     if info.maker and column.room(maker_size):
         column.put(info.maker, maker_size)
     for text in fields:

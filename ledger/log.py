@@ -16,11 +16,11 @@ import json
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Engine, func, insert, select
 
 from events import rules
 from events.batch import batch_problems
@@ -50,10 +50,20 @@ HEAD = LogHead.__table__  # type: ignore[attr-defined]
 PACK = Pack.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 10_000
+GROUP_LIMIT = 64  # requests written together in one group commit
 ENTRY_COLUMNS = ("idx", "pack", "seq", "hash", "actor", "claim_id", "type", "at", "recorded_at", "body")
 PACK_COLUMNS = (
-    "status", "custodian", "manufacturer", "maker_code", "chemistry", "production_date", "vin", "head", "seq",
-    "last_index", "state",
+    "status",
+    "custodian",
+    "manufacturer",
+    "maker_code",
+    "chemistry",
+    "production_date",
+    "vin",
+    "head",
+    "seq",
+    "last_index",
+    "state",
 )
 
 
@@ -109,8 +119,45 @@ class StoredCheckpoint:
     note: str
 
 
+def driver_sql(conn: Connection, sql: str, params: Sequence[Any] | Sequence[Sequence[Any]] = ()) -> CursorResult[Any]:
+    """Run SQL written with `?` marks straight through the driver (psycopg wants `%s`). The append path's
+    statements are few and fixed; SQLAlchemy's statement compilation cost more than the database did."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return conn.exec_driver_sql(sql, params)
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _timestamp(conn: Connection, moment: datetime) -> Any:
+    """A timestamp as each driver stores SQLModel's datetime columns (SQLite: SQLAlchemy's text form)."""
+    moment = registry.as_utc(moment)
+    if conn.dialect.name == "sqlite":
+        return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+def _read_time(value: Any) -> datetime:
+    """A stored timestamp read through the driver: a datetime (psycopg) or SQLAlchemy's SQLite text form."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return registry.as_utc(moment)
+
+
+@dataclass
+class _Request:
+    """One caller's claims waiting for the group commit, and what became of them."""
+
+    claims: list[SignedClaim]
+    checking: PendingChecks
+    done: threading.Event = field(default_factory=threading.Event)
+    results: list[Appended] | None = None
+    error: BaseException | None = None
 
 
 @dataclass
@@ -124,10 +171,18 @@ class _Pending:
     existed: set[str] = field(default_factory=set)
     orgs: dict[str, Org | None] = field(default_factory=dict)
 
+    claimed: dict[tuple[str, str], tuple[bytes, Appended]] = field(default_factory=dict)  # in this group
+
     def org(self, org_id: str) -> Org | None:
         if org_id not in self.orgs:
             self.orgs[org_id] = registry.get_org(self.conn, org_id)
         return self.orgs[org_id]
+
+    def snapshot(self) -> tuple[dict[str, PackState | None], dict[str, tuple[str | None, int]]]:
+        return dict(self.states), dict(self.heads)
+
+    def restore(self, saved: tuple[dict[str, PackState | None], dict[str, tuple[str | None, int]]]) -> None:
+        self.states, self.heads = saved
 
     def pack(self, code: str) -> PackState | None:
         if code not in self.states:
@@ -138,11 +193,12 @@ class _Pending:
         wanted = sorted({c for c in codes if c not in self.states})
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = self.conn.execute(
-                select(PACK.c.code, PACK.c.state, PACK.c.head, PACK.c.seq).where(PACK.c.code.in_(chunk))
+            rows = driver_sql(
+                self.conn, f"SELECT code, state, head, seq FROM pack WHERE code IN ({_marks(len(chunk))})", tuple(chunk)
             )
             for row in rows:
-                self.states[row.code] = PackState.from_dict(row.state)
+                state = row.state if isinstance(row.state, dict) else json.loads(row.state)
+                self.states[row.code] = PackState.from_dict(state)
                 self.heads[row.code] = (row.head, row.seq)
                 self.existed.add(row.code)
             for code in chunk:
@@ -165,6 +221,10 @@ class Ledger:
         self.validator = validator
         self.clock = clock
         self._lock = threading.Lock()
+        self._orgs: dict[str, Org] = {}  # organisations never change once registered
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Request] = []
+        self._writing = False
         self._frontier: tuple[int, list[bytes]] | None = None
         if verify_processes is None:
             verify_processes = 1 if (os.cpu_count() or 1) > 1 else 0
@@ -226,12 +286,43 @@ class Ledger:
         if errors:
             self._collect_signature_failures(checking, signed, job_positions, errors)
             raise BatchRejected(sorted(errors.items()))
-        with self._lock, write_connection(self.engine) as conn:
-            with conn.begin():
-                results, frontier = self._append_locked(conn, signed, checking)
-            if frontier is not None:
-                self._frontier = frontier
-        return results
+        return self._commit(_Request(signed, checking))
+
+    def _commit(self, request: _Request) -> list[Appended]:
+        """Group commit: the first waiting thread writes every request queued meanwhile in one transaction
+        (each request still succeeds or fails on its own), so concurrent single appends share one commit
+        and one checkpoint."""
+        with self._queue_lock:
+            self._queue.append(request)
+            leader = not self._writing
+            self._writing = True
+        if leader:
+            self._drain()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.results is not None
+        return request.results
+
+    def _drain(self) -> None:
+        while True:
+            with self._queue_lock:
+                group, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
+                if not group:
+                    self._writing = False
+                    return
+            try:
+                with self._lock, write_connection(self.engine) as conn:
+                    with conn.begin():
+                        frontier = self._write_group(conn, group)
+                    if frontier is not None:
+                        self._frontier = frontier
+            except BaseException as exc:  # the transaction failed: no request of the group was recorded
+                for request in group:
+                    if request.error is None:
+                        request.results, request.error = None, exc
+            for request in group:
+                request.done.set()
 
     def _owned_key(self, sc: SignedClaim) -> bytes:
         """The raw public key of the claim's key, which must belong to its actor. Public keys never change
@@ -266,13 +357,11 @@ class Ledger:
             )
 
     def _lock_head(self, conn: Connection) -> int:
-        stmt = select(HEAD.c.size).where(HEAD.c.id == 1)
-        if not is_sqlite(self.engine):
-            stmt = stmt.with_for_update()
-        row = conn.execute(stmt).first()
+        lock = "" if is_sqlite(self.engine) else " FOR UPDATE"
+        row = driver_sql(conn, f"SELECT size FROM log_head WHERE id = 1{lock}").first()
         if row is None:
             raise RuntimeError("the ledger is not initialised (no log head); run init() first")
-        return int(row.size)
+        return int(row[0])
 
     def _load_frontier(self, conn: Connection, size: int) -> list[bytes]:
         cached = self._frontier
@@ -285,6 +374,22 @@ class Ledger:
         nodes = {node_key(r.id): bytes(r.hash) for r in rows}
         return [nodes[k] for k in keys]
 
+    @staticmethod
+    def _key_validity(conn: Connection, key_ids: set[str]) -> dict[str, tuple[datetime, datetime | None]]:
+        """(valid_from, revoked_at) of each key, read under the lock: revocation counts from recording time."""
+        if not key_ids:
+            return {}
+        rows = driver_sql(
+            conn,
+            f"SELECT key_id, valid_from, revoked_at FROM org_key WHERE key_id IN ({_marks(len(key_ids))})",
+            tuple(key_ids),
+        )
+        validity: dict[str, tuple[datetime, datetime | None]] = {}
+        for row in rows:
+            key_id, valid_from, revoked_at = tuple(row)
+            validity[key_id] = (_read_time(valid_from), None if revoked_at is None else _read_time(revoked_at))
+        return validity
+
     def _existing(self, conn: Connection, claims: Sequence[SignedClaim]) -> dict[tuple[str, str], Any]:
         found: dict[tuple[str, str], Any] = {}
         by_actor: dict[str, list[str]] = {}
@@ -292,39 +397,106 @@ class Ledger:
             by_actor.setdefault(sc.actor, []).append(sc.id)
         for actor, ids in by_actor.items():
             for start in range(0, len(ids), 500):
-                rows = conn.execute(
-                    select(ENTRY.c.actor, ENTRY.c.claim_id, ENTRY.c.idx, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
-                    .where(ENTRY.c.actor == actor)
-                    .where(ENTRY.c.claim_id.in_(ids[start : start + 500]))
+                chunk = ids[start : start + 500]
+                rows = driver_sql(
+                    conn,
+                    "SELECT actor, claim_id, idx, seq, hash, body FROM entry "
+                    f"WHERE actor = ? AND claim_id IN ({_marks(len(chunk))})",
+                    (actor, *chunk),
                 )
                 for row in rows:
                     found[(row.actor, row.claim_id)] = row
         return found
 
-    def _append_locked(
-        self, conn: Connection, claims: Sequence[SignedClaim], checking: PendingChecks
-    ) -> tuple[list[Appended], tuple[int, list[bytes]] | None]:
+    def _write_group(self, conn: Connection, group: Sequence[_Request]) -> tuple[int, list[bytes]] | None:
         # (2): the lock.
         size = self._lock_head(conn)
         now = self.clock()
+        pending = _Pending(conn=conn, now=now, orgs=dict(self._orgs))
+        rows: list[tuple[Any, ...]] = []
+        touched: dict[str, int] = {}
+        # What every request needs from the database, read once for the whole group.
+        everything = [sc for request in group for sc in request.claims]
+        existing = self._existing(conn, everything)
+        keys = self._key_validity(conn, {sc.key_id for sc in everything})
+        codes = [sc.pack for sc in everything]
+        for sc in everything:
+            origins = sc.claim["data"].get("from") if sc.type == "produced" else None
+            if isinstance(origins, list):
+                codes.extend(str(c) for c in origins)
+        pending.load(codes)
+        for request in group:
+            saved = pending.snapshot()
+            try:
+                request.results = self._apply_request(
+                    conn, pending, request, size + len(rows), now, rows, touched, existing, keys
+                )
+            except PacktraceError as exc:
+                pending.restore(saved)
+                request.error = exc
+        self._orgs.update((k, v) for k, v in pending.orgs.items() if v is not None)
+        if not rows:
+            return None
+
+        # (5): write everything, then the checkpoint.
+        leaves = [merkle.leaf_hash(row[-1]) for row in rows]
+        frontier = self._load_frontier(conn, size)
+        nodes, frontier = merkle.append_leaves(size, frontier, leaves)
+        self._executemany(conn, ENTRY_COLUMNS, "entry", rows)
+        self._executemany(conn, ("id", "hash"), "merkle_node", [(node_id(lv, i), h) for (lv, i), h in nodes])
+        self._write_packs(conn, pending, touched)
+        new_size = size + len(rows)
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(f"UPDATE log_head SET size = {mark} WHERE id = 1", (new_size,))
+        root = merkle.root_from_frontier(frontier)
+        note_text = self.signer.sign_checkpoint(new_size, root)
+        driver_sql(
+            conn,
+            "INSERT INTO checkpoint (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
+            (new_size, root, note_text, _timestamp(conn, now)),
+        )
+        return new_size, frontier
+
+    def _apply_request(
+        self,
+        conn: Connection,
+        pending: _Pending,
+        request: _Request,
+        first_index: int,
+        now: datetime,
+        group_rows: list[tuple[Any, ...]],
+        touched: dict[str, int],
+        existing: Mapping[tuple[str, str], Any],
+        keys: Mapping[str, tuple[datetime, datetime | None]],
+    ) -> list[Appended]:
+        """Check one request against the state so far and stage its entries; raise BatchRejected (leaving
+        `group_rows` and `touched` as they were) if any item fails."""
+        claims = request.claims
         recorded_at = format_recorded_at(now)
-        pending = _Pending(conn=conn, now=now)
         errors: dict[int, PacktraceError] = {}
         results: list[Appended | None] = [None] * len(claims)
 
         # (3): retries and reused ids.
-        existing = self._existing(conn, claims)
         fresh: list[tuple[int, SignedClaim]] = []
         seen: set[tuple[str, str]] = set()
         for pos, sc in enumerate(claims):
             row = existing.get((sc.actor, sc.id))
-            if row is not None:
-                body = bytes(row.body)
-                if canonical(json.loads(body)["claim"]) == sc.claim_bytes:
-                    results[pos] = Appended(body, row.hash, row.idx, row.seq, created=False)
+            in_group = pending.claimed.get((sc.actor, sc.id))
+            if row is not None or in_group is not None:
+                if row is not None:
+                    body = bytes(row.body)
+                    same = canonical(json.loads(body)["claim"]) == sc.claim_bytes
+                    earlier = Appended(body, row.hash, row.idx, row.seq, created=False)
+                else:
+                    assert in_group is not None
+                    same = in_group[0] == sc.claim_bytes
+                    earlier = replace(in_group[1], created=False)
+                if same:
+                    results[pos] = earlier
                 else:
                     errors[pos] = ConflictError(
-                        f"claim id {sc.id} of {sc.actor!r} was already used for a different claim (entry {row.idx})",
+                        f"claim id {sc.id} of {sc.actor!r} was already used for a different claim "
+                        f"(entry {earlier.index})",
                         code="claim_id_reused",
                     )
                 continue
@@ -337,26 +509,20 @@ class Ledger:
             fresh.append((pos, sc))
 
         # (4): keys valid now, prev, domain rules.
-        keys = registry.get_keys(conn, {sc.key_id for _, sc in fresh})
-        codes = [sc.pack for _, sc in fresh]
-        for _, sc in fresh:
-            origins = sc.claim["data"].get("from") if sc.type == "produced" else None
-            if isinstance(origins, list):
-                codes.extend(str(c) for c in origins)
-        pending.load(codes)
         for n, exc in self.validator.batch_problems([sc.event for _, sc in fresh]):
             errors[fresh[n][0]] = exc
 
-        rows: list[dict[str, Any]] = []
-        leaves: list[bytes] = []
-        touched: dict[str, int] = {}
-        index = size
+        rows: list[tuple[Any, ...]] = []
+        staged: list[tuple[SignedClaim, Appended]] = []
+        index = first_index
         for pos, sc in fresh:
+            if pos in errors:
+                continue
             try:
-                key = keys.get(sc.key_id)
-                if key is None:
+                validity = keys.get(sc.key_id)
+                if validity is None:
                     raise InvalidClaim(f"unknown signing key {sc.key_id!r}", code="unknown_key")
-                if not key.valid_at(now):
+                if not (validity[0] <= now and (validity[1] is None or now < validity[1])):
                     raise AuthorisationError(f"key {sc.key_id!r} is revoked", code="key_revoked")
                 head, last_seq = pending.heads.get(sc.pack, (None, -1))
                 if sc.prev is not None and sc.prev != head:
@@ -366,7 +532,7 @@ class Ledger:
                     )
                 state = self.validator.apply(pending.states.get(sc.pack), sc.event, pending)
                 if sc.type == "corrected":
-                    self._check_correction(conn, sc, pending, rows)
+                    self._check_correction(conn, sc, pending, [*group_rows, *rows])
             except PacktraceError as exc:
                 errors[pos] = exc
                 continue
@@ -382,33 +548,21 @@ class Ledger:
             )
             digest = entry_hash(data)
             rows.append((index, sc.pack, seq, digest, sc.actor, sc.id, sc.type, sc.claim["at"], recorded_at, data))
-            leaves.append(merkle.leaf_hash(data))
             pending.states[sc.pack] = state
             pending.heads[sc.pack] = (digest, seq)
-            touched[sc.pack] = index
-            results[pos] = Appended(data, digest, index, seq, created=True)
+            appended = Appended(data, digest, index, seq, created=True)
+            results[pos] = appended
+            staged.append((sc, appended))
             index += 1
 
-        self._collect_signature_failures(checking, claims, range(len(claims)), errors)
+        self._collect_signature_failures(request.checking, claims, range(len(claims)), errors)
         if errors:
             raise BatchRejected(sorted(errors.items()))
-        if not rows:
-            return [r for r in results if r is not None], None
-
-        # (5): write everything, then the checkpoint.
-        frontier = self._load_frontier(conn, size)
-        nodes, frontier = merkle.append_leaves(size, frontier, leaves)
-        self._executemany(conn, ENTRY_COLUMNS, "entry", rows)
-        self._executemany(conn, ("id", "hash"), "merkle_node", [(node_id(lv, i), h) for (lv, i), h in nodes])
-        self._write_packs(conn, pending, touched)
-        new_size = size + len(rows)
-        conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=new_size))
-        root = merkle.root_from_frontier(frontier)
-        note_text = self.signer.sign_checkpoint(new_size, root)
-        conn.execute(
-            insert(CHECKPOINT).values(size=new_size, root=root, note=note_text, signed_at=registry.as_utc(now))
-        )
-        return [r for r in results if r is not None], (new_size, frontier)
+        for sc, result in staged:
+            touched[sc.pack] = result.index
+            pending.claimed[(sc.actor, sc.id)] = (sc.claim_bytes, result)
+        group_rows.extend(rows)
+        return [r for r in results if r is not None]
 
     @staticmethod
     def _check_correction(conn: Connection, sc: SignedClaim, pending: _Pending, rows: list[tuple[Any, ...]]) -> None:
@@ -523,11 +677,20 @@ class Ledger:
             return [(r.idx, r.hash, bytes(r.body)) for r in rows]
 
     def pack_entries(self, code: str) -> list[tuple[int, str, bytes]]:
+        """(index, hash, canonical bytes) of the pack's chain, in `seq` order."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(ENTRY.c.idx, ENTRY.c.hash, ENTRY.c.body).where(ENTRY.c.pack == code).order_by(ENTRY.c.seq)
-            )
-            return [(r.idx, r.hash, bytes(r.body)) for r in rows]
+            rows = driver_sql(conn, "SELECT idx, hash, body FROM entry WHERE pack = ? ORDER BY seq", (code,))
+            return [(int(idx), str(digest), bytes(body)) for idx, digest, body in (tuple(r) for r in rows)]
+
+    def org(self, org_id: str) -> Org | None:
+        """A registered organisation (remembered: organisations never change once registered)."""
+        found = self._orgs.get(org_id)
+        if found is None:
+            with self.engine.connect() as conn:
+                found = registry.get_org(conn, org_id)
+            if found is not None:
+                self._orgs[org_id] = found
+        return found
 
     def pack_state(self, code: str) -> PackState | None:
         with self.engine.connect() as conn:

@@ -220,9 +220,7 @@ def append_leaves(
 
 def _check_hashes(what: str, proof: Sequence[bytes], expected_len: int) -> None:
     if len(proof) != expected_len:
-        raise VerificationError(
-            f"{what} has the wrong length: expected {expected_len} hashes, found {len(proof)}"
-        )
+        raise VerificationError(f"{what} has the wrong length: expected {expected_len} hashes, found {len(proof)}")
     for position, h in enumerate(proof):
         if len(h) != HASH_SIZE:
             raise VerificationError(f"{what} hash {position} is {len(h)} bytes, expected {HASH_SIZE}")
@@ -252,14 +250,10 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[by
     if sn != 0:
         raise VerificationError(f"inclusion proof stops below the root (sn={sn})")
     if r != root:
-        raise VerificationError(
-            f"inclusion proof does not verify: computed root {_short(r)} expected {_short(root)}"
-        )
+        raise VerificationError(f"inclusion proof does not verify: computed root {_short(r)} expected {_short(root)}")
 
 
-def verify_consistency(
-    old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
-) -> None:
+def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes) -> None:
     """Check that the tree of `new_size` leaves with head `new_root` extends the one at `old_size`."""
     # (1): sizes must be ordered; equal or empty trees need an empty proof.
     if not 0 <= old_size <= new_size:
@@ -267,9 +261,7 @@ def verify_consistency(
     _check_hashes("consistency proof", proof, len(consistency_ranges(old_size, new_size)))
     if old_size == 0:
         if old_root != EMPTY_ROOT:
-            raise VerificationError(
-                f"old root of the empty tree is {_short(old_root)}, expected {_short(EMPTY_ROOT)}"
-            )
+            raise VerificationError(f"old root of the empty tree is {_short(old_root)}, expected {_short(EMPTY_ROOT)}")
         return
     if old_size == new_size:
         if old_root != new_root:

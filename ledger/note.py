@@ -131,9 +131,7 @@ def parse_verifier_key(text: str) -> Verifier:
     # (4): the key id is derived from name and key.
     expected = key_id(name, public_key)
     if expected.hex() != id_hex:
-        raise VerificationError(
-            f"verifier key id does not match its key: expected {expected.hex()}, found {id_hex}"
-        )
+        raise VerificationError(f"verifier key id does not match its key: expected {expected.hex()}, found {id_hex}")
     return Verifier(name, expected, public_key)
 
 
@@ -184,9 +182,7 @@ def open_note(note: str | bytes, verifier: str | Verifier) -> str:
         raise VerificationError("malformed note: no blank line between the text and the signatures")
     text, block = note[: split + 1], note[split + 2 :]
     if not block.endswith("\n"):
-        raise VerificationError(
-            "malformed note: signature lines must follow the blank line, ending in a newline"
-        )
+        raise VerificationError("malformed note: signature lines must follow the blank line, ending in a newline")
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise VerificationError(f"malformed note: {len(lines)} signatures, at most {MAX_SIGNATURES} accepted")
@@ -205,9 +201,7 @@ def open_note(note: str | bytes, verifier: str | Verifier) -> str:
         try:
             verifier.public_key.verify(signature, text.encode("utf-8"))
         except InvalidSignature:
-            raise VerificationError(
-                f"signature by {verifier.label} does not verify over the note text"
-            ) from None
+            raise VerificationError(f"signature by {verifier.label} does not verify over the note text") from None
         verified += 1
     # (4): at least one signature by the verifier.
     if not verified:
@@ -225,9 +219,7 @@ def checkpoint_text(origin: str, size: int, root: bytes, extensions: Sequence[st
     if any(not line or "\n" in line or _bad_char(line) for line in lines):
         raise InputError("checkpoint origin and extension lines must be non-empty single lines")
     if size < 0 or len(root) != ROOT_SIZE:
-        raise InputError(
-            f"checkpoint needs size >= 0 and a {ROOT_SIZE}-byte root, found {size} and {len(root)}"
-        )
+        raise InputError(f"checkpoint needs size >= 0 and a {ROOT_SIZE}-byte root, found {size} and {len(root)}")
     body = [origin, str(size), base64.b64encode(root).decode("ascii"), *extensions]
     return "\n".join(body) + "\n"
 

@@ -44,9 +44,7 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
     if where.status is not None:
         stmt = stmt.where(PACK.c.status == where.status)
     if where.manufacturer is not None:
-        stmt = stmt.where(
-            or_(PACK.c.manufacturer == where.manufacturer, PACK.c.maker_code == where.manufacturer)
-        )
+        stmt = stmt.where(or_(PACK.c.manufacturer == where.manufacturer, PACK.c.maker_code == where.manufacturer))
     if where.custodian is not None:
         stmt = stmt.where(PACK.c.custodian == where.custodian)
     if where.vin is not None:

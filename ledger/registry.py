@@ -51,9 +51,7 @@ class KeyRecord:
 
     def valid_at(self, moment: datetime) -> bool:
         moment = as_utc(moment)
-        return as_utc(self.valid_from) <= moment and (
-            self.revoked_at is None or moment < as_utc(self.revoked_at)
-        )
+        return as_utc(self.valid_from) <= moment and (self.revoked_at is None or moment < as_utc(self.revoked_at))
 
 
 def _org_from_row(row: object) -> Org:

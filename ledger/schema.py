@@ -101,6 +101,12 @@ class Pack(SQLModel, table=True):
     __table_args__ = (
         Index("ix_pack_maker_date", "maker_code", "production_date"),
         Index("ix_pack_status_code", "status", "code"),
+        # reports: a recall by the producer's org id, and code-prefix search on PostgreSQL (whose default
+        # collation keeps the primary key from serving LIKE 'prefix%')
+        Index("ix_pack_manufacturer_date", "manufacturer", "production_date"),
+        Index("ix_pack_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"}).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     code: str = Field(primary_key=True, max_length=32)
@@ -117,4 +123,74 @@ class Pack(SQLModel, table=True):
     state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-TABLES = [t.__table__ for t in (Entry, MerkleNode, Checkpoint, LogHead, Org, OrgKey, Pack)]  # type: ignore[attr-defined]
+class ReportCursor(SQLModel, table=True):
+    """Report tables (ledger.report_index): how far they have read the log under one `basis` (the rule
+    versions they were computed with). Entries [0, position) are counted in them."""
+
+    __tablename__ = "report_cursor"
+
+    basis: str = Field(primary_key=True, max_length=64)
+    position: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ReportLate(SQLModel, table=True):
+    """One entry recorded after its reporting deadline."""
+
+    __tablename__ = "report_late"
+    __table_args__ = (Index("ix_report_late_actor", "basis", "actor"), Index("ix_report_late_pack", "basis", "pack"))
+
+    basis: str = Field(primary_key=True, max_length=64)
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    actor: str = Field(max_length=64)
+    pack: str = Field(max_length=32)
+    type: str = Field(max_length=32)
+    rule: str = Field(max_length=64)
+    at: str = Field(max_length=20)
+    recorded_at: str = Field(max_length=27)
+    due: date
+    working_days_late: int
+
+
+class ReportActor(SQLModel, table=True):
+    """Per organisation: entries posted, entries a deadline rule applies to, and late ones."""
+
+    __tablename__ = "report_actor"
+
+    basis: str = Field(primary_key=True, max_length=64)
+    actor: str = Field(primary_key=True, max_length=64)
+    entries: int = Field(sa_column=Column(BigInteger, nullable=False))
+    timed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    late: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ReportDay(SQLModel, table=True):
+    """Per day the events happened (China time): entries, and of them the late ones."""
+
+    __tablename__ = "report_day"
+
+    basis: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    entries: int = Field(sa_column=Column(BigInteger, nullable=False))
+    late: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ReportRecovery(SQLModel, table=True):
+    """One element of one `recycled` entry, with its rate judged against the basis' thresholds."""
+
+    __tablename__ = "report_recovery"
+
+    basis: str = Field(primary_key=True, max_length=64)
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    element: str = Field(primary_key=True, max_length=32)
+    actor: str = Field(max_length=64)
+    pack: str = Field(max_length=32)
+    content_kg: float
+    recovered_kg: float
+    below: bool
+
+
+REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
+TABLES = [
+    t.__table__  # type: ignore[union-attr]
+    for t in (Entry, MerkleNode, Checkpoint, LogHead, Org, OrgKey, Pack, *REPORT_TABLES)
+]

@@ -11,6 +11,8 @@ import base64
 import binascii
 import hmac
 import json
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -75,15 +77,37 @@ def _transaction(ledger: Ledger) -> Iterator[Connection]:
 # -- who is calling -------------------------------------------------------------------------------------
 
 
+TOKEN_TTL_S = 10.0
+_tokens: weakref.WeakKeyDictionary[Ledger, dict[str, tuple[Org, float]]] = weakref.WeakKeyDictionary()
+
+
 def authenticate(ledger: Ledger, token: str, *, admin_token: str | None) -> Caller:
-    """The caller a bearer token names: the platform admin or an organisation; else Unauthenticated."""
+    """The caller a bearer token names: the platform admin or an organisation; else Unauthenticated.
+
+    A recognised token is remembered for TOKEN_TTL_S seconds (every request would otherwise read the
+    database first); a rotated token therefore stops working within that time in other processes.
+    """
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return ADMIN
+    digest = registry.token_hash(token)
+    known = _tokens.setdefault(ledger, {})
+    cached = known.get(digest)
+    if cached is not None and cached[1] > time.monotonic():
+        return Caller(org=cached[0])
     with ledger.engine.connect() as conn:
         org = registry.org_by_token(conn, token)
     if org is None:
+        known.pop(digest, None)
         raise Unauthenticated("the bearer token is not valid", code="invalid_token")
+    if len(known) > 10_000:
+        known.clear()
+    known[digest] = (org, time.monotonic() + TOKEN_TTL_S)
     return Caller(org=org)
+
+
+def forget_tokens(ledger: Ledger) -> None:
+    """Drop remembered tokens (after a token is rotated in this process)."""
+    _tokens.pop(ledger, None)
 
 
 # -- organisations and keys -----------------------------------------------------------------------------
@@ -199,24 +223,21 @@ def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
 
 
 def get_pack_history(ledger: Ledger, caller: Caller, code: str) -> PackHistory:
-    code = _checked_code(code)
     require_authenticated(caller, "reading a pack's history")
+    code = _checked_code(code)
     rows = ledger.pack_entries(code)
     if not rows:
         raise _unknown_pack(code)
     entries = [(json.loads(body), digest) for _, digest, body in rows]
-    with ledger.engine.connect() as conn:
-        orgs = {actor: registry.get_org(conn, actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
-    items: list[HistoryItem] = [
-        history_item(entry, digest, caller, orgs.__getitem__) for entry, digest in entries
-    ]
+    orgs = {actor: ledger.org(actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
+    items: list[HistoryItem] = [history_item(entry, digest, caller, orgs.__getitem__) for entry, digest in entries]
     return PackHistory(code=code, tier=caller.tier, events=items)
 
 
 def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Bundle:
     """The offline bundle: the pack's whole record, so only for the authority tier and its custodian."""
-    code = _checked_code(code)
     require_authenticated(caller, "fetching a pack's bundle")
+    code = _checked_code(code)
     with ledger.engine.connect() as conn:
         row = get_pack(conn, code)
     if row is None:
@@ -234,9 +255,7 @@ def _decode_cursor(cursor: str) -> str:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, ValueError):
-        raise InputError(
-            f"cursor {cursor[:40]!r} is not one this API gave out", code="invalid_cursor"
-        ) from None
+        raise InputError(f"cursor {cursor[:40]!r} is not one this API gave out", code="invalid_cursor") from None
 
 
 def _encode_cursor(code: str) -> str:
@@ -245,9 +264,7 @@ def _encode_cursor(code: str) -> str:
 
 def _checked_filter(where: PackFilter) -> PackFilter:
     if where.status is not None and where.status not in set(Status):
-        raise InputError(
-            f"unknown status {where.status!r}; statuses are: {', '.join(Status)}", code="invalid_filter"
-        )
+        raise InputError(f"unknown status {where.status!r}; statuses are: {', '.join(Status)}", code="invalid_filter")
     if where.chemistry is not None and where.chemistry not in CHEMISTRIES:
         raise InputError(
             f"unknown chemistry {where.chemistry!r}; chemistries are: {', '.join(get_args(Chemistry))}",
@@ -275,8 +292,7 @@ def list_packs(
         own = require_org(caller, "listing packs").id
         if where.custodian not in (None, own):
             raise AuthorisationError(
-                "only a regulator may list packs in another organisation's custody; "
-                f"you are {caller.describe()}"
+                f"only a regulator may list packs in another organisation's custody; you are {caller.describe()}"
             )
         if where.vin is not None:
             raise AuthorisationError(f"only a regulator may search packs by VIN; you are {caller.describe()}")
@@ -326,9 +342,7 @@ def log_entries(ledger: Ledger, caller: Caller, start: int, end: int | None = No
         )
     size = ledger.size()
     stop = max(start, min(start + MAX_LOG_PAGE if end is None else end, size))
-    entries = [
-        LogEntry(index=i, hash=h, entry=json.loads(body)) for i, h, body in ledger.entries(start, stop)
-    ]
+    entries = [LogEntry(index=i, hash=h, entry=json.loads(body)) for i, h, body in ledger.entries(start, stop)]
     return LogEntries(start=start, end=stop, tree_size=size, entries=entries)
 
 

@@ -239,7 +239,9 @@ def _verify(
             states[event.pack] = validator.apply(states.get(event.pack), event, ctx)
         except PacktraceError as exc:
             problem(idx, 5, f"replay refuses {event.type} of pack {event.pack}: {exc.message}")
-    stored = {r.code: (r.state, r.last_index) for r in conn.execute(select(PACK.c.code, PACK.c.state, PACK.c.last_index))}
+    stored = {
+        r.code: (r.state, r.last_index) for r in conn.execute(select(PACK.c.code, PACK.c.state, PACK.c.last_index))
+    }
     report.packs = len(stored)
     for code, (state_dict, last_index) in stored.items():
         replayed = states.get(code)
@@ -278,7 +280,9 @@ def _check_row(
         if entry["index"] != row.idx:
             problem(row.idx, 2, f"entry says index {entry['index']} but is stored at index {row.idx}")
         if entry["pack"] != row.pack or entry["seq"] != row.seq:
-            problem(row.idx, 2, f"entry says pack {entry['pack']} seq {entry['seq']}, stored as {row.pack} seq {row.seq}")
+            problem(
+                row.idx, 2, f"entry says pack {entry['pack']} seq {entry['seq']}, stored as {row.pack} seq {row.seq}"
+            )
         if claim.get("pack") != entry["pack"]:
             problem(row.idx, 2, f"claim names pack {claim.get('pack')} in an entry of pack {entry['pack']}")
         last_hash, last_seq = heads.get(entry["pack"], (None, -1))

@@ -8,9 +8,9 @@
     status                           coarse   exact                      exact
     flags                            recalled all                        all
     technical data, grades, links      -      yes                        yes
-    custodian                          -      only to the parties        yes
+    custodian, sender, receiver        -      only to the parties        yes
                                               (custodian, sender, receiver)
-    vin, bindings, sender, receiver    -        -                        yes
+    vin, bindings                      -        -                        yes
     history                            -      without personal data      every entry, verbatim
                                               and counterparties
 
@@ -82,15 +82,11 @@ class PackView(View):
     chemistry: str
     production_date: date | None
     rated_capacity_kwh: float | None
-    eu_status: str = Field(
-        description="EU 2023/1542 Annex XIII: original, repurposed, re-used, remanufactured, waste"
-    )
+    eu_status: str = Field(description="EU 2023/1542 Annex XIII: original, repurposed, re-used, remanufactured, waste")
     head: str = Field(description="hash of the pack's last entry")
     vin: str | None = Field(description="the vehicle the pack is installed in now (authority tier only)")
     flags: list[str]
-    technical: dict[str, Any] | None = Field(
-        description="the `produced` payload (legitimate interest and up)"
-    )
+    technical: dict[str, Any] | None = Field(description="the `produced` payload (legitimate interest and up)")
     soh_pct: float | None
     verdict: str | None
     origins: list[str] | None = Field(description="second life: the original codes")
@@ -110,9 +106,7 @@ class HistoryItem(View):
     recorded_at: str
     type: str
     at: str
-    actor: str | None = Field(
-        description="the posting organisation (authority tier, or the caller's own events)"
-    )
+    actor: str | None = Field(description="the posting organisation (authority tier, or the caller's own events)")
     actor_roles: list[str]
     data: dict[str, Any]
     redacted: list[str] = Field(description="payload fields withheld from this tier")
@@ -134,9 +128,7 @@ def _is_party(state: PackState, caller: Caller) -> bool:
     return caller.org_id is not None and caller.org_id in {state.custodian, state.sender, state.receiver}
 
 
-def pack_view(
-    state: PackState, head: str, caller: Caller, technical: Mapping[str, Any] | None = None
-) -> PackView:
+def pack_view(state: PackState, head: str, caller: Caller, technical: Mapping[str, Any] | None = None) -> PackView:
     tier = caller.tier
     public = tier is Tier.PUBLIC
     authority = tier is Tier.AUTHORITY
@@ -162,7 +154,7 @@ def pack_view(
         successor=None if public else state.successor,
         last_event_at=None if public else state.last_event_at,
         events=None if public else state.events,
-        sender=state.sender if authority else None,
+        sender=state.sender if authority or _is_party(state, caller) else None,
         receiver=state.receiver if authority or _is_party(state, caller) else None,
         bindings=[BindingView(**vars(b)) for b in state.bindings] if authority else None,
     )
@@ -170,9 +162,7 @@ def pack_view(
 
 def _withheld(event_type: str, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     shown = dict(data)
-    redacted = [
-        f"data.{name}" for name in PERSONAL_FIELDS.get(event_type, ()) if shown.pop(name, None) is not None
-    ]
+    redacted = [f"data.{name}" for name in PERSONAL_FIELDS.get(event_type, ()) if shown.pop(name, None) is not None]
     if event_type == "corrected" and isinstance(shown.get(CORRECTION_FIELDS), dict):
         fields = dict(shown[CORRECTION_FIELDS])
         for name in sorted(ANY_PERSONAL_FIELD & set(fields)):
@@ -266,9 +256,7 @@ class LogEntries(View):
 
 class LogKey(View):
     origin: str
-    verifier_key: str = Field(
-        description="C2SP signed-note verifier key: <name>+<hex key id>+<base64(0x01‖pubkey)>"
-    )
+    verifier_key: str = Field(description="C2SP signed-note verifier key: <name>+<hex key id>+<base64(0x01‖pubkey)>")
     public_key: str = Field(description="standard base64 of the raw 32-byte Ed25519 public key")
 
 

@@ -44,10 +44,26 @@ class Actor:
     def id(self) -> str:
         return self.org.id
 
-    def claim(self, pack: str, type: str, data: dict[str, Any], *, at: datetime | None = None,
-              prev: str | None = None, claim_id: str | None = None) -> tuple[dict[str, Any], str]:
-        claim = new_claim(pack=pack, type=type, actor=self.id, key=self.key_id, data=data,
-                          at=at or T0, prev=prev, claim_id=claim_id or str(uuid.uuid4()))
+    def claim(
+        self,
+        pack: str,
+        type: str,
+        data: dict[str, Any],
+        *,
+        at: datetime | None = None,
+        prev: str | None = None,
+        claim_id: str | None = None,
+    ) -> tuple[dict[str, Any], str]:
+        claim = new_claim(
+            pack=pack,
+            type=type,
+            actor=self.id,
+            key=self.key_id,
+            data=data,
+            at=at or T0,
+            prev=prev,
+            claim_id=claim_id or str(uuid.uuid4()),
+        )
         return claim, sign_claim(claim, self.private)
 
 

@@ -39,9 +39,7 @@ def test_mth_matches_every_vector_root() -> None:
         assert specverify.mth(LEAF_INPUTS[:size]).hex() == expected
 
 
-@pytest.mark.parametrize(
-    "case", VECTORS["inclusion_proofs"], ids=lambda c: f"{c['index']}-of-{c['tree_size']}"
-)
+@pytest.mark.parametrize("case", VECTORS["inclusion_proofs"], ids=lambda c: f"{c['index']}-of-{c['tree_size']}")
 def test_vector_inclusion_proof_and_its_tamperings(case: dict[str, Any]) -> None:
     index, size, hashes, root = case["index"], case["tree_size"], case["hashes"], case["root"]
     specverify.verify_inclusion(LEAF_INPUTS[index], index, size, hashes, bytes.fromhex(root))
@@ -63,13 +61,9 @@ def test_vector_consistency_proof_and_its_tamperings(case: dict[str, Any]) -> No
     specverify.verify_consistency(old, new, hashes, case["old_root"], case["new_root"])
     for position in range(len(hashes)):
         with pytest.raises(SpecViolation, match="consistency proof gives roots"):
-            specverify.verify_consistency(
-                old, new, flip_hex(hashes, position), case["old_root"], case["new_root"]
-            )
+            specverify.verify_consistency(old, new, flip_hex(hashes, position), case["old_root"], case["new_root"])
     with pytest.raises(SpecViolation):
-        specverify.verify_consistency(
-            old, new, [*hashes, case["old_root"]], case["old_root"], case["new_root"]
-        )
+        specverify.verify_consistency(old, new, [*hashes, case["old_root"]], case["old_root"], case["new_root"])
 
 
 def test_example_note_verifies_and_rejects_changes() -> None:
@@ -198,9 +192,7 @@ def test_consistency_proofs_agree(inputs: list[bytes], data: st.DataObject) -> N
         position = data.draw(st.integers(0, len(proof) - 1))
         claimed_proof[position] = hashlib.sha256(claimed_proof[position]).digest()
     accepted = agree(
-        lambda: merkle.verify_consistency(
-            claim_old, claim_new, claimed_proof, roots[claim_old], roots[claim_new]
-        ),
+        lambda: merkle.verify_consistency(claim_old, claim_new, claimed_proof, roots[claim_old], roots[claim_new]),
         lambda: specverify.verify_consistency(
             claim_old, claim_new, [h.hex() for h in claimed_proof], roots[claim_old], roots[claim_new]
         ),
@@ -241,9 +233,7 @@ MUTATIONS = st.sampled_from(["\n", " ", "\u2014", "+", "=", "A", "/", "\t", "x",
 
 @settings(max_examples=300, deadline=None)
 @given(note_texts, key_names, private_keys, st.data())
-def test_mutated_notes_are_judged_alike(
-    text: str, name: str, key: Ed25519PrivateKey, data: st.DataObject
-) -> None:
+def test_mutated_notes_are_judged_alike(text: str, name: str, key: Ed25519PrivateKey, data: st.DataObject) -> None:
     vkey = note.verifier_key(name, key.public_key())
     signed = note.sign_note(text, name, key)
     position = data.draw(st.integers(0, len(signed) - 1))
@@ -262,9 +252,7 @@ checkpoint_lines = st.text(
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    checkpoint_lines, st.integers(0, 2**64), st.binary(min_size=32, max_size=32), st.lists(checkpoint_lines)
-)
+@given(checkpoint_lines, st.integers(0, 2**64), st.binary(min_size=32, max_size=32), st.lists(checkpoint_lines))
 def test_checkpoints_written_by_ledger_parse_from_the_spec(
     origin: str, size: int, root: bytes, extensions: list[str]
 ) -> None:
@@ -274,9 +262,7 @@ def test_checkpoints_written_by_ledger_parse_from_the_spec(
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.sampled_from(["o", "5", "0", "05", "", " ", "AAAA", "=", "\t", "ext", "\u0665"]), max_size=6)
-)
+@given(st.lists(st.sampled_from(["o", "5", "0", "05", "", " ", "AAAA", "=", "\t", "ext", "\u0665"]), max_size=6))
 def test_checkpoint_parsers_agree_on_odd_texts(pieces: list[str]) -> None:
     root_line = base64.b64encode(bytes(32)).decode()
     for text in ("\n".join(pieces) + "\n", "o\n" + "".join(pieces) + "\n" + root_line + "\n"):

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import events, health, log, orgs, packs
+from api import web
+from api.routes import events, health, labels, log, orgs, packs, reports
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, orgs.router, events.router, packs.router, log.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    orgs.router,
+    events.router,
+    packs.router,
+    log.router,
+    labels.router,
+    reports.router,
+    *web.ROUTERS,
+)

@@ -27,9 +27,7 @@ def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCre
     )
 
 
-@router.post(
-    "/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409)
-)
+@router.post("/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409))
 def add_key(org: str, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
     """Register an Ed25519 public key for the organisation (the organisation itself or the administrator)."""
     return service.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)

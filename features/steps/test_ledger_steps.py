@@ -25,7 +25,9 @@ def outcome() -> dict[str, Any]:
 
 
 @given(parsers.parse('"{maker}" has produced packs {first:d} to {last:d}, each shipped to "{receiver}"'))
-def produced_and_shipped(ledger: Ledger, actors: dict[str, Actor], maker: str, first: int, last: int, receiver: str) -> None:
+def produced_and_shipped(
+    ledger: Ledger, actors: dict[str, Actor], maker: str, first: int, last: int, receiver: str
+) -> None:
     for n in range(first, last + 1):
         ledger.append_one(*actors[maker].claim(code(n), "produced", PRODUCED))
         ledger.append_one(*actors[maker].claim(code(n), "shipped", {"to": receiver}))

@@ -74,7 +74,13 @@ def grades(ledger: Ledger, actors: dict[str, Actor], org: str, n: int, soh: int,
 
 @when(parsers.parse('"{org}" dismantles pack {n:d}'))
 def dismantles(ledger: Ledger, actors: dict[str, Actor], org: str, n: int) -> None:
-    post(ledger, actors[org], code(n), "dismantled", {"outputs": [{"kind": "material", "name": "黑粉 black mass", "mass_kg": 150.0}]})
+    post(
+        ledger,
+        actors[org],
+        code(n),
+        "dismantled",
+        {"outputs": [{"kind": "material", "name": "黑粉 black mass", "mass_kg": 150.0}]},
+    )
 
 
 @when(parsers.parse('"{org}" recycles pack {n:d}'))
@@ -83,14 +89,18 @@ def recycles(ledger: Ledger, actors: dict[str, Actor], org: str, n: int) -> None
 
 
 @when(parsers.parse('"{org}" tries to dismantle pack {n:d}'))
-def tries_to_dismantle(ledger: Ledger, actors: dict[str, Actor], org: str, n: int, refusal: dict[str, PacktraceError]) -> None:
+def tries_to_dismantle(
+    ledger: Ledger, actors: dict[str, Actor], org: str, n: int, refusal: dict[str, PacktraceError]
+) -> None:
     with pytest.raises(PacktraceError) as exc:
         dismantles(ledger, actors, org, n)
     refusal["error"] = exc.value
 
 
 @when(parsers.parse('"{org}" tries to receive pack {n:d}'))
-def tries_to_receive(ledger: Ledger, actors: dict[str, Actor], org: str, n: int, refusal: dict[str, PacktraceError]) -> None:
+def tries_to_receive(
+    ledger: Ledger, actors: dict[str, Actor], org: str, n: int, refusal: dict[str, PacktraceError]
+) -> None:
     with pytest.raises(PacktraceError) as exc:
         post(ledger, actors[org], code(n), "received", {"from": "catl"})
     refusal["error"] = exc.value
@@ -114,10 +124,16 @@ def used_and_handed(ledger: Ledger, actors: dict[str, Actor], n: int, user: str,
 
 @when(parsers.parse('"{org}" repurposes pack {n:d} into a second-life product'))
 def repurposes(ledger: Ledger, actors: dict[str, Actor], org: str, n: int) -> None:
-    produced = {"chemistry": "LFP", "rated_capacity_kwh": 48.0, "nominal_voltage_v": 350.0, "mass_kg": 420.0,
-                "from": [code(n)]}
-    ledger.append([actors[org].claim(code(n), "repurposed", {"into": PRODUCT}),
-                   actors[org].claim(PRODUCT, "produced", produced)])
+    produced = {
+        "chemistry": "LFP",
+        "rated_capacity_kwh": 48.0,
+        "nominal_voltage_v": 350.0,
+        "mass_kg": 420.0,
+        "from": [code(n)],
+    }
+    ledger.append(
+        [actors[org].claim(code(n), "repurposed", {"into": PRODUCT}), actors[org].claim(PRODUCT, "produced", produced)]
+    )
 
 
 @when(parsers.parse('"{org}" installs the product at storage site "{site}"'))
@@ -236,7 +252,9 @@ def _installation(ledger: Ledger, actors: dict[str, Actor], n: int) -> Any:
 
     entry = json.loads(ledger.pack_entries(code(n))[-1][2])
     claim = entry["claim"]
-    return lateness(claim["type"], actors[claim["actor"]].org, parse_at(claim["at"]), parse_recorded_at(entry["recorded_at"]))
+    return lateness(
+        claim["type"], actors[claim["actor"]].org, parse_at(claim["at"]), parse_recorded_at(entry["recorded_at"])
+    )
 
 
 @then(parsers.parse('the installation of pack {n:d} is late under rule "{rule}"'))

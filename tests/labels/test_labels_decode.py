@@ -42,9 +42,7 @@ def perspective(image: Image.Image, corners: Sequence[tuple[float, float]]) -> I
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y, v])
     coefficients = _solve(rows)
     size = (int(max(x for x, _ in corners)) + 20, int(max(y for _, y in corners)) + 20)
-    return image.transform(
-        size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor="white"
-    )
+    return image.transform(size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor="white")
 
 
 def _solve(rows: list[list[float]]) -> tuple[float, ...]:
@@ -87,8 +85,7 @@ def clutter(seed: int, size: tuple[int, int] = (1400, 1000)) -> Image.Image:
             getattr(draw, shape)(box(), fill=colour(), outline=colour())
     for _ in range(40):
         text = "".join(
-            rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789 电池包模组回收")
-            for _ in range(rng.randrange(3, 20))
+            rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789 电池包模组回收") for _ in range(rng.randrange(3, 20))
         )
         draw.text(
             (rng.randrange(size[0]), rng.randrange(size[1])),
@@ -124,9 +121,7 @@ def robustness_set(label: Image.Image) -> list[tuple[str, bytes]]:
     cases += [(f"blur {radius}", label.filter(ImageFilter.GaussianBlur(radius))) for radius in (1, 1.5, 2)]
     cases += [(name, perspective(label, corners)) for name, corners in tilts.items()]
     cases += [(f"noise σ={sigma}", with_noise(label, sigma, seed=sigma)) for sigma in (25, 50)]
-    cases += [
-        (f"on clutter {seed}", on_clutter(label, seed, angle=17 * seed, scale=0.8)) for seed in (1, 2, 3)
-    ]
+    cases += [(f"on clutter {seed}", on_clutter(label, seed, angle=17 * seed, scale=0.8)) for seed in (1, 2, 3)]
     cases += [
         ("rotate 30° + blur 1.5", turned[30].filter(ImageFilter.GaussianBlur(1.5))),
         ("tilt + noise", with_noise(perspective(label, tilts["tilt skew"]), 30, seed=7)),
@@ -134,13 +129,10 @@ def robustness_set(label: Image.Image) -> list[tuple[str, bytes]]:
     ]
     # small in the frame and out of focus: these need the sharpening and upscaling passes
     for scale, radius in ((0.3, 1.0), (0.4, 1.3), (0.5, 1.6), (1.0, 3.5)):
-        cases.append(
-            (f"scale {scale} + blur {radius}", shrunk(label, scale).filter(ImageFilter.GaussianBlur(radius)))
-        )
+        cases.append((f"scale {scale} + blur {radius}", shrunk(label, scale).filter(ImageFilter.GaussianBlur(radius))))
     as_bytes = [(name, encoded(image.convert("RGB"))) for name, image in cases]
     as_bytes += [
-        (f"{name} as JPEG q40", encoded(image.convert("RGB"), "JPEG", quality=40))
-        for name, image in cases[::3]
+        (f"{name} as JPEG q40", encoded(image.convert("RGB"), "JPEG", quality=40)) for name, image in cases[::3]
     ]
     return as_bytes
 
@@ -170,22 +162,16 @@ def test_preprocessing_recovers_labels_the_plain_pass_misses(
     assert decode_image(encoded(image)) == [url_of(pack.code)]
 
 
-@pytest.mark.parametrize(
-    ("fmt", "options"), [("PNG", {}), ("JPEG", {"quality": 85}), ("WEBP", {"quality": 80})]
-)
+@pytest.mark.parametrize(("fmt", "options"), [("PNG", {}), ("JPEG", {"quality": 85}), ("WEBP", {"quality": 80})])
 def test_png_jpeg_and_webp_photos_are_read(
     pack: LabelInfo, url_of: UrlOf, fmt: str, options: dict[str, object], public_url: str
 ) -> None:
-    data = encoded(
-        on_clutter(label_image(pack, url_of(pack.code)), seed=5, angle=-8, scale=1.0), fmt, **options
-    )
+    data = encoded(on_clutter(label_image(pack, url_of(pack.code)), seed=5, angle=-8, scale=1.0), fmt, **options)
     assert decode_image(data) == [url_of(pack.code)]
     assert find_code(data, public_url) == pack.code
 
 
-def test_a_dark_code_on_a_transparent_background_is_read(
-    pack: LabelInfo, url_of: UrlOf, public_url: str
-) -> None:
+def test_a_dark_code_on_a_transparent_background_is_read(pack: LabelInfo, url_of: UrlOf, public_url: str) -> None:
     ink = label_image(pack, url_of(pack.code)).convert("L")
     transparent = Image.merge("LA", (Image.new("L", ink.size, 0), ink.point(lambda p: 255 - p)))
     assert find_code(encoded(transparent), public_url) == pack.code
@@ -231,9 +217,7 @@ def test_a_foreign_code_names_what_was_read(pack: LabelInfo, text: str, public_u
     assert str(raised.value) == f"scanned text is not a packtrace label: {text!r}"
 
 
-def test_our_url_with_a_malformed_code_says_which_field(
-    pack: LabelInfo, url_of: UrlOf, public_url: str
-) -> None:
+def test_our_url_with_a_malformed_code_says_which_field(pack: LabelInfo, url_of: UrlOf, public_url: str) -> None:
     photo = encoded(label_image(pack, url_of("0RJXEA00HAU0AAF131001955")))
     with pytest.raises(InvalidCode, match="product type") as raised:
         find_code(photo, public_url)

@@ -82,9 +82,7 @@ def test_labels_decode_across_sizes_resolutions_and_encoders(
         round(size_mm[1] * dpi / 25.4),
     )
     assert read_qr(png) == [url]
-    assert read_qr(rasterise_svg(render_svg(second_life_pack, url, size_mm=size_mm, encoder=encoder))) == [
-        url
-    ]
+    assert read_qr(rasterise_svg(render_svg(second_life_pack, url, size_mm=size_mm, encoder=encoder))) == [url]
 
 
 def test_png_draws_exactly_the_encoders_matrix_inside_a_four_module_quiet_zone(pack: LabelInfo) -> None:
@@ -111,9 +109,7 @@ def test_png_draws_exactly_the_encoders_matrix_inside_a_four_module_quiet_zone(p
 def test_chinese_text_renders_as_glyphs_not_boxes(pack: LabelInfo) -> None:
     # Missing glyphs all draw the same box, so two different names would give identical pixels.
     first = Image.open(io.BytesIO(render_png(replace(pack, maker="宁德时代"), "u", encoder=PatternEncoder())))
-    second = Image.open(
-        io.BytesIO(render_png(replace(pack, maker="比亚迪股"), "u", encoder=PatternEncoder()))
-    )
+    second = Image.open(io.BytesIO(render_png(replace(pack, maker="比亚迪股"), "u", encoder=PatternEncoder())))
     assert ImageChops.difference(first, second).getbbox() is not None
 
 
@@ -155,9 +151,7 @@ def test_too_many_origins_end_with_a_count_of_the_rest(pack: LabelInfo) -> None:
     ("size_mm", "reason"),
     [((29, 20), "below the minimum 30×18 mm"), ((50, 17), "below the minimum"), ((40, 60), "portrait")],
 )
-def test_labels_too_small_or_portrait_are_refused(
-    pack: LabelInfo, size_mm: tuple[float, float], reason: str
-) -> None:
+def test_labels_too_small_or_portrait_are_refused(pack: LabelInfo, size_mm: tuple[float, float], reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         render_png(pack, "u", size_mm=size_mm)
 
@@ -201,10 +195,7 @@ def test_layout_keeps_text_on_the_label_and_off_the_qr_code(
     for upper, lower in itertools.pairwise(column):
         assert lower.baseline - lower.size * 0.75 > upper.baseline + DESCENT * upper.size
     for line in column:
-        assert (
-            line.x >= layout.qr_side
-            and line.baseline + DESCENT * line.size < code.baseline - code.size * 0.75
-        )
+        assert line.x >= layout.qr_side and line.baseline + DESCENT * line.size < code.baseline - code.size * 0.75
     texts = [line.text for line in column]
     assert not any(character in text for text in texts for character in "\n\t")
     # (1) the maker (long names may end in an ellipsis), then every field with its value whole
@@ -230,9 +221,7 @@ def test_layout_keeps_text_on_the_label_and_off_the_qr_code(
     assert marker == ("" if count == len(origins) else f"{ELLIPSIS} +{len(origins) - count}")
 
 
-def test_png_and_svg_bytes_are_the_same_in_another_process(
-    second_life_pack: LabelInfo, url_of: UrlOf
-) -> None:
+def test_png_and_svg_bytes_are_the_same_in_another_process(second_life_pack: LabelInfo, url_of: UrlOf) -> None:
     url = url_of(second_life_pack.code)
     png, svg = render_png(second_life_pack, url), render_svg(second_life_pack, url)
     assert render_png(second_life_pack, url) == png and render_svg(second_life_pack, url) == svg

@@ -53,26 +53,18 @@ def test_a_thousand_labels_decode_to_exactly_the_input_urls(
     assert len(urls) == 1000 and set(urls) == {url for _, url in labels}
 
 
-def test_labels_fill_a_grid_from_the_top_left_margin(
-    pack: LabelInfo, url_of: UrlOf, serial_codes: Codes
-) -> None:
+def test_labels_fill_a_grid_from_the_top_left_margin(pack: LabelInfo, url_of: UrlOf, serial_codes: Codes) -> None:
     labels = [(replace(pack, code=code), url_of(code)) for code in serial_codes(30)]
     outlines = label_outlines_mm(render_sheet(labels, label_mm=(70, 40), margin_mm=5, gap_mm=0))
     # 2 columns × 7 rows of 70×40 mm within 5 mm margins, so 30 labels take three pages
-    grid = [
-        (5 + 70 * column, 5 + 40 * row, 75 + 70 * column, 45 + 40 * row)
-        for row in range(7)
-        for column in range(2)
-    ]
+    grid = [(5 + 70 * column, 5 + 40 * row, 75 + 70 * column, 45 + 40 * row) for row in range(7) for column in range(2)]
     assert [len(page) for page in outlines] == [14, 14, 2]
     assert sorted(outlines[0], key=lambda r: (r[1], r[0])) == grid
     assert sorted(outlines[2], key=lambda r: (r[1], r[0])) == grid[:2]
 
 
 def test_chinese_text_is_embedded_and_extractable(second_life_pack: LabelInfo, url_of: UrlOf) -> None:
-    page = pymupdf.open(
-        stream=render_sheet([(second_life_pack, url_of(second_life_pack.code))]), filetype="pdf"
-    )[0]
+    page = pymupdf.open(stream=render_sheet([(second_life_pack, url_of(second_life_pack.code))]), filetype="pdf")[0]
     text = page.get_text()
     for expected in [
         "格林美储能",

@@ -26,8 +26,15 @@ def claims(batch: int, size: int, private: Ed25519PrivateKey) -> list[tuple[dict
     out = []
     for i in range(size):
         serial = batch * size + i
-        claim = new_claim(pack=code(serial), type="produced", actor="catl", key="catl/1", data=PRODUCED,
-                          at=T0, claim_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"crash/{serial}")))
+        claim = new_claim(
+            pack=code(serial),
+            type="produced",
+            actor="catl",
+            key="catl/1",
+            data=PRODUCED,
+            at=T0,
+            claim_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"crash/{serial}")),
+        )
         out.append((claim, sign_claim(claim, private)))
     return out
 

@@ -68,8 +68,9 @@ def test_stale_prev_is_a_conflict_naming_the_head(ledger: Ledger, maker: Actor) 
     first = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     second = ledger.append_one(*maker.claim(code(1), "shipped", {"to": "byd-auto"}, prev=first.hash))
     with pytest.raises(ConflictError, match=f"stale prev for pack {code(1)}: the current head is {second.hash}") as exc:
-        ledger.append_one(*maker.claim(code(1), "incident", {"kind": "other", "severity": "low",
-                                                          "description": "x"}, prev=first.hash))
+        ledger.append_one(
+            *maker.claim(code(1), "incident", {"kind": "other", "severity": "low", "description": "x"}, prev=first.hash)
+        )
     assert exc.value.code == "stale_prev"
 
 
@@ -119,7 +120,9 @@ def test_key_of_another_org_is_refused(ledger: Ledger, actors: dict[str, Actor])
     maker, other = actors["catl"], actors["byd-auto"]
     claim, _ = maker.claim(code(1), "produced", PRODUCED)
     claim["key"] = other.key_id
-    with pytest.raises(AuthorisationError, match="key 'byd-auto/1' belongs to 'byd-auto', not to the claim's actor 'catl'"):
+    with pytest.raises(
+        AuthorisationError, match="key 'byd-auto/1' belongs to 'byd-auto', not to the claim's actor 'catl'"
+    ):
         ledger.append_one(claim, sign_claim(claim, other.private))
 
 
@@ -159,9 +162,7 @@ def test_malformed_claims_are_refused(ledger: Ledger, maker: Actor, mutate: obje
         ledger.append_one(claim, sign_claim(claim, maker.private) if "id" in claim else "AAAA")
 
 
-def test_checkpoints_are_signed_after_every_append_and_verify_from_the_spec(
-    ledger: Ledger, maker: Actor
-) -> None:
+def test_checkpoints_are_signed_after_every_append_and_verify_from_the_spec(ledger: Ledger, maker: Actor) -> None:
     for i in range(3):
         ledger.append_one(*maker.claim(code(i), "produced", PRODUCED))
     ledger.append([maker.claim(code(10 + i), "produced", PRODUCED) for i in range(4)])
@@ -192,7 +193,9 @@ def test_inclusion_and_consistency_proofs_from_stored_nodes(ledger: Ledger, make
         for new in sizes:
             if old <= new:
                 hashes = [h.hex() for h in ledger.consistency_proof(old, new)]
-                specverify.verify_consistency(old, new, hashes, specverify.mth(bodies[:old]), specverify.mth(bodies[:new]))
+                specverify.verify_consistency(
+                    old, new, hashes, specverify.mth(bodies[:old]), specverify.mth(bodies[:new])
+                )
 
 
 def test_corrections_name_an_entry_of_the_pack_written_by_the_actor(ledger: Ledger, actors: dict[str, Actor]) -> None:
@@ -225,7 +228,9 @@ def test_forged_signatures_in_a_large_batch_are_named_by_position(ledger: Ledger
     with pytest.raises(BatchRejected) as exc:
         ledger.append(items)
     assert [(pos, err.code) for pos, err in exc.value.errors] == [
-        (3, "invalid_signature"), (300, "invalid_signature"), (699, "invalid_signature")
+        (3, "invalid_signature"),
+        (300, "invalid_signature"),
+        (699, "invalid_signature"),
     ]
     assert ledger.size() == 0
     assert len(ledger.append(items[4:300])) == 296

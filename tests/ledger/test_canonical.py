@@ -11,10 +11,17 @@ from hypothesis import strategies as st
 from ledger.canonical import canonical, entry_bytes, is_canonical
 
 json_leaf = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**53) + 1, 2**53 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
 )
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @given(
@@ -24,12 +31,35 @@ json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4) |
     prev=st.one_of(st.none(), st.text("0123456789abcdef", min_size=64, max_size=64)),
 )
 def test_spliced_entry_bytes_equal_rfc8785_of_the_entry(data: dict, index: int, seq: int, prev: str | None) -> None:
-    claim = {"v": 1, "id": "7d3f0f0e-8a5b-4d0e-9a57-2c1d2f3e4a5b", "pack": "001PB12ABCDEFGE9P0000001",
-             "type": "produced", "at": "2026-11-20T08:30:00Z", "actor": "catl", "key": "catl/1", "data": data}
-    entry = {"v": 1, "index": index, "pack": claim["pack"], "seq": seq, "prev": prev,
-             "recorded_at": "2026-11-20T08:30:01.000001Z", "claim": claim, "sig": "c2lnbmF0dXJl"}
-    spliced = entry_bytes(index=index, pack=claim["pack"], seq=seq, prev=prev, recorded_at=entry["recorded_at"],
-                          claim_bytes=rfc8785.dumps(claim), sig=entry["sig"])
+    claim = {
+        "v": 1,
+        "id": "7d3f0f0e-8a5b-4d0e-9a57-2c1d2f3e4a5b",
+        "pack": "001PB12ABCDEFGE9P0000001",
+        "type": "produced",
+        "at": "2026-11-20T08:30:00Z",
+        "actor": "catl",
+        "key": "catl/1",
+        "data": data,
+    }
+    entry = {
+        "v": 1,
+        "index": index,
+        "pack": claim["pack"],
+        "seq": seq,
+        "prev": prev,
+        "recorded_at": "2026-11-20T08:30:01.000001Z",
+        "claim": claim,
+        "sig": "c2lnbmF0dXJl",
+    }
+    spliced = entry_bytes(
+        index=index,
+        pack=claim["pack"],
+        seq=seq,
+        prev=prev,
+        recorded_at=entry["recorded_at"],
+        claim_bytes=rfc8785.dumps(claim),
+        sig=entry["sig"],
+    )
     assert spliced == rfc8785.dumps(entry)
     assert is_canonical(spliced)
 
@@ -47,8 +77,8 @@ def test_non_canonical_forms_are_found() -> None:
     assert not is_canonical(b'{"a": 1}')
     assert not is_canonical(b'{"a":1.0}')
     assert not is_canonical(b'{"a":"\\u0041"}')
-    assert not is_canonical(b"{\"a\":1E-7}")
-    assert is_canonical(b"{\"a\":1e-7}")
+    assert not is_canonical(b'{"a":1E-7}')
+    assert is_canonical(b'{"a":1e-7}')
 
 
 @given(value=json_value)

@@ -31,10 +31,16 @@ def test_sigkill_during_batch_appends_leaves_a_verifiable_ledger(database_url: s
     ledger = Ledger(engine, signer)
     ledger.init()
     maker = add_actor(ledger, Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"})))
-    (tmp_path / "maker.seed").write_bytes(
-        maker.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    )
-    command = [sys.executable, "-m", "tests.ledger.crash_writer", database_url, str(tmp_path), str(BATCHES), str(BATCH_SIZE)]
+    (tmp_path / "maker.seed").write_bytes(maker.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
+    command = [
+        sys.executable,
+        "-m",
+        "tests.ledger.crash_writer",
+        database_url,
+        str(tmp_path),
+        str(BATCHES),
+        str(BATCH_SIZE),
+    ]
     rng = random.Random(20261123)
     sizes = []
     for _ in range(KILLS):

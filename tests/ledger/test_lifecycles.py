@@ -34,7 +34,9 @@ class Timeline:
         return T0 + timedelta(minutes=next(self.steps))
 
 
-def walk(ledger: Ledger, actors: dict[str, Actor], steps: list[tuple[str, str, str, dict[str, Any]]], t: Timeline) -> None:
+def walk(
+    ledger: Ledger, actors: dict[str, Actor], steps: list[tuple[str, str, str, dict[str, Any]]], t: Timeline
+) -> None:
     for pack, actor, type_, data in steps:
         ledger.append_one(*actors[actor].claim(pack, type_, data, at=t.next()))
 
@@ -127,7 +129,9 @@ def world(ledger: Ledger) -> _World:
     return _World(ledger)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data: st.DataObject) -> None:
     ledger, t = world.ledger, world.timeline

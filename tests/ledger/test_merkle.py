@@ -150,9 +150,7 @@ def test_frontier_keys() -> None:
 )
 def test_perfect_subtrees(start: int, end: int, keys: list[tuple[int, int]]) -> None:
     assert merkle.perfect_subtrees(start, end) == keys
-    assert merkle.range_hash(start, end, STORE) == (
-        naive_mth(LEAVES[start:end]) if keys else merkle.EMPTY_ROOT
-    )
+    assert merkle.range_hash(start, end, STORE) == (naive_mth(LEAVES[start:end]) if keys else merkle.EMPTY_ROOT)
 
 
 @pytest.mark.parametrize(("start", "end"), [(1, 3), (2, 6), (6, 10)])
@@ -203,9 +201,7 @@ def test_consistency_ranges_refuse_a_shrinking_tree() -> None:
 # --- The vectors ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "case", VECTORS["inclusion_proofs"], ids=lambda c: f"{c['index']}-of-{c['tree_size']}"
-)
+@pytest.mark.parametrize("case", VECTORS["inclusion_proofs"], ids=lambda c: f"{c['index']}-of-{c['tree_size']}")
 def test_vector_inclusion_proof(case: dict[str, Any]) -> None:
     index, size = case["index"], case["tree_size"]
     proof = [bytes.fromhex(h) for h in case["hashes"]]
@@ -219,9 +215,7 @@ def test_vector_consistency_proof(case: dict[str, Any]) -> None:
     old, new = case["from"], case["to"]
     proof = [bytes.fromhex(h) for h in case["hashes"]]
     assert proof_from_store(merkle.consistency_ranges(old, new), VECTOR_STORE) == proof
-    merkle.verify_consistency(
-        old, new, proof, bytes.fromhex(case["old_root"]), bytes.fromhex(case["new_root"])
-    )
+    merkle.verify_consistency(old, new, proof, bytes.fromhex(case["old_root"]), bytes.fromhex(case["new_root"]))
 
 
 # --- Every proof up to size 64, and every single-hash tampering --------------------------------------
@@ -304,9 +298,7 @@ def test_consistency_sizes_out_of_order() -> None:
 
 def test_consistency_proof_of_the_wrong_length() -> None:
     proof = proof_from_store(merkle.consistency_ranges(3, 7), STORE)
-    with pytest.raises(
-        VerificationError, match="consistency proof has the wrong length: expected 4 hashes, found 3"
-    ):
+    with pytest.raises(VerificationError, match="consistency proof has the wrong length: expected 4 hashes, found 3"):
         merkle.verify_consistency(3, 7, proof[:3], ROOTS[3], ROOTS[7])
     with pytest.raises(VerificationError, match="expected 0 hashes, found 1"):
         merkle.verify_consistency(7, 7, proof[:1], ROOTS[7], ROOTS[7])

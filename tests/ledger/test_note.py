@@ -85,9 +85,7 @@ def test_example_rejected_when_the_key_id_in_the_signature_changes() -> None:
 
 def test_example_rejected_with_another_key() -> None:
     other = note.verifier_key("example.com/foo", OTHER_KEY.public_key())
-    with pytest.raises(
-        VerificationError, match=r"no signature by example\.com/foo\+[0-9a-f]{8}; found .*530d903a"
-    ):
+    with pytest.raises(VerificationError, match=r"no signature by example\.com/foo\+[0-9a-f]{8}; found .*530d903a"):
         note.open_note(NOTE, other)
 
 

@@ -56,18 +56,25 @@ def insert_entry(conn: Connection, ledger: Ledger) -> None:
     body = rfc8785.dumps(entry)
 
     conn.execute(
-        text("INSERT INTO entry (idx, pack, seq, hash, actor, claim_id, type, at, recorded_at, body) "
-             "SELECT 5, :pack, 0, :hash, actor, 'x-inserted', type, at, recorded_at, :body FROM entry WHERE idx = 6"),
+        text(
+            "INSERT INTO entry (idx, pack, seq, hash, actor, claim_id, type, at, recorded_at, body) "
+            "SELECT 5, :pack, 0, :hash, actor, 'x-inserted', type, at, recorded_at, :body FROM entry WHERE idx = 6"
+        ),
         {"pack": code(999), "hash": hashlib.sha256(body).hexdigest(), "body": body},
     )
 
 
 def swap_two(conn: Connection, ledger: Ledger) -> None:
-    rows = {r.idx: (bytes(r.body), r.hash) for r in conn.execute(text("SELECT idx, body, hash FROM entry WHERE idx IN (5, 6)"))}
+    rows = {
+        r.idx: (bytes(r.body), r.hash)
+        for r in conn.execute(text("SELECT idx, body, hash FROM entry WHERE idx IN (5, 6)"))
+    }
     conn.execute(text("UPDATE entry SET hash = 'swap' WHERE idx = 5"))
     for idx, other in ((6, 5), (5, 6)):
-        conn.execute(text("UPDATE entry SET body = :b, hash = :h WHERE idx = :i"),
-                     {"b": rows[other][0], "h": rows[other][1], "i": idx})
+        conn.execute(
+            text("UPDATE entry SET body = :b, hash = :h WHERE idx = :i"),
+            {"b": rows[other][0], "h": rows[other][1], "i": idx},
+        )
 
 
 def resign_checkpoint(conn: Connection, ledger: Ledger) -> None:
@@ -81,15 +88,20 @@ def change_checkpoint_root(conn: Connection, ledger: Ledger) -> None:
     row = conn.execute(text("SELECT note FROM checkpoint WHERE size = 8")).one()
     lines = row.note.split("\n")
     lines[2] = base64.b64encode(b"\x11" * 32).decode()
-    conn.execute(text("UPDATE checkpoint SET note = :n, root = :r WHERE size = 8"),
-                 {"n": "\n".join(lines), "r": b"\x11" * 32})
+    conn.execute(
+        text("UPDATE checkpoint SET note = :n, root = :r WHERE size = 8"), {"n": "\n".join(lines), "r": b"\x11" * 32}
+    )
 
 
 ATTACKS: dict[str, tuple[Attack, int, str]] = {
     "edited payload": (edit_payload, 5, "step 1: stored hash"),
     "edited stored hash": (edit_stored_hash, 5, "step 1: stored hash 0000"),
     "deleted middle entry": (delete_middle, 5, "step 2: index 5 is missing: the next stored entry is 6"),
-    "deleted last entry": (truncate_last, SIZE - 1, f"checkpoint at size {SIZE} but the log holds only {SIZE - 1} entries"),
+    "deleted last entry": (
+        truncate_last,
+        SIZE - 1,
+        f"checkpoint at size {SIZE} but the log holds only {SIZE - 1} entries",
+    ),
     "inserted entry": (insert_entry, 5, "entry 5: step"),
     "two entries swapped": (swap_two, 5, "step 2: entry says index 6 but is stored at index 5"),
     "checkpoint re-signed with another key": (resign_checkpoint, 7, "step 4: checkpoint at size 8"),
@@ -101,7 +113,9 @@ ATTACKS: dict[str, tuple[Attack, int, str]] = {
 def filled(ledger: Ledger, actors: dict[str, Actor]) -> Ledger:
     maker = actors["catl"]
     for i in range(4):  # four checkpoints of sizes 2, 4, 6, 8
-        ledger.append([maker.claim(code(2 * i), "produced", PRODUCED), maker.claim(code(2 * i + 1), "produced", PRODUCED)])
+        ledger.append(
+            [maker.claim(code(2 * i), "produced", PRODUCED), maker.claim(code(2 * i + 1), "produced", PRODUCED)]
+        )
     for i in range(4):  # and four of one entry each: 9 .. 12
         ledger.append_one(*maker.claim(code(i), "shipped", {"to": "byd-auto"}))
     assert ledger.size() == SIZE
@@ -147,7 +161,12 @@ def test_projection_edit_is_found_by_replay(filled: Ledger) -> None:
     state = filled.pack_state(code(3))
     assert state is not None
     with filled.engine.begin() as conn:
-        conn.execute(update(PACK).where(PACK.c.code == code(3))
-                     .values(state={**state.to_dict(), "custodian": "byd-auto"}, custodian="byd-auto"))
+        conn.execute(
+            update(PACK)
+            .where(PACK.c.code == code(3))
+            .values(state={**state.to_dict(), "custodian": "byd-auto"}, custodian="byd-auto")
+        )
     report = verify_database(filled.engine, filled.signer.verifier_key)
-    assert [str(p) for p in report.problems] == [f"step 5: pack {code(3)}: stored state differs from the replayed state"]
+    assert [str(p) for p in report.problems] == [
+        f"step 5: pack {code(3)}: stored state differs from the replayed state"
+    ]

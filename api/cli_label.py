@@ -1,0 +1,60 @@
+"""`packtrace label CODE…`: print labels straight from the database (as the administrator: whoever can run
+this can read the database anyway)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from api import labelling
+from api.cli_registry import DatabaseUrl, open_ledger
+from api.settings import Settings
+from ledger.access import ADMIN
+from ledger.labelling import label_facts
+
+console = Console(stderr=True, soft_wrap=True)
+
+
+def label(
+    codes: Annotated[list[str], typer.Argument(help="Battery codes of recorded packs")],
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Write an A4 sheet with one label per code to this file")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Write <code>.png (300 dpi) for each code into this directory")
+    ] = None,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", help="Write <code>.svg for each code into this directory")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Render pack labels: QR code of PACKTRACE_PUBLIC_URL/p/CODE, maker, chemistry, capacity, date."""
+    if pdf is None and png is None and svg is None:
+        console.print("[red]nothing to write[/red]: give --pdf FILE, --png DIR and/or --svg DIR")
+        raise typer.Exit(2)
+    overrides = {"database_url": database_url} if database_url else {}
+    public_url = Settings(**overrides).public_url  # type: ignore[arg-type]
+    with open_ledger(database_url) as ledger:
+        facts = label_facts(ledger, ADMIN, codes)  # every code checked before any file is written
+    written: list[Path] = []
+    if pdf is not None:
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        pdf.write_bytes(labelling.sheet_of(facts, public_url=public_url))
+        written.append(pdf)
+    unique = list({f.code: f for f in facts}.values())
+    if png is not None:
+        png.mkdir(parents=True, exist_ok=True)
+        for one in unique:
+            (png / f"{one.code}.png").write_bytes(labelling.png_of(one, public_url=public_url))
+            written.append(png / f"{one.code}.png")
+    if svg is not None:
+        svg.mkdir(parents=True, exist_ok=True)
+        for one in unique:
+            (svg / f"{one.code}.svg").write_text(labelling.svg_of(one, public_url=public_url), encoding="utf-8")
+            written.append(svg / f"{one.code}.svg")
+    for path in written:
+        typer.echo(str(path))
+    console.print(f"OK: {len(written)} file(s) for {len(unique)} pack(s)")

@@ -1,0 +1,104 @@
+"""The regulator's reports: recall trace, compliance, recovery rates, per-organisation statistics; JSON or
+CSV (`?format=csv`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentOrg, LedgerDep
+from api.responses import problems
+from ledger import reports
+from ledger.reports import (
+    ComplianceReport,
+    LateEntry,
+    OrganisationsReport,
+    OrgLateness,
+    OrgStats,
+    RecallPack,
+    RecallReport,
+    RecoveryReport,
+    RecoveryRow,
+    RuleLateness,
+    UnaccountedPack,
+)
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problems(401, 403, 422))
+
+Format = Literal["json", "csv"]
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report (JSON or CSV)"}
+}
+
+
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Format = Field(default="json", description="`csv` for a spreadsheet")
+
+
+class RecallQuery(ReportQuery):
+    manufacturer: str | None = Field(default=None, description="the 3-character maker code or the producer's org id")
+    produced_from: date | None = None
+    produced_to: date | None = None
+    chemistry: str | None = Field(default=None, description="LFP, NCM, NCA, …")
+    spec: str | None = Field(default=None, description="the 2-character spec code (positions 6-7 of the code)")
+
+
+class ComplianceQuery(ReportQuery):
+    org: str | None = Field(default=None, description="only this organisation's late entries and 流向不明 packs")
+    rule: str | None = Field(default=None, description="only late entries under this rule id")
+    limit: int = Field(default=reports.MAX_LATE, ge=1, le=reports.MAX_LATE, description="late entries listed")
+    section: Literal["late", "unaccounted", "by_org", "by_rule"] = Field(
+        default="late", description="which list the CSV holds (JSON holds all)"
+    )
+
+
+def _csv(name: str, model: type[BaseModel], rows: Any) -> Response:
+    return Response(
+        reports.csv_text(model, rows),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/recall", response_model=RecallReport, responses=CSV_RESPONSE)
+def get_recall(query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+    """Recall trace: where each pack of a maker, production-date range, chemistry or spec is now."""
+    where = reports.RecallFilter(**query.model_dump(exclude={"format"}))
+    report = reports.recall(ledger, caller, where)
+    return _csv("recall", RecallPack, report.packs) if query.format == "csv" else report
+
+
+@router.get("/compliance", response_model=ComplianceReport, responses=CSV_RESPONSE)
+def get_compliance(query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+    """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明)."""
+    report = reports.compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit)
+    if query.format == "json":
+        return report
+    sections: dict[str, tuple[type[BaseModel], Any]] = {
+        "late": (LateEntry, report.late),
+        "unaccounted": (UnaccountedPack, report.unaccounted),
+        "by_org": (OrgLateness, report.by_org),
+        "by_rule": (RuleLateness, report.by_rule),
+    }
+    model, rows = sections[query.section]
+    return _csv(f"compliance-{query.section}", model, rows)
+
+
+@router.get("/recovery", response_model=RecoveryReport, responses=CSV_RESPONSE)
+def get_recovery(query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+    """Material recovery per recycler and element against the 规范条件 thresholds."""
+    report = reports.recovery(ledger, caller)
+    return _csv("recovery", RecoveryRow, report.rows) if query.format == "csv" else report
+
+
+@router.get("/organisations", response_model=OrganisationsReport, responses=CSV_RESPONSE)
+def get_organisations(query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+    """Per organisation: entries, late reports, custody, 流向不明 packs and recycling."""
+    report = reports.organisations(ledger, caller)
+    return _csv("organisations", OrgStats, report.orgs) if query.format == "csv" else report

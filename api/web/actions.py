@@ -1,0 +1,101 @@
+"""The scan page's forms: which fields each next action asks for, and the payload a submitted form makes.
+
+The payload's rules are the domain's (events.catalogue): this only turns form text into the payload's
+shape and numbers; whatever the form gets wrong, the ledger refuses with its own message.
+
+`repurposed` (two packs in one transaction) and `corrected` (names an entry hash) are not offered on the
+phone: they are posted through the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from events.errors import InputError
+
+ELEMENTS = ("Li", "Ni", "Co", "Mn")
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str  # dotted: `content_kg.Li` nests into {"content_kg": {"Li": …}}
+    label: tuple[str, str]  # Chinese, English
+    required: bool = False
+    number: bool = False
+    options: tuple[str, ...] = ()
+
+
+def _masses(kind: str, zh: str, en: str) -> tuple[Input, ...]:
+    return tuple(Input(f"{kind}.{e}", (f"{e} {zh} (kg)", f"{e} {en} (kg)"), number=True) for e in ELEMENTS)
+
+
+FORMS: dict[str, tuple[Input, ...]] = {
+    "received": (),
+    "shipped": (Input("to", ("收货单位标识", "Receiving organisation id"), required=True),
+                Input("waybill", ("运单号", "Waybill"))),
+    "installed": (Input("vin", ("车辆识别代号 (VIN)", "VIN")), Input("site", ("或储能电站", "or storage site"))),
+    "removed": (Input("reason", ("原因", "Reason"), required=True,
+                      options=("repair", "replacement", "swap", "retirement", "scrap")),),
+    "serviced": (Input("description", ("维修内容", "What was done"), required=True),),
+    "retired": (Input("reason", ("原因", "Reason"), required=True,
+                      options=("end_of_life", "vehicle_scrapped", "damaged", "recall", "other")),
+                Input("scrap_certificate", ("报废汽车回收证明编号", "Scrap certificate number"))),
+    "inspected": (Input("soh_pct", ("健康度 SOH (%)", "State of health (%)"), required=True, number=True),
+                  Input("verdict", ("结论", "Verdict"), required=True, options=("recycle", "repurpose", "reuse"))),
+    "dismantled": (Input("output_name", ("产出物名称（可空）", "Output material (optional)")),
+                   Input("output_mass_kg", ("产出物重量 (kg)", "Its mass (kg)"), number=True)),
+    "recycled": (Input("feed_mass_kg", ("投料重量 (kg)", "Feed mass (kg)"), required=True, number=True),
+                 *_masses("content_kg", "含量", "content"), *_masses("recovered_kg", "回收量", "recovered")),
+    "incident": (Input("kind", ("类型", "Kind"), required=True,
+                       options=("thermal_event", "collision", "flood", "fire", "other")),
+                 Input("severity", ("严重程度", "Severity"), required=True,
+                       options=("low", "medium", "high", "critical")),
+                 Input("description", ("描述", "Description"), required=True)),
+    "recalled": (Input("campaign", ("召回活动编号", "Campaign"), required=True),
+                 Input("reason", ("原因", "Reason"), required=True)),
+    "lost": (Input("reason", ("原因", "Reason"), required=True),),
+    "exported": (Input("destination", ("目的国（两位代码）", "Destination country (2 letters)"), required=True),
+                 Input("reason", ("原因", "Reason"))),
+    "found": (Input("custodian", ("现持有单位标识", "Organisation holding it"), required=True),
+              Input("note", ("说明", "Note"), required=True)),
+}  # fmt: skip
+
+
+def forms_for(actions: list[str]) -> list[tuple[str, tuple[Input, ...]]]:
+    """The forms of the actions the phone can post, in the order given."""
+    return [(action, FORMS[action]) for action in actions if action in FORMS]
+
+
+def payload(action: str, form: Mapping[str, str]) -> dict[str, Any]:
+    """The event payload a submitted action form makes; blank optional fields are left out."""
+    if action not in FORMS:
+        raise InputError(f"{action!r} cannot be posted from the scan page; use the API", code="invalid_request")
+    data: dict[str, Any] = {}
+    for field in FORMS[action]:
+        text = str(form.get(field.name, "")).strip()
+        if not text:
+            if field.required:
+                raise InputError(f"{field.label[1]} is required", code="invalid_request")
+            continue
+        value: Any = _number(field, text) if field.number else text
+        target = data
+        *parents, leaf = field.name.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    if action == "dismantled":
+        name, mass = data.pop("output_name", None), data.pop("output_mass_kg", None)
+        data["outputs"] = [{"kind": "material", "name": name, "mass_kg": mass}] if name or mass else []
+    if action == "recycled":
+        data.setdefault("content_kg", {})
+        data.setdefault("recovered_kg", {})
+    return data
+
+
+def _number(field: Input, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{field.label[1]}: {text!r} is not a number", code="invalid_request") from None

@@ -1,0 +1,186 @@
+"""Charts as inline SVG drawn on the server: no script, no external files, readable without colour (every
+bar carries its number). Colours come from the stylesheet through classes (`.c-ok`, `.c-late`, …).
+
+Each chart is a `viewBox` of fixed width that scales to its container, so one drawing serves a phone
+and a desk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH = 400
+ROW = 26  # one bar's row height
+LABEL_W = 130  # the label column of horizontal bars
+VALUE_W = 62  # room after a bar for its number
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str  # what is written after the bar
+    tone: str = "ok"
+
+
+@dataclass(frozen=True)
+class Split:
+    """One row of a two-part bar: `first` then `second` (e.g. on time, late)."""
+
+    label: str
+    first: int
+    second: int
+
+
+@dataclass(frozen=True)
+class Rate:
+    label: str
+    rate: float  # percent
+    threshold: float | None
+    below: bool
+
+
+def _svg(height: float, title: str, body: list[str]) -> Markup:
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {_n(height)}" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>'
+    )
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _label(text: str, y: float) -> str:
+    shown = text
+    while _text_width(shown) > LABEL_W - 6:
+        shown = shown[:-2] + "…"
+    return f'<text class="lbl" x="0" y="{_n(y)}">{escape(shown)}</text>'
+
+
+def bars(items: Sequence[Bar], *, title: str, empty: str) -> Markup:
+    """Horizontal bars, longest value = full width."""
+    if not items:
+        return _nothing(title, empty)
+    top = max(item.value for item in items) or 1
+    span = WIDTH - LABEL_W - VALUE_W
+    body = []
+    for n, item in enumerate(items):
+        y = n * ROW
+        w = max(1.0, span * item.value / top) if item.value else 0.0
+        body.append(_label(item.label, y + 17))
+        body.append(
+            f'<rect class="c-{item.tone}" x="{LABEL_W}" y="{y + 5}" width="{_n(w)}" height="{ROW - 9}" rx="2"/>'
+        )
+        body.append(f'<text class="num" x="{_n(LABEL_W + w + 4)}" y="{y + 17}">{escape(item.text)}</text>')
+    return _svg(len(items) * ROW, title, body)
+
+
+def splits(rows: Sequence[Split], *, title: str, first: str, second: str, empty: str) -> Markup:
+    """Two-part horizontal bars scaled to each row's total, with the second part's share written out."""
+    if not rows:
+        return _nothing(title, empty)
+    span = WIDTH - LABEL_W - VALUE_W
+    body = [_legend(0, [("ok", first), ("late", second)])]
+    for n, row in enumerate(rows):
+        y = 22 + n * ROW
+        total = row.first + row.second
+        w1 = span * row.first / total if total else 0.0
+        w2 = span * row.second / total if total else 0.0
+        share = f"{row.second / total * 100:.1f}%" if total else "–"
+        body.append(_label(row.label, y + 17))
+        body.append(f'<rect class="c-ok" x="{LABEL_W}" y="{y + 5}" width="{_n(w1)}" height="{ROW - 9}"/>')
+        body.append(f'<rect class="c-late" x="{_n(LABEL_W + w1)}" y="{y + 5}" width="{_n(w2)}" height="{ROW - 9}"/>')
+        body.append(f'<text class="num" x="{_n(LABEL_W + span + 4)}" y="{y + 17}">{share}</text>')
+    return _svg(22 + len(rows) * ROW, title, body)
+
+
+def columns(days: Sequence[tuple[str, int, int]], *, title: str, first: str, second: str, empty: str) -> Markup:
+    """A column per day: (label, all, of them the second kind), the second kind stacked at the bottom."""
+    if not days or not any(total for _, total, _ in days):
+        return _nothing(title, empty)
+    top = max(total for _, total, _ in days)
+    scale_top = _nice(top)
+    left, bottom, height = 34, 150, 120
+    step = (WIDTH - left) / len(days)
+    body = [_legend(0, [("ok", first), ("late", second)])]
+    for tick in (0, scale_top / 2, scale_top):
+        y = bottom - height * tick / scale_top
+        body.append(f'<line class="gridline" x1="{left}" x2="{WIDTH}" y1="{_n(y)}" y2="{_n(y)}"/>')
+        body.append(f'<text class="axis" x="{left - 4}" y="{_n(y + 4)}" text-anchor="end">{_n(tick)}</text>')
+    for n, (label, total, part) in enumerate(days):
+        x = left + n * step + step * 0.15
+        w = step * 0.7
+        h_all = height * total / scale_top
+        h_part = height * part / scale_top
+        body.append(
+            f'<rect class="c-ok" x="{_n(x)}" y="{_n(bottom - h_all)}" width="{_n(w)}" height="{_n(h_all - h_part)}">'
+            f"<title>{escape(label)}: {total}</title></rect>"
+        )
+        if part:
+            body.append(
+                f'<rect class="c-late" x="{_n(x)}" y="{_n(bottom - h_part)}" width="{_n(w)}" height="{_n(h_part)}"/>'
+            )
+        if (n % 5 == 0 and n < len(days) - 3) or n == len(days) - 1:
+            anchor = "end" if n == len(days) - 1 else "middle"
+            x_text = x + w if anchor == "end" else x + w / 2
+            body.append(
+                f'<text class="axis" x="{_n(x_text)}" y="{bottom + 14}" text-anchor="{anchor}">{escape(label)}</text>'
+            )
+    return _svg(bottom + 20, title, body)
+
+
+def rates(items: Sequence[Rate], *, title: str, threshold: str, empty: str) -> Markup:
+    """Percent bars on a scale that starts low enough to show every bar and threshold, each threshold a
+    tick; a bar below its threshold is drawn in the warning colour."""
+    if not items:
+        return _nothing(title, empty)
+    lowest = min([item.rate for item in items] + [item.threshold for item in items if item.threshold is not None])
+    floor = max(0, min(80, math.floor((lowest - 5) / 10) * 10))
+    span = WIDTH - LABEL_W - VALUE_W
+    body = [_legend(0, [("ok", f"{floor}–100%"), ("mark", threshold)])]
+    for n, item in enumerate(items):
+        y = 22 + n * ROW
+        w = span * max(0.0, item.rate - floor) / (100 - floor)
+        tone = "late" if item.below else "ok"
+        body.append(_label(item.label, y + 17))
+        body.append(f'<rect class="c-track" x="{LABEL_W}" y="{y + 5}" width="{span}" height="{ROW - 9}"/>')
+        body.append(f'<rect class="c-{tone}" x="{LABEL_W}" y="{y + 5}" width="{_n(w)}" height="{ROW - 9}"/>')
+        if item.threshold is not None:
+            x = LABEL_W + span * (item.threshold - floor) / (100 - floor)
+            body.append(f'<line class="c-mark" x1="{_n(x)}" x2="{_n(x)}" y1="{y + 2}" y2="{y + ROW - 2}"/>')
+        body.append(f'<text class="num" x="{LABEL_W + span + 4}" y="{y + 17}">{item.rate:.1f}%</text>')
+    return _svg(22 + len(items) * ROW, title, body)
+
+
+def _legend(y: float, entries: list[tuple[str, str]]) -> str:
+    parts, x = [], 0.0
+    for tone, text in entries:
+        parts.append(f'<rect class="c-{tone}" x="{_n(x)}" y="{y + 4}" width="10" height="10"/>')
+        parts.append(f'<text class="axis" x="{_n(x + 14)}" y="{y + 13}">{escape(text)}</text>')
+        x += 30 + _text_width(text)
+    return "".join(parts)
+
+
+def _text_width(text: str) -> float:
+    """Roughly, at the charts' 12-unit font: CJK characters are square, Latin ones about half that."""
+    return sum(12.0 if ord(char) > 0x2E80 else 7.2 for char in text)
+
+
+def _nothing(title: str, empty: str) -> Markup:
+    return _svg(30, title, [f'<text class="axis" x="0" y="20">{escape(empty)}</text>'])
+
+
+def _nice(value: float) -> float:
+    """1, 2 or 5 times a power of ten, at least `value`."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= value:
+            return float(factor * power)
+    return float(10 * power)

@@ -1,0 +1,192 @@
+"""The regulator's workspace: overview, pack search and record, recall trace, compliance, recovery and
+organisation statistics, each with its CSV. Every page asks the service layer, which lets only a
+regulator (or the administrator) through: others get 403, and nobody logged in goes to the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from api.web import figures
+from api.web.render import Web, WebDep
+from events.errors import InputError
+from ledger import reports, workspace
+from ledger.access import require_authority
+from ledger.reports import LateEntry, OrgLateness, OrgStats, RecallPack, RecoveryRow, RuleLateness, UnaccountedPack
+
+router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
+
+LATE_SHOWN = 200
+RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "spec")
+
+
+def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
+    return Response(
+        reports.csv_text(model, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("")
+def overview_page(web: WebDep) -> Response:
+    def build() -> Response:
+        overview = workspace.overview(web.ledger, web.caller)
+        t = web.words
+        return web.page(
+            "regulator/overview.html",
+            overview=overview,
+            status_chart=figures.status_chart(overview, t),
+            per_day_chart=figures.per_day_chart(overview, t),
+            timeliness_chart=figures.timeliness_chart(overview.timeliness, t),
+            recovery_chart=figures.recovery_chart(overview.recovery, t),
+        )
+
+    return web.respond(build)
+
+
+@router.get("/packs")
+def search_page(web: WebDep, q: str = "") -> Response:
+    def build() -> Response:
+        if not q.strip():
+            require_authority(web.caller, "search packs")
+            return web.page("regulator/packs.html", q=q, found=None)
+        found = workspace.search_packs(web.ledger, web.caller, q)
+        if found.kind == "code" and len(found.packs) == 1:
+            return web.redirect(f"/regulator/packs/{found.packs[0].code}")
+        return web.page("regulator/packs.html", q=q, found=found)
+
+    return web.respond(build)
+
+
+@router.get("/packs/{code}")
+def pack_page(web: WebDep, code: str) -> Response:
+    return web.respond(lambda: web.page("regulator/pack.html", d=workspace.pack_dossier(web.ledger, web.caller, code)))
+
+
+def _recall_filter(web: Web) -> reports.RecallFilter | None:
+    """The recall form's filter; None when the form is empty (the page shows just the form)."""
+    given = {name: web.request.query_params.get(name, "").strip() for name in RECALL_FIELDS}
+    if not any(given.values()):
+        return None
+    return reports.RecallFilter(
+        manufacturer=given["manufacturer"] or None,
+        produced_from=_date("produced_from", given["produced_from"]),
+        produced_to=_date("produced_to", given["produced_to"]),
+        chemistry=given["chemistry"] or None,
+        spec=given["spec"].upper() or None,
+    )
+
+
+def _date(name: str, text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{name}: {text!r} is not a date (YYYY-MM-DD)", code="invalid_filter") from None
+
+
+@router.get("/recall")
+def recall_page(web: WebDep) -> Response:
+    def build() -> Response:
+        require_authority(web.caller, "run a recall trace")
+        form = {name: web.request.query_params.get(name, "") for name in RECALL_FIELDS}
+        try:
+            where = _recall_filter(web)
+            report = reports.recall(web.ledger, web.caller, where) if where is not None else None
+        except InputError as exc:
+            return web.page("regulator/recall.html", form=form, report=None, error=exc.message, csv_url="",
+                            chemistries=sorted(reports.CHEMISTRIES), status_code=422)  # fmt: skip
+        csv_url = "/regulator/recall.csv?" + urlencode({k: v for k, v in form.items() if v})
+        return web.page(
+            "regulator/recall.html",
+            form=form,
+            report=report,
+            error=None,
+            csv_url=csv_url,
+            chemistries=sorted(reports.CHEMISTRIES),
+        )
+
+    return web.respond(build)
+
+
+@router.get("/recall.csv")
+def recall_csv(web: WebDep) -> Response:
+    def build() -> Response:
+        require_authority(web.caller, "run a recall trace")
+        where = _recall_filter(web) or reports.RecallFilter()
+        return _csv("recall", RecallPack, reports.recall(web.ledger, web.caller, where).packs)
+
+    return web.respond(build)
+
+
+@router.get("/compliance")
+def compliance_page(web: WebDep, org: str | None = None) -> Response:
+    def build() -> Response:
+        report = reports.compliance(web.ledger, web.caller, org=org or None)
+        rules = [rule.rule for rule in report.by_rule]
+        return web.page(
+            "regulator/compliance.html",
+            report=report,
+            rules=rules,
+            late_shown=report.late[:LATE_SHOWN],
+            org=org or "",
+            timeliness_chart=figures.timeliness_chart(report.by_org, web.words),
+        )
+
+    return web.respond(build)
+
+
+COMPLIANCE_SECTIONS: dict[str, type[BaseModel]] = {
+    "late": LateEntry,
+    "unaccounted": UnaccountedPack,
+    "by_org": OrgLateness,
+    "by_rule": RuleLateness,
+}
+
+
+@router.get("/compliance.csv")
+def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -> Response:
+    def build() -> Response:
+        if section not in COMPLIANCE_SECTIONS:
+            raise InputError(f"section must be one of {', '.join(COMPLIANCE_SECTIONS)}", code="invalid_filter")
+        report = reports.compliance(web.ledger, web.caller, org=org or None)
+        return _csv(f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
+
+    return web.respond(build)
+
+
+@router.get("/recovery")
+def recovery_page(web: WebDep) -> Response:
+    def build() -> Response:
+        report = reports.recovery(web.ledger, web.caller)
+        return web.page(
+            "regulator/recovery.html",
+            report=report,
+            chart=figures.recovery_chart(report.rows, web.words, by_recycler=True),
+        )
+
+    return web.respond(build)
+
+
+@router.get("/recovery.csv")
+def recovery_csv(web: WebDep) -> Response:
+    return web.respond(lambda: _csv("recovery", RecoveryRow, reports.recovery(web.ledger, web.caller).rows))
+
+
+@router.get("/organisations")
+def organisations_page(web: WebDep) -> Response:
+    return web.respond(
+        lambda: web.page("regulator/organisations.html", report=reports.organisations(web.ledger, web.caller))
+    )
+
+
+@router.get("/organisations.csv")
+def organisations_csv(web: WebDep) -> Response:
+    return web.respond(lambda: _csv("organisations", OrgStats, reports.organisations(web.ledger, web.caller).orgs))

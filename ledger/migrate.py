@@ -1,0 +1,31 @@
+"""Schema migrations (Alembic), used by PostgreSQL deployments (`packtrace migrate`).
+
+A database whose tables were made by `Ledger.init()` (create_all) at the current version is stamped
+rather than migrated, so either way of starting leads to the same managed schema.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "ledger:migrations")
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema to `revision` in one transaction; return what was done ("upgraded" or "stamped")."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" not in tables and "entry" in tables:
+            command.stamp(config, revision)
+            return "stamped"
+        command.upgrade(config, revision)
+        return "upgraded"

@@ -1,0 +1,84 @@
+"""Test parties: one organisation per role, each with a token and a registered Ed25519 key."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from events.orgs import Role
+from events.vin import vin_with_check_digit
+from ledger import service
+from ledger.access import ADMIN
+from ledger.claims import new_claim, sign_claim
+from ledger.log import Ledger
+from tests.support import T0
+
+ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+VIN = vin_with_check_digit("LSVAU2180N2183294")
+OTHER_VIN = vin_with_check_digit("LFV2A21K0G3000001")
+
+
+@dataclass
+class Party:
+    id: str
+    token: str
+    key_id: str
+    private: Ed25519PrivateKey
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def claim(
+        self,
+        pack: str,
+        type: str,
+        data: dict[str, Any],
+        *,
+        at: datetime = T0,
+        prev: str | None = None,
+        claim_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The request body of POST /v1/events: a claim of this party and its signature."""
+        claim = new_claim(
+            pack=pack,
+            type=type,
+            actor=self.id,
+            key=self.key_id,
+            data=data,
+            at=at,
+            prev=prev,
+            claim_id=claim_id or str(uuid.uuid4()),
+        )
+        return {"claim": claim, "sig": sign_claim(claim, self.private)}
+
+
+def public_b64(private: Ed25519PrivateKey) -> str:
+    return base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def org_id_of(role: Role) -> str:
+    return role.value.replace("_", "-")
+
+
+def make_party(ledger: Ledger, role: Role) -> Party:
+    org_id = org_id_of(role)
+    codes = {Role.MANUFACTURER: ["001"], Role.SECOND_LIFE: ["S2L"]}.get(role, [])
+    created = service.create_org(
+        ledger,
+        ADMIN,
+        org_id=org_id,
+        name=f"The {role.value}",
+        roles=[role.value],
+        manufacturer_codes=codes,
+        whitelisted=role is Role.RECYCLER,
+    )
+    private = Ed25519PrivateKey.generate()
+    service.add_key(ledger, ADMIN, org_id, key_id=f"{org_id}/1", public_key=public_b64(private))
+    return Party(org_id, created.token, f"{org_id}/1", private)

@@ -1,0 +1,174 @@
+"""The authorisation matrix: every endpoint × every role (one organisation per role of events.orgs.Role),
+the admin token and no token → the expected status.
+
+The pack under test, code(1), is in a vehicle in the automaker's custody. Each endpoint is asserted as
+one whole row, so a failure shows every caller that got a different answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from events.orgs import Role
+from tests.api.parties import ADMIN_TOKEN, Party, public_b64
+from tests.api.scenario import PRODUCED, code, in_vehicle
+
+ANONYMOUS, ADMIN_TOKEN_CALLER = "anonymous", "admin-token"
+CALLERS = [str(role) for role in Role] + [ANONYMOUS, ADMIN_TOKEN_CALLER]
+AUTHORITIES = {"regulator", "admin", ADMIN_TOKEN_CALLER}
+
+
+@dataclass
+class Caller:
+    name: str
+    headers: dict[str, str]
+    party: Party | None  # None: anonymous or the admin token
+    serial: int  # a fresh battery-code serial for this caller's writes
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    """`default` for every organisation, with overrides by caller name (`admin_token` for the admin token)."""
+    row = {name: default for name in CALLERS}
+    row[ANONYMOUS] = 401
+    row.update({name.replace("admin_token", ADMIN_TOKEN_CALLER): status for name, status in overrides.items()})
+    return row
+
+
+def own_claim(caller: Caller, parties: dict[Role, Party]) -> dict[str, Any]:
+    """A `produced` claim signed by the caller's own key (the maker's for the admin token and anonymous)."""
+    signer = caller.party or parties[Role.MANUFACTURER]
+    return signer.claim(code(caller.serial), "produced", PRODUCED)
+
+
+Call = Callable[[httpx.Client, Caller, dict[Role, Party]], httpx.Response]
+
+
+def _new_org(client: httpx.Client, c: Caller, _: dict[Role, Party]) -> httpx.Response:
+    body = {"id": f"new-{c.serial}", "name": "New", "roles": ["dealer"]}
+    return client.post("/v1/orgs", json=body, headers=c.headers)
+
+
+def _add_key(client: httpx.Client, c: Caller, _: dict[Role, Party]) -> httpx.Response:
+    body = {"key_id": f"automaker/{c.serial}", "public_key": public_b64(Ed25519PrivateKey.generate())}
+    return client.post("/v1/orgs/automaker/keys", json=body, headers=c.headers)
+
+
+ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
+    "POST /v1/orgs": (_new_org, expect(403, admin=201, admin_token=201)),
+    "POST /v1/orgs/{org}/keys": (_add_key, expect(403, automaker=201, admin=201, admin_token=201)),
+    "DELETE /v1/orgs/{org}/keys/{key}": (
+        lambda client, c, _: client.delete("/v1/orgs/automaker/keys/automaker/spare", headers=c.headers),
+        expect(403, automaker=200, admin=200, admin_token=200),
+    ),
+    "POST /v1/events": (
+        lambda client, c, parties: client.post("/v1/events", json=own_claim(c, parties), headers=c.headers),
+        expect(403, manufacturer=201),
+    ),
+    "POST /v1/events/batch": (
+        lambda client, c, parties: client.post(
+            "/v1/events/batch", json={"events": [own_claim(c, parties)]}, headers=c.headers
+        ),
+        expect(403, manufacturer=201),
+    ),
+    "GET /v1/packs/{code}": (
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}", headers=c.headers),
+        expect(200, anonymous=200),
+    ),
+    "GET /v1/packs/{code}/events": (
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/events", headers=c.headers),
+        expect(200),
+    ),
+    "GET /v1/packs/{code}/bundle": (
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/bundle", headers=c.headers),
+        expect(403, automaker=200, regulator=200, admin=200, admin_token=200),
+    ),
+    "GET /v1/packs": (lambda client, c, _: client.get("/v1/packs", headers=c.headers), expect(200)),
+    "GET /v1/log/checkpoint": (
+        lambda client, c, _: client.get("/v1/log/checkpoint", headers=c.headers),
+        expect(200, anonymous=200),
+    ),
+    "GET /v1/log/key": (lambda client, c, _: client.get("/v1/log/key", headers=c.headers), expect(200, anonymous=200)),
+    "GET /v1/log/entries": (
+        lambda client, c, _: client.get("/v1/log/entries", headers=c.headers),
+        expect(403, regulator=200, admin=200, admin_token=200),
+    ),
+    "GET /v1/log/proof/inclusion": (
+        lambda client, c, _: client.get("/v1/log/proof/inclusion", params={"index": 1, "size": 4}, headers=c.headers),
+        expect(200, anonymous=200),
+    ),
+    "GET /v1/log/proof/consistency": (
+        lambda client, c, _: client.get("/v1/log/proof/consistency", params={"from": 2, "to": 4}, headers=c.headers),
+        expect(200, anonymous=200),
+    ),
+    # labels and scanning (api/routes/labels.py): the custodian, regulators and the administrator
+    "GET /v1/packs/{code}/label.png": (
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/label.png", headers=c.headers),
+        expect(403, automaker=200, regulator=200, admin=200, admin_token=200),
+    ),
+    "GET /v1/packs/{code}/label.svg": (
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/label.svg", headers=c.headers),
+        expect(403, automaker=200, regulator=200, admin=200, admin_token=200),
+    ),
+    "POST /v1/labels": (
+        lambda client, c, _: client.post("/v1/labels", json={"codes": [code(1)]}, headers=c.headers),
+        expect(403, automaker=200, regulator=200, admin=200, admin_token=200),
+    ),
+    "POST /v1/scan": (
+        lambda client, c, _: client.post("/v1/scan", json={"text": code(1)}, headers=c.headers),
+        expect(200),
+    ),
+    # the regulator's reports (api/routes/reports.py)
+    **{
+        f"GET /v1/reports/{report}": (
+            lambda client, c, _, report=report: client.get(
+                f"/v1/reports/{report}", params={"manufacturer": "001"} if report == "recall" else {}, headers=c.headers
+            ),
+            expect(403, regulator=200, admin=200, admin_token=200),
+        )
+        for report in ("recall", "compliance", "recovery", "organisations")
+    },
+    "GET /healthz": (lambda client, c, _: client.get("/healthz", headers=c.headers), expect(200, anonymous=200)),
+    "GET /p/{code}": (lambda client, c, _: client.get(f"/p/{code(1)}", headers=c.headers), expect(200, anonymous=200)),
+}
+
+
+@pytest.fixture
+def callers(client: httpx.Client, parties: dict[Role, Party], admin: dict[str, str]) -> list[Caller]:
+    in_vehicle(client, parties, 1)
+    spare = {"key_id": "automaker/spare", "public_key": public_b64(Ed25519PrivateKey.generate())}
+    assert client.post("/v1/orgs/automaker/keys", json=spare, headers=admin).status_code == 201
+    found = [Caller(str(role), party.auth, party, 100 + i) for i, (role, party) in enumerate(parties.items())]
+    found.append(Caller(ANONYMOUS, {}, None, 200))
+    found.append(Caller(ADMIN_TOKEN_CALLER, {"Authorization": f"Bearer {ADMIN_TOKEN}"}, None, 201))
+    assert [c.name for c in found] == CALLERS
+    return found
+
+
+def test_the_matrix_covers_every_operation(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(ENDPOINTS) == {f"{method.upper()} {path}" for path, operations in paths.items() for method in operations}
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_every_role_gets_the_expected_status(
+    client: httpx.Client, parties: dict[Role, Party], callers: list[Caller], endpoint: str
+) -> None:
+    call, expected = ENDPOINTS[endpoint]
+    actual = {}
+    for caller in callers:
+        response = call(client, caller, parties)
+        if response.status_code >= 400:
+            assert response.headers["content-type"] == "application/problem+json"
+        actual[caller.name] = response.status_code
+    assert actual == expected
+
+
+def test_only_authorities_see_vins(client: httpx.Client, parties: dict[Role, Party], callers: list[Caller]) -> None:
+    seen = {c.name: client.get(f"/v1/packs/{code(1)}", headers=c.headers).json()["vin"] is not None for c in callers}
+    assert {name for name, sees in seen.items() if sees} == AUTHORITIES

@@ -1,0 +1,132 @@
+"""POST /v1/orgs, POST /v1/orgs/{org}/keys, DELETE /v1/orgs/{org}/keys/{key}."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from events.orgs import Role
+from tests.api.parties import Party, public_b64
+from tests.api.problem import assert_problem
+from tests.api.scenario import PRODUCED, code
+
+CATL = {
+    "id": "catl",
+    "name": "宁德时代",
+    "roles": ["manufacturer"],
+    "manufacturer_codes": ["001"],
+    "whitelisted": False,
+}
+
+
+def test_admin_creates_an_org_and_its_token_works_once_shown(client: httpx.Client, admin: dict[str, str]) -> None:
+    response = client.post("/v1/orgs", json=CATL, headers=admin)
+
+    assert response.status_code == 201
+    answer = response.json()
+    assert answer["org"] == {
+        "id": "catl",
+        "name": "宁德时代",
+        "roles": ["manufacturer"],
+        "manufacturer_codes": ["001"],
+        "whitelisted": False,
+    }
+    assert answer["token"].startswith("pt_catl_")
+    # the token authenticates: catl may register its own key with it
+    key = {"key_id": "catl/2026-1", "public_key": public_b64(Ed25519PrivateKey.generate())}
+    own = client.post("/v1/orgs/catl/keys", json=key, headers={"Authorization": f"Bearer {answer['token']}"})
+    assert own.status_code == 201
+
+
+def test_an_org_id_is_taken_once(client: httpx.Client, admin: dict[str, str]) -> None:
+    client.post("/v1/orgs", json=CATL, headers=admin)
+    again = client.post("/v1/orgs", json=CATL, headers=admin)
+    assert_problem(again, 409, "org_exists", "organisation 'catl' already exists")
+
+
+def test_only_the_administrator_creates_orgs(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    response = client.post("/v1/orgs", json=CATL, headers=parties[Role.REGULATOR].auth)
+    assert_problem(
+        response,
+        403,
+        "forbidden",
+        "only the platform administrator may create organisations; you are org 'regulator' (regulator)",
+    )
+
+
+def test_an_org_registers_and_revokes_its_own_key(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    maker = parties[Role.MANUFACTURER]
+    private = Ed25519PrivateKey.generate()
+    added = client.post(
+        "/v1/orgs/manufacturer/keys",
+        json={"key_id": "manufacturer/2026-2", "public_key": public_b64(private)},
+        headers=maker.auth,
+    )
+    assert added.status_code == 201
+    key = added.json()
+    assert (key["key_id"], key["org"], key["public_key"], key["revoked_at"], key["platform_held"]) == (
+        "manufacturer/2026-2",
+        "manufacturer",
+        public_b64(private),
+        None,
+        False,
+    )
+    assert datetime.fromisoformat(key["valid_from"]).tzinfo is not None
+
+    # a claim signed with the new key is accepted
+    signer = Party(maker.id, maker.token, "manufacturer/2026-2", private)
+    assert (
+        client.post("/v1/events", json=signer.claim(code(1), "produced", PRODUCED), headers=maker.auth).status_code
+        == 201
+    )
+
+    revoked = client.delete("/v1/orgs/manufacturer/keys/manufacturer/2026-2", headers=maker.auth)
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"] is not None
+    again = client.delete("/v1/orgs/manufacturer/keys/manufacturer/2026-2", headers=maker.auth)
+    assert again.json()["revoked_at"] == revoked.json()["revoked_at"]  # revoking twice changes nothing
+
+    refused = client.post("/v1/events", json=signer.claim(code(2), "produced", PRODUCED), headers=maker.auth)
+    assert_problem(refused, 403, "key_revoked", "key 'manufacturer/2026-2' is revoked")
+
+
+def test_the_administrator_manages_any_orgs_keys(
+    client: httpx.Client, parties: dict[Role, Party], admin: dict[str, str]
+) -> None:
+    body = {"key_id": "recycler/2", "public_key": public_b64(Ed25519PrivateKey.generate())}
+    assert client.post("/v1/orgs/recycler/keys", json=body, headers=admin).status_code == 201
+    assert client.delete("/v1/orgs/recycler/keys/recycler/2", headers=admin).status_code == 200
+
+
+def test_an_org_may_not_touch_another_orgs_keys(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    body = {"key_id": "manufacturer/evil", "public_key": public_b64(Ed25519PrivateKey.generate())}
+    added = client.post("/v1/orgs/manufacturer/keys", json=body, headers=parties[Role.RECYCLER].auth)
+    assert_problem(
+        added,
+        403,
+        "forbidden",
+        "only 'manufacturer' itself or the platform administrator may register its keys; "
+        "you are org 'recycler' (recycler)",
+    )
+    revoked = client.delete("/v1/orgs/manufacturer/keys/manufacturer/1", headers=parties[Role.RECYCLER].auth)
+    assert_problem(
+        revoked,
+        403,
+        "forbidden",
+        "only 'manufacturer' itself or the platform administrator may revoke its keys; "
+        "you are org 'recycler' (recycler)",
+    )
+
+
+def test_key_ids_are_unique_and_keys_belong_to_known_orgs(
+    client: httpx.Client, parties: dict[Role, Party], admin: dict[str, str]
+) -> None:
+    body = {"key_id": "manufacturer/1", "public_key": public_b64(Ed25519PrivateKey.generate())}
+    taken = client.post("/v1/orgs/manufacturer/keys", json=body, headers=admin)
+    assert_problem(taken, 409, "key_exists", "key 'manufacturer/1' is already registered")
+    nobody = client.post("/v1/orgs/nobody/keys", json={**body, "key_id": "nobody/1"}, headers=admin)
+    assert_problem(nobody, 404, "unknown_org", "unknown organisation 'nobody'")
+    missing = client.delete("/v1/orgs/manufacturer/keys/manufacturer/404", headers=admin)
+    assert_problem(missing, 404, "unknown_key", "organisation 'manufacturer' has no key 'manufacturer/404'")

@@ -1,0 +1,212 @@
+"""An independent recount of the regulator's reports from the raw log (GET /v1/log/entries), written from
+DESIGN §2.4-2.5 and the domain (events/), never from ledger/reports.py or its tables.
+
+Each pack's entries are folded here into what the reports show: status (the lifecycle table), custodian,
+vehicle, shipment, retirement and collection; each entry's lateness is judged with the rule set.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from events.codes import parse_code
+from events.deadlines import DEFAULT_RULESET, applicable_rule, lateness
+from events.lifecycle import next_status
+from events.orgs import Org, Role
+from events.recovery import RECOVERY_THRESHOLDS
+from events.timestamps import china_date, from_rfc3339
+
+COLLECTORS = {Role.COLLECTOR, Role.SECOND_LIFE, Role.RECYCLER}
+LIMIT = timedelta(days=DEFAULT_RULESET.unaccounted_days)
+THRESHOLDS = RECOVERY_THRESHOLDS["2024"]
+ROUNDING = 1e-9
+
+
+def fetch_log(client: httpx.Client, token: str) -> list[dict[str, Any]]:
+    """Every entry, paging through GET /v1/log/entries as the regulator."""
+    entries: list[dict[str, Any]] = []
+    while True:
+        page = client.get(
+            "/v1/log/entries", params={"start": len(entries)}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert page.status_code == 200, page.text
+        body = page.json()
+        entries += [item["entry"] for item in body["entries"]]
+        if body["end"] >= body["tree_size"]:
+            return entries
+
+
+@dataclass
+class PackFacts:
+    code: str
+    manufacturer: str
+    chemistry: str
+    status: str = "produced"
+    custodian: str = ""
+    vin: str | None = None
+    site: str | None = None
+    sender: str | None = None
+    receiver: str | None = None
+    retired_at: str | None = None
+    collected: bool = False
+    since: str = ""
+
+    @property
+    def maker_code(self) -> str:
+        return self.code[:3]
+
+    @property
+    def spec(self) -> str:
+        return self.code[5:7]
+
+    @property
+    def production_date(self) -> date | None:
+        return parse_code(self.code, strict=False).production_date
+
+
+@dataclass
+class Recount:
+    orgs: dict[str, Org]
+    entries: list[dict[str, Any]]
+    packs: dict[str, PackFacts] = field(default_factory=dict)
+    late: list[dict[str, Any]] = field(default_factory=list)
+    posted: Counter[str] = field(default_factory=Counter)
+    timed: Counter[str] = field(default_factory=Counter)
+    late_by: Counter[tuple[str, str]] = field(default_factory=Counter)
+    per_day: Counter[date] = field(default_factory=Counter)
+    late_per_day: Counter[date] = field(default_factory=Counter)
+    recycled: list[tuple[str, dict[str, float], dict[str, float]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:
+            self._count(entry)
+            self._fold(entry)
+
+    def _count(self, entry: dict[str, Any]) -> None:
+        claim = entry["claim"]
+        org = self.orgs[claim["actor"]]
+        occurred, recorded = from_rfc3339(claim["at"]), from_rfc3339(entry["recorded_at"])
+        self.posted[org.id] += 1
+        self.per_day[china_date(occurred)] += 1
+        if applicable_rule(claim["type"], org) is not None:
+            self.timed[org.id] += 1
+        late = lateness(claim["type"], org, occurred, recorded)
+        if late is not None:
+            self.late_by[(org.id, late.rule)] += 1
+            self.late_per_day[china_date(occurred)] += 1
+            self.late.append({
+                "index": entry["index"], "org": org.id, "rule": late.rule, "type": claim["type"],
+                "pack": entry["pack"], "occurred_at": claim["at"], "recorded_at": entry["recorded_at"],
+                "due": late.due.isoformat(), "working_days_late": late.working_days_late,
+            })  # fmt: skip
+        if claim["type"] == "recycled":
+            self.recycled.append((org.id, claim["data"]["content_kg"], claim["data"]["recovered_kg"]))
+
+    def _fold(self, entry: dict[str, Any]) -> None:
+        claim = entry["claim"]
+        kind, actor, data, at = claim["type"], claim["actor"], claim["data"], claim["at"]
+        if kind == "produced":
+            self.packs[entry["pack"]] = PackFacts(entry["pack"], actor, data["chemistry"], custodian=actor, since=at)
+            return
+        pack = self.packs[entry["pack"]]
+        binding = "site" if kind == "installed" and "site" in data else "vin"
+        status = str(next_status(pack.status, kind, binding_kind=binding, retired=pack.retired_at is not None))
+        if status != pack.status:
+            pack.status, pack.since = status, at
+        if kind in ("received", "removed"):
+            pack.custodian = actor
+        if kind == "found":
+            pack.custodian = data["custodian"]
+        if kind == "shipped":
+            pack.sender, pack.receiver = actor, data["to"]
+        if kind in ("received", "lost", "exported"):
+            pack.sender = pack.receiver = None
+        if kind == "installed":
+            pack.vin, pack.site = data.get("vin"), data.get("site")
+        if kind in ("removed", "retired", "lost", "exported"):
+            pack.vin = pack.site = None
+        if kind == "retired":
+            pack.retired_at = at
+        if kind == "received" and pack.retired_at and self.orgs[actor].roles & COLLECTORS:
+            pack.collected = True
+
+    # -- what the reports should say --------------------------------------------------------------------
+
+    def unaccounted(self, now: datetime) -> list[dict[str, Any]]:
+        found = []
+        for pack in self.packs.values():
+            reason, since = None, None
+            uncollected = pack.retired_at and not pack.collected and pack.status in ("retired", "in_transit")
+            if uncollected and now - from_rfc3339(pack.retired_at) > LIMIT:
+                reason, since = "retired-not-collected", pack.retired_at
+            if reason is None and pack.status == "in_transit" and now - from_rfc3339(pack.since) > LIMIT:
+                reason, since = "shipped-not-received", pack.since
+            if reason is not None:
+                assert since is not None
+                found.append({"pack": pack.code, "status": pack.status, "reason": reason, "since": since,
+                              "days": (now - from_rfc3339(since)).days, "custodian": pack.custodian,
+                              "receiver": pack.receiver})  # fmt: skip
+        return sorted(found, key=lambda p: (p["since"], p["pack"]))
+
+    def recall(self, *, maker: str | None = None, produced_from: date | None = None, produced_to: date | None = None,
+               chemistry: str | None = None, spec: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        rows = []
+        for pack in sorted(self.packs.values(), key=lambda p: p.code):
+            made = pack.production_date
+            if maker is not None and maker not in (pack.maker_code, pack.manufacturer):
+                continue
+            if produced_from is not None and (made is None or made < produced_from):
+                continue
+            if produced_to is not None and (made is None or made > produced_to):
+                continue
+            if chemistry is not None and pack.chemistry != chemistry:
+                continue
+            if spec is not None and pack.spec != spec:
+                continue
+            rows.append({
+                "code": pack.code, "status": pack.status, "custodian": pack.custodian, "vin": pack.vin,
+                "site": pack.site, "receiver": pack.receiver if pack.status == "in_transit" else None,
+                "production_date": made.isoformat() if made else None, "chemistry": pack.chemistry,
+            })  # fmt: skip
+        return rows
+
+    def recovery(self) -> dict[tuple[str, str], dict[str, Any]]:
+        sums: dict[tuple[str, str], dict[str, Any]] = defaultdict(
+            lambda: {"events": 0, "content": 0.0, "recovered": 0.0, "events_below": 0}
+        )
+        for actor, content, recovered in self.recycled:
+            for element, kg in content.items():
+                got = recovered.get(element, 0.0)
+                row = sums[(actor, element)]
+                row["events"] += 1
+                row["content"] += kg
+                row["recovered"] += got
+                threshold = THRESHOLDS.get(element)
+                row["events_below"] += threshold is not None and got / kg * 100 < threshold - ROUNDING
+        for (_, element), row in sums.items():
+            row["rate"] = row["recovered"] / row["content"] * 100
+            row["threshold"] = THRESHOLDS.get(element)
+            row["below"] = row["threshold"] is not None and row["rate"] < row["threshold"] - ROUNDING
+        return dict(sums)
+
+    def recycled_below(self, actor: str) -> int:
+        return sum(
+            1
+            for who, content, recovered in self.recycled
+            if who == actor
+            and any(
+                element in THRESHOLDS and recovered.get(element, 0.0) / kg * 100 < THRESHOLDS[element] - ROUNDING
+                for element, kg in content.items()
+            )
+        )
+
+    def by_status(self) -> Counter[str]:
+        return Counter(pack.status for pack in self.packs.values())
+
+    def custody(self) -> Counter[str]:
+        return Counter(pack.custodian for pack in self.packs.values())

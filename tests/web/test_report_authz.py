@@ -1,0 +1,110 @@
+"""Every report and every regulator page × every role (one organisation per role), the admin token and
+nobody: only regulators and the administrator get through. The API answers 401 without a token and 403
+to others; pages send nobody to the login page and answer others 403."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from events.orgs import Role
+from tests.api.parties import ADMIN_TOKEN, Party
+from tests.api.scenario import code, in_vehicle
+
+ANONYMOUS, ADMIN_TOKEN_CALLER = "anonymous", "admin-token"
+CALLERS = [str(role) for role in Role] + [ANONYMOUS, ADMIN_TOKEN_CALLER]
+AUTHORITIES = {"regulator", "admin", ADMIN_TOKEN_CALLER}
+
+REPORTS = [
+    "/v1/reports/recall?manufacturer=001",
+    "/v1/reports/recall?manufacturer=001&format=csv",
+    "/v1/reports/compliance",
+    "/v1/reports/compliance?format=csv&section=unaccounted",
+    "/v1/reports/recovery",
+    "/v1/reports/recovery?format=csv",
+    "/v1/reports/organisations",
+    "/v1/reports/organisations?format=csv",
+]
+PAGES = [
+    "/regulator",
+    "/regulator/packs",
+    "/regulator/packs?q=001",
+    f"/regulator/packs/{code(1)}",
+    "/regulator/recall",
+    "/regulator/recall?manufacturer=001",
+    "/regulator/recall.csv?manufacturer=001",
+    "/regulator/compliance",
+    "/regulator/compliance.csv?section=late",
+    "/regulator/recovery",
+    "/regulator/recovery.csv",
+    "/regulator/organisations",
+    "/regulator/organisations.csv",
+]
+
+
+def tokens(parties: dict[Role, Party]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {str(role): party.token for role, party in parties.items()}
+    return {**found, ANONYMOUS: None, ADMIN_TOKEN_CALLER: ADMIN_TOKEN}
+
+
+@pytest.fixture
+def callers(client: httpx.Client, parties: dict[Role, Party]) -> dict[str, str | None]:
+    in_vehicle(client, parties, 1)
+    return tokens(parties)
+
+
+@pytest.mark.parametrize("path", REPORTS)
+def test_reports_answer_only_regulators(client: httpx.Client, callers: dict[str, str | None], path: str) -> None:
+    actual = {}
+    for name, token in callers.items():
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.get(path, headers=headers)
+        if response.status_code >= 400:
+            assert response.headers["content-type"] == "application/problem+json"
+        actual[name] = response.status_code
+    expected = {name: 200 if name in AUTHORITIES else 403 for name in CALLERS} | {ANONYMOUS: 401}
+    assert actual == expected
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_answer_only_regulators(client: httpx.Client, callers: dict[str, str | None], path: str) -> None:
+    actual = {}
+    for name, token in callers.items():
+        headers = {"Cookie": f"packtrace_session={token}"} if token else {}
+        response = client.get(path, headers=headers)
+        actual[name] = response.status_code
+        if response.status_code == 303:
+            assert response.headers["location"].startswith("/login?next=")
+        if response.status_code == 403:
+            assert "text/html" in response.headers["content-type"]
+            assert "仅对监管部门开放" in response.text
+    expected = {name: 200 if name in AUTHORITIES else 403 for name in CALLERS} | {ANONYMOUS: 303}
+    assert actual == expected
+
+
+def test_a_bearer_token_does_not_open_pages(client: httpx.Client, callers: dict[str, str | None]) -> None:
+    """Pages read the session cookie only: a stolen API call cannot render the workspace, nor can a
+    cookie with a made-up token."""
+    response = client.get("/regulator", headers={"Authorization": f"Bearer {callers['regulator']}"})
+    assert response.status_code == 303
+    response = client.get("/regulator", headers={"Cookie": "packtrace_session=pt_nobody_madeup"})
+    assert response.status_code == 303
+
+
+def test_the_scan_page_needs_a_login_and_takes_every_organisation(
+    client: httpx.Client, callers: dict[str, str | None]
+) -> None:
+    actual = {}
+    for name, token in callers.items():
+        headers = {"Cookie": f"packtrace_session={token}"} if token else {}
+        actual[name] = client.get("/scan", headers=headers).status_code
+    assert actual == {name: 200 for name in CALLERS} | {ANONYMOUS: 303}
+
+
+def test_the_public_pack_page_is_public(client: httpx.Client, callers: dict[str, str | None]) -> None:
+    for token in callers.values():
+        headers = {"Cookie": f"packtrace_session={token}"} if token else {}
+        response = client.get(f"/p/{code(1)}", headers={"Accept": "text/html", **headers})
+        assert response.status_code == 200
+        assert code(1) in response.text
+        assert "LSVAU" not in response.text  # the VIN is not public, whoever is logged in
