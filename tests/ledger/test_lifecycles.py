@@ -121,6 +121,7 @@ class _World:
         self.actors = {org_id: add_actor(ledger, org) for org_id, org in ORGS.items()}
         ledger.clock = Clock(T0 + timedelta(days=365))  # recording times after every claim's `at`
         self.serials = itertools.count(1)
+        self.products = itertools.count(1)  # second-life serials: a product may itself be repurposed
         self.timeline = Timeline()
 
 
@@ -151,7 +152,7 @@ def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data
             org_id = data.draw(st.sampled_from([o for o in sorted(ORGS) if action in offers[o]]), label="actor")
             actor, at = world.actors[org_id], t.next()
             if action == "repurposed":
-                product = make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), serial)
+                product = make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), next(world.products))
                 ledger.append([
                     actor.claim(current, "repurposed", {"into": product}, at=at),
                     actor.claim(product, "produced", produced_data(**{"from": [current]}), at=at),

@@ -188,10 +188,13 @@ def test_every_page_fits_phone_and_desk(browser: Browser, live: Live, width: int
     page.context.close()
 
 
-def test_a_collection_point_scans_a_label_on_a_phone(browser: Browser, live: Live) -> None:
-    pack = live.world.province.paths["for_scan"][0]
+@pytest.mark.parametrize(("width", "which"), [(375, 0), (1440, 1)])
+def test_a_collection_point_scans_a_label(browser: Browser, live: Live, width: int, which: int) -> None:
+    """On a phone (touch) and at a desk: upload a photo, see the pack, acknowledge receipt in one tap."""
+    pack = live.world.province.paths["for_scan"][which]
     photo = render_png(LabelInfo(pack, "宁德时代", "LFP", 60.0, date(2026, 7, 20)), label_url(live.base, pack))
-    page = new_page(browser, 375, is_mobile=True, has_touch=True)
+    phone = {"is_mobile": True, "has_touch": True} if width < 600 else {"has_touch": True}
+    page = new_page(browser, width, **phone)
     log_in(page, live, "xm-collect", "/scan")
     assert page.locator("#image").get_attribute("capture") == "environment"
     page.set_input_files("#image", files=[{"name": "label.png", "mimeType": "image/png", "buffer": photo}])
