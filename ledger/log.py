@@ -155,6 +155,8 @@ class _Request:
 
     claims: list[SignedClaim]
     checking: PendingChecks
+    positions: list[int]  # each claim's position in the caller's batch
+    rejected: dict[int, PacktraceError] = field(default_factory=dict)  # items refused before the lock
     done: threading.Event = field(default_factory=threading.Event)
     results: list[Appended] | None = None
     error: BaseException | None = None
@@ -283,10 +285,9 @@ class Ledger:
             signed.append(sc)
             checking.add((public, sc.signature(), sc.claim_bytes))
             job_positions.append(pos)
-        if errors:
-            self._collect_signature_failures(checking, signed, job_positions, errors)
-            raise BatchRejected(sorted(errors.items()))
-        return self._commit(_Request(signed, checking))
+        # Items refused already do not stop the others being checked, so the answer lists every failing
+        # item; nothing is written unless all pass.
+        return self._commit(_Request(signed, checking, job_positions, errors))
 
     def _commit(self, request: _Request) -> list[Appended]:
         """Group commit: the first waiting thread writes every request queued meanwhile in one transaction
@@ -556,8 +557,9 @@ class Ledger:
             index += 1
 
         self._collect_signature_failures(request.checking, claims, range(len(claims)), errors)
-        if errors:
-            raise BatchRejected(sorted(errors.items()))
+        if errors or request.rejected:
+            every = {request.positions[n]: exc for n, exc in errors.items()} | request.rejected
+            raise BatchRejected(sorted(every.items()))
         for sc, result in staged:
             touched[sc.pack] = result.index
             pending.claimed[(sc.actor, sc.id)] = (sc.claim_bytes, result)

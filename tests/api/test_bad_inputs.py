@@ -182,8 +182,9 @@ CASES = [
         "/v1/events/batch", json={"events": [{"claim": {}, "sig": ""}] * 10_001}, headers=w.maker.auth), 422,
          "too_many", "a batch holds at most 10000 events, found 10001"),
     Case("batch with several bad items", batch_of_bad_items, 422, "batch_rejected",
-         "2 item(s) rejected, nothing was recorded: #1: claim.v must be 1, found 2, #2: claim actor 'recycler' is "
-         "not the authenticated organisation 'manufacturer'"),
+         "3 item(s) rejected, nothing was recorded: #1: claim.v must be 1, found 2, #2: claim actor 'recycler' is "
+         "not the authenticated organisation 'manufacturer', #3: pack is in_transit: 'shipped' is not allowed; "
+         "allowed: corrected, incident, lost, recalled, received"),
     # packs
     Case("pack code malformed", get("/v1/packs/not-a-code", None), 422, "invalid_code",
          "battery code not-a-code: 10 characters; a battery code has 24 (or 19 for a second-life code)"),

@@ -234,3 +234,16 @@ def test_forged_signatures_in_a_large_batch_are_named_by_position(ledger: Ledger
     ]
     assert ledger.size() == 0
     assert len(ledger.append(items[4:300])) == 296
+
+
+def test_a_batch_lists_signature_and_domain_failures_together(ledger: Ledger, maker: Actor) -> None:
+    forged_claim, _ = maker.claim(code(2), "produced", PRODUCED)
+    items = [
+        maker.claim(code(1), "produced", PRODUCED),
+        (forged_claim, base64.b64encode(bytes(64)).decode()),
+        maker.claim(code(1), "received", {"from": "catl"}),  # the maker is not the named receiver
+    ]
+    with pytest.raises(BatchRejected) as exc:
+        ledger.append(items)
+    assert [(pos, err.code) for pos, err in exc.value.errors] == [(1, "invalid_signature"), (2, "forbidden")]
+    assert ledger.size() == 0
