@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.bootstrap import stored_origin
 from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
@@ -44,9 +45,10 @@ def verify(
     from ledger.logkey import LogSigner, load_key
     from ledger.verify import verify_database
 
-    if log_key is None:
-        log_key = LogSigner(settings.log_origin, load_key(settings.log_key_file)).verifier_key
     engine = make_engine(settings.database_url)
+    if log_key is None:  # this server's own key, under the origin the log was started with
+        origin = settings.log_origin if settings.origin_is_explicit else stored_origin(engine) or settings.log_origin
+        log_key = LogSigner(origin, load_key(settings.log_key_file)).verifier_key
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

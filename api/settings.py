@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = "NORMAL"
     max_body_bytes: int = 16 * 1024 * 1024
 
+    _origin_derived: bool = PrivateAttr(default=False)
+
+    @property
+    def origin_is_explicit(self) -> bool:
+        """Whether PACKTRACE_LOG_ORIGIN was given (rather than derived from the public URL)."""
+        return not self._origin_derived
+
     @field_validator("admin_token", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
@@ -35,6 +42,7 @@ class Settings(BaseSettings):
         if not self.log_origin:
             host = urlsplit(self.public_url).netloc or "localhost"
             self.log_origin = f"{host}/packtrace"
+            self._origin_derived = True
         if (
             self.environment != "development"
             and self.admin_token is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,46 @@ def test_empty_admin_token_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PACKTRACE_ENVIRONMENT", "production")
     monkeypatch.setenv("PACKTRACE_ADMIN_TOKEN", "")
     assert Settings().admin_token is None
+
+
+def test_an_existing_log_keeps_its_origin_under_another_public_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.bootstrap import build_ledger
+
+    monkeypatch.setenv("PACKTRACE_DATABASE_URL", f"sqlite:///{tmp_path / 'o.db'}")
+    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
+    monkeypatch.setenv("PACKTRACE_PUBLIC_URL", "http://127.0.0.1:8000")
+    first = build_ledger(Settings())
+    first.close()
+    first.engine.dispose()
+    monkeypatch.setenv("PACKTRACE_PUBLIC_URL", "https://trace.example.cn")
+    again = build_ledger(Settings())
+    assert again.signer.origin == "127.0.0.1:8000/packtrace"
+    again.close()
+    again.engine.dispose()
+    monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", "trace.example.cn/packtrace")
+    with pytest.raises(ValueError, match=re.escape("this database holds the log '127.0.0.1:8000/packtrace'")):
+        build_ledger(Settings())
+
+
+def test_cli_verify_uses_the_origin_the_log_was_started_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from api.bootstrap import build_ledger
+    from api.cli import app
+    from tests.support import PRODUCED, code
+    from tests.support import province as make_province
+
+    monkeypatch.setenv("PACKTRACE_DATABASE_URL", f"sqlite:///{tmp_path / 'v.db'}")
+    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
+    monkeypatch.setenv("PACKTRACE_PUBLIC_URL", "http://127.0.0.1:8000")
+    ledger = build_ledger(Settings())
+    maker = make_province(ledger)["catl"]
+    ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    ledger.close()
+    ledger.engine.dispose()
+    monkeypatch.setenv("PACKTRACE_PUBLIC_URL", "https://trace.example.cn")
+    result = CliRunner().invoke(app, ["verify"])
+    assert result.exit_code == 0, result.output
+    assert "OK: 1 entries, 1 packs, 1 checkpoints verified" in result.output
