@@ -1,0 +1,25 @@
+Feature: Integrating over HTTP
+  Battery makers, automakers and regulators use the platform from their own systems: they sign claims
+  with their own keys and post them with their API token; anyone can check what they read against the
+  log's public key.
+
+  Background:
+    Given the platform runs with an administrator token
+    And the administrator has registered "catl" as a battery maker owning code "001", "byd-auto" as an automaker and "fj-miit" as the regulator, each with its own signing key
+
+  Scenario: A maker registers a batch of packs
+    When "catl" posts one batch registering packs 1 to 50
+    Then the batch is recorded as 50 entries in request order
+    And anyone can read pack 7's maker, chemistry and production date, but not who holds it
+
+  Scenario: An automaker receives and installs a pack
+    Given "catl" has registered pack 1 and shipped it to "byd-auto"
+    When "byd-auto" receives pack 1 and installs it in vehicle "LSJA24U64MS000001"
+    Then the regulator sees pack 1 "in_vehicle" in vehicle "LSJA24U64MS000001" in the custody of "byd-auto"
+    And the public view of pack 1 names no vehicle
+
+  Scenario: A regulator reads a pack's history and verifies its bundle offline
+    Given "catl" has registered pack 1 and shipped it to "byd-auto"
+    When the regulator fetches the history and the bundle of pack 1
+    Then the history lists "produced" then "shipped", each with its entry hash
+    And the bundle verifies offline with the key published at /v1/log/key

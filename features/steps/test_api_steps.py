@@ -1,0 +1,155 @@
+"""Steps of features/api.feature: everything over HTTP with the Python client (api/client.py)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio.from_thread
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from api.app import create_app
+from api.client import PacktraceClient, Signer
+from api.settings import Settings
+from ledger.bundle import verify_bundle
+from ledger.log import Ledger
+from tests.api.inprocess import InProcessTransport
+from tests.support import PRODUCED, code
+
+scenarios("api.feature")
+
+ADMIN_TOKEN = "admin-token-for-the-scenarios-0123456789"
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class Platform:
+    def __init__(self, transport: InProcessTransport) -> None:
+        self.transport = transport
+        self.tokens: dict[str, str] = {}
+        self.signers: dict[str, Signer] = {}
+        self.seen: dict[str, Any] = {}
+
+    def client(self, org: str | None = None, *, admin: bool = False) -> PacktraceClient:
+        token = ADMIN_TOKEN if admin else (self.tokens[org] if org else None)
+        return PacktraceClient("http://testserver", token=token, transport=self.transport)
+
+
+@pytest.fixture
+def platform(ledger: Ledger, tmp_path: Path) -> Iterator[Platform]:
+    settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
+    app = create_app(ledger, settings=settings)
+    with anyio.from_thread.start_blocking_portal() as portal:
+        yield Platform(InProcessTransport(app, portal))
+
+
+@given("the platform runs with an administrator token")
+def running(platform: Platform) -> None:
+    with platform.client() as anyone:
+        assert anyone.log_key()["verifier_key"]
+
+
+@given(
+    parsers.parse(
+        'the administrator has registered "{maker}" as a battery maker owning code "{prefix}", '
+        '"{automaker}" as an automaker and "{regulator}" as the regulator, each with its own signing key'
+    )
+)
+def registered(platform: Platform, maker: str, prefix: str, automaker: str, regulator: str) -> None:
+    orgs = [
+        {"id": maker, "name": "宁德时代", "roles": ["manufacturer"], "manufacturer_codes": [prefix]},
+        {"id": automaker, "name": "比亚迪汽车", "roles": ["automaker"]},
+        {"id": regulator, "name": "福建省工信厅", "roles": ["regulator"]},
+    ]
+    with platform.client(admin=True) as admin:
+        for org in orgs:
+            platform.tokens[org["id"]] = admin.create_org(org)["token"]
+    for org_id in platform.tokens:
+        private = Ed25519PrivateKey.generate()
+        public = base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+        with platform.client(org_id) as own:
+            own.add_key(org_id, f"{org_id}/2026-1", public)
+        platform.signers[org_id] = Signer(org_id, f"{org_id}/2026-1", private)
+
+
+@when(parsers.parse('"{maker}" posts one batch registering packs {first:d} to {last:d}'))
+def post_batch(platform: Platform, maker: str, first: int, last: int) -> None:
+    events = [platform.signers[maker].sign(code(n), "produced", PRODUCED, at=AT) for n in range(first, last + 1)]
+    with platform.client(maker) as api:
+        platform.seen["results"] = api.post_batch(events)
+    platform.seen["codes"] = [code(n) for n in range(first, last + 1)]
+
+
+@then(parsers.parse("the batch is recorded as {count:d} entries in request order"))
+def recorded_in_order(platform: Platform, count: int) -> None:
+    results = platform.seen["results"]
+    assert len(results) == count
+    assert [r["entry"]["claim"]["pack"] for r in results] == platform.seen["codes"]
+    assert [r["index"] for r in results] == list(range(count))
+
+
+@then(parsers.parse("anyone can read pack {n:d}'s maker, chemistry and production date, but not who holds it"))
+def public_identity(platform: Platform, n: int) -> None:
+    with platform.client() as anyone:
+        view = anyone.pack(code(n))
+    assert (view["code"], view["chemistry"], view["production_date"]) == (code(n), "LFP", "2026-01-15")
+    assert view["manufacturer"] == "catl" and view["tier"] == "public"
+    assert view["custodian"] is None and view["vin"] is None
+
+
+@given(parsers.parse('"{maker}" has registered pack {n:d} and shipped it to "{receiver}"'))
+def registered_and_shipped(platform: Platform, maker: str, n: int, receiver: str) -> None:
+    signer = platform.signers[maker]
+    with platform.client(maker) as api:
+        api.post_event(signer.sign(code(n), "produced", PRODUCED, at=AT))
+        api.post_event(signer.sign(code(n), "shipped", {"to": receiver}, at=AT))
+
+
+@when(parsers.parse('"{org}" receives pack {n:d} and installs it in vehicle "{vin}"'))
+def receives_and_installs(platform: Platform, org: str, n: int, vin: str) -> None:
+    signer = platform.signers[org]
+    with platform.client(org) as api:
+        api.post_event(signer.sign(code(n), "received", {"from": "catl"}, at=AT))
+        api.post_event(signer.sign(code(n), "installed", {"vin": vin}, at=AT))
+
+
+@then(parsers.parse('the regulator sees pack {n:d} "{status}" in vehicle "{vin}" in the custody of "{org}"'))
+def regulator_view(platform: Platform, n: int, status: str, vin: str, org: str) -> None:
+    with platform.client("fj-miit") as regulator:
+        view = regulator.pack(code(n))
+    assert (view["status"], view["vin"], view["custodian"], view["tier"]) == (status, vin, org, "authority")
+
+
+@then(parsers.parse("the public view of pack {n:d} names no vehicle"))
+def public_without_vin(platform: Platform, n: int) -> None:
+    with platform.client() as anyone:
+        view = anyone.pack(code(n))
+    assert view["vin"] is None and view["custodian"] is None and view["status"] == "in_use"
+
+
+@when(parsers.parse("the regulator fetches the history and the bundle of pack {n:d}"))
+def fetch_history_and_bundle(platform: Platform, n: int) -> None:
+    with platform.client("fj-miit") as regulator:
+        platform.seen["history"] = regulator.pack_events(code(n))
+        platform.seen["bundle"] = regulator.bundle(code(n))
+
+
+@then(parsers.parse('the history lists "{first}" then "{second}", each with its entry hash'))
+def history_lists(platform: Platform, first: str, second: str) -> None:
+    events = platform.seen["history"]["events"]
+    assert [e["type"] for e in events] == [first, second]
+    assert all(len(e["hash"]) == 64 for e in events)
+    assert events[1]["entry"]["prev"] == events[0]["hash"]
+
+
+@then("the bundle verifies offline with the key published at /v1/log/key")
+def bundle_verifies(platform: Platform) -> None:
+    with platform.client() as anyone:
+        vkey = anyone.log_key()["verifier_key"]
+    summary = verify_bundle(platform.seen["bundle"], vkey)
+    assert summary.entries == 2
