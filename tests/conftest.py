@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,15 @@ def is_postgres() -> bool:
     return backend_url().startswith("postgres")
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database; for PostgreSQL a fresh schema, dropped afterwards."""
+@contextmanager
+def fresh_database(sqlite_file: Path, prefix: str = "t") -> Iterator[str]:
+    """The URL of an empty database on the chosen backend: a SQLite file, or a new PostgreSQL schema that
+    is dropped afterwards."""
     url = backend_url()
     if not url.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        yield f"sqlite:///{sqlite_file}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(url))
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
@@ -42,6 +44,13 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test (see `fresh_database`)."""
+    with fresh_database(tmp_path / "ledger.db") as url:
+        yield url
 
 
 @pytest.fixture

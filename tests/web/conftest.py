@@ -4,7 +4,6 @@ authorisation tests."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,18 +12,17 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.settings import Settings
 from ledger import custodial
-from ledger.db import make_engine, normalise_url
+from ledger.db import make_engine
 from ledger.log import Ledger
 from ledger.logkey import LogSigner
 from tests.api.conftest import admin, app, client, ledger, parties, settings  # noqa: F401 -- fixtures
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN
-from tests.conftest import backend_url
+from tests.conftest import fresh_database
 from tests.support import Clock
 from tests.web import province as prov
 
@@ -36,21 +34,8 @@ SCANNERS = ("xm-collect", "brunp")  # organisations that sign from the scan page
 @pytest.fixture(scope="module")
 def module_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Like tests.conftest's `database_url`, for one module."""
-    url = backend_url()
-    if not url.startswith("postgres"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'ledger.db'}"
-        return
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    owner = create_engine(normalise_url(url))
-    with owner.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{normalise_url(url)}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with owner.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        owner.dispose()
+    with fresh_database(tmp_path_factory.mktemp("web") / "ledger.db", "w") as url:
+        yield url
 
 
 @dataclass
