@@ -87,6 +87,14 @@ def require_authority(caller: Caller, action: str) -> None:
         raise AuthorisationError(f"only a regulator may {action}; you are {caller.describe()}")
 
 
+def require_regulator(caller: Caller, action: str) -> None:
+    """The regulator's reports and workspace (DESIGN §5, §7): an organisation with the regulator role, not
+    the platform administrator, whose business is running the platform rather than supervising it."""
+    require_authenticated(caller, action)
+    if caller.org is None or not caller.org.has(Role.REGULATOR):
+        raise AuthorisationError(f"only a regulator may {action}; you are {caller.describe()}")
+
+
 def require_org(caller: Caller, action: str) -> Org:
     """The caller's organisation; the admin token is not one."""
     require_authenticated(caller, action)

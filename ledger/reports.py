@@ -33,7 +33,7 @@ from events.orgs import Org
 from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
 from ledger import registry
-from ledger.access import Caller, require_authority
+from ledger.access import Caller, require_regulator
 from ledger.log import Ledger
 from ledger.report_index import ACTOR, DEFAULT_BASIS, LATE, RECOVERY, Basis, refresh
 from ledger.schema import Pack
@@ -113,7 +113,7 @@ class RecallReport(View):
 
 def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
     """Where every pack of a batch is now: maker (code or org), production dates, chemistry, spec."""
-    require_authority(caller, "run a recall trace")
+    require_regulator(caller, "run a recall trace")
     where = where.checked()
     placed = case((PACK.c.status.in_(_PLACED_STATUSES), PACK.c.state), else_=None)
     stmt = select(
@@ -250,7 +250,7 @@ def compliance(
     basis: Basis = DEFAULT_BASIS,
 ) -> ComplianceReport:
     """Late reports (per entry, per organisation, per rule) and packs whose whereabouts are unknown."""
-    require_authority(caller, "read the compliance report")
+    require_regulator(caller, "read the compliance report")
     rules = {r.id: r for r in basis.ruleset.rules}
     if rule is not None and rule not in rules:
         raise InputError(f"unknown rule {rule!r}; rules are: {', '.join(rules)}", code="invalid_filter")
@@ -385,7 +385,7 @@ class RecoveryReport(View):
 
 def recovery(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) -> RecoveryReport:
     """Recovered over contained mass per recycler and element, against the 规范条件 thresholds."""
-    require_authority(caller, "read the recovery report")
+    require_regulator(caller, "read the recovery report")
     size = refresh(ledger, basis)
     with ledger.engine.connect() as conn:
         orgs = _orgs(conn)
@@ -482,7 +482,7 @@ class OrganisationsReport(View):
 
 def organisations(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) -> OrganisationsReport:
     """Per organisation: entries, timeliness, custody, 流向不明 and recycling."""
-    require_authority(caller, "read the organisation statistics")
+    require_regulator(caller, "read the organisation statistics")
     size = refresh(ledger, basis)
     now = ledger.clock()
     with ledger.engine.connect() as conn:

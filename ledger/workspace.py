@@ -17,7 +17,7 @@ from events.orgs import ORG_ID
 from events.timestamps import china_date
 from events.vin import validate_vin
 from ledger import registry, reports, service
-from ledger.access import Caller, require_authority
+from ledger.access import Caller, require_regulator
 from ledger.bundle import make_bundle, verify_bundle
 from ledger.log import Ledger
 from ledger.report_index import DAY, DEFAULT_BASIS, LATE, refresh
@@ -61,7 +61,7 @@ class Overview(View):
 
 def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS) -> Overview:
     """Packs by status, events per day, timeliness per organisation and recovery rates."""
-    require_authority(caller, "open the regulator's overview")
+    require_regulator(caller, "open the regulator's overview")
     compliance = reports.compliance(ledger, caller, limit=1)
     recovery = reports.recovery(ledger, caller)
     last = china_date(compliance.as_of)
@@ -120,7 +120,7 @@ _PREFIX = re.compile(r"[A-Z0-9]{1,24}")
 
 def search_packs(ledger: Ledger, caller: Caller, query: str) -> SearchResult:
     """Packs by full code, VIN (installed now), maker code, custodian org id, or code prefix."""
-    require_authority(caller, "search packs")
+    require_regulator(caller, "search packs")
     text = query.strip()
     upper = text.upper()
     kind, condition = _search_condition(text, upper, ledger)
@@ -203,7 +203,7 @@ class PackDossier(View):
 
 def pack_dossier(ledger: Ledger, caller: Caller, code: str) -> PackDossier:
     """Everything about one pack, with its record verified as an outsider would: bundle, log key."""
-    require_authority(caller, "open a pack's dossier")
+    require_regulator(caller, "open a pack's dossier")
     view = service.get_pack_view(ledger, caller, code)
     history = service.get_pack_history(ledger, caller, view.code).events
     refresh(ledger)

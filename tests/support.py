@@ -101,3 +101,10 @@ def code(serial: int, *, maker: str = "001", day: date = date(2026, 1, 15)) -> s
 
 
 PRODUCED = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
+
+
+def regulator_caller() -> Any:
+    """A caller of the regulator role, for service-level tests of the regulator's reports."""
+    from ledger.access import Caller
+
+    return Caller(org=Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})))

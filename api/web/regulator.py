@@ -16,7 +16,7 @@ from api.web import figures
 from api.web.render import Web, WebDep
 from events.errors import InputError
 from ledger import reports, workspace
-from ledger.access import require_authority
+from ledger.access import require_regulator
 from ledger.reports import LateEntry, OrgLateness, OrgStats, RecallPack, RecoveryRow, RuleLateness, UnaccountedPack
 
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
@@ -54,7 +54,7 @@ def overview_page(web: WebDep) -> Response:
 def search_page(web: WebDep, q: str = "") -> Response:
     def build() -> Response:
         if not q.strip():
-            require_authority(web.caller, "search packs")
+            require_regulator(web.caller, "search packs")
             return web.page("regulator/packs.html", q=q, found=None)
         found = workspace.search_packs(web.ledger, web.caller, q)
         if found.kind == "code" and len(found.packs) == 1:
@@ -95,7 +95,7 @@ def _date(name: str, text: str) -> date | None:
 @router.get("/recall")
 def recall_page(web: WebDep) -> Response:
     def build() -> Response:
-        require_authority(web.caller, "run a recall trace")
+        require_regulator(web.caller, "run a recall trace")
         form = {name: web.request.query_params.get(name, "") for name in RECALL_FIELDS}
         try:
             where = _recall_filter(web)
@@ -119,7 +119,7 @@ def recall_page(web: WebDep) -> Response:
 @router.get("/recall.csv")
 def recall_csv(web: WebDep) -> Response:
     def build() -> Response:
-        require_authority(web.caller, "run a recall trace")
+        require_regulator(web.caller, "run a recall trace")
         where = _recall_filter(web) or reports.RecallFilter()
         return _csv("recall", RecallPack, reports.recall(web.ledger, web.caller, where).packs)
 

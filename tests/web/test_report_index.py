@@ -15,12 +15,12 @@ from events.deadlines import DEFAULT_RULESET, RuleSet
 from events.errors import AuthorisationError, InputError
 from events.orgs import Role
 from ledger import registry, reports
-from ledger.access import ADMIN, Caller
+from ledger.access import Caller
 from ledger.log import Ledger
 from ledger.report_index import ACTOR, LATE, Basis, refresh
 from tests.api.parties import VIN, Party
 from tests.api.scenario import PRODUCED, code, post
-from tests.support import T0
+from tests.support import T0, regulator_caller
 
 
 def vehicle(client: httpx.Client, parties: dict[Role, Party], serial: int, *, days_ago: int) -> None:
@@ -83,8 +83,8 @@ def test_another_rule_version_keeps_its_own_rows(
     rules = tuple(replace(r, working_days=2) if r.id == "installation-15wd" else r for r in DEFAULT_RULESET.rules)
     stricter = RuleSet("test-strict", "installation within 2 working days", rules, unaccounted_days=30)
     strict = Basis(stricter)
-    assert reports.compliance(ledger, ADMIN).late_total == 0
-    report = reports.compliance(ledger, ADMIN, basis=strict)
+    assert reports.compliance(ledger, regulator_caller()).late_total == 0
+    report = reports.compliance(ledger, regulator_caller(), basis=strict)
     assert report.ruleset == "test-strict" and report.late_total == 1
     assert report.late[0].rule == "installation-15wd" and report.late[0].working_days_late > 0
     assert counted(ledger) == (4, 0) and counted(ledger, strict) == (4, 1)
@@ -124,20 +124,21 @@ def test_service_functions_check_the_caller_first(ledger: Ledger, parties: dict[
 )
 def test_recall_filters_are_checked(ledger: Ledger, where: reports.RecallFilter, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        reports.recall(ledger, ADMIN, where)
+        reports.recall(ledger, regulator_caller(), where)
 
 
-def test_recall_api_refuses_bad_filters_with_422(client: httpx.Client, admin: dict[str, str]) -> None:
+def test_recall_api_refuses_bad_filters_with_422(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    regulator = parties[Role.REGULATOR].auth
     for params in (
         {},
         {"chemistry": "coal"},
         {"produced_from": "2026-02-30"},
         {"format": "xml", "manufacturer": "001"},
     ):
-        response = client.get("/v1/reports/recall", params=params, headers=admin)
+        response = client.get("/v1/reports/recall", params=params, headers=regulator)
         assert response.status_code == 422, params
         assert response.headers["content-type"] == "application/problem+json"
-    response = client.get("/v1/reports/compliance", params={"rule": "nope"}, headers=admin)
+    response = client.get("/v1/reports/compliance", params={"rule": "nope"}, headers=regulator)
     assert response.status_code == 422 and "unknown rule 'nope'" in response.json()["detail"]
 
 
