@@ -36,21 +36,23 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_ledger import pg_schema_url  # noqa: E402
 from events.codes import make_code  # noqa: E402
 from events.orgs import Org, Role  # noqa: E402
 from events.vin import vin_with_check_digit  # noqa: E402
 from ledger import registry, reports  # noqa: E402
-from ledger.access import ADMIN  # noqa: E402
 from ledger.claims import new_claim, sign_claim  # noqa: E402
-from ledger.db import make_engine, normalise_url  # noqa: E402
+from ledger.db import make_engine  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.logkey import LogSigner  # noqa: E402
 from ledger.report_index import refresh  # noqa: E402
+from tests.support import regulator_caller  # noqa: E402
+
+REGULATOR = regulator_caller()  # the reports are the regulator's
 
 console = Console()
 BATCH = 10_000  # claims per append: 2,500 packs' whole lives
@@ -149,21 +151,6 @@ def summary(times: list[float]) -> dict[str, float]:
             "min_ms": times[0] * 1e3}  # fmt: skip
 
 
-def pg_schema(base: str) -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    owner = create_engine(normalise_url(base))
-    with owner.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with owner.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        owner.dispose()
-
-    sep = "&" if "?" in base else "?"
-    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}", drop
-
-
 def run(url: str, entries: int, makers: int, runs: int) -> dict[str, Any]:
     ledger = Ledger(make_engine(url), LogSigner("bench.local/reports", Ed25519PrivateKey.generate()))
     ledger.init()
@@ -190,8 +177,8 @@ def run(url: str, entries: int, makers: int, runs: int) -> dict[str, Any]:
             produced_from=production_day(start_day),
             produced_to=production_day(start_day + RECALL_DAYS - 1),
         )
-        reports.recall(ledger, ADMIN, where)
-        recall_times, report = timed(lambda: reports.recall(ledger, ADMIN, where), runs)
+        reports.recall(ledger, REGULATOR, where)
+        recall_times, report = timed(lambda: reports.recall(ledger, REGULATOR, where), runs)
         assert report.count == PER_DAY * RECALL_DAYS, report.count
         results["recall_1000_by_maker_code"] = {
             **summary(recall_times),
@@ -200,7 +187,7 @@ def run(url: str, entries: int, makers: int, runs: int) -> dict[str, Any]:
         }
         by_org = reports.RecallFilter(manufacturer=f"mfr-{maker:02d}", produced_from=where.produced_from,
                                       produced_to=where.produced_to)  # fmt: skip
-        org_times, report = timed(lambda: reports.recall(ledger, ADMIN, by_org), runs)
+        org_times, report = timed(lambda: reports.recall(ledger, REGULATOR, by_org), runs)
         assert report.count == PER_DAY * RECALL_DAYS
         results["recall_1000_by_org_id"] = {
             **summary(org_times),
@@ -223,9 +210,9 @@ def run(url: str, entries: int, makers: int, runs: int) -> dict[str, Any]:
         build = time.perf_counter() - start
         results["report_tables_first_build"] = {"seconds": build, "entries_per_s": ledger.size() / build}
         for name, call in (
-            ("compliance_up_to_date", lambda: reports.compliance(ledger, ADMIN, limit=1000)),
-            ("recovery_up_to_date", lambda: reports.recovery(ledger, ADMIN)),
-            ("organisations_up_to_date", lambda: reports.organisations(ledger, ADMIN)),
+            ("compliance_up_to_date", lambda: reports.compliance(ledger, REGULATOR, limit=1000)),
+            ("recovery_up_to_date", lambda: reports.recovery(ledger, REGULATOR)),
+            ("organisations_up_to_date", lambda: reports.organisations(ledger, REGULATOR)),
         ):
             times, _ = timed(call, max(3, runs // 4))
             results[name] = {
@@ -248,7 +235,7 @@ def main() -> None:
     args = parser.parse_args()
     entries, makers, runs = (20_000, 4, 20) if args.quick else (1_000_000, 20, 40)
 
-    url, drop = pg_schema(args.pg)
+    url, drop = pg_schema_url(args.pg)
     try:
         results = {"machine": {"cpus": os.cpu_count()}, "backend": "postgresql", "quick": args.quick,
                    **run(url, entries, makers, runs)}  # fmt: skip

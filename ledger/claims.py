@@ -136,14 +136,17 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
     return SignedClaim(claim=claim, claim_bytes=canonical(claim), sig=sig, at=at)
 
 
+def bad_signature(signed: SignedClaim) -> InvalidClaim:
+    return InvalidClaim(
+        f"signature of claim {signed.id} does not verify with key {signed.key_id!r}", code="invalid_signature"
+    )
+
+
 def verify_signature(signed: SignedClaim, public_key: Ed25519PublicKey) -> None:
     try:
         public_key.verify(signed.signature(), signed.claim_bytes)
     except InvalidSignature:
-        raise InvalidClaim(
-            f"signature of claim {signed.id} does not verify with key {signed.key_id!r}",
-            code="invalid_signature",
-        ) from None
+        raise bad_signature(signed) from None
 
 
 def sign_claim(claim: Mapping[str, Any], private_key: Ed25519PrivateKey) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, CursorResult, Engine, func, insert, select
+from sqlalchemy import Connection, CursorResult, Engine, insert, select
 
 from events import rules
 from events.batch import batch_problems
@@ -37,7 +37,7 @@ from events.permissions import check_correction_author
 from events.state import Event, PackState
 from ledger import merkle, registry
 from ledger.canonical import canonical, entry_bytes, entry_hash
-from ledger.claims import SignedClaim, format_recorded_at, parse_claim
+from ledger.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
 from ledger.db import create_schema, is_sqlite, write_connection
 from ledger.logkey import LogSigner
 from ledger.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
@@ -222,7 +222,6 @@ class Ledger:
         self.signer = signer
         self.validator = validator
         self.clock = clock
-        self._lock = threading.Lock()
         self._orgs: dict[str, Org] = {}  # organisations never change once registered
         self._queue_lock = threading.Lock()
         self._queue: list[_Request] = []
@@ -313,7 +312,7 @@ class Ledger:
                     self._writing = False
                     return
             try:
-                with self._lock, write_connection(self.engine) as conn:
+                with write_connection(self.engine) as conn:  # `_writing` makes this thread the only drainer
                     with conn.begin():
                         frontier = self._write_group(conn, group)
                     if frontier is not None:
@@ -353,9 +352,7 @@ class Ledger:
     ) -> None:
         for n in checking.failures():
             sc = signed[n]
-            errors[positions[n]] = InvalidClaim(
-                f"signature of claim {sc.id} does not verify with key {sc.key_id!r}", code="invalid_signature"
-            )
+            errors[positions[n]] = bad_signature(sc)
 
     def _lock_head(self, conn: Connection) -> int:
         lock = "" if is_sqlite(self.engine) else " FOR UPDATE"
@@ -712,7 +709,3 @@ class Ledger:
         with self.engine.connect() as conn:
             row = conn.execute(select(PACK.c.head, PACK.c.seq, PACK.c.last_index).where(PACK.c.code == code)).first()
         return (row.head, row.seq, row.last_index) if row else None
-
-    def count_entries(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(ENTRY)).scalar_one())
