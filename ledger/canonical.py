@@ -68,6 +68,9 @@ def _plain(value: Any) -> Any:
     raise _NeedsReference
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical(value: Any) -> bytes:
     """RFC 8785 bytes of a JSON value; refuses values JSON cannot carry exactly.
 
@@ -79,7 +82,7 @@ def canonical(value: Any) -> bytes:
     except _NeedsReference:
         pass
     else:
-        text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = _ENCODER.encode(plain)
         try:
             return text.encode()
         except UnicodeEncodeError as exc:
@@ -92,7 +95,7 @@ def canonical(value: Any) -> bytes:
 
 def _string(text: str) -> bytes:
     if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'.encode()
+        return b'"%s"' % text.encode()
     return rfc8785.dumps(text)
 
 
@@ -100,26 +103,15 @@ def entry_bytes(
     *, index: int, pack: str, seq: int, prev: str | None, recorded_at: str, claim_bytes: bytes, sig: str
 ) -> bytes:
     """The canonical bytes of the entry object of DESIGN §3.2, given the claim's canonical bytes."""
-    return b"".join(
-        (
-            b'{"claim":',
-            claim_bytes,
-            b',"index":',
-            str(index).encode(),
-            b',"pack":',
-            _string(pack),
-            b',"prev":',
-            b"null" if prev is None else _string(prev),
-            b',"recorded_at":',
-            _string(recorded_at),
-            b',"seq":',
-            str(seq).encode(),
-            b',"sig":',
-            _string(sig),
-            b',"v":',
-            str(FORMAT_VERSION).encode(),
-            b"}",
-        )
+    return b'{"claim":%s,"index":%d,"pack":%s,"prev":%s,"recorded_at":%s,"seq":%d,"sig":%s,"v":%d}' % (
+        claim_bytes,
+        index,
+        _string(pack),
+        b"null" if prev is None else _string(prev),
+        _string(recorded_at),
+        seq,
+        _string(sig),
+        FORMAT_VERSION,
     )
 
 

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -23,46 +22,26 @@ CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev
 REQUIRED_FIELDS = CLAIM_FIELDS - {"prev"}
 _AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MAX_TEXT = 200
 
 
-@dataclass(frozen=True)
-class SignedClaim:  # not slots: `event` is cached in the instance dict
-    """A claim as received: the object exactly as signed, its canonical bytes and the signature."""
+@dataclass(frozen=True, slots=True)
+class SignedClaim:
+    """A claim as received: the object exactly as signed, its canonical bytes, the signature, and the
+    envelope's members (checked by `parse_claim`) read once, since the append path asks for them often."""
 
     claim: Mapping[str, Any]
     claim_bytes: bytes
     sig: str
     at: datetime
-
-    @property
-    def id(self) -> str:
-        return str(self.claim["id"])
-
-    @property
-    def actor(self) -> str:
-        return str(self.claim["actor"])
-
-    @property
-    def pack(self) -> str:
-        return str(self.claim["pack"])
-
-    @property
-    def type(self) -> str:
-        return str(self.claim["type"])
-
-    @property
-    def key_id(self) -> str:
-        return str(self.claim["key"])
-
-    @property
-    def prev(self) -> str | None:
-        prev = self.claim.get("prev")
-        return None if prev is None else str(prev)
-
-    @cached_property
-    def event(self) -> Event:
-        return Event(pack=self.pack, type=self.type, at=self.at, actor=self.actor, data=self.claim["data"])
+    id: str
+    actor: str
+    pack: str
+    type: str
+    key_id: str
+    prev: str | None
+    event: Event
 
     def signature(self) -> bytes:
         return base64.b64decode(self.sig, validate=True)
@@ -98,21 +77,19 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
     """Check the claim envelope (not the payload, not the signature) and canonicalise it."""
     if not isinstance(claim, dict):
         raise InvalidClaim("claim must be a JSON object")
-    unknown = sorted(set(claim) - CLAIM_FIELDS)
-    if unknown:
-        raise InvalidClaim(f"claim has unknown fields: {', '.join(unknown)}")
-    missing = sorted(REQUIRED_FIELDS - set(claim))
-    if missing:
-        raise InvalidClaim(f"claim is missing fields: {', '.join(missing)}")
+    if not claim.keys() <= CLAIM_FIELDS:
+        raise InvalidClaim(f"claim has unknown fields: {', '.join(sorted(set(claim) - CLAIM_FIELDS))}")
+    if not claim.keys() >= REQUIRED_FIELDS:
+        raise InvalidClaim(f"claim is missing fields: {', '.join(sorted(REQUIRED_FIELDS - set(claim)))}")
     if claim["v"] != 1 or isinstance(claim["v"], bool):
         raise InvalidClaim(f"claim.v must be 1, found {claim['v']!r}")
     claim_id = _text(claim, "id")
-    try:
-        uuid.UUID(claim_id)
-    except ValueError:
-        raise InvalidClaim(f"claim.id must be a UUID, found {claim_id!r}") from None
-    for name in ("pack", "type", "actor", "key"):
-        _text(claim, name)
+    if not _UUID.fullmatch(claim_id):  # the hyphenated form; uuid.UUID would also take others
+        try:
+            uuid.UUID(claim_id)
+        except ValueError:
+            raise InvalidClaim(f"claim.id must be a UUID, found {claim_id!r}") from None
+    pack, kind, actor, key = _text(claim, "pack"), _text(claim, "type"), _text(claim, "actor"), _text(claim, "key")
     at_text = claim["at"]
     if not isinstance(at_text, str) or not _AT.match(at_text):
         raise InvalidClaim(f"claim.at must be RFC 3339 UTC with whole seconds and Z, found {at_text!r}")
@@ -123,7 +100,8 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
     prev = claim.get("prev")
     if prev is not None and (not isinstance(prev, str) or not _HEX_HASH.match(prev)):
         raise InvalidClaim("claim.prev must be null or a lowercase hex SHA-256 entry hash")
-    if not isinstance(claim["data"], dict):
+    data = claim["data"]
+    if not isinstance(data, dict):
         raise InvalidClaim("claim.data must be a JSON object")
     if not isinstance(sig, str):
         raise InvalidClaim("sig must be a base64 string")
@@ -133,7 +111,19 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
         raise InvalidClaim("sig is not valid base64", code="invalid_signature") from None
     if len(raw) != 64:
         raise InvalidClaim(f"sig must be 64 bytes of Ed25519 signature, found {len(raw)}", code="invalid_signature")
-    return SignedClaim(claim=claim, claim_bytes=canonical(claim), sig=sig, at=at)
+    return SignedClaim(
+        claim=claim,
+        claim_bytes=canonical(claim),
+        sig=sig,
+        at=at,
+        id=claim_id,
+        actor=actor,
+        pack=pack,
+        type=kind,
+        key_id=key,
+        prev=prev,
+        event=Event(pack=pack, type=kind, at=at, actor=actor, data=data),
+    )
 
 
 def bad_signature(signed: SignedClaim) -> InvalidClaim:

@@ -51,6 +51,7 @@ PACK = Pack.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 10_000
 GROUP_LIMIT = 64  # requests written together in one group commit
+FEED_EVERY = 16  # claims applied between looks at the signature worker
 ENTRY_COLUMNS = ("idx", "pack", "seq", "hash", "actor", "claim_id", "type", "at", "recorded_at", "body")
 PACK_COLUMNS = (
     "status",
@@ -162,6 +163,14 @@ class _Request:
     error: BaseException | None = None
 
 
+class _LateRejection(Exception):
+    """Signatures of these requests failed after the group was written: roll back, write it without them."""
+
+    def __init__(self, requests: list[_Request]) -> None:
+        super().__init__(f"{len(requests)} request(s) with signatures that do not verify")
+        self.requests = requests
+
+
 @dataclass
 class _Pending:
     """The transaction's view: packs as the batch has changed them so far."""
@@ -266,7 +275,7 @@ class Ledger:
             return []
         errors: dict[int, PacktraceError] = {}
         signed: list[SignedClaim] = []
-        checking = self._signatures.start()
+        checking = self._signatures.start(len(items))
         job_positions: list[int] = []
         # (1): envelope, actor and key outside the lock; signatures start on another core.
         for pos, (claim, sig) in enumerate(items):
@@ -284,6 +293,8 @@ class Ledger:
             signed.append(sc)
             checking.add((public, sc.signature(), sc.claim_bytes))
             job_positions.append(pos)
+        if not checking.shared:
+            checking.failures()  # a small batch is verified here, in the caller's thread, not by the writer
         # Items refused already do not stop the others being checked, so the answer lists every failing
         # item; nothing is written unless all pass.
         return self._commit(_Request(signed, checking, job_positions, errors))
@@ -311,14 +322,23 @@ class Ledger:
                 if not group:
                     self._writing = False
                     return
+            live = list(group)
             try:
                 with write_connection(self.engine) as conn:  # `_writing` makes this thread the only drainer
-                    with conn.begin():
-                        frontier = self._write_group(conn, group)
-                    if frontier is not None:
-                        self._frontier = frontier
+                    while live:
+                        for request in live:
+                            request.results, request.error = None, None
+                        try:
+                            with conn.begin():
+                                frontier = self._write_group(conn, live)
+                        except _LateRejection as late:  # rolled back: write the group again without them
+                            live = [request for request in live if request not in late.requests]
+                            continue
+                        if frontier is not None:
+                            self._frontier = frontier
+                        break
             except BaseException as exc:  # the transaction failed: no request of the group was recorded
-                for request in group:
+                for request in live:
                     if request.error is None:
                         request.results, request.error = None, exc
             for request in group:
@@ -435,6 +455,9 @@ class Ledger:
         self._orgs.update((k, v) for k, v in pending.orgs.items() if v is not None)
         if not rows:
             return None
+        for request in group:
+            if request.error is None:
+                request.checking.prefetch()  # the worker verifies while this thread writes
 
         # (5): write everything, then the checkpoint.
         leaves = [merkle.leaf_hash(row[-1]) for row in rows]
@@ -453,7 +476,22 @@ class Ledger:
             "INSERT INTO checkpoint (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
             (new_size, root, note_text, _timestamp(conn, now)),
         )
+        # Signatures last: the writes above overlapped with their checks. A forged one rolls all back.
+        late = [request for request in group if request.error is None and self._signatures_fail(request)]
+        if late:
+            raise _LateRejection(late)
         return new_size, frontier
+
+    @staticmethod
+    def _signatures_fail(request: _Request) -> bool:
+        """Set the request's error if any of its signatures does not verify."""
+        errors: dict[int, PacktraceError] = {}
+        Ledger._collect_signature_failures(request.checking, request.claims, range(len(request.claims)), errors)
+        if not errors:
+            return False
+        request.results = None
+        request.error = BatchRejected(sorted({request.positions[n]: e for n, e in errors.items()}.items()))
+        return True
 
     def _apply_request(
         self,
@@ -513,7 +551,10 @@ class Ledger:
         rows: list[tuple[Any, ...]] = []
         staged: list[tuple[SignedClaim, Appended]] = []
         index = first_index
-        for pos, sc in fresh:
+        checking = request.checking
+        for n, (pos, sc) in enumerate(fresh):
+            if n % FEED_EVERY == 0:
+                checking.feed()  # keep the signature worker busy while this thread applies the rules
             if pos in errors:
                 continue
             try:
@@ -553,8 +594,8 @@ class Ledger:
             staged.append((sc, appended))
             index += 1
 
-        self._collect_signature_failures(request.checking, claims, range(len(claims)), errors)
-        if errors or request.rejected:
+        if errors or request.rejected:  # then list its signature failures too; otherwise they come last
+            self._collect_signature_failures(request.checking, claims, range(len(claims)), errors)
             every = {request.positions[n]: exc for n, exc in errors.items()} | request.rejected
             raise BatchRejected(sorted(every.items()))
         for sc, result in staged:

@@ -6,8 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# A 64-bit integer key. On SQLite it is declared INTEGER so that it becomes the table's rowid: a BIGINT
+# primary key would be a second B-tree beside the rowid one, written on every insert.
+ROWID_KEY = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Entry(SQLModel, table=True):
@@ -18,11 +22,11 @@ class Entry(SQLModel, table=True):
         Index("ix_entry_type_at", "type", "at"),
     )
 
-    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))
     pack: str = Field(max_length=32)
     seq: int
     hash: str = Field(max_length=64, unique=True)
-    actor: str = Field(max_length=64, index=True)
+    actor: str = Field(max_length=64)  # uq_entry_actor_claim serves lookups by actor
     claim_id: str = Field(max_length=64)
     type: str = Field(max_length=32)
     at: str = Field(max_length=20)  # the claim's `at`, RFC 3339 (fixed width, so text order is time order)
@@ -47,14 +51,14 @@ class MerkleNode(SQLModel, table=True):
 
     __tablename__ = "merkle_node"
 
-    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))  # node_id(level, idx)
+    id: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))  # node_id(level, idx)
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Checkpoint(SQLModel, table=True):
     __tablename__ = "checkpoint"
 
-    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    size: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))
     root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str
     signed_at: datetime
@@ -112,7 +116,7 @@ class Pack(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=32)
     status: str = Field(max_length=32)
     custodian: str = Field(max_length=64, index=True)
-    manufacturer: str = Field(max_length=64, index=True)
+    manufacturer: str = Field(max_length=64)  # ix_pack_manufacturer_date serves lookups by manufacturer
     maker_code: str = Field(max_length=3)
     chemistry: str = Field(max_length=16, index=True)
     production_date: date | None = None

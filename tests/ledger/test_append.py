@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 
 import pytest
 import rfc8785
@@ -247,3 +248,43 @@ def test_a_batch_lists_signature_and_domain_failures_together(ledger: Ledger, ma
         ledger.append(items)
     assert [(pos, err.code) for pos, err in exc.value.errors] == [(1, "invalid_signature"), (2, "forbidden")]
     assert ledger.size() == 0
+
+
+def test_a_forged_signature_found_after_the_group_was_written_rolls_back_only_its_request(
+    ledger: Ledger, actors: dict[str, Actor]
+) -> None:
+    """Signature checks finish after the group's rows are written; a request with a forged one is taken
+    out and the group written again, so requests that relied on its packs are judged without them."""
+    maker = actors["catl"]
+    forged = [maker.claim(code(i), "produced", PRODUCED) for i in range(200)]
+    forged[150] = (forged[150][0], base64.b64encode(bytes(64)).decode())
+    relying = [maker.claim(code(7), "shipped", {"to": "byd-auto"})]
+    independent = [maker.claim(code(500 + i), "produced", PRODUCED) for i in range(100)]
+    outcomes: dict[str, object] = {}
+
+    def submit(name: str, items: list[tuple[dict[str, object], str]]) -> None:
+        try:
+            outcomes[name] = ledger.append(items)
+        except BatchRejected as exc:
+            outcomes[name] = [(pos, err.code) for pos, err in exc.errors]
+
+    ledger._writing = True  # hold the group commit until all three requests are queued: one group
+    threads = [
+        threading.Thread(target=submit, args=(name, items))
+        for name, items in (("forged", forged), ("relying", relying), ("independent", independent))
+    ]
+    for thread in threads:
+        thread.start()
+        while len(ledger._queue) < threads.index(thread) + 1:  # keep the order: forged, relying, independent
+            thread.join(0.01)
+    ledger._drain()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes["forged"] == [(150, "invalid_signature")]
+    assert outcomes["relying"] == [(0, "not_found")]
+    independent_results = outcomes["independent"]
+    assert isinstance(independent_results, list)
+    assert [r.index for r in independent_results] == list(range(100))
+    assert ledger.size() == 100
+    assert ledger.pack_state(code(7)) is None
