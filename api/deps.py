@@ -41,22 +41,29 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def optional_caller(
-    request: Request,
-    ledger: LedgerDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller:
-    """The caller a bearer token names, or the anonymous caller when there is no Authorization header."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _identify(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    """The caller a bearer token names, or the anonymous caller when there is no Authorization header.
+    (The ledger and settings come from the app here rather than as declared dependencies: every request
+    solves this, and each level of dependencies costs FastAPI a little on every request.)"""
     if credentials is None:
         if "authorization" in request.headers:
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'", code="invalid_token")
         return ANONYMOUS
-    return service.authenticate(ledger, credentials.credentials, admin_token=settings.admin_token)
+    state = request.app.state
+    return service.authenticate(state.ledger, credentials.credentials, admin_token=state.settings.admin_token)
 
 
-async def current_caller(caller: Annotated[Caller, Depends(optional_caller)]) -> Caller:
+async def optional_caller(request: Request, credentials: Credentials) -> Caller:
+    """The caller, or the anonymous caller."""
+    return _identify(request, credentials)
+
+
+async def current_caller(request: Request, credentials: Credentials) -> Caller:
     """An authenticated caller: an organisation or the admin token; 401 otherwise."""
+    caller = _identify(request, credentials)
     if not caller.authenticated:
         raise Unauthenticated("this request needs a bearer token: 'Authorization: Bearer <token>'")
     return caller

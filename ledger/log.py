@@ -12,15 +12,17 @@ Appending a batch is one unit of work (DESIGN §4, STYLE "one transaction bounda
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, CursorResult, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from events import rules
 from events.batch import batch_problems
@@ -120,12 +122,24 @@ class StoredCheckpoint:
     note: str
 
 
-def driver_sql(conn: Connection, sql: str, params: Sequence[Any] | Sequence[Sequence[Any]] = ()) -> CursorResult[Any]:
-    """Run SQL written with `?` marks straight through the driver (psycopg wants `%s`). The append path's
-    statements are few and fixed; SQLAlchemy's statement compilation cost more than the database did."""
+def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """Run SQL written with `?` marks on the driver's own cursor (psycopg wants `%s`), inside the
+    connection's transaction; rows come back as plain tuples. The append path's statements are few and
+    fixed, and SQLAlchemy's work around each one cost more than the database's for a single event."""
     if conn.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    return conn.exec_driver_sql(sql, params)
+    cursor = conn.connection.cursor()
+    cursor.execute(sql, params)
+    return cursor
+
+
+def driver_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`executemany` on the driver's cursor (see `driver_sql`)."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.cursor()
+    cursor.executemany(sql, rows)
+    cursor.close()
 
 
 def _marks(n: int) -> str:
@@ -161,6 +175,51 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
     results: list[Appended] | None = None
     error: BaseException | None = None
+    # Submitted from an event loop: the items as received, checked by the writer thread (step 1), and
+    # what to call (from that thread) once the request is settled.
+    unchecked: tuple[Sequence[tuple[Any, Any]], str | None] | None = None
+    settled: Callable[[_Request], None] | None = None
+
+
+def _settle(future: asyncio.Future[_Request], request: _Request) -> None:
+    if not future.done():  # the awaiting task may have been cancelled (the client went away)
+        future.set_result(request)
+
+
+class _WriterThread:
+    """Drains the group-commit queue for requests queued from an event loop (which must not block)."""
+
+    def __init__(self, drain: Callable[[], None]) -> None:
+        self._drain = drain
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="packtrace-ledger-writer", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopped:
+                return
+            self._drain()
+
+
+class _Recorded(NamedTuple):
+    """An entry already recorded for a claim's (actor, id)."""
+
+    idx: int
+    seq: int
+    hash: str
+    body: bytes
 
 
 class _LateRejection(Exception):
@@ -207,11 +266,10 @@ class _Pending:
             rows = driver_sql(
                 self.conn, f"SELECT code, state, head, seq FROM pack WHERE code IN ({_marks(len(chunk))})", tuple(chunk)
             )
-            for row in rows:
-                state = row.state if isinstance(row.state, dict) else json.loads(row.state)
-                self.states[row.code] = PackState.from_dict(state)
-                self.heads[row.code] = (row.head, row.seq)
-                self.existed.add(row.code)
+            for code, state, head, seq in rows.fetchall():
+                self.states[code] = PackState.from_dict(state if isinstance(state, dict) else json.loads(state))
+                self.heads[code] = (head, seq)
+                self.existed.add(code)
             for code in chunk:
                 self.states.setdefault(code, None)
                 self.heads.setdefault(code, (None, -1))
@@ -240,6 +298,7 @@ class Ledger:
             verify_processes = 1 if (os.cpu_count() or 1) > 1 else 0
         self._signatures = SignatureChecker(verify_processes)
         self._public_keys: dict[str, tuple[str, bytes]] = {}
+        self._writer_thread: _WriterThread | None = None  # started by the first append from an event loop
 
     # -- set-up -----------------------------------------------------------------------------------------
 
@@ -258,6 +317,9 @@ class Ledger:
 
     def close(self) -> None:
         self._signatures.close()
+        if self._writer_thread is not None:
+            self._writer_thread.stop()
+            self._writer_thread = None
 
     # -- appending --------------------------------------------------------------------------------------
 
@@ -273,6 +335,41 @@ class Ledger:
             raise InvalidClaim(f"a batch holds at most {MAX_BATCH} events, found {len(items)}", code="too_many")
         if not items:
             return []
+        return self._commit(self._checked(items, as_org))
+
+    async def append_one_async(self, claim: Any, sig: Any, *, as_org: str | None = None) -> Appended:
+        """`append_one` for an event loop, which it never blocks: the ledger's writer thread checks the
+        claim and writes it with whatever else is queued, then settles the awaiting task. (A thread-pool
+        hop per request, there and back, cost more than the append itself.)"""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_Request] = loop.create_future()
+
+        def settled(request: _Request) -> None:
+            loop.call_soon_threadsafe(_settle, future, request)
+
+        request = _Request([], PendingChecks(self._signatures), [], unchecked=([(claim, sig)], as_org), settled=settled)
+        with self._queue_lock:
+            self._queue.append(request)
+            idle = not self._writing
+            self._writing = True
+        if idle:
+            self._writer().wake()
+        await future
+        if request.error is not None:
+            if isinstance(request.error, BatchRejected):
+                raise request.error.errors[0][1] from None
+            raise request.error
+        assert request.results is not None
+        return request.results[0]
+
+    def _writer(self) -> _WriterThread:
+        with self._queue_lock:
+            if self._writer_thread is None:
+                self._writer_thread = _WriterThread(self._drain)
+            return self._writer_thread
+
+    def _checked(self, items: Sequence[tuple[Any, Any]], as_org: str | None) -> _Request:
+        """Step (1) for a batch: a request for the group commit, holding the claims that passed."""
         errors: dict[int, PacktraceError] = {}
         signed: list[SignedClaim] = []
         checking = self._signatures.start(len(items))
@@ -297,7 +394,7 @@ class Ledger:
             checking.failures()  # a small batch is verified here, in the caller's thread, not by the writer
         # Items refused already do not stop the others being checked, so the answer lists every failing
         # item; nothing is written unless all pass.
-        return self._commit(_Request(signed, checking, job_positions, errors))
+        return _Request(signed, checking, job_positions, errors)
 
     def _commit(self, request: _Request) -> list[Appended]:
         """Group commit: the first waiting thread writes every request queued meanwhile in one transaction
@@ -322,7 +419,10 @@ class Ledger:
                 if not group:
                     self._writing = False
                     return
-            live = list(group)
+            for request in group:
+                if request.unchecked is not None:
+                    self._check_queued(request)
+            live = [request for request in group if request.error is None]
             try:
                 with write_connection(self.engine) as conn:  # `_writing` makes this thread the only drainer
                     while live:
@@ -343,6 +443,22 @@ class Ledger:
                         request.results, request.error = None, exc
             for request in group:
                 request.done.set()
+                if request.settled is not None:
+                    with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits any more
+                        request.settled(request)
+
+    def _check_queued(self, request: _Request) -> None:
+        """Step (1), in the writer thread, for a request queued from an event loop."""
+        assert request.unchecked is not None
+        items, as_org = request.unchecked
+        try:
+            checked = self._checked(items, as_org)
+        except BaseException as exc:  # e.g. the database was unreachable for an unknown key
+            request.error = exc
+            return
+        request.claims, request.checking = checked.claims, checked.checking
+        request.positions, request.rejected = checked.positions, checked.rejected
+        request.unchecked = None
 
     def _owned_key(self, sc: SignedClaim) -> bytes:
         """The raw public key of the claim's key, which must belong to its actor. Public keys never change
@@ -376,7 +492,7 @@ class Ledger:
 
     def _lock_head(self, conn: Connection) -> int:
         lock = "" if is_sqlite(self.engine) else " FOR UPDATE"
-        row = driver_sql(conn, f"SELECT size FROM log_head WHERE id = 1{lock}").first()
+        row = driver_sql(conn, f"SELECT size FROM log_head WHERE id = 1{lock}").fetchone()
         if row is None:
             raise RuntimeError("the ledger is not initialised (no log head); run init() first")
         return int(row[0])
@@ -403,13 +519,13 @@ class Ledger:
             tuple(key_ids),
         )
         validity: dict[str, tuple[datetime, datetime | None]] = {}
-        for row in rows:
-            key_id, valid_from, revoked_at = tuple(row)
+        for key_id, valid_from, revoked_at in rows.fetchall():
             validity[key_id] = (_read_time(valid_from), None if revoked_at is None else _read_time(revoked_at))
         return validity
 
-    def _existing(self, conn: Connection, claims: Sequence[SignedClaim]) -> dict[tuple[str, str], Any]:
-        found: dict[tuple[str, str], Any] = {}
+    def _existing(self, conn: Connection, claims: Sequence[SignedClaim]) -> dict[tuple[str, str], _Recorded]:
+        """The entries already recorded for these claims' (actor, id)."""
+        found: dict[tuple[str, str], _Recorded] = {}
         by_actor: dict[str, list[str]] = {}
         for sc in claims:
             by_actor.setdefault(sc.actor, []).append(sc.id)
@@ -422,8 +538,8 @@ class Ledger:
                     f"WHERE actor = ? AND claim_id IN ({_marks(len(chunk))})",
                     (actor, *chunk),
                 )
-                for row in rows:
-                    found[(row.actor, row.claim_id)] = row
+                for row_actor, claim_id, idx, seq, digest, body in rows.fetchall():
+                    found[(row_actor, claim_id)] = _Recorded(idx, seq, digest, bytes(body))
         return found
 
     def _write_group(self, conn: Connection, group: Sequence[_Request]) -> tuple[int, list[bytes]] | None:
@@ -467,15 +583,14 @@ class Ledger:
         self._executemany(conn, ("id", "hash"), "merkle_node", [(node_id(lv, i), h) for (lv, i), h in nodes])
         self._write_packs(conn, pending, touched)
         new_size = size + len(rows)
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(f"UPDATE log_head SET size = {mark} WHERE id = 1", (new_size,))
+        driver_sql(conn, "UPDATE log_head SET size = ? WHERE id = 1", (new_size,)).close()
         root = merkle.root_from_frontier(frontier)
         note_text = self.signer.sign_checkpoint(new_size, root)
         driver_sql(
             conn,
             "INSERT INTO checkpoint (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
             (new_size, root, note_text, _timestamp(conn, now)),
-        )
+        ).close()
         # Signatures last: the writes above overlapped with their checks. A forged one rolls all back.
         late = [request for request in group if request.error is None and self._signatures_fail(request)]
         if late:
@@ -502,7 +617,7 @@ class Ledger:
         now: datetime,
         group_rows: list[tuple[Any, ...]],
         touched: dict[str, int],
-        existing: Mapping[tuple[str, str], Any],
+        existing: Mapping[tuple[str, str], _Recorded],
         keys: Mapping[str, tuple[datetime, datetime | None]],
     ) -> list[Appended]:
         """Check one request against the state so far and stage its entries; raise BatchRejected (leaving
@@ -520,9 +635,8 @@ class Ledger:
             in_group = pending.claimed.get((sc.actor, sc.id))
             if row is not None or in_group is not None:
                 if row is not None:
-                    body = bytes(row.body)
-                    same = canonical(json.loads(body)["claim"]) == sc.claim_bytes
-                    earlier = Appended(body, row.hash, row.idx, row.seq, created=False)
+                    same = canonical(json.loads(row.body)["claim"]) == sc.claim_bytes
+                    earlier = Appended(row.body, row.hash, row.idx, row.seq, created=False)
                 else:
                     assert in_group is not None
                     same = in_group[0] == sc.claim_bytes
@@ -625,9 +739,7 @@ class Ledger:
     def _executemany(conn: Connection, columns: Sequence[str], table: str, rows: list[tuple[Any, ...]]) -> None:
         """Insert many rows through the driver: the rows hold plain values already, and SQLAlchemy's per-row
         type processing cost a third of the append path."""
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-        conn.exec_driver_sql(sql, rows)
+        driver_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
 
     def _write_packs(self, conn: Connection, pending: _Pending, touched: Mapping[str, int]) -> None:
         inserts, updates = [], []
@@ -656,9 +768,8 @@ class Ledger:
         if inserts:
             self._executemany(conn, ("code", *PACK_COLUMNS), "pack", inserts)
         if updates:
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            assignments = ", ".join(f"{name} = {mark}" for name in PACK_COLUMNS)
-            conn.exec_driver_sql(f"UPDATE pack SET {assignments} WHERE code = {mark}", updates)
+            assignments = ", ".join(f"{name} = ?" for name in PACK_COLUMNS)
+            driver_many(conn, f"UPDATE pack SET {assignments} WHERE code = ?", updates)
 
     # -- reading ----------------------------------------------------------------------------------------
 
@@ -684,7 +795,7 @@ class Ledger:
         for start in range(0, len(keys), 400):
             ids = tuple(node_id(*k) for k in keys[start : start + 400])
             rows = driver_sql(conn, f"SELECT id, hash FROM merkle_node WHERE id IN ({_marks(len(ids))})", ids)
-            nodes.update((node_key(int(r[0])), bytes(r[1])) for r in (tuple(row) for row in rows))
+            nodes.update((node_key(int(node)), bytes(digest)) for node, digest in rows.fetchall())
         if len(nodes) < len(keys) or size > self._frontier_size(conn):
             self._check_size(conn, size)
         return merkle.resolve_proof(ranges, nodes)
@@ -693,7 +804,7 @@ class Ledger:
         cached = self._frontier
         if cached is not None:
             return cached[0]  # the log only grows: a size we have seen committed is still covered
-        return int(driver_sql(conn, "SELECT size FROM log_head WHERE id = 1").scalar_one())
+        return int(driver_sql(conn, "SELECT size FROM log_head WHERE id = 1").fetchone()[0])
 
     def _check_size(self, conn: Connection, size: int) -> None:
         current = int(conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one())
@@ -728,7 +839,7 @@ class Ledger:
         """(index, hash, canonical bytes) of the pack's chain, in `seq` order."""
         with self.engine.connect() as conn:
             rows = driver_sql(conn, "SELECT idx, hash, body FROM entry WHERE pack = ? ORDER BY seq", (code,))
-            return [(int(idx), str(digest), bytes(body)) for idx, digest, body in (tuple(r) for r in rows)]
+            return [(int(idx), str(digest), bytes(body)) for idx, digest, body in rows.fetchall()]
 
     def org(self, org_id: str) -> Org | None:
         """A registered organisation (remembered: organisations never change once registered)."""

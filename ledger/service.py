@@ -188,10 +188,11 @@ def _result(appended: Appended) -> EventResult:
     )
 
 
-def submit(ledger: Ledger, caller: Caller, claim: Any, sig: Any) -> EventResult:
-    """Append one signed claim of the caller's organisation (or answer its earlier entry)."""
+async def submit(ledger: Ledger, caller: Caller, claim: Any, sig: Any) -> Appended:
+    """Append one signed claim of the caller's organisation (or answer its earlier entry), from an event
+    loop, which it does not block."""
     org = require_org(caller, "posting events")
-    return _result(ledger.append_one(claim, sig, as_org=org.id))
+    return await ledger.append_one_async(claim, sig, as_org=org.id)
 
 
 def submit_batch(ledger: Ledger, caller: Caller, items: Sequence[tuple[Any, Any]]) -> BatchResult:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,9 @@ from events.lifecycle import Status
 from events.orgs import Org
 from events.state import PackState
 from ledger.access import Caller, Tier
+
+if TYPE_CHECKING:
+    from ledger.log import Appended
 
 COARSE_STATUS: dict[Status, str] = {
     Status.PRODUCED: "in_circulation",
@@ -235,6 +238,19 @@ class EventResult(View):
     index: int
     seq: int
     created: bool = Field(description="false when the claim was already recorded (an idempotent retry)")
+
+
+def event_result_json(appended: Appended) -> bytes:
+    """The JSON of `EventResult` for an append, written around the entry's canonical bytes (which are
+    JSON already) instead of parsing them back and serialising them again: this is the answer to every
+    single-event POST. A test checks it against `EventResult`'s own serialisation."""
+    return b'{"entry":%s,"hash":"%s","index":%d,"seq":%d,"created":%s}' % (
+        appended.body,
+        appended.hash.encode(),
+        appended.index,
+        appended.seq,
+        b"true" if appended.created else b"false",
+    )
 
 
 class BatchResult(View):

@@ -9,6 +9,7 @@ import httpx
 import rfc8785
 
 from events.orgs import Role
+from ledger.views import EventResult
 from tests.api.parties import Party
 from tests.api.problem import assert_problem
 from tests.api.scenario import PRODUCED, code
@@ -25,6 +26,18 @@ def test_a_new_event_answers_201_with_its_entry(client: httpx.Client, parties: d
     assert (answer["index"], answer["seq"], answer["created"]) == (0, 0, True)
     assert answer["entry"]["claim"] == body["claim"] and answer["entry"]["sig"] == body["sig"]
     assert answer["hash"] == hashlib.sha256(rfc8785.dumps(answer["entry"])).hexdigest()
+
+
+def test_the_single_event_answer_is_what_event_result_serialises_to(
+    client: httpx.Client, parties: dict[Role, Party]
+) -> None:
+    """The answer is written around the stored entry bytes; it must be exactly EventResult's JSON."""
+    maker = parties[Role.MANUFACTURER]
+    response = client.post("/v1/events", json=maker.claim(code(1), "produced", PRODUCED), headers=maker.auth)
+
+    assert response.headers["content-type"] == "application/json"
+    assert EventResult.model_validate_json(response.content).model_dump() == response.json()
+    assert set(response.json()) == set(EventResult.model_fields)
 
 
 def test_a_retry_answers_200_with_the_same_entry(client: httpx.Client, parties: dict[Role, Party]) -> None:
