@@ -413,18 +413,24 @@ class Ledger:
         return request.results
 
     def _drain(self) -> None:
-        while True:
-            with self._queue_lock:
-                group, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
-                if not group:
-                    self._writing = False
-                    return
-            for request in group:
-                if request.unchecked is not None:
-                    self._check_queued(request)
-            live = [request for request in group if request.error is None]
-            try:
-                with write_connection(self.engine) as conn:  # `_writing` makes this thread the only drainer
+        """Write the queued requests, a group per transaction, until the queue is empty (`_writing` makes
+        this thread the only drainer). Consecutive groups share one connection; after a failed
+        transaction it is given back, and the next group takes a fresh one."""
+        with contextlib.ExitStack() as held:
+            conn: Connection | None = None
+            while True:
+                with self._queue_lock:
+                    group, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
+                    if not group:
+                        self._writing = False
+                        return
+                for request in group:
+                    if request.unchecked is not None:
+                        self._check_queued(request)
+                live = [request for request in group if request.error is None]
+                try:
+                    if conn is None:
+                        conn = held.enter_context(write_connection(self.engine))
                     while live:
                         for request in live:
                             request.results, request.error = None, None
@@ -437,15 +443,17 @@ class Ledger:
                         if frontier is not None:
                             self._frontier = frontier
                         break
-            except BaseException as exc:  # the transaction failed: no request of the group was recorded
-                for request in live:
-                    if request.error is None:
-                        request.results, request.error = None, exc
-            for request in group:
-                request.done.set()
-                if request.settled is not None:
-                    with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits any more
-                        request.settled(request)
+                except BaseException as exc:  # the transaction failed: no request of the group was recorded
+                    for request in live:
+                        if request.error is None:
+                            request.results, request.error = None, exc
+                    held.close()
+                    conn = None
+                for request in group:
+                    request.done.set()
+                    if request.settled is not None:
+                        with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits
+                            request.settled(request)
 
     def _check_queued(self, request: _Request) -> None:
         """Step (1), in the writer thread, for a request queued from an event loop."""
