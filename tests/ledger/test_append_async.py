@@ -8,6 +8,7 @@ import base64
 import threading
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, NotFoundError
 from ledger.log import Ledger
@@ -101,3 +102,24 @@ def test_close_stops_the_writer_thread(ledger: Ledger, maker: Actor) -> None:
     assert any(t.name == "packtrace-ledger-writer" for t in threading.enumerate())
     ledger.close()
     assert not any(t.name == "packtrace-ledger-writer" for t in threading.enumerate())
+
+
+def test_a_failed_transaction_fails_its_group_and_the_next_group_is_written(ledger: Ledger, maker: Actor) -> None:
+    """A database error fails every request of its group (nothing recorded); the writer gives the
+    connection back and goes on with the next group on a fresh one."""
+    original = ledger._write_group
+    calls = 0
+
+    def failing_once(conn, group):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("INSERT …", {}, RuntimeError("disk I/O error"))
+        return original(conn, group)
+
+    ledger._write_group = failing_once  # type: ignore[method-assign]
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        asyncio.run(ledger.append_one_async(*maker.claim(code(1), "produced", PRODUCED)))
+    assert ledger.size() == 0
+    again = asyncio.run(ledger.append_one_async(*maker.claim(code(1), "produced", PRODUCED)))
+    assert (again.index, ledger.size()) == (0, 1)
