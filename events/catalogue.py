@@ -317,7 +317,15 @@ PAYLOAD_MODELS: dict[EventType, type[Payload]] = {
 }
 
 
+# EventType(text) for a known name, without the enum machinery around the look-up (members hash and
+# compare as their values, so a member finds itself too). Keep EventType(text) for the rest: its error.
+EVENT_TYPE_OF: dict[str, EventType] = {str(event_type): event_type for event_type in EventType}
+
+
 def event_type_of(text: str) -> EventType:
+    known = EVENT_TYPE_OF.get(text) if isinstance(text, str) else None
+    if known is not None:
+        return known
     try:
         return EventType(text)
     except ValueError:
@@ -333,7 +341,8 @@ def parse_payload(event_type: str, data: Mapping[str, Any]) -> Payload:
     if not isinstance(data, Mapping):
         raise InvalidPayload(f"'{event_type}' payload must be an object, not {type(data).__name__}")
     try:
-        return model.model_validate(dict(data))
+        # pydantic builds the model from the mapping's items and keeps no reference to a dict it is given
+        return model.model_validate(data if type(data) is dict else dict(data))
     except ValidationError as exc:
         problems = "; ".join(_describe(error) for error in exc.errors())
         raise InvalidPayload(f"invalid '{event_type}' payload: {problems}") from None

@@ -8,7 +8,7 @@ Status, event count, `last_event_at` and `extra["authors"/"status_since"]` are s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from events import extras
@@ -49,10 +49,10 @@ class Step:
     code: BatteryCode
     ctx: Context
     status: Status  # after the event, from the lifecycle table
+    at: str = field(init=False)  # the event's `at` as the record writes it; effects and bookkeeping read it
 
-    @property
-    def at(self) -> str:
-        return to_rfc3339(self.event.at)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", to_rfc3339(self.event.at))
 
     @property
     def current(self) -> PackState:
@@ -80,7 +80,8 @@ def _unbound(state: PackState, at: str) -> PackState:
     """Close the open binding, if any, at `at`."""
     if state.binding is None:
         return state
-    return state.evolve(bindings=(*state.bindings[:-1], replace(state.bindings[-1], end=at)))
+    bound = state.bindings[-1]
+    return state.evolve(bindings=(*state.bindings[:-1], Binding(bound.kind, bound.target, bound.start, end=at)))
 
 
 def _known_org(step: Step, org_id: str, field: str) -> None:

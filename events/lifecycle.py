@@ -18,7 +18,7 @@ import argparse
 from collections import defaultdict
 from enum import StrEnum
 
-from events.catalogue import EventType
+from events.catalogue import EVENT_TYPE_OF, EventType
 from events.errors import LifecycleError
 
 
@@ -114,6 +114,8 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
 FLAG_EVENTS = frozenset({E.SERVICED, E.INSPECTED, E.INCIDENT, E.RECALLED, E.CORRECTED})
 INSTALLED_INTO: dict[str, Status] = {"vin": S.IN_VEHICLE, "site": S.IN_STORAGE_SYSTEM}
 ONCE_RETIRED: dict[Status, Status] = {S.IN_STOCK: S.RETIRED}
+# Status(x) without the enum machinery, like catalogue.EVENT_TYPE_OF
+_STATUS_OF: dict[str, Status] = {str(status): status for status in Status}
 
 
 def allowed_events(status: Status | str | None) -> list[str]:
@@ -139,10 +141,10 @@ def next_status(
         if event_type == GENESIS[0]:
             return GENESIS[1]
         raise LifecycleError(f"pack does not exist yet: '{event_type}' is not allowed; allowed: produced")
-    if status not in set(Status):
+    if status not in _STATUS_OF:
         raise LifecycleError(f"unknown pack status '{status}'")
-    known = event_type in set(EventType)
-    target = TRANSITIONS.get((Status(status), EventType(event_type))) if known else None
+    known = event_type in EVENT_TYPE_OF
+    target = TRANSITIONS.get((_STATUS_OF[status], EVENT_TYPE_OF[event_type])) if known else None
     if target is None:
         allowed = ", ".join(allowed_events(status))
         raise LifecycleError(f"pack is {status}: '{event_type}' is not allowed; allowed: {allowed}")

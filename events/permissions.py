@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from events.catalogue import EventType
+from events.catalogue import EVENT_TYPE_OF, EventType
 from events.codes import BatteryCode
 from events.errors import AuthorisationError
 from events.lifecycle import Status
@@ -111,11 +111,13 @@ def permission_denial(
     event_type: str, actor: Org, state: PackState | None, code: BatteryCode, *, install_target: str = "vin"
 ) -> str | None:
     """None if allowed, else the message explaining the refusal."""
-    grants = [g for g in PERMISSIONS[EventType(event_type)] if _in_scope(g.scope, state, code, install_target)]
+    known = EVENT_TYPE_OF.get(event_type) if isinstance(event_type, str) else None
+    grants = [g for g in PERMISSIONS[known or EventType(event_type)] if _in_scope(g.scope, state, code, install_target)]
     if R.ADMIN in actor.roles and len(actor.roles) == 1:
         return f"{actor.describe()} may not post '{event_type}': the admin role posts no events"
-    if any(_grants(g, actor, state, code) for g in grants):
-        return None
+    for grant in grants:
+        if _grants(grant, actor, state, code):
+            return None
     requirement = ", or ".join(_describe(g, state, code) for g in grants)
     facts = []
     if state is not None and any(g.custody for g in grants) and state.custodian != actor.id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -64,7 +64,14 @@ class PackState:
         return None
 
     def evolve(self, **changes: Any) -> PackState:
-        return replace(self, **changes)
+        # What dataclasses.replace does, without its per-field introspection and __init__ (this runs at
+        # least twice per appended entry): PackState has no __post_init__ and no slots, so a copy of the
+        # instance dictionary is the whole of a new state. Subclasses and unknown fields go to replace.
+        if type(self) is not PackState or not changes.keys() <= _FIELD_NAMES:
+            return replace(self, **changes)
+        evolved = object.__new__(PackState)
+        evolved.__dict__.update(self.__dict__, **changes)
+        return evolved
 
     def to_dict(self) -> dict[str, Any]:
         # Written out rather than dataclasses.asdict: this runs once per appended entry, and asdict's
@@ -88,7 +95,7 @@ class PackState:
             "verdict": self.verdict,
             "last_event_at": self.last_event_at,
             "events": self.events,
-            "extra": json.loads(json.dumps(self.extra)) if self.extra else {},
+            "extra": _json_copy(self.extra) if self.extra else {},
         }
 
     @classmethod
@@ -101,6 +108,29 @@ class PackState:
         values["origins"] = tuple(values.get("origins", ()))
         values["extra"] = dict(values.get("extra", {}))
         return cls(**values)
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(PackState))
+_PLAIN = frozenset({str, int, bool, type(None)})  # json.loads(json.dumps(x)) == x, of the same type
+
+
+def _json_copy(extra: Mapping[str, Any]) -> Any:
+    """`json.loads(json.dumps(extra))` without the round trip, for what `rules.apply` keeps in `extra` (text,
+    booleans, lists of text: see events.extras); anything else still takes the round trip."""
+    if type(extra) is not dict:
+        return json.loads(json.dumps(extra))
+    copied: dict[str, Any] = {}
+    for key, value in extra.items():
+        kind = type(value)
+        if type(key) is not str:
+            return json.loads(json.dumps(extra))
+        if kind in _PLAIN:
+            copied[key] = value
+        elif (kind is list or kind is tuple) and _PLAIN.issuperset(map(type, value)):
+            copied[key] = list(value)
+        else:
+            return json.loads(json.dumps(extra))
+    return copied
 
 
 class Context(Protocol):
