@@ -52,6 +52,7 @@ HEAD = LogHead.__table__  # type: ignore[attr-defined]
 PACK = Pack.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 10_000
+_PROJECTION = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)  # pack.state
 GROUP_LIMIT = 64  # requests written together in one group commit
 FEED_EVERY = 16  # claims applied between looks at the signature worker
 ENTRY_COLUMNS = ("idx", "pack", "seq", "hash", "actor", "claim_id", "type", "at", "recorded_at", "body")
@@ -767,7 +768,7 @@ class Ledger:
                 head,
                 seq,
                 last_index,
-                json.dumps(state.to_dict(), separators=(",", ":"), ensure_ascii=False),
+                _PROJECTION.encode(state.to_dict()),
             )
             if code in pending.existed:
                 updates.append((*values, code))
