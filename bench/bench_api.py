@@ -75,7 +75,7 @@ def server(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
         log.close()
 
 
-def wrk(url: str, script: Path, seconds: int, connections: int = 8) -> dict[str, float]:
+def wrk(url: str, script: Path, seconds: int, connections: int = 8) -> dict[str, Any]:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -84,6 +84,7 @@ def wrk(url: str, script: Path, seconds: int, connections: int = 8) -> dict[str,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    statuses = {int(code): int(count) for code, count in re.findall(r"^status (\d+): (\d+)$", out, re.MULTILINE)}
     latency = {}
     for pct in ("50", "99"):
         m = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)", out)
@@ -95,11 +96,15 @@ def wrk(url: str, script: Path, seconds: int, connections: int = 8) -> dict[str,
         "non2xx": float(non2xx.group(1)) if non2xx else 0.0,
         "p50_ms": latency.get("50", 0.0),
         "p99_ms": latency.get("99", 0.0),
+        "non2xx_statuses": statuses,
     }
 
 
-def lua_bodies(path: Path, method: str, bodies: list[str], paths: list[str], token: str | None) -> Path:
-    """A wrk script cycling through prepared requests (each request distinct)."""
+def lua_bodies(
+    path: Path, method: str, bodies: list[str], paths: list[str], token: str | None, *, count_statuses: bool = False
+) -> Path:
+    """A wrk script cycling through prepared requests (each request distinct); with `count_statuses`,
+    it also prints how many answers of each non-2xx status it saw."""
 
     def quote(text: str) -> str:
         return "[==[" + text + "]==]"
@@ -120,6 +125,16 @@ def lua_bodies(path: Path, method: str, bodies: list[str], paths: list[str], tok
         f'  return wrk.format("{method}", p, {headers}, body)',
         "end",
     ]
+    if count_statuses:  # a Lua callback per response slows wrk down: only where the statuses are wanted
+        lines += [
+            "local statuses = {}",
+            "response = function(status, headers, body)",
+            "  if status >= 300 then statuses[status] = (statuses[status] or 0) + 1 end",
+            "end",
+            "done = function(summary, latency, requests)",
+            "  for status, count in pairs(statuses) do io.write(string.format('status %d: %d\\n', status, count)) end",
+            "end",
+        ]
     path.write_text("\n".join(lines))
     return path
 
@@ -221,7 +236,9 @@ def main() -> None:
         ledger.engine.dispose()
         port = free_port()
         with server(serve(port), env, port) as base:
-            script = lua_bodies(tmp / "get.lua", "GET", [], [f"/v1/packs/{c}/events" for c in codes], token)
+            script = lua_bodies(
+                tmp / "get.lua", "GET", [], [f"/v1/packs/{c}/events" for c in codes], token, count_statuses=True
+            )
             one = wrk(f"{base}/v1/packs/{codes[0]}/events", script, seconds, connections=1)
             got = wrk(f"{base}/v1/packs/{codes[0]}/events", script, seconds)
             results["history_get"] = {**got, "entries": entries, "target_p99_ms": 20.0, "one_client": one}
@@ -248,13 +265,13 @@ def main() -> None:
     o = g["one_client"]
     table.add_row(
         f"GET /v1/packs/{{code}}/events at {entries:,}, one client",
-        f"p50 {o['p50_ms']:.2f} ms, p99 {o['p99_ms']:.2f} ms ({o['non2xx']:.0f} non-2xx)",
+        f"p50 {o['p50_ms']:.2f} ms, p99 {o['p99_ms']:.2f} ms ({o['non2xx']:.0f} non-2xx {o['non2xx_statuses']})",
         f"{o['rps']:,.0f} req/s",
         "p99 ≤ 20 ms",
     )
     table.add_row(
         "… 8 concurrent clients",
-        f"p50 {g['p50_ms']:.2f} ms, p99 {g['p99_ms']:.2f} ms ({g['non2xx']:.0f} non-2xx)",
+        f"p50 {g['p50_ms']:.2f} ms, p99 {g['p99_ms']:.2f} ms ({g['non2xx']:.0f} non-2xx {g['non2xx_statuses']})",
         f"{g['rps']:,.0f} req/s",
         "",
     )

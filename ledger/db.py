@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from ledger.schema import TABLES
+
+# SQLite copies the write-ahead log back into the database file (a checkpoint: two fsyncs and the copy)
+# when it holds this many pages, in the thread that commits. A ledger checkpoints from a background
+# thread (WalCheckpointer) well before that, so appends do not wait; this is the backstop for processes
+# that write without one.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def normalise_url(url: str) -> str:
@@ -48,6 +56,7 @@ def make_engine(url: str, *, schema: str | None = None, sqlite_synchronous: str 
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -72,3 +81,38 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
         if is_sqlite(engine):
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         yield conn
+
+
+class WalCheckpointer:
+    """SQLite: checkpoints the write-ahead log from a background thread after commits, at most every
+    `interval` seconds, so the appending thread never waits for the copy and its fsyncs. PASSIVE mode
+    blocks neither readers nor writers, and SQLite releases the GIL while it works."""
+
+    def __init__(self, engine: Engine, interval: float = 0.2) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="packtrace-wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        self._wake.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except OperationalError:  # busy, or the database is going away: the next commit asks again
+                pass
+            self._stop.wait(self.interval)  # meanwhile commits accumulate: one checkpoint copies them all

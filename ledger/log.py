@@ -40,7 +40,7 @@ from events.state import Event, PackState
 from ledger import merkle, registry
 from ledger.canonical import canonical, entry_bytes, entry_hash
 from ledger.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
-from ledger.db import create_schema, is_sqlite, write_connection
+from ledger.db import WalCheckpointer, create_schema, is_sqlite, write_connection
 from ledger.logkey import LogSigner
 from ledger.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
 from ledger.signatures import PendingChecks, SignatureChecker
@@ -300,6 +300,7 @@ class Ledger:
         self._signatures = SignatureChecker(verify_processes)
         self._public_keys: dict[str, tuple[str, bytes]] = {}
         self._writer_thread: _WriterThread | None = None  # started by the first append from an event loop
+        self._checkpointer: WalCheckpointer | None = None  # SQLite: started by the first append
 
     # -- set-up -----------------------------------------------------------------------------------------
 
@@ -318,6 +319,9 @@ class Ledger:
 
     def close(self) -> None:
         self._signatures.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._writer_thread is not None:
             self._writer_thread.stop()
             self._writer_thread = None
@@ -443,6 +447,7 @@ class Ledger:
                             continue
                         if frontier is not None:
                             self._frontier = frontier
+                            self._wal_committed()
                         break
                 except BaseException as exc:  # the transaction failed: no request of the group was recorded
                     for request in live:
@@ -455,6 +460,12 @@ class Ledger:
                     if request.settled is not None:
                         with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits
                             request.settled(request)
+
+    def _wal_committed(self) -> None:
+        if is_sqlite(self.engine):
+            if self._checkpointer is None:
+                self._checkpointer = WalCheckpointer(self.engine)
+            self._checkpointer.committed()
 
     def _check_queued(self, request: _Request) -> None:
         """Step (1), in the writer thread, for a request queued from an event loop."""
