@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from events.errors import InvalidClaim
 from events.state import Event
-from ledger.canonical import canonical
+from ledger.canonical import canonical, canonical_claim
 
 CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev", "data"})
 REQUIRED_FIELDS = CLAIM_FIELDS - {"prev"}
@@ -113,7 +113,7 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
         raise InvalidClaim(f"sig must be 64 bytes of Ed25519 signature, found {len(raw)}", code="invalid_signature")
     return SignedClaim(
         claim=claim,
-        claim_bytes=canonical(claim),
+        claim_bytes=canonical_claim(claim),
         sig=sig,
         at=at,
         id=claim_id,

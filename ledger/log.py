@@ -101,9 +101,10 @@ class BatchRejected(PacktraceError):
         self.errors = errors
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Appended:
-    """One entry as the append answers it; `created` is False for an idempotent retry."""
+    """One entry as the append answers it; `created` is False for an idempotent retry. (Not frozen: one
+    is made per appended claim, and a frozen dataclass's __init__ took several times as long.)"""
 
     body: bytes  # the entry's canonical bytes
     hash: str

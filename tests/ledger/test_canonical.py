@@ -8,7 +8,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.canonical import canonical, entry_bytes, is_canonical
+from ledger.canonical import canonical, canonical_claim, entry_bytes, is_canonical
 
 json_leaf = st.one_of(
     st.none(),
@@ -94,3 +94,23 @@ def test_numbers_print_as_ecmascript_does(value: float) -> None:
 def test_text_outside_ascii_and_keys_outside_the_bmp_sort_by_utf16() -> None:
     value = {"\U0001f600": 1, "\uff61": 2, "é": "电池\n\u0007"}
     assert canonical(value) == rfc8785.dumps(value)
+
+
+@given(
+    data=st.dictionaries(st.text(max_size=10), json_value, max_size=5),
+    actor=st.text(min_size=1, max_size=20).filter(lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)),
+    prev=st.one_of(st.none(), st.text("0123456789abcdef", min_size=64, max_size=64)),
+)
+def test_claim_canonical_bytes_equal_the_reference_encoder(data: dict, actor: str, prev: str | None) -> None:
+    claim = {
+        "v": 1,
+        "id": "7d3f0f0e-8a5b-4d0e-9a57-2c1d2f3e4a5b",
+        "pack": "001PB12ABCDEFGE9P0000001",
+        "type": "produced",
+        "at": "2026-11-20T08:30:00Z",
+        "actor": actor,
+        "key": f"{actor}/1",
+        "prev": prev,
+        "data": data,
+    }
+    assert canonical_claim(claim) == rfc8785.dumps(claim)
