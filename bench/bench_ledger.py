@@ -101,15 +101,19 @@ class Workload:
         return out
 
 
-def append_rate(ledger: Ledger, work: Workload, batches: int) -> float:
-    """Steady-state batch appends: one batch first, untimed, so that starting the signature worker
-    process (about half a second, once per process) is not counted as append time."""
+def append_rate(ledger: Ledger, work: Workload, batches: int) -> tuple[float, float]:
+    """Steady-state batch appends per second, and the one-core verify rate measured right before and
+    right after them (their mean: this machine's speed drifts within a run, and the ratio should compare
+    the two at the same moment). One batch first, untimed, so that starting the signature worker process
+    (about half a second, once per process) is not counted as append time."""
     ledger.append(work.batch(BATCH))
     prepared = [work.batch(BATCH) for _ in range(batches)]
+    before = baseline_verify_rate()
     start = time.perf_counter()
     for items in prepared:
         ledger.append(items)
-    return batches * BATCH / (time.perf_counter() - start)
+    rate = batches * BATCH / (time.perf_counter() - start)
+    return rate, (before + baseline_verify_rate()) / 2
 
 
 def fresh_ledger(url: str) -> Ledger:
@@ -151,10 +155,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ledger = fresh_ledger(f"sqlite:///{tmp}/bench.db")
         work = Workload(ledger)
-        empty_rate = append_rate(ledger, work, probe_batches)
+        empty_rate, verify_then = append_rate(ledger, work, probe_batches)
         results["sqlite_batch_append"] = {
             "per_s": empty_rate,
-            "ratio_to_verify": empty_rate / verify_rate,
+            "verify_per_s_around": verify_then,
+            "ratio_to_verify": empty_rate / verify_then,
             "target": 0.7,
         }
         with Progress(console=console, transient=True) as bar:
@@ -162,7 +167,7 @@ def main() -> None:
             while ledger.size() + BATCH <= large - (probe_batches + 1) * BATCH:
                 ledger.append(work.batch(BATCH))
                 bar.update(task, completed=ledger.size())
-        full_rate = append_rate(ledger, work, probe_batches)
+        full_rate, _ = append_rate(ledger, work, probe_batches)
         size = ledger.size()
         results["append_at_size"] = {
             "size": size,
@@ -208,8 +213,12 @@ def main() -> None:
         url, drop = pg_schema_url(args.pg)
         try:
             pg = fresh_ledger(url)
-            pg_rate = append_rate(pg, Workload(pg), probe_batches)
-            results["postgres_batch_append"] = {"per_s": pg_rate, "ratio_to_verify": pg_rate / verify_rate}
+            pg_rate, verify_then = append_rate(pg, Workload(pg), probe_batches)
+            results["postgres_batch_append"] = {
+                "per_s": pg_rate,
+                "verify_per_s_around": verify_then,
+                "ratio_to_verify": pg_rate / verify_then,
+            }
             pg.close()
             pg.engine.dispose()
         finally:
@@ -224,11 +233,19 @@ def main() -> None:
     table.add_row("SHA-256 of 700 B (baseline)", f"{sha_rate:,.0f}/s", "", "")
     r = results["sqlite_batch_append"]
     table.add_row(
-        "SQLite batch append (1000/batch)", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "≥ 0.70"
+        "SQLite batch append (1000/batch)",
+        f"{r['per_s']:,.0f}/s (verify then {r['verify_per_s_around']:,.0f}/s)",
+        f"{r['ratio_to_verify']:.2f} × verify",
+        "≥ 0.70",
     )
     if "postgres_batch_append" in results:
         r = results["postgres_batch_append"]
-        table.add_row("PostgreSQL batch append", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_verify']:.2f} × verify", "")
+        table.add_row(
+            "PostgreSQL batch append",
+            f"{r['per_s']:,.0f}/s (verify then {r['verify_per_s_around']:,.0f}/s)",
+            f"{r['ratio_to_verify']:.2f} × verify",
+            "",
+        )
     r = results["append_at_size"]
     table.add_row(
         f"append at {r['size']:,} entries", f"{r['per_s']:,.0f}/s", f"{r['ratio_to_empty']:.2f} × empty", "≥ 0.80"

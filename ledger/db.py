@@ -19,6 +19,11 @@ from ledger.schema import TABLES
 # thread (WalCheckpointer) well before that, so appends do not wait; this is the backstop for processes
 # that write without one.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+# SQLite's page cache per connection (its default is 2 MiB). An append inserts into indexes keyed by
+# hashes and claim ids, which land on random pages: with a million entries those indexes are tens of
+# megabytes, and with the default cache a 1,000-claim append read most of its pages back from the OS.
+# Measured at 300,000 entries: 3,008 appends/s with the default, 4,219/s with 64 MiB.
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 def normalise_url(url: str) -> str:
@@ -57,6 +62,7 @@ def make_engine(url: str, *, schema: str | None = None, sqlite_synchronous: str 
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cur.close()
 
         @event.listens_for(engine, "begin")

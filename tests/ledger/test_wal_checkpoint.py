@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.db import WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer, make_engine
+from ledger.db import SQLITE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer, make_engine
 from ledger.log import Ledger
 from ledger.logkey import LogSigner
 from tests.support import PRODUCED, Actor, Clock, code, province
@@ -47,6 +47,7 @@ def test_appends_are_checkpointed_in_the_background(tmp_path: Path, sqlite_ledge
     assert len(checkpointer_threads()) == 1
     with sqlite_ledger.engine.connect() as conn:  # committing connections leave it to the thread
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_AUTOCHECKPOINT_PAGES
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -SQLITE_CACHE_KIB
 
 
 def test_close_stops_the_checkpoint_thread(sqlite_ledger: Ledger, sqlite_maker: Actor) -> None:
