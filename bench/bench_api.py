@@ -126,13 +126,23 @@ def lua_bodies(
         "end",
     ]
     if count_statuses:  # a Lua callback per response slows wrk down: only where the statuses are wanted
-        lines += [
-            "local statuses = {}",
+        lines += [  # each wrk thread has its own Lua state: `done` collects the threads' tables
+            "local threads = {}",
+            "setup = function(thread) table.insert(threads, thread) end",
+            "statuses = {}",
             "response = function(status, headers, body)",
             "  if status >= 300 then statuses[status] = (statuses[status] or 0) + 1 end",
             "end",
             "done = function(summary, latency, requests)",
-            "  for status, count in pairs(statuses) do io.write(string.format('status %d: %d\\n', status, count)) end",
+            "  local total = {}",
+            "  for _, thread in ipairs(threads) do",
+            "    for status, count in pairs(thread:get('statuses')) do",
+            "      total[status] = (total[status] or 0) + count",
+            "    end",
+            "  end",
+            "  for status, count in pairs(total) do io.write(string.format('status %d: %d\\n', status, count)) end",
+            "  io.write(string.format('socket errors: connect %d, read %d, write %d, timeout %d\\n',",
+            "    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))",
             "end",
         ]
     path.write_text("\n".join(lines))
@@ -245,7 +255,9 @@ def main() -> None:
             while ledger.size() + BATCH <= entries:
                 ledger.append(work.batch(BATCH))
                 bar.update(task, completed=ledger.size())
-        codes = [json.loads(c)["claim"]["pack"] for c in singles[:2000]]
+        # packs the runs above recorded (wrk stops when its time is up, so not every prepared claim was sent)
+        with ledger.engine.connect() as conn:
+            codes = [str(r[0]) for r in conn.exec_driver_sql("SELECT code FROM pack ORDER BY last_index LIMIT 2000")]
         ledger.close()
         ledger.engine.dispose()
         port = free_port()
