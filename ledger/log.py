@@ -1,13 +1,15 @@
 """The append path and the log's read side: one transaction per batch, serialised on the log head.
 
 Appending a batch is one unit of work (DESIGN §4, STYLE "one transaction boundary"):
-    (1) outside the lock: check each claim's envelope, that the actor is the caller, and its signature
-        (in a thread pool: Ed25519 verification releases the GIL);
+    (1) outside the lock: check each claim's envelope, that the actor is the caller, and start its
+        signature check (a worker process shares large batches' checks: ledger/signatures.py);
     (2) lock the log head (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL);
     (3) answer claims already recorded (same actor and id) with their entry, refuse a reused id;
     (4) check each key was valid now, `prev`, and the domain rules, folding the batch pack by pack;
     (5) insert the entries and the new Merkle nodes, update the pack projections and the head, sign and
-        store the checkpoint; commit. Any failure rolls the whole batch back.
+        store the checkpoint; collect the signature checks (they overlapped with all of this); commit.
+        Any failure rolls the whole batch back.
+Concurrent requests share a transaction (group commit); see `Ledger._commit` and `append_one_async`.
 """
 
 from __future__ import annotations
@@ -182,6 +184,13 @@ class _Request:
     unchecked: tuple[Sequence[tuple[Any, Any]], str | None] | None = None
     settled: Callable[[_Request], None] | None = None
 
+    def outcome(self) -> list[Appended]:
+        """The entries, once settled; or the error that refused the request."""
+        if self.error is not None:
+            raise self.error
+        assert self.results is not None
+        return self.results
+
 
 def _settle(future: asyncio.Future[_Request], request: _Request) -> None:
     if not future.done():  # the awaiting task may have been cancelled (the client went away)
@@ -333,7 +342,7 @@ class Ledger:
         try:
             return self.append([(claim, sig)], as_org=as_org)[0]
         except BatchRejected as exc:
-            raise exc.errors[0][1] from None
+            raise exc.errors[0][1] from None  # one claim: its own error, not a one-item batch error
 
     def append(self, items: Sequence[tuple[Any, Any]], *, as_org: str | None = None) -> list[Appended]:
         """Append signed claims atomically, in order; answer retries of recorded claims idempotently."""
@@ -354,19 +363,13 @@ class Ledger:
             loop.call_soon_threadsafe(_settle, future, request)
 
         request = _Request([], PendingChecks(self._signatures), [], unchecked=([(claim, sig)], as_org), settled=settled)
-        with self._queue_lock:
-            self._queue.append(request)
-            idle = not self._writing
-            self._writing = True
-        if idle:
+        if self._enqueue(request):
             self._writer().wake()
         await future
-        if request.error is not None:
-            if isinstance(request.error, BatchRejected):
-                raise request.error.errors[0][1] from None
-            raise request.error
-        assert request.results is not None
-        return request.results[0]
+        try:
+            return request.outcome()[0]
+        except BatchRejected as exc:
+            raise exc.errors[0][1] from None  # as append_one
 
     def _writer(self) -> _WriterThread:
         with self._queue_lock:
@@ -406,17 +409,19 @@ class Ledger:
         """Group commit: the first waiting thread writes every request queued meanwhile in one transaction
         (each request still succeeds or fails on its own), so concurrent single appends share one commit
         and one checkpoint."""
-        with self._queue_lock:
-            self._queue.append(request)
-            leader = not self._writing
-            self._writing = True
-        if leader:
+        if self._enqueue(request):
             self._drain()
         request.done.wait()
-        if request.error is not None:
-            raise request.error
-        assert request.results is not None
-        return request.results
+        return request.outcome()
+
+    def _enqueue(self, request: _Request) -> bool:
+        """Queue a request for the group commit; True if no thread is writing, so the caller must see that
+        one does."""
+        with self._queue_lock:
+            self._queue.append(request)
+            idle = not self._writing
+            self._writing = True
+        return idle
 
     def _drain(self) -> None:
         """Write the queued requests, a group per transaction, until the queue is empty (`_writing` makes
