@@ -56,7 +56,6 @@ PACK = Pack.__table__  # type: ignore[attr-defined]
 MAX_BATCH = 10_000
 _PROJECTION = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)  # pack.state
 GROUP_LIMIT = 64  # requests written together in one group commit
-FEED_EVERY = 16  # claims applied between looks at the signature worker
 ENTRY_COLUMNS = ("idx", "pack", "seq", "hash", "actor", "claim_id", "type", "at", "recorded_at", "body")
 PACK_COLUMNS = (
     "status",
@@ -399,7 +398,9 @@ class Ledger:
             signed.append(sc)
             checking.add((public, sc.signature(), sc.claim_bytes))
             job_positions.append(pos)
-        if not checking.shared:
+        if checking.shared:
+            checking.flush()  # the worker has the whole batch, while the rules are applied and rows written
+        else:
             checking.failures()  # a small batch is verified here, in the caller's thread, not by the writer
         # Items refused already do not stop the others being checked, so the answer lists every failing
         # item; nothing is written unless all pass.
@@ -459,6 +460,8 @@ class Ledger:
                     for request in live:
                         if request.error is None:
                             request.results, request.error = None, exc
+                        with contextlib.suppress(Exception):
+                            request.checking.release()  # a worker held for checks nobody will collect
                     held.close()
                     conn = None
                 for request in group:
@@ -597,9 +600,6 @@ class Ledger:
         self._orgs.update((k, v) for k, v in pending.orgs.items() if v is not None)
         if not rows:
             return None
-        for request in group:
-            if request.error is None:
-                request.checking.prefetch()  # the worker verifies while this thread writes
 
         # (5): write everything, then the checkpoint.
         leaves = [merkle.leaf_hash(row[-1]) for row in rows]
@@ -691,10 +691,7 @@ class Ledger:
         rows: list[tuple[Any, ...]] = []
         staged: list[tuple[SignedClaim, Appended]] = []
         index = first_index
-        checking = request.checking
-        for n, (pos, sc) in enumerate(fresh):
-            if n % FEED_EVERY == 0:
-                checking.feed()  # keep the signature worker busy while this thread applies the rules
+        for pos, sc in fresh:
             if pos in errors:
                 continue
             try:

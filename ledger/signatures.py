@@ -1,14 +1,17 @@
-"""Ed25519 checks of claim signatures, in a worker process for large batches.
+"""Ed25519 checks of claim signatures, shared between a worker process and the appending thread.
 
-A batch's signatures are checked on another core while the appending thread applies the domain rules
-under the lock. Threads would not do: the appender holds the GIL for most of its work, and a verifying
-thread waits for the GIL after every signature. Nor would a process pool: its feeder thread needs the GIL
-to hand jobs over, so the jobs reached the worker only after the appender was done. Here the appending
-thread writes small chunks to the worker's pipe itself (a system call), whenever the worker has at most
-one chunk left (`feed`, called as it goes); when it is done with its own work it verifies what is left
-from the back while still feeding the worker from the front, so both cores finish together, whichever
-was the slower (their speeds vary: on two hyperthreads of one core each runs at well under full speed
-while the other is busy).
+A large batch's signatures are checked on another core while the appending thread applies the domain
+rules and writes the rows. Threads would not do: the appender holds the GIL for most of its work, and a
+verifying thread waits for the GIL after every signature. Nor would a process pool: its feeder thread
+needs the GIL to hand jobs over, so the jobs reached the worker only after the appender was done.
+
+Here the appending thread writes the jobs to the worker's pipe itself, in chunks as it parses the claims
+(a system call each), so the worker has the whole batch early and is never left idle. The worker claims
+jobs one at a time from the front; when the appending thread is done with its own work it claims what
+is left from the back (`failures`). Both claim under one lock, on two counters in shared memory, so
+they meet wherever the two cores' speeds put the meeting point (on two hyperthreads of one core each runs
+at well under its solo speed while the other is busy, and the split moves from batch to batch), and
+neither waits for the other for longer than one signature.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 Job = tuple[bytes, bytes, bytes]  # public key (32 bytes), signature (64 bytes), message
 POOL_THRESHOLD = 64  # smaller batches are checked inline: the round trip would cost more
-CHUNK = 64  # jobs sent to the worker at a time
-AHEAD = 2  # chunks the worker may have waiting; more would leave the appending thread nothing to share
-INLINE_STEP = 8  # jobs the appending thread verifies between looks at the worker
+CHUNK = 64  # jobs written to the worker's pipe at a time
+INLINE_STEP = 4  # jobs the appending thread claims from the back at a time
+UNBOUNDED = 1 << 62  # the back counter while the batch is still growing
+END = b""  # message: the batch is complete; answer its failures
 _HEADER = struct.Struct("<32s64sI")
+_FRONT, _BACK = 0, 1  # the shared counters: the worker has claimed jobs [0, front), the appender [back, …)
 
 
 @lru_cache(maxsize=4096)
@@ -37,15 +42,18 @@ def _public(raw: bytes) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
+def _verifies(job: Job) -> bool:
+    public, signature, message = job
+    try:
+        _public(public).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def failures(jobs: Sequence[Job]) -> list[int]:
     """Positions (in `jobs`) of the signatures that do not verify."""
-    bad = []
-    for position, (public, signature, message) in enumerate(jobs):
-        try:
-            _public(public).verify(signature, message)
-        except (InvalidSignature, ValueError):
-            bad.append(position)
-    return bad
+    return [position for position, job in enumerate(jobs) if not _verifies(job)]
 
 
 def encode_jobs(jobs: Sequence[Job]) -> bytes:
@@ -68,12 +76,30 @@ def decode_jobs(data: bytes) -> list[Job]:
     return jobs
 
 
-def _serve(conn: Connection) -> None:
-    """The worker: answer each chunk of jobs with the positions that fail, until the pipe closes."""
+def _serve(conn: Connection, bounds: Any, lock: Any) -> None:
+    """The worker: for each batch, claim jobs from the front and verify them until the claims meet the
+    appending thread's; on END answer the positions that failed, until the pipe closes."""
+    jobs: list[Job] = []
+    bad: list[int] = []
     try:
         while True:
-            bad = failures(decode_jobs(conn.recv_bytes()))
-            conn.send_bytes(struct.pack(f"<{len(bad)}I", *bad))
+            position = -1
+            if bounds[_FRONT] < len(jobs):  # only this process moves the front counter
+                with lock:
+                    if bounds[_FRONT] < bounds[_BACK]:
+                        position = bounds[_FRONT]
+                        bounds[_FRONT] = position + 1
+            if position >= 0:
+                if not _verifies(jobs[position]):
+                    bad.append(position)
+                if not conn.poll():
+                    continue
+            message = conn.recv_bytes()  # waits only when there is nothing to claim
+            if message == END:  # (sent once the claims have met: the job claimed last is verified)
+                conn.send_bytes(struct.pack(f"<{len(bad)}I", *bad))
+                jobs, bad = [], []
+            else:
+                jobs.extend(decode_jobs(message))
     except (EOFError, OSError):
         return
 
@@ -82,13 +108,25 @@ class _Worker:
     def __init__(self) -> None:
         context = multiprocessing.get_context("forkserver")
         self.conn, child = context.Pipe()
-        self.process: Any = context.Process(target=_serve, args=(child,), daemon=True, name="packtrace-signatures")
+        self.bounds: Any = context.RawArray("q", 2)
+        self.lock: Any = context.Lock()
+        self.process: Any = context.Process(
+            target=_serve, args=(child, self.bounds, self.lock), daemon=True, name="packtrace-signatures"
+        )
         self.process.start()
         child.close()
+
+    def begin(self) -> None:
+        """A new batch (the worker is between batches: it has answered the last one's END)."""
+        with self.lock:
+            self.bounds[_FRONT] = 0
+            self.bounds[_BACK] = UNBOUNDED
 
     def close(self) -> None:
         self.conn.close()
         self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
 
 
 class SignatureChecker:
@@ -118,101 +156,117 @@ class SignatureChecker:
         with self._lock:
             self._idle.append(worker)
 
+    def _discard(self, worker: _Worker) -> None:
+        """A worker that failed (or may hold answers nobody will read): stop it; a new one may start."""
+        worker.close()
+        with self._lock:
+            self._started -= 1
+
     def close(self) -> None:
         with self._lock:
             for worker in self._idle:
                 worker.close()
+            self._started -= len(self._idle)
             self._idle.clear()
-            self._started = 0
 
 
 class PendingChecks:
-    """The checks of one batch: jobs go to a worker in chunks while the caller goes on parsing and
-    applying the rest; `failures()` shares what is left between the caller and the worker and collects
-    the answers."""
+    """The checks of one batch: jobs go to a worker in chunks as they are added, while the caller goes on
+    with its own work; `failures()` then verifies from the back what the worker has not claimed and
+    collects the worker's answer."""
 
     def __init__(self, checker: SignatureChecker, expected: int = 0) -> None:
         self.checker = checker
         self.jobs: list[Job] = []
         self.sent = 0  # jobs [0, sent) went to the worker
-        self.chunks: list[int] = []  # offsets of the chunks sent, in order; answers come in that order
-        self.answered = 0  # chunks whose answer has been read
-        self.bad: list[int] = []
         self.worker: _Worker | None = None
         self.shared = checker.processes > 0 and expected >= POOL_THRESHOLD
         self.result: list[int] | None = None
 
     def add(self, job: Job) -> None:
         self.jobs.append(job)
-        if self.shared and len(self.jobs) % CHUNK == 0:
-            self.feed()
+        if self.shared and len(self.jobs) - self.sent >= CHUNK:
+            self.flush()
 
-    def feed(self) -> None:
-        """Give the worker the next chunks if it is running short; cheap enough to call often."""
-        if not self.shared:
+    def flush(self) -> None:
+        """Send the jobs added so far to the worker (once the batch is complete, so it has all of it)."""
+        if not self.shared or self.sent == len(self.jobs):
             return
-        self._collect()
-        while len(self.chunks) - self.answered < AHEAD and len(self.jobs) - self.sent >= CHUNK:
-            if not self._send(self.sent + CHUNK):
-                return
-
-    def prefetch(self) -> None:
-        """Before work that cannot stop to feed the worker (writing the batch): hand it half of what is
-        left; `failures()` shares the rest."""
-        if self.shared:
-            self._collect()
-            target = self.sent + (len(self.jobs) - self.sent) // 2
-            while self.sent < target and self._send(min(self.sent + CHUNK, target)):
-                pass
-
-    def _send(self, end: int) -> bool:
-        """Send jobs [sent, end) to the worker as one chunk; False if no worker is free."""
         if self.worker is None:
             self.worker = self.checker._acquire()
-            if self.worker is None:
+            if self.worker is None:  # every worker is busy with another batch: check this one inline
                 self.shared = False
-                return False
-        self.worker.conn.send_bytes(encode_jobs(self.jobs[self.sent : end]))
-        self.chunks.append(self.sent)
-        self.sent = end
-        return True
-
-    def _collect(self, wait: bool = False) -> None:
-        """Read the worker's answers that have arrived (all of them, waiting, if `wait`)."""
-        worker = self.worker
-        while worker is not None and self.answered < len(self.chunks) and (wait or worker.conn.poll()):
-            answer = worker.conn.recv_bytes()
-            offset = self.chunks[self.answered]
-            self.answered += 1
-            self.bad.extend(offset + n for n in struct.unpack(f"<{len(answer) // 4}I", answer))
-
-    def _inline(self, start: int, end: int) -> None:
-        self.bad.extend(start + n for n in failures(self.jobs[start:end]))
+                return
+            self.worker.begin()
+        try:
+            self.worker.conn.send_bytes(encode_jobs(self.jobs[self.sent :]))
+        except OSError:
+            self._lose_worker()
+            return
+        self.sent = len(self.jobs)
 
     def failures(self) -> list[int]:
         """Positions (in the order jobs were added) of the signatures that do not verify; waits for them.
         The answer is kept: asking again costs nothing."""
         if self.result is not None:
             return self.result
-        end = len(self.jobs)
-        try:
-            while self.sent < end:
-                if self.shared:
-                    self._collect()
-                    if len(self.chunks) - self.answered < AHEAD and self._send(min(self.sent + CHUNK, end)):
-                        continue
-                # From the back, so that what the worker gets stays contiguous at the front.
-                step = max(self.sent, end - INLINE_STEP) if self.shared else self.sent
-                self._inline(step, end)
-                end = step
-            self._collect(wait=True)
-        except BaseException:
-            if self.worker is not None:
-                self.worker.close()  # its pipe may hold answers nobody will read: never reuse it
-                self.worker = None
-            raise
-        if self.worker is not None:
-            self.checker._release(self.worker)
-            self.worker = None
-        self.result = sorted(self.bad)
+        self.flush()
+        bad: list[int] = []
+        end = len(self.jobs)  # jobs [end, len) are verified (by this thread)
+        worker = self.worker
+        if worker is not None:
+            try:
+                end = self._share(worker, end, bad)
+            except BaseException:
+                self._lose_worker()  # its pipe may hold an answer nobody will read: never reuse it
+                raise
+        bad.extend(failures(self.jobs[:end]))  # inline: everything, when there was no worker
+        self.result = sorted(bad)
         return self.result
+
+    def _share(self, worker: _Worker, end: int, bad: list[int]) -> int:
+        """Verify from the back until this thread's claims meet the worker's, then collect the worker's
+        answer; return where the jobs still to verify here end (0 unless the worker was lost)."""
+        with worker.lock:
+            worker.bounds[_BACK] = min(worker.bounds[_BACK], end)
+        while True:  # claim from the back until the claims meet
+            with worker.lock:
+                start = max(worker.bounds[_FRONT], worker.bounds[_BACK] - INLINE_STEP)
+                worker.bounds[_BACK] = start
+            if start >= end:
+                break
+            bad.extend(start + n for n in failures(self.jobs[start:end]))
+            end = start
+        try:
+            worker.conn.send_bytes(END)
+            answer = worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            self._lose_worker()  # the jobs it had claimed are verified inline
+            return end
+        bad.extend(struct.unpack(f"<{len(answer) // 4}I", answer))
+        self.worker = None
+        self.checker._release(worker)
+        return 0
+
+    def release(self) -> None:
+        """Give the worker back before the answer is asked for (the transaction failed: it will not be).
+        `failures()` would then check the batch inline."""
+        worker, self.worker, self.shared = self.worker, None, False
+        if worker is None:
+            return
+        try:
+            with worker.lock:
+                worker.bounds[_BACK] = worker.bounds[_FRONT]  # it claims nothing more
+            worker.conn.send_bytes(END)
+            worker.conn.recv_bytes()
+        except BaseException:
+            self.checker._discard(worker)
+            raise
+        self.checker._release(worker)
+
+    def _lose_worker(self) -> None:
+        """The worker is gone (killed, or its pipe broke): check the whole batch inline."""
+        if self.worker is not None:
+            self.checker._discard(self.worker)
+            self.worker = None
+        self.shared = False

@@ -3,6 +3,11 @@ split, every forged signature is named by its position, and nothing else."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from collections.abc import Callable
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -56,5 +61,71 @@ def test_malformed_keys_and_signatures_fail_rather_than_crash() -> None:
         for job in batch:
             pending.add(job)
         assert pending.failures() == [5, 250]
+    finally:
+        checker.close()
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_the_worker_checks_the_whole_batch_while_the_caller_is_busy() -> None:
+    checker = SignatureChecker(1)
+    try:
+        pending = checker.start(500)
+        for job in jobs(500, {3, 444}):
+            pending.add(job)
+        pending.flush()
+        worker = pending.worker
+        assert worker is not None
+        wait_until(lambda: worker.bounds[0] == 500)  # every job claimed from the front
+        assert pending.failures() == [3, 444]
+    finally:
+        checker.close()
+
+
+def test_a_worker_killed_mid_batch_leaves_the_batch_checked_inline() -> None:
+    checker = SignatureChecker(1)
+    try:
+        pending = checker.start(1000)
+        for job in jobs(1000, {1, 500, 998}):
+            pending.add(job)
+        pending.flush()
+        worker = pending.worker
+        assert worker is not None
+        wait_until(lambda: worker.bounds[0] > 10)
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(timeout=10)
+        assert pending.failures() == [1, 500, 998]
+        # the next batch starts a new worker
+        pending = checker.start(200)
+        for job in jobs(200, {150}):
+            pending.add(job)
+        pending.flush()
+        assert pending.worker is not None and pending.worker is not worker
+        assert pending.failures() == [150]
+    finally:
+        checker.close()
+
+
+def test_a_released_worker_carries_nothing_into_the_next_batch() -> None:
+    checker = SignatureChecker(1)
+    try:
+        abandoned = checker.start(400)
+        for job in jobs(400, {0, 399}):
+            abandoned.add(job)
+        abandoned.flush()
+        worker = abandoned.worker
+        abandoned.release()  # its transaction failed: nobody asks for the answer
+        pending = checker.start(300)
+        for job in jobs(300, {299}):
+            pending.add(job)
+        pending.flush()
+        assert pending.worker is worker
+        assert pending.failures() == [299]
+        assert abandoned.failures() == [0, 399]  # asked after all: checked inline
     finally:
         checker.close()
