@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import rfc8785
 
 from events.errors import InvalidClaim
@@ -21,14 +22,14 @@ FORMAT_VERSION = 1
 
 
 class _NeedsReference(Exception):
-    """The value has a member whose RFC 8785 form `json.dumps` does not produce."""
+    """The value has a member whose RFC 8785 form orjson does not produce."""
 
 
 _MAX_SAFE_INT = 2**53
 
 
 def _plain(value: Any) -> Any:
-    """`value` with every number in a form that `json.dumps` writes exactly as RFC 8785 does.
+    """`value` with every number in a form that orjson (and `json.dumps`) writes exactly as RFC 8785 does.
 
     Integral doubles print without a fraction in ECMAScript ("60", not "60.0"); other doubles between
     1e-4 and 1e16 print the same shortest round-trip digits in both. Keys must be ASCII, where code-point
@@ -68,25 +69,28 @@ def _plain(value: Any) -> Any:
     raise _NeedsReference
 
 
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def _dumps(plain: Any) -> bytes:
+    """orjson's bytes of a value `_plain` has passed: RFC 8785's, for such values (sorted ASCII keys,
+    integers, the doubles `_plain` lets through, UTF-8 text escaped as RFC 8785 escapes it); a property
+    test checks them against `rfc8785`. Text with lone surrogates is not JSON that can be signed."""
+    try:
+        return orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:
+        raise InvalidClaim(f"claim is not canonicalisable JSON: {exc}") from exc
 
 
 def canonical(value: Any) -> bytes:
     """RFC 8785 bytes of a JSON value; refuses values JSON cannot carry exactly.
 
     The reference encoder (`rfc8785`) is pure Python and costs tens of microseconds for a small claim;
-    for the common case `json.dumps` (C) gives the same bytes, checked by a property test.
+    for the common case orjson (C) gives the same bytes in under one.
     """
     try:
         plain = _plain(value)
     except _NeedsReference:
         pass
     else:
-        text = _ENCODER.encode(plain)
-        try:
-            return text.encode()
-        except UnicodeEncodeError as exc:
-            raise InvalidClaim(f"claim is not canonicalisable JSON: {exc}") from exc
+        return _dumps(plain)
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
@@ -95,15 +99,14 @@ def canonical(value: Any) -> bytes:
 
 def canonical_claim(claim: Mapping[str, Any]) -> bytes:
     """`canonical` of a claim whose envelope `parse_claim` has checked (its own ASCII member names, text
-    values, `v` = 1): only `data` can hold what `json.dumps` writes differently, so only it is walked."""
+    values, `v` = 1): only `data` can hold what orjson writes differently, so only it is walked."""
+    if type(claim["v"]) is not int:  # 1.0 passes as 1: RFC 8785 writes it "1"
+        return canonical(claim)
     try:
         data = _plain(claim["data"])
     except _NeedsReference:
         return canonical(claim)
-    try:
-        return _ENCODER.encode({**claim, "data": data}).encode()
-    except UnicodeEncodeError as exc:
-        raise InvalidClaim(f"claim is not canonicalisable JSON: {exc}") from exc
+    return _dumps({**claim, "data": data})
 
 
 def _string(text: str) -> bytes:

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 import rfc8785
+from sqlalchemy.exc import OperationalError
 
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload
 from ledger import registry
@@ -288,3 +289,42 @@ def test_a_forged_signature_found_after_the_group_was_written_rolls_back_only_it
     assert [r.index for r in independent_results] == list(range(100))
     assert ledger.size() == 100
     assert ledger.pack_state(code(7)) is None
+
+
+def test_the_signature_worker_is_given_back_when_a_large_batch_fails_outside_the_rules(
+    ledger: Ledger, maker: Actor
+) -> None:
+    """A database error in step (1) or in the transaction leaves the worker free for the next batch."""
+    ledger._signatures.processes = 1
+    original_write, original_keys = ledger._write_group, registry.get_keys
+    items = [maker.claim(code(i), "produced", PRODUCED) for i in range(300)]
+
+    def failing_write(conn, group):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT …", {}, RuntimeError("disk I/O error"))
+
+    ledger._write_group = failing_write  # type: ignore[method-assign]
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        ledger.append(items)
+    ledger._write_group = original_write  # type: ignore[method-assign]
+    assert len(ledger._signatures._idle) == 1  # given back, not left holding the failed batch
+
+    def failing_keys(conn, key_ids):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT …", {}, RuntimeError("database is locked"))
+
+    later = [maker.claim(code(1000 + i), "produced", PRODUCED) for i in range(300)]
+    later[200][0]["key"] = "catl/9"  # not cached: looked up after 200 checks went to the worker
+    registry.get_keys = failing_keys  # type: ignore[assignment]
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            ledger.append(later)
+    finally:
+        registry.get_keys = original_keys
+    assert len(ledger._signatures._idle) == 1
+
+    forged = list(items)
+    forged[5] = (forged[5][0], base64.b64encode(bytes(64)).decode())
+    with pytest.raises(BatchRejected) as exc:
+        ledger.append(forged)
+    assert [(pos, err.code) for pos, err in exc.value.errors] == [(5, "invalid_signature")]
+    assert [r.index for r in ledger.append(items)] == list(range(300))
+    assert ledger._signatures._started == 1  # the same worker all along

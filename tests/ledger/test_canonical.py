@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
+from events.errors import InvalidClaim
 from ledger.canonical import canonical, canonical_claim, entry_bytes, is_canonical
 
 json_leaf = st.one_of(
@@ -114,3 +116,27 @@ def test_claim_canonical_bytes_equal_the_reference_encoder(data: dict, actor: st
         "data": data,
     }
     assert canonical_claim(claim) == rfc8785.dumps(claim)
+
+
+def test_text_with_a_lone_surrogate_is_refused() -> None:
+    claim = {
+        "v": 1,
+        "id": "7d3f0f0e-8a5b-4d0e-9a57-2c1d2f3e4a5b",
+        "pack": "001PB12ABCDEFGE9P0000001",
+        "type": "produced",
+        "at": "2026-11-20T08:30:00Z",
+        "actor": "catl",
+        "key": "catl/1",
+        "prev": None,
+        "data": {"note": "\ud800"},
+    }
+    with pytest.raises(InvalidClaim) as caught:
+        canonical_claim(claim)
+    assert caught.value.message == "claim is not canonicalisable JSON: str is not valid UTF-8: surrogates not allowed"
+    with pytest.raises(InvalidClaim):
+        canonical({"k": ["\udfff"]})
+
+
+def test_a_version_written_as_a_double_is_written_as_ecmascript_writes_it() -> None:
+    claim = {"v": 1.0, "id": "x", "data": {"a": 2.0}}
+    assert canonical_claim(claim) == b'{"data":{"a":2},"id":"x","v":1}' == rfc8785.dumps(claim)
