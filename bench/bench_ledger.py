@@ -175,9 +175,10 @@ def main() -> None:
         results["append_at_size"] = {
             "size": size,
             "per_s": full["per_s"],
-            "ratio_to_empty": full["per_s"] / empty["per_s"],
-            # the same, each rate first divided by the verify rate measured around it
-            "ratio_to_empty_verify_adjusted": full["ratio_to_verify"] / empty["ratio_to_verify"],
+            # each rate first divided by the verify rate measured around it: the two are measured
+            # minutes apart, and the machine's speed drifts by more than the ledger's size costs
+            "ratio_to_empty": full["ratio_to_verify"] / empty["ratio_to_verify"],
+            "ratio_to_empty_raw": full["per_s"] / empty["per_s"],
             "rounds": full["rounds"],
             "target": 0.8,
         }
@@ -253,7 +254,7 @@ def main() -> None:
     table.add_row(
         f"append at {r['size']:,} entries",
         f"{r['per_s']:,.0f}/s",
-        f"{r['ratio_to_empty']:.2f} × empty ({r['ratio_to_empty_verify_adjusted']:.2f} adjusted for verify)",
+        f"{r['ratio_to_empty']:.2f} × empty (each against verify; raw rates {r['ratio_to_empty_raw']:.2f})",
         "≥ 0.80",
     )
     r = results["inclusion_proof"]

@@ -45,11 +45,11 @@ def _plain(value: Any) -> Any:
                 raise _NeedsReference
             out[key] = _plain(item)
         return out
-    if isinstance(value, int):
+    if kind is int:
         if -_MAX_SAFE_INT < value < _MAX_SAFE_INT:
             return value
         raise _NeedsReference
-    if isinstance(value, float):
+    if kind is float:
         if value.is_integer():
             if abs(value) < _MAX_SAFE_INT:
                 return int(value)
@@ -57,25 +57,26 @@ def _plain(value: Any) -> Any:
         if 1e-4 <= abs(value) < 1e16:
             return value
         raise _NeedsReference
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or not key.isascii():
-                raise _NeedsReference
-            out[key] = _plain(item)
-        return out
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         return [_plain(item) for item in value]
-    raise _NeedsReference
+    raise _NeedsReference  # subclasses of str, int, float, dict (enums among them), other mappings
 
 
-def _dumps(plain: Any) -> bytes:
-    """orjson's bytes of a value `_plain` has passed: RFC 8785's, for such values (sorted ASCII keys,
-    integers, the doubles `_plain` lets through, UTF-8 text escaped as RFC 8785 escapes it); a property
-    test checks them against `rfc8785`. Text with lone surrogates is not JSON that can be signed."""
+def _dumps(plain: Any, value: Any) -> bytes:
+    """orjson's bytes of `plain`, the form of `value` that `_plain` made: RFC 8785's, for such values
+    (sorted ASCII keys, integers, the doubles `_plain` lets through, UTF-8 text escaped as RFC 8785
+    escapes it); property tests check them against `rfc8785`. What orjson refuses (text with lone
+    surrogates, nesting deeper than it goes) is left to the reference encoder."""
     try:
         return orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as exc:
+    except orjson.JSONEncodeError:
+        return _reference(value)
+
+
+def _reference(value: Any) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise InvalidClaim(f"claim is not canonicalisable JSON: {exc}") from exc
 
 
@@ -88,25 +89,23 @@ def canonical(value: Any) -> bytes:
     try:
         plain = _plain(value)
     except _NeedsReference:
-        pass
-    else:
-        return _dumps(plain)
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise InvalidClaim(f"claim is not canonicalisable JSON: {exc}") from exc
+        return _reference(value)
+    return _dumps(plain, value)
+
+
+_ENVELOPE_TYPES = frozenset({str, int, type(None)})
 
 
 def canonical_claim(claim: Mapping[str, Any]) -> bytes:
     """`canonical` of a claim whose envelope `parse_claim` has checked (its own ASCII member names, text
     values, `v` = 1): only `data` can hold what orjson writes differently, so only it is walked."""
-    if type(claim["v"]) is not int:  # 1.0 passes as 1: RFC 8785 writes it "1"
-        return canonical(claim)
+    if type(claim) is not dict or not all(type(v) in _ENVELOPE_TYPES for k, v in claim.items() if k != "data"):
+        return canonical(claim)  # e.g. `v` as 1.0 (RFC 8785 writes "1"), or text of a subclass of str
     try:
         data = _plain(claim["data"])
     except _NeedsReference:
         return canonical(claim)
-    return _dumps({**claim, "data": data})
+    return _dumps({**claim, "data": data}, claim)
 
 
 def _string(text: str) -> bytes:

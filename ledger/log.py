@@ -475,11 +475,11 @@ class Ledger:
                     for request in live:
                         if request.error is None:
                             request.results, request.error = None, exc
-                        with contextlib.suppress(Exception):
-                            request.checking.release()  # a worker held for checks nobody will collect
                     held.close()
                     conn = None
                 for request in group:
+                    with contextlib.suppress(Exception):
+                        request.checking.release()  # a worker held for checks nobody collected (if any)
                     request.done.set()
                     if request.settled is not None:
                         with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits
@@ -613,7 +613,8 @@ class Ledger:
                 pending.restore(saved)
                 request.error = exc
         self._orgs.update((k, v) for k, v in pending.orgs.items() if v is not None)
-        if not rows:
+        if not rows:  # nothing new (retries only, or every request refused): their signatures still count
+            self._reject_forged(group)
             return None
 
         # (5): write everything, then the checkpoint.
@@ -633,10 +634,13 @@ class Ledger:
             (new_size, root, note_text, _timestamp(conn, now)),
         ).close()
         # Signatures last: the writes above overlapped with their checks. A forged one rolls all back.
+        self._reject_forged(group)
+        return new_size, frontier
+
+    def _reject_forged(self, group: Sequence[_Request]) -> None:
         late = [request for request in group if request.error is None and self._signatures_fail(request)]
         if late:
             raise _LateRejection(late)
-        return new_size, frontier
 
     @staticmethod
     def _signatures_fail(request: _Request) -> bool:

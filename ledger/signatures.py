@@ -32,6 +32,7 @@ POOL_THRESHOLD = 64  # smaller batches are checked inline: the round trip would 
 CHUNK = 64  # jobs written to the worker's pipe at a time
 INLINE_STEP = 4  # jobs the appending thread claims from the back at a time
 UNBOUNDED = 1 << 62  # the back counter while the batch is still growing
+LOCK_PATIENCE = 0.05  # seconds between looks at whether a worker that holds the counters' lock died
 END = b""  # message: the batch is complete; answer its failures
 _HEADER = struct.Struct("<32s64sI")
 _FRONT, _BACK = 0, 1  # the shared counters: the worker has claimed jobs [0, front), the appender [back, …)
@@ -116,17 +117,32 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def begin(self) -> None:
-        """A new batch (the worker is between batches: it has answered the last one's END)."""
-        with self.lock:
+    def hold(self) -> bool:
+        """Take the counters' lock; False if the worker died (perhaps holding it: a semaphore is never
+        given back by a killed process)."""
+        while not self.lock.acquire(timeout=LOCK_PATIENCE):
+            if not self.process.is_alive():
+                return False
+        return True
+
+    def begin(self) -> bool:
+        """A new batch (the worker is between batches: it has answered the last one's END); False if the
+        worker is gone."""
+        if not self.hold():
+            return False
+        try:
             self.bounds[_FRONT] = 0
             self.bounds[_BACK] = UNBOUNDED
+        finally:
+            self.lock.release()
+        return True
 
     def close(self) -> None:
         self.conn.close()
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join(timeout=5)
 
 
 class SignatureChecker:
@@ -137,6 +153,7 @@ class SignatureChecker:
         self.processes = processes
         self._idle: list[_Worker] = []
         self._started = 0
+        self._closed = False
         self._lock = threading.Lock()
 
     def start(self, expected: int = 0) -> PendingChecks:
@@ -147,14 +164,23 @@ class SignatureChecker:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-            if self._started < self.processes:
-                self._started += 1
-                return _Worker()
+            if self._closed or self._started >= self.processes:
+                return None
+            self._started += 1
+        try:
+            return _Worker()
+        except Exception:  # e.g. out of file descriptors: this batch is checked inline
+            with self._lock:
+                self._started -= 1
             return None
 
     def _release(self, worker: _Worker) -> None:
         with self._lock:
-            self._idle.append(worker)
+            if not self._closed:
+                self._idle.append(worker)
+                return
+            self._started -= 1
+        worker.close()  # the checker was closed while this batch was being checked
 
     def _discard(self, worker: _Worker) -> None:
         """A worker that failed (or may hold answers nobody will read): stop it; a new one may start."""
@@ -163,11 +189,13 @@ class SignatureChecker:
             self._started -= 1
 
     def close(self) -> None:
+        """Stop the idle workers; those checking a batch stop when it is done."""
         with self._lock:
-            for worker in self._idle:
-                worker.close()
-            self._started -= len(self._idle)
-            self._idle.clear()
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._started -= len(idle)
+        for worker in idle:
+            worker.close()
 
 
 class PendingChecks:
@@ -197,12 +225,17 @@ class PendingChecks:
             if self.worker is None:  # every worker is busy with another batch: check this one inline
                 self.shared = False
                 return
-            self.worker.begin()
+            if not self.worker.begin():
+                self._lose_worker()
+                return
         try:
             self.worker.conn.send_bytes(encode_jobs(self.jobs[self.sent :]))
         except OSError:
             self._lose_worker()
             return
+        except BaseException:
+            self._lose_worker()  # a message cut short would garble the pipe: never reuse it
+            raise
         self.sent = len(self.jobs)
 
     def failures(self) -> list[int]:
@@ -227,12 +260,22 @@ class PendingChecks:
     def _share(self, worker: _Worker, end: int, bad: list[int]) -> int:
         """Verify from the back until this thread's claims meet the worker's, then collect the worker's
         answer; return where the jobs still to verify here end (0 unless the worker was lost)."""
-        with worker.lock:
+        if not worker.hold():
+            self._lose_worker()
+            return end
+        try:
             worker.bounds[_BACK] = min(worker.bounds[_BACK], end)
+        finally:
+            worker.lock.release()
         while True:  # claim from the back until the claims meet
-            with worker.lock:
+            if not worker.hold():
+                self._lose_worker()  # the jobs it had claimed are verified inline
+                return end
+            try:
                 start = max(worker.bounds[_FRONT], worker.bounds[_BACK] - INLINE_STEP)
                 worker.bounds[_BACK] = start
+            finally:
+                worker.lock.release()
             if start >= end:
                 break
             bad.extend(start + n for n in failures(self.jobs[start:end]))
@@ -255,10 +298,18 @@ class PendingChecks:
         if worker is None:
             return
         try:
-            with worker.lock:
+            if not worker.hold():
+                self.checker._discard(worker)
+                return
+            try:
                 worker.bounds[_BACK] = worker.bounds[_FRONT]  # it claims nothing more
+            finally:
+                worker.lock.release()
             worker.conn.send_bytes(END)
             worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            self.checker._discard(worker)  # it died: nothing to give back
+            return
         except BaseException:
             self.checker._discard(worker)
             raise

@@ -328,3 +328,24 @@ def test_the_signature_worker_is_given_back_when_a_large_batch_fails_outside_the
     assert [(pos, err.code) for pos, err in exc.value.errors] == [(5, "invalid_signature")]
     assert [r.index for r in ledger.append(items)] == list(range(300))
     assert ledger._signatures._started == 1  # the same worker all along
+
+
+def test_a_large_batch_of_retries_gives_the_worker_back_and_its_signatures_still_count(
+    ledger: Ledger, maker: Actor
+) -> None:
+    ledger._signatures.processes = 1
+    items = [maker.claim(code(i), "produced", PRODUCED) for i in range(300)]
+    first = ledger.append(items)
+    again = ledger.append(items)  # a client retrying after a timeout: nothing new is written
+    assert [(r.index, r.created) for r in again] == [(r.index, False) for r in first]
+    assert (len(ledger._signatures._idle), ledger._signatures._started) == (1, 1)
+    forged = list(items)
+    forged[299] = (forged[299][0], base64.b64encode(bytes(64)).decode())
+    with pytest.raises(BatchRejected) as exc:
+        ledger.append(forged)
+    assert [(pos, err.code) for pos, err in exc.value.errors] == [(299, "invalid_signature")]
+    claim, _ = items[0]
+    with pytest.raises(InvalidClaim) as one:
+        ledger.append_one(claim, base64.b64encode(bytes(64)).decode())
+    assert one.value.code == "invalid_signature"
+    assert ledger.size() == 300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 
 import pytest
@@ -132,7 +133,7 @@ def test_text_with_a_lone_surrogate_is_refused() -> None:
     }
     with pytest.raises(InvalidClaim) as caught:
         canonical_claim(claim)
-    assert caught.value.message == "claim is not canonicalisable JSON: str is not valid UTF-8: surrogates not allowed"
+    assert caught.value.message == "claim is not canonicalisable JSON: input contains non-UTF-8 codepoints"
     with pytest.raises(InvalidClaim):
         canonical({"k": ["\udfff"]})
 
@@ -140,3 +141,25 @@ def test_text_with_a_lone_surrogate_is_refused() -> None:
 def test_a_version_written_as_a_double_is_written_as_ecmascript_writes_it() -> None:
     claim = {"v": 1.0, "id": "x", "data": {"a": 2.0}}
     assert canonical_claim(claim) == b'{"data":{"a":2},"id":"x","v":1}' == rfc8785.dumps(claim)
+
+
+def test_subclasses_and_deep_nesting_take_the_reference_encoder() -> None:
+    class Grade(enum.IntEnum):
+        A = 3
+
+    class Ratio(float):
+        pass
+
+    class Name(str):
+        pass
+
+    value = {"grade": Grade.A, "ratio": Ratio(1.5), Name("name"): Name("电池"), "list": (1, [2.5])}
+    assert canonical(value) == rfc8785.dumps(value) == '{"grade":3,"list":[1,[2.5]],"name":"电池","ratio":1.5}'.encode()
+    deep: dict[str, object] = {}
+    inner = deep
+    for _ in range(300):  # deeper than orjson goes
+        inner["a"] = {}
+        inner = inner["a"]  # type: ignore[assignment]
+    assert canonical(deep) == rfc8785.dumps(deep)
+    claim = {"v": 1, "id": Name("x"), "actor": "catl", "data": {"n": Grade.A}}
+    assert canonical_claim(claim) == rfc8785.dumps(claim)

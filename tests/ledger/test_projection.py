@@ -18,9 +18,12 @@ moments = st.sampled_from(["2026-03-02T01:00:00Z", "2026-11-23T12:06:36Z"])
 bindings = st.builds(
     Binding, kind=st.sampled_from(["vin", "site"]), target=text, start=moments, end=st.none() | moments
 )
-extras = st.dictionaries(
-    text, st.booleans() | st.integers() | optional_text | st.lists(text, max_size=3) | st.tuples(text, text), max_size=4
+extra_values = st.recursive(
+    st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | optional_text,
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=8,
 )
+extras = st.dictionaries(text, extra_values, max_size=4)
 states = st.builds(
     PackState,
     code=text,

@@ -129,3 +129,50 @@ def test_a_released_worker_carries_nothing_into_the_next_batch() -> None:
         assert abandoned.failures() == [0, 399]  # asked after all: checked inline
     finally:
         checker.close()
+
+
+def test_a_worker_that_dies_holding_the_counters_lock_does_not_hang_the_batch() -> None:
+    """A killed process never gives a semaphore back: the checks notice it died and go on inline."""
+    checker = SignatureChecker(1)
+    try:
+        pending = checker.start(500)
+        for job in jobs(500, {2, 250, 499}):
+            pending.add(job)
+        pending.flush()
+        worker = pending.worker
+        assert worker is not None
+        wait_until(lambda: worker.bounds[0] > 5)
+        assert worker.lock.acquire(timeout=10)  # held here and never released, as by a killed holder
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(timeout=10)
+        started = time.monotonic()
+        assert pending.failures() == [2, 250, 499]
+        assert time.monotonic() - started < 10
+        abandoned = checker.start(300)
+        for job in jobs(300, set()):
+            abandoned.add(job)
+        abandoned.flush()
+        assert abandoned.worker is not None and abandoned.worker is not worker  # a new one started
+    finally:
+        checker.close()
+
+
+def test_a_checker_closed_while_a_batch_is_checked_stops_that_worker_after_it() -> None:
+    checker = SignatureChecker(1)
+    pending = checker.start(200)
+    for job in jobs(200, {100}):
+        pending.add(job)
+    pending.flush()
+    worker = pending.worker
+    assert worker is not None
+    checker.close()
+    assert pending.failures() == [100]
+    worker.process.join(timeout=10)
+    assert not worker.process.is_alive()
+    assert checker._idle == [] and checker._started == 0
+    after = checker.start(200)  # a closed checker checks inline
+    for job in jobs(200, {0}):
+        after.add(job)
+    after.flush()
+    assert after.worker is None
+    assert after.failures() == [0]
