@@ -125,14 +125,19 @@ class StoredCheckpoint:
     note: str
 
 
-def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = (), *, custom_plan: bool = False) -> Any:
     """Run SQL written with `?` marks on the driver's own cursor (psycopg wants `%s`), inside the
     connection's transaction; rows come back as plain tuples. The append path's statements are few and
-    fixed, and SQLAlchemy's work around each one cost more than the database's for a single event."""
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    cursor = conn.connection.cursor()
-    cursor.execute(sql, params)
+    fixed, and SQLAlchemy's work around each one cost more than the database's for a single event.
+
+    `custom_plan`: PostgreSQL plans the statement for these values every time. psycopg prepares a
+    statement run five times, and PostgreSQL may then keep a generic plan, made without the values; for
+    a lookup whose index leads with a column of few distinct values that plan can read far more rows."""
+    cursor: Any = conn.connection.cursor()
+    if conn.dialect.paramstyle == "qmark":
+        cursor.execute(sql, params)
+    else:
+        cursor.execute(sql.replace("?", "%s"), params, prepare=False if custom_plan else None)
     return cursor
 
 
@@ -576,11 +581,12 @@ class Ledger:
         for actor, ids in by_actor.items():
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                rows = driver_sql(
+                rows = driver_sql(  # a generic plan read every entry of the actor (see driver_sql)
                     conn,
                     "SELECT actor, claim_id, idx, seq, hash, body FROM entry "
                     f"WHERE actor = ? AND claim_id IN ({_marks(len(chunk))})",
                     (actor, *chunk),
+                    custom_plan=True,
                 )
                 for row_actor, claim_id, idx, seq, digest, body in rows.fetchall():
                     found[(row_actor, claim_id)] = _Recorded(idx, seq, digest, bytes(body))

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload
 from ledger import registry
-from ledger.claims import sign_claim
-from ledger.log import BatchRejected, Ledger
+from ledger.claims import parse_claim, sign_claim
+from ledger.log import BatchRejected, Ledger, driver_sql
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
 
@@ -349,3 +349,25 @@ def test_a_large_batch_of_retries_gives_the_worker_back_and_its_signatures_still
         ledger.append_one(claim, base64.b64encode(bytes(64)).decode())
     assert one.value.code == "invalid_signature"
     assert ledger.size() == 300
+
+
+def test_the_idempotency_lookup_is_planned_with_its_values_every_time(ledger: Ledger, maker: Actor) -> None:
+    """psycopg prepares a statement run five times, and PostgreSQL may then keep a generic plan; for the
+    (actor, claim id) lookup that plan read every entry of the actor, on every append."""
+    items = [maker.claim(code(i), "produced", PRODUCED) for i in range(3)]
+    ledger.append(items)
+    claims = [parse_claim(claim, sig) for claim, sig in items]
+    with ledger.engine.connect() as conn:
+        for _ in range(8):
+            found = ledger._existing(conn, claims)
+            assert sorted(found) == sorted((c.actor, c.id) for c in claims)
+        if conn.dialect.name == "postgresql":
+            prepared = "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'claim_id IN') > 0"
+            assert conn.exec_driver_sql(prepared).scalar_one() == 0
+            for _ in range(8):  # the same statement without `custom_plan` is prepared: the check means something
+                driver_sql(
+                    conn,
+                    "SELECT idx FROM entry WHERE actor = ? AND claim_id IN (?)",
+                    (maker.org.id, claims[0].id),
+                ).close()
+            assert conn.exec_driver_sql(prepared).scalar_one() == 1
