@@ -769,19 +769,18 @@ class Ledger:
     @staticmethod
     def _check_correction(conn: Connection, sc: SignedClaim, pending: _Pending, rows: list[tuple[Any, ...]]) -> None:
         """The ledger's half of the `corrected` rule: the target is an entry of this pack, and the actor
-        wrote it (or is a regulator)."""
+        wrote it (or is a regulator). The target is looked up among the pack's entries (`entry.hash` has
+        no index: at scale its random keys made every append dirty a page per entry)."""
         target = str(sc.claim["data"]["target"])
-        found = next(((r[1], r[4]) for r in rows if r[3] == target), None)
-        if found is None:
-            row = conn.execute(select(ENTRY.c.pack, ENTRY.c.actor).where(ENTRY.c.hash == target)).first()
-            found = (row.pack, row.actor) if row else None
-        if found is None:
-            raise InvalidPayload(f"'corrected' names entry {target}, which is not in the log")
-        if found[0] != sc.pack:
-            raise InvalidPayload(f"'corrected' names entry {target} of pack {found[0]}, not of {sc.pack}")
+        author = next((r[4] for r in rows if r[3] == target and r[1] == sc.pack), None)
+        if author is None:
+            row = driver_sql(conn, "SELECT actor FROM entry WHERE pack = ? AND hash = ?", (sc.pack, target)).fetchone()
+            author = row[0] if row else None
+        if author is None:
+            raise InvalidPayload(f"'corrected' names entry {target}, which is not an entry of pack {sc.pack}")
         actor = pending.org(sc.actor)
         assert actor is not None  # apply() refused unknown actors
-        check_correction_author(actor, found[1], target)
+        check_correction_author(actor, author, target)
 
     @staticmethod
     def _executemany(conn: Connection, columns: Sequence[str], table: str, rows: list[tuple[Any, ...]]) -> None:

@@ -25,7 +25,7 @@ class Entry(SQLModel, table=True):
     idx: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))
     pack: str = Field(max_length=32)
     seq: int
-    hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64)  # no index: looked up only within a pack (see Ledger._check_correction)
     actor: str = Field(max_length=64)  # uq_entry_actor_claim serves lookups by actor
     claim_id: str = Field(max_length=64)
     type: str = Field(max_length=32)
