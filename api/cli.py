@@ -93,9 +93,18 @@ def verify_bundle_cmd(
     except (VerificationError, json.JSONDecodeError) as exc:
         console.print(f"[red]FAILED[/red] {exc}")
         raise typer.Exit(1) from None
+    if summary.withheld == 0:
+        typer.echo(
+            f"OK: pack {summary.pack}: {summary.entries} entries, included in the log at tree size "
+            f"{summary.tree_size} (root {summary.root.hex()})"
+        )
+        return
+    proven = "none" if summary.proven_through is None else f"seq 0 to {summary.proven_through}"
     typer.echo(
-        f"OK: pack {summary.pack}: {summary.entries} entries, included in the log at tree size "
-        f"{summary.tree_size} (root {summary.root.hex()})"
+        f"OK (redacted): pack {summary.pack}: {summary.disclosed} of {summary.entries} entries disclosed and "
+        f"verified, included in the log at tree size {summary.tree_size} (root {summary.root.hex()}); "
+        f"{summary.withheld} withheld: this bundle does not hold or prove their content; entries proven to "
+        f"exist: {proven}"
     )
 
 
@@ -192,12 +201,16 @@ def export(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write every entry of the log as JSONL (canonical bytes, one a line), or one pack's bundle as JSON."""
-    from ledger.bundle import make_bundle
+    from ledger.bundle import bundle_chunks
     from ledger.service import iter_entries
 
     with open_ledger(database_url) as ledger:
         if pack is not None:
-            out.write_text(json.dumps(make_bundle(ledger, pack), ensure_ascii=False, indent=1) + "\n")
+            chunks = bundle_chunks(ledger, pack)  # an unknown pack raises here, before the file is opened
+            with out.open("wb") as handle:  # written as it is read: a chain has no length limit
+                for chunk in chunks:
+                    handle.write(chunk)
+                handle.write(b"\n")
             typer.echo(f"OK: bundle of {pack} written to {out}")
             return
         count = 0

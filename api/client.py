@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.claims import new_claim, sign_claim
 
 MAX_BATCH = 10_000
+MAX_HISTORY_PAGE = 1_000  # entries a page of GET /v1/packs/{code}/events
 
 
 class ApiError(Exception):
@@ -107,12 +108,16 @@ class PacktraceClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
-            try:
-                problem = response.json()
-            except ValueError:
-                problem = {"code": "http_error", "detail": response.text[:500]}
-            raise ApiError(response.status_code, problem)
+            self._raise(response)
         return response
+
+    @staticmethod
+    def _raise(response: httpx.Response) -> None:
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {"code": "http_error", "detail": response.text[:500]}
+        raise ApiError(response.status_code, problem)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._call(method, path, **kwargs).json()
@@ -161,13 +166,46 @@ class PacktraceClient:
         view: dict[str, Any] = self._json("GET", f"/v1/packs/{code}")
         return view
 
+    def pack_event_pages(self, code: str, *, limit: int = MAX_HISTORY_PAGE) -> Iterator[dict[str, Any]]:
+        """The pack's history a page at a time (`limit` entries a page, at most 1,000), following `next`."""
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            page: dict[str, Any] = self._json("GET", f"/v1/packs/{code}/events", params=params)
+            yield page
+            if page["next"] is None:
+                return
+            params["cursor"] = page["next"]
+
+    def iter_pack_events(self, code: str, *, limit: int = MAX_HISTORY_PAGE) -> Iterator[dict[str, Any]]:
+        """Every entry of the pack's history as the caller may see it, in `seq` order, a page at a time."""
+        for page in self.pack_event_pages(code, limit=limit):
+            yield from page["events"]
+
     def pack_events(self, code: str) -> dict[str, Any]:
-        history: dict[str, Any] = self._json("GET", f"/v1/packs/{code}/events")
-        return history
+        """The pack's whole history in one object (`code`, `tier`, `total`, `events`), read page by page;
+        for a long chain prefer `iter_pack_events`, which holds one page at a time."""
+        events: list[dict[str, Any]] = []
+        first: dict[str, Any] | None = None
+        for page in self.pack_event_pages(code):
+            first = first or page
+            events += page["events"]
+        assert first is not None
+        return {**first, "events": events, "next": None}
 
     def bundle(self, code: str) -> dict[str, Any]:
+        """The pack's offline bundle: full for a regulator, redacted for other organisations."""
         bundle: dict[str, Any] = self._json("GET", f"/v1/packs/{code}/bundle")
         return bundle
+
+    def save_bundle(self, code: str, path: Path | str) -> None:
+        """Write the pack's bundle to `path` as it arrives (a long chain's bundle is never held whole)."""
+        with self._http.stream("GET", f"/v1/packs/{code}/bundle") as response:
+            if response.status_code >= 400:
+                response.read()
+                self._raise(response)
+            with Path(path).open("wb") as handle:
+                for chunk in response.iter_bytes():
+                    handle.write(chunk)
 
     def packs(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every pack matching the filters, following the cursor page by page."""

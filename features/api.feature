@@ -23,3 +23,10 @@ Feature: Integrating over HTTP
     When the regulator fetches the history and the bundle of pack 1
     Then the history lists "produced" then "shipped", each with its entry hash
     And the bundle verifies offline with the key published at /v1/log/key
+
+  Scenario: A long history is read page by page, and a lower tier's bundle withholds what it may not read
+    Given "catl" has registered pack 1 and shipped it to "byd-auto"
+    And "byd-auto" has received pack 1, installed it in vehicle "LSJA24U64MS000001" and reported 250 incidents on it
+    When "byd-auto" reads the history of pack 1 page by page, 100 entries a page
+    Then it reads 254 entries in 3 pages, each once and in chain order
+    And the bundle "catl" fetches of pack 1 verifies offline, discloses only its own 2 entries and names no vehicle

@@ -2,12 +2,27 @@
 
 Because each entry commits to its predecessor's hash, one inclusion proof of the pack's last entry
 against a signed checkpoint authenticates the whole chain.
+
+Two forms (docs/ledger-format.md §6):
+
+- the **full** bundle (`packtrace-bundle/1`, the authority tier): every entry verbatim;
+- the **redacted** bundle (`packtrace-redacted-bundle/1`, the legitimate-interest tier): an entry is
+  disclosed verbatim only if the reader may read all of it; any other is withheld whole and stands as
+  its `seq` alone. An entry's hash is SHA-256 over its whole canonical bytes, so no part of an entry can
+  be shown authenticated without all of it: each disclosed entry is authenticated through the `prev` of
+  the disclosed entry after it or, where none follows, by an inclusion proof of its own. Nothing about a
+  withheld entry is claimed but that it exists (and, where a disclosed entry follows, its hash, which
+  that entry's `prev` states).
+
+Both are written as a stream, a page of entries at a time, so a long chain never sits whole in memory.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +33,14 @@ from events.errors import NotFoundError, PacktraceError, VerificationError
 from ledger import merkle, note, registry
 from ledger.canonical import canonical, entry_hash
 from ledger.claims import parse_recorded_at
-from ledger.log import Ledger
+from ledger.log import Ledger, StoredCheckpoint
 
 BUNDLE_FORMAT = "packtrace-bundle/1"
+REDACTED_FORMAT = "packtrace-redacted-bundle/1"
+PAGE = 1_000  # entries read from storage at a time
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+Disclose = Callable[[Mapping[str, Any]], bool]
 
 
 def _iso(moment: Any) -> str | None:
@@ -29,116 +49,321 @@ def _iso(moment: Any) -> str | None:
     return str(registry.as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 
-def make_bundle(ledger: Ledger, code: str) -> dict[str, Any]:
-    """Everything needed to check `code`'s history offline, against the latest checkpoint."""
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What a bundle is written against: the pack's chain up to `last_seq` and a checkpoint covering it."""
+
+    code: str
+    last_seq: int
+    checkpoint: StoredCheckpoint
+
+
+def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
+    head = ledger.pack_head(code)
     checkpoint = ledger.latest_checkpoint()
-    rows = ledger.pack_entries(code)
-    if not rows or checkpoint is None:
+    if head is None or checkpoint is None:
         raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
-    entries = [json.loads(body) for _, _, body in rows]
-    last_index = rows[-1][0]
+    _, seq, last_index = head
     if last_index >= checkpoint.size:  # appended after the checkpoint we read: read it again
         checkpoint = ledger.latest_checkpoint()
         assert checkpoint is not None and last_index < checkpoint.size
+    return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint)
+
+
+def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[tuple[int, str, bytes]]]:
+    """The chain's entries with `seq` first…last, a page at a time."""
+    start = first
+    while start <= last:
+        rows = ledger.pack_entries(code, start, min(PAGE, last - start + 1))
+        if not rows:
+            return
+        yield rows
+        start += len(rows)
+
+
+def _keys(ledger: Ledger, key_ids: set[str]) -> list[dict[str, Any]]:
     with ledger.engine.connect() as conn:
-        keys = registry.get_keys(conn, {e["claim"]["key"] for e in entries})
+        keys = registry.get_keys(conn, key_ids)
+    return [
+        {
+            "key_id": k.key_id,
+            "org": k.org,
+            "public_key": base64.b64encode(k.public_key).decode(),
+            "valid_from": _iso(k.valid_from),
+            "revoked_at": _iso(k.revoked_at),
+            "platform_held": k.platform_held,
+        }
+        for k in sorted(keys.values(), key=lambda k: k.key_id)
+    ]
+
+
+def _proof(ledger: Ledger, index: int, checkpoint: StoredCheckpoint) -> dict[str, Any]:
+    hashes = ledger.inclusion_proof(index, checkpoint.size)
+    return {"index": index, "tree_size": checkpoint.size, "hashes": [h.hex() for h in hashes]}
+
+
+# -- the full bundle ------------------------------------------------------------------------------------
+
+
+def bundle_chunks(ledger: Ledger, code: str) -> Iterator[bytes]:
+    """The full bundle of `code` as JSON, in pieces; the pack and its checkpoint are looked up before the
+    first piece (an unknown pack raises here, not half-way through a response)."""
+    return _full_chunks(ledger, _frame(ledger, code))
+
+
+def _full_chunks(ledger: Ledger, frame: _Frame) -> Iterator[bytes]:
+    yield b'{"format":%s,"pack":%s,"entries":[' % (_json(BUNDLE_FORMAT), _json(frame.code))
+    key_ids: set[str] = set()
+    last_index, separator = -1, b""
+    for rows in _pages(ledger, frame.code, 0, frame.last_seq):
+        for _, _, body in rows:
+            key_ids.add(json.loads(body)["claim"]["key"])
+        last_index = rows[-1][0]
+        yield separator + b",".join(body for _, _, body in rows)  # an entry's canonical bytes are its JSON
+        separator = b","
+    yield b'],"keys":%s,"proof":%s,"checkpoint":%s,"log_key":%s}' % (
+        _json(_keys(ledger, key_ids)),
+        _json(_proof(ledger, last_index, frame.checkpoint)),
+        _json(frame.checkpoint.note),
+        _json(ledger.signer.verifier_key),
+    )
+
+
+def make_bundle(ledger: Ledger, code: str) -> dict[str, Any]:
+    """Everything needed to check `code`'s history offline, against the latest checkpoint (in memory:
+    for a chain of any length, write `bundle_chunks` out instead)."""
+    parsed: dict[str, Any] = json.loads(b"".join(bundle_chunks(ledger, code)))
+    return parsed
+
+
+def window_bundle(ledger: Ledger, code: str, first_seq: int, last_seq: int) -> dict[str, Any]:
+    """A full bundle of the chain's entries `first_seq`…`last_seq` only (what one page of the regulator's
+    dossier shows), for `verify_window`; not a file format: it proves nothing about earlier entries."""
+    frame = _frame(ledger, code, last_seq)
+    entries = [json.loads(body) for rows in _pages(ledger, code, first_seq, frame.last_seq) for _, _, body in rows]
+    if not entries:
+        raise NotFoundError(f"pack {code} has no entry seq {first_seq}", code="unknown_entry")
     return {
         "format": BUNDLE_FORMAT,
         "pack": code,
         "entries": entries,
-        "keys": [
-            {
-                "key_id": k.key_id,
-                "org": k.org,
-                "public_key": base64.b64encode(k.public_key).decode(),
-                "valid_from": _iso(k.valid_from),
-                "revoked_at": _iso(k.revoked_at),
-                "platform_held": k.platform_held,
-            }
-            for k in sorted(keys.values(), key=lambda k: k.key_id)
-        ],
-        "proof": {
-            "index": last_index,
-            "tree_size": checkpoint.size,
-            "hashes": [h.hex() for h in ledger.inclusion_proof(last_index, checkpoint.size)],
-        },
-        "checkpoint": checkpoint.note,
+        "keys": _keys(ledger, {e["claim"]["key"] for e in entries}),
+        "proof": _proof(ledger, entries[-1]["index"], frame.checkpoint),
+        "checkpoint": frame.checkpoint.note,
         "log_key": ledger.signer.verifier_key,
     }
 
 
+# -- the redacted bundle --------------------------------------------------------------------------------
+
+
+def redacted_bundle_chunks(ledger: Ledger, code: str, disclose: Disclose, *, tier: str) -> Iterator[bytes]:
+    """The redacted bundle of `code` for a reader of `tier`: entries `disclose` accepts verbatim, the
+    others withheld whole (see the module's docstring)."""
+    return _redacted_chunks(ledger, _frame(ledger, code), disclose, tier)
+
+
+def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: str) -> Iterator[bytes]:
+    yield b'{"format":%s,"pack":%s,"tier":%s,"items":[' % (
+        _json(REDACTED_FORMAT),
+        _json(frame.code),
+        _json(tier),
+    )
+    key_ids: set[str] = set()
+    held: tuple[int, bytes] | None = None  # a disclosed entry waiting to learn whether a disclosed one follows
+    separator = b""
+    for rows in _pages(ledger, frame.code, 0, frame.last_seq):
+        out: list[bytes] = []
+        for index, _, body in rows:
+            entry = json.loads(body)
+            shown = disclose(entry)
+            if held is not None:  # followed by a disclosed entry, `held` is authenticated by its `prev`
+                out.append(b'{"entry":%s}' % held[1] if shown else _with_proof(ledger, held, frame))
+                held = None
+            if shown:
+                key_ids.add(entry["claim"]["key"])
+                held = (index, body)
+            else:
+                out.append(b'{"seq":%d,"withheld":true}' % entry["seq"])
+        if out:
+            yield separator + b",".join(out)
+            separator = b","
+    if held is not None:
+        yield separator + _with_proof(ledger, held, frame)
+    yield b'],"keys":%s,"checkpoint":%s,"log_key":%s}' % (
+        _json(_keys(ledger, key_ids)),
+        _json(frame.checkpoint.note),
+        _json(ledger.signer.verifier_key),
+    )
+
+
+def _with_proof(ledger: Ledger, held: tuple[int, bytes], frame: _Frame) -> bytes:
+    index, body = held
+    return b'{"entry":%s,"proof":%s}' % (body, _json(_proof(ledger, index, frame.checkpoint)))
+
+
+def make_redacted_bundle(ledger: Ledger, code: str, disclose: Disclose, *, tier: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(b"".join(redacted_bundle_chunks(ledger, code, disclose, tier=tier)))
+    return parsed
+
+
+# -- verification ---------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class BundleSummary:
+    """What a bundle proved: `entries` in the pack's chain as the bundle lists them, `disclosed` of them
+    verbatim and authenticated, every `seq` up to `proven_through` shown to exist (None: none)."""
+
     pack: str
     entries: int
     tree_size: int
     root: bytes
+    disclosed: int
+    proven_through: int | None
+
+    @property
+    def withheld(self) -> int:
+        return self.entries - self.disclosed
 
 
 def verify_bundle(bundle: Any, log_key: str) -> BundleSummary:
-    """Check a bundle with the log's verifier key; return what it proves or raise VerificationError.
+    """Check a bundle (full or redacted) with the log's verifier key; return what it proves or raise
+    VerificationError.
 
     (1) the checkpoint is signed by the log key; (2) the entries form the pack's chain from seq 0;
     (3) every claim is signed by a listed key of its actor, valid when recorded; (4) the last entry is
-    included in the checkpointed tree.
+    included in the checkpointed tree (redacted: every disclosed entry is authenticated, by the next
+    entry's `prev` or by an inclusion proof of its own).
     """
     try:
+        if isinstance(bundle, dict) and bundle.get("format") == REDACTED_FORMAT:
+            return _verify_redacted(bundle, log_key)
         return _verify(bundle, log_key)
     except VerificationError:
         raise
-    except (PacktraceError, KeyError, TypeError, ValueError) as exc:
+    except (PacktraceError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise VerificationError(f"malformed bundle: {exc!r}") from None
 
 
-def _verify(bundle: dict[str, Any], log_key: str) -> BundleSummary:
-    if bundle.get("format") != BUNDLE_FORMAT:
-        raise VerificationError(f"not a {BUNDLE_FORMAT} file (format {bundle.get('format')!r})")
-    # (1):
-    checkpoint = note.parse_checkpoint(note.open_note(bundle["checkpoint"], log_key))
-    code = bundle["pack"]
-    entries = bundle["entries"]
-    if not entries:
-        raise VerificationError("the bundle holds no entries")
-    keys = {k["key_id"]: k for k in bundle["keys"]}
-    # (2):
-    prev: str | None = None
-    last_bytes = b""
-    for position, entry in enumerate(entries):
-        where = f"entry seq {position} (index {entry.get('index')})"
-        if entry["pack"] != code or entry["claim"]["pack"] != code:
-            raise VerificationError(f"{where} belongs to pack {entry['pack']}, not {code}")
-        if entry["seq"] != position:
-            raise VerificationError(f"{where}: expected seq {position}, found {entry['seq']}")
-        if entry["prev"] != prev:
-            raise VerificationError(f"{where}: prev {entry['prev']} but the previous entry hashes to {prev}")
-        last_bytes = canonical(entry)
-        prev = entry_hash(last_bytes)
-        # (3):
-        claim = entry["claim"]
-        key = keys.get(claim["key"])
-        if key is None or key["org"] != claim["actor"]:
-            raise VerificationError(f"{where}: no key {claim['key']!r} of {claim['actor']!r} in the bundle")
-        recorded = parse_recorded_at(entry["recorded_at"])
-        valid_from = parse_recorded_at(key["valid_from"])
-        revoked = parse_recorded_at(key["revoked_at"]) if key["revoked_at"] else None
-        if recorded < valid_from or (revoked is not None and recorded >= revoked):
-            raise VerificationError(f"{where}: key {claim['key']!r} was not valid at {entry['recorded_at']}")
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
-        try:
-            public.verify(base64.b64decode(entry["sig"]), canonical(claim))
-        except InvalidSignature:
-            raise VerificationError(f"{where}: signature does not verify with key {claim['key']!r}") from None
-    # (4):
-    proof = bundle["proof"]
+def verify_window(bundle: dict[str, Any], log_key: str) -> BundleSummary:
+    """Check a `window_bundle`: the entries shown, linked to each other and the last one included in the
+    checkpointed tree (the first one's `prev` is taken as it stands unless it is seq 0)."""
+    try:
+        return _verify(bundle, log_key, first_seq=bundle["entries"][0]["seq"])
+    except VerificationError:
+        raise
+    except (PacktraceError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise VerificationError(f"malformed bundle: {exc!r}") from None
+
+
+def _checkpoint(bundle: dict[str, Any], log_key: str) -> note.Checkpoint:
+    return note.parse_checkpoint(note.open_note(bundle["checkpoint"], log_key))
+
+
+def _check_entry(
+    entry: dict[str, Any], position: int, code: str, keys: dict[str, Any], prev: str | None, *, link: bool = True
+) -> bytes:
+    """Checks (2) and (3) of one entry at `position`, whose predecessor hashes to `prev` (`link`: known);
+    answer its canonical bytes."""
+    where = f"entry seq {position} (index {entry.get('index')})"
+    if entry["pack"] != code or entry["claim"]["pack"] != code:
+        raise VerificationError(f"{where} belongs to pack {entry['pack']}, not {code}")
+    if entry["seq"] != position:
+        raise VerificationError(f"{where}: expected seq {position}, found {entry['seq']}")
+    if link and entry["prev"] != prev:
+        raise VerificationError(f"{where}: prev {entry['prev']} but the previous entry hashes to {prev}")
+    claim = entry["claim"]
+    key = keys.get(claim["key"])
+    if key is None or key["org"] != claim["actor"]:
+        raise VerificationError(f"{where}: no key {claim['key']!r} of {claim['actor']!r} in the bundle")
+    recorded = parse_recorded_at(entry["recorded_at"])
+    valid_from = parse_recorded_at(key["valid_from"])
+    revoked = parse_recorded_at(key["revoked_at"]) if key["revoked_at"] else None
+    if recorded < valid_from or (revoked is not None and recorded >= revoked):
+        raise VerificationError(f"{where}: key {claim['key']!r} was not valid at {entry['recorded_at']}")
+    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
+    try:
+        public.verify(base64.b64decode(entry["sig"]), canonical(claim))
+    except InvalidSignature:
+        raise VerificationError(f"{where}: signature does not verify with key {claim['key']!r}") from None
+    return canonical(entry)
+
+
+def _check_proof(proof: dict[str, Any], entry: dict[str, Any], body: bytes, checkpoint: note.Checkpoint) -> None:
     if proof["tree_size"] != checkpoint.size:
         raise VerificationError(f"proof is for tree size {proof['tree_size']}, checkpoint is {checkpoint.size}")
-    if proof["index"] != entries[-1]["index"]:
-        raise VerificationError(f"proof is for index {proof['index']}, the last entry is {entries[-1]['index']}")
+    if proof["index"] != entry["index"]:
+        raise VerificationError(f"proof is for index {proof['index']}, the last entry is {entry['index']}")
     merkle.verify_inclusion(
-        merkle.leaf_hash(last_bytes),
+        merkle.leaf_hash(body),
         proof["index"],
         proof["tree_size"],
         [bytes.fromhex(h) for h in proof["hashes"]],
         checkpoint.root,
     )
-    return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root)
+
+
+def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> BundleSummary:
+    if bundle.get("format") != BUNDLE_FORMAT:
+        raise VerificationError(f"not a {BUNDLE_FORMAT} file (format {bundle.get('format')!r})")
+    # (1):
+    checkpoint = _checkpoint(bundle, log_key)
+    code = bundle["pack"]
+    entries = bundle["entries"]
+    if not entries:
+        raise VerificationError("the bundle holds no entries")
+    keys = {k["key_id"]: k for k in bundle["keys"]}
+    # (2), (3):
+    prev: str | None = None
+    last_bytes = b""
+    for position, entry in enumerate(entries, start=first_seq):
+        last_bytes = _check_entry(entry, position, code, keys, prev, link=position == 0 or position > first_seq)
+        prev = entry_hash(last_bytes)
+    # (4):
+    _check_proof(bundle["proof"], entries[-1], last_bytes, checkpoint)
+    last = first_seq + len(entries) - 1
+    return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root, len(entries), last)
+
+
+def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
+    # (1):
+    checkpoint = _checkpoint(bundle, log_key)
+    code = bundle["pack"]
+    items = bundle["items"]
+    if not items:
+        raise VerificationError("the bundle holds no entries")
+    keys = {k["key_id"]: k for k in bundle["keys"]}
+    prev: str | None = None  # hash of the item before, when it was disclosed
+    unproven: int | None = None  # position of a disclosed entry not yet authenticated
+    disclosed, proven_through = 0, None
+    for position, item in enumerate(items):
+        if item.get("withheld") is not None:
+            if item["withheld"] is not True or set(item) != {"seq", "withheld"}:
+                raise VerificationError(f"item {position}: a withheld entry holds only its seq")
+            if item["seq"] != position:
+                raise VerificationError(f"withheld entry at {position}: expected seq {position}, found {item['seq']}")
+            if unproven is not None:
+                raise VerificationError(f"entry seq {unproven}: followed by a withheld entry, it needs a proof")
+            prev = None
+            continue
+        entry = item["entry"]
+        # (2), (3); after a withheld entry `prev` is whatever this signed-over entry says it is:
+        if position > 0 and prev is None and not (isinstance(entry["prev"], str) and _HASH.fullmatch(entry["prev"])):
+            raise VerificationError(f"entry seq {position}: prev {entry['prev']!r} is not an entry hash")
+        body = _check_entry(entry, position, code, keys, prev, link=position == 0 or prev is not None)
+        prev = entry_hash(body)
+        # (4):
+        if "proof" in item:
+            _check_proof(item["proof"], entry, body, checkpoint)
+            unproven = None
+        else:
+            unproven = position
+        disclosed, proven_through = disclosed + 1, position
+    if unproven is not None:
+        raise VerificationError(f"entry seq {unproven}: the last disclosed entry needs a proof")
+    return BundleSummary(code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through)

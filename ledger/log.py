@@ -882,10 +882,15 @@ class Ledger:
             )
             return [(r.idx, r.hash, bytes(r.body)) for r in rows]
 
-    def pack_entries(self, code: str) -> list[tuple[int, str, bytes]]:
-        """(index, hash, canonical bytes) of the pack's chain, in `seq` order."""
+    def pack_entries(self, code: str, start: int = 0, limit: int | None = None) -> list[tuple[int, str, bytes]]:
+        """(index, hash, canonical bytes) of the pack's chain from `seq` `start`, in `seq` order; at most
+        `limit` of them (a chain has no length limit: readers page through it)."""
+        sql = "SELECT idx, hash, body FROM entry WHERE pack = ? AND seq >= ? ORDER BY seq"
+        params: tuple[Any, ...] = (code, start)
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", (code, start, limit)
         with self.engine.connect() as conn:
-            rows = driver_sql(conn, "SELECT idx, hash, body FROM entry WHERE pack = ? ORDER BY seq", (code,))
+            rows = driver_sql(conn, sql, params)
             return [(int(idx), str(digest), bytes(body)) for idx, digest, body in rows.fetchall()]
 
     def org(self, org_id: str) -> Org | None:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any, get_args
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from events.catalogue import Chemistry
 from events.codes import parse_code
@@ -39,13 +39,13 @@ from ledger.access import (
     require_org,
     require_self_or_admin,
 )
-from ledger.bundle import make_bundle
+from ledger.bundle import bundle_chunks, redacted_bundle_chunks
 from ledger.db import write_connection
 from ledger.log import Appended, Ledger
-from ledger.packs import PackFilter, find_packs, get_pack, produced_payloads
+from ledger.packs import PACK, PackFilter, find_packs, get_pack, produced_payloads
+from ledger.redaction import Redactor
 from ledger.views import (
     BatchResult,
-    Bundle,
     ConsistencyProof,
     EventResult,
     HistoryItem,
@@ -59,12 +59,15 @@ from ledger.views import (
     PackHistory,
     PackPage,
     PackView,
+    discloses,
     history_item,
     pack_view,
 )
 
 MAX_LOG_PAGE = 1_000
 MAX_PACK_PAGE = 1_000
+HISTORY_PAGE = 100
+MAX_HISTORY_PAGE = 1_000
 CHEMISTRIES = frozenset(get_args(Chemistry))
 
 
@@ -223,32 +226,99 @@ def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
     return pack_view(row.state, row.head, caller, technical)
 
 
-def get_pack_history(ledger: Ledger, caller: Caller, code: str) -> PackHistory:
-    require_authenticated(caller, "reading a pack's history")
-    code = _checked_code(code)
-    rows = ledger.pack_entries(code)
-    if not rows:
-        raise _unknown_pack(code)
-    entries = [(json.loads(body), digest) for _, digest, body in rows]
-    orgs = {actor: ledger.org(actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
-    items: list[HistoryItem] = [history_item(entry, digest, caller, orgs.__getitem__) for entry, digest in entries]
-    return PackHistory(code=code, tier=caller.tier, events=items)
-
-
-def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Bundle:
-    """The offline bundle: the pack's whole record, so only for the authority tier and its custodian."""
-    require_authenticated(caller, "fetching a pack's bundle")
-    code = _checked_code(code)
+def _pack_head(ledger: Ledger, code: str) -> tuple[str, int]:
+    """The pack's maker and the `seq` of its last entry; NotFoundError for an unknown pack."""
     with ledger.engine.connect() as conn:
-        row = get_pack(conn, code)
+        row = conn.execute(select(PACK.c.manufacturer, PACK.c.seq).where(PACK.c.code == code)).first()
     if row is None:
         raise _unknown_pack(code)
-    if caller.tier is not Tier.AUTHORITY and caller.org_id != row.state.custodian:
-        raise AuthorisationError(
-            f"a bundle holds the pack's whole record, VINs included: only a regulator or the pack's current "
-            f"custodian may fetch it; you are {caller.describe()}"
-        )
-    return Bundle.model_validate(make_bundle(ledger, code))
+    return str(row.manufacturer), int(row.seq)
+
+
+def _redactor(ledger: Ledger, caller: Caller, manufacturer: str) -> Redactor:
+    """What `caller` may not read in free text: any organisation but itself and the pack's (public) maker."""
+    if caller.tier is Tier.AUTHORITY:
+        return Redactor()
+    with ledger.engine.connect() as conn:
+        orgs = registry.list_orgs(conn)
+    seen = {caller.org_id, manufacturer}
+    return Redactor(name for org in orgs if org.id not in seen for name in (org.id, org.name))
+
+
+def _history(ledger: Ledger, caller: Caller, code: str, start: int, limit: int) -> tuple[list[HistoryItem], int]:
+    """Up to `limit` entries of the chain from `seq` `start` as the caller may see them, and the chain's
+    length (read first: a page never reaches past it, so a later page starts where this one ended)."""
+    require_authenticated(caller, "reading a pack's history")
+    manufacturer, last_seq = _pack_head(ledger, code)
+    rows = ledger.pack_entries(code, start, max(0, min(limit, last_seq + 1 - start)))
+    entries = [(json.loads(body), digest) for _, digest, body in rows]
+    orgs = {actor: ledger.org(actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
+    redactor = _redactor(ledger, caller, manufacturer)
+    items = [history_item(entry, digest, caller, orgs.__getitem__, redactor) for entry, digest in entries]
+    return items, last_seq + 1
+
+
+def _check_limit(limit: int, most: int) -> None:
+    if not 1 <= limit <= most:
+        raise InputError(f"limit must be 1 to {most}, found {limit}", code="invalid_filter")
+
+
+def get_pack_history(
+    ledger: Ledger, caller: Caller, code: str, *, cursor: str | None = None, limit: int = HISTORY_PAGE
+) -> PackHistory:
+    """One page of the pack's chain in `seq` order, at most MAX_HISTORY_PAGE entries; `next` is the cursor
+    of the page after it (null on the last). Entries never change and only join at the end, so following
+    the cursors reads every entry of the chain exactly once."""
+    require_authenticated(caller, "reading a pack's history")
+    _check_limit(limit, MAX_HISTORY_PAGE)
+    code = _checked_code(code)
+    start = _decode_seq_cursor(cursor) if cursor else 0
+    items, total = _history(ledger, caller, code, start, limit)
+    if start > total:
+        raise InputError(f"cursor {cursor!r} is past the end of pack {code}'s chain", code="invalid_cursor")
+    end = start + len(items)
+    following = _seq_cursor(end) if end < total else None
+    return PackHistory(code=code, tier=caller.tier, events=items, total=total, next=following)
+
+
+def latest_pack_history(
+    ledger: Ledger, caller: Caller, code: str, *, limit: int, before: int | None = None
+) -> PackHistory:
+    """The last `limit` entries of the chain before `seq` `before` (default: its end), for pages that show
+    the latest events first; `next` is null (pages link by `seq`)."""
+    require_authenticated(caller, "reading a pack's history")
+    _check_limit(limit, MAX_HISTORY_PAGE)
+    code = _checked_code(code)
+    _, last_seq = _pack_head(ledger, code)
+    end = last_seq + 1 if before is None else max(0, min(before, last_seq + 1))
+    start = max(0, end - limit)
+    items, total = _history(ledger, caller, code, start, end - start)
+    return PackHistory(code=code, tier=caller.tier, events=items, total=total, next=None)
+
+
+def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Iterator[bytes]:
+    """The offline bundle as JSON, in pieces (a chain of any length is never held whole): the full bundle
+    for the authority tier; for every other organisation the redacted one, in which an entry is disclosed
+    only when the caller may read all of it (ledger.views.discloses) and is otherwise withheld whole."""
+    require_authenticated(caller, "fetching a pack's bundle")
+    code = _checked_code(code)
+    if caller.tier is Tier.AUTHORITY:
+        return bundle_chunks(ledger, code)
+    manufacturer, _ = _pack_head(ledger, code)
+    disclose = discloses(caller, manufacturer, _redactor(ledger, caller, manufacturer))
+    return redacted_bundle_chunks(ledger, code, disclose, tier=caller.tier.value)
+
+
+def _seq_cursor(seq: int) -> str:
+    return _encode_cursor(f"seq:{seq}")
+
+
+def _decode_seq_cursor(cursor: str) -> int:
+    text = _decode_cursor(cursor)
+    number = text.removeprefix("seq:")
+    if text == number or not number.isascii() or not number.isdigit() or len(number) > 18:
+        raise InputError(f"cursor {cursor[:40]!r} is not one this API gave out", code="invalid_cursor")
+    return int(number)
 
 
 def _decode_cursor(cursor: str) -> str:

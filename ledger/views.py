@@ -13,6 +13,10 @@
     vin, bindings                      -        -                        yes
     history                            -      without personal data      every entry, verbatim
                                               and counterparties
+                                              (ledger.redaction)
+    bundle                             -      redacted: entries with     every entry, verbatim
+                                              personal data withheld
+                                              (ledger.bundle)
 
 The policy is the tables below; the functions apply them and nothing else.
 """
@@ -30,6 +34,7 @@ from events.lifecycle import Status
 from events.orgs import Org
 from events.state import PackState
 from ledger.access import Caller, Tier
+from ledger.redaction import Redactor
 
 if TYPE_CHECKING:
     from ledger.log import Appended
@@ -48,18 +53,6 @@ COARSE_STATUS: dict[Status, str] = {
     Status.EXPORTED: "exported",
 }
 PUBLIC_FLAGS = frozenset({"recalled"})
-
-# Payload fields that name a vehicle, a place or a counterparty: hidden below the authority tier.
-PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "shipped": ("to", "waybill"),
-    "received": ("from",),
-    "installed": ("vin", "site"),
-    "retired": ("scrap_certificate",),
-    "found": ("custodian",),
-}
-ANY_PERSONAL_FIELD = frozenset(name for names in PERSONAL_FIELDS.values() for name in names)
-# `corrected.fields` may correct any of them, so its keys are filtered by the union.
-CORRECTION_FIELDS = "fields"
 
 
 class View(BaseModel):
@@ -119,7 +112,9 @@ class HistoryItem(View):
 class PackHistory(View):
     code: str
     tier: Tier
-    events: list[HistoryItem]
+    events: list[HistoryItem] = Field(description="one page of the chain, in `seq` order")
+    total: int = Field(description="entries in the pack's chain")
+    next: str | None = Field(default=None, description="cursor of the next page, null on the last page")
 
 
 class PackPage(View):
@@ -163,26 +158,19 @@ def pack_view(state: PackState, head: str, caller: Caller, technical: Mapping[st
     )
 
 
-def _withheld(event_type: str, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    shown = dict(data)
-    redacted = [f"data.{name}" for name in PERSONAL_FIELDS.get(event_type, ()) if shown.pop(name, None) is not None]
-    if event_type == "corrected" and isinstance(shown.get(CORRECTION_FIELDS), dict):
-        fields = dict(shown[CORRECTION_FIELDS])
-        for name in sorted(ANY_PERSONAL_FIELD & set(fields)):
-            del fields[name]
-            redacted.append(f"data.{CORRECTION_FIELDS}.{name}")
-        shown[CORRECTION_FIELDS] = fields
-    return shown, redacted
-
-
 def history_item(
-    entry: Mapping[str, Any], entry_hash: str, caller: Caller, org: Callable[[str], Org | None]
+    entry: Mapping[str, Any],
+    entry_hash: str,
+    caller: Caller,
+    org: Callable[[str], Org | None],
+    redactor: Redactor,
 ) -> HistoryItem:
-    """One entry of a pack's chain as the caller's tier may see it (never called for the public tier)."""
+    """One entry of a pack's chain as the caller's tier may see it (never called for the public tier);
+    below the authority tier `redactor` withholds the personal data (ledger.redaction)."""
     claim = entry["claim"]
     authority = caller.tier is Tier.AUTHORITY
     own = claim["actor"] == caller.org_id
-    data, redacted = (dict(claim["data"]), []) if authority else _withheld(claim["type"], claim["data"])
+    data, redacted = (dict(claim["data"]), []) if authority else redactor.withhold(claim["type"], claim["data"])
     actor = org(claim["actor"])
     return HistoryItem(
         index=entry["index"],
@@ -198,6 +186,21 @@ def history_item(
         redacted=redacted,
         entry=dict(entry) if authority else None,
     )
+
+
+def discloses(caller: Caller, manufacturer: str, redactor: Redactor) -> Callable[[Mapping[str, Any]], bool]:
+    """Which entries a redacted bundle (ledger.bundle) shows verbatim to `caller` below the authority
+    tier: its own (it wrote them), and the pack's maker's (a public party) when they hold no personal
+    data. An entry's hash covers all its bytes, so any other entry is withheld whole: a verbatim entry
+    names its actor, whom this tier sees only for its own entries."""
+
+    def disclose(entry: Mapping[str, Any]) -> bool:
+        claim = entry["claim"]
+        if claim["actor"] == caller.org_id:
+            return True
+        return claim["actor"] == manufacturer and redactor.withholds_nothing(claim["type"], claim["data"])
+
+    return disclose
 
 
 class OrgView(View):
@@ -299,13 +302,25 @@ class BundleKey(View):
     platform_held: bool
 
 
-class Bundle(View):
-    """The offline bundle of DESIGN §3.4 (format `packtrace-bundle/1`)."""
+class RedactedItem(View):
+    entry: dict[str, Any] | None = Field(default=None, description="a disclosed entry, verbatim")
+    proof: InclusionProof | None = Field(
+        default=None, description="inclusion proof of a disclosed entry that no disclosed entry follows"
+    )
+    seq: int | None = Field(default=None, description="a withheld entry: its seq alone")
+    withheld: bool | None = Field(default=None, description="true for a withheld entry")
 
-    format: str
+
+class Bundle(View):
+    """The offline bundle of DESIGN §3.4: `packtrace-bundle/1` (authority tier: `entries` and `proof`) or
+    `packtrace-redacted-bundle/1` (other organisations: `tier` and `items`); docs/ledger-format.md §6."""
+
+    format: str = Field(description="packtrace-bundle/1 or packtrace-redacted-bundle/1")
     pack: str
-    entries: list[dict[str, Any]]
+    tier: str | None = Field(default=None, description="redacted bundle: the tier it was written for")
+    entries: list[dict[str, Any]] | None = Field(default=None, description="full bundle: every entry, seq 0…n-1")
+    items: list[RedactedItem] | None = Field(default=None, description="redacted bundle: one item per entry")
     keys: list[BundleKey]
-    proof: InclusionProof
+    proof: InclusionProof | None = Field(default=None, description="full bundle: of the last entry")
     checkpoint: str
     log_key: str

@@ -4,6 +4,7 @@ dossier (its history, custody, vehicles and a verification of its record). Regul
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,14 +19,17 @@ from events.timestamps import china_date
 from events.vin import validate_vin
 from ledger import registry, reports, service
 from ledger.access import Caller, require_regulator
-from ledger.bundle import make_bundle, verify_bundle
+from ledger.bundle import make_bundle, verify_bundle, verify_window, window_bundle
 from ledger.log import Ledger
 from ledger.report_index import DAY, DEFAULT_BASIS, LATE, refresh
-from ledger.schema import Pack
+from ledger.schema import Entry, Pack
 from ledger.views import BindingView, HistoryItem, PackView, View
 
 PACK = Pack.__table__  # type: ignore[attr-defined]
+ENTRY = Entry.__table__  # type: ignore[attr-defined]
 SEARCH_LIMIT = 50
+DOSSIER_SHOWN = 200  # entries on one page of a pack's dossier (a chain has no length limit)
+CUSTODY_SHOWN = 100  # the latest custody changes shown
 OVERVIEW_DAYS = 30
 
 # Who holds the pack after an entry of these types (events.effects): the poster, or the organisation
@@ -175,7 +179,9 @@ def _prefix_bound(prefix: str) -> str | None:
 
 class Verification(View):
     verified: bool
-    entries: int
+    entries: int = Field(description="entries verified: those the page shows")
+    first_seq: int = Field(default=0, description="seq of the first entry verified")
+    total: int = Field(default=0, description="entries in the pack's chain")
     tree_size: int | None = Field(description="the checkpoint the record was verified against")
     root: str | None = Field(description="that checkpoint's root hash, hex")
     checkpoint: str | None
@@ -194,46 +200,76 @@ class CustodySpan(View):
 
 class PackDossier(View):
     pack: PackView
-    history: list[HistoryItem]
+    history: list[HistoryItem] = Field(description=f"at most {DOSSIER_SHOWN} entries, the latest first shown")
+    total: int = Field(description="entries in the pack's chain")
+    older: int | None = Field(description="`before` of the page of older entries (None: this page starts at seq 0)")
+    newer: int | None = Field(description="`before` of the page of newer entries (None: this page ends the chain)")
     late: dict[int, int] = Field(description="log index of a late entry -> working days late")
     custody: list[CustodySpan]
     bindings: list[BindingView]
     verification: Verification
 
 
-def pack_dossier(ledger: Ledger, caller: Caller, code: str) -> PackDossier:
-    """Everything about one pack, with its record verified as an outsider would: bundle, log key."""
+def _before(text: str | None) -> int | None:
+    if text is None or text == "":
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise InputError(f"before: {text[:40]!r} is not an entry's seq (a whole number)", code="invalid_filter")
+    return max(1, int(text))  # a page holds at least the entry before it
+
+
+def pack_dossier(ledger: Ledger, caller: Caller, code: str, *, before: str | None = None) -> PackDossier:
+    """Everything about one pack, with its record verified as an outsider would: bundle, log key. A page
+    shows the latest DOSSIER_SHOWN entries before `seq` `before` (default: the chain's end), however long
+    the chain, and verifies those."""
     require_regulator(caller, "open a pack's dossier")
     view = service.get_pack_view(ledger, caller, code)
-    history = service.get_pack_history(ledger, caller, view.code).events
+    page = service.latest_pack_history(ledger, caller, view.code, limit=DOSSIER_SHOWN, before=_before(before))
+    history = page.events
+    first = history[0].seq if history else 0
+    last = history[-1].seq if history else -1
     refresh(ledger)
     with ledger.engine.connect() as conn:
         late = {
             int(idx): int(days)
             for idx, days in conn.execute(
                 select(LATE.c.idx, LATE.c.working_days_late).where(
-                    LATE.c.basis == DEFAULT_BASIS.name, LATE.c.pack == view.code
+                    LATE.c.basis == DEFAULT_BASIS.name,
+                    LATE.c.pack == view.code,
+                    LATE.c.idx >= (history[0].index if history else 0),
+                    LATE.c.idx <= (history[-1].index if history else -1),
                 )
             )
         }
-        custody = _custody(conn, history)
+        custody = _custody(conn, _custody_moves(conn, view.code))
+    bindings = view.bindings or []
     return PackDossier(
         pack=view,
         history=history,
+        total=page.total,
+        older=first if first > 0 else None,
+        newer=min(last + 1 + DOSSIER_SHOWN, page.total) if last + 1 < page.total else None,
         late=late,
         custody=custody,
-        bindings=view.bindings or [],
-        verification=verify_pack_record(ledger, view.code),
+        bindings=bindings[-DOSSIER_SHOWN:],
+        verification=verify_pack_record(ledger, view.code, first, last, page.total),
     )
 
 
-def verify_pack_record(ledger: Ledger, code: str) -> Verification:
-    """Build the pack's offline bundle against the latest checkpoint and verify it with the log's
-    verifier key: what `packtrace verify-bundle` would say."""
+def verify_pack_record(
+    ledger: Ledger, code: str, first_seq: int = 0, last_seq: int | None = None, total: int | None = None
+) -> Verification:
+    """Build the offline bundle of the pack's entries `first_seq`…`last_seq` (default: all) against the
+    latest checkpoint and verify it with the log's verifier key: what `packtrace verify-bundle` would say
+    of them."""
     log_key = ledger.signer.verifier_key
     try:
-        bundle = make_bundle(ledger, code)
-        summary = verify_bundle(bundle, log_key)
+        if first_seq == 0 and last_seq is None:
+            bundle = make_bundle(ledger, code)
+            summary = verify_bundle(bundle, log_key)
+        else:
+            bundle = window_bundle(ledger, code, first_seq, last_seq if last_seq is not None else first_seq)
+            summary = verify_window(bundle, log_key)
     except VerificationError as exc:
         return Verification(
             verified=False, entries=0, tree_size=None, root=None, checkpoint=None, log_key=log_key, error=exc.message
@@ -251,6 +287,8 @@ def verify_pack_record(ledger: Ledger, code: str) -> Verification:
     return Verification(
         verified=True,
         entries=summary.entries,
+        first_seq=first_seq,
+        total=summary.entries if total is None else total,
         tree_size=summary.tree_size,
         root=summary.root.hex(),
         checkpoint=bundle["checkpoint"],
@@ -259,17 +297,30 @@ def verify_pack_record(ledger: Ledger, code: str) -> Verification:
     )
 
 
-def _custody(conn: Connection, history: list[HistoryItem]) -> list[CustodySpan]:
+def _custody_moves(conn: Connection, code: str) -> list[dict[str, Any]]:
+    """The pack's latest entries that moved custody (at most CUSTODY_SHOWN + 1, oldest first), read by type
+    so that a chain of many other entries costs no parsing."""
+    rows = conn.execute(
+        select(ENTRY.c.body)
+        .where(ENTRY.c.pack == code, ENTRY.c.type.in_(sorted(CUSTODY_MOVES)))
+        .order_by(ENTRY.c.seq.desc())
+        .limit(CUSTODY_SHOWN + 1)
+    ).all()
+    return [json.loads(row.body) for row in reversed(rows)]
+
+
+def _custody(conn: Connection, entries: list[dict[str, Any]]) -> list[CustodySpan]:
     spans: list[CustodySpan] = []
-    for item in history:
-        if item.type not in CUSTODY_MOVES:
-            continue
-        field = CUSTODY_MOVES[item.type]
-        holder = str(item.data[field]) if field is not None else item.actor
-        if holder is None or (spans and spans[-1].org == holder):
+    for entry in entries:
+        claim = entry["claim"]
+        field = CUSTODY_MOVES[claim["type"]]
+        holder = str(claim["data"][field]) if field is not None else claim["actor"]
+        if spans and spans[-1].org == holder:
             continue
         if spans:
-            spans[-1] = spans[-1].model_copy(update={"until": item.at})
-        spans.append(CustodySpan(org=holder, name=None, since=item.at, until=None, via=item.type, index=item.index))
+            spans[-1] = spans[-1].model_copy(update={"until": claim["at"]})
+        spans.append(
+            CustodySpan(org=holder, name=None, since=claim["at"], until=None, via=claim["type"], index=entry["index"])
+        )
     names = {org.id: org.name for org in registry.list_orgs(conn)}
-    return [span.model_copy(update={"name": names.get(span.org)}) for span in spans]
+    return [span.model_copy(update={"name": names.get(span.org)}) for span in spans[-CUSTODY_SHOWN:]]

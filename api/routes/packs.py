@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import PackQuery
 from ledger import service
 from ledger.packs import PackFilter
+from ledger.service import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.views import Bundle, PackHistory, PackPage, PackView
 
 router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 403, 422))
@@ -30,12 +32,24 @@ def get_pack(code: str, ledger: LedgerDep, caller: OptionalOrg) -> PackView:
 
 
 @router.get("/{code}/events", response_model=PackHistory, responses=problems(404))
-def get_pack_events(code: str, ledger: LedgerDep, caller: OptionalOrg) -> PackHistory:
-    """A pack's chain of entries with their hashes; personal data only for the authority tier."""
-    return service.get_pack_history(ledger, caller, code)
+def get_pack_events(
+    code: str,
+    ledger: LedgerDep,
+    caller: OptionalOrg,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description="entries a page")] = HISTORY_PAGE,
+) -> PackHistory:
+    """A page of the pack's chain of entries with their hashes, in `seq` order (follow `next` for the
+    rest); personal data only for the authority tier."""
+    return service.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
 
 
-@router.get("/{code}/bundle", response_model=Bundle, responses=problems(404))
-def get_pack_bundle(code: str, ledger: LedgerDep, caller: OptionalOrg) -> Bundle:
-    """The pack's offline bundle, verifiable with public keys alone (regulators and the custodian)."""
-    return service.get_pack_bundle(ledger, caller, code)
+@router.get(
+    "/{code}/bundle",
+    response_model=None,
+    responses={200: {"model": Bundle, "description": "the bundle (full or redacted)"}, **problems(404)},
+)
+def get_pack_bundle(code: str, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
+    """The pack's offline bundle, verifiable with public keys alone: every entry for a regulator; for
+    other organisations the entries they may read in full, the others withheld (streamed as it is read)."""
+    return StreamingResponse(service.get_pack_bundle(ledger, caller, code), media_type="application/json")

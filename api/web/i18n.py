@@ -127,6 +127,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "All {entries} entries of this pack were verified against the latest signed checkpoint with the "
         "log's public key: signatures, hash chain and Merkle inclusion (tree size {size}).",
     ),
+    "verified_window_text": (
+        "平台依据最新签名检查点，用日志公钥独立验证了本页显示的 {entries} 条记录（序号 {first}–{last}，共 {total} 条）"
+        "的签名、哈希链及默克尔包含证明（树大小 {size}）。",
+        "The {entries} entries shown (seq {first}–{last} of {total}) were verified against the latest signed "
+        "checkpoint with the log's public key: signatures, hash chain and Merkle inclusion (tree size {size}).",
+    ),
+    "entries_shown": ("显示序号 {first}–{last}，共 {total} 条", "Showing seq {first}–{last} of {total}"),
+    "older_entries": ("更早的记录", "Older entries"),
+    "newer_entries": ("更新的记录", "Newer entries"),
     "verification_failed_text": (
         "记录未能通过验证，可能已被篡改：",
         "The record did not verify and may have been altered:",

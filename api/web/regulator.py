@@ -65,8 +65,12 @@ def search_page(web: WebDep, q: str = "") -> Response:
 
 
 @router.get("/packs/{code}")
-def pack_page(web: WebDep, code: str) -> Response:
-    return web.respond(lambda: web.page("regulator/pack.html", d=workspace.pack_dossier(web.ledger, web.caller, code)))
+def pack_page(web: WebDep, code: str, before: str | None = None) -> Response:
+    """A pack's dossier: the latest entries (workspace.DOSSIER_SHOWN of them), `before` an entry's seq for
+    older ones."""
+    return web.respond(
+        lambda: web.page("regulator/pack.html", d=workspace.pack_dossier(web.ledger, web.caller, code, before=before))
+    )
 
 
 def _recall_filter(web: Web) -> reports.RecallFilter | None:

@@ -27,6 +27,7 @@ from ledger.labelling import ScanResult
 router = APIRouter(tags=["web"], include_in_schema=False)
 
 MAX_FORM_FIELDS = 40
+SCAN_HISTORY_SHOWN = 50  # the latest entries of the pack's history shown on the scan page
 
 
 class NotConfigured(PacktraceError):
@@ -52,7 +53,11 @@ def _result_page(
     typed: str = "",
 ) -> Response:
     caller = web.caller
-    history = service.get_pack_history(web.ledger, caller, result.code).events if result is not None else None
+    history = (
+        service.latest_pack_history(web.ledger, caller, result.code, limit=SCAN_HISTORY_SHOWN).events
+        if result is not None
+        else None
+    )
     offered = actions.forms_for(result.next_actions) if result is not None and caller.org is not None else []
     return web.page(
         "scan.html",

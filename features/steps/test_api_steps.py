@@ -153,3 +153,55 @@ def bundle_verifies(platform: Platform) -> None:
         vkey = anyone.log_key()["verifier_key"]
     summary = verify_bundle(platform.seen["bundle"], vkey)
     assert summary.entries == 2
+
+
+# -- a long history, page by page; the bundle below the authority tier (issue 11 items 7 and 9) ----------
+
+
+@given(
+    parsers.parse(
+        '"{org}" has received pack {n:d}, installed it in vehicle "{vin}" and reported {count:d} incidents on it'
+    )
+)
+def received_installed_incidents(platform: Platform, org: str, n: int, vin: str, count: int) -> None:
+    signer = platform.signers[org]
+    incident = {"kind": "other", "severity": "low", "description": "inspected at the depot"}
+    events = [
+        signer.sign(code(n), "received", {"from": "catl"}, at=AT),
+        signer.sign(code(n), "installed", {"vin": vin}, at=AT),
+    ]
+    events += [signer.sign(code(n), "incident", incident, at=AT) for _ in range(count)]
+    with platform.client(org) as api:
+        api.post_batch(events)
+    platform.seen["vin"] = vin
+
+
+@when(parsers.parse('"{org}" reads the history of pack {n:d} page by page, {limit:d} entries a page'))
+def reads_history_pages(platform: Platform, org: str, n: int, limit: int) -> None:
+    with platform.client(org) as api:
+        platform.seen["pages"] = list(api.pack_event_pages(code(n), limit=limit))
+
+
+@then(parsers.parse("it reads {count:d} entries in {pages:d} pages, each once and in chain order"))
+def read_each_once(platform: Platform, count: int, pages: int) -> None:
+    read = platform.seen["pages"]
+    events = [e for page in read for e in page["events"]]
+    assert (len(read), [e["seq"] for e in events]) == (pages, list(range(count)))
+    assert [e["prev"] for e in events[1:]] == [e["hash"] for e in events[:-1]]
+    assert all(page["total"] == count for page in read) and read[-1]["next"] is None
+
+
+@then(
+    parsers.parse(
+        'the bundle "{org}" fetches of pack {n:d} verifies offline, discloses only its own {own:d} entries '
+        "and names no vehicle"
+    )
+)
+def lower_tier_bundle(platform: Platform, org: str, n: int, own: int) -> None:
+    with platform.client(org) as api:
+        bundle = api.bundle(code(n))
+        vkey = api.log_key()["verifier_key"]
+    summary = verify_bundle(bundle, vkey)
+    assert (summary.disclosed, summary.proven_through) == (own, own - 1)
+    assert summary.withheld == summary.entries - own
+    assert platform.seen["vin"] not in str(bundle)

@@ -215,35 +215,42 @@ def test_a_correction_of_a_vin_is_redacted_too(client: httpx.Client, parties: di
 # -- bundle ----------------------------------------------------------------------------------------------
 
 
-def test_the_regulator_and_the_custodian_get_a_bundle_that_verifies(
+def test_the_regulator_gets_the_full_bundle_and_the_custodian_a_redacted_one_both_verify(
     client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str], ledger: Ledger
 ) -> None:
-    for party in (parties[Role.REGULATOR], parties[Role.AUTOMAKER]):
-        response = client.get(f"/v1/packs/{code(1)}/bundle", headers=party.auth)
-        assert response.status_code == 200
-        bundle = response.json()
-        assert bundle["format"] == "packtrace-bundle/1"
-        assert [e["seq"] for e in bundle["entries"]] == [0, 1, 2, 3]
-        summary = verify_bundle(bundle, ledger.signer.verifier_key)
-        assert (summary.pack, summary.entries, summary.tree_size) == (code(1), 4, 4)
+    response = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.REGULATOR].auth)
+    assert response.status_code == 200
+    bundle = response.json()
+    assert bundle["format"] == "packtrace-bundle/1"
+    assert [e["seq"] for e in bundle["entries"]] == [0, 1, 2, 3]
+    summary = verify_bundle(bundle, ledger.signer.verifier_key)
+    assert (summary.pack, summary.entries, summary.disclosed, summary.tree_size) == (code(1), 4, 4, 4)
+
+    # the custodian (the automaker): the maker's `produced` and its own entries; the shipment withheld
+    redacted = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.AUTOMAKER].auth).json()
+    assert redacted["format"] == "packtrace-redacted-bundle/1"
+    assert redacted["items"][1] == {"seq": 1, "withheld": True}
+    summary = verify_bundle(redacted, ledger.signer.verifier_key)
+    assert (summary.pack, summary.entries, summary.disclosed, summary.tree_size) == (code(1), 4, 3, 4)
+    assert "SF123" not in str(redacted)
 
 
-def test_others_may_not_fetch_a_bundle(
-    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str]
-) -> None:
-    assert_problem(
-        client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.MANUFACTURER].auth),
-        403,
-        "forbidden",
-        "a bundle holds the pack's whole record, VINs included: only a regulator or the pack's current "
-        "custodian may fetch it; you are org 'manufacturer' (manufacturer)",
-    )
+def test_a_bundle_needs_a_token(client: httpx.Client, vehicle_pack: list[str]) -> None:
     assert_problem(
         client.get(f"/v1/packs/{code(1)}/bundle"),
         401,
         "unauthenticated",
         "fetching a pack's bundle needs a bearer token",
     )
+
+
+def test_the_bundle_of_an_unknown_pack_is_404_before_anything_is_sent(
+    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str]
+) -> None:
+    for party in (parties[Role.REGULATOR], parties[Role.COLLECTOR]):
+        response = client.get(f"/v1/packs/{code(9)}/bundle", headers=party.auth)
+        assert_problem(response, 404, "unknown_pack", f"unknown pack {code(9)}")
+        assert client.get("/v1/packs/NOTACODE/bundle", headers=party.auth).status_code == 422
 
 
 # -- list ------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,9 +12,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import VerificationError
+from events.orgs import Org, Role
 from ledger import note
-from ledger.bundle import make_bundle, verify_bundle
+from ledger.access import Caller
+from ledger.bundle import make_bundle, make_redacted_bundle, verify_bundle
+from ledger.canonical import canonical, entry_hash
+from ledger.claims import sign_claim
 from ledger.log import Ledger
+from ledger.redaction import Redactor
+from ledger.views import discloses
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
 
@@ -99,3 +106,138 @@ def test_a_bundle_checked_against_another_log_key_is_refused(bundle: dict[str, A
     other = note.verifier_key("packtrace.test/log", Ed25519PrivateKey.generate().public_key())
     with pytest.raises(VerificationError, match="no signature by"):
         verify_bundle(bundle, other)
+
+
+# -- item 7: the redacted bundle (the legitimate-interest tier) ------------------------------------------
+
+
+@pytest.fixture
+def redacted(ledger: Ledger, actors: dict[str, Actor]) -> dict[str, Any]:
+    """code(2) as byd-auto sees it: catl's `produced` (clean) and byd-auto's own `received` and `incident`
+    verbatim; catl's `shipped` (it names the receiver and a waybill) withheld."""
+    maker, automaker = actors["catl"], actors["byd-auto"]
+    ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
+    ledger.append_one(*maker.claim(code(2), "shipped", {"to": "byd-auto", "waybill": "SF-9"}))
+    ledger.append_one(*automaker.claim(code(2), "received", {"from": "catl"}))
+    ledger.append_one(*automaker.claim(code(2), "incident", INCIDENT))
+    ledger.append_one(*maker.claim(code(1), "shipped", {"to": "byd-auto"}))
+    caller = Caller(org=automaker.org)
+    others = [name for org in actors.values() if org.id not in {"byd-auto", "catl"} for name in (org.id, org.org.name)]
+    disclose = discloses(caller, "catl", Redactor(others))
+    return make_redacted_bundle(ledger, code(2), disclose, tier="legitimate_interest")
+
+
+INCIDENT = {"kind": "other", "severity": "low", "description": "dropped at the dock"}
+
+
+def test_item7_a_redacted_bundle_shows_what_the_tier_may_read_and_proves_it(
+    ledger: Ledger, redacted: dict[str, Any]
+) -> None:
+    items = redacted["items"]
+    assert [sorted(item) for item in items] == [["entry", "proof"], ["seq", "withheld"], ["entry"], ["entry", "proof"]]
+    assert items[1] == {"seq": 1, "withheld": True}
+    assert "SF-9" not in json.dumps(redacted)
+    assert [k["key_id"] for k in redacted["keys"]] == ["byd-auto/1", "catl/1"]
+    assert [item["proof"]["index"] for item in items if "proof" in item] == [1, 4]
+    summary = verify_bundle(redacted, ledger.signer.verifier_key)
+    assert (summary.entries, summary.disclosed, summary.withheld, summary.proven_through) == (4, 3, 1, 3)
+    # the full bundle's entry 1 hashes to what the redacted bundle's entry 2 says precedes it
+    full = make_bundle(ledger, code(2))
+    assert entry_hash(canonical(full["entries"][1])) == items[2]["entry"]["prev"]
+
+
+def _content_for_withheld(b: dict[str, Any]) -> None:
+    b["items"][1]["type"] = "recycled"
+
+
+def _withheld_removed(b: dict[str, Any]) -> None:
+    del b["items"][1]
+
+
+def _disclosed_edited(b: dict[str, Any]) -> None:
+    b["items"][2]["entry"]["claim"]["data"]["from"] = "gem"
+
+
+def _prev_after_withheld_changed(b: dict[str, Any]) -> None:
+    b["items"][2]["entry"]["prev"] = "ab" * 32
+
+
+def _proof_dropped(b: dict[str, Any]) -> None:
+    del b["items"][0]["proof"]
+
+
+def _last_proof_dropped(b: dict[str, Any]) -> None:
+    del b["items"][3]["proof"]
+
+
+def _disclosed_hidden(b: dict[str, Any]) -> None:
+    """The server withholds an entry whose successor proves it, leaving that successor unproven."""
+    b["items"][3] = {"seq": 3, "withheld": True}
+
+
+def _entry_inserted(b: dict[str, Any]) -> None:
+    b["items"].insert(3, {"entry": copy.deepcopy(b["items"][2]["entry"])})
+
+
+REDACTED_ATTACKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "content added to a withheld entry": (_content_for_withheld, "item 1: a withheld entry holds only its seq"),
+    "withheld entry removed": (_withheld_removed, "entry seq 1 (index 3): expected seq 1, found 2"),
+    "disclosed entry edited": (_disclosed_edited, "entry seq 2 (index 3): signature does not verify"),
+    "prev after a withheld entry changed": (
+        _prev_after_withheld_changed,
+        "entry seq 3 (index 4): prev [0-9a-f]{64} but the previous entry hashes to [0-9a-f]{64}",
+    ),
+    "proof of an entry before a withheld one dropped": (
+        _proof_dropped,
+        "entry seq 0: followed by a withheld entry, it needs a proof",
+    ),
+    "last proof dropped": (_last_proof_dropped, "entry seq 3: the last disclosed entry needs a proof"),
+    "proving successor withheld": (_disclosed_hidden, "entry seq 2: followed by a withheld entry, it needs a proof"),
+    "entry inserted": (_entry_inserted, "entry seq 3 (index 3): expected seq 3, found 2"),
+}
+
+
+@pytest.mark.parametrize("name", list(REDACTED_ATTACKS))
+def test_item7_each_altered_redacted_bundle_is_refused(ledger: Ledger, redacted: dict[str, Any], name: str) -> None:
+    attack, message = REDACTED_ATTACKS[name]
+    bad = copy.deepcopy(redacted)
+    attack(bad)
+    with pytest.raises(VerificationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        verify_bundle(bad, ledger.signer.verifier_key)
+
+
+def test_item7_withheld_entries_after_the_last_disclosed_one_are_not_proven(
+    ledger: Ledger, redacted: dict[str, Any]
+) -> None:
+    """The server may claim more withheld entries at the end; the bundle does not prove them, and says so."""
+    padded = copy.deepcopy(redacted)
+    padded["items"] += [{"seq": 4, "withheld": True}, {"seq": 5, "withheld": True}]
+    summary = verify_bundle(padded, ledger.signer.verifier_key)
+    assert (summary.entries, summary.disclosed, summary.proven_through) == (6, 3, 3)
+
+
+def test_item7_the_legitimate_interest_tier_sees_its_own_entries_and_the_makers_clean_ones() -> None:
+    maker, caller = "catl", Caller(org=Org("byd-auto", "BYD", frozenset({Role.AUTOMAKER})))
+    disclose = discloses(caller, maker, Redactor(["gem", "格林美"]))
+
+    def entry(actor: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"claim": {"actor": actor, "type": type_, "data": data}}
+
+    assert disclose(entry("byd-auto", "installed", {"vin": "LSVAU2180N2183294"}))  # its own
+    assert disclose(entry("catl", "produced", PRODUCED))
+    assert not disclose(entry("catl", "shipped", {"to": "byd-auto"}))  # names a counterparty
+    assert not disclose(entry("catl", "recalled", {"campaign": "R1", "reason": "cells from 格林美"}))
+    assert not disclose(entry("gem", "inspected", {"soh_pct": 80, "verdict": "reuse"}))  # another actor
+
+
+def test_item7_an_entry_the_log_never_recorded_is_refused_even_when_its_signature_is_real(
+    ledger: Ledger, actors: dict[str, Actor], redacted: dict[str, Any]
+) -> None:
+    """A server holding an organisation's key (a platform-held one) still cannot slip in an entry."""
+    forged = copy.deepcopy(redacted)
+    entry = forged["items"][3]["entry"]
+    entry["claim"]["data"] = {**INCIDENT, "description": "never happened"}
+    entry["sig"] = sign_claim(entry["claim"], actors["byd-auto"].private)
+    with pytest.raises(VerificationError, match="inclusion proof does not verify"):
+        verify_bundle(forged, ledger.signer.verifier_key)
