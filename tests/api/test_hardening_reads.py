@@ -13,7 +13,9 @@ import anyio.from_thread
 import httpx
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from api.cli import app as cli
 from api.client import PacktraceClient
 from events.orgs import Role
 from ledger import bundle as bundle_module
@@ -338,3 +340,23 @@ def test_item9_the_dossier_of_a_long_chain_shows_and_verifies_the_latest_200(
 
     bad = client.get(f"{url}?before=abc", headers=regulator)
     assert bad.status_code == 422 and "before: &#39;abc&#39; is not an entry&#39;s seq" in bad.text
+
+
+def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
+    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+) -> None:
+    collected(client, parties)
+    path = tmp_path / "bundle.json"
+    path.write_bytes(client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.COLLECTOR].auth).content)
+    result = CliRunner().invoke(cli, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        f"OK (redacted): pack {code(1)}: 2 of 8 entries disclosed and verified, included in the log at tree size 8"
+    )
+    assert "6 withheld: this bundle does not hold or prove their content; entries proven to exist: seq 0 to 7" in (
+        " ".join(result.output.split())
+    )
+
+    path.write_text(path.read_text().replace('"seq":3,"withheld":true', '"seq":3,"withheld":true,"type":"x"'))
+    result = CliRunner().invoke(cli, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
+    assert result.exit_code == 1 and "item 3: a withheld entry holds only its seq" in result.output
