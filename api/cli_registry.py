@@ -88,7 +88,7 @@ def orgs_list(database_url: DatabaseUrl = None) -> None:
 @keys_app.command("add")
 def keys_add(
     org: Annotated[str, typer.Argument(help="Organisation id")],
-    key_id: Annotated[str, typer.Argument(help="Key id, e.g. catl/2026-1")],
+    key_id: Annotated[str, typer.Argument(help="Key id: the org id, / and a name, e.g. catl/2026-1")],
     public_key: Annotated[str, typer.Argument(help="Base64 of the raw 32-byte public key (as keygen prints it)")],
     database_url: DatabaseUrl = None,
 ) -> None:

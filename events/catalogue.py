@@ -1,8 +1,19 @@
 """The event catalogue: one type per thing that can happen to a pack, one payload schema per type.
 
-Payloads reject unknown fields and impossible values. What a payload can only be checked against the
-pack or the other organisations (does `to` exist, does `from` name the sender, is the event dated in the
-future) is checked in `events.rules`.
+Payloads reject unknown fields and impossible values: NaN and infinities, physical quantities outside
+their plausible range (`events.quantities`), free text over its length or holding control characters
+(line breaks and tabs are free text's only ones). What a payload can only be checked against the pack or
+the other organisations (does `to` exist, does `from` name the sender, is the event dated in the future)
+is checked in `events.rules`.
+
+Length limits (characters): `Text` (descriptions, reasons, notes) 2,000; `ShortText` (batch, plant,
+waybill, site, campaign, safety class, certificate number, material name) 100; `corrected.fields`: at
+most 50 members, keys `ShortText`-long, texts `Text`-long, nested at most 4 deep. Lists: at most 1,000
+modules (or module replacements), 10,000 cells, 100 original codes, 10,000 dismantled outputs.
+
+The checks added after entries were first recorded (the plausible ranges, control characters and the
+limits of `corrected.fields`) are admission checks: `parse_payload(..., recorded=True)`, which replays
+entries already in the log, leaves them out, so a log recorded before them still replays.
 
 `found` is not in DESIGN §2.3's table: it is how a regulator brings a `lost` or `exported` pack back into
 the record ("terminal unless found again by a regulator"), naming who holds it now.
@@ -27,11 +38,20 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from events import quantities
 from events.codes import parse_code
 from events.elements import ELEMENT_SYMBOLS, MATERIAL_KEYS
 from events.errors import InputError, InvalidPayload
 from events.orgs import validate_org_id
+from events.quantities import Bound
+from events.text import refused_character
 from events.vin import validate_vin
+
+TEXT_MAX = 2_000
+SHORT_TEXT_MAX = 100
+CORRECTED_FIELDS_MAX = 50
+CORRECTED_DEPTH_MAX = 4
+_RECORDED = "recorded"  # validation context: the payload of an entry already recorded (replay)
 
 
 class EventType(StrEnum):
@@ -84,17 +104,61 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _admitting(info: ValidationInfo) -> bool:
+    return not (info.context and info.context.get(_RECORDED))
+
+
+def _within(bound: Bound) -> AfterValidator:
+    def check(value: float, info: ValidationInfo) -> float:
+        problem = bound.problem(value) if _admitting(info) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+def _plain_text(*, free: bool) -> AfterValidator:
+    def check(value: str, info: ValidationInfo) -> str:
+        bad = refused_character(value, free_text=free) if _admitting(info) else None
+        if bad is not None:
+            raise ValueError(f"holds {bad}")
+        return value
+
+    return AfterValidator(check)
+
+
 def _material(value: str) -> str:
     if value not in MATERIAL_KEYS:
         raise ValueError(f"{value!r} is not a chemical element symbol (Li, Ni, Co, Mn, ...) or 'electrode_powder'")
     return value
 
 
-Positive = Annotated[float, Field(strict=True, gt=0)]
-NonNegative = Annotated[float, Field(strict=True, ge=0)]
+def _schema(bound: Bound) -> dict[str, JsonValue]:
+    return {"maximum": bound.maximum, "description": f"{bound.unit}, at most {bound.maximum:,g}: {bound.reason}"}
+
+
+_MASS, _ENERGY = quantities.MASS_KG, quantities.ENERGY_KWH
+_VOLTAGE, _RESISTANCE = quantities.VOLTAGE_V, quantities.RESISTANCE_MOHM
+Mass = Annotated[float, Field(strict=True, gt=0, json_schema_extra=_schema(_MASS)), _within(_MASS)]
+NonNegativeMass = Annotated[float, Field(strict=True, ge=0, json_schema_extra=_schema(_MASS)), _within(_MASS)]
+Energy = Annotated[float, Field(strict=True, gt=0, json_schema_extra=_schema(_ENERGY)), _within(_ENERGY)]
+NonNegativeEnergy = Annotated[float, Field(strict=True, ge=0, json_schema_extra=_schema(_ENERGY)), _within(_ENERGY)]
+Voltage = Annotated[float, Field(strict=True, gt=0, json_schema_extra=_schema(_VOLTAGE)), _within(_VOLTAGE)]
+Resistance = Annotated[float, Field(strict=True, gt=0, json_schema_extra=_schema(_RESISTANCE)), _within(_RESISTANCE)]
 Percent = Annotated[float, Field(strict=True, ge=0, le=100)]
-Text = Annotated[str, Field(strict=True, min_length=1, max_length=2000), AfterValidator(_not_blank)]
-ShortText = Annotated[str, Field(strict=True, min_length=1, max_length=100), AfterValidator(_not_blank)]
+Text = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=TEXT_MAX),
+    AfterValidator(_not_blank),
+    _plain_text(free=True),
+]
+ShortText = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    AfterValidator(_not_blank),
+    _plain_text(free=False),
+]
 OrgId = Annotated[str, Field(strict=True), AfterValidator(_as_value_error(validate_org_id))]
 Vin = Annotated[str, Field(strict=True), AfterValidator(_as_value_error(validate_vin))]
 Code = Annotated[str, Field(strict=True), AfterValidator(_code_of())]
@@ -114,15 +178,15 @@ class Payload(BaseModel):
 
 class ProducedData(Payload):
     chemistry: Chemistry
-    rated_capacity_kwh: Positive
-    nominal_voltage_v: Positive
-    mass_kg: Positive
-    modules: tuple[ModuleCode, ...] = ()
-    cells: tuple[CellCode, ...] = ()
+    rated_capacity_kwh: Energy
+    nominal_voltage_v: Voltage
+    mass_kg: Mass
+    modules: tuple[ModuleCode, ...] = Field(default=(), max_length=1_000)
+    cells: tuple[CellCode, ...] = Field(default=(), max_length=10_000)
     batch: ShortText | None = None
     plant: ShortText | None = None
     origins: tuple[Code, ...] | None = Field(
-        default=None, alias="from", min_length=1, description="second life only: the original codes"
+        default=None, alias="from", min_length=1, max_length=100, description="second life only: the original codes"
     )
 
     @field_validator("modules", "cells", "origins")
@@ -180,7 +244,7 @@ class ModuleReplacement(Payload):
 
 class ServicedData(Payload):
     description: Text
-    replaced_modules: tuple[ModuleReplacement, ...] = ()
+    replaced_modules: tuple[ModuleReplacement, ...] = Field(default=(), max_length=1_000)
     remanufactured: bool = Field(default=False, strict=True, description="EU 2023/1542 remanufacturing")
 
 
@@ -192,8 +256,8 @@ class RetiredData(Payload):
 class InspectedData(Payload):
     soh_pct: Percent
     verdict: Literal["reuse", "repurpose", "recycle"]
-    residual_capacity_kwh: NonNegative | None = None
-    internal_resistance_mohm: Positive | None = None
+    residual_capacity_kwh: NonNegativeEnergy | None = None
+    internal_resistance_mohm: Resistance | None = None
     safety_class: ShortText | None = Field(default=None, description="GB/T 38698.1 safety class")
 
 
@@ -205,7 +269,7 @@ class DismantledOutput(Payload):
     kind: Literal["module", "cell", "material"]
     code: Code | None = None
     name: ShortText | None = None
-    mass_kg: Positive
+    mass_kg: Mass
 
     @model_validator(mode="after")
     def _code_matches_kind(self) -> Self:
@@ -220,13 +284,13 @@ class DismantledOutput(Payload):
 
 
 class DismantledData(Payload):
-    outputs: tuple[DismantledOutput, ...]
+    outputs: tuple[DismantledOutput, ...] = Field(max_length=10_000)
 
 
 class RecycledData(Payload):
-    feed_mass_kg: Positive
-    content_kg: dict[Material, Positive] = Field(min_length=1)
-    recovered_kg: dict[Material, NonNegative]
+    feed_mass_kg: Mass
+    content_kg: dict[Material, Mass] = Field(min_length=1)
+    recovered_kg: dict[Material, NonNegativeMass]
 
     @field_validator("content_kg")
     @classmethod
@@ -273,7 +337,53 @@ class RecalledData(Payload):
 class CorrectedData(Payload):
     target: EntryHash = Field(description="hash of the entry being corrected")
     reason: Text
-    fields: dict[str, JsonValue] = Field(default_factory=dict, description="the corrected values")
+    fields: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        json_schema_extra={"maxProperties": CORRECTED_FIELDS_MAX},
+        description=f"the corrected values: at most {CORRECTED_FIELDS_MAX} members, keys of at most "
+        f"{SHORT_TEXT_MAX} characters, texts of at most {TEXT_MAX}, nested at most {CORRECTED_DEPTH_MAX} deep",
+    )
+
+    @field_validator("fields")
+    @classmethod
+    def _bounded(cls, fields: dict[str, JsonValue], info: ValidationInfo) -> dict[str, JsonValue]:
+        if _admitting(info):
+            problem = _json_problem(fields, depth=1)
+            if problem is not None:
+                raise ValueError(problem)
+        return fields
+
+
+def _json_problem(value: JsonValue, *, depth: int, where: str = "fields") -> str | None:
+    """What makes a corrected value unacceptable: nested too deep, too many members, a key or a text too
+    long or holding a control character; None if nothing."""
+    if isinstance(value, str):
+        bad = refused_character(value, free_text=True)
+        if bad is not None:
+            return f"{where} holds {bad}"
+        return f"{where} is over {TEXT_MAX} characters long" if len(value) > TEXT_MAX else None
+    if not isinstance(value, dict | list):
+        return None
+    if depth > CORRECTED_DEPTH_MAX:
+        return f"{where} is nested more than {CORRECTED_DEPTH_MAX} deep"
+    if len(value) > CORRECTED_FIELDS_MAX:
+        return f"{where} has more than {CORRECTED_FIELDS_MAX} members"
+    items: list[tuple[str, JsonValue]] = (
+        [(f"{where}.{key}", item) for key, item in value.items()]
+        if isinstance(value, dict)
+        else [(f"{where}[{n}]", item) for n, item in enumerate(value)]
+    )
+    for key in value if isinstance(value, dict) else ():
+        bad = refused_character(key)
+        if bad is not None:
+            return f"a key of {where} holds {bad}"
+        if len(key) > SHORT_TEXT_MAX:
+            return f"a key of {where} is over {SHORT_TEXT_MAX} characters long"
+    for inner, item in items:
+        problem = _json_problem(item, depth=depth + 1, where=inner)
+        if problem is not None:
+            return problem
+    return None
 
 
 class LostData(Payload):
@@ -335,14 +445,17 @@ def event_type_of(text: str) -> EventType:
         ) from None
 
 
-def parse_payload(event_type: str, data: Mapping[str, Any]) -> Payload:
-    """Validate `data` against the schema of `event_type`; InvalidPayload lists every bad field."""
+def parse_payload(event_type: str, data: Mapping[str, Any], *, recorded: bool = False) -> Payload:
+    """Validate `data` against the schema of `event_type`; InvalidPayload lists every bad field.
+
+    `recorded`: `data` is the payload of an entry already in the log (a replay), which is not held to the
+    admission checks added after entries were first recorded (see the module's doc)."""
     model = PAYLOAD_MODELS[event_type_of(event_type)]
     if not isinstance(data, Mapping):
         raise InvalidPayload(f"'{event_type}' payload must be an object, not {type(data).__name__}")
     try:
         # pydantic builds the model from the mapping's items and keeps no reference to a dict it is given
-        return model.model_validate(data if type(data) is dict else dict(data))
+        return model.model_validate(data if type(data) is dict else dict(data), context={_RECORDED: recorded})
     except ValidationError as exc:
         problems = "; ".join(_describe(error) for error in exc.errors())
         raise InvalidPayload(f"invalid '{event_type}' payload: {problems}") from None

@@ -30,7 +30,7 @@ from events.catalogue import (
 )
 from events.codes import BatteryCode
 from events.errors import AuthorisationError, InvalidPayload, LifecycleError, NotFoundError
-from events.lifecycle import Status
+from events.lifecycle import AT_BEFORE_PRODUCTION, Status
 from events.orgs import Org, Role
 from events.state import Binding, Context, Event, PackState
 from events.timestamps import china_date, to_rfc3339
@@ -101,7 +101,8 @@ def produced(step: Step) -> PackState:
     if made is not None and made > happened:
         raise InvalidPayload(
             f"battery code {code.code} says it was made on {made.isoformat()}, after this 'produced' "
-            f"event ({happened.isoformat()}, China time)"
+            f"event ({happened.isoformat()}, China time)",
+            code=AT_BEFORE_PRODUCTION,
         )
     if code.second_life and not data.origins:
         raise InvalidPayload(

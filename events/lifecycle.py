@@ -111,7 +111,17 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.EXPORTED, E.CORRECTED): S.EXPORTED,
 }
 
-FLAG_EVENTS = frozenset({E.SERVICED, E.INSPECTED, E.INCIDENT, E.RECALLED, E.CORRECTED})
+# The time order of a pack's life (docs/lifecycle.md): the event types that move the pack, changing its
+# status (each does wherever the table allows it) or its custody (only ever with the status: received,
+# removed, found), come in time order; the others never change the status in the table -- the flag-only
+# events -- and may be reported late for an earlier moment. Each refusal has a code of its own.
+MOVING_EVENTS: frozenset[EventType] = frozenset(
+    {GENESIS[0], *(event for (source, event), target in TRANSITIONS.items() if target != source)}
+)
+LATE_REPORTABLE_EVENTS: frozenset[EventType] = frozenset(EventType) - MOVING_EVENTS
+AT_BEFORE_2000 = "at_before_2000"  # dated before 2000-01-01T00:00:00Z
+AT_BEFORE_PRODUCTION = "at_before_production"  # before the production date in the pack's code (China date)
+AT_OUT_OF_ORDER = "at_out_of_order"  # a moving event before the last moving event
 INSTALLED_INTO: dict[str, Status] = {"vin": S.IN_VEHICLE, "site": S.IN_STORAGE_SYSTEM}
 ONCE_RETIRED: dict[Status, Status] = {S.IN_STOCK: S.RETIRED}
 # Status(x) without the enum machinery, like catalogue.EVENT_TYPE_OF

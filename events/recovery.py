@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -44,6 +45,8 @@ def recovery_rates(
     rates = []
     for element in sorted(content_kg):
         content, recovered = content_kg[element], recovered_kg.get(element, 0.0)
+        if not (math.isfinite(content) and math.isfinite(recovered)):
+            raise InputError(f"{element}: {recovered:g} kg of {content:g} kg is not a pair of finite masses")
         if content <= 0 or not 0 <= recovered <= content:
             raise InputError(f"{element}: recovering {recovered:g} kg of {content:g} kg is not possible")
         rate = recovered / content * 100

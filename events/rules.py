@@ -1,16 +1,30 @@
 """The one entry point the ledger calls: fold an event into a pack's state, or refuse it.
 
 `apply` checks, in this order: (1) the battery code (strict), (2) the event type and payload,
-(3) the event time against the clock, (4) the actor, (5) that the pack exists (or, for `produced`,
-does not), (6) permission, (7) the lifecycle, (8) the time order within the pack's life, then
-(9) folds the event's effect (which checks what the payload says about other packs and organisations).
+(3) the event time against the clock and the platform's epoch (2000), (4) the actor, (5) that the pack
+exists (or, for `produced`, does not), (6) permission, (7) the lifecycle, (8) the time order within the
+pack's life (not before its production date; an event that moves the pack not before the last one that
+did), then (9) folds the event's effect (which checks what the payload says about other packs and
+organisations).
+
+The per-pack chronology (docs/lifecycle.md, "Time order"): every event is refused with a code of its
+own when it is dated before EPOCH (`at_before_2000`) or before the pack's production date
+(`at_before_production`); an event that moves the pack (changes its status or custody: the event types
+`events.lifecycle.MOVING_EVENTS`, derived from the table) also when it is dated before the last event
+that moved it (`at_out_of_order`). The others (`lifecycle.LATE_REPORTABLE_EVENTS`: incident, recalled,
+corrected, serviced, inspected) may be reported late for an earlier moment of the pack's life.
+
+`refold` is `apply` for an entry already in the log (verify's replay): the checks added after the first
+entries were recorded (the epoch, the production date, the plausible ranges of payloads) are admission
+checks it leaves out, so a log recorded before them still replays to its stored states; the time order
+of moving events has held since the first entry and is kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from events import extras
 from events.batch import batch_problems
@@ -18,23 +32,44 @@ from events.catalogue import EventType, event_type_of, parse_payload
 from events.codes import parse_code
 from events.effects import EFFECTS, Step
 from events.errors import AuthorisationError, InputError, InvalidPayload, LifecycleError, NotFoundError
-from events.lifecycle import allowed_events, next_status
+from events.lifecycle import (
+    AT_BEFORE_2000,
+    AT_BEFORE_PRODUCTION,
+    AT_OUT_OF_ORDER,
+    LATE_REPORTABLE_EVENTS,
+    MOVING_EVENTS,
+    allowed_events,
+    next_status,
+)
 from events.orgs import Org
 from events.permissions import check_permission, permission_denial
 from events.state import Context, Event, PackState
-from events.timestamps import from_rfc3339, to_rfc3339
+from events.timestamps import china_date, from_rfc3339, to_rfc3339
 
 CLOCK_SKEW = timedelta(minutes=5)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # no event of a traction battery in the record is older
 
 
 def apply(state: PackState | None, event: Event, ctx: Context) -> PackState:
     """The pack's state after `event`; raises an `events.errors` error if the event is not acceptable."""
+    return _apply(state, event, ctx, admitting=True)
+
+
+def refold(state: PackState | None, event: Event, ctx: Context) -> PackState:
+    """`apply` for an entry already recorded: without the admission checks added after entries were first
+    recorded (see the module's doc)."""
+    return _apply(state, event, ctx, admitting=False)
+
+
+def _apply(state: PackState | None, event: Event, ctx: Context, *, admitting: bool) -> PackState:
     # (1), (2)
     code = parse_code(event.pack)
     event_type = event_type_of(event.type)
-    payload = parse_payload(event_type, event.data)
+    payload = parse_payload(event_type, event.data, recorded=not admitting)
     # (3)
     _check_not_in_future(event.at, ctx.now)
+    if admitting:
+        _check_after_epoch(event.at)
     # (4)
     actor = _actor(ctx, event.actor)
     # (5)
@@ -54,8 +89,10 @@ def apply(state: PackState | None, event: Event, ctx: Context) -> PackState:
     kind = "site" if into_site else "vin"
     status = next_status(state.status if state else None, event_type, binding_kind=kind, retired=retired)
     # (8)
-    if state is not None and status != state.status:
-        _check_after_status_began(event.at, state)
+    if state is not None and admitting:
+        _check_after_production(event.at, state)
+    if state is not None and event_type in MOVING_EVENTS:
+        _check_after_last_move(event.at, state)
     # (9)
     step = Step(state=state, event=event, payload=payload, actor=actor, code=code, ctx=ctx, status=status)
     after = EFFECTS[event_type](step)
@@ -81,12 +118,34 @@ def _actor(ctx: Context, org_id: str) -> Org:
     return org
 
 
-def _check_after_status_began(at: datetime, state: PackState) -> None:
+def _check_after_epoch(at: datetime) -> None:
+    if at < EPOCH:
+        raise InvalidPayload(
+            f"event time {to_rfc3339(at)} is before {to_rfc3339(EPOCH)}: no event of a pack in the record is that old",
+            code=AT_BEFORE_2000,
+        )
+
+
+def _check_after_production(at: datetime, state: PackState) -> None:
+    made = state.production_date
+    if made is not None and china_date(at) < made:
+        raise InvalidPayload(
+            f"event time {to_rfc3339(at)} ({china_date(at).isoformat()}, China time) is before the pack's "
+            f"production date {made.isoformat()}",
+            code=AT_BEFORE_PRODUCTION,
+        )
+
+
+def _check_after_last_move(at: datetime, state: PackState) -> None:
+    # Every moving event changes the status (events.lifecycle.MOVING_EVENTS), so the last one is the one
+    # that gave the pack its current status.
     since = state.extra.get(extras.STATUS_SINCE)
     if since is not None and at < from_rfc3339(since):
         raise InvalidPayload(
             f"event time {to_rfc3339(at)} is before {since}, when the pack became {state.status}; "
-            "an event that changes the status cannot predate the current one"
+            "an event that changes the status or the custody cannot predate the last one that did; "
+            f"only {', '.join(sorted(LATE_REPORTABLE_EVENTS))} may be reported for an earlier moment",
+            code=AT_OUT_OF_ORDER,
         )
 
 

@@ -29,7 +29,7 @@ from events.catalogue import Chemistry
 from events.deadlines import unaccounted
 from events.errors import InputError
 from events.lifecycle import Status
-from events.orgs import Org
+from events.orgs import Org, check_maker_filter, check_org_filter
 from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
 from ledger import registry
@@ -73,6 +73,7 @@ class RecallFilter:
                 f"unknown chemistry {self.chemistry!r}; chemistries are: {', '.join(get_args(Chemistry))}",
                 code="invalid_filter",
             )
+        check_maker_filter("manufacturer", self.manufacturer)
         if self.spec is not None and not SPEC_CODE.fullmatch(self.spec):
             raise InputError(
                 f"spec {self.spec!r} must be the 2-character spec code of the battery code", code="invalid_filter"
@@ -251,6 +252,7 @@ def compliance(
 ) -> ComplianceReport:
     """Late reports (per entry, per organisation, per rule) and packs whose whereabouts are unknown."""
     require_regulator(caller, "read the compliance report")
+    check_org_filter("org", org)
     rules = {r.id: r for r in basis.ruleset.rules}
     if rule is not None and rule not in rules:
         raise InputError(f"unknown rule {rule!r}; rules are: {', '.join(rules)}", code="invalid_filter")

@@ -6,7 +6,10 @@
     (4) every stored checkpoint is signed by the log key and its root equals the root recomputed from
         the entries at its size (so consecutive checkpoints are consistent); the stored Merkle nodes
         equal the recomputed ones;
-    (5) replaying the events through the domain rules reproduces the stored pack projections.
+    (5) replaying the events through the domain rules reproduces the stored pack projections. The replay
+        folds each entry as recorded (`events.rules.refold`): the admission checks added after entries
+        were first recorded (event times before 2000 or before production, plausible ranges in payloads)
+        are not held against an entry, so an honest log recorded before them still verifies.
 
 All steps run to the end and collect problems; the report names the problem at the lowest index first,
 because one edit often shows up in several steps (an edited entry breaks its hash, its signature and its
@@ -27,13 +30,15 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Engine, select
 
+from events import rules
+from events.batch import batch_problems
 from events.errors import PacktraceError, VerificationError
 from events.orgs import Org
 from events.state import Event, PackState
 from ledger import merkle, note, registry
 from ledger.canonical import is_canonical
 from ledger.claims import parse_at, parse_recorded_at
-from ledger.log import CHECKPOINT, DOMAIN, ENTRY, HEAD, NODE, PACK, Validator
+from ledger.log import CHECKPOINT, ENTRY, HEAD, NODE, PACK, Validator
 from ledger.schema import node_key
 
 Progress = Callable[[str, int, int], None]
@@ -97,6 +102,16 @@ def _chunks(conn: Connection) -> Iterator[list[_Row]]:
         after = rows[-1].idx
 
 
+class RecordedRules:
+    """The domain rules as the replay applies them to entries already in the log (see step 5)."""
+
+    apply = staticmethod(rules.refold)
+    batch_problems = staticmethod(batch_problems)
+
+
+RECORDED = RecordedRules()
+
+
 class _ReplayContext:
     def __init__(self, orgs: dict[str, Org], states: dict[str, PackState]) -> None:
         self.orgs = orgs
@@ -114,7 +129,7 @@ def verify_database(
     engine: Engine,
     log_key: str,
     *,
-    validator: Validator = DOMAIN,
+    validator: Validator = RECORDED,
     progress: Progress | None = None,
     max_problems: int = 1000,
 ) -> Report:

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import labelling
 from api.deps import CurrentOrg, LedgerDep, SettingsDep
 from api.responses import problems
-from api.schemas import Body
+from api.schemas import CODE_DOC, Body, CodePath
 from events.errors import InputError
 from ledger.labelling import MAX_SHEET_LABELS, ScanResult
 
@@ -32,6 +32,7 @@ def _binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]
 class LabelSheetCreate(Body):
     codes: list[str] = Field(
         description=f"battery codes, 1 to {MAX_SHEET_LABELS:,}; one label each, in this order",
+        json_schema_extra={"minItems": 1, "maxItems": MAX_SHEET_LABELS, "items": {"type": "string", **CODE_DOC}},
         examples=[["001PB12ABCDEFGG1F0000001", "001PB12ABCDEFGG1F0000002"]],
     )
 
@@ -64,7 +65,7 @@ SCAN_BODY: dict[str, Any] = {
 
 
 @router.get("/v1/packs/{code}/label.png", response_class=Response, responses=_binary("image/png", "The label"))
-def get_label_png(code: str, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> Response:
+def get_label_png(code: CodePath, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> Response:
     """The pack's label as a 300 dpi PNG (the custodian, a regulator or the administrator)."""
     parsed, png = labelling.label_png(ledger, caller, code, public_url=settings.public_url)
     headers = {**PRIVATE, "Content-Disposition": f'inline; filename="{parsed}.png"'}
@@ -72,7 +73,7 @@ def get_label_png(code: str, ledger: LedgerDep, settings: SettingsDep, caller: C
 
 
 @router.get("/v1/packs/{code}/label.svg", response_class=Response, responses=_binary("image/svg+xml", "The label"))
-def get_label_svg(code: str, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> Response:
+def get_label_svg(code: CodePath, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> Response:
     """The pack's label as SVG in millimetres (the custodian, a regulator or the administrator)."""
     parsed, svg = labelling.label_svg(ledger, caller, code, public_url=settings.public_url)
     headers = {**PRIVATE, "Content-Disposition": f'inline; filename="{parsed}.svg"'}

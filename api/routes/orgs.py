@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
-from api.schemas import KeyCreate, OrgCreate
+from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath
 from ledger import service
 from ledger.views import KeyView, OrgCreated
 
@@ -28,12 +28,12 @@ def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCre
 
 
 @router.post("/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409))
-def add_key(org: str, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
+def add_key(org: OrgPath, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
     """Register an Ed25519 public key for the organisation (the organisation itself or the administrator)."""
     return service.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)
 
 
 @router.delete("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))
-def revoke_key(org: str, key: str, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
+def revoke_key(org: OrgPath, key: KeyPath, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
     """Revoke one of the organisation's keys from now on (the organisation itself or the administrator)."""
     return service.revoke_key(ledger, caller, org, key)

@@ -2,7 +2,8 @@
 bar carries its number). Colours come from the stylesheet through classes (`.c-ok`, `.c-late`, …).
 
 Each chart is a `viewBox` of fixed width that scales to its container, so one drawing serves a phone
-and a desk.
+and a desk. A value that is not a finite number (NaN, an infinity) draws as an empty bar (a rate is
+written "–") and never sets a scale, so one bad figure cannot take the page down or flatten the others.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def _svg(height: float, title: str, body: list[str]) -> Markup:
     )
 
 
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else 0.0
+
+
 def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -66,12 +71,13 @@ def bars(items: Sequence[Bar], *, title: str, empty: str) -> Markup:
     """Horizontal bars, longest value = full width."""
     if not items:
         return _nothing(title, empty)
-    top = max(item.value for item in items) or 1
+    top = max(_finite(item.value) for item in items) or 1
     span = WIDTH - LABEL_W - VALUE_W
     body = []
     for n, item in enumerate(items):
         y = n * ROW
-        w = max(1.0, span * item.value / top) if item.value else 0.0
+        value = _finite(item.value)
+        w = max(1.0, span * value / top) if value else 0.0
         body.append(_label(item.label, y + 17))
         body.append(
             f'<rect class="c-{item.tone}" x="{LABEL_W}" y="{y + 5}" width="{_n(w)}" height="{ROW - 9}" rx="2"/>'
@@ -139,13 +145,15 @@ def rates(items: Sequence[Rate], *, title: str, threshold: str, empty: str) -> M
     tick; a bar below its threshold is drawn in the warning colour."""
     if not items:
         return _nothing(title, empty)
-    lowest = min([item.rate for item in items] + [item.threshold for item in items if item.threshold is not None])
+    shown = [min(100.0, max(0.0, item.rate)) for item in items if math.isfinite(item.rate)]
+    lowest = min(shown + [item.threshold for item in items if item.threshold is not None], default=100.0)
     floor = max(0, min(80, math.floor((lowest - 5) / 10) * 10))
     span = WIDTH - LABEL_W - VALUE_W
     body = [_legend(0, [("ok", f"{floor}–100%"), ("mark", threshold)])]
     for n, item in enumerate(items):
         y = 22 + n * ROW
-        w = span * max(0.0, item.rate - floor) / (100 - floor)
+        rate = min(100.0, item.rate) if math.isfinite(item.rate) else floor
+        w = span * max(0.0, rate - floor) / (100 - floor)
         tone = "late" if item.below else "ok"
         body.append(_label(item.label, y + 17))
         body.append(f'<rect class="c-track" x="{LABEL_W}" y="{y + 5}" width="{span}" height="{ROW - 9}"/>')
@@ -153,7 +161,8 @@ def rates(items: Sequence[Rate], *, title: str, threshold: str, empty: str) -> M
         if item.threshold is not None:
             x = LABEL_W + span * (item.threshold - floor) / (100 - floor)
             body.append(f'<line class="c-mark" x1="{_n(x)}" x2="{_n(x)}" y1="{y + 2}" y2="{y + ROW - 2}"/>')
-        body.append(f'<text class="num" x="{LABEL_W + span + 4}" y="{y + 17}">{item.rate:.1f}%</text>')
+        text = f"{item.rate:.1f}%" if math.isfinite(item.rate) else "–"
+        body.append(f'<text class="num" x="{LABEL_W + span + 4}" y="{y + 17}">{text}</text>')
     return _svg(22 + len(items) * ROW, title, body)
 
 
@@ -177,7 +186,7 @@ def _nothing(title: str, empty: str) -> Markup:
 
 def _nice(value: float) -> float:
     """1, 2 or 5 times a power of ten, at least `value`."""
-    if value <= 0:
+    if not value > 0 or not math.isfinite(value):
         return 1
     power = 10 ** math.floor(math.log10(value))
     for factor in (1, 2, 5, 10):

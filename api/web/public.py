@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
+from api.schemas import CodePath
 from api.web import session
 from api.web.render import STATIC_DIR, WebDep, local_path
 from ledger import pages, service
@@ -37,7 +38,7 @@ def wants_html(request: Request) -> bool:
     responses={**HTML_CONTENT, **problems(401, 404, 422)},
     openapi_extra=OPTIONAL_BEARER,
 )
-def pack_page(code: str, request: Request, ledger: LedgerDep, caller: OptionalOrg, web: WebDep) -> Any:
+def pack_page(code: CodePath, request: Request, ledger: LedgerDep, caller: OptionalOrg, web: WebDep) -> Any:
     """The QR code's target: for a browser the pack's public page, for `Accept: application/json` the caller's view."""
     if not wants_html(request):
         return service.get_pack_view(ledger, caller, code)

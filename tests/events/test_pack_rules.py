@@ -234,8 +234,10 @@ def test_status_changes_keep_time_order(world: World) -> None:
         world.post(pack_code(1), "received", "geely", {"from": "catl"}, at=world.clock - timedelta(seconds=1))
     assert caught.value.message == (
         "event time 2026-03-02T02:59:59Z is before 2026-03-02T03:00:00Z, when the pack became in_transit; "
-        "an event that changes the status cannot predate the current one"
+        "an event that changes the status or the custody cannot predate the last one that did; "
+        "only corrected, incident, inspected, recalled, serviced may be reported for an earlier moment"
     )
+    assert caught.value.code == "at_out_of_order"
     world.post(pack_code(1), "received", "geely", {"from": "catl"}, at=world.clock)  # same instant is fine
 
 

@@ -138,6 +138,7 @@ def test_recovery_rates_equal_the_recount(world: World, web_client: httpx.Client
         assert (row["threshold"], row["below"]) == (want["threshold"], want["below"]), key
         assert row["whitelisted"] == world.province.orgs[key[0]].whitelisted
     assert any(row["below"] for row in report["rows"]), "the province has a recycler below a threshold"
+    assert report["implausible"] == []  # every mass of the province is plausible: nothing left out
 
     rows = csv_rows(get(web_client, world, "/v1/reports/recovery", format="csv"))
     assert [(r["recycler"], r["element"], int(r["events"]), r["below"]) for r in rows] == [
