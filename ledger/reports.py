@@ -4,7 +4,10 @@ rates and per-organisation statistics. Regulators (and the administrator) only.
     recall          the pack projection through its indexes (maker code or producer + production date)
     compliance      late entries from the report tables (ledger.report_index), 流向不明 from the packs
                     in transit or retired (events.deadlines.unaccounted)
-    recovery        per recycler and element, from the report tables
+    recovery        per recycler and element, from the report tables; an entry's element whose masses
+                    are outside the plausible range (events.quantities: recorded before the payloads
+                    were bounded) is left out of the sums and listed apart, so no sum overflows and no
+                    real rate is hidden behind it
     organisations   per organisation, from the report tables and the pack projection
 
 Each function brings the report tables up to date first (`report_index.refresh`), so a report counts
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,13 +27,14 @@ from datetime import date, datetime
 from typing import Any, get_args
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, or_, select
 
 from events.catalogue import Chemistry
 from events.deadlines import unaccounted
 from events.errors import InputError
 from events.lifecycle import Status
 from events.orgs import Org, check_maker_filter, check_org_filter
+from events.quantities import MASS_KG
 from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
 from ledger import registry
@@ -368,7 +373,7 @@ class RecoveryRow(View):
     name: str | None
     whitelisted: bool
     element: str
-    events: int = Field(description="`recycled` entries that reported this element")
+    events: int = Field(description="`recycled` entries that reported this element (with plausible masses)")
     content_kg: float
     recovered_kg: float
     rate: float = Field(description="percent: recovered over content, summed over the entries")
@@ -377,12 +382,36 @@ class RecoveryRow(View):
     events_below: int = Field(description="entries whose own rate for this element is below the threshold")
 
 
+class ImplausibleRecovery(View):
+    index: int = Field(description="the `recycled` entry")
+    recycler: str
+    pack: str
+    element: str
+    content_kg: float | None = Field(description="null when not a finite number")
+    recovered_kg: float | None = Field(description="null when not a finite number")
+
+
 class RecoveryReport(View):
     thresholds_version: str
     thresholds: dict[str, float]
     log_size: int
     rows: list[RecoveryRow]
     totals: list[RecoveryRow] = Field(description="all recyclers together, per element (recycler '*')")
+    implausible: list[ImplausibleRecovery] = Field(
+        default_factory=list,
+        description=f"left out of the sums: masses outside 0-{MASS_KG.maximum:g} kg ({MASS_KG.reason}), "
+        "from entries recorded before payloads were bounded",
+    )
+
+
+MAX_IMPLAUSIBLE = 1_000
+
+
+def _plausible_recovery() -> ColumnElement[bool]:
+    """The report rows whose masses a sum may take (events.quantities.MASS_KG; NaN and infinities, which
+    compare false or, as SQLite stores NaN, null, fall outside)."""
+    content, recovered = RECOVERY.c.content_kg, RECOVERY.c.recovered_kg
+    return and_(content > 0, content <= MASS_KG.maximum, recovered >= 0, recovered <= content)
 
 
 def recovery(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) -> RecoveryReport:
@@ -400,9 +429,26 @@ def recovery(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) ->
                 func.sum(RECOVERY.c.recovered_kg),
                 func.sum(case((RECOVERY.c.below, 1), else_=0)),
             )
-            .where(RECOVERY.c.basis == basis.name, RECOVERY.c.idx < size)
+            .where(RECOVERY.c.basis == basis.name, RECOVERY.c.idx < size, _plausible_recovery())
             .group_by(RECOVERY.c.actor, RECOVERY.c.element)
             .order_by(RECOVERY.c.actor, RECOVERY.c.element)
+        ).all()
+        implausible = conn.execute(
+            select(
+                RECOVERY.c.idx,
+                RECOVERY.c.actor,
+                RECOVERY.c.pack,
+                RECOVERY.c.element,
+                RECOVERY.c.content_kg,
+                RECOVERY.c.recovered_kg,
+            )
+            .where(
+                RECOVERY.c.basis == basis.name,
+                RECOVERY.c.idx < size,
+                or_(~_plausible_recovery(), RECOVERY.c.content_kg.is_(None), RECOVERY.c.recovered_kg.is_(None)),
+            )
+            .order_by(RECOVERY.c.idx, RECOVERY.c.element)
+            .limit(MAX_IMPLAUSIBLE)
         ).all()
     per_recycler: dict[str, list[tuple[str, int, float, float, int]]] = defaultdict(list)
     overall: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
@@ -426,7 +472,22 @@ def recovery(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) ->
         log_size=size,
         rows=report_rows,
         totals=totals,
+        implausible=[
+            ImplausibleRecovery(
+                index=row.idx,
+                recycler=row.actor,
+                pack=row.pack,
+                element=row.element,
+                content_kg=_finite(row.content_kg),
+                recovered_kg=_finite(row.recovered_kg),
+            )
+            for row in implausible
+        ],
     )
+
+
+def _finite(kg: float | None) -> float | None:
+    return float(kg) if kg is not None and math.isfinite(kg) else None
 
 
 def _recovery_rows(
