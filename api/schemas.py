@@ -2,12 +2,79 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from events.catalogue import Chemistry, EventType
+from events.codes import CHEMISTRY_LETTERS, DAY_31, DAY_LETTERS, MONTH_LETTERS, PRODUCT_TYPES, YEAR_LETTERS
+from events.lifecycle import Status
+from events.orgs import MAKER_PATTERN, MANUFACTURER_CODE_PATTERN, ORG_ID_PATTERN, Role
+from events.text import KEY_ID_MAX, NO_CONTROL_PATTERN, ORG_NAME_MAX
+from ledger.log import MAX_BATCH
+from ledger.registry import KEY_ID_PATTERN
 
 MAX_INT = 2**62  # indices and sizes; keeps fuzzed numbers inside a database integer
+
+# What the server checks, said in the OpenAPI document (JSON Schema keywords under `json_schema_extra`
+# document a check the domain makes with its own error code; real constraints are checked here).
+
+
+def _letters(letters: Iterable[str]) -> str:
+    return "[" + "".join(sorted(letters)) + "]"
+
+
+_HEAD = f"[0-9A-Z]{{3}}{_letters(PRODUCT_TYPES)}{_letters(CHEMISTRY_LETTERS)}[0-9A-Z]{{2}}"
+_DATE = f"{_letters(YEAR_LETTERS)}{_letters(MONTH_LETTERS)}{_letters([*DAY_LETTERS, DAY_31])}"
+# every code a lookup reads (parse_code's lenient mode): 24 characters, or 19 for a second-life code
+CODE_PATTERN = f"^({_HEAD}[0-9A-Z]{{7}}{_DATE}[0-9A-Z]{{7}}|{_HEAD}{_DATE}[0-9A-Z]{{7}}R{_letters(PRODUCT_TYPES)})$"
+CODE_DOC = {"pattern": CODE_PATTERN, "minLength": 19, "maxLength": 24}
+_STRICT_DATE = f"{_letters(YEAR_LETTERS)}{_letters(MONTH_LETTERS)}{_letters(DAY_LETTERS)}"
+# the codes a `produced` claim may name (strict mode: a 7-digit serial, no unconfirmed day letter)
+STRICT_CODE_PATTERN = (
+    f"^({_HEAD}[0-9A-Z]{{7}}{_STRICT_DATE}[0-9]{{7}}|{_HEAD}{_STRICT_DATE}[0-9]{{7}}R{_letters(PRODUCT_TYPES)})$"
+)
+ORG_ID_DOC = {"pattern": ORG_ID_PATTERN, "minLength": 2, "maxLength": 63}
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+PUBLIC_KEY_PATTERN = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$"  # standard base64 of exactly 32 bytes
+SIGNATURE_PATTERN = "^[A-Za-z0-9+/]{85}[AQgw]==$"  # standard base64 of exactly 64 bytes
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,200}$"
+VIN_PATTERN = "^[0-9A-HJ-NPR-Z]{17}$"
+SPEC_PATTERN = "^[0-9A-Z]{2}$"
+# not blank, no control characters (events.text)
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+# RFC 3339, UTC, whole seconds (a day past the month's end is refused by the server: `invalid_claim`)
+AT_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+STATUSES = [str(status) for status in Status]
+CHEMISTRIES = list(get_args(Chemistry))
+
+OrgPath = Annotated[str, Path(description="an organisation id", pattern=ORG_ID_PATTERN, min_length=2, max_length=63)]
+CodePath = Annotated[str, Path(description="a GB/T 34014 battery code", json_schema_extra=CODE_DOC)]
+KeyPath = Annotated[
+    str,
+    Path(min_length=1, max_length=KEY_ID_MAX, pattern=NO_CONTROL_PATTERN, description="a key id, e.g. catl/2026-1"),
+]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _calendar_day(value: Any) -> Any:
+    """A date filter is YYYY-MM-DD and nothing else: pydantic alone reads `0` as 1970-01-01."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        raise PydanticCustomError(
+            "date_format", "must be a date written YYYY-MM-DD, found {found}", {"found": repr(str(value)[:40])}
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_calendar_day)]
 
 CLAIM_EXAMPLE = {
     "v": 1,
@@ -26,42 +93,101 @@ class Body(BaseModel):
 
 
 class OrgCreate(Body):
-    id: str = Field(description="a slug: 2-63 lower-case letters, digits and '-'", examples=["catl"])
-    name: str = Field(examples=["宁德时代"])
-    roles: list[str] = Field(examples=[["manufacturer"]])
-    manufacturer_codes: list[str] = Field(default_factory=list, examples=[["001"]])
+    id: str = Field(
+        description="a slug: 2-63 lower-case letters, digits and '-'", examples=["catl"], json_schema_extra=ORG_ID_DOC
+    )
+    name: str = Field(
+        examples=["宁德时代"],
+        description=f"the display name: 1 to {ORG_NAME_MAX} characters, not blank, no control characters",
+        json_schema_extra={"minLength": 1, "maxLength": ORG_NAME_MAX, "pattern": NAME_PATTERN},
+    )
+    roles: list[str] = Field(
+        examples=[["manufacturer"]],
+        json_schema_extra={"minItems": 1, "items": {"type": "string", "enum": [str(role) for role in Role]}},
+    )
+    manufacturer_codes: list[str] = Field(
+        default_factory=list,
+        examples=[["001"]],
+        description="GB/T 34014 manufacturer codes; each belongs to one organisation",
+        json_schema_extra={"items": {"type": "string", "pattern": MANUFACTURER_CODE_PATTERN}},
+    )
     whitelisted: bool = False
 
 
 class KeyCreate(Body):
-    key_id: str = Field(examples=["catl/2026-1"])
-    public_key: str = Field(description="standard base64 of the raw 32-byte Ed25519 public key")
+    key_id: str = Field(
+        examples=["catl/2026-1"],
+        description=f"the organisation's id, '/', then letters, digits, '.', '_' or '-'; at most {KEY_ID_MAX} in all",
+        json_schema_extra={"pattern": KEY_ID_PATTERN, "maxLength": KEY_ID_MAX},
+    )
+    public_key: str = Field(
+        description="standard base64 of the raw 32-byte Ed25519 public key (small-order points are refused)",
+        json_schema_extra={"pattern": PUBLIC_KEY_PATTERN},
+    )
+
+
+CLAIM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["v", "id", "pack", "type", "at", "actor", "key", "data"],
+    "properties": {
+        "v": {"type": "integer", "enum": [1]},
+        "id": {"type": "string", "pattern": UUID_PATTERN},
+        "pack": {"type": "string", "pattern": STRICT_CODE_PATTERN, "minLength": 19, "maxLength": 24},
+        "type": {"type": "string", "enum": [str(event_type) for event_type in EventType]},
+        "at": {"type": "string", "pattern": AT_PATTERN},
+        "actor": {"type": "string", **ORG_ID_DOC},
+        "key": {"type": "string", "pattern": KEY_ID_PATTERN, "maxLength": KEY_ID_MAX},
+        "prev": {"anyOf": [{"type": "string", "pattern": "^[0-9a-f]{64}$"}, {"type": "null"}]},
+        "data": {"type": "object", "description": "the event's payload (GET /v1/schemas lists them)"},
+    },
+}
 
 
 class EventCreate(Body):
     claim: dict[str, Any] = Field(
         description="the claim exactly as signed (DESIGN §3.1, docs/ledger-format.md)",
         examples=[CLAIM_EXAMPLE],
+        json_schema_extra=CLAIM_SCHEMA,
     )
-    sig: str = Field(description="standard base64 of the Ed25519 signature over the claim's RFC 8785 bytes")
+    sig: str = Field(
+        description="standard base64 of the Ed25519 signature over the claim's RFC 8785 bytes",
+        json_schema_extra={"pattern": SIGNATURE_PATTERN},
+    )
 
     def item(self) -> tuple[dict[str, Any], str]:
         return self.claim, self.sig
 
 
 class BatchCreate(Body):
-    events: list[EventCreate] = Field(min_length=1, description="1 to 10,000 signed claims, appended atomically")
+    events: list[EventCreate] = Field(
+        min_length=1,
+        description=f"1 to {MAX_BATCH:,} signed claims, appended atomically",
+        json_schema_extra={"maxItems": MAX_BATCH},
+    )
 
 
 class PackQuery(Body):
-    status: str | None = Field(default=None, description="lifecycle status, e.g. in_vehicle")
-    manufacturer: str | None = Field(default=None, description="the producer's org id or the 3-character maker code")
-    custodian: str | None = None
-    vin: str | None = Field(default=None, description="the vehicle a pack is installed in now (regulators only)")
-    chemistry: str | None = None
-    produced_from: date | None = None
-    produced_to: date | None = None
-    cursor: str | None = Field(default=None, description="`next` of the previous page")
+    status: str | None = Field(
+        default=None, description="lifecycle status, e.g. in_vehicle", json_schema_extra={"enum": [*STATUSES, None]}
+    )
+    manufacturer: str | None = Field(
+        default=None,
+        description="the producer's org id or the 3-character maker code",
+        json_schema_extra={"pattern": MAKER_PATTERN},
+    )
+    custodian: str | None = Field(default=None, description="an organisation id", json_schema_extra=ORG_ID_DOC)
+    vin: str | None = Field(
+        default=None,
+        description="the vehicle a pack is installed in now (regulators only)",
+        json_schema_extra={"pattern": VIN_PATTERN},
+    )
+    chemistry: str | None = Field(default=None, json_schema_extra={"enum": [*CHEMISTRIES, None]})
+    produced_from: Day | None = None
+    produced_to: Day | None = None
+    cursor: str | None = Field(
+        default=None, description="`next` of the previous page", json_schema_extra={"pattern": CURSOR_PATTERN}
+    )
     limit: int = Field(default=100, ge=1, le=1000)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from events.errors import InputError
+from events.text import ORG_NAME_MAX, check_text
 
 
 class Role(StrEnum):
@@ -44,6 +45,10 @@ ROLE_NAMES_ZH: dict[Role, str] = {
 
 ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 MANUFACTURER_CODE = re.compile(r"[A-Z0-9]{3}")
+# the same rules as JSON Schema (ECMA-262) patterns, for the OpenAPI document
+ORG_ID_PATTERN = f"^{ORG_ID.pattern}$"
+MANUFACTURER_CODE_PATTERN = f"^{MANUFACTURER_CODE.pattern}$"
+MAKER_PATTERN = f"^({MANUFACTURER_CODE.pattern}|{ORG_ID.pattern})$"
 
 
 def validate_org_id(text: str) -> str:
@@ -54,6 +59,30 @@ def validate_org_id(text: str) -> str:
             "starting with a letter or digit"
         )
     return text
+
+
+def check_org_name(org_id: str, name: str) -> str:
+    """A new organisation's name: no control characters, at most ORG_NAME_MAX characters. (Not checked in
+    `Org` itself, which also reads organisations recorded before the limit.)"""
+    return check_text(name, f"the name of organisation {org_id!r}", max_length=ORG_NAME_MAX)
+
+
+def check_org_filter(name: str, value: str | None) -> str | None:
+    """A filter naming an organisation (`custodian`, `org`): None, or an organisation id."""
+    if value is not None and not (isinstance(value, str) and ORG_ID.fullmatch(value)):
+        raise InputError(f"{name} {value!r} is not an organisation id", code="invalid_filter")
+    return value
+
+
+def check_maker_filter(name: str, value: str | None) -> str | None:
+    """A filter naming a maker: None, a 3-character manufacturer code or the producer's organisation id."""
+    if value is not None and not (
+        isinstance(value, str) and (MANUFACTURER_CODE.fullmatch(value) or ORG_ID.fullmatch(value))
+    ):
+        raise InputError(
+            f"{name} {value!r} is neither a 3-character manufacturer code nor an organisation id", code="invalid_filter"
+        )
+    return value
 
 
 def parse_roles(names: Iterable[str]) -> frozenset[Role]:

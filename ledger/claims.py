@@ -16,13 +16,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from events.errors import InvalidClaim
 from events.state import Event
+from events.text import INVALID_CHARACTER, check_text, refused_character
 from ledger.canonical import canonical, canonical_claim
 
 CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev", "data"})
 REQUIRED_FIELDS = CLAIM_FIELDS - {"prev"}
 _AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _MAX_TEXT = 200
 
 
@@ -70,7 +71,41 @@ def _text(claim: Mapping[str, Any], name: str) -> str:
     value = claim[name]
     if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
         raise InvalidClaim(f"claim.{name} must be a non-empty string of at most {_MAX_TEXT} characters")
+    return check_text(value, f"claim.{name}", error=InvalidClaim)
+
+
+def _claim_id(claim: Mapping[str, Any]) -> str:
+    """The id, in the one spelling a UUID has here: one UUID spelled two ways would be two idempotency keys."""
+    value = claim["id"]
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        shown = repr(value[:60]) if isinstance(value, str) else type(value).__name__
+        raise InvalidClaim(
+            f"claim.id must be a UUID in canonical form (8-4-4-4-12 lowercase hex digits), found {shown}",
+            code="invalid_claim_id",
+        )
     return value
+
+
+def _check_data_text(data: dict[str, Any]) -> None:
+    """Every member name and string inside `data`, however nested, holds no refused character (free text
+    may hold line breaks and tabs; member names may not)."""
+    stack: list[Any] = [(("data",), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            bad = refused_character(value, free_text=True)
+            if bad is not None:
+                raise InvalidClaim(f"claim.{'.'.join(path)} holds {bad}", code=INVALID_CHARACTER)
+        elif isinstance(value, dict):
+            for name, member in value.items():
+                if isinstance(name, str) and refused_character(name) is not None:
+                    raise InvalidClaim(
+                        f"claim.{'.'.join(path)} has a member name holding {refused_character(name)}",
+                        code=INVALID_CHARACTER,
+                    )
+                stack.append(((*path, str(name)), member))
+        elif isinstance(value, list):
+            stack.extend(((*path, str(i)), item) for i, item in enumerate(value))
 
 
 def parse_claim(claim: Any, sig: Any) -> SignedClaim:
@@ -83,12 +118,7 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
         raise InvalidClaim(f"claim is missing fields: {', '.join(sorted(REQUIRED_FIELDS - set(claim)))}")
     if claim["v"] != 1 or isinstance(claim["v"], bool):
         raise InvalidClaim(f"claim.v must be 1, found {claim['v']!r}")
-    claim_id = _text(claim, "id")
-    if not _UUID.fullmatch(claim_id):  # the hyphenated form; uuid.UUID would also take others
-        try:
-            uuid.UUID(claim_id)
-        except ValueError:
-            raise InvalidClaim(f"claim.id must be a UUID, found {claim_id!r}") from None
+    claim_id = _claim_id(claim)
     pack, kind, actor, key = _text(claim, "pack"), _text(claim, "type"), _text(claim, "actor"), _text(claim, "key")
     at_text = claim["at"]
     if not isinstance(at_text, str) or not _AT.match(at_text):
@@ -103,6 +133,7 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
     data = claim["data"]
     if not isinstance(data, dict):
         raise InvalidClaim("claim.data must be a JSON object")
+    _check_data_text(data)
     if not isinstance(sig, str):
         raise InvalidClaim("sig must be a base64 string")
     try:

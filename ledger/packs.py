@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
+from events.orgs import check_maker_filter, check_org_filter
 from events.state import PackState
 from ledger.schema import Entry, Pack
 
@@ -38,6 +39,8 @@ class PackRow:
 
 def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit: int) -> list[PackRow]:
     """Up to `limit` packs matching `where` with codes greater than `after`, in code order."""
+    check_maker_filter("manufacturer", where.manufacturer)
+    check_org_filter("custodian", where.custodian)
     stmt = select(PACK.c.state, PACK.c.head).order_by(PACK.c.code).limit(limit)
     if after is not None:
         stmt = stmt.where(PACK.c.code > after)

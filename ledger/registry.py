@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,9 +17,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, insert, select, update
 
 from events.errors import ConflictError, InputError, NotFoundError
-from events.orgs import Org, Role
+from events.orgs import ORG_ID, Org, Role, check_org_name
+from events.text import KEY_ID_MAX, check_text
+from ledger import edwards
 from ledger.schema import Org as OrgRow
 from ledger.schema import OrgKey
+
+KEY_NAME = re.compile(r"[A-Za-z0-9._-]+")
+KEY_ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{1,62}}/{KEY_NAME.pattern}$"  # with the organisation's own id in front
 
 ORG_TABLE = OrgRow.__table__  # type: ignore[attr-defined]
 KEY_TABLE = OrgKey.__table__  # type: ignore[attr-defined]
@@ -64,10 +70,25 @@ def _org_from_row(row: object) -> Org:
     )
 
 
+def _owners_of_codes(conn: Connection, codes: frozenset[str]) -> dict[str, str]:
+    """Which organisation owns each of `codes` already (few organisations: read them all)."""
+    owners: dict[str, str] = {}
+    for row in conn.execute(select(ORG_TABLE.c.id, ORG_TABLE.c.manufacturer_codes)):
+        owners.update({code: row.id for code in row.manufacturer_codes if code in codes})
+    return owners
+
+
 def create_org(conn: Connection, org: Org, *, now: datetime) -> str:
     """Insert an organisation and return its API token (only its hash is stored)."""
+    check_org_name(org.id, org.name)
     if conn.execute(select(ORG_TABLE.c.id).where(ORG_TABLE.c.id == org.id)).first():
         raise ConflictError(f"organisation {org.id!r} already exists", code="org_exists")
+    owners = _owners_of_codes(conn, org.manufacturer_codes)
+    if owners:
+        taken = ", ".join(f"{code!r} by {owner!r}" for code, owner in sorted(owners.items()))
+        raise ConflictError(
+            f"manufacturer code already owned by another organisation: {taken}", code="manufacturer_code_taken"
+        )
     token = new_token(org.id)
     conn.execute(
         insert(ORG_TABLE).values(
@@ -116,7 +137,30 @@ def decode_public_key(text: str) -> bytes:
         Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
         raise InputError("public_key is not an Ed25519 public key", code="invalid_key") from None
+    refused = edwards.refusal(raw)
+    if refused is not None:
+        if refused.weak:
+            raise InputError(
+                f"public_key is {refused.reason}: no signature made with it proves anything", code="weak_key"
+            )
+        raise InputError(f"public_key is {refused.reason}", code="invalid_key")
     return raw
+
+
+def check_key_id(org_id: str, key_id: str) -> str:
+    """A new key's id: `<org id>/<name>`, the name of letters, digits, '.', '_' and '-', at most KEY_ID_MAX
+    characters in all (so no organisation can take another's key ids first)."""
+    check_text(key_id, "key_id", max_length=KEY_ID_MAX)
+    if not key_id.startswith(f"{org_id}/"):
+        raise InputError(
+            f"key_id {key_id!r} must start with its organisation's id and '/': {org_id}/…", code="key_id_prefix"
+        )
+    if not KEY_NAME.fullmatch(key_id[len(org_id) + 1 :]):
+        raise InputError(
+            f"key_id {key_id!r}: after '{org_id}/' come 1 or more letters, digits, '.', '_' or '-'",
+            code="invalid_key_id",
+        )
+    return key_id
 
 
 def add_key(
@@ -129,9 +173,8 @@ def add_key(
     platform_held: bool = False,
     sealed_private_key: bytes | None = None,
 ) -> KeyRecord:
-    if not key_id or len(key_id) > 128 or any(c.isspace() for c in key_id):
-        raise InputError("key_id must be 1-128 characters without spaces", code="invalid_key")
-    if get_org(conn, org_id) is None:
+    check_key_id(org_id, key_id)
+    if not ORG_ID.fullmatch(org_id) or get_org(conn, org_id) is None:
         raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
     if conn.execute(select(KEY_TABLE.c.key_id).where(KEY_TABLE.c.key_id == key_id)).first():
         raise ConflictError(f"key {key_id!r} is already registered", code="key_exists")

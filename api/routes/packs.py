@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
-from api.schemas import PackQuery
+from api.schemas import CodePath, PackQuery
 from ledger import service
 from ledger.packs import PackFilter
 from ledger.service import HISTORY_PAGE, MAX_HISTORY_PAGE
@@ -26,14 +26,14 @@ def list_packs(query: Annotated[PackQuery, Query()], ledger: LedgerDep, caller: 
 
 
 @router.get("/{code}", response_model=PackView, responses=problems(404), openapi_extra=OPTIONAL_BEARER)
-def get_pack(code: str, ledger: LedgerDep, caller: OptionalOrg) -> PackView:
+def get_pack(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> PackView:
     """A pack's current state, as much of it as the caller's access tier may see."""
     return service.get_pack_view(ledger, caller, code)
 
 
 @router.get("/{code}/events", response_model=PackHistory, responses=problems(404))
 def get_pack_events(
-    code: str,
+    code: CodePath,
     ledger: LedgerDep,
     caller: OptionalOrg,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
@@ -49,7 +49,7 @@ def get_pack_events(
     response_model=None,
     responses={200: {"model": Bundle, "description": "the bundle (full or redacted)"}, **problems(404)},
 )
-def get_pack_bundle(code: str, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
+def get_pack_bundle(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
     """The pack's offline bundle, verifiable with public keys alone: every entry for a regulator; for
     other organisations the entries they may read in full, the others withheld (streamed as it is read)."""
     return StreamingResponse(service.get_pack_bundle(ledger, caller, code), media_type="application/json")

@@ -3,7 +3,6 @@ CSV (`?format=csv`)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -11,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
+from api.schemas import CHEMISTRIES, ORG_ID_DOC, SPEC_PATTERN, Day
+from events.orgs import MAKER_PATTERN
 from ledger import reports
+from ledger.report_index import DEFAULT_BASIS
 from ledger.reports import (
     ComplianceReport,
     LateEntry,
@@ -29,6 +31,7 @@ from ledger.reports import (
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problems(401, 403, 422))
 
 Format = Literal["json", "csv"]
+RULE_IDS = [rule.id for rule in DEFAULT_BASIS.ruleset.rules]
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report (JSON or CSV)"}
@@ -42,16 +45,34 @@ class ReportQuery(BaseModel):
 
 
 class RecallQuery(ReportQuery):
-    manufacturer: str | None = Field(default=None, description="the 3-character maker code or the producer's org id")
-    produced_from: date | None = None
-    produced_to: date | None = None
-    chemistry: str | None = Field(default=None, description="LFP, NCM, NCA, …")
-    spec: str | None = Field(default=None, description="the 2-character spec code (positions 6-7 of the code)")
+    manufacturer: str | None = Field(
+        default=None,
+        description="the 3-character maker code or the producer's org id",
+        json_schema_extra={"pattern": MAKER_PATTERN},
+    )
+    produced_from: Day | None = None
+    produced_to: Day | None = None
+    chemistry: str | None = Field(
+        default=None, description="LFP, NCM, NCA, …", json_schema_extra={"enum": [*CHEMISTRIES, None]}
+    )
+    spec: str | None = Field(
+        default=None,
+        description="the 2-character spec code (positions 6-7 of the code)",
+        json_schema_extra={"pattern": SPEC_PATTERN},
+    )
 
 
 class ComplianceQuery(ReportQuery):
-    org: str | None = Field(default=None, description="only this organisation's late entries and 流向不明 packs")
-    rule: str | None = Field(default=None, description="only late entries under this rule id")
+    org: str | None = Field(
+        default=None,
+        description="only this organisation's late entries and 流向不明 packs",
+        json_schema_extra=ORG_ID_DOC,
+    )
+    rule: str | None = Field(
+        default=None,
+        description="only late entries under this rule id",
+        json_schema_extra={"enum": [*RULE_IDS, None]},
+    )
     limit: int = Field(default=reports.MAX_LATE, ge=1, le=reports.MAX_LATE, description="late entries listed")
     section: Literal["late", "unaccounted", "by_org", "by_rule"] = Field(
         default="late", description="which list the CSV holds (JSON holds all)"

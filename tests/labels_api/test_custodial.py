@@ -252,6 +252,7 @@ def test_a_resubmitted_form_is_an_idempotent_retry(
 
 def test_platform_key_ids_skip_ids_taken_by_any_organisation(ledger: Ledger, parties: dict[Role, Party]) -> None:
     squatter = public_b64(Ed25519PrivateKey.generate())
-    service.add_key(ledger, ADMIN, "collector", key_id="recycler/platform-1", public_key=squatter)
+    # a key id starts with its organisation's id (issue 11 item 10): only the recycler itself can take it
+    service.add_key(ledger, ADMIN, "recycler", key_id="recycler/platform-1", public_key=squatter)
     record = custodial.create_platform_key(ledger, "recycler", sealing_key=SEALING_KEY)
     assert record.key_id == "recycler/platform-2"

@@ -149,7 +149,7 @@ def test_revoked_key_is_refused(ledger: Ledger, maker: Actor) -> None:
         (lambda c: c.pop("id"), "claim is missing fields: id"),
         (lambda c: c.update(extra=1), "claim has unknown fields: extra"),
         (lambda c: c.update(v=2), "claim.v must be 1, found 2"),
-        (lambda c: c.update(id="not-a-uuid"), "claim.id must be a UUID, found 'not-a-uuid'"),
+        (lambda c: c.update(id="not-a-uuid"), "claim.id must be a UUID in canonical form"),
         (lambda c: c.update(at="2026-03-02T01:00:00.5Z"), "claim.at must be RFC 3339 UTC with whole seconds and Z"),
         (lambda c: c.update(at="2026-02-30T01:00:00Z"), "claim.at is not a real time"),
         (lambda c: c.update(prev="ABC"), "claim.prev must be null or a lowercase hex SHA-256 entry hash"),

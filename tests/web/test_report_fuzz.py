@@ -21,7 +21,7 @@ OURS = ("/v1/reports/", "/p/")
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
-def test_report_operations_answer_no_5xx_and_stay_on_schema(
+def test_item10_report_operations_answer_no_5xx_stay_on_schema_and_no_looser(
     app: FastAPI, client: httpx.Client, parties: dict[Role, Party], mode: GenerationMode
 ) -> None:
     in_vehicle(client, parties, 1)
