@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect, text
 
 from api.settings import Settings
+from ledger import keybinding
 from ledger.db import make_engine
 from ledger.log import Ledger
-from ledger.logkey import LogSigner, load_or_create_key
+from ledger.logkey import LogSigner
 
 
 def stored_origin(engine: Engine) -> str | None:
@@ -19,16 +20,41 @@ def stored_origin(engine: Engine) -> str | None:
     return None if found is None else str(found)
 
 
+def key_files(settings: Settings, engine: Engine) -> keybinding.KeyFiles:
+    return keybinding.KeyFiles(
+        settings.log_key_file, settings.sealing_key_file, engine.url.render_as_string(hide_password=True)
+    )
+
+
 def build_ledger(settings: Settings, *, init: bool = True) -> Ledger:
     """The ledger of the configured database. A log keeps the origin it was started with: unless
     PACKTRACE_LOG_ORIGIN is set explicitly (and then must match), an existing database's origin is used,
-    so serving it under another public URL, or administering it from the CLI, does not rename the log."""
+    so serving it under another public URL, or administering it from the CLI, does not rename the log.
+
+    It also keeps its keys (ledger/keybinding.py): key files are created only for a log that cannot depend
+    on them yet, and keys other than the recorded ones raise `KeyBindingError` before anything is served."""
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous.upper())
-    origin = settings.log_origin
-    if not settings.origin_is_explicit:
-        origin = stored_origin(engine) or origin
-    signer = LogSigner(origin, load_or_create_key(settings.log_key_file))
+    try:
+        origin = settings.log_origin
+        if not settings.origin_is_explicit:
+            origin = stored_origin(engine) or origin
+        files = key_files(settings, engine)
+        found = keybinding.recorded(engine)
+        signer = LogSigner(origin, keybinding.open_log_key(settings.log_key_file, found, files))
+        keybinding.check_log_key(found, signer, files)
+        secret = keybinding.open_sealing_key(settings.sealing_key_file, found, files)
+        keybinding.check_sealing_key(found, secret, files)
+    except BaseException:
+        engine.dispose()
+        raise
     ledger = Ledger(engine, signer)
     if init:
-        ledger.init()
+        try:
+            ledger.init()
+            keybinding.add_missing_columns(engine)
+            keybinding.bind(engine, signer, secret, files)
+        except BaseException:
+            ledger.close()
+            engine.dispose()
+            raise
     return ledger

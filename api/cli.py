@@ -12,8 +12,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
-from api.bootstrap import stored_origin
+from api.bootstrap import key_files, stored_origin
+from api.cli_config import load_settings, refusals
 from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
@@ -39,16 +41,17 @@ def verify(
     database_url: Annotated[str | None, typer.Option(help="Database to check (default: settings)")] = None,
 ) -> None:
     """Check a whole database: hashes, chains, signatures, checkpoints and replayed states."""
-    overrides = {"database_url": database_url} if database_url else {}
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = load_settings(database_url=database_url)
     from ledger.db import make_engine
-    from ledger.logkey import LogSigner, load_key
     from ledger.verify import verify_database
 
     engine = make_engine(settings.database_url)
     if log_key is None:  # this server's own key, under the origin the log was started with
-        origin = settings.log_origin if settings.origin_is_explicit else stored_origin(engine) or settings.log_origin
-        log_key = LogSigner(origin, load_key(settings.log_key_file)).verifier_key
+        try:
+            log_key = own_verifier_key(settings, engine)
+        except typer.Exit:
+            engine.dispose()
+            raise
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -77,6 +80,19 @@ def verify(
         f"OK: {report.entries} entries, {report.packs} packs, {report.checkpoints} checkpoints verified "
         f"({', '.join(f'{k} {v:.2f}s' for k, v in report.timings.items())})"
     )
+
+
+def own_verifier_key(settings: Settings, engine: Engine) -> str:
+    """The verifier key of the key file the settings name, under the log's origin; refused (exit 1) when
+    the file is missing or holds another key than the one the log recorded (ledger/keybinding.py)."""
+    from ledger import keybinding
+    from ledger.logkey import LogSigner, load_key
+
+    with refusals():
+        origin = settings.log_origin if settings.origin_is_explicit else stored_origin(engine) or settings.log_origin
+        signer = LogSigner(origin, load_key(settings.log_key_file))
+        keybinding.check_log_key(keybinding.recorded(engine), signer, key_files(settings, engine))
+    return signer.verifier_key
 
 
 @app.command("verify-bundle")
@@ -118,7 +134,10 @@ def serve(
 
     from api.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port)
+    settings = load_settings()
+    with refusals():
+        application = create_app(settings)
+    uvicorn.run(application, host=host, port=port)
 
 
 @app.command()
@@ -165,7 +184,7 @@ def submit(
     events = signed_events(rows, signer, source=file.name)
     created = repeated = 0
     with (
-        PacktraceClient(url or Settings().public_url, token=token) as api,
+        PacktraceClient(url or load_settings().public_url, token=token) as api,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),

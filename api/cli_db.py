@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api.settings import Settings
+from api.cli_config import load_settings
 from ledger.db import make_engine
 from ledger.migrate import migrate as run_migrations
 
@@ -17,7 +17,7 @@ def migrate(
     ] = None,
 ) -> None:
     """Apply the schema migrations (ledger/migrations) to the configured database."""
-    settings = Settings(**({"database_url": database_url} if database_url else {}))  # type: ignore[arg-type]
+    settings = load_settings(database_url=database_url)
     engine = make_engine(settings.database_url)
     try:
         done = run_migrations(engine)

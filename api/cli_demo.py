@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.bootstrap import build_ledger
-from api.settings import Settings
+from api.cli_config import load_settings, refusals
 from ledger import registry
 from ledger.custodial import load_or_create_sealing_key
 
@@ -34,8 +34,12 @@ def demo(
     holds the demo, the organisations get fresh tokens and the province is served as it is."""
     from api import demo as province
 
-    settings = Settings(public_url=os.environ.get("PACKTRACE_PUBLIC_URL", f"http://{host}:{port}"))
-    ledger = build_ledger(settings)
+    # The one command that runs in development (placeholder secrets accepted): the demo is not a deployment.
+    settings = load_settings(
+        environment="development", public_url=os.environ.get("PACKTRACE_PUBLIC_URL", f"http://{host}:{port}")
+    )
+    with refusals():
+        ledger = build_ledger(settings)
     try:
         if ledger.size() == 0:
             console.print(f"building the demo province on {settings.database_url} …")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.bootstrap import build_ledger
-from api.settings import Settings
+from api.cli_config import load_settings, refusals
 from events.errors import PacktraceError
 from ledger import service
 from ledger.access import ADMIN
@@ -29,9 +29,11 @@ keys_app = typer.Typer(help="Register, revoke and list organisations' Ed25519 si
 
 @contextmanager
 def open_ledger(database_url: str | None) -> Iterator[Ledger]:
-    """The ledger the settings (or --database-url) name; errors of the family end the command cleanly."""
-    settings = Settings(**({"database_url": database_url} if database_url else {}))  # type: ignore[arg-type]
-    ledger = build_ledger(settings)
+    """The ledger the settings (or --database-url) name; errors of the family, and a refused configuration
+    (api/cli_config.py), end the command cleanly."""
+    settings = load_settings(database_url=database_url)
+    with refusals():
+        ledger = build_ledger(settings)
     try:
         yield ledger
     except PacktraceError as exc:
@@ -66,6 +68,19 @@ def orgs_create(
         )
     console.print(f"created {created.org.id} ({', '.join(created.org.roles)}); its API token:")
     out.print(created.token, highlight=False)
+
+
+@orgs_app.command("rotate-token")
+def orgs_rotate_token(
+    org_id: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give an organisation a new API token and print it (shown only this once). The old token stops working
+    at once here and within 10 s (TOKEN_TTL_S) in running servers; its web sessions end at once."""
+    with open_ledger(database_url) as ledger:
+        issued = service.rotate_token(ledger, ADMIN, org_id)
+    console.print(f"new API token of {issued.org} (the old one no longer works):")
+    out.print(issued.token, highlight=False)
 
 
 @orgs_app.command("list")
@@ -106,7 +121,7 @@ def keys_add_platform(
     """Give an organisation a platform-held key (generated here, sealed at rest), for the scan page."""
     from ledger.custodial import create_platform_key, load_or_create_sealing_key
 
-    settings = Settings(**({"database_url": database_url} if database_url else {}))  # type: ignore[arg-type]
+    settings = load_settings(database_url=database_url)
     with open_ledger(database_url) as ledger:
         key = create_platform_key(ledger, org, sealing_key=load_or_create_sealing_key(settings.sealing_key_file))
     console.print(f"registered platform-held key {key.key_id} for {key.org}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
+MIN_ADMIN_TOKEN = 24
 
 
 class Settings(BaseSettings):
@@ -20,7 +22,8 @@ class Settings(BaseSettings):
     log_key_file: Path = Path("./packtrace-log.key")
     sealing_key_file: Path = Path("./packtrace-sealing.key")  # seals platform-held keys at rest (0600)
     admin_token: str | None = None
-    environment: str = "development"
+    # Fails closed: only `packtrace demo` and the tests say "development", which accepts placeholder secrets.
+    environment: Literal["production", "development"] = "production"
     sqlite_synchronous: str = "NORMAL"
     max_body_bytes: int = 16 * 1024 * 1024
 
@@ -43,12 +46,22 @@ class Settings(BaseSettings):
             host = urlsplit(self.public_url).netloc or "localhost"
             self.log_origin = f"{host}/packtrace"
             self._origin_derived = True
-        if (
-            self.environment != "development"
-            and self.admin_token is not None
-            and (self.admin_token.lower() in PLACEHOLDER_SECRETS or len(self.admin_token) < 24)
-        ):
-            raise ValueError("PACKTRACE_ADMIN_TOKEN is a placeholder or shorter than 24 characters")
+        if self.environment != "development":
+            self._refuse_placeholders()
         if self.sqlite_synchronous.upper() not in {"NORMAL", "FULL", "EXTRA"}:
             raise ValueError("PACKTRACE_SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA")
         return self
+
+    def _refuse_placeholders(self) -> None:
+        """Outside development a secret must not be a well-known word (nor the admin token short)."""
+        token = self.admin_token
+        if token is not None and (token.lower() in PLACEHOLDER_SECRETS or len(token) < MIN_ADMIN_TOKEN):
+            raise ValueError(
+                f"PACKTRACE_ADMIN_TOKEN is a placeholder or shorter than {MIN_ADMIN_TOKEN} characters "
+                "(PACKTRACE_ENVIRONMENT is production)"
+            )
+        password = urlsplit(self.database_url).password
+        if password is not None and unquote(password).lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "the password in PACKTRACE_DATABASE_URL is a placeholder (PACKTRACE_ENVIRONMENT is production)"
+            )

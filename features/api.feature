@@ -24,6 +24,12 @@ Feature: Integrating over HTTP
     Then the history lists "produced" then "shipped", each with its entry hash
     And the bundle verifies offline with the key published at /v1/log/key
 
+  Scenario: An organisation rotates its API token
+    When "byd-auto" rotates its API token
+    Then "byd-auto" registers another signing key with the new token
+    And the old token of "byd-auto" is refused as "invalid_token"
+    And "catl" may not rotate the token of "byd-auto"
+
   Scenario: A long history is read page by page, and a lower tier's bundle withholds what it may not read
     Given "catl" has registered pack 1 and shipped it to "byd-auto"
     And "byd-auto" has received pack 1, installed it in vehicle "LSJA24U64MS000001" and reported 250 incidents on it

@@ -65,13 +65,19 @@ class Checkpoint(SQLModel, table=True):
 
 
 class LogHead(SQLModel, table=True):
-    """One row: the committed size of the log. Appends lock it, so they serialise."""
+    """One row: the committed size of the log. Appends lock it, so they serialise.
+
+    It also records the keys the log is bound to (ledger.keybinding): the verifier key of the key that
+    signs its checkpoints, and the fingerprint of the secret that seals its platform-held keys (never the
+    secret). Both are NULL until the first start that records them."""
 
     __tablename__ = "log_head"
 
     id: int = Field(default=1, primary_key=True)
     size: int = Field(sa_column=Column(BigInteger, nullable=False))
     origin: str
+    log_verifier_key: str | None = None
+    sealing_key_id: str | None = Field(default=None, max_length=64)
 
 
 class Org(SQLModel, table=True):
@@ -96,6 +102,19 @@ class OrgKey(SQLModel, table=True):
     revoked_at: datetime | None = None
     platform_held: bool = False
     sealed_private_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser (api/web/session.py): the cookie holds a random secret, stored here hashed, bound
+    to the hash of the API token it was opened with. Logging out deletes it; rotating the token ends it."""
+
+    __tablename__ = "web_session"
+
+    secret_hash: str = Field(primary_key=True, max_length=64)  # SHA-256 of the cookie's secret
+    org: str | None = Field(default=None, max_length=64, index=True)  # None: the platform admin token
+    token_hash: str = Field(max_length=64)  # SHA-256 of the token logged in with
+    created_at: datetime
+    expires_at: datetime
 
 
 class Pack(SQLModel, table=True):
@@ -196,5 +215,5 @@ class ReportRecovery(SQLModel, table=True):
 REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
 TABLES = [
     t.__table__  # type: ignore[union-attr]
-    for t in (Entry, MerkleNode, Checkpoint, LogHead, Org, OrgKey, Pack, *REPORT_TABLES)
+    for t in (Entry, MerkleNode, Checkpoint, LogHead, Org, OrgKey, WebSession, Pack, *REPORT_TABLES)
 ]

@@ -13,9 +13,10 @@ import hmac
 import json
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -27,7 +28,7 @@ from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
 from events.orgs import Org, parse_roles
 from events.vin import validate_vin
-from ledger import registry
+from ledger import registry, websessions
 from ledger.access import (
     ADMIN,
     Caller,
@@ -59,6 +60,7 @@ from ledger.views import (
     PackHistory,
     PackPage,
     PackView,
+    TokenIssued,
     discloses,
     history_item,
     pack_view,
@@ -81,7 +83,9 @@ def _transaction(ledger: Ledger) -> Iterator[Connection]:
 
 
 TOKEN_TTL_S = 10.0
+SESSION_TTL = timedelta(hours=8)
 _tokens: weakref.WeakKeyDictionary[Ledger, dict[str, tuple[Org, float]]] = weakref.WeakKeyDictionary()
+token_clock: Callable[[], float] = time.monotonic  # the token cache's clock (tests move it past TOKEN_TTL_S)
 
 
 def authenticate(ledger: Ledger, token: str, *, admin_token: str | None) -> Caller:
@@ -95,7 +99,7 @@ def authenticate(ledger: Ledger, token: str, *, admin_token: str | None) -> Call
     digest = registry.token_hash(token)
     known = _tokens.setdefault(ledger, {})
     cached = known.get(digest)
-    if cached is not None and cached[1] > time.monotonic():
+    if cached is not None and cached[1] > token_clock():
         return Caller(org=cached[0])
     with ledger.engine.connect() as conn:
         org = registry.org_by_token(conn, token)
@@ -104,13 +108,71 @@ def authenticate(ledger: Ledger, token: str, *, admin_token: str | None) -> Call
         raise Unauthenticated("the bearer token is not valid", code="invalid_token")
     if len(known) > 10_000:
         known.clear()
-    known[digest] = (org, time.monotonic() + TOKEN_TTL_S)
+    known[digest] = (org, token_clock() + TOKEN_TTL_S)
     return Caller(org=org)
 
 
-def forget_tokens(ledger: Ledger) -> None:
-    """Drop remembered tokens (after a token is rotated in this process)."""
-    _tokens.pop(ledger, None)
+def forget_tokens(ledger: Ledger, org_id: str | None = None) -> None:
+    """Drop remembered tokens (of `org_id`, or all) after a token is rotated in this process."""
+    if org_id is None:
+        _tokens.pop(ledger, None)
+        return
+    known = _tokens.get(ledger, {})
+    for digest, (org, _) in list(known.items()):
+        if org.id == org_id:
+            known.pop(digest, None)
+
+
+def rotate_token(ledger: Ledger, caller: Caller, org_id: str) -> TokenIssued:
+    """Give `org_id` a new API token (returned once; only its hash is stored) and end every web session
+    opened with the old one. This process refuses the old token at once; other server processes within
+    TOKEN_TTL_S seconds, when they stop remembering it."""
+    require_self_or_admin(caller, org_id, "rotate its API token")
+    with _transaction(ledger) as conn:
+        token = registry.rotate_token(conn, org_id)
+        websessions.end_sessions_of(conn, org_id)
+    forget_tokens(ledger, org_id)
+    return TokenIssued(org=org_id, token=token)
+
+
+# -- web sessions (api/web/session.py) ------------------------------------------------------------------
+
+
+def open_web_session(ledger: Ledger, token: str, *, admin_token: str | None) -> tuple[Caller, str]:
+    """Log in with an API token: the caller it names, and the secret of a new web session bound to the
+    token's hash (valid SESSION_TTL). The token is checked against the database, never the cache."""
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        caller = ADMIN
+    else:
+        with ledger.engine.connect() as conn:
+            org = registry.org_by_token(conn, token)
+        if org is None:
+            raise Unauthenticated("the bearer token is not valid", code="invalid_token")
+        caller = Caller(org=org)
+    now = datetime.now(UTC)
+    with _transaction(ledger) as conn:
+        secret = websessions.open_session(
+            conn, org_id=caller.org_id, token_hash=registry.token_hash(token), now=now, expires=now + SESSION_TTL
+        )
+    return caller, secret
+
+
+def web_session_caller(ledger: Ledger, secret: str, *, admin_token: str | None) -> Caller:
+    """The caller of a live web session: not expired, not logged out, its token not rotated (for the
+    admin: still the configured admin token); Unauthenticated otherwise."""
+    with ledger.engine.connect() as conn:
+        found = websessions.find_session(conn, secret, now=datetime.now(UTC))
+    if found is not None and found.org is not None:
+        return Caller(org=found.org)
+    if found is not None and admin_token and hmac.compare_digest(found.token_hash, registry.token_hash(admin_token)):
+        return ADMIN
+    raise Unauthenticated("the web session has ended: log in again", code="session_ended")
+
+
+def close_web_session(ledger: Ledger, secret: str) -> None:
+    """Log out: the session's secret names nobody from now on."""
+    with _transaction(ledger) as conn:
+        websessions.end_session(conn, secret)
 
 
 # -- organisations and keys -----------------------------------------------------------------------------

@@ -226,6 +226,11 @@ class OrgCreated(View):
     token: str = Field(description="the organisation's API token: shown once, stored hashed")
 
 
+class TokenIssued(View):
+    org: str
+    token: str = Field(description="the organisation's new API token: shown once, stored hashed")
+
+
 class KeyView(View):
     key_id: str
     org: str

@@ -14,6 +14,10 @@ from sqlalchemy import Engine, create_engine, text
 
 from ledger.db import make_engine, normalise_url
 
+# The tests run in development (api/settings.py defaults to production, which refuses placeholder secrets);
+# subprocesses the tests start inherit it. tests/test_settings.py clears it to check the default.
+os.environ["PACKTRACE_ENVIRONMENT"] = "development"
+
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 
 

@@ -8,7 +8,7 @@ from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath
 from ledger import service
-from ledger.views import KeyView, OrgCreated
+from ledger.views import KeyView, OrgCreated, TokenIssued
 
 router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems(401, 403, 422))
 
@@ -25,6 +25,12 @@ def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCre
         manufacturer_codes=body.manufacturer_codes,
         whitelisted=body.whitelisted,
     )
+
+
+@router.post("/{org}/token", response_model=TokenIssued, responses=problems(404))
+def rotate_token(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> TokenIssued:
+    """Give the organisation a new API token, returned once; the old one stops working within 10 s (itself or admin)."""
+    return service.rotate_token(ledger, caller, org)
 
 
 @router.post("/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409))

@@ -33,12 +33,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # login
     "login_title": ("登录", "Log in"),
     "login_intro": (
-        "请输入贵单位的访问令牌（API token）。令牌仅保存在本浏览器的会话 Cookie 中。",
-        "Enter your organisation's API token. It is kept only in this browser's session cookie.",
+        "请输入贵单位的访问令牌（API token）。令牌只用于登录，不保存在浏览器中；退出登录即结束会话。",
+        "Enter your organisation's API token. It is used to log in only, never kept in the browser; "
+        "logging out ends the session.",
     ),
     "token": ("访问令牌", "API token"),
     "login_button": ("登录", "Log in"),
     "login_failed": ("令牌无效，请检查后重试。", "That token is not valid; check it and try again."),
+    "login_throttled": (
+        "登录失败次数过多，请 {minutes} 分钟后再试。",
+        "Too many failed logins: try again in {minutes} minutes.",
+    ),
     # errors
     "error_title": ("出错了", "Something went wrong"),
     "forbidden_title": ("无权访问", "Not allowed"),

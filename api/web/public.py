@@ -71,17 +71,23 @@ def login_page(web: WebDep, next: str | None = None) -> Response:
 
 @router.post("/login", include_in_schema=False)
 def login(web: WebDep, token: Annotated[str, Form(max_length=512)], next: Annotated[str, Form()] = "") -> Response:
-    """Check the token, keep it in the session cookie, and go where the person was going."""
+    """Check the token, open a web session (its secret in the cookie), and go where the person was going."""
 
     def build() -> Response:
         session.check_same_origin(web.request)
         try:
-            caller = session.login(web.ledger, web.settings, token)
+            done = session.login(web.request, web.ledger, web.settings, token)
         except Unauthenticated:
             return web.page("login.html", status_code=401, next=local_path(next, ""), failed=True)
-        home = "/regulator" if caller.is_authority else "/scan"
+        except session.LoginThrottled as exc:
+            page = web.page(
+                "login.html", status_code=429, next=local_path(next, ""), failed=False, throttled=exc.retry_after
+            )
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        home = "/regulator" if done.caller.is_authority else "/scan"
         response = web.redirect(local_path(next, home))
-        session.set_session(response, token, web.settings)
+        session.set_session(response, done.secret, web.settings)
         return response
 
     return web.respond(build)
@@ -91,6 +97,7 @@ def login(web: WebDep, token: Annotated[str, Form(max_length=512)], next: Annota
 def logout(web: WebDep) -> Response:
     def build() -> Response:
         session.check_same_origin(web.request)
+        session.logout(web.request, web.ledger)
         response = RedirectResponse("/login", status_code=303)
         session.clear_session(response)
         return response

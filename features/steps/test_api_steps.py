@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from api.app import create_app
-from api.client import PacktraceClient, Signer
+from api.client import ApiError, PacktraceClient, Signer
 from api.settings import Settings
 from ledger.bundle import verify_bundle
 from ledger.log import Ledger
@@ -153,6 +153,40 @@ def bundle_verifies(platform: Platform) -> None:
         vkey = anyone.log_key()["verifier_key"]
     summary = verify_bundle(platform.seen["bundle"], vkey)
     assert summary.entries == 2
+
+
+@when(parsers.parse('"{org}" rotates its API token'))
+def rotates_token(platform: Platform, org: str) -> None:
+    with platform.client(org) as own:
+        platform.seen["old_token"] = platform.tokens[org]
+        platform.tokens[org] = own.rotate_token(org)
+    assert platform.tokens[org] != platform.seen["old_token"]
+
+
+@then(parsers.parse('"{org}" registers another signing key with the new token'))
+def registers_with_new_token(platform: Platform, org: str) -> None:
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with platform.client(org) as own:
+        key = own.add_key(org, f"{org}/2026-2", base64.b64encode(public).decode())
+    assert key["key_id"] == f"{org}/2026-2"
+
+
+@then(parsers.parse('the old token of "{org}" is refused as "{code}"'))
+def old_token_refused(platform: Platform, org: str, code: str) -> None:
+    """The rotation was served by this process, which forgets the old token at once (another server
+    process would within TOKEN_TTL_S: tests/api/test_hardening_tokens.py)."""
+    stale = PacktraceClient("http://testserver", token=platform.seen["old_token"], transport=platform.transport)
+    with stale, pytest.raises(ApiError) as refused:
+        public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        stale.add_key(org, f"{org}/2026-3", base64.b64encode(public).decode())
+    assert (refused.value.status, refused.value.code) == (401, code)
+
+
+@then(parsers.parse('"{other}" may not rotate the token of "{org}"'))
+def other_may_not_rotate(platform: Platform, other: str, org: str) -> None:
+    with platform.client(other) as api, pytest.raises(ApiError) as refused:
+        api.rotate_token(org)
+    assert refused.value.status == 403
 
 
 # -- a long history, page by page; the bundle below the authority tier (issue 11 items 7 and 9) ----------

@@ -17,6 +17,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from tests.api.inprocess import in_process_client
 from tests.web.conftest import World, make_world, module_database_url  # noqa: F401  (a fixture)
+from tests.web.login import session_cookie
 from tests.web.recount import Recount, fetch_log
 
 scenarios("regulator.feature")
@@ -36,7 +37,7 @@ class Desk:
     pack: str = ""
 
     def get(self, path: str, **params: str) -> httpx.Response:
-        cookie = {"Cookie": f"packtrace_session={self.world.province.token(REGULATOR)}"}
+        cookie = session_cookie(self.world.ledger, self.world.province.token(REGULATOR))
         return self.client.get(path, params=params, headers=cookie)
 
     def api(self, path: str, **params: str) -> Any:
@@ -171,7 +172,7 @@ def _search(desk: Desk) -> None:
     response = desk.get("/regulator/packs", q=desk.pack)
     assert response.status_code == 303
     opened = desk.client.get(
-        response.headers["location"], headers={"Cookie": f"packtrace_session={desk.world.province.token(REGULATOR)}"}
+        response.headers["location"], headers=session_cookie(desk.world.ledger, desk.world.province.token(REGULATOR))
     )
     assert opened.status_code == 200
     desk.page = opened.text

@@ -66,6 +66,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.delete("/v1/orgs/automaker/keys/automaker/spare", headers=c.headers),
         expect(403, automaker=200, admin=200, admin_token=200),
     ),
+    "POST /v1/orgs/{org}/token": (  # the organisation itself or the administrator (issue 11 item 8)
+        lambda client, c, _: client.post("/v1/orgs/automaker/token", headers=c.headers),
+        expect(403, automaker=200, admin=200, admin_token=200),
+    ),
     "POST /v1/events": (
         lambda client, c, parties: client.post("/v1/events", json=own_claim(c, parties), headers=c.headers),
         expect(403, manufacturer=201),

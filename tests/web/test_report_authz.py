@@ -10,6 +10,7 @@ import pytest
 from events.orgs import Role
 from tests.api.parties import ADMIN_TOKEN, Party
 from tests.api.scenario import code, in_vehicle
+from tests.web.login import login_cookie
 
 ANONYMOUS, ADMIN_TOKEN_CALLER = "anonymous", "admin-token"
 CALLERS = [str(role) for role in Role] + [ANONYMOUS, ADMIN_TOKEN_CALLER]
@@ -70,7 +71,7 @@ def test_reports_answer_only_regulators(client: httpx.Client, callers: dict[str,
 def test_pages_answer_only_regulators(client: httpx.Client, callers: dict[str, str | None], path: str) -> None:
     actual = {}
     for name, token in callers.items():
-        headers = {"Cookie": f"packtrace_session={token}"} if token else {}
+        headers = login_cookie(client, token) if token else {}
         response = client.get(path, headers=headers)
         actual[name] = response.status_code
         if response.status_code == 303:
@@ -96,14 +97,14 @@ def test_the_scan_page_needs_a_login_and_takes_every_organisation(
 ) -> None:
     actual = {}
     for name, token in callers.items():
-        headers = {"Cookie": f"packtrace_session={token}"} if token else {}
+        headers = login_cookie(client, token) if token else {}
         actual[name] = client.get("/scan", headers=headers).status_code
     assert actual == {name: 200 for name in CALLERS} | {ANONYMOUS: 303}
 
 
 def test_the_public_pack_page_is_public(client: httpx.Client, callers: dict[str, str | None]) -> None:
     for token in callers.values():
-        headers = {"Cookie": f"packtrace_session={token}"} if token else {}
+        headers = login_cookie(client, token) if token else {}
         response = client.get(f"/p/{code(1)}", headers={"Accept": "text/html", **headers})
         assert response.status_code == 200
         assert code(1) in response.text
