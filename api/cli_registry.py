@@ -79,7 +79,7 @@ def orgs_rotate_token(
     at once here and within 10 s (TOKEN_TTL_S) in running servers; its web sessions end at once."""
     with open_ledger(database_url) as ledger:
         issued = service.rotate_token(ledger, ADMIN, org_id)
-    console.print(f"new API token of {issued.org} (the old one no longer works):")
+    console.print(f"new API token of {issued.org} (servers refuse the old one within {service.TOKEN_TTL_S:g} s):")
     out.print(issued.token, highlight=False)
 
 
