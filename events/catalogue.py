@@ -44,7 +44,7 @@ from events.elements import ELEMENT_SYMBOLS, MATERIAL_KEYS
 from events.errors import InputError, InvalidPayload
 from events.orgs import validate_org_id
 from events.quantities import Bound
-from events.text import refused_character
+from events.text import NO_CONTROL_PATTERN, refused_character
 from events.vin import validate_vin
 
 TEXT_MAX = 2_000
@@ -52,6 +52,7 @@ SHORT_TEXT_MAX = 100
 CORRECTED_FIELDS_MAX = 50
 CORRECTED_DEPTH_MAX = 4
 _RECORDED = "recorded"  # validation context: the payload of an entry already recorded (replay)
+FREE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"  # JSON Schema form: tab and line breaks only
 
 
 class EventType(StrEnum):
@@ -149,13 +150,13 @@ Resistance = Annotated[float, Field(strict=True, gt=0, json_schema_extra=_schema
 Percent = Annotated[float, Field(strict=True, ge=0, le=100)]
 Text = Annotated[
     str,
-    Field(strict=True, min_length=1, max_length=TEXT_MAX),
+    Field(strict=True, min_length=1, max_length=TEXT_MAX, json_schema_extra={"pattern": FREE_TEXT_PATTERN}),
     AfterValidator(_not_blank),
     _plain_text(free=True),
 ]
 ShortText = Annotated[
     str,
-    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX, json_schema_extra={"pattern": NO_CONTROL_PATTERN}),
     AfterValidator(_not_blank),
     _plain_text(free=False),
 ]

@@ -172,6 +172,15 @@ def test_item10_lists_in_payloads_are_bounded() -> None:
         parse_payload("produced", produced_data(modules=[module_code(n) for n in range(1, 1002)]))
 
 
+def test_item10_the_schemas_state_lengths_and_characters() -> None:
+    schemas = payload_schemas()
+    waybill = schemas["shipped"]["properties"]["waybill"]["anyOf"][0]
+    description = schemas["incident"]["properties"]["description"]
+    assert (waybill["maxLength"], description["maxLength"]) == (SHORT_TEXT_MAX, TEXT_MAX)
+    assert re.search(waybill["pattern"], "SF 123") and not re.search(waybill["pattern"], "SF\n1")
+    assert re.search(description["pattern"], "a\n\tb") and not re.search(description["pattern"], "a\x00b")
+
+
 def test_item10_the_lengths_are_documented() -> None:
     doc = (DOCS / "glossary.md").read_text(encoding="utf-8")
     for line in (
