@@ -3,6 +3,7 @@ at import time."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors
+from api import errors, labelling
 from api.bootstrap import build_ledger
 from api.limits import BodyLimit
 from api.responses import problem_content
@@ -48,6 +49,8 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
     app.state.settings = settings
     if owned:  # a deployment: the secret that seals platform-held keys (tests made from a ledger set their own)
         app.state.sealing_key = load_or_create_sealing_key(settings.sealing_key_file)
+    if (problem := labelling.readiness_problem()) is not None:  # served all the same, labels answer 503
+        logging.getLogger("packtrace").error("not ready: %s", problem)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:

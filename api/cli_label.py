@@ -13,7 +13,7 @@ from api import labelling
 from api.cli_registry import DatabaseUrl, open_ledger
 from api.settings import Settings
 from ledger.access import ADMIN
-from ledger.labelling import label_facts
+from ledger.labelling import LabelFacts, label_facts
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -37,8 +37,19 @@ def label(
         raise typer.Exit(2)
     overrides = {"database_url": database_url} if database_url else {}
     public_url = Settings(**overrides).public_url  # type: ignore[arg-type]
-    with open_ledger(database_url) as ledger:
+    with open_ledger(database_url) as ledger:  # errors of the family, a missing font too, end it cleanly
+        labelling.require_ready()
         facts = label_facts(ledger, ADMIN, codes)  # every code checked before any file is written
+        written = _write(facts, public_url=public_url, pdf=pdf, png=png, svg=svg)
+        unique = len({f.code for f in facts})
+    for path in written:
+        typer.echo(str(path))
+    console.print(f"OK: {len(written)} file(s) for {unique} pack(s)")
+
+
+def _write(
+    facts: list[LabelFacts], *, public_url: str, pdf: Path | None, png: Path | None, svg: Path | None
+) -> list[Path]:
     written: list[Path] = []
     if pdf is not None:
         pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +66,4 @@ def label(
         for one in unique:
             (svg / f"{one.code}.svg").write_text(labelling.svg_of(one, public_url=public_url), encoding="utf-8")
             written.append(svg / f"{one.code}.svg")
-    for path in written:
-        typer.echo(str(path))
-    console.print(f"OK: {len(written)} file(s) for {len(unique)} pack(s)")
+    return written

@@ -7,6 +7,7 @@ family to HTTP statuses.
     409 stale_prev, claim_id_reused, …     optimistic-concurrency and idempotency conflicts
     413 too_large                          request body over PACKTRACE_MAX_BODY_BYTES
     422 invalid_*, illegal_transition, …   schema, code, VIN, signature, lifecycle
+    503 scanner_busy, label_font_missing   busy (with Retry-After) or a part not installed
 
 A rejected batch answers with `errors: [{position, code, detail, status}]` and the status its items
 share (422 when they differ). Every problem carries the stable `code`.
@@ -32,6 +33,7 @@ from events.errors import (
     LifecycleError,
     NotFoundError,
     PacktraceError,
+    UnavailableError,
     VerificationError,
 )
 from ledger.access import Unauthenticated
@@ -49,6 +51,7 @@ STATUS_OF: tuple[tuple[type[PacktraceError], int], ...] = (
     (InputError, 422),
     (LifecycleError, 422),
     (VerificationError, 422),
+    (UnavailableError, 503),
 )
 FASTAPI_UNDECODABLE_BODY = "There was an error parsing the body"
 HTTP_CODES = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
@@ -125,6 +128,8 @@ def _packtrace_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidCode):
         extra["field"] = exc.field
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, UnavailableError) and exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(status, exc.code, exc.message, instance=request.url.path, headers=headers, **extra)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from events.errors import UnavailableError
 from labels.decode import find_code
+from labels.fonts import font_problem
 from labels.payload import code_from_text, label_url
 from labels.qr import QrEncoder, ZxingEncoder
 from labels.render import LabelInfo, render_png, render_svg
@@ -20,6 +22,18 @@ from ledger.log import Ledger
 
 # zxing-cpp's writer: about twenty times faster than `qrcode` on a sheet, and its symbols decode alike.
 SHEET_ENCODER: QrEncoder = ZxingEncoder()
+
+
+def readiness_problem() -> str | None:
+    """What keeps labels from being drawn (the label font not installed), or None when they can be."""
+    return font_problem()
+
+
+def require_ready() -> None:
+    """Raises UnavailableError `label_font_missing` (HTTP 503) when labels cannot be drawn."""
+    problem = readiness_problem()
+    if problem is not None:
+        raise UnavailableError(problem, code="label_font_missing")
 
 
 def _info(facts: LabelFacts) -> LabelInfo:

@@ -10,6 +10,7 @@
     ├── AuthorisationError         the actor may not do this (role, custody, key)      (HTTP 403)
     ├── ConflictError              stale `prev`, reused claim id                       (HTTP 409)
     ├── NotFoundError              unknown pack, organisation or key                   (HTTP 404)
+    ├── UnavailableError           busy, or missing a part it needs; try again later   (HTTP 503)
     └── VerificationError          the record or a proof does not verify
 
 Each class carries a stable machine-readable `code`; the API maps classes to HTTP status in exactly one
@@ -67,6 +68,17 @@ class ConflictError(PacktraceError):
 
 class NotFoundError(PacktraceError):
     code = "not_found"
+
+
+class UnavailableError(PacktraceError):
+    """The service cannot do this now (busy, or a part it needs is not installed); `retry_after` in seconds
+    when waiting helps."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 class VerificationError(PacktraceError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -55,9 +56,13 @@ def render_sheet(
     return out.getvalue()
 
 
-@lru_cache(maxsize=1)
 def _register_font() -> str:
-    pdfmetrics.registerFont(TTFont(_FONT, str(font_file()), subfontIndex=0))
+    return _registered(font_file())  # looked up every time: a font removed since is said, not used stale
+
+
+@lru_cache(maxsize=4)
+def _registered(path: Path) -> str:
+    pdfmetrics.registerFont(TTFont(_FONT, str(path), subfontIndex=0))
     return _FONT
 
 

@@ -1,11 +1,13 @@
-"""Liveness."""
+"""Liveness and readiness."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from api import labelling
 from api.deps import LedgerDep
+from api.responses import problems
 
 router = APIRouter(tags=["health"])
 
@@ -15,7 +17,8 @@ class Health(BaseModel):
     log_size: int
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, responses=problems(503))
 def healthz(ledger: LedgerDep) -> Health:
-    """Answer when the service and its database are up, with the log's current size."""
+    """The log's size when the service and its database are up; 503 naming what is missing when not ready."""
+    labelling.require_ready()
     return Health(status="ok", log_size=ledger.size())

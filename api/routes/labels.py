@@ -19,7 +19,7 @@ from api.schemas import CODE_DOC, Body, CodePath
 from events.errors import InputError
 from ledger.labelling import MAX_SHEET_LABELS, ScanResult
 
-router = APIRouter(tags=["labels"], responses=problems(401, 403, 404, 422))
+router = APIRouter(tags=["labels"], responses=problems(401, 403, 404, 422, 503))  # 503: font missing, busy
 
 PRIVATE = {"Cache-Control": "private, no-cache"}  # labels are for the custodian: no shared caches
 

@@ -19,7 +19,7 @@ from api import labelling
 from api.errors import status_of
 from api.web import actions, session
 from api.web.render import Web, WebDep
-from events.errors import InputError, NotFoundError, PacktraceError
+from events.errors import InputError, NotFoundError, PacktraceError, UnavailableError
 from ledger import pages, service
 from ledger.access import Unauthenticated, require_authenticated
 from ledger.labelling import ScanResult
@@ -78,6 +78,11 @@ def _scan_or_say_why(web: Web, scan: Callable[[], ScanResult], *, typed: str = "
         result = scan()
     except (InputError, NotFoundError) as exc:
         return _result_page(web, None, error=exc.message, status=status_of(exc), typed=typed)
+    except UnavailableError as exc:  # the photo decoder is busy: try again shortly
+        page = _result_page(web, None, error=exc.message, status=status_of(exc), typed=typed)
+        if exc.retry_after is not None:
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     return _result_page(web, result, done=done)
 
 

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import random
+import threading
+import time
 from collections.abc import Callable, Sequence
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFile, ImageFilter
 
-from events.errors import InputError, InvalidCode
+from events.errors import InputError, InvalidCode, UnavailableError
+from labels import decode
 from labels.decode import decode_image, find_code
 from labels.fonts import pil_font
 from labels.layout import LabelInfo
 from labels.render import render_png
+from tests.labels_api.images import high_resolution_photo
 
 UrlOf = Callable[[str], str]
 ReadQr = Callable[[Image.Image | bytes], list[str]]
@@ -235,10 +240,6 @@ def test_several_foreign_codes_are_all_named(pack: LabelInfo, public_url: str) -
     assert "'https://a.example/1'" in str(raised.value) and "'plain words'" in str(raised.value)
 
 
-def huge_png() -> bytes:
-    return encoded(Image.new("1", (8000, 6000), 1))
-
-
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
@@ -247,11 +248,102 @@ def huge_png() -> bytes:
         (encoded(Image.new("RGB", (64, 64), "white"))[:60], "not a readable"),
         (encoded(Image.new("RGB", (64, 64), "white"), "GIF"), "not a readable PNG, JPEG or WebP"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not a readable"),
-        (huge_png(), "larger than 40,000,000 pixels"),
     ],
-    ids=["garbage", "empty", "truncated png", "gif", "svg text", "48 megapixels"],
+    ids=["garbage", "empty", "truncated png", "gif", "svg text"],
 )
 def test_unreadable_images_are_invalid(data: bytes, reason: str) -> None:
     with pytest.raises(InputError, match=reason) as raised:
         decode_image(data)
     assert raised.value.code == "invalid_image"
+
+
+@pytest.mark.parametrize(
+    ("size", "fmt", "detail"),
+    [
+        (
+            (8000, 6000),
+            "PNG",
+            r"^PNG image of 8000×6000 pixels is larger than 16,000,000 pixels, the most a PNG photo may have$",
+        ),
+        (
+            (9000, 6000),
+            "JPEG",
+            r"^JPEG image of 9000×6000 pixels is larger than 50,000,000 pixels, the most a JPEG photo may have$",
+        ),
+        ((40_000_000, 1), "PNG", r"^image of 40000000×1 pixels is wider or taller than 16,384 pixels$"),
+        ((1, 20_000), "PNG", r"^image of 1×20000 pixels is wider or taller than 16,384 pixels$"),
+        # past Pillow's own decompression-bomb limit (2 × 89,478,485 pixels): refused while the header is read
+        (
+            (20_000, 10_000),
+            "PNG",
+            r"^the image is too large to read: Image size \(200000000 pixels\) exceeds limit",
+        ),
+    ],
+    ids=["48 MP PNG", "54 MP JPEG", "40,000,000 × 1", "1 × 20,000", "decompression bomb"],
+)
+def test_item6_an_image_too_large_is_refused_from_its_header(
+    size: tuple[int, int], fmt: str, detail: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = encoded(Image.new("1" if fmt == "PNG" else "L", size, 1), fmt)  # flat: small on the wire
+    assert len(data) < 1024 * 1024
+
+    def no_decoding(self: ImageFile.ImageFile) -> None:
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    with pytest.raises(InputError, match=detail) as raised:
+        decode_image(data)
+    assert raised.value.code == "image_too_large"
+
+
+@pytest.mark.parametrize("photo", ["12 MP PNG", "22 MP JPEG", "16 MP flat RGBA PNG", "50 MP progressive JPEG"])
+def test_item6_a_high_resolution_photo_is_read_after_downscaling(
+    pack: LabelInfo, url_of: UrlOf, public_url: str, photo: str
+) -> None:
+    """Shots of the label on a busy bench, and the heaviest photos the attack could still send: each is read
+    at DECODE_SIDE pixels."""
+    label = render_png(pack, url_of(pack.code))
+    if photo == "16 MP flat RGBA PNG":
+        data = high_resolution_photo(label, "PNG", (4000, 4000))
+    elif photo == "50 MP progressive JPEG":
+        data = high_resolution_photo(label, "JPEG", (8160, 6120))
+    else:
+        scene = on_clutter(label_image(pack, url_of(pack.code)), seed=4, angle=12, scale=1.0)
+        factor = 3 if photo == "12 MP PNG" else 4
+        shot = scene.resize((scene.width * factor, scene.height * factor), Image.Resampling.BICUBIC)
+        data = encoded(shot, "JPEG", quality=85) if "JPEG" in photo else encoded(shot)
+    assert find_code(data, public_url) == pack.code
+
+
+def test_item6_decodes_beyond_the_cap_wait_for_a_slot_then_the_scanner_is_busy(
+    pack: LabelInfo, url_of: UrlOf, public_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = encoded(label_image(pack, url_of(pack.code)))
+    slots = decode.DECODE_POOL
+    monkeypatch.setattr(decode, "DECODE_WAIT_SECONDS", 0.2)
+    with contextlib.ExitStack() as running:
+        for _ in range(decode.MAX_CONCURRENT_DECODES):
+            running.enter_context(slots.slot())  # two photos being read
+        with pytest.raises(UnavailableError) as raised:
+            find_code(photo, public_url)
+        assert raised.value.code == "scanner_busy" and raised.value.retry_after == 5
+        assert str(raised.value) == (
+            "the scanner is busy: 2 photos are being read and this one waited 0.2 s; try again in 5 s"
+        )
+        monkeypatch.setattr(slots, "waiting", 0)
+        with pytest.raises(UnavailableError) as raised:
+            find_code(photo, public_url)
+        assert str(raised.value) == (
+            "the scanner is busy: 2 photos are being read and 0 more are waiting; try again in 5 s"
+        )
+        monkeypatch.setattr(slots, "waiting", decode.MAX_WAITING_DECODES)
+        monkeypatch.setattr(decode, "DECODE_WAIT_SECONDS", 30.0)
+        freed = threading.Timer(0.3, running.close)  # both photos read meanwhile
+        freed.start()
+        started = time.monotonic()
+        assert find_code(photo, public_url) == pack.code
+        assert time.monotonic() - started >= 0.25, "it waited for a slot"
+        freed.join()
+    with contextlib.ExitStack() as again:  # every slot was given back
+        for _ in range(decode.MAX_CONCURRENT_DECODES):
+            again.enter_context(slots.slot())

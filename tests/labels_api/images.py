@@ -3,6 +3,7 @@ and label photos as a phone would take them."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pymupdf
@@ -42,4 +43,20 @@ def photo_of(label_png: bytes, *, angle: float, blur: float) -> bytes:
     shot = shot.filter(ImageFilter.GaussianBlur(blur))
     out = io.BytesIO()
     shot.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+@functools.cache
+def high_resolution_photo(label_png: bytes, fmt: str = "PNG", size: tuple[int, int] = (4000, 4000)) -> bytes:
+    """A photo of the kind the attack on the scanner sent: high resolution, flat but for the label at its
+    own scale, so that it is a few hundred KiB on the wire and hundreds of MB once decoded in full. A PNG is
+    RGBA (4 bytes a pixel decoded); a JPEG is progressive (its decoder holds every coefficient at once)."""
+    label = Image.open(io.BytesIO(label_png)).convert("RGBA")
+    shot = Image.new("RGBA", size, (200, 200, 200, 255))
+    shot.paste(label, (size[0] // 3, size[1] // 2))
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        shot.convert("RGB").save(out, format="JPEG", quality=60, progressive=True)
+    else:
+        shot.save(out, format=fmt, optimize=True)
     return out.getvalue()
