@@ -24,6 +24,12 @@ WAL_AUTOCHECKPOINT_PAGES = 10_000
 # megabytes, and with the default cache a 1,000-claim append read most of its pages back from the OS.
 # Measured at 300,000 entries: 3,008 appends/s with the default, 4,219/s with 64 MiB.
 SQLITE_CACHE_KIB = 64 * 1024
+# SQLite: the `synchronous` level of a durable commit (`write_connection(durable=True)`: appends, which
+# sign a checkpoint, and key revocations). In WAL mode FULL syncs the write-ahead log before the commit
+# returns, so a checkpoint is on disk before it can be served; NORMAL syncs it only when the log is
+# copied back, and a power cut can lose the last commits (never a process crash).
+DURABLE_SYNCHRONOUS = "FULL"
+_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
 def normalise_url(url: str) -> str:
@@ -43,32 +49,45 @@ def make_engine(url: str, *, schema: str | None = None, sqlite_synchronous: str 
     SQLite: WAL (readers never block the writer), a busy timeout so several processes can share one file,
     and transactions begun by us (`BEGIN` or `BEGIN IMMEDIATE`) rather than by the driver. In WAL mode
     `synchronous=NORMAL` survives any crash of the process (kill -9); `FULL` also survives power loss.
+    `sqlite_synchronous` applies to every transaction but durable ones (`write_connection(durable=True)`),
+    which commit with at least `DURABLE_SYNCHRONOUS`.
     PostgreSQL: an optional schema (tests run each in their own) through `search_path`.
     """
     url = normalise_url(url)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
+        sqlite_synchronous = sqlite_synchronous.upper()
+        if sqlite_synchronous not in _LEVELS:
+            raise ValueError(f"sqlite_synchronous must be one of {', '.join(_LEVELS)}, not {sqlite_synchronous!r}")
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise ValueError("the ledger needs a file database; in-memory SQLite cannot be shared")
         engine = create_engine(url, poolclass=NullPool if "mode=ro" in url else None, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        def _on_connect(dbapi_conn: Any, record: Any) -> None:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            record.info["synchronous"] = sqlite_synchronous
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cur.close()
 
+        durable = max(sqlite_synchronous, DURABLE_SYNCHRONOUS, key=_LEVELS.index)
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            mode = conn.get_execution_options().get("sqlite_begin", "")
-            conn.exec_driver_sql(f"BEGIN {mode}".strip())
+            options = conn.get_execution_options()
+            level = durable if options.get("sqlite_durable") else sqlite_synchronous
+            info = conn.connection.info
+            if info.get("synchronous") != level:  # set outside the transaction; kept by the connection
+                conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+                info["synchronous"] = level
+            conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', '')}".strip())
 
         return engine
     if schema:
@@ -81,11 +100,13 @@ def create_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def write_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection whose transaction takes the write lock at once on SQLite (`BEGIN IMMEDIATE`)."""
+def write_connection(engine: Engine, *, durable: bool = False) -> Iterator[Connection]:
+    """A connection whose transaction takes the write lock at once on SQLite (`BEGIN IMMEDIATE`).
+    `durable`: on SQLite its commits are on disk when they return, power cut included (synchronous at
+    least `DURABLE_SYNCHRONOUS`); PostgreSQL's commits are durable already (`synchronous_commit`)."""
     with engine.connect() as conn:
         if is_sqlite(engine):
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE", sqlite_durable=durable)
         yield conn
 
 

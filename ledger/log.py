@@ -3,13 +3,16 @@
 Appending a batch is one unit of work (DESIGN §4, STYLE "one transaction boundary"):
     (1) outside the lock: check each claim's envelope, that the actor is the caller, and start its
         signature check (a worker process shares large batches' checks: ledger/signatures.py);
-    (2) lock the log head (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL);
+    (2) lock the log head (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL) and take
+        the time of recording under it (key revocations take the same lock: ledger/head.py);
     (3) answer claims already recorded (same actor and id) with their entry, refuse a reused id;
-    (4) check each key was valid now, `prev`, and the domain rules, folding the batch pack by pack;
+    (4) check each key is valid and not revoked, `prev`, and the domain rules, folding the batch pack
+        by pack;
     (5) insert the entries and the new Merkle nodes, update the pack projections and the head, sign and
         store the checkpoint; collect the signature checks (they overlapped with all of this); commit.
         Any failure rolls the whole batch back.
-Concurrent requests share a transaction (group commit); see `Ledger._commit` and `append_one_async`.
+Concurrent requests share a transaction (group commit); see `Ledger._commit` and `append_one_async`. A
+group whose transaction fails is written again in halves, so one request's failure fails it alone.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import DataError, DBAPIError
 
 from events import rules
 from events.batch import batch_problems
@@ -40,6 +44,7 @@ from events.errors import (
 from events.orgs import Org
 from events.permissions import check_correction_author
 from events.state import Event, PackState
+from ledger import head as log_head
 from ledger import merkle, registry
 from ledger.canonical import canonical, entry_bytes, entry_hash
 from ledger.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
@@ -248,6 +253,46 @@ class _Recorded(NamedTuple):
     body: bytes
 
 
+class _WriterConnection:
+    """The writer's connection, kept from one group to the next and given back after a failure. Its
+    commits are durable (`write_connection(durable=True)`): each signs a checkpoint that may be served
+    as soon as it is committed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._held = contextlib.ExitStack()
+        self._conn: Connection | None = None
+
+    def get(self) -> Connection:
+        if self._conn is None:
+            self._conn = self._held.enter_context(write_connection(self._engine, durable=True))
+        return self._conn
+
+    def give_back(self) -> None:
+        self._conn = None
+        self._held.close()
+
+    def lost(self, exc: Exception) -> bool:
+        """Whether `exc` says the database went away (rather than refusing what was written)."""
+        if isinstance(exc, DBAPIError):
+            return exc.connection_invalidated
+        dialect, conn = self._engine.dialect, self._conn
+        if conn is None or dialect.dbapi is None or not isinstance(exc, dialect.dbapi.Error):
+            return False
+        try:
+            return dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        except Exception:  # the connection cannot even be asked
+            return True
+
+
+class _Written(NamedTuple):
+    """A committed group: the log's new size, its Merkle frontier, and the time its entries were recorded."""
+
+    size: int
+    frontier: list[bytes]
+    recorded_at: datetime
+
+
 class _LateRejection(Exception):
     """Signatures of these requests failed after the group was written: roll back, write it without them."""
 
@@ -320,6 +365,7 @@ class Ledger:
         self._queue: list[_Request] = []
         self._writing = False
         self._frontier: tuple[int, list[bytes]] | None = None
+        self._last_recorded: tuple[int, datetime] | None = None  # (size, recorded_at of its last entry)
         if verify_processes is None:
             verify_processes = 1 if (os.cpu_count() or 1) > 1 else 0
         self._signatures = SignatureChecker(verify_processes)
@@ -447,9 +493,9 @@ class Ledger:
     def _drain(self) -> None:
         """Write the queued requests, a group per transaction, until the queue is empty (`_writing` makes
         this thread the only drainer). Consecutive groups share one connection; after a failed
-        transaction it is given back, and the next group takes a fresh one."""
-        with contextlib.ExitStack() as held:
-            conn: Connection | None = None
+        transaction it is given back, and the next one takes a fresh one."""
+        connection = _WriterConnection(self.engine)
+        try:
             while True:
                 with self._queue_lock:
                     group, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
@@ -459,29 +505,7 @@ class Ledger:
                 for request in group:
                     if request.unchecked is not None:
                         self._check_queued(request)
-                live = [request for request in group if request.error is None]
-                try:
-                    if conn is None:
-                        conn = held.enter_context(write_connection(self.engine))
-                    while live:
-                        for request in live:
-                            request.results, request.error = None, None
-                        try:
-                            with conn.begin():
-                                frontier = self._write_group(conn, live)
-                        except _LateRejection as late:  # rolled back: write the group again without them
-                            live = [request for request in live if request not in late.requests]
-                            continue
-                        if frontier is not None:
-                            self._frontier = frontier
-                            self._wal_committed()
-                        break
-                except BaseException as exc:  # the transaction failed: no request of the group was recorded
-                    for request in live:
-                        if request.error is None:
-                            request.results, request.error = None, exc
-                    held.close()
-                    conn = None
+                self._write_isolating(connection, [request for request in group if request.error is None])
                 for request in group:
                     with contextlib.suppress(Exception):
                         request.checking.release()  # a worker held for checks nobody collected (if any)
@@ -489,6 +513,66 @@ class Ledger:
                     if request.settled is not None:
                         with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits
                             request.settled(request)
+        finally:
+            connection.give_back()
+
+    def _write_isolating(self, connection: _WriterConnection, requests: list[_Request]) -> None:
+        """Write the requests in one transaction. If it fails, none was recorded: unless the database went
+        away, write each half on its own, down to single requests, so that a request whose rows the
+        database refuses (or that trips anything else) fails alone and the others are recorded."""
+        if not requests:
+            return
+        try:
+            self._write_requests(connection, requests)
+        except Exception as exc:
+            lost = connection.lost(exc)
+            connection.give_back()
+            if len(requests) > 1 and not lost:
+                middle = len(requests) // 2
+                self._write_isolating(connection, requests[:middle])
+                self._write_isolating(connection, requests[middle:])
+                return
+            failure = self._refused_by_storage(exc) if len(requests) == 1 else exc
+            for request in requests:
+                if request.error is None:
+                    request.results, request.error = None, failure
+        except BaseException as exc:  # e.g. KeyboardInterrupt: no request of these was recorded
+            connection.give_back()
+            for request in requests:
+                if request.error is None:
+                    request.results, request.error = None, exc
+
+    def _write_requests(self, connection: _WriterConnection, requests: list[_Request]) -> None:
+        """One transaction for the requests (again without those whose signatures fail, if any do)."""
+        live = requests
+        while live:
+            for request in live:
+                request.results, request.error = None, None
+            conn = connection.get()
+            try:
+                with conn.begin():
+                    written = self._write_group(conn, live)
+            except _LateRejection as late:  # rolled back: write the group again without them
+                live = [request for request in live if request not in late.requests]
+                continue
+            if written is not None:
+                self._frontier = (written.size, written.frontier)
+                self._last_recorded = (written.size, written.recorded_at)
+                self._wal_committed()
+            return
+
+    def _refused_by_storage(self, exc: Exception) -> BaseException:
+        """A request written alone failed with `exc`: a value the database cannot store (a NUL character,
+        a number out of its range…; the driver's `DataError`) is the request's own fault, a 422; anything
+        else stays as it is."""
+        dbapi = self.engine.dialect.dbapi
+        if isinstance(exc, DataError) or (dbapi is not None and isinstance(exc, dbapi.DataError)):
+            return InvalidClaim(
+                "the database cannot store a value of this claim (a NUL or other character it refuses, "
+                "or a value out of range)",
+                code="unstorable_claim",
+            )
+        return exc
 
     def _wal_committed(self) -> None:
         if is_sqlite(self.engine):
@@ -514,8 +598,11 @@ class Ledger:
         for a key id; revocation is checked again under the lock, against the time of recording."""
         found = self._public_keys.get(sc.key_id)
         if found is None:
-            with self.engine.connect() as conn:
-                record = registry.get_keys(conn, [sc.key_id]).get(sc.key_id)
+            try:
+                with self.engine.connect() as conn:
+                    record = registry.get_keys(conn, [sc.key_id]).get(sc.key_id)
+            except DataError:  # a key id the database cannot even hold (e.g. with a NUL) is no registered key
+                record = None
             if record is None:
                 raise InvalidClaim(f"unknown signing key {sc.key_id!r}", code="unknown_key")
             found = (record.org, record.public_key)
@@ -539,12 +626,11 @@ class Ledger:
             sc = signed[n]
             errors[positions[n]] = bad_signature(sc)
 
-    def _lock_head(self, conn: Connection) -> int:
-        lock = "" if is_sqlite(self.engine) else " FOR UPDATE"
-        row = driver_sql(conn, f"SELECT size FROM log_head WHERE id = 1{lock}").fetchone()
-        if row is None:
-            raise RuntimeError("the ledger is not initialised (no log head); run init() first")
-        return int(row[0])
+    def _recording_time(self, conn: Connection, size: int) -> datetime:
+        """Now, under the lock, but never before the log's last entry (see ledger/head.py)."""
+        cached = self._last_recorded
+        last = cached[1] if cached is not None and cached[0] == size else log_head.last_recorded(conn, size)
+        return log_head.append_time(self.clock, last)
 
     def _load_frontier(self, conn: Connection, size: int) -> list[bytes]:
         cached = self._frontier
@@ -559,7 +645,7 @@ class Ledger:
 
     @staticmethod
     def _key_validity(conn: Connection, key_ids: set[str]) -> dict[str, tuple[datetime, datetime | None]]:
-        """(valid_from, revoked_at) of each key, read under the lock: revocation counts from recording time."""
+        """(valid_from, revoked_at) of each key, read under the lock: a revocation committed is in force."""
         if not key_ids:
             return {}
         rows = driver_sql(
@@ -592,10 +678,10 @@ class Ledger:
                     found[(row_actor, claim_id)] = _Recorded(idx, seq, digest, bytes(body))
         return found
 
-    def _write_group(self, conn: Connection, group: Sequence[_Request]) -> tuple[int, list[bytes]] | None:
-        # (2): the lock.
-        size = self._lock_head(conn)
-        now = self.clock()
+    def _write_group(self, conn: Connection, group: Sequence[_Request]) -> _Written | None:
+        # (2): the lock, and the time of recording taken under it (ordered with key revocations).
+        size = log_head.lock(conn)
+        now = self._recording_time(conn, size)
         pending = _Pending(conn=conn, now=now, orgs=dict(self._orgs))
         rows: list[tuple[Any, ...]] = []
         touched: dict[str, int] = {}
@@ -641,7 +727,7 @@ class Ledger:
         ).close()
         # Signatures last: the writes above overlapped with their checks. A forged one rolls all back.
         self._reject_forged(group)
-        return new_size, frontier
+        return _Written(new_size, frontier, now)
 
     def _reject_forged(self, group: Sequence[_Request]) -> None:
         late = [request for request in group if request.error is None and self._signatures_fail(request)]
@@ -723,7 +809,9 @@ class Ledger:
                 validity = keys.get(sc.key_id)
                 if validity is None:
                     raise InvalidClaim(f"unknown signing key {sc.key_id!r}", code="unknown_key")
-                if not (validity[0] <= now and (validity[1] is None or now < validity[1])):
+                # A revocation read under the lock was committed before it: it is in force, whatever
+                # this process's clock says (it took effect after every entry recorded before it).
+                if not (validity[0] <= now and validity[1] is None):
                     raise AuthorisationError(f"key {sc.key_id!r} is revoked", code="key_revoked")
                 head, last_seq = pending.heads.get(sc.pack, (None, -1))
                 if sc.prev is not None and sc.prev != head:

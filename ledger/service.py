@@ -28,6 +28,7 @@ from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
 from events.orgs import Org, parse_roles
 from events.vin import validate_vin
+from ledger import head as log_head
 from ledger import registry, websessions
 from ledger.access import (
     ADMIN,
@@ -224,8 +225,11 @@ def add_key(ledger: Ledger, caller: Caller, org_id: str, *, key_id: str, public_
 def revoke_key(ledger: Ledger, caller: Caller, org_id: str, key_id: str) -> KeyView:
     """Revoke a key from now on; revoking a revoked key changes nothing."""
     require_self_or_admin(caller, org_id, "revoke its keys")
-    with _transaction(ledger) as conn:
-        record = registry.revoke_key(conn, org_id, key_id, now=ledger.clock())
+    with write_connection(ledger.engine, durable=True) as conn, conn.begin():
+        # Under the log head's lock, like an append: the revocation comes after every entry recorded so
+        # far and before every later one (ledger/head.py).
+        at = log_head.revocation_time(conn, log_head.lock(conn), ledger.clock)
+        record = registry.revoke_key(conn, org_id, key_id, now=at)
     return _key_view(record)
 
 

@@ -1,0 +1,92 @@
+"""Issue 11, item 1: a key revocation is ordered with appends. It takes the log head's lock, as an append
+does, and takes effect after every entry recorded so far; no entry is recorded after its key's
+revocation, whatever the clocks of the processes sharing the database do."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from events.errors import AuthorisationError
+from ledger import service
+from ledger.access import ADMIN
+from ledger.claims import parse_recorded_at
+from ledger.db import write_connection
+from ledger.log import Appended, Ledger
+from ledger.verify import verify_database
+from tests.support import PRODUCED, Actor, Clock, code
+
+
+def _recorded_at(appended: Appended) -> str:
+    return str(appended.entry["recorded_at"])
+
+
+def _verifies(ledger: Ledger) -> bool:
+    report = verify_database(ledger.engine, ledger.signer.verifier_key)
+    return report.ok
+
+
+def _clock(ledger: Ledger) -> Clock:
+    assert isinstance(ledger.clock, Clock)
+    return ledger.clock
+
+
+def test_item1_revocation_waits_for_an_append_holding_the_log_head(ledger: Ledger, maker: Actor) -> None:
+    """An append in progress holds the log head (it has read the key's validity and will record its
+    entries at a time taken under the lock): the revocation waits for it to commit."""
+    ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    revoked = threading.Event()
+
+    def revoke() -> None:
+        service.revoke_key(ledger, ADMIN, "catl", "catl/1")
+        revoked.set()
+
+    with write_connection(ledger.engine) as conn, conn.begin():
+        lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+        conn.exec_driver_sql(f"SELECT size FROM log_head WHERE id = 1{lock}")  # as an append does
+        revoker = threading.Thread(target=revoke)
+        revoker.start()
+        assert not revoked.wait(0.5)  # it waits for the lock
+    revoker.join(30)
+    assert revoked.is_set()
+
+
+def test_item1_revocation_comes_after_every_recorded_entry_when_the_clock_steps_back(
+    ledger: Ledger, maker: Actor
+) -> None:
+    first = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    _clock(ledger).now -= timedelta(hours=1)  # NTP steps the clock back, or another process's clock lags
+
+    key = service.revoke_key(ledger, ADMIN, "catl", "catl/1")
+
+    assert key.revoked_at == parse_recorded_at(_recorded_at(first)) + timedelta(microseconds=1)
+    assert _verifies(ledger)
+
+
+def test_item1_recording_time_never_goes_back(ledger: Ledger, maker: Actor) -> None:
+    first = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    _clock(ledger).now -= timedelta(hours=1)
+
+    second = ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
+
+    assert _recorded_at(second) == _recorded_at(first)
+    with ledger.engine.connect() as conn:
+        signed = [row[0] for row in conn.exec_driver_sql("SELECT recorded_at FROM entry ORDER BY idx")]
+    assert signed == [_recorded_at(first)] * 2
+
+
+def test_item1_a_committed_revocation_refuses_the_key_even_to_a_clock_behind_it(ledger: Ledger, maker: Actor) -> None:
+    """An append that takes the lock after a revocation was committed refuses the key, even when its
+    clock reads a time before `revoked_at`: the entry would be recorded after the revocation."""
+    ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    service.revoke_key(ledger, ADMIN, "catl", "catl/1")
+    _clock(ledger).now -= timedelta(hours=1)
+
+    with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked") as refused:
+        ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
+
+    assert refused.value.code == "key_revoked"
+    assert ledger.size() == 1
+    assert _verifies(ledger)
