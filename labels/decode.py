@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import zxingcpp
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter, ImageOps, JpegImagePlugin
 
 from events.errors import InputError, UnavailableError
 from labels.payload import code_from_text
@@ -145,25 +145,30 @@ def _open(data: bytes) -> Image.Image:
         raise InputError(
             f"image of {width}×{height} pixels is wider or taller than {MAX_SIDE:,} pixels", code="image_too_large"
         )
-    limit = MAX_PIXELS[str(image.format)]
-    if width * height > limit:
+    kind = "JPEG" if _is_jpeg(image) else str(image.format)
+    if width * height > MAX_PIXELS[kind]:
         raise InputError(
-            f"{image.format} image of {width}×{height} pixels is larger than {limit:,} pixels, the most a "
-            f"{image.format} photo may have",
+            f"{kind} image of {width}×{height} pixels is larger than {MAX_PIXELS[kind]:,} pixels, the most a "
+            f"{kind} photo may have",
             code="image_too_large",
         )
     return image
 
 
+def _is_jpeg(image: Image.Image) -> bool:
+    return isinstance(image, JpegImagePlugin.JpegImageFile)  # an MPO (a camera's multi-picture JPEG) too
+
+
 def _grey(photo: Image.Image) -> Image.Image:
     """The photo in grey on white, at most DECODE_SIDE pixels on its longer side, upright by its EXIF.
 
-    `photo` is closed here: its full-size pixels are gone before the decoder runs. Until then a 40 MP
-    photo costs its own pixels (4 bytes each for RGB and RGBA) and one grey band of 1 byte each.
+    `photo` is closed here: its full-size pixels are gone before the decoder runs. Until then a photo costs
+    its decoded pixels (4 bytes each in colour; a progressive JPEG also its coefficients, 3 bytes a pixel)
+    and one grey band of 1 byte each.
     """
     try:
         with photo:
-            if photo.format == "JPEG":
+            if _is_jpeg(photo):
                 photo.draft("L", (DECODE_SIDE, DECODE_SIDE))  # libjpeg decodes at 1/2, 1/4 or 1/8, in grey
             photo.load()
             alpha = _alpha(photo)

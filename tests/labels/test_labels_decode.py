@@ -176,6 +176,15 @@ def test_png_jpeg_and_webp_photos_are_read(
     assert find_code(data, public_url) == pack.code
 
 
+def test_item6_a_multi_picture_jpeg_is_read_as_a_jpeg(pack: LabelInfo, url_of: UrlOf, public_url: str) -> None:
+    """Some cameras save MPO: JPEG with more pictures after the first; Pillow opens it as format 'MPO'."""
+    label = label_image(pack, url_of(pack.code))
+    assert find_code(encoded(label, "MPO", save_all=True, append_images=[label]), public_url) == pack.code
+    huge = Image.new("L", (9000, 6000), 255)
+    with pytest.raises(InputError, match=r"^JPEG image of 9000×6000 pixels is larger than 50,000,000 pixels"):
+        decode_image(encoded(huge, "MPO", save_all=True, append_images=[huge]))
+
+
 def test_a_dark_code_on_a_transparent_background_is_read(pack: LabelInfo, url_of: UrlOf, public_url: str) -> None:
     ink = label_image(pack, url_of(pack.code)).convert("L")
     transparent = Image.merge("LA", (Image.new("L", ink.size, 0), ink.point(lambda p: 255 - p)))
