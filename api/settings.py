@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     # Fails closed: only `packtrace demo` and the tests say "development", which accepts placeholder secrets.
     environment: Literal["production", "development"] = "production"
+    # SQLite's `synchronous` for every commit but the ledger's own: appends (which sign the checkpoints
+    # served) and key revocations commit with at least FULL, so power loss never rolls them back.
     sqlite_synchronous: str = "NORMAL"
     max_body_bytes: int = 16 * 1024 * 1024
 

@@ -3,9 +3,12 @@
     python bench/bench_ledger.py                 # full run: grows a SQLite ledger to 1 M entries
     python bench/bench_ledger.py --quick         # smoke run (CI): 20 k entries
     python bench/bench_ledger.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/bench_ledger.py --durability    # only what durable SQLite commits cost (a minute)
 
 Baselines: the one-core Ed25519 verification rate (signature checking is the irreducible cost of an
-append) and the raw SHA-256 rate over entry-sized inputs. Prints a table and writes bench/results/ledger.json.
+append) and the raw SHA-256 rate over entry-sized inputs. The cost of durable commits (issue 11 item 12)
+is measured against the same appends committed at `synchronous=NORMAL`, interleaved in the same run.
+Prints a table and writes bench/results/ledger.json.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from events.codes import make_code  # noqa: E402
 from events.orgs import Org, Role  # noqa: E402
+from ledger import db  # noqa: E402
 from ledger.canonical import canonical  # noqa: E402
 from ledger.claims import new_claim, sign_claim  # noqa: E402
 from ledger.db import make_engine, normalise_url  # noqa: E402
@@ -128,6 +133,94 @@ def fresh_ledger(url: str) -> Ledger:
     return ledger
 
 
+DURABILITY_WRITERS = 8  # concurrent single-claim writers: the group commit shares one sync among them
+
+
+def _rate(ledger: Ledger, work: Workload, kind: str, n: int) -> float:
+    """Claims appended per second: `n` single appends one after another (one commit each), `n` single
+    appends from concurrent writers (group commit), or `n` claims in 1,000-claim batches."""
+    if kind == "batch":
+        prepared = [work.batch(BATCH) for _ in range(max(1, n // BATCH))]
+        start = time.perf_counter()
+        for items in prepared:
+            ledger.append(items)
+        return len(prepared) * BATCH / (time.perf_counter() - start)
+    claims = work.batch(n)
+    if kind == "single":
+        start = time.perf_counter()
+        for claim in claims:
+            ledger.append_one(*claim)
+        return n / (time.perf_counter() - start)
+    shares = [claims[i::DURABILITY_WRITERS] for i in range(DURABILITY_WRITERS)]
+
+    def write(share: list[tuple[dict[str, Any], str]]) -> None:
+        for claim in share:
+            ledger.append_one(*claim)
+
+    threads = [threading.Thread(target=write, args=(share,)) for share in shares]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return n / (time.perf_counter() - start)
+
+
+def durable_commit_cost(tmp: str, singles: int, batched: int, rounds: int) -> dict[str, Any]:
+    """What durable commits cost on SQLite (item 12): the same appends on a ledger whose appends commit
+    with `synchronous=FULL` (as it runs) and on one whose appends commit at NORMAL (as before),
+    measured in interleaved rounds (the order alternates), each figure the median of the rounds' ratios
+    durable / NORMAL. Single appends one after another are the worst case (one sync per claim)."""
+    durable = fresh_ledger(f"sqlite:///{tmp}/durable.db")
+    saved = db.DURABLE_SYNCHRONOUS
+    db.DURABLE_SYNCHRONOUS = "NORMAL"  # this engine's durable commits run at NORMAL: the baseline
+    try:
+        normal = fresh_ledger(f"sqlite:///{tmp}/normal.db")
+    finally:
+        db.DURABLE_SYNCHRONOUS = saved
+    ledgers = {"durable": durable, "normal": normal}
+    works = {name: Workload(ledger) for name, ledger in ledgers.items()}
+    for name, ledger in ledgers.items():
+        ledger.append(works[name].batch(BATCH))  # untimed: starts the signature worker, warms the file
+    sizes = {"single": singles, "concurrent": singles, "batch": batched}
+    rates: dict[str, dict[str, list[float]]] = {kind: {"durable": [], "normal": []} for kind in sizes}
+    for round_ in range(rounds):
+        order = ["durable", "normal"] if round_ % 2 == 0 else ["normal", "durable"]
+        for kind, n in sizes.items():
+            for name in order:
+                rates[kind][name].append(_rate(ledgers[name], works[name], kind, n))
+    for ledger in ledgers.values():
+        ledger.close()
+        ledger.engine.dispose()
+    figures: dict[str, Any] = {}
+    for kind, measured in rates.items():
+        ratios = [d / n for d, n in zip(measured["durable"], measured["normal"], strict=True)]
+        figures[kind] = {
+            "durable_per_s": statistics.median(measured["durable"]),
+            "normal_per_s": statistics.median(measured["normal"]),
+            "ratio_durable_to_normal": statistics.median(ratios),
+            "ratios": ratios,
+        }
+    return figures
+
+
+def durability_rows(table: Table, figures: dict[str, Any]) -> None:
+    names = {
+        "single": "single appends, one after another",
+        "concurrent": f"single appends, {DURABILITY_WRITERS} writers",
+        "batch": "1,000-claim batches",
+    }
+    for kind, figure in figures.items():
+        table.add_row(
+            f"durable commits (FULL): {names[kind]}",
+            f"{figure['durable_per_s']:,.0f}/s (NORMAL {figure['normal_per_s']:,.0f}/s)",
+            f"{figure['ratio_durable_to_normal']:.2f} × NORMAL (median; rounds "
+            + ", ".join(f"{r:.2f}" for r in figure["ratios"])
+            + ")",
+            "",
+        )
+
+
 def pg_schema_url(base: str) -> tuple[str, Callable[[], None]]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(normalise_url(base))
@@ -149,6 +242,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=None, help="size of the large ledger (default 1,000,000)")
     parser.add_argument("--rounds", type=int, default=None, help="append measurements per figure (median; default 3)")
     parser.add_argument("--pg", default=None, help="PostgreSQL URL for the PostgreSQL append figure")
+    parser.add_argument("--durability", action="store_true", help="only the cost of durable SQLite commits")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ledger.json")
     args = parser.parse_args()
     large = args.entries or (20_000 if args.quick else 1_000_000)
@@ -159,6 +253,19 @@ def main() -> None:
     verify_rate = baseline_verify_rate()
     sha_rate = baseline_sha256_rate()
     results["baseline"] = {"ed25519_verify_per_s_one_core": verify_rate, "sha256_700B_per_s": sha_rate}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        singles, batched = (100, 2 * BATCH) if args.quick else (400, 5 * BATCH)
+        results["durable_commits"] = durable_commit_cost(tmp, singles, batched, max(rounds, 3))
+    if args.durability:
+        table = Table(title="packtrace ledger bench: durable SQLite commits (ratios in this run)")
+        for column in ("figure", "value", "ratio", "target"):
+            table.add_column(column)
+        durability_rows(table, results["durable_commits"])
+        console.print(table)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name("ledger-durability.json").write_text(json.dumps(results, indent=2))
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         ledger = fresh_ledger(f"sqlite:///{tmp}/bench.db")
@@ -278,6 +385,7 @@ def main() -> None:
         "",
     )
     table.add_row("verify: whole run", f"{r['total_s']:.1f} s", "", "")
+    durability_rows(table, results["durable_commits"])
     console.print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
