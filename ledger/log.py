@@ -272,17 +272,18 @@ class _WriterConnection:
         self._conn = None
         self._held.close()
 
-    def lost(self, exc: Exception) -> bool:
-        """Whether `exc` says the database went away (rather than refusing what was written)."""
-        if isinstance(exc, DBAPIError):
-            return exc.connection_invalidated
-        dialect, conn = self._engine.dialect, self._conn
-        if conn is None or dialect.dbapi is None or not isinstance(exc, dialect.dbapi.Error):
-            return False
-        try:
-            return dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
-        except Exception:  # the connection cannot even be asked
+    def systemic(self, exc: Exception) -> bool:
+        """Whether `exc` comes from the database's state rather than from what was written: the connection
+        went away, or an operational error (busy or locked, a deadlock, out of disk…; but not PostgreSQL's
+        program limits, such as an index row too large, which a request's value can exceed). Writing
+        the requests again one by one would only meet it again, each time."""
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             return True
+        error = exc.orig if isinstance(exc, DBAPIError) else exc
+        dbapi = self._engine.dialect.dbapi
+        if dbapi is None or not isinstance(error, (dbapi.OperationalError, dbapi.InterfaceError)):
+            return False
+        return not str(getattr(error, "sqlstate", None) or "").startswith("54")
 
 
 class _Written(NamedTuple):
@@ -517,17 +518,18 @@ class Ledger:
             connection.give_back()
 
     def _write_isolating(self, connection: _WriterConnection, requests: list[_Request]) -> None:
-        """Write the requests in one transaction. If it fails, none was recorded: unless the database went
-        away, write each half on its own, down to single requests, so that a request whose rows the
-        database refuses (or that trips anything else) fails alone and the others are recorded."""
+        """Write the requests in one transaction. If it fails, none was recorded: unless the failure is the
+        database's state (`systemic`), write each half on its own, down to single requests, so that a
+        request whose rows the database refuses (or that trips anything else) fails alone and the others
+        are recorded."""
         if not requests:
             return
         try:
             self._write_requests(connection, requests)
         except Exception as exc:
-            lost = connection.lost(exc)
+            systemic = connection.systemic(exc)
             connection.give_back()
-            if len(requests) > 1 and not lost:
+            if len(requests) > 1 and not systemic:
                 middle = len(requests) // 2
                 self._write_isolating(connection, requests[:middle])
                 self._write_isolating(connection, requests[middle:])

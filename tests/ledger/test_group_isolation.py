@@ -12,10 +12,12 @@ import threading
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from events.errors import InvalidClaim
 from ledger.log import Ledger
 from ledger.verify import verify_database
+from tests.conftest import is_postgres
 from tests.ledger.storage_fault import REFUSED, refuse_entries
 from tests.support import PRODUCED, Actor, code
 
@@ -86,7 +88,7 @@ def test_item3_a_request_whose_value_the_database_cannot_store_fails_alone_with_
 def test_item3_any_database_error_of_one_request_fails_it_alone(ledger: Ledger, maker: Actor) -> None:
     """Not a data error (a trigger's exception, a constraint): the request gets the database's error,
     as a lone request always did; the others of its group are recorded."""
-    refuse_entries(ledger.engine, REFUSED_MAKER, data_error=False)
+    refuse_entries(ledger.engine, REFUSED_MAKER, error="other")
     outcomes = _one_group(ledger, _claims(maker))
 
     refused = outcomes[POISONED]
@@ -125,6 +127,50 @@ def test_item3_a_failing_group_is_bisected_not_retried_request_by_request(ledger
     # halves, depth first, down to request 5 alone: 12 -> [0-5] -> [0-2] ok, [3-5] -> [3] ok, [4-5] ->
     # [4] ok, [5] refused; then [6-11] ok
     assert attempts == [12, 6, 3, 3, 1, 2, 1, 1, 6]
+
+
+@pytest.mark.skipif(not is_postgres(), reason="SQLSTATE 54000 is PostgreSQL's (SQLite has no such class)")
+def test_item3_a_program_limit_one_request_exceeds_fails_it_alone(ledger: Ledger, maker: Actor) -> None:
+    """PostgreSQL raises "index row size exceeds maximum" (a value too large for an index) as an
+    operational error; it is the request's value, so the group is still written in halves."""
+    refuse_entries(ledger.engine, REFUSED_MAKER, error="program_limit")
+    outcomes = _one_group(ledger, _claims(maker))
+
+    assert [n for n, o in enumerate(outcomes) if isinstance(o, Exception)] == [POISONED]
+    assert REFUSED in str(outcomes[POISONED])
+    assert ledger.size() == REQUESTS - 1
+
+
+def test_item3_a_failure_of_the_database_itself_fails_the_group_without_retries(ledger: Ledger, maker: Actor) -> None:
+    """Busy, locked, out of disk, gone: writing the requests again one by one would meet it each time
+    (a lock held elsewhere would be waited for once per request)."""
+    attempts: list[int] = []
+    dbapi = ledger.engine.dialect.dbapi
+    assert dbapi is not None
+
+    def locked(conn, group):  # type: ignore[no-untyped-def]
+        attempts.append(len(group))
+        raise OperationalError("INSERT …", {}, dbapi.OperationalError("database is locked"))
+
+    ledger._write_group = locked  # type: ignore[method-assign]
+    claims = _claims(maker)[:4]
+
+    async def post_all() -> list[object]:
+        return await asyncio.gather(*(ledger.append_one_async(*c) for c in claims), return_exceptions=True)
+
+    ledger._writing = True  # queue all four before the writer starts
+    outcomes = asyncio.run(_queued_then_drained(ledger, post_all))
+
+    assert attempts == [4]
+    assert all(isinstance(o, OperationalError) and "database is locked" in str(o) for o in outcomes), outcomes
+
+
+async def _queued_then_drained(ledger: Ledger, post_all):  # type: ignore[no-untyped-def]
+    task = asyncio.ensure_future(post_all())
+    while len(ledger._queue) < 4:
+        await asyncio.sleep(0.01)
+    ledger._writer().wake()  # the writer thread drains the queue (and ends `_writing` when it is empty)
+    return await task
 
 
 def _one_group_plain(ledger: Ledger, claims: list[tuple[dict[str, Any], str]]) -> None:
