@@ -39,8 +39,7 @@ def get_pack_events(
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description="entries a page")] = HISTORY_PAGE,
 ) -> PackHistory:
-    """A page of the pack's chain of entries with their hashes, in `seq` order (follow `next` for the
-    rest); personal data only for the authority tier."""
+    """A page of the pack's chain with entry hashes, in `seq` order; `next` is the cursor of the rest."""
     return service.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
 
 
@@ -50,6 +49,5 @@ def get_pack_events(
     responses={200: {"model": Bundle, "description": "the bundle (full or redacted)"}, **problems(404)},
 )
 def get_pack_bundle(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
-    """The pack's offline bundle, verifiable with public keys alone: every entry for a regulator; for
-    other organisations the entries they may read in full, the others withheld (streamed as it is read)."""
+    """The pack's offline bundle, verifiable with public keys alone; entries a tier may not read are withheld."""
     return StreamingResponse(service.get_pack_bundle(ledger, caller, code), media_type="application/json")
