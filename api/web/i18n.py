@@ -203,6 +203,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Against the thresholds of the industry's 规范条件 ({version}): Ni, Co, Mn ≥ 98 %, Li ≥ 90 %, "
         "electrode powder ≥ 98 %.",
     ),
+    "implausible_title": ("未计入的记录", "Left out of the sums"),
+    "implausible_intro": (
+        "以下再生利用记录的质量超出单个电池包可能的范围（0–10 吨），为数量上限生效前记录，未计入回收率。",
+        "These recycling entries give masses outside what one pack can weigh (0–10 t); they were recorded "
+        "before payloads were bounded and are left out of the rates.",
+    ),
+    "entry_index": ("日志序号", "Log index"),
     "recycler": ("再生利用企业", "Recycler"),
     "element": ("元素", "Element"),
     "events": ("批次数", "Batches"),

@@ -111,6 +111,8 @@ def test_item2_the_regulator_pages_answer_and_show_the_real_rate(
     page = client.get("/regulator/recovery")
     assert page.status_code == 200, page.text
     assert ">10.0%</text>" in page.text and "nan" not in page.text.lower().replace("nanjing", "")
+    left_out = page.text.split('id="implausible"', 1)[1]  # the entries left out of the sums are named
+    assert "1e+308" in left_out and "未计入回收率" in left_out
     client.cookies.clear()
 
 
