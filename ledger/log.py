@@ -564,11 +564,13 @@ class Ledger:
             return
 
     def _refused_by_storage(self, exc: Exception) -> BaseException:
-        """A request written alone failed with `exc`: a value the database cannot store (a NUL character,
-        a number out of its range…; the driver's `DataError`) is the request's own fault, a 422; anything
-        else stays as it is."""
+        """A request written alone failed with `exc`: a value the database cannot store is the request's own
+        fault, a 422 (a NUL character or a number out of range: the driver's `DataError`; a PostgreSQL
+        program limit, class 54, such as an index row too large). Anything else stays as it is."""
         dbapi = self.engine.dialect.dbapi
-        if isinstance(exc, DataError) or (dbapi is not None and isinstance(exc, dbapi.DataError)):
+        error = exc.orig if isinstance(exc, DBAPIError) else exc
+        too_large = str(getattr(error, "sqlstate", None) or "").startswith("54")  # PostgreSQL's program limits
+        if too_large or isinstance(exc, DataError) or (dbapi is not None and isinstance(exc, dbapi.DataError)):
             return InvalidClaim(
                 "the database cannot store a value of this claim (a NUL or other character it refuses, "
                 "or a value out of range)",
@@ -813,8 +815,14 @@ class Ledger:
                     raise InvalidClaim(f"unknown signing key {sc.key_id!r}", code="unknown_key")
                 # A revocation read under the lock was committed before it: it is in force, whatever
                 # this process's clock says (it took effect after every entry recorded before it).
-                if not (validity[0] <= now and validity[1] is None):
+                if validity[1] is not None:
                     raise AuthorisationError(f"key {sc.key_id!r} is revoked", code="key_revoked")
+                if now < validity[0]:  # registered by a process whose clock runs ahead of this one's
+                    raise AuthorisationError(
+                        f"key {sc.key_id!r} is valid from {format_recorded_at(validity[0])}, after this "
+                        f"entry's recording time {format_recorded_at(now)}",
+                        code="key_not_yet_valid",
+                    )
                 head, last_seq = pending.heads.get(sc.pack, (None, -1))
                 if sc.prev is not None and sc.prev != head:
                     raise ConflictError(

@@ -4,10 +4,12 @@ revocation, whatever the clocks of the processes sharing the database do."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import AuthorisationError
 from ledger import service
@@ -90,3 +92,21 @@ def test_item1_a_committed_revocation_refuses_the_key_even_to_a_clock_behind_it(
     assert refused.value.code == "key_revoked"
     assert ledger.size() == 1
     assert _verifies(ledger)
+
+
+def test_item1_a_key_registered_by_a_clock_ahead_is_not_yet_valid_not_revoked(ledger: Ledger, maker: Actor) -> None:
+    """`add_key` takes its time outside the log head's lock: a process whose clock runs ahead can register
+    a key valid from a moment after this process records. The refusal says so; it is not a revocation."""
+    clock = _clock(ledger)
+    clock.now += timedelta(hours=1)
+    private = Ed25519PrivateKey.generate()
+    public = base64.b64encode(private.public_key().public_bytes_raw()).decode()
+    service.add_key(ledger, ADMIN, "catl", key_id="catl/ahead", public_key=public)
+    clock.now -= timedelta(hours=1)
+    ahead = Actor(maker.org, "catl/ahead", private)
+
+    with pytest.raises(AuthorisationError, match=r"key 'catl/ahead' is valid from .*Z, after this entry's "
+                       r"recording time .*Z") as refused:
+        ledger.append_one(*ahead.claim(code(1), "produced", PRODUCED))
+
+    assert refused.value.code == "key_not_yet_valid"
