@@ -6,9 +6,17 @@ the cookie holds a random secret, stored hashed and bound to the token's hash, v
 `service.SESSION_TTL`. Logging out deletes it, and rotating the token ends it, so a copied cookie is worth
 nothing afterwards.
 
-Failed logins are throttled: LOGIN_FAILURES per client address and per token prefix (`pt_<org>_`, or the
-first characters of anything else) in a moving window; past it the login page answers 429 with
-Retry-After, without checking the token. The counts live in the server process (each worker has its own).
+Logging in again ends the session the cookie already named. Failed logins are throttled: LOGIN_FAILURES
+in a moving window per client address (an IPv6 address counted by its /64) and per token prefix
+(`pt_<org>_` for a token of an organisation's shape; every other token, the admin token's guesses
+included, shares one bucket). The token is looked up first (by its hash, the admin token compared in
+constant time): a correct token logs in whatever its prefix's count, so failures against a public prefix
+cannot lock its organisation out; a wrong one is counted, atomically with the check (the limiter's own
+lock), and answered 429 with Retry-After once its address or prefix is over the limit. An address over the
+limit is answered 429 before its token is looked at, a correct one included: otherwise a single address
+could go on guessing and learn which guess was right. Attempts from one address already in flight when it
+reaches the limit are still checked (each such failure is answered 429 and not counted), so the overshoot
+is at most the attempts in flight. The counts live in the server process (each worker has its own).
 
 SameSite=Strict keeps the cookie off cross-site requests, so another site cannot post a form as the
 logged-in organisation; form posts also must come from our own origin when the browser names one.
@@ -16,7 +24,9 @@ logged-in organisation; form posts also must come from our own origin when the b
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -28,6 +38,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from api.settings import Settings
 from events.errors import AuthorisationError
+from events.orgs import ORG_ID
 from ledger import service
 from ledger.access import ANONYMOUS, Caller, Unauthenticated
 from ledger.log import Ledger
@@ -35,8 +46,10 @@ from ledger.log import Ledger
 SESSION_COOKIE = "packtrace_session"
 SESSION_SECONDS = int(service.SESSION_TTL.total_seconds())
 LOGIN_FAILURES = RateLimitItemPerMinute(10, 5)  # failed logins per address, and per token prefix
-_PREFIX_CHARS = 8  # of a token that is not of the form pt_<org>_<secret>
-_SECRET_CHARS = 32  # secrets.token_urlsafe(24), the random part of an organisation's token
+OTHER_TOKENS = "other"  # the one prefix bucket of every token not shaped like an organisation's
+# pt_<org>_<secrets.token_urlsafe(24)>: the shape of an organisation's token (ledger/registry.py new_token)
+_ORG_TOKEN = re.compile(rf"(pt_{ORG_ID.pattern}_)[A-Za-z0-9_-]{{32}}")
+_IPV6_COUNTED_BITS = 64  # an IPv6 client is counted by its /64 (one subscriber usually holds a whole one)
 
 
 def session_caller(request: Request, ledger: Ledger, settings: Settings) -> Caller:
@@ -70,30 +83,45 @@ class LoginThrottle:
     def __init__(self) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    @staticmethod
-    def _keys(address: str, token: str) -> list[tuple[str, str]]:
-        return [("address", address), ("prefix", token_prefix(token))]
+    def _wait(self, key: tuple[str, str]) -> int:
+        reset = self._limiter.get_window_stats(LOGIN_FAILURES, *key).reset_time
+        return max(1, math.ceil(reset - time.time()))
 
-    def check(self, address: str, token: str) -> None:
-        waits = [
-            self._limiter.get_window_stats(LOGIN_FAILURES, *key).reset_time - time.time()
-            for key in self._keys(address, token)
-            if not self._limiter.test(LOGIN_FAILURES, *key)
-        ]
-        if waits:
-            raise LoginThrottled(max(1, math.ceil(max(waits))))
+    def check_address(self, address: str) -> None:
+        """LoginThrottled if `address` has used up its failures (checked before the token is)."""
+        key = ("address", address)
+        if not self._limiter.test(LOGIN_FAILURES, *key):
+            raise LoginThrottled(self._wait(key))
 
     def failed(self, address: str, token: str) -> None:
-        for key in self._keys(address, token):
-            self._limiter.hit(LOGIN_FAILURES, *key)
+        """Count a failed login against its address and its token's prefix; LoginThrottled if either was
+        already at the limit (that failure is then not counted: each count is checked and taken at once)."""
+        keys = [("address", address), ("prefix", token_prefix(token))]
+        full = [key for key in keys if not self._limiter.hit(LOGIN_FAILURES, *key)]
+        if full:
+            raise LoginThrottled(max(self._wait(key) for key in full))
 
 
 def token_prefix(token: str) -> str:
-    """What a token says about whose it claims to be: `pt_<org>_` for an organisation's token shape,
-    else its first few characters (so guesses at one organisation's token are counted together)."""
-    if token.startswith("pt_") and len(token) > _SECRET_CHARS + 3:
-        return token[:-_SECRET_CHARS]
-    return token[:_PREFIX_CHARS]
+    """The bucket of a token's failures: `pt_<org>_` for a token of an organisation's shape (guesses at one
+    organisation's token are counted together), OTHER_TOKENS for anything else (the admin token's guesses
+    among them, whatever their first characters)."""
+    shaped = _ORG_TOKEN.fullmatch(token)
+    return shaped.group(1) if shaped else OTHER_TOKENS
+
+
+def client_address(request: Request) -> str:
+    """The address failures are counted against: the client's, an IPv6 one as its /64 network."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, _IPV6_COUNTED_BITS), strict=False))
+    return str(ip)
 
 
 def throttle(request: Request) -> LoginThrottle:
@@ -106,17 +134,21 @@ def throttle(request: Request) -> LoginThrottle:
 
 
 def login(request: Request, ledger: Ledger, settings: Settings, token: str) -> Login:
-    """Open a web session for the token: LoginThrottled past the failure limit (the token is then not
-    checked), Unauthenticated (counted as a failure) for a token that names nobody."""
+    """Open a web session for the token, ending the one the cookie already names. LoginThrottled when the
+    address is over the failure limit (the token is then not checked) or when a wrong token's address or
+    prefix is; Unauthenticated (counted as a failure) for a token that names nobody. A correct token is
+    never refused for its prefix's failures."""
     token = token.strip()
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     limiter = throttle(request)
-    limiter.check(address, token)
+    limiter.check_address(address)
     try:
         caller, secret = service.open_web_session(ledger, token, admin_token=settings.admin_token)
     except Unauthenticated:
         limiter.failed(address, token)
         raise
+    if previous := request.cookies.get(SESSION_COOKIE):
+        service.close_web_session(ledger, previous)
     return Login(caller, secret)
 
 
@@ -135,7 +167,7 @@ def set_session(response: Response, secret: str, settings: Settings) -> None:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=settings.public_url.startswith("https://"),
+        secure=urlsplit(settings.public_url).scheme.lower() == "https",
     )
 
 
