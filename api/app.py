@@ -17,7 +17,6 @@ from api.limits import BodyLimit
 from api.responses import problem_content
 from api.routes import ROUTERS
 from api.settings import Settings
-from ledger.custodial import load_or_create_sealing_key
 from ledger.log import Ledger
 
 DESCRIPTION = """\
@@ -30,12 +29,14 @@ See docs/integration.md.
 def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -> FastAPI:
     """The app over `source`: settings (the ledger is built from them and closed on shutdown) or a ledger
     made by the caller (then `settings` gives the admin token and body limit; default: the environment)."""
+    sealing_key: bytes | None = None
     if isinstance(source, Ledger):
         ledger, owned = source, False
         settings = settings or Settings()
     else:
         settings, owned = source, True
         ledger = build_ledger(settings)
+        sealing_key = ledger.sealing_key  # the secret its start checked, not the file read again
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -47,8 +48,8 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
     app = FastAPI(title="packtrace", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.ledger = ledger
     app.state.settings = settings
-    if owned:  # a deployment: the secret that seals platform-held keys (tests made from a ledger set their own)
-        app.state.sealing_key = load_or_create_sealing_key(settings.sealing_key_file)
+    if sealing_key is not None:  # a deployment: the secret that seals platform-held keys (tests set their own)
+        app.state.sealing_key = sealing_key
     if (problem := labelling.readiness_problem()) is not None:  # served all the same, labels answer 503
         logging.getLogger("packtrace").error("not ready: %s", problem)
     errors.install(app)

@@ -20,19 +20,30 @@ def stored_origin(engine: Engine) -> str | None:
     return None if found is None else str(found)
 
 
+class BoundLedger(Ledger):
+    """A ledger built from settings, with the sealing secret its start checked against the log's recorded
+    one (and bound to it): use `sealing_key`, never the file again, which may have changed since."""
+
+    def __init__(self, engine: Engine, signer: LogSigner, *, sealing_key: bytes) -> None:
+        super().__init__(engine, signer)
+        self.sealing_key = sealing_key
+
+
 def key_files(settings: Settings, engine: Engine) -> keybinding.KeyFiles:
     return keybinding.KeyFiles(
         settings.log_key_file, settings.sealing_key_file, engine.url.render_as_string(hide_password=True)
     )
 
 
-def build_ledger(settings: Settings, *, init: bool = True) -> Ledger:
+def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
     """The ledger of the configured database. A log keeps the origin it was started with: unless
     PACKTRACE_LOG_ORIGIN is set explicitly (and then must match), an existing database's origin is used,
     so serving it under another public URL, or administering it from the CLI, does not rename the log.
 
     It also keeps its keys (ledger/keybinding.py): key files are created only for a log that cannot depend
-    on them yet, and keys other than the recorded ones raise `KeyBindingError` before anything is served."""
+    on them yet, and keys other than the recorded ones raise `KeyBindingError` before anything is served.
+    The sealing secret so checked is the ledger's `sealing_key`: the one to seal and open platform-held keys
+    with (loading the file again could make a new, unchecked secret if it had gone in between)."""
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous.upper())
     try:
         origin = settings.log_origin
@@ -47,7 +58,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> Ledger:
     except BaseException:
         engine.dispose()
         raise
-    ledger = Ledger(engine, signer)
+    ledger = BoundLedger(engine, signer, sealing_key=secret)
     if init:
         try:
             ledger.init()

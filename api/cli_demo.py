@@ -15,7 +15,6 @@ from rich.table import Table
 from api.bootstrap import build_ledger
 from api.cli_config import load_settings, refusals
 from ledger import registry
-from ledger.custodial import load_or_create_sealing_key
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -54,7 +53,7 @@ def demo(
                 built = province.build(
                     ledger,
                     packs=packs,
-                    sealing_key=load_or_create_sealing_key(settings.sealing_key_file),
+                    sealing_key=ledger.sealing_key,  # the secret checked against the log at start
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             tokens = built.tokens

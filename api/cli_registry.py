@@ -11,12 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.bootstrap import build_ledger
+from api.bootstrap import BoundLedger, build_ledger
 from api.cli_config import load_settings, refusals
 from events.errors import PacktraceError
 from ledger import service
 from ledger.access import ADMIN
-from ledger.log import Ledger
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -28,7 +27,7 @@ keys_app = typer.Typer(help="Register, revoke and list organisations' Ed25519 si
 
 
 @contextmanager
-def open_ledger(database_url: str | None) -> Iterator[Ledger]:
+def open_ledger(database_url: str | None) -> Iterator[BoundLedger]:
     """The ledger the settings (or --database-url) name; errors of the family, and a refused configuration
     (api/cli_config.py), end the command cleanly."""
     settings = load_settings(database_url=database_url)
@@ -119,11 +118,10 @@ def keys_add_platform(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Give an organisation a platform-held key (generated here, sealed at rest), for the scan page."""
-    from ledger.custodial import create_platform_key, load_or_create_sealing_key
+    from ledger.custodial import create_platform_key
 
-    settings = load_settings(database_url=database_url)
-    with open_ledger(database_url) as ledger:
-        key = create_platform_key(ledger, org, sealing_key=load_or_create_sealing_key(settings.sealing_key_file))
+    with open_ledger(database_url) as ledger:  # its sealing secret: the one checked against the log at start
+        key = create_platform_key(ledger, org, sealing_key=ledger.sealing_key)
     console.print(f"registered platform-held key {key.key_id} for {key.org}")
 
 

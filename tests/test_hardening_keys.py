@@ -288,3 +288,93 @@ def test_item4_cli_verify_without_a_key_file_says_where_it_looked(
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(first.log_key_file))
     ok = CliRunner().invoke(cli, ["verify"])
     assert ok.exit_code == 0 and "OK: 1 entries" in ok.stdout
+
+
+# -- the secret checked at start is the one used afterwards ---------------------------------------------
+
+
+def vanish_after_build(monkeypatch: pytest.MonkeyPatch, module: Any, sealing_key_file: Path) -> None:
+    """`module.build_ledger`, with the sealing secret's file gone once the start has checked it: whatever
+    seals afterwards must use the checked secret, not read (or make) the file again."""
+    real = module.build_ledger
+
+    def build_then_vanish(settings: Settings, **kwargs: Any) -> Ledger:
+        ledger = real(settings, **kwargs)
+        sealing_key_file.unlink()
+        return ledger
+
+    monkeypatch.setattr(module, "build_ledger", build_then_vanish)
+
+
+def sealed_keys(engine: Engine, org: str) -> list[tuple[str, bytes]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT key_id, sealed_private_key FROM org_key WHERE org = :org AND platform_held"), {"org": org}
+        ).all()
+    return [(row[0], bytes(row[1])) for row in rows]
+
+
+def test_item4_the_built_ledger_carries_the_checked_sealing_secret(first: Settings) -> None:
+    secret = custodial.load_or_create_sealing_key(first.sealing_key_file)
+    ledger = build_ledger(first)
+    try:
+        assert ledger.sealing_key == secret
+    finally:
+        close(ledger)
+
+
+def test_item4_the_app_seals_with_the_secret_its_start_checked(
+    first: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.app
+
+    secret = custodial.load_or_create_sealing_key(first.sealing_key_file)
+    vanish_after_build(monkeypatch, api.app, first.sealing_key_file)
+    app = api.app.create_app(first)
+    try:
+        assert app.state.sealing_key == secret
+        assert not first.sealing_key_file.exists()  # no new, unchecked secret was made
+    finally:
+        close(app.state.ledger)
+
+
+def test_item4_cli_platform_keys_are_sealed_with_the_checked_secret(
+    first: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.cli_registry
+
+    append_one(first)  # registers the organisations
+    secret = custodial.load_or_create_sealing_key(first.sealing_key_file)
+    monkeypatch.setenv("PACKTRACE_DATABASE_URL", first.database_url)
+    monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", ORIGIN)
+    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(first.log_key_file))
+    monkeypatch.setenv("PACKTRACE_SEALING_KEY_FILE", str(first.sealing_key_file))
+    vanish_after_build(monkeypatch, api.cli_registry, first.sealing_key_file)
+    result = CliRunner().invoke(cli, ["keys", "add-platform", "xm-collect"])
+    assert result.exit_code == 0, result.output
+    assert not first.sealing_key_file.exists()
+    [(key_id, blob)] = sealed_keys(engine, "xm-collect")
+    custodial.unseal(blob, org_id="xm-collect", key_id=key_id, sealing_key=secret)  # opens with the checked one
+
+
+def test_item4_the_demo_seals_with_the_secret_its_start_checked(
+    first: Settings, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.cli_demo
+
+    secret = custodial.load_or_create_sealing_key(first.sealing_key_file)
+    monkeypatch.setenv("PACKTRACE_DATABASE_URL", first.database_url)
+    monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", ORIGIN)
+    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(first.log_key_file))
+    monkeypatch.setenv("PACKTRACE_SEALING_KEY_FILE", str(first.sealing_key_file))
+    vanish_after_build(monkeypatch, api.cli_demo, first.sealing_key_file)
+    tokens = tmp_path / "tokens.json"
+    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--packs", "3", "--tokens-file", str(tokens)])
+    assert result.exit_code == 0, result.output
+    assert not first.sealing_key_file.exists()
+    with engine.connect() as conn:
+        orgs = [row[0] for row in conn.execute(text("SELECT DISTINCT org FROM org_key WHERE platform_held"))]
+    assert orgs  # the demo gives some organisations platform-held keys
+    for org in orgs:
+        for key_id, blob in sealed_keys(engine, org):
+            custodial.unseal(blob, org_id=org, key_id=key_id, sealing_key=secret)
