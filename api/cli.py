@@ -7,10 +7,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
@@ -104,24 +105,46 @@ def verify_bundle_cmd(
     from ledger.bundle import verify_bundle
 
     try:
-        bundle = json.loads(file.read_text())
+        bundle = json.loads(file.read_bytes().decode("utf-8"))
         summary = verify_bundle(bundle, log_key)
     except (VerificationError, json.JSONDecodeError) as exc:
-        console.print(f"[red]FAILED[/red] {exc}")
-        raise typer.Exit(1) from None
-    if summary.withheld == 0:
+        _bundle_failed(str(exc))
+    except UnicodeDecodeError as exc:
+        _bundle_failed(f"{file.name} is not UTF-8 text (invalid byte at offset {exc.start}): not a bundle")
+    except RecursionError:
+        _bundle_failed(f"{file.name} nests JSON too deeply to be read: not a bundle")
+    except OSError as exc:
+        _bundle_failed(f"{file.name} cannot be read: {exc.strerror or exc}")
+    last = summary.proven_through
+    assert last is not None  # a bundle that proves no entry does not verify
+    # One proof of the last entry proves a prefix of the chain (seq 0…last), not that the chain ends there
+    # (docs/ledger-format.md §6): say what was proven, and no total as fact.
+    tail = (
+        f"entries after seq {last} are neither proven nor ruled out (a bundle proves a prefix of the chain, "
+        "not where it ends)"
+    )
+    if summary.entries == summary.disclosed:
         typer.echo(
-            f"OK: pack {summary.pack}: {summary.entries} entries, included in the log at tree size "
-            f"{summary.tree_size} (root {summary.root.hex()})"
+            f"OK: pack {summary.pack}: entries 0–{last} proven ({summary.proven} entries, verified and chained; "
+            f"the last included in the log at tree size {summary.tree_size}, root {summary.root.hex()}); {tail}"
         )
         return
-    proven = "none" if summary.proven_through is None else f"seq 0 to {summary.proven_through}"
-    typer.echo(
-        f"OK (redacted): pack {summary.pack}: {summary.disclosed} of {summary.entries} entries disclosed and "
-        f"verified, included in the log at tree size {summary.tree_size} (root {summary.root.hex()}); "
-        f"{summary.withheld} withheld: this bundle does not hold or prove their content; entries proven to "
-        f"exist: {proven}"
+    claimed = (
+        f"; {summary.claimed_after} more withheld after seq {last}: claimed by the server, not proven"
+        if summary.claimed_after
+        else ""
     )
+    typer.echo(
+        f"OK (redacted): pack {summary.pack}: entries 0–{last} proven to exist, {summary.disclosed} of them "
+        f"disclosed and verified (the last included in the log at tree size {summary.tree_size}, root "
+        f"{summary.root.hex()}), {summary.withheld_proven} withheld: this bundle does not hold or prove their "
+        f"content; {tail}{claimed}"
+    )
+
+
+def _bundle_failed(reason: str) -> NoReturn:
+    console.print(f"[red]FAILED[/red] {escape(reason)}")
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -1,7 +1,12 @@
 """The offline bundle of one pack (DESIGN §3.4) and its verification with public keys alone.
 
-Because each entry commits to its predecessor's hash, one inclusion proof of the pack's last entry
-against a signed checkpoint authenticates the whole chain.
+Because each entry commits to its predecessor's hash, one inclusion proof of the bundle's last entry
+against a signed checkpoint authenticates every entry up to it: a *prefix* of the pack's chain. Nothing
+in the checkpoint commits to the pack's head, so a bundle cannot prove that the chain ends there (entries
+cut off the end, or withheld items claimed after the last disclosed entry, are neither proven nor ruled
+out; completeness needs the head in the checkpoint, issue 14). The `keys` come from the server unsigned:
+that an entry is signed by its actor's key rests on the server's registry until keys are logged
+(DESIGN §12, issue 13).
 
 Two forms (docs/ledger-format.md §6):
 
@@ -216,8 +221,10 @@ def make_redacted_bundle(ledger: Ledger, code: str, disclose: Disclose, *, tier:
 
 @dataclass(frozen=True)
 class BundleSummary:
-    """What a bundle proved: `entries` in the pack's chain as the bundle lists them, `disclosed` of them
-    verbatim and authenticated, every `seq` up to `proven_through` shown to exist (None: none)."""
+    """What a bundle proved: entries `seq` 0…`proven_through` exist in the pack's chain (a prefix: entries
+    after it are neither proven nor ruled out), `disclosed` of them verbatim and authenticated.
+    `entries` counts the items the bundle lists, including `claimed_after` withheld items after the last
+    disclosed entry, which only the server claims (nothing proves them)."""
 
     pack: str
     entries: int
@@ -225,20 +232,34 @@ class BundleSummary:
     root: bytes
     disclosed: int
     proven_through: int | None
+    claimed_after: int = 0
 
     @property
     def withheld(self) -> int:
+        """Items withheld, proven or not (see `withheld_proven`, `claimed_after`)."""
         return self.entries - self.disclosed
+
+    @property
+    def proven(self) -> int:
+        """How many entries the bundle proves exist: `seq` 0…`proven_through`."""
+        return 0 if self.proven_through is None else self.proven_through + 1
+
+    @property
+    def withheld_proven(self) -> int:
+        """Withheld entries among those proven to exist (before the last disclosed one)."""
+        return self.proven - self.disclosed
 
 
 def verify_bundle(bundle: Any, log_key: str) -> BundleSummary:
     """Check a bundle (full or redacted) with the log's verifier key; return what it proves or raise
     VerificationError.
 
-    (1) the checkpoint is signed by the log key; (2) the entries form the pack's chain from seq 0;
-    (3) every claim is signed by a listed key of its actor, valid when recorded; (4) the last entry is
-    included in the checkpointed tree (redacted: every disclosed entry is authenticated, by the next
-    entry's `prev` or by an inclusion proof of its own).
+    (1) the checkpoint is signed by the log key; (2) the entries form the pack's chain from seq 0, their
+    `index` increasing along it (by at least one per entry between, across withheld ones), no claim
+    (actor, id) twice; (3) every claim is signed by a listed key of its actor, valid when recorded; (4) the
+    last entry is included in the checkpointed tree (redacted: at least one entry is disclosed, and every
+    disclosed entry is authenticated, by the next entry's `prev` or by an inclusion proof of its own).
+    What that proves is a prefix of the chain, not its end (see the module's docstring).
     """
     try:
         if isinstance(bundle, dict) and bundle.get("format") == REDACTED_FORMAT:
@@ -265,8 +286,54 @@ def _checkpoint(bundle: dict[str, Any], log_key: str) -> note.Checkpoint:
     return note.parse_checkpoint(note.open_note(bundle["checkpoint"], log_key))
 
 
+class _Seen:
+    """What the entries checked so far fix for the next ones: the last one's (seq, index), and each claim's
+    (actor, id) with the seq it was seen at."""
+
+    def __init__(self) -> None:
+        self.last: tuple[int, int] | None = None
+        self.claims: dict[tuple[str, str], int] = {}
+
+    def check(self, entry: dict[str, Any], position: int, where: str) -> None:
+        index = entry["index"]
+        if type(index) is not int:
+            raise VerificationError(f"{where}: index {index!r} is not a whole number")
+        if self.last is None:  # the `position` entries before it hold earlier indices
+            if index < position:
+                raise VerificationError(f"{where}: index {index} is less than its seq")
+        else:
+            seq, before = self.last
+            if position - seq == 1 and index <= before:
+                raise VerificationError(
+                    f"{where}: index must increase along the chain, but entry seq {seq} has index {before}"
+                )
+            if index < before + (position - seq):
+                raise VerificationError(
+                    f"{where}: index must exceed index {before} of entry seq {seq} by at least {position - seq}, "
+                    f"as the {position - seq - 1} withheld entries between them have indices of their own"
+                )
+        self.last = (position, index)
+        claim = entry["claim"]
+        key = (claim["actor"], claim["id"])
+        if not all(isinstance(part, str) for part in key):
+            raise VerificationError(f"{where}: the claim's actor and id must be strings")
+        first = self.claims.setdefault(key, position)
+        if first != position:
+            raise VerificationError(
+                f"{where}: claim {key[1]!r} of {key[0]!r} appears twice in the bundle (first as entry seq {first}): "
+                "a replayed claim"
+            )
+
+
 def _check_entry(
-    entry: dict[str, Any], position: int, code: str, keys: dict[str, Any], prev: str | None, *, link: bool = True
+    entry: dict[str, Any],
+    position: int,
+    code: str,
+    keys: dict[str, Any],
+    prev: str | None,
+    seen: _Seen,
+    *,
+    link: bool = True,
 ) -> bytes:
     """Checks (2) and (3) of one entry at `position`, whose predecessor hashes to `prev` (`link`: known);
     answer its canonical bytes."""
@@ -277,6 +344,7 @@ def _check_entry(
         raise VerificationError(f"{where}: expected seq {position}, found {entry['seq']}")
     if link and entry["prev"] != prev:
         raise VerificationError(f"{where}: prev {entry['prev']} but the previous entry hashes to {prev}")
+    seen.check(entry, position, where)
     claim = entry["claim"]
     key = keys.get(claim["key"])
     if key is None or key["org"] != claim["actor"]:
@@ -321,8 +389,9 @@ def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> Bund
     # (2), (3):
     prev: str | None = None
     last_bytes = b""
+    seen = _Seen()
     for position, entry in enumerate(entries, start=first_seq):
-        last_bytes = _check_entry(entry, position, code, keys, prev, link=position == 0 or position > first_seq)
+        last_bytes = _check_entry(entry, position, code, keys, prev, seen, link=position == 0 or position > first_seq)
         prev = entry_hash(last_bytes)
     # (4):
     _check_proof(bundle["proof"], entries[-1], last_bytes, checkpoint)
@@ -341,6 +410,7 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
     prev: str | None = None  # hash of the item before, when it was disclosed
     unproven: int | None = None  # position of a disclosed entry not yet authenticated
     disclosed, proven_through = 0, None
+    seen = _Seen()
     for position, item in enumerate(items):
         if item.get("withheld") is not None:
             if item["withheld"] is not True or set(item) != {"seq", "withheld"}:
@@ -355,7 +425,7 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
         # (2), (3); after a withheld entry `prev` is whatever this signed-over entry says it is:
         if position > 0 and prev is None and not (isinstance(entry["prev"], str) and _HASH.fullmatch(entry["prev"])):
             raise VerificationError(f"entry seq {position}: prev {entry['prev']!r} is not an entry hash")
-        body = _check_entry(entry, position, code, keys, prev, link=position == 0 or prev is not None)
+        body = _check_entry(entry, position, code, keys, prev, seen, link=position == 0 or prev is not None)
         prev = entry_hash(body)
         # (4):
         if "proof" in item:
@@ -364,6 +434,9 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
         else:
             unproven = position
         disclosed, proven_through = disclosed + 1, position
+    if proven_through is None:
+        raise VerificationError(f"no entry is disclosed: this bundle proves nothing about pack {code}")
     if unproven is not None:
         raise VerificationError(f"entry seq {unproven}: the last disclosed entry needs a proof")
-    return BundleSummary(code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through)
+    claimed_after = len(items) - 1 - proven_through  # withheld items after the last disclosed entry
+    return BundleSummary(code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through, claimed_after)

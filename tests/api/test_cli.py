@@ -165,7 +165,7 @@ def test_export_writes_the_log_and_a_bundle_that_verify_bundle_accepts(env: Path
     assert run("export", str(bundle_file), "--pack", code(1))[0] == 0
     log_key = json.loads(bundle_file.read_text())["log_key"]
     exit_code, out, _ = run("verify-bundle", str(bundle_file), "--log-key", log_key)
-    assert exit_code == 0 and out.startswith(f"OK: pack {code(1)}: 2 entries")
+    assert exit_code == 0 and out.startswith(f"OK: pack {code(1)}: entries 0–1 proven (2 entries, verified and")
 
 
 def test_serve_runs_uvicorn_on_the_app_of_the_settings(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,3 +191,25 @@ def test_every_command_has_help_text() -> None:
             "export", "verify", "verify-bundle"} <= set(found)  # fmt: skip
     assert [name for name, command in found.items() if not (command.help or "").strip()] == []
     assert "pack, type, at, data" in (found["submit"].help or "")
+
+
+def test_item7_verify_bundle_fails_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_bytes(b'{"format":"packtrace-bundle/1","pack":"\xff"}')
+    exit_code, _, err = run("verify-bundle", str(path), "--log-key", _any_log_key())
+    assert (exit_code, err) == (1, "FAILED bundle.json is not UTF-8 text (invalid byte at offset 39): not a bundle\n")
+
+
+def test_item7_verify_bundle_fails_deeply_nested_json(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    exit_code, _, err = run("verify-bundle", str(path), "--log-key", _any_log_key())
+    assert (exit_code, err) == (1, "FAILED bundle.json nests JSON too deeply to be read: not a bundle\n")
+
+
+def _any_log_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger import note
+
+    return note.verifier_key("cli.test/log", Ed25519PrivateKey.generate().public_key())

@@ -4,6 +4,7 @@ that stay bounded however long a pack's chain grows."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 from collections.abc import Callable
@@ -342,21 +343,82 @@ def test_item9_the_dossier_of_a_long_chain_shows_and_verifies_the_latest_200(
     assert bad.status_code == 422 and "before: &#39;abc&#39; is not an entry&#39;s seq" in bad.text
 
 
+def verify_bundle_cli(path: Any, ledger: Ledger) -> tuple[int, str]:
+    """`packtrace verify-bundle` on `path`: its exit code and its output on one line."""
+    result = CliRunner().invoke(cli, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, " ".join(result.output.split())
+
+
 def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
     client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
 ) -> None:
     collected(client, parties)
     path = tmp_path / "bundle.json"
     path.write_bytes(client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.COLLECTOR].auth).content)
-    result = CliRunner().invoke(cli, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith(
-        f"OK (redacted): pack {code(1)}: 2 of 8 entries disclosed and verified, included in the log at tree size 8"
+    exit_code, output = verify_bundle_cli(path, ledger)
+    assert exit_code == 0, output
+    assert output.startswith(
+        f"OK (redacted): pack {code(1)}: entries 0–7 proven to exist, 2 of them disclosed and verified (the last "
+        "included in the log at tree size 8, root "
     )
-    assert "6 withheld: this bundle does not hold or prove their content; entries proven to exist: seq 0 to 7" in (
-        " ".join(result.output.split())
+    assert output.endswith(
+        "6 withheld: this bundle does not hold or prove their content; entries after seq 7 are neither proven "
+        "nor ruled out (a bundle proves a prefix of the chain, not where it ends)"
     )
 
     path.write_text(path.read_text().replace('"seq":3,"withheld":true', '"seq":3,"withheld":true,"type":"x"'))
-    result = CliRunner().invoke(cli, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
-    assert result.exit_code == 1 and "item 3: a withheld entry holds only its seq" in result.output
+    exit_code, output = verify_bundle_cli(path, ledger)
+    assert (exit_code, output) == (1, "FAILED item 3: a withheld entry holds only its seq")
+
+
+def test_item7_verify_bundle_counts_trailing_withheld_items_as_claimed_not_proven(
+    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+) -> None:
+    """The server may append withheld items after the last disclosed entry; nothing proves them."""
+    collected(client, parties)
+    bundle = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.COLLECTOR].auth).json()
+    bundle["items"] += [{"seq": 8, "withheld": True}, {"seq": 9, "withheld": True}]
+    path = tmp_path / "padded.json"
+    path.write_text(json.dumps(bundle))
+    exit_code, output = verify_bundle_cli(path, ledger)
+    assert exit_code == 0, output
+    assert output.startswith(f"OK (redacted): pack {code(1)}: entries 0–7 proven to exist, 2 of them disclosed")
+    assert output.endswith(
+        "6 withheld: this bundle does not hold or prove their content; entries after seq 7 are neither proven "
+        "nor ruled out (a bundle proves a prefix of the chain, not where it ends); 2 more withheld after seq 7: "
+        "claimed by the server, not proven"
+    )
+    assert " of 10 " not in output
+
+
+def test_item7_verify_bundle_says_a_full_bundle_proves_a_prefix_not_the_end_of_the_chain(
+    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+) -> None:
+    """A server can cut entries off the end of a full bundle (proving the last one it keeps): the output
+    quotes no total as fact."""
+    collected(client, parties)
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(bundle_module.window_bundle(ledger, code(1), 0, 4)))  # 5 of the 8 entries
+    exit_code, output = verify_bundle_cli(path, ledger)
+    assert exit_code == 0, output
+    root = bundle_module.verify_bundle(json.loads(path.read_text()), ledger.signer.verifier_key).root.hex()
+    assert output == (
+        f"OK: pack {code(1)}: entries 0–4 proven (5 entries, verified and chained; the last included in the log "
+        f"at tree size 8, root {root}); entries after seq 4 are neither proven nor ruled out (a bundle proves a "
+        "prefix of the chain, not where it ends)"
+    )
+
+
+def test_item7_verify_bundle_fails_a_redacted_bundle_disclosing_no_entry(
+    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+) -> None:
+    collected(client, parties)
+    bundle = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.COLLECTOR].auth).json()
+    bundle["items"] = [{"seq": n, "withheld": True} for n in range(8)]
+    path = tmp_path / "hollow.json"
+    path.write_text(json.dumps(bundle))
+    assert verify_bundle_cli(path, ledger) == (
+        1,
+        f"FAILED no entry is disclosed: this bundle proves nothing about pack {code(1)}",
+    )

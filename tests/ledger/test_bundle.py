@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import VerificationError
 from events.orgs import Org, Role
-from ledger import note
+from ledger import merkle, note
 from ledger.access import Caller
-from ledger.bundle import make_bundle, make_redacted_bundle, verify_bundle
+from ledger.bundle import make_bundle, make_redacted_bundle, verify_bundle, window_bundle
 from ledger.canonical import canonical, entry_hash
 from ledger.claims import sign_claim
 from ledger.log import Ledger
@@ -241,3 +241,148 @@ def test_item7_an_entry_the_log_never_recorded_is_refused_even_when_its_signatur
     entry["sig"] = sign_claim(entry["claim"], actors["byd-auto"].private)
     with pytest.raises(VerificationError, match="inclusion proof does not verify"):
         verify_bundle(forged, ledger.signer.verifier_key)
+
+
+# -- review of item 7: what a bundle proves, and two cheap checks ---------------------------------------
+
+LOG = "packtrace.test/log"
+
+
+def _inclusion(index: int, leaves: list[bytes]) -> list[bytes]:
+    """RFC 6962 PATH(index, leaves)."""
+    if len(leaves) == 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if index < k:
+        return [*_inclusion(index, leaves[:k]), merkle.root(leaves[k:])]
+    return [*_inclusion(index - k, leaves[k:]), merkle.root(leaves[:k])]
+
+
+def _reseal(b: dict[str, Any]) -> str:
+    """Re-link, re-prove and re-sign bundle `b` (full or redacted) after its entries were edited, as a
+    server holding its log key could: each disclosed entry's `prev` set to the hash of a disclosed entry
+    before it, the entries put at their `index` in a tree of the checkpoint's size (filler elsewhere), the
+    proofs recomputed, the checkpoint signed with a new log key; answer that key's verifier key."""
+    items = b["items"] if "items" in b else [{"entry": e} for e in b["entries"]]
+    prev: str | None = None
+    for item in items:
+        if "entry" not in item:
+            prev = None
+            continue
+        if prev is not None:
+            item["entry"]["prev"] = prev
+        prev = entry_hash(canonical(item["entry"]))
+    size = note.parse_checkpoint(b["checkpoint"].split("\n\n")[0] + "\n").size
+    leaves = [merkle.leaf_hash(b"filler %d" % n) for n in range(size)]
+    for item in items:
+        if "entry" in item:
+            leaves[item["entry"]["index"]] = merkle.leaf_hash(canonical(item["entry"]))
+    proofs = [(item["entry"], item["proof"]) for item in items if "proof" in item]
+    if "entries" in b:
+        proofs.append((b["entries"][-1], b["proof"]))
+    for entry, proof in proofs:
+        proof["index"] = entry["index"]
+        proof["hashes"] = [h.hex() for h in _inclusion(entry["index"], leaves)]
+    key = Ed25519PrivateKey.generate()
+    b["checkpoint"] = note.sign_note(note.checkpoint_text(LOG, size, merkle.root(leaves)), LOG, key)
+    return note.verifier_key(LOG, key.public_key())
+
+
+def _refused(b: dict[str, Any], log_key: str, message: str) -> None:
+    with pytest.raises(VerificationError) as caught:
+        verify_bundle(b, log_key)
+    assert caught.value.message == message
+
+
+def test_item7_a_resealed_full_bundle_verifies_so_the_forgeries_below_fail_on_their_defect_alone(
+    bundle: dict[str, Any],
+) -> None:
+    b = copy.deepcopy(bundle)
+    assert verify_bundle(b, _reseal(b)).proven_through == 2
+
+
+def test_item7_a_resealed_redacted_bundle_verifies_so_the_forgeries_below_fail_on_their_defect_alone(
+    redacted: dict[str, Any],
+) -> None:
+    b = copy.deepcopy(redacted)
+    assert verify_bundle(b, _reseal(b)).proven_through == 3
+
+
+def test_item7_a_bundle_cut_short_proves_only_its_prefix(ledger: Ledger, bundle: dict[str, Any]) -> None:
+    """One proof of the last listed entry proves entries 0…k, not that the chain ends there: a server
+    that proves an earlier entry instead (a legitimate proof against the same checkpoint) cuts the end."""
+    summary = verify_bundle(bundle, ledger.signer.verifier_key)
+    assert (summary.proven_through, summary.claimed_after) == (2, 0)
+    cut = window_bundle(ledger, code(2), 0, 1)
+    summary = verify_bundle(cut, ledger.signer.verifier_key)
+    assert (summary.proven_through, summary.proven, summary.claimed_after) == (1, 2, 0)
+
+
+def test_item7_withheld_items_after_the_last_disclosed_entry_are_counted_as_claimed_not_proven(
+    ledger: Ledger, redacted: dict[str, Any]
+) -> None:
+    padded = copy.deepcopy(redacted)
+    padded["items"] += [{"seq": 4, "withheld": True}, {"seq": 5, "withheld": True}]
+    summary = verify_bundle(padded, ledger.signer.verifier_key)
+    assert (summary.proven, summary.disclosed, summary.withheld_proven, summary.claimed_after) == (4, 3, 1, 2)
+
+
+def test_item7_a_redacted_bundle_disclosing_no_entry_is_refused(ledger: Ledger, redacted: dict[str, Any]) -> None:
+    hollow = copy.deepcopy(redacted)
+    hollow["items"] = [{"seq": n, "withheld": True} for n in range(len(hollow["items"]))]
+    _refused(
+        hollow, ledger.signer.verifier_key, f"no entry is disclosed: this bundle proves nothing about pack {code(2)}"
+    )
+
+
+def test_item7_an_index_that_does_not_increase_along_the_chain_is_refused(bundle: dict[str, Any]) -> None:
+    """Entry seq 1 put at index 0, before entry seq 0 (index 1): chained, signed, proven, and impossible."""
+    bad = copy.deepcopy(bundle)
+    bad["entries"][1]["index"] = 0
+    _refused(
+        bad,
+        _reseal(bad),
+        "entry seq 1 (index 0): index must increase along the chain, but entry seq 0 has index 1",
+    )
+
+
+def test_item7_an_index_leaving_no_room_for_the_withheld_entries_between_is_refused(redacted: dict[str, Any]) -> None:
+    """Entry seq 2 at index 2, one after entry seq 0 (index 1): no index is left for withheld entry seq 1."""
+    bad = copy.deepcopy(redacted)
+    bad["items"][2]["entry"]["index"] = 2
+    _refused(
+        bad,
+        _reseal(bad),
+        "entry seq 2 (index 2): index must exceed index 1 of entry seq 0 by at least 2, as the 1 withheld "
+        "entries between them have indices of their own",
+    )
+
+
+def test_item7_a_replayed_claim_in_a_full_bundle_is_refused(bundle: dict[str, Any]) -> None:
+    """catl's `shipped` claim (seq 1) recorded again as seq 2: its signature is real, the chain links."""
+    bad = copy.deepcopy(bundle)
+    replay = copy.deepcopy(bad["entries"][1])
+    replay.update(seq=2, index=4)
+    bad["entries"][2] = replay
+    claim_id = replay["claim"]["id"]
+    _refused(
+        bad,
+        _reseal(bad),
+        f"entry seq 2 (index 4): claim {claim_id!r} of 'catl' appears twice in the bundle (first as entry seq 1): "
+        "a replayed claim",
+    )
+
+
+def test_item7_a_replayed_claim_in_a_redacted_bundle_is_refused(redacted: dict[str, Any]) -> None:
+    """byd-auto's `received` claim (seq 2) recorded again as seq 3, in place of its incident."""
+    bad = copy.deepcopy(redacted)
+    replay = copy.deepcopy(bad["items"][2]["entry"])
+    replay.update(seq=3, index=4)
+    bad["items"][3]["entry"] = replay
+    claim_id = replay["claim"]["id"]
+    _refused(
+        bad,
+        _reseal(bad),
+        f"entry seq 3 (index 4): claim {claim_id!r} of 'byd-auto' appears twice in the bundle (first as entry "
+        "seq 2): a replayed claim",
+    )
