@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from api import errors, labelling
 from api.bootstrap import build_ledger
@@ -45,7 +46,9 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
             ledger.close()
             ledger.engine.dispose()
 
-    app = FastAPI(title="packtrace", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # /docs with its assets served from the fastapi-offline package, not a public CDN that provincial
+    # intranets often cannot reach. No ReDoc page: it fetches its logo from the vendor's CDN.
+    app = FastAPIOffline(title="packtrace", version="1", description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
     app.state.ledger = ledger
     app.state.settings = settings
     if sealing_key is not None:  # a deployment: the secret that seals platform-held keys (tests set their own)

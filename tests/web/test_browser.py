@@ -212,3 +212,31 @@ def test_a_collection_point_scans_a_label(browser: Browser, live: Live, width: i
     state = live.world.ledger.pack_state(pack)
     assert state is not None and (state.status, state.custodian) == ("in_stock", "xm-collect")
     page.context.close()
+
+
+def test_no_page_asks_another_host(browser: Browser, live: Live) -> None:
+    """On an intranet with no way out, /docs and every page still work: each request the browser makes
+    (scripts, styles, images, fonts, the OpenAPI document) goes to the server itself."""
+    page = new_page(browser, 1440)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(live.url("/docs"))
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)  # the UI ran and read /openapi.json
+    assert page.locator(".swagger-ui .opblock").count() >= 20
+    pack = live.world.province.paths["second_life"][0]
+    page.goto(live.url(f"/p/{pack}"))
+    log_in(page, live, REGULATOR, "/regulator")
+    for path in [
+        "/regulator",
+        f"/regulator/packs/{pack}",
+        "/regulator/recall",
+        "/regulator/compliance",
+        "/regulator/recovery",
+        "/regulator/organisations",
+        "/scan",
+    ]:
+        page.goto(live.url(path))
+    elsewhere = sorted({url for url in asked if not url.startswith((live.base + "/", "data:", "blob:"))})
+    assert elsewhere == []
+    assert any(url.endswith("/swagger-ui-bundle.js") for url in asked)
+    page.context.close()
