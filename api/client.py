@@ -160,6 +160,11 @@ class PacktraceClient:
         key: dict[str, Any] = self._json("DELETE", f"/v1/orgs/{org}/keys/{key_id}")
         return key
 
+    def list_keys(self, org: str) -> list[dict[str, Any]]:
+        """`org`'s public keys, each with its validity and whether the platform holds it."""
+        keys: list[dict[str, Any]] = self._json("GET", f"/v1/orgs/{org}/keys")
+        return keys
+
     def rotate_token(self, org: str) -> str:
         """A new API token for `org` (returned once); the old one stops working (docs/integration.md §1)."""
         issued: dict[str, Any] = self._json("POST", f"/v1/orgs/{org}/token")

@@ -30,6 +30,10 @@ Feature: Integrating over HTTP
     And the old token of "byd-auto" is refused as "invalid_token"
     And "catl" may not rotate the token of "byd-auto"
 
+  Scenario: Any organisation reads another organisation's public keys
+    When "catl" revokes its signing key "catl/2026-1" after registering "catl/2026-2"
+    Then "byd-auto" reads the keys of "catl": "catl/2026-1" revoked and "catl/2026-2" in force, neither held by the platform
+
   Scenario: A long history is read page by page, and a lower tier's bundle withholds what it may not read
     Given "catl" has registered pack 1 and shipped it to "byd-auto"
     And "byd-auto" has received pack 1, installed it in vehicle "LSJA24U64MS000001" and reported 250 incidents on it

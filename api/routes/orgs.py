@@ -39,6 +39,12 @@ def add_key(org: OrgPath, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg
     return service.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)
 
 
+@router.get("/{org}/keys", response_model=list[KeyView], responses=problems(404))
+def list_keys(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[KeyView]:
+    """The organisation's public keys with their validity and whether the platform holds them (any organisation)."""
+    return service.list_keys(ledger, caller, org)
+
+
 @router.delete("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))
 def revoke_key(org: OrgPath, key: KeyPath, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
     """Revoke one of the organisation's keys from now on (the organisation itself or the administrator)."""

@@ -239,3 +239,25 @@ def lower_tier_bundle(platform: Platform, org: str, n: int, own: int) -> None:
     assert (summary.disclosed, summary.proven_through) == (own, own - 1)
     assert summary.withheld == summary.entries - own
     assert platform.seen["vin"] not in str(bundle)
+
+
+@when(parsers.parse('"{org}" revokes its signing key "{old}" after registering "{new}"'))
+def registers_then_revokes(platform: Platform, org: str, old: str, new: str) -> None:
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with platform.client(org) as own:
+        own.add_key(org, new, base64.b64encode(public).decode())
+        own.revoke_key(org, old)
+
+
+@then(
+    parsers.parse(
+        '"{reader}" reads the keys of "{org}": "{old}" revoked and "{new}" in force, neither held by the platform'
+    )
+)
+def reads_keys(platform: Platform, reader: str, org: str, old: str, new: str) -> None:
+    with platform.client(reader) as api:
+        keys = {key["key_id"]: key for key in api.list_keys(org)}
+    assert sorted(keys) == [old, new]
+    assert keys[old]["revoked_at"] is not None and keys[new]["revoked_at"] is None
+    assert not keys[old]["platform_held"] and not keys[new]["platform_held"]
+    assert {key["org"] for key in keys.values()} == {org}

@@ -62,6 +62,10 @@ def _add_key(client: httpx.Client, c: Caller, _: dict[Role, Party]) -> httpx.Res
 ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
     "POST /v1/orgs": (_new_org, expect(403, admin=201, admin_token=201)),
     "POST /v1/orgs/{org}/keys": (_add_key, expect(403, automaker=201, admin=201, admin_token=201)),
+    "GET /v1/orgs/{org}/keys": (  # public keys: any authenticated caller
+        lambda client, c, _: client.get("/v1/orgs/automaker/keys", headers=c.headers),
+        expect(200),
+    ),
     "DELETE /v1/orgs/{org}/keys/{key}": (
         lambda client, c, _: client.delete("/v1/orgs/automaker/keys/automaker/spare", headers=c.headers),
         expect(403, automaker=200, admin=200, admin_token=200),

@@ -130,3 +130,28 @@ def test_key_ids_are_unique_and_keys_belong_to_known_orgs(
     assert_problem(nobody, 404, "unknown_org", "unknown organisation 'nobody'")
     missing = client.delete("/v1/orgs/manufacturer/keys/manufacturer/404", headers=admin)
     assert_problem(missing, 404, "unknown_key", "organisation 'manufacturer' has no key 'manufacturer/404'")
+
+
+def test_any_organisation_lists_an_organisations_public_keys(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    """GET /v1/orgs/{org}/keys, which docs/integration.md describes (it answered 405): a verifier learns
+    each key's validity and whether the platform holds it."""
+    maker, recycler = parties[Role.MANUFACTURER], parties[Role.RECYCLER]
+    spare = Ed25519PrivateKey.generate()
+    client.post(
+        "/v1/orgs/manufacturer/keys",
+        json={"key_id": "manufacturer/spare", "public_key": public_b64(spare)},
+        headers=maker.auth,
+    )
+    revoked = client.delete("/v1/orgs/manufacturer/keys/manufacturer/spare", headers=maker.auth).json()
+
+    listed = client.get("/v1/orgs/manufacturer/keys", headers=recycler.auth)
+
+    assert listed.status_code == 200
+    keys = {key["key_id"]: key for key in listed.json()}
+    assert sorted(keys) == [maker.key_id, "manufacturer/spare"]
+    assert keys[maker.key_id]["public_key"] == public_b64(maker.private) and keys[maker.key_id]["revoked_at"] is None
+    assert keys["manufacturer/spare"] == revoked
+    assert_problem(
+        client.get("/v1/orgs/nobody/keys", headers=recycler.auth), 404, "unknown_org", "unknown organisation 'nobody'"
+    )
+    assert client.get("/v1/orgs/manufacturer/keys").status_code == 401
