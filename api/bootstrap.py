@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect, text
 
 from api.settings import Settings
-from ledger import keybinding
-from ledger.db import make_engine
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
+from ledger.store.db import make_engine
+from ledger.usecases import keybinding
 
 
 def stored_origin(engine: Engine) -> str | None:

@@ -43,8 +43,8 @@ def verify(
 ) -> None:
     """Check a whole database: hashes, chains, signatures, checkpoints and replayed states."""
     settings = load_settings(database_url=database_url)
-    from ledger.db import make_engine
-    from ledger.verify import verify_database
+    from ledger.store.db import make_engine
+    from ledger.usecases.verify import verify_database
 
     engine = make_engine(settings.database_url)
     if log_key is None:  # this server's own key, under the origin the log was started with
@@ -86,8 +86,8 @@ def verify(
 def own_verifier_key(settings: Settings, engine: Engine) -> str:
     """The verifier key of the key file the settings name, under the log's origin; refused (exit 1) when
     the file is missing or holds another key than the one the log recorded (ledger/keybinding.py)."""
-    from ledger import keybinding
-    from ledger.logkey import LogSigner, load_key
+    from ledger.format.logkey import LogSigner, load_key
+    from ledger.usecases import keybinding
 
     with refusals():
         origin = settings.log_origin if settings.origin_is_explicit else stored_origin(engine) or settings.log_origin
@@ -102,7 +102,7 @@ def verify_bundle_cmd(
     log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key (C2SP form)")],
 ) -> None:
     """Check a pack's offline bundle with public keys alone."""
-    from ledger.bundle import verify_bundle
+    from ledger.usecases.bundle import verify_bundle
 
     try:
         bundle = json.loads(file.read_bytes().decode("utf-8"))
@@ -243,8 +243,8 @@ def export(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write every entry of the log as JSONL (canonical bytes, one a line), or one pack's bundle as JSON."""
-    from ledger.bundle import bundle_chunks
-    from ledger.service import iter_entries
+    from ledger.usecases.bundle import bundle_chunks
+    from ledger.usecases.service import iter_entries
 
     with open_ledger(database_url) as ledger:
         if pack is not None:

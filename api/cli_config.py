@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.settings import Settings
-from ledger.keybinding import KeyBindingError
+from ledger.usecases.keybinding import KeyBindingError
 
 console = Console(stderr=True, soft_wrap=True)
 

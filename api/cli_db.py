@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from api.cli_config import load_settings
-from ledger.db import make_engine
-from ledger.migrate import migrate as run_migrations
+from ledger.store.db import make_engine
+from ledger.store.migrate import migrate as run_migrations
 
 
 def migrate(
@@ -16,7 +16,7 @@ def migrate(
         str | None, typer.Option(help="Database to migrate (default: PACKTRACE_DATABASE_URL)")
     ] = None,
 ) -> None:
-    """Apply the schema migrations (ledger/migrations) to the configured database."""
+    """Apply the schema migrations (ledger/store/migrations) to the configured database."""
     settings = load_settings(database_url=database_url)
     engine = make_engine(settings.database_url)
     try:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from api.bootstrap import build_ledger
 from api.cli_config import load_settings, refusals
-from ledger import registry
+from ledger.usecases import registry
 
 console = Console(stderr=True, soft_wrap=True)
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from api import labelling
 from api.cli_registry import DatabaseUrl, open_ledger
 from api.settings import Settings
-from ledger.access import ADMIN
-from ledger.labelling import LabelFacts, label_facts
+from ledger.usecases.access import ADMIN
+from ledger.usecases.labelling import LabelFacts, label_facts
 
 console = Console(stderr=True, soft_wrap=True)
 

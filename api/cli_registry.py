@@ -14,8 +14,8 @@ from rich.table import Table
 from api.bootstrap import BoundLedger, build_ledger
 from api.cli_config import load_settings, refusals
 from events.errors import PacktraceError
-from ledger import service
-from ledger.access import ADMIN
+from ledger.usecases import service
+from ledger.usecases.access import ADMIN
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -118,7 +118,7 @@ def keys_add_platform(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Give an organisation a platform-held key (generated here, sealed at rest), for the scan page."""
-    from ledger.custodial import create_platform_key
+    from ledger.usecases.custodial import create_platform_key
 
     with open_ledger(database_url) as ledger:  # its sealing secret: the one checked against the log at start
         key = create_platform_key(ledger, org, sealing_key=ledger.sealing_key)

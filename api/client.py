@@ -20,7 +20,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.claims import new_claim, sign_claim
+from ledger.format.claims import new_claim, sign_claim
 
 MAX_BATCH = 10_000
 MAX_HISTORY_PAGE = 1_000  # entries a page of GET /v1/packs/{code}/events

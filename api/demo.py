@@ -25,10 +25,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from events.codes import make_code, make_second_life_code
 from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
-from ledger import registry
-from ledger.claims import new_claim, sign_claim
-from ledger.custodial import create_platform_key
+from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Ledger
+from ledger.usecases import registry
+from ledger.usecases.custodial import create_platform_key
 
 START = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)
 END = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.settings import Settings
-from ledger import service
-from ledger.access import ANONYMOUS, Caller, Unauthenticated
 from ledger.log import Ledger
+from ledger.usecases import service
+from ledger.usecases.access import ANONYMOUS, Caller, Unauthenticated
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -36,8 +36,8 @@ from events.errors import (
     UnavailableError,
     VerificationError,
 )
-from ledger.access import Unauthenticated
 from ledger.log import BatchRejected
+from ledger.usecases.access import Unauthenticated
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE = "urn:packtrace:problem:{code}"

@@ -1,4 +1,4 @@
-"""Labels and scans for the entry points: the record's facts (ledger.labelling) drawn or read by labels/.
+"""Labels and scans for the entry points: the record's facts (ledger.usecases.labelling) drawn or read by labels/.
 
 This is where the two meet, since ledger/ may not import labels/ (DESIGN §1); the routes and the
 `packtrace label` command each call one function here.
@@ -15,10 +15,10 @@ from labels.payload import code_from_text, label_url
 from labels.qr import QrEncoder, ZxingEncoder
 from labels.render import LabelInfo, render_png, render_svg
 from labels.sheet import render_sheet
-from ledger import labelling
-from ledger.access import Caller, require_authenticated
-from ledger.labelling import LabelFacts, ScanResult
 from ledger.log import Ledger
+from ledger.usecases import labelling
+from ledger.usecases.access import Caller, require_authenticated
+from ledger.usecases.labelling import LabelFacts, ScanResult
 
 # zxing-cpp's writer: about twenty times faster than `qrcode` on a sheet, and its symbols decode alike.
 SHEET_ENCODER: QrEncoder = ZxingEncoder()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from api.client import Signer
-from ledger.claims import parse_at
+from ledger.format.claims import parse_at
 
 ROW_FIELDS = frozenset({"pack", "type", "at", "data", "prev", "id"})
 REQUIRED = ("pack", "type", "at", "data")

@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_ledger import BATCH, Workload, baseline_verify_rate  # noqa: E402
-from ledger.db import make_engine  # noqa: E402
+from ledger.format.logkey import LogSigner, load_or_create_key  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
-from ledger.logkey import LogSigner, load_or_create_key  # noqa: E402
+from ledger.store.db import make_engine  # noqa: E402
 
 console = Console()
 PYTHON = sys.executable

@@ -38,13 +38,13 @@ sys.path.insert(0, str(ROOT))
 
 from events.codes import make_code  # noqa: E402
 from events.orgs import Org, Role  # noqa: E402
-from ledger import db  # noqa: E402
-from ledger.canonical import canonical  # noqa: E402
-from ledger.claims import new_claim, sign_claim  # noqa: E402
-from ledger.db import make_engine, normalise_url  # noqa: E402
+from ledger.format.canonical import canonical  # noqa: E402
+from ledger.format.claims import new_claim, sign_claim  # noqa: E402
+from ledger.format.logkey import LogSigner  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
-from ledger.logkey import LogSigner  # noqa: E402
-from ledger.verify import verify_database  # noqa: E402
+from ledger.store import db  # noqa: E402
+from ledger.store.db import make_engine, normalise_url  # noqa: E402
+from ledger.usecases.verify import verify_database  # noqa: E402
 from tests.support import PRODUCED, T0, add_actor  # noqa: E402
 
 console = Console()

@@ -44,12 +44,12 @@ from bench.bench_ledger import pg_schema_url  # noqa: E402
 from events.codes import make_code  # noqa: E402
 from events.orgs import Org, Role  # noqa: E402
 from events.vin import vin_with_check_digit  # noqa: E402
-from ledger import registry, reports  # noqa: E402
-from ledger.claims import new_claim, sign_claim  # noqa: E402
-from ledger.db import make_engine  # noqa: E402
+from ledger.format.claims import new_claim, sign_claim  # noqa: E402
+from ledger.format.logkey import LogSigner  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
-from ledger.logkey import LogSigner  # noqa: E402
-from ledger.report_index import refresh  # noqa: E402
+from ledger.store.db import make_engine  # noqa: E402
+from ledger.usecases import registry, reports  # noqa: E402
+from ledger.usecases.report_index import refresh  # noqa: E402
 from tests.support import regulator_caller  # noqa: E402
 
 REGULATOR = regulator_caller()  # the reports are the regulator's

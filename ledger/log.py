@@ -44,14 +44,15 @@ from events.errors import (
 from events.orgs import Org
 from events.permissions import check_correction_author
 from events.state import Event, PackState
-from ledger import head as log_head
-from ledger import merkle, registry
-from ledger.canonical import canonical, entry_bytes, entry_hash
-from ledger.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
-from ledger.db import WalCheckpointer, create_schema, is_sqlite, write_connection
-from ledger.logkey import LogSigner
-from ledger.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
-from ledger.signatures import PendingChecks, SignatureChecker
+from ledger.append import head as log_head
+from ledger.format import merkle
+from ledger.format.canonical import canonical, entry_bytes, entry_hash
+from ledger.format.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
+from ledger.format.logkey import LogSigner
+from ledger.format.signatures import PendingChecks, SignatureChecker
+from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection
+from ledger.store.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
+from ledger.usecases import registry
 
 ENTRY = Entry.__table__  # type: ignore[attr-defined]
 NODE = MerkleNode.__table__  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from ledger.db import make_engine, normalise_url
+from ledger.store.db import make_engine, normalise_url
 
 # The tests run in development (api/settings.py defaults to production, which refuses placeholder secrets);
 # subprocesses the tests start inherit it. tests/test_settings.py clears it to check the default.

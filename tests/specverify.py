@@ -3,7 +3,7 @@
 Sources: RFC 6962 §2.1 (Merkle tree hash), RFC 9162 §2.1.3-§2.1.4 (inclusion and consistency proofs),
 c2sp.org/signed-note and c2sp.org/tlog-checkpoint, RFC 8785 (through the `rfc8785` package).
 
-It imports nothing from `ledger` or `events` and computes differently from `ledger.merkle` (textbook
+It imports nothing from `ledger` or `events` and computes differently from `ledger.format.merkle` (textbook
 recursion over the definitions instead of stored nodes and bit arithmetic), so a bug in one shows up
 as a disagreement with the other. Every failure raises `SpecViolation`.
 """

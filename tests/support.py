@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.codes import make_code
 from events.orgs import Org, Role
-from ledger import registry
-from ledger.claims import new_claim, sign_claim
+from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Ledger
+from ledger.usecases import registry
 
 T0 = datetime(2026, 3, 2, 1, 0, 0, tzinfo=UTC)
 
@@ -105,6 +105,6 @@ PRODUCED = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v":
 
 def regulator_caller() -> Any:
     """A caller of the regulator role, for service-level tests of the regulator's reports."""
-    from ledger.access import Caller
+    from ledger.usecases.access import Caller
 
     return Caller(org=Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})))

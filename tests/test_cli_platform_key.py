@@ -9,7 +9,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.db import make_engine
+from ledger.store.db import make_engine
 
 
 def test_add_platform_key_registers_a_sealed_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from api import demo
 from api.cli import app
 from events.orgs import Role
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, dem
     from datetime import UTC, datetime
 
     from events.deadlines import lateness, unaccounted
-    from ledger.claims import parse_at, parse_recorded_at
+    from ledger.format.claims import parse_at, parse_recorded_at
 
     ledger, built = province
     late = 0

@@ -20,12 +20,12 @@ from typer.testing import CliRunner
 from api.bootstrap import build_ledger
 from api.cli import app as cli
 from api.settings import Settings
-from ledger import custodial, keybinding
-from ledger.keybinding import KeyBindingError
+from ledger.format.logkey import LogSigner, load_or_create_key
 from ledger.log import Ledger
-from ledger.logkey import LogSigner, load_or_create_key
-from ledger.migrate import migrate
-from ledger.verify import verify_database
+from ledger.store.migrate import migrate
+from ledger.usecases import custodial, keybinding
+from ledger.usecases.keybinding import KeyBindingError
+from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, code, province
 
 ORIGIN = "keys.test/log"

@@ -9,10 +9,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-import ledger.schema  # noqa: F401
+import ledger.store.schema  # noqa: F401
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
-from ledger.migrate import migrate
+from ledger.store.migrate import migrate
 
 
 def test_upgrade_head_matches_the_models(engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""The spec-text verifier against the vector files, and cross-checked with ledger.merkle and ledger.note."""
+"""The spec-text verifier against the vector files, and cross-checked with ledger.format.merkle and ledger.note."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.errors import PacktraceError
-from ledger import merkle, note
+from ledger.format import merkle, note
 from tests import specverify
 from tests.specverify import SpecViolation
 
@@ -107,7 +107,7 @@ def test_entry_hash_is_sha256_of_rfc8785_bytes() -> None:
     assert specverify.entry_hash(entry) == hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
 
 
-# --- Cross-checks against ledger.merkle -------------------------------------------------------------
+# --- Cross-checks against ledger.format.merkle -------------------------------------------------------------
 
 
 def ledger_store(inputs: list[bytes]) -> dict[tuple[int, int], bytes]:
@@ -203,7 +203,7 @@ def test_consistency_proofs_agree(inputs: list[bytes], data: st.DataObject) -> N
         assert not accepted
 
 
-# --- Cross-checks against ledger.note ---------------------------------------------------------------
+# --- Cross-checks against ledger.format.note ---------------------------------------------------------------
 
 note_texts = st.text(
     st.characters(exclude_categories=["Cs"], exclude_characters=[chr(c) for c in range(0x20) if c != 0x0A]),

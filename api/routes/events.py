@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response, status
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import BatchCreate, EventCreate
-from ledger import service
-from ledger.views import BatchResult, EventResult, event_result_json
+from ledger.usecases import service
+from ledger.usecases.views import BatchResult, EventResult, event_result_json
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=problems(401, 403, 404, 409, 413, 422))
 

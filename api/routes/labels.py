@@ -17,7 +17,7 @@ from api.deps import CurrentOrg, LedgerDep, SettingsDep
 from api.responses import problems
 from api.schemas import CODE_DOC, Body, CodePath
 from events.errors import InputError
-from ledger.labelling import MAX_SHEET_LABELS, ScanResult
+from ledger.usecases.labelling import MAX_SHEET_LABELS, ScanResult
 
 router = APIRouter(tags=["labels"], responses=problems(401, 403, 404, 422, 503))  # 503: font missing, busy
 

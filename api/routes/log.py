@@ -10,8 +10,8 @@ from fastapi.responses import PlainTextResponse
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import ConsistencyQuery, EntriesQuery, InclusionQuery
-from ledger import service
-from ledger.views import ConsistencyProof, InclusionProof, LogEntries, LogKey
+from ledger.usecases import service
+from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogKey
 
 router = APIRouter(prefix="/v1/log", tags=["log"], responses=problems(422))
 

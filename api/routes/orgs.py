@@ -7,8 +7,8 @@ from fastapi import APIRouter, status
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath
-from ledger import service
-from ledger.views import KeyView, OrgCreated, TokenIssued
+from ledger.usecases import service
+from ledger.usecases.views import KeyView, OrgCreated, TokenIssued
 
 router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems(401, 403, 422))
 

@@ -10,10 +10,10 @@ from fastapi.responses import StreamingResponse
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
-from ledger import service
-from ledger.packs import PackFilter
-from ledger.service import HISTORY_PAGE, MAX_HISTORY_PAGE
-from ledger.views import Bundle, PackHistory, PackPage, PackView
+from ledger.usecases import service
+from ledger.usecases.packs import PackFilter
+from ledger.usecases.service import HISTORY_PAGE, MAX_HISTORY_PAGE
+from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 
 router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 403, 422))
 

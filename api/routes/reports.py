@@ -12,9 +12,9 @@ from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import CHEMISTRIES, ORG_ID_DOC, SPEC_PATTERN, Day
 from events.orgs import MAKER_PATTERN
-from ledger import reports
-from ledger.report_index import DEFAULT_BASIS
-from ledger.reports import (
+from ledger.usecases import reports
+from ledger.usecases.report_index import DEFAULT_BASIS
+from ledger.usecases.reports import (
     ComplianceReport,
     LateEntry,
     OrganisationsReport,

@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from api.web import charts
 from api.web.i18n import Words
-from ledger.reports import OrgLateness, RecoveryRow
-from ledger.workspace import Overview
+from ledger.usecases.reports import OrgLateness, RecoveryRow
+from ledger.usecases.workspace import Overview
 
 TIMELINESS_ROWS = 12
 

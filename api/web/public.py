@@ -13,9 +13,9 @@ from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath
 from api.web import session
 from api.web.render import STATIC_DIR, WebDep, local_path
-from ledger import pages, service
-from ledger.access import ANONYMOUS, Unauthenticated
-from ledger.views import PackView
+from ledger.usecases import pages, service
+from ledger.usecases.access import ANONYMOUS, Unauthenticated
+from ledger.usecases.views import PackView
 
 router = APIRouter(tags=["web"])
 

@@ -15,9 +15,17 @@ from pydantic import BaseModel
 from api.web import figures
 from api.web.render import Web, WebDep
 from events.errors import InputError
-from ledger import reports, workspace
-from ledger.access import require_regulator
-from ledger.reports import LateEntry, OrgLateness, OrgStats, RecallPack, RecoveryRow, RuleLateness, UnaccountedPack
+from ledger.usecases import reports, workspace
+from ledger.usecases.access import require_regulator
+from ledger.usecases.reports import (
+    LateEntry,
+    OrgLateness,
+    OrgStats,
+    RecallPack,
+    RecoveryRow,
+    RuleLateness,
+    UnaccountedPack,
+)
 
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
 

@@ -26,8 +26,8 @@ from api.web.i18n import LANG_COOKIE, Words, pick_lang
 from api.web.session import session_caller
 from events.errors import PacktraceError
 from events.timestamps import CHINA_TZ, from_rfc3339
-from ledger.access import Caller, Unauthenticated
 from ledger.log import Ledger
+from ledger.usecases.access import Caller, Unauthenticated
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")

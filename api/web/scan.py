@@ -1,6 +1,6 @@
 """The scan page for collection points, recyclers and everyone else on a phone: photograph a label (or
 type its code), see the pack and its history, and post what happens next with one tap, signed with the
-organisation's platform-held key (ledger.custodial).
+organisation's platform-held key (ledger.usecases.custodial).
 
 The server needs the platform's sealing secret at `app.state.sealing_key` to sign; without it the page
 still scans and shows, and says that posting is not set up.
@@ -20,9 +20,9 @@ from api.errors import status_of
 from api.web import actions, session
 from api.web.render import Web, WebDep
 from events.errors import InputError, NotFoundError, PacktraceError, UnavailableError
-from ledger import pages, service
-from ledger.access import Unauthenticated, require_authenticated
-from ledger.labelling import ScanResult
+from ledger.usecases import pages, service
+from ledger.usecases.access import Unauthenticated, require_authenticated
+from ledger.usecases.labelling import ScanResult
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 

@@ -39,9 +39,9 @@ from limits.strategies import MovingWindowRateLimiter
 from api.settings import Settings
 from events.errors import AuthorisationError
 from events.orgs import ORG_ID
-from ledger import service
-from ledger.access import ANONYMOUS, Caller, Unauthenticated
 from ledger.log import Ledger
+from ledger.usecases import service
+from ledger.usecases.access import ANONYMOUS, Caller, Unauthenticated
 
 SESSION_COOKIE = "packtrace_session"
 SESSION_SECONDS = int(service.SESSION_TTL.total_seconds())

@@ -14,8 +14,8 @@ from PIL import Image
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from events.orgs import Role
-from ledger import custodial
 from ledger.log import Ledger
+from ledger.usecases import custodial
 from tests.api.inprocess import in_process_client
 from tests.api.parties import Party, make_party
 from tests.api.scenario import PRODUCED, code, post, produced

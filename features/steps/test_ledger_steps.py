@@ -12,8 +12,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from api.cli import app
-from ledger.bundle import make_bundle
 from ledger.log import Ledger
+from ledger.usecases.bundle import make_bundle
 from tests.support import PRODUCED, Actor, code
 
 scenarios("ledger.feature")

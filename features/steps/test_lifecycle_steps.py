@@ -12,9 +12,9 @@ from events.codes import make_second_life_code
 from events.deadlines import lateness
 from events.errors import PacktraceError
 from events.state import PackState
-from ledger.claims import parse_at, parse_recorded_at
+from ledger.format.claims import parse_at, parse_recorded_at
 from ledger.log import Ledger
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, Clock, code
 
 scenarios("lifecycle.feature")

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.settings import Settings
 from events.orgs import Role
-from ledger.db import make_engine
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
+from ledger.store.db import make_engine
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
 from tests.support import Clock

@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.orgs import Role
 from events.vin import vin_with_check_digit
-from ledger import service
-from ledger.access import ADMIN
-from ledger.claims import new_claim, sign_claim
+from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Ledger
+from ledger.usecases import service
+from ledger.usecases.access import ADMIN
 from tests.support import T0
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"

@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 from api.app import create_app
 from api.limits import BodyLimit
 from api.settings import Settings
-from ledger import service
+from ledger.usecases import service
 from tests.api.inprocess import in_process_client
 from tests.api.problem import assert_problem
 

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.orgs import Role
-from ledger.claims import sign_claim
+from ledger.format.claims import sign_claim
 from tests.api.conftest import MAX_BODY
 from tests.api.parties import ADMIN_TOKEN, Party, public_b64
 from tests.api.problem import assert_problem

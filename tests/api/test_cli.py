@@ -210,6 +210,6 @@ def test_item7_verify_bundle_fails_deeply_nested_json(tmp_path: Path) -> None:
 def _any_log_key() -> str:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ledger import note
+    from ledger.format import note
 
     return note.verifier_key("cli.test/log", Ed25519PrivateKey.generate().public_key())

@@ -9,7 +9,7 @@ import httpx
 import rfc8785
 
 from events.orgs import Role
-from ledger.views import EventResult
+from ledger.usecases.views import EventResult
 from tests.api.parties import Party
 from tests.api.problem import assert_problem
 from tests.api.scenario import PRODUCED, code

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from events.orgs import Role
-from ledger.claims import sign_claim
+from ledger.format.claims import sign_claim
 from tests.api.inprocess import in_process_client
 from tests.api.parties import Party, public_b64
 from tests.api.problem import assert_problem

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.client import PacktraceClient
 from events.orgs import Role
-from ledger import bundle as bundle_module
-from ledger.bundle import REDACTED_FORMAT, verify_bundle
 from ledger.log import Ledger
+from ledger.usecases import bundle as bundle_module
+from ledger.usecases.bundle import REDACTED_FORMAT, verify_bundle
 from tests.api.inprocess import InProcessTransport
 from tests.api.parties import OTHER_VIN, VIN, Party
 from tests.api.problem import assert_problem

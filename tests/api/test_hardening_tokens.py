@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.web.session import SESSION_COOKIE
 from events.orgs import Role
-from ledger import service
-from ledger.access import Unauthenticated
 from ledger.log import Ledger
-from ledger.schema import WebSession
+from ledger.store.schema import WebSession
+from ledger.usecases import service
+from ledger.usecases.access import Unauthenticated
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
 
 BROWSER = {"Accept": "text/html"}
@@ -191,7 +191,7 @@ def test_item8_a_session_ends_when_the_token_changes_even_if_its_row_stays(
 ) -> None:
     """Bound to the token's hash: a rotation made straight in the registry (as `packtrace demo` does on a
     restart) leaves the row, and the session names nobody all the same."""
-    from ledger import registry
+    from ledger.usecases import registry
 
     secret = login(client, collector.token)
     with ledger.engine.begin() as conn:

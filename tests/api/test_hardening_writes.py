@@ -21,11 +21,11 @@ from fastapi import FastAPI
 
 from events.codes import make_code
 from events.orgs import Role
-from ledger import service
-from ledger.access import ADMIN
-from ledger.claims import sign_claim
+from ledger.format.claims import sign_claim
 from ledger.log import Ledger
-from ledger.verify import verify_database
+from ledger.usecases import service
+from ledger.usecases.access import ADMIN
+from ledger.usecases.verify import verify_database
 from tests.api.conftest import MAX_BODY
 from tests.api.inprocess import in_process_client
 from tests.api.parties import Party, public_b64

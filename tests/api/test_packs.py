@@ -9,9 +9,9 @@ import pytest
 
 from events.lifecycle import Status
 from events.orgs import Role
-from ledger.bundle import verify_bundle
 from ledger.log import Ledger
-from ledger.views import COARSE_STATUS
+from ledger.usecases.bundle import verify_bundle
+from ledger.usecases.views import COARSE_STATUS
 from tests.api.parties import OTHER_VIN, VIN, Party
 from tests.api.problem import assert_problem
 from tests.api.scenario import NCM, code, in_vehicle, post, produced

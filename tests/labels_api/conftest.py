@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from events.orgs import Role
-from ledger.db import make_engine
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
+from ledger.store.db import make_engine
 from tests.api.inprocess import in_process_client
 from tests.api.parties import Party, make_party
 from tests.labels_api.world import labels_app

@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from events.errors import AuthorisationError, ConflictError, LifecycleError, NotFoundError
 from events.orgs import Role
-from ledger import custodial, registry, service
-from ledger.access import ADMIN, ANONYMOUS, Unauthenticated
-from ledger.bundle import make_bundle, verify_bundle
-from ledger.claims import parse_claim, verify_signature
+from ledger.format.claims import parse_claim, verify_signature
 from ledger.log import Appended, Ledger
-from ledger.verify import verify_database
+from ledger.usecases import custodial, registry, service
+from ledger.usecases.access import ADMIN, ANONYMOUS, Unauthenticated
+from ledger.usecases.bundle import make_bundle, verify_bundle
+from ledger.usecases.verify import verify_database
 from tests.api.parties import Party, public_b64
 from tests.api.scenario import code
 from tests.labels_api.world import SEALING_KEY, shipped

@@ -21,7 +21,7 @@ import pytest
 from api.bootstrap import build_ledger
 from api.settings import Settings
 from events.orgs import Role
-from ledger.custodial import load_or_create_sealing_key
+from ledger.usecases.custodial import load_or_create_sealing_key
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
 from tests.api.scenario import PRODUCED, code
 from tests.labels_api.images import high_resolution_photo

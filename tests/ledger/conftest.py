@@ -7,8 +7,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
 from tests.support import Actor, Clock, province
 
 ORIGIN = "packtrace.test/log"

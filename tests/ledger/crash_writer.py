@@ -13,10 +13,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.claims import new_claim, sign_claim
-from ledger.db import make_engine
+from ledger.format.claims import new_claim, sign_claim
+from ledger.format.logkey import LogSigner, load_key
 from ledger.log import Ledger
-from ledger.logkey import LogSigner, load_key
+from ledger.store.db import make_engine
 from tests.support import PRODUCED, T0, code
 
 ORIGIN = "packtrace.test/log"

@@ -12,9 +12,9 @@ import rfc8785
 from sqlalchemy.exc import OperationalError
 
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload
-from ledger import registry
-from ledger.claims import parse_claim, sign_claim
+from ledger.format.claims import parse_claim, sign_claim
 from ledger.log import BatchRejected, Ledger, driver_sql
+from ledger.usecases import registry
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from events.errors import InvalidClaim
-from ledger.canonical import canonical, canonical_claim, entry_bytes, is_canonical
+from ledger.format.canonical import canonical, canonical_claim, entry_bytes, is_canonical
 
 json_leaf = st.one_of(
     st.none(),

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from events.errors import ConflictError
-from ledger.db import make_engine
 from ledger.log import Ledger
+from ledger.store.db import make_engine
 from tests.support import PRODUCED, Actor, Clock, code
 
 WRITERS = 8

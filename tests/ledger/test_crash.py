@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from ledger.format.logkey import LogSigner, load_or_create_key
 from ledger.log import Ledger
-from ledger.logkey import LogSigner, load_or_create_key
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 from tests.ledger.crash_writer import ORIGIN
 from tests.support import add_actor
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from ledger import service
-from ledger.access import ADMIN
-from ledger.db import make_engine, write_connection
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
+from ledger.store.db import make_engine, write_connection
+from ledger.usecases import service
+from ledger.usecases.access import ADMIN
 from tests.support import PRODUCED, Clock, code, province
 
 NORMAL, FULL, EXTRA = 1, 2, 3  # what `PRAGMA synchronous` answers

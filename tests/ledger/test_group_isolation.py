@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from events.errors import InvalidClaim
 from ledger.log import Ledger
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 from tests.conftest import is_postgres
 from tests.ledger.storage_fault import REFUSED, refuse_entries
 from tests.support import PRODUCED, Actor, code

@@ -15,7 +15,7 @@ from events.codes import make_second_life_code
 from events.rules import next_actions
 from events.vin import vin_with_check_digit
 from ledger.log import BatchRejected, Ledger
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 from tests.events.events_world import ORGS, RECYCLED_DATA, produced_data
 from tests.events.test_replay_property import payload_for
 from tests.support import PRODUCED, T0, Actor, Clock, add_actor, code

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.logkey import LogSigner, load_key, load_or_create_key
+from ledger.format.logkey import LogSigner, load_key, load_or_create_key
 from tests import specverify
 
 

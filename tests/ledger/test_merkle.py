@@ -1,4 +1,4 @@
-"""ledger.merkle against the RFC 6962 vectors, a naive reference, and every proof up to size 64."""
+"""ledger.format.merkle against the RFC 6962 vectors, a naive reference, and every proof up to size 64."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from events.errors import InputError, VerificationError
-from ledger import merkle
+from ledger.format import merkle
 
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 VECTORS: dict[str, Any] = json.loads((TESTDATA / "rfc6962-vectors.json").read_text())

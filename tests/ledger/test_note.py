@@ -1,4 +1,4 @@
-"""ledger.note: the C2SP signed-note example, tampering, malformed notes, keys and checkpoints."""
+"""ledger.format.note: the C2SP signed-note example, tampering, malformed notes, keys and checkpoints."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import InputError, VerificationError
-from ledger import note
+from ledger.format import note
 
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 EXAMPLE = json.loads((TESTDATA / "c2sp-signed-note-example.json").read_text())

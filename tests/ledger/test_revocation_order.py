@@ -12,12 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import AuthorisationError
-from ledger import service
-from ledger.access import ADMIN
-from ledger.claims import parse_recorded_at
-from ledger.db import write_connection
+from ledger.format.claims import parse_recorded_at
 from ledger.log import Appended, Ledger
-from ledger.verify import verify_database
+from ledger.store.db import write_connection
+from ledger.usecases import service
+from ledger.usecases.access import ADMIN
+from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, Clock, code
 
 

@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 
 from events.errors import AuthorisationError
 from events.orgs import Org, Role
-from ledger import service
-from ledger.access import ADMIN
-from ledger.db import make_engine
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
-from ledger.verify import verify_database
+from ledger.store.db import make_engine
+from ledger.usecases import service
+from ledger.usecases.access import ADMIN
+from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, add_actor, code, public_b64
 
 WRITERS = 8

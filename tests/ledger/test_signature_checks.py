@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.signatures import CHUNK, POOL_THRESHOLD, Job, SignatureChecker
+from ledger.format.signatures import CHUNK, POOL_THRESHOLD, Job, SignatureChecker
 
 
 def jobs(n: int, forged: set[int]) -> list[Job]:

@@ -14,9 +14,9 @@ from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger import note
+from ledger.format import note
 from ledger.log import Ledger
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, code
 
 SIZE = 12

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.db import SQLITE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer, make_engine
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
+from ledger.store.db import SQLITE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer, make_engine
 from tests.support import PRODUCED, Actor, Clock, code, province
 
 

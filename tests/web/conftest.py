@@ -15,10 +15,10 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.settings import Settings
-from ledger import custodial
-from ledger.db import make_engine
+from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.logkey import LogSigner
+from ledger.store.db import make_engine
+from ledger.usecases import custodial
 from tests.api.conftest import admin, app, client, ledger, parties, settings  # noqa: F401 -- fixtures
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN

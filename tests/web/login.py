@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from api.web.session import SESSION_COOKIE
-from ledger import service
 from ledger.log import Ledger
+from ledger.usecases import service
 
 
 def login_cookie(client: httpx.Client, token: str) -> dict[str, str]:

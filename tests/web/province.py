@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from events.codes import make_code, make_second_life_code
 from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
-from ledger import registry
-from ledger.claims import new_claim, sign_claim
+from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Ledger
+from ledger.usecases import registry
 
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 NOW = datetime(2026, 8, 3, 2, 0, tzinfo=UTC)  # the province as the regulator sees it, a Monday morning

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from events.orgs import Role
-from ledger.claims import sign_claim
+from ledger.format.claims import sign_claim
 from tests.api.parties import Party
 from tests.api.problem import assert_problem
 from tests.api.scenario import code, post, produced

@@ -19,7 +19,7 @@ from events import catalogue
 from events.catalogue import EventType, Payload
 from events.orgs import Role
 from ledger.log import DOMAIN, Ledger
-from ledger.verify import verify_database
+from ledger.usecases.verify import verify_database
 from tests.api.parties import Party
 from tests.api.scenario import code, post, produced
 

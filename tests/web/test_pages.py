@@ -15,8 +15,8 @@ from sqlalchemy import text
 from events.orgs import Role
 from labels.payload import label_url
 from labels.render import LabelInfo, render_png
-from ledger import registry
 from ledger.log import Ledger
+from ledger.usecases import registry
 from tests.api.parties import ADMIN_TOKEN, VIN, Party
 from tests.api.scenario import code, in_vehicle
 from tests.web.conftest import World

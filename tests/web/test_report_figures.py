@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from events.deadlines import DEFAULT_RULESET
-from ledger import workspace
+from ledger.usecases import workspace
 from tests.support import regulator_caller
 from tests.web.conftest import World
 from tests.web.recount import Recount, fetch_log

@@ -1,4 +1,4 @@
-"""The report tables (ledger.report_index): read each entry once, catch up with new entries, never count an
+"""The report tables (ledger.usecases.report_index): read each entry once, catch up with new entries, never count an
 entry twice when refreshes race, and keep rows of another rule version apart."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from events.deadlines import DEFAULT_RULESET, RuleSet
 from events.errors import AuthorisationError, InputError
 from events.orgs import Role
-from ledger import registry, reports
-from ledger.access import Caller
 from ledger.log import Ledger
-from ledger.report_index import ACTOR, LATE, Basis, refresh
+from ledger.usecases import registry, reports
+from ledger.usecases.access import Caller
+from ledger.usecases.report_index import ACTOR, LATE, Basis, refresh
 from tests.api.parties import VIN, Party
 from tests.api.scenario import PRODUCED, code, post
 from tests.support import T0, regulator_caller

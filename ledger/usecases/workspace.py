@@ -17,13 +17,13 @@ from events.errors import InputError, PacktraceError, VerificationError
 from events.orgs import ORG_ID
 from events.timestamps import china_date
 from events.vin import validate_vin
-from ledger import registry, reports, service
-from ledger.access import Caller, require_regulator
-from ledger.bundle import make_bundle, verify_bundle, verify_window, window_bundle
 from ledger.log import Ledger
-from ledger.report_index import DAY, DEFAULT_BASIS, LATE, refresh
-from ledger.schema import Entry, Pack
-from ledger.views import BindingView, HistoryItem, PackView, View
+from ledger.store.schema import Entry, Pack
+from ledger.usecases import registry, reports, service
+from ledger.usecases.access import Caller, require_regulator
+from ledger.usecases.bundle import make_bundle, verify_bundle, verify_window, window_bundle
+from ledger.usecases.report_index import DAY, DEFAULT_BASIS, LATE, refresh
+from ledger.usecases.views import BindingView, HistoryItem, PackView, View
 
 PACK = Pack.__table__  # type: ignore[attr-defined]
 ENTRY = Entry.__table__  # type: ignore[attr-defined]

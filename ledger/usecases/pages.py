@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import Field
 
 from events.errors import LifecycleError, NotFoundError
-from ledger import custodial, registry, service
-from ledger.access import Caller, require_org
 from ledger.log import Appended, Ledger
-from ledger.views import PackView, View
+from ledger.usecases import custodial, registry, service
+from ledger.usecases.access import Caller, require_org
+from ledger.usecases.views import PackView, View
 
 
 class PublicPack(View):

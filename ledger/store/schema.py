@@ -67,7 +67,7 @@ class Checkpoint(SQLModel, table=True):
 class LogHead(SQLModel, table=True):
     """One row: the committed size of the log. Appends lock it, so they serialise.
 
-    It also records the keys the log is bound to (ledger.keybinding): the verifier key of the key that
+    It also records the keys the log is bound to (ledger.usecases.keybinding): the verifier key of the key that
     signs its checkpoints, and the fingerprint of the secret that seals its platform-held keys (never the
     secret). Both are NULL until the first start that records them."""
 
@@ -147,7 +147,7 @@ class Pack(SQLModel, table=True):
 
 
 class ReportCursor(SQLModel, table=True):
-    """Report tables (ledger.report_index): how far they have read the log under one `basis` (the rule
+    """Report tables (ledger.usecases.report_index): how far they have read the log under one `basis` (the rule
     versions they were computed with). Entries [0, position) are counted in them."""
 
     __tablename__ = "report_cursor"

@@ -13,10 +13,10 @@
     vin, bindings                      -        -                        yes
     history                            -      without personal data      every entry, verbatim
                                               and counterparties
-                                              (ledger.redaction)
+                                              (ledger.format.redaction)
     bundle                             -      redacted: entries with     every entry, verbatim
                                               personal data withheld
-                                              (ledger.bundle)
+                                              (ledger.usecases.bundle)
 
 The policy is the tables below; the functions apply them and nothing else.
 """
@@ -33,8 +33,8 @@ from events.eu_status import eu_status
 from events.lifecycle import Status
 from events.orgs import Org
 from events.state import PackState
-from ledger.access import Caller, Tier
-from ledger.redaction import Redactor
+from ledger.format.redaction import Redactor
+from ledger.usecases.access import Caller, Tier
 
 if TYPE_CHECKING:
     from ledger.log import Appended
@@ -166,7 +166,7 @@ def history_item(
     redactor: Redactor,
 ) -> HistoryItem:
     """One entry of a pack's chain as the caller's tier may see it (never called for the public tier);
-    below the authority tier `redactor` withholds the personal data (ledger.redaction)."""
+    below the authority tier `redactor` withholds the personal data (ledger.format.redaction)."""
     claim = entry["claim"]
     authority = caller.tier is Tier.AUTHORITY
     own = claim["actor"] == caller.org_id
@@ -189,7 +189,7 @@ def history_item(
 
 
 def discloses(caller: Caller, manufacturer: str, redactor: Redactor) -> Callable[[Mapping[str, Any]], bool]:
-    """Which entries a redacted bundle (ledger.bundle) shows verbatim to `caller` below the authority
+    """Which entries a redacted bundle (ledger.usecases.bundle) shows verbatim to `caller` below the authority
     tier: its own (it wrote them), and the pack's maker's (a public party) when they hold no personal
     data. An entry's hash covers all its bytes, so any other entry is withheld whole: a verbatim entry
     names its actor, whom this tier sees only for its own entries."""

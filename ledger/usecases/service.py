@@ -1,6 +1,6 @@
 """The use cases the API and the CLI call: one function each, the caller's rights checked here.
 
-Each function takes the ledger and the `Caller`, checks what the caller may do (ledger.access), does
+Each function takes the ledger and the `Caller`, checks what the caller may do (ledger.usecases.access), does
 the work in at most one transaction, and returns an output model of ledger.views. Errors are the
 events.errors family; the API maps them to HTTP in one place.
 """
@@ -28,9 +28,12 @@ from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
 from events.orgs import Org, parse_roles
 from events.vin import validate_vin
-from ledger import head as log_head
-from ledger import registry, websessions
-from ledger.access import (
+from ledger.append import head as log_head
+from ledger.format.redaction import Redactor
+from ledger.log import Appended, Ledger
+from ledger.store.db import write_connection
+from ledger.usecases import registry, websessions
+from ledger.usecases.access import (
     ADMIN,
     Caller,
     Tier,
@@ -41,12 +44,9 @@ from ledger.access import (
     require_org,
     require_self_or_admin,
 )
-from ledger.bundle import bundle_chunks, redacted_bundle_chunks
-from ledger.db import write_connection
-from ledger.log import Appended, Ledger
-from ledger.packs import PACK, PackFilter, find_packs, get_pack, produced_payloads
-from ledger.redaction import Redactor
-from ledger.views import (
+from ledger.usecases.bundle import bundle_chunks, redacted_bundle_chunks
+from ledger.usecases.packs import PACK, PackFilter, find_packs, get_pack, produced_payloads
+from ledger.usecases.views import (
     BatchResult,
     ConsistencyProof,
     EventResult,
@@ -369,7 +369,7 @@ def latest_pack_history(
 def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Iterator[bytes]:
     """The offline bundle as JSON, in pieces (a chain of any length is never held whole): the full bundle
     for the authority tier; for every other organisation the redacted one, in which an entry is disclosed
-    only when the caller may read all of it (ledger.views.discloses) and is otherwise withheld whole."""
+    only when the caller may read all of it (ledger.usecases.views.discloses) and is otherwise withheld whole."""
     require_authenticated(caller, "fetching a pack's bundle")
     code = _checked_code(code)
     if caller.tier is Tier.AUTHORITY:

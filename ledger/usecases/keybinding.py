@@ -26,10 +26,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, inspect, select, text, update
 
 from events.errors import VerificationError
-from ledger import custodial, note
-from ledger.db import write_connection
-from ledger.logkey import LogSigner, load_or_create_key
-from ledger.schema import Checkpoint, LogHead, OrgKey
+from ledger.format import note
+from ledger.format.logkey import LogSigner, load_or_create_key
+from ledger.store.db import write_connection
+from ledger.store.schema import Checkpoint, LogHead, OrgKey
+from ledger.usecases import custodial
 
 HEAD = LogHead.__table__  # type: ignore[attr-defined]
 KEY = OrgKey.__table__  # type: ignore[attr-defined]

@@ -18,8 +18,8 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from events.orgs import Org
-from ledger import registry
-from ledger.schema import WebSession
+from ledger.store.schema import WebSession
+from ledger.usecases import registry
 
 SESSION_TABLE = WebSession.__table__  # type: ignore[attr-defined]
 ORG_TABLE = registry.ORG_TABLE

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from events.errors import InvalidClaim
 from events.state import Event
 from events.text import INVALID_CHARACTER, check_text, refused_character
-from ledger.canonical import canonical, canonical_claim
+from ledger.format.canonical import canonical, canonical_claim
 
 CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev", "data"})
 REQUIRED_FIELDS = CLAIM_FIELDS - {"prev"}

@@ -35,11 +35,11 @@ from events.deadlines import DEFAULT_RULESET, RULESETS, Late, RuleSet, applicabl
 from events.errors import InputError
 from events.orgs import Org
 from events.timestamps import china_date
-from ledger import registry
-from ledger.claims import parse_at, parse_recorded_at
-from ledger.db import is_sqlite, write_connection
+from ledger.format.claims import parse_at, parse_recorded_at
 from ledger.log import Ledger
-from ledger.schema import Entry, LogHead, ReportActor, ReportCursor, ReportDay, ReportLate, ReportRecovery
+from ledger.store.db import is_sqlite, write_connection
+from ledger.store.schema import Entry, LogHead, ReportActor, ReportCursor, ReportDay, ReportLate, ReportRecovery
+from ledger.usecases import registry
 
 ENTRY = Entry.__table__  # type: ignore[attr-defined]
 HEAD = LogHead.__table__  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-from ledger.schema import TABLES
+from ledger.store.schema import TABLES
 
 # SQLite copies the write-ahead log back into the database file (a checkpoint: two fsyncs and the copy)
 # when it holds this many pages, in the thread that commits. A ledger checkpoints from a background

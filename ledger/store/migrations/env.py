@@ -1,4 +1,4 @@
-"""Alembic environment: the schema is ledger.schema's SQLModel tables; the URL comes from the caller."""
+"""Alembic environment: the schema is ledger.store.schema's SQLModel tables; the URL comes from the caller."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import ledger.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
-from ledger.db import normalise_url
+import ledger.store.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
+from ledger.store.db import normalise_url
 
 config = context.config
 target_metadata = SQLModel.metadata

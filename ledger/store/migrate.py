@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", "ledger:migrations")
+    config.set_main_option("script_location", "ledger.store:migrations")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

@@ -2,7 +2,7 @@
 rates and per-organisation statistics. Regulators (and the administrator) only.
 
     recall          the pack projection through its indexes (maker code or producer + production date)
-    compliance      late entries from the report tables (ledger.report_index), 流向不明 from the packs
+    compliance      late entries from the report tables (ledger.usecases.report_index), 流向不明 from the packs
                     in transit or retired (events.deadlines.unaccounted)
     recovery        per recycler and element, from the report tables; an entry's element whose masses
                     are outside the plausible range (events.quantities: recorded before the payloads
@@ -37,12 +37,12 @@ from events.orgs import Org, check_maker_filter, check_org_filter
 from events.quantities import MASS_KG
 from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
-from ledger import registry
-from ledger.access import Caller, require_regulator
 from ledger.log import Ledger
-from ledger.report_index import ACTOR, DEFAULT_BASIS, LATE, RECOVERY, Basis, refresh
-from ledger.schema import Pack
-from ledger.views import View
+from ledger.store.schema import Pack
+from ledger.usecases import registry
+from ledger.usecases.access import Caller, require_regulator
+from ledger.usecases.report_index import ACTOR, DEFAULT_BASIS, LATE, RECOVERY, Basis, refresh
+from ledger.usecases.views import View
 
 PACK = Pack.__table__  # type: ignore[attr-defined]
 

@@ -19,9 +19,9 @@ from sqlalchemy import Connection, insert, select, update
 from events.errors import ConflictError, InputError, NotFoundError
 from events.orgs import ORG_ID, Org, Role, check_org_name
 from events.text import KEY_ID_MAX, check_text
-from ledger import edwards
-from ledger.schema import Org as OrgRow
-from ledger.schema import OrgKey
+from ledger.format import edwards
+from ledger.store.schema import Org as OrgRow
+from ledger.store.schema import OrgKey
 
 KEY_NAME = re.compile(r"[A-Za-z0-9._-]+")
 KEY_ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{1,62}}/{KEY_NAME.pattern}$"  # with the organisation's own id in front

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, or_, select
 
 from events.orgs import check_maker_filter, check_org_filter
 from events.state import PackState
-from ledger.schema import Entry, Pack
+from ledger.store.schema import Entry, Pack
 
 PACK = Pack.__table__  # type: ignore[attr-defined]
 ENTRY = Entry.__table__  # type: ignore[attr-defined]

@@ -28,11 +28,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import Connection, select
 
 from events.errors import AuthorisationError, NotFoundError
-from ledger import registry
-from ledger.access import Caller, require_org
-from ledger.claims import new_claim, sign_claim
-from ledger.db import write_connection
+from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Appended, Ledger
+from ledger.store.db import write_connection
+from ledger.usecases import registry
+from ledger.usecases.access import Caller, require_org
 
 MIN_SEALING_KEY_BYTES = 32
 SEALED_VERSION = b"\x01"

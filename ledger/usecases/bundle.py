@@ -35,10 +35,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.errors import NotFoundError, PacktraceError, VerificationError
-from ledger import merkle, note, registry
-from ledger.canonical import canonical, entry_hash
-from ledger.claims import parse_recorded_at
+from ledger.format import merkle, note
+from ledger.format.canonical import canonical, entry_hash
+from ledger.format.claims import parse_recorded_at
 from ledger.log import Ledger, StoredCheckpoint
+from ledger.usecases import registry
 
 BUNDLE_FORMAT = "packtrace-bundle/1"
 REDACTED_FORMAT = "packtrace-redacted-bundle/1"

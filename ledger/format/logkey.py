@@ -9,7 +9,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import note
+from ledger.format import note
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:

@@ -19,12 +19,12 @@ from events import rules
 from events.codes import parse_code
 from events.errors import AuthorisationError, InputError, InvalidCode, NotFoundError
 from events.state import PackState
-from ledger import registry
-from ledger.access import Caller, Tier, require_authenticated
 from ledger.log import Ledger
-from ledger.packs import get_pack, produced_payloads
-from ledger.schema import Pack
-from ledger.views import PackView, View, pack_view
+from ledger.store.schema import Pack
+from ledger.usecases import registry
+from ledger.usecases.access import Caller, Tier, require_authenticated
+from ledger.usecases.packs import get_pack, produced_payloads
+from ledger.usecases.views import PackView, View, pack_view
 
 PACK = Pack.__table__  # type: ignore[attr-defined]
 MAX_SHEET_LABELS = 1_000

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ledger.claims import parse_recorded_at
+from ledger.format.claims import parse_recorded_at
 
 TICK = timedelta(microseconds=1)  # the resolution of `recorded_at`
 
