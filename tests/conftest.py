@@ -37,6 +37,13 @@ def fresh_database(sqlite_file: Path, prefix: str = "t") -> Iterator[str]:
     if not url.startswith("postgres"):
         yield f"sqlite:///{sqlite_file}"
         return
+    with fresh_postgres_schema(url, prefix) as schema_url:
+        yield schema_url
+
+
+@contextmanager
+def fresh_postgres_schema(url: str, prefix: str = "t") -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL schema on the server `url` names; dropped afterwards."""
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(url))
     with admin.begin() as conn:

@@ -1,0 +1,15 @@
+"""The store contract on SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.store.contract import StoreFixtures
+
+
+class TestSQLiteStore(StoreFixtures):
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'store.db'}"
