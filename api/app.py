@@ -59,6 +59,8 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
+    # FastAPI's documented way to extend the schema ("Extending OpenAPI") replaces the method; FastAPIOffline
+    # is a factory function, not a class, so there is no subclass to override it in
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

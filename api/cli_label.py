@@ -35,8 +35,7 @@ def label(
     if pdf is None and png is None and svg is None:
         console.print("[red]nothing to write[/red]: give --pdf FILE, --png DIR and/or --svg DIR")
         raise typer.Exit(2)
-    overrides = {"database_url": database_url} if database_url else {}
-    public_url = Settings(**overrides).public_url  # type: ignore[arg-type]
+    public_url = (Settings(database_url=database_url) if database_url else Settings()).public_url
     with open_ledger(database_url) as ledger:  # errors of the family, a missing font too, end it cleanly
         labelling.require_ready()
         facts = label_facts(ledger, ADMIN, codes)  # every code checked before any file is written

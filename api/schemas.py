@@ -9,6 +9,7 @@ from typing import Annotated, Any, get_args
 
 from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from events.catalogue import Chemistry, EventType
@@ -33,13 +34,13 @@ _HEAD = f"[0-9A-Z]{{3}}{_letters(PRODUCT_TYPES)}{_letters(CHEMISTRY_LETTERS)}[0-
 _DATE = f"{_letters(YEAR_LETTERS)}{_letters(MONTH_LETTERS)}{_letters([*DAY_LETTERS, DAY_31])}"
 # every code a lookup reads (parse_code's lenient mode): 24 characters, or 19 for a second-life code
 CODE_PATTERN = f"^({_HEAD}[0-9A-Z]{{7}}{_DATE}[0-9A-Z]{{7}}|{_HEAD}{_DATE}[0-9A-Z]{{7}}R{_letters(PRODUCT_TYPES)})$"
-CODE_DOC = {"pattern": CODE_PATTERN, "minLength": 19, "maxLength": 24}
+CODE_DOC: JsonDict = {"pattern": CODE_PATTERN, "minLength": 19, "maxLength": 24}
 _STRICT_DATE = f"{_letters(YEAR_LETTERS)}{_letters(MONTH_LETTERS)}{_letters(DAY_LETTERS)}"
 # the codes a `produced` claim may name (strict mode: a 7-digit serial, no unconfirmed day letter)
 STRICT_CODE_PATTERN = (
     f"^({_HEAD}[0-9A-Z]{{7}}{_STRICT_DATE}[0-9]{{7}}|{_HEAD}{_STRICT_DATE}[0-9]{{7}}R{_letters(PRODUCT_TYPES)})$"
 )
-ORG_ID_DOC = {"pattern": ORG_ID_PATTERN, "minLength": 2, "maxLength": 63}
+ORG_ID_DOC: JsonDict = {"pattern": ORG_ID_PATTERN, "minLength": 2, "maxLength": 63}
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 PUBLIC_KEY_PATTERN = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$"  # standard base64 of exactly 32 bytes
 SIGNATURE_PATTERN = "^[A-Za-z0-9+/]{85}[AQgw]==$"  # standard base64 of exactly 64 bytes

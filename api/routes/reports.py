@@ -3,6 +3,7 @@ CSV (`?format=csv`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -79,7 +80,7 @@ class ComplianceQuery(ReportQuery):
     )
 
 
-def _csv(name: str, model: type[BaseModel], rows: Any) -> Response:
+def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
     return Response(
         reports.csv_text(model, rows),
         media_type=CSV_MEDIA_TYPE,
@@ -88,7 +89,9 @@ def _csv(name: str, model: type[BaseModel], rows: Any) -> Response:
 
 
 @router.get("/recall", response_model=RecallReport, responses=CSV_RESPONSE)
-def get_recall(query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+def get_recall(
+    query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
+) -> RecallReport | Response:
     """Recall trace: where each pack of a maker, production-date range, chemistry or spec is now."""
     where = reports.RecallFilter(**query.model_dump(exclude={"format"}))
     report = reports.recall(ledger, caller, where)
@@ -96,12 +99,14 @@ def get_recall(query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller
 
 
 @router.get("/compliance", response_model=ComplianceReport, responses=CSV_RESPONSE)
-def get_compliance(query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+def get_compliance(
+    query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
+) -> ComplianceReport | Response:
     """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明)."""
     report = reports.compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit)
     if query.format == "json":
         return report
-    sections: dict[str, tuple[type[BaseModel], Any]] = {
+    sections: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {
         "late": (LateEntry, report.late),
         "unaccounted": (UnaccountedPack, report.unaccounted),
         "by_org": (OrgLateness, report.by_org),
@@ -112,14 +117,18 @@ def get_compliance(query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep
 
 
 @router.get("/recovery", response_model=RecoveryReport, responses=CSV_RESPONSE)
-def get_recovery(query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+def get_recovery(
+    query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
+) -> RecoveryReport | Response:
     """Material recovery per recycler and element against the 规范条件 thresholds."""
     report = reports.recovery(ledger, caller)
     return _csv("recovery", RecoveryRow, report.rows) if query.format == "csv" else report
 
 
 @router.get("/organisations", response_model=OrganisationsReport, responses=CSV_RESPONSE)
-def get_organisations(query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> Any:
+def get_organisations(
+    query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
+) -> OrganisationsReport | Response:
     """Per organisation: entries, late reports, custody, 流向不明 packs and recycling."""
     report = reports.organisations(ledger, caller)
     return _csv("organisations", OrgStats, report.orgs) if query.format == "csv" else report

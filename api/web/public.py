@@ -38,7 +38,9 @@ def wants_html(request: Request) -> bool:
     responses={**HTML_CONTENT, **problems(401, 404, 422)},
     openapi_extra=OPTIONAL_BEARER,
 )
-def pack_page(code: CodePath, request: Request, ledger: LedgerDep, caller: OptionalOrg, web: WebDep) -> Any:
+def pack_page(
+    code: CodePath, request: Request, ledger: LedgerDep, caller: OptionalOrg, web: WebDep
+) -> PackView | Response:
     """The QR code's target: for a browser the pack's public page, for `Accept: application/json` the caller's view."""
     if not wants_html(request):
         return service.get_pack_view(ledger, caller, code)
