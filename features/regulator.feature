@@ -28,3 +28,8 @@ Feature: The regulator's workspace
     Then the pack's record opens with a badge saying it is verified
     And its timeline shows every event of the pack in order
     And its vehicles and custody history are shown
+
+  Scenario: The platform administrator is not a regulator and is not shown the workspace
+    When the platform administrator logs in with the admin token
+    Then the administrator lands on the scan page
+    And every link the administrator is shown opens, and none leads into the workspace

@@ -12,7 +12,7 @@ from api.deps import LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath
 from api.web import session
-from api.web.render import STATIC_DIR, WebDep, local_path
+from api.web.render import STATIC_DIR, WebDep, home_of, local_path
 from ledger.usecases import pages, service
 from ledger.usecases.access import ANONYMOUS, Unauthenticated
 from ledger.usecases.views import PackView
@@ -61,9 +61,7 @@ def static_file(name: str) -> Response:
 
 @router.get("/", include_in_schema=False)
 def home(web: WebDep) -> Response:
-    if web.caller.is_authority:
-        return web.redirect("/regulator")
-    return web.redirect("/scan" if web.caller.authenticated else "/login")
+    return web.redirect(home_of(web.caller))
 
 
 @router.get("/login", include_in_schema=False)
@@ -87,8 +85,7 @@ def login(web: WebDep, token: Annotated[str, Form(max_length=512)], next: Annota
             )
             page.headers["Retry-After"] = str(exc.retry_after)
             return page
-        home = "/regulator" if done.caller.is_authority else "/scan"
-        response = web.redirect(local_path(next, home))
+        response = web.redirect(local_path(next, home_of(done.caller)))
         session.set_session(response, done.secret, web.settings)
         return response
 

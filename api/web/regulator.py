@@ -1,6 +1,7 @@
 """The regulator's workspace: overview, pack search and record, recall trace, compliance, recovery and
 organisation statistics, each with its CSV. Every page asks the service layer, which lets only a
-regulator (or the administrator) through: others get 403, and nobody logged in goes to the login page.
+regulator through (`Caller.is_regulator`: not the platform administrator): others get 403, and nobody
+logged in goes to the login page.
 """
 
 from __future__ import annotations

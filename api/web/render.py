@@ -81,6 +81,14 @@ def local_path(target: str | None, default: str) -> str:
     return default
 
 
+def home_of(caller: Caller) -> str:
+    """Where a person lands and the way home from any page: the workspace for a regulator, the scan page
+    for anyone else logged in (the administrator too: it is no regulator), else the login page."""
+    if caller.is_regulator:
+        return "/regulator"
+    return "/scan" if caller.authenticated else "/login"
+
+
 @dataclass
 class Web:
     """One page request: the ledger, the settings, the logged-in caller and the language."""
@@ -113,6 +121,7 @@ class Web:
             .render(
                 t=self.words,
                 caller=self.caller,
+                home=home_of(self.caller),
                 here=self.here,
                 lang_url=self.lang_url(),
                 path=self.request.url.path,

@@ -15,7 +15,9 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from api.web.session import SESSION_COOKIE
 from tests.api.inprocess import in_process_client
+from tests.api.parties import ADMIN_TOKEN
 from tests.web.conftest import World, make_world, module_database_url  # noqa: F401  (a fixture)
 from tests.web.login import session_cookie
 from tests.web.recount import Recount, fetch_log
@@ -35,6 +37,7 @@ class Desk:
     report: dict[str, Any] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     pack: str = ""
+    cookie: dict[str, str] = field(default_factory=dict)
 
     def get(self, path: str, **params: str) -> httpx.Response:
         cookie = session_cookie(self.world.ledger, self.world.province.token(REGULATOR))
@@ -202,3 +205,28 @@ def _vehicles(desk: Desk) -> None:
         assert binding["target"] in bindings
     custody = desk.page.split('id="custody"')[1].split("</table>")[0]
     assert "福州维修" in custody and custody.count("<tr>") >= 3
+
+
+@when("the platform administrator logs in with the admin token")
+def _admin_logs_in(desk: Desk) -> None:
+    response = desk.client.post("/login", data={"token": ADMIN_TOKEN, "next": ""})
+    desk.client.cookies.clear()  # each request below names its session, as the other steps do
+    assert response.status_code == 303
+    desk.params = {"landing": response.headers["location"]}
+    desk.cookie = {"Cookie": f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"}
+
+
+@then("the administrator lands on the scan page")
+def _admin_lands(desk: Desk) -> None:
+    assert desk.params["landing"] == "/scan"
+    response = desk.client.get("/scan", headers=desk.cookie)
+    assert response.status_code == 200
+    desk.page = response.text
+
+
+@then("every link the administrator is shown opens, and none leads into the workspace")
+def _admin_links(desk: Desk) -> None:
+    header = desk.page.split('<header class="top">')[1].split("</header>")[0]
+    links = {href for href in re.findall(r'href="(/[^"?]*)', header) if not href.startswith("/static/")}
+    assert links and not any(link.startswith("/regulator") for link in links)
+    assert {link: desk.client.get(link, headers=desk.cookie).status_code for link in links} == dict.fromkeys(links, 200)

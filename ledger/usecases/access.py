@@ -6,6 +6,11 @@ Tiers follow the EU battery passport's:
                          grades and the history without personal data or counterparties
     authority            a regulator or the platform administrator: everything, VINs and counterparties
 
+The tier says what a caller sees of a pack. The regulator's reports and web workspace (DESIGN §5, §7) are
+another matter, decided by `Caller.is_regulator` alone: an organisation with the regulator role. The
+platform administrator runs the registry (organisations, keys, tokens) and is not a regulator; it sees
+packs at the authority tier but not the regulator's pages.
+
 Every check here raises from the one error family; `Unauthenticated` is the authorisation error that
 the API answers with 401 instead of 403.
 """
@@ -55,6 +60,12 @@ class Caller:
         return self.is_admin or (self.org is not None and self.org.has(Role.REGULATOR))
 
     @property
+    def is_regulator(self) -> bool:
+        """May use the regulator's reports and workspace: an organisation with the regulator role, never
+        the admin token nor an organisation with the admin role only."""
+        return self.org is not None and self.org.has(Role.REGULATOR)
+
+    @property
     def tier(self) -> Tier:
         if self.is_authority:
             return Tier.AUTHORITY
@@ -88,10 +99,10 @@ def require_authority(caller: Caller, action: str) -> None:
 
 
 def require_regulator(caller: Caller, action: str) -> None:
-    """The regulator's reports and workspace (DESIGN §5, §7): an organisation with the regulator role, not
-    the platform administrator, whose business is running the platform rather than supervising it."""
+    """The regulator's reports and workspace (DESIGN §5, §7): `Caller.is_regulator`, so not the platform
+    administrator, whose business is running the platform rather than supervising it."""
     require_authenticated(caller, action)
-    if caller.org is None or not caller.org.has(Role.REGULATOR):
+    if not caller.is_regulator:
         raise AuthorisationError(f"only a regulator may {action}; you are {caller.describe()}")
 
 

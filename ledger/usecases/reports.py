@@ -1,5 +1,5 @@
 """The regulator's reports (DESIGN §5, §7): recall trace, compliance (late reports and 流向不明), recovery
-rates and per-organisation statistics. Regulators (and the administrator) only.
+rates and per-organisation statistics. Regulators only (`Caller.is_regulator`: not the administrator).
 
     recall          the pack projection through its indexes (maker code or producer + production date)
     compliance      late entries from the report tables (ledger.usecases.report_index), 流向不明 from the packs

@@ -1,8 +1,11 @@
 """Every report and every regulator page × every role (one organisation per role), the admin token and
-nobody: only regulators get through. The API answers 401 without a token and 403
-to others; pages send nobody to the login page and answer others 403."""
+nobody: only regulators get through. The API answers 401 without a token and 403 to others; pages send
+nobody to the login page and answer others 403. And nobody logged in is shown a link to a page that
+refuses them."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import pytest
@@ -109,3 +112,29 @@ def test_the_public_pack_page_is_public(client: httpx.Client, callers: dict[str,
         assert response.status_code == 200
         assert code(1) in response.text
         assert "LSVAU" not in response.text  # the VIN is not public, whoever is logged in
+
+
+def _header_links(page: str) -> list[str]:
+    header = page.split('<header class="top">')[1].split("</header>")[0]
+    return [href for href in re.findall(r'href="(/[^"?]*)', header) if not href.startswith("/static/")]
+
+
+def test_the_navigation_shows_no_page_its_reader_may_not_open(
+    client: httpx.Client, callers: dict[str, str | None]
+) -> None:
+    """Whoever logs in (the admin token and an organisation with the admin role included) lands on a page
+    they may open, and every link of its header, and the way home from an error page, opens too."""
+    refused = {}
+    for name, token in callers.items():
+        if token is None:
+            continue
+        headers = login_cookie(client, token)
+        home = client.get("/", headers=headers).headers["location"]
+        landing = client.get(home, headers=headers)
+        error = client.get("/p/NOT-A-CODE", headers={"Accept": "text/html", **headers})
+        back = re.findall(r'href="(/[^"]*)">[^<]*</a></p>\s*</section>', error.text)
+        assert error.status_code == 422 and len(back) == 1, error.text
+        links = {home, *_header_links(landing.text), *back}
+        answers = {link: client.get(link, headers=headers).status_code for link in sorted(links)}
+        refused[name] = {link: status for link, status in answers.items() if status != 200}
+    assert refused == {name: {} for name, token in callers.items() if token is not None}
