@@ -51,7 +51,7 @@ class Ledger:
         if verify_processes is None:
             verify_processes = 1 if (os.cpu_count() or 1) > 1 else 0
         self.intake = Intake(engine, SignatureChecker(verify_processes))
-        self.appender = Appender(signer, validator, clock, self._committed)
+        self.appender = Appender(signer, validator, clock, registry.get_org, self._committed)
         self.commits = GroupCommit(engine, self.intake.check, self.appender.write)
         self._checkpointer: WalCheckpointer | None = None  # SQLite: started by the first append
 

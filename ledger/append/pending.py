@@ -3,7 +3,7 @@ requests, and the packs as the group has changed them so far."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,9 +14,9 @@ from ledger.format.claims import SignedClaim, format_recorded_at
 from ledger.store import appending
 from ledger.store.appending import EntryRow, PackWrite, RecordedClaim, SigningKey
 from ledger.store.driver import Connection
-from ledger.usecases import registry
 
 Heads = dict[str, tuple[str | None, int]]  # code -> (head hash, last seq)
+OrgReader = Callable[[Connection, str], Org | None]  # the registry's read of one organisation
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Pending:
     now: datetime  # the recording time of the group's entries
     recorded: Mapping[tuple[str, str], RecordedClaim]  # entries already recorded for the group's (actor, id)
     keys: Mapping[str, SigningKey]  # the group's keys, read under the lock
+    read_org: OrgReader
     orgs: dict[str, Org | None] = field(default_factory=dict)
     states: dict[str, PackState | None] = field(default_factory=dict)
     heads: Heads = field(default_factory=dict)
@@ -40,12 +41,18 @@ class Pending:
 
     @classmethod
     def read(
-        cls, conn: Connection, size: int, now: datetime, claims: Sequence[SignedClaim], orgs: Mapping[str, Org]
+        cls,
+        conn: Connection,
+        size: int,
+        now: datetime,
+        claims: Sequence[SignedClaim],
+        orgs: Mapping[str, Org],
+        read_org: OrgReader,
     ) -> Pending:
         """What every request of the group needs from the database, read once (`orgs`: known already)."""
         recorded = appending.recorded_claims(conn, claims)
         keys = appending.signing_keys(conn, {sc.key_id for sc in claims})
-        pending = cls(conn, size, now, recorded, keys, orgs=dict(orgs))
+        pending = cls(conn, size, now, recorded, keys, read_org, orgs=dict(orgs))
         codes = [sc.pack for sc in claims]
         for sc in claims:
             origins = sc.claim["data"].get("from") if sc.type == "produced" else None
@@ -56,7 +63,7 @@ class Pending:
 
     def org(self, org_id: str) -> Org | None:
         if org_id not in self.orgs:
-            self.orgs[org_id] = registry.get_org(self.conn, org_id)
+            self.orgs[org_id] = self.read_org(self.conn, org_id)
         return self.orgs[org_id]
 
     def pack(self, code: str) -> PackState | None:

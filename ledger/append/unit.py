@@ -20,7 +20,7 @@ from typing import NamedTuple
 from events.errors import PacktraceError
 from events.orgs import Org
 from ledger.append.head import append_time, last_recorded
-from ledger.append.pending import Pending
+from ledger.append.pending import OrgReader, Pending
 from ledger.append.request import Request
 from ledger.append.rules import Validator
 from ledger.append.steps import apply_request
@@ -49,9 +49,15 @@ class LateRejection(Exception):
 
 class Appender:
     def __init__(
-        self, signer: LogSigner, validator: Validator, clock: Callable[[], datetime], committed: Callable[[], None]
+        self,
+        signer: LogSigner,
+        validator: Validator,
+        clock: Callable[[], datetime],
+        read_org: OrgReader,
+        committed: Callable[[], None],
     ) -> None:
         self.signer = signer
+        self.read_org = read_org
         self.validator = validator
         self.clock = clock
         self.committed = committed  # told after each commit (SQLite: the WAL checkpointer)
@@ -74,7 +80,8 @@ class Appender:
         """Inside the transaction: steps (2) to (5); None if nothing new was written."""
         size = stored_head.lock(conn)  # (2)
         now = self.recording_time(conn, size)
-        pending = Pending.read(conn, size, now, [sc for request in group for sc in request.claims], self.orgs)
+        claims = [sc for request in group for sc in request.claims]
+        pending = Pending.read(conn, size, now, claims, self.orgs, self.read_org)
         for request in group:
             saved = pending.snapshot()
             try:
