@@ -229,5 +229,5 @@ REPORT_ACTOR: Table = ReportActor.__table__  # type: ignore[attr-defined]
 REPORT_DAY: Table = ReportDay.__table__  # type: ignore[attr-defined]
 REPORT_RECOVERY: Table = ReportRecovery.__table__  # type: ignore[attr-defined]
 
-TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK, REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR,
-          REPORT_DAY, REPORT_RECOVERY]
+TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
+TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY]

@@ -36,8 +36,18 @@ def entry_rows(claims: list[SignedClaim], first: int = 0) -> list[EntryRow]:
     """One entry per claim, seq 0 of its pack (the bytes are the claim's: the store does not read them)."""
     recorded_at = format_recorded_at(RECORDED)
     return [
-        (first + n, sc.pack, 0, entry_hash(sc.claim_bytes), sc.actor, sc.id, sc.type, sc.claim["at"], recorded_at,
-         sc.claim_bytes)
+        (
+            first + n,
+            sc.pack,
+            0,
+            entry_hash(sc.claim_bytes),
+            sc.actor,
+            sc.id,
+            sc.type,
+            sc.claim["at"],
+            recorded_at,
+            sc.claim_bytes,
+        )
         for n, sc in enumerate(claims)
     ]
 
@@ -92,14 +102,22 @@ class AppendStoreContract:
         with write_connection(engine) as conn, conn.begin():
             conn.execute(
                 insert(ORG).values(
-                    id="catl", name="CATL", roles=["manufacturer"], manufacturer_codes=["001"], whitelisted=False,
+                    id="catl",
+                    name="CATL",
+                    roles=["manufacturer"],
+                    manufacturer_codes=["001"],
+                    whitelisted=False,
                     created_at=T0,
                 )
             )
             for key_id, revoked_at in (("catl/1", None), ("catl/2", revoked)):
                 conn.execute(
                     insert(ORG_KEY).values(
-                        key_id=key_id, org="catl", public_key=public, valid_from=T0, revoked_at=revoked_at,
+                        key_id=key_id,
+                        org="catl",
+                        public_key=public,
+                        valid_from=T0,
+                        revoked_at=revoked_at,
                         platform_held=False,
                     )
                 )
