@@ -36,7 +36,7 @@ from events.errors import (
     UnavailableError,
     VerificationError,
 )
-from ledger.log import BatchRejected
+from ledger.append.outcome import BatchRejected
 from ledger.usecases.access import Unauthenticated
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -1,52 +1,33 @@
-"""The log head: the one lock every change to the record's order takes, and the record's time.
+"""The record's time: when an append or a key revocation holding the log head's lock takes effect.
 
-An append and a key revocation both lock the head row (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE`
-on PostgreSQL) and read the time only once they hold it, so they are ordered: an entry is recorded
-before a revocation (its `recorded_at` earlier than the key's `revoked_at`) or after it (and then its key
-is refused). Time under the lock never goes backwards, whatever the clocks of the processes sharing the
-database do: an append records at `max(clock, last recorded_at)`, a revocation takes effect at
-`max(clock, last recorded_at + 1 µs)`.
+An append and a key revocation both lock the head row (ledger.store.head) and read the time only once they
+hold it, so they are ordered: an entry is recorded before a revocation (its `recorded_at` earlier than the
+key's `revoked_at`) or after it (and then its key is refused). Time under the lock never goes backwards,
+whatever the clocks of the processes sharing the database do: an append records at `max(clock, last
+recorded_at)`, a revocation takes effect at `max(clock, last recorded_at + 1 µs)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Connection
+from datetime import UTC, datetime, timedelta
 
 from ledger.format.claims import parse_recorded_at
+from ledger.store import head as stored_head
+from ledger.store.driver import Connection
 
 TICK = timedelta(microseconds=1)  # the resolution of `recorded_at`
 
 
-def _one(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
-    """One row, through the driver's cursor inside the connection's transaction (SQL written with `?`)."""
-    cursor: Any = conn.connection.cursor()
-    try:
-        cursor.execute(sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s"), params)
-        return cursor.fetchone()
-    finally:
-        cursor.close()
-
-
-def lock(conn: Connection) -> int:
-    """Lock the log head for this transaction; the log's size. (On SQLite the transaction holds the
-    database's write lock already: `write_connection` begins it IMMEDIATE.)"""
-    suffix = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
-    row = _one(conn, f"SELECT size FROM log_head WHERE id = 1{suffix}")
-    if row is None:
-        raise RuntimeError("the ledger is not initialised (no log head); run init() first")
-    return int(row[0])
+def utcnow() -> datetime:
+    """The ledger's default clock."""
+    return datetime.now(UTC)
 
 
 def last_recorded(conn: Connection, size: int) -> datetime | None:
-    """The `recorded_at` of the log's last entry (the latest: appends never record earlier), if any."""
-    if size == 0:
-        return None
-    row = _one(conn, "SELECT recorded_at FROM entry WHERE idx = ?", (size - 1,))
-    return None if row is None else parse_recorded_at(row[0])
+    """The `recorded_at` of the log's last entry, if any."""
+    text = stored_head.last_recorded_at(conn, size)
+    return None if text is None else parse_recorded_at(text)
 
 
 def append_time(clock: Callable[[], datetime], last: datetime | None) -> datetime:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # A 64-bit integer key. On SQLite it is declared INTEGER so that it becomes the table's rowid: a BIGINT
@@ -25,7 +25,7 @@ class Entry(SQLModel, table=True):
     idx: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))
     pack: str = Field(max_length=32)
     seq: int
-    hash: str = Field(max_length=64)  # no index: looked up only within a pack (see Ledger._check_correction)
+    hash: str = Field(max_length=64)  # no index: looked up only within a pack (store.appending.author_of)
     actor: str = Field(max_length=64)  # uq_entry_actor_claim serves lookups by actor
     claim_id: str = Field(max_length=64)
     type: str = Field(max_length=32)
@@ -213,7 +213,21 @@ class ReportRecovery(SQLModel, table=True):
 
 
 REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
-TABLES = [
-    t.__table__  # type: ignore[union-attr]
-    for t in (Entry, MerkleNode, Checkpoint, LogHead, Org, OrgKey, WebSession, Pack, *REPORT_TABLES)
-]
+
+# The tables as SQLAlchemy Core sees them, named once here for every statement of the store.
+ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
+NODE: Table = MerkleNode.__table__  # type: ignore[attr-defined]
+CHECKPOINT: Table = Checkpoint.__table__  # type: ignore[attr-defined]
+HEAD: Table = LogHead.__table__  # type: ignore[attr-defined]
+ORG: Table = Org.__table__  # type: ignore[attr-defined]
+ORG_KEY: Table = OrgKey.__table__  # type: ignore[attr-defined]
+WEB_SESSION: Table = WebSession.__table__  # type: ignore[attr-defined]
+PACK: Table = Pack.__table__  # type: ignore[attr-defined]
+REPORT_CURSOR: Table = ReportCursor.__table__  # type: ignore[attr-defined]
+REPORT_LATE: Table = ReportLate.__table__  # type: ignore[attr-defined]
+REPORT_ACTOR: Table = ReportActor.__table__  # type: ignore[attr-defined]
+REPORT_DAY: Table = ReportDay.__table__  # type: ignore[attr-defined]
+REPORT_RECOVERY: Table = ReportRecovery.__table__  # type: ignore[attr-defined]
+
+TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
+TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY]

@@ -38,7 +38,8 @@ from events.errors import NotFoundError, PacktraceError, VerificationError
 from ledger.format import merkle, note
 from ledger.format.canonical import canonical, entry_hash
 from ledger.format.claims import parse_recorded_at
-from ledger.log import Ledger, StoredCheckpoint
+from ledger.log import Ledger
+from ledger.store.logreads import LoggedEntry, StoredCheckpoint
 from ledger.usecases import registry
 
 BUNDLE_FORMAT = "packtrace-bundle/1"
@@ -80,7 +81,7 @@ def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
     return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint)
 
 
-def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[tuple[int, str, bytes]]]:
+def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[LoggedEntry]]:
     """The chain's entries with `seq` first…last, a page at a time."""
     start = first
     while start <= last:

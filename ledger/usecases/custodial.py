@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import Connection, select
 
 from events.errors import AuthorisationError, NotFoundError
+from ledger.append.outcome import Appended
 from ledger.format.claims import new_claim, sign_claim
-from ledger.log import Appended, Ledger
+from ledger.log import Ledger
 from ledger.store.db import write_connection
 from ledger.usecases import registry
 from ledger.usecases.access import Caller, require_org

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import Field
 
 from events.errors import LifecycleError, NotFoundError
-from ledger.log import Appended, Ledger
+from ledger.append.outcome import Appended
+from ledger.log import Ledger
 from ledger.usecases import custodial, registry, service
 from ledger.usecases.access import Caller, require_org
 from ledger.usecases.views import PackView, View

@@ -29,8 +29,10 @@ from events.lifecycle import Status
 from events.orgs import Org, parse_roles
 from events.vin import validate_vin
 from ledger.append import head as log_head
+from ledger.append.outcome import Appended
 from ledger.format.redaction import Redactor
-from ledger.log import Appended, Ledger
+from ledger.log import Ledger
+from ledger.store import head as stored_head
 from ledger.store.db import write_connection
 from ledger.usecases import registry, websessions
 from ledger.usecases.access import (
@@ -228,7 +230,7 @@ def revoke_key(ledger: Ledger, caller: Caller, org_id: str, key_id: str) -> KeyV
     with write_connection(ledger.engine, durable=True) as conn, conn.begin():
         # Under the log head's lock, like an append: the revocation comes after every entry recorded so
         # far and before every later one (ledger/head.py).
-        at = log_head.revocation_time(conn, log_head.lock(conn), ledger.clock)
+        at = log_head.revocation_time(conn, stored_head.lock(conn), ledger.clock)
         record = registry.revoke_key(conn, org_id, key_id, now=at)
     return _key_view(record)
 

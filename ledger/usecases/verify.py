@@ -35,11 +35,11 @@ from events.batch import batch_problems
 from events.errors import PacktraceError, VerificationError
 from events.orgs import Org
 from events.state import Event, PackState
+from ledger.append.rules import Validator
 from ledger.format import merkle, note
 from ledger.format.canonical import is_canonical
 from ledger.format.claims import parse_at, parse_recorded_at
-from ledger.log import CHECKPOINT, ENTRY, HEAD, NODE, PACK, Validator
-from ledger.store.schema import node_key
+from ledger.store.schema import CHECKPOINT, ENTRY, HEAD, NODE, PACK, node_key
 from ledger.usecases import registry
 
 Progress = Callable[[str, int, int], None]

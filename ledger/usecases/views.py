@@ -37,7 +37,7 @@ from ledger.format.redaction import Redactor
 from ledger.usecases.access import Caller, Tier
 
 if TYPE_CHECKING:
-    from ledger.log import Appended
+    from ledger.append.outcome import Appended
 
 COARSE_STATUS: dict[Status, str] = {
     Status.PRODUCED: "in_circulation",

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from events.errors import AuthorisationError, ConflictError, LifecycleError, NotFoundError
 from events.orgs import Role
+from ledger.append.outcome import Appended
 from ledger.format.claims import parse_claim, verify_signature
-from ledger.log import Appended, Ledger
+from ledger.log import Ledger
 from ledger.usecases import custodial, registry, service
 from ledger.usecases.access import ADMIN, ANONYMOUS, Unauthenticated
 from ledger.usecases.bundle import make_bundle, verify_bundle

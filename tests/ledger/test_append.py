@@ -12,8 +12,10 @@ import rfc8785
 from sqlalchemy.exc import OperationalError
 
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload
-from ledger.format.claims import parse_claim, sign_claim
-from ledger.log import BatchRejected, Ledger, driver_sql
+from ledger.append.outcome import BatchRejected
+from ledger.format.claims import sign_claim
+from ledger.log import Ledger
+from ledger.store import appending
 from ledger.usecases import registry
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
@@ -273,16 +275,16 @@ def test_a_forged_signature_found_after_the_group_was_written_rolls_back_only_it
         except BatchRejected as exc:
             outcomes[name] = [(pos, err.code) for pos, err in exc.errors]
 
-    ledger._writing = True  # hold the group commit until all three requests are queued: one group
+    ledger.commits.writing = True  # hold the group commit until all three requests are queued: one group
     threads = [
         threading.Thread(target=submit, args=(name, items))
         for name, items in (("forged", forged), ("relying", relying), ("independent", independent))
     ]
     for thread in threads:
         thread.start()
-        while len(ledger._queue) < threads.index(thread) + 1:  # keep the order: forged, relying, independent
+        while len(ledger.commits.queue) < threads.index(thread) + 1:  # keep the order: forged, relying, independent
             thread.join(0.01)
-    ledger._drain()
+    ledger.commits.drain()
     for thread in threads:
         thread.join()
 
@@ -299,31 +301,31 @@ def test_the_signature_worker_is_given_back_when_a_large_batch_fails_outside_the
     ledger: Ledger, maker: Actor
 ) -> None:
     """A database error in step (1) or in the transaction leaves the worker free for the next batch."""
-    ledger._signatures.processes = 1
-    original_write, original_keys = ledger._write_group, registry.get_keys
+    ledger.intake.signatures.processes = 1
+    original_write, original_keys = ledger.appender.write_group, appending.signing_keys
     items = [maker.claim(code(i), "produced", PRODUCED) for i in range(300)]
 
     def failing_write(conn, group):  # type: ignore[no-untyped-def]
         raise OperationalError("INSERT …", {}, RuntimeError("disk I/O error"))
 
-    ledger._write_group = failing_write  # type: ignore[method-assign]
+    ledger.appender.write_group = failing_write  # type: ignore[method-assign]
     with pytest.raises(OperationalError, match="disk I/O error"):
         ledger.append(items)
-    ledger._write_group = original_write  # type: ignore[method-assign]
-    assert len(ledger._signatures._idle) == 1  # given back, not left holding the failed batch
+    ledger.appender.write_group = original_write  # type: ignore[method-assign]
+    assert len(ledger.intake.signatures._idle) == 1  # given back, not left holding the failed batch
 
     def failing_keys(conn, key_ids):  # type: ignore[no-untyped-def]
         raise OperationalError("SELECT …", {}, RuntimeError("database is locked"))
 
     later = [maker.claim(code(1000 + i), "produced", PRODUCED) for i in range(300)]
     later[200][0]["key"] = "catl/9"  # not cached: looked up after 200 checks went to the worker
-    registry.get_keys = failing_keys  # type: ignore[assignment]
+    appending.signing_keys = failing_keys  # type: ignore[assignment]
     try:
         with pytest.raises(OperationalError, match="database is locked"):
             ledger.append(later)
     finally:
-        registry.get_keys = original_keys
-    assert len(ledger._signatures._idle) == 1
+        appending.signing_keys = original_keys
+    assert len(ledger.intake.signatures._idle) == 1
 
     forged = list(items)
     forged[5] = (forged[5][0], base64.b64encode(bytes(64)).decode())
@@ -331,18 +333,18 @@ def test_the_signature_worker_is_given_back_when_a_large_batch_fails_outside_the
         ledger.append(forged)
     assert [(pos, err.code) for pos, err in exc.value.errors] == [(5, "invalid_signature")]
     assert [r.index for r in ledger.append(items)] == list(range(300))
-    assert ledger._signatures._started == 1  # the same worker all along
+    assert ledger.intake.signatures._started == 1  # the same worker all along
 
 
 def test_a_large_batch_of_retries_gives_the_worker_back_and_its_signatures_still_count(
     ledger: Ledger, maker: Actor
 ) -> None:
-    ledger._signatures.processes = 1
+    ledger.intake.signatures.processes = 1
     items = [maker.claim(code(i), "produced", PRODUCED) for i in range(300)]
     first = ledger.append(items)
     again = ledger.append(items)  # a client retrying after a timeout: nothing new is written
     assert [(r.index, r.created) for r in again] == [(r.index, False) for r in first]
-    assert (len(ledger._signatures._idle), ledger._signatures._started) == (1, 1)
+    assert (len(ledger.intake.signatures._idle), ledger.intake.signatures._started) == (1, 1)
     forged = list(items)
     forged[299] = (forged[299][0], base64.b64encode(bytes(64)).decode())
     with pytest.raises(BatchRejected) as exc:
@@ -353,25 +355,3 @@ def test_a_large_batch_of_retries_gives_the_worker_back_and_its_signatures_still
         ledger.append_one(claim, base64.b64encode(bytes(64)).decode())
     assert one.value.code == "invalid_signature"
     assert ledger.size() == 300
-
-
-def test_the_idempotency_lookup_is_planned_with_its_values_every_time(ledger: Ledger, maker: Actor) -> None:
-    """psycopg prepares a statement run five times, and PostgreSQL may then keep a generic plan; for the
-    (actor, claim id) lookup that plan read every entry of the actor, on every append."""
-    items = [maker.claim(code(i), "produced", PRODUCED) for i in range(3)]
-    ledger.append(items)
-    claims = [parse_claim(claim, sig) for claim, sig in items]
-    with ledger.engine.connect() as conn:
-        for _ in range(8):
-            found = ledger._existing(conn, claims)
-            assert sorted(found) == sorted((c.actor, c.id) for c in claims)
-        if conn.dialect.name == "postgresql":
-            prepared = "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'claim_id IN') > 0"
-            assert conn.exec_driver_sql(prepared).scalar_one() == 0
-            for _ in range(8):  # the same statement without `custom_plan` is prepared: the check means something
-                driver_sql(
-                    conn,
-                    "SELECT idx FROM entry WHERE actor = ? AND claim_id IN (?)",
-                    (maker.org.id, claims[0].id),
-                ).close()
-            assert conn.exec_driver_sql(prepared).scalar_one() == 1

@@ -30,13 +30,13 @@ def test_concurrent_submissions_are_all_recorded_in_dense_order(ledger: Ledger, 
 
 def test_the_event_loop_thread_never_writes(ledger: Ledger, maker: Actor) -> None:
     writers: set[str] = set()
-    original = ledger._write_group
+    original = ledger.appender.write_group
 
     def spy(conn, group):  # type: ignore[no-untyped-def]
         writers.add(threading.current_thread().name)
         return original(conn, group)
 
-    ledger._write_group = spy  # type: ignore[method-assign]
+    ledger.appender.write_group = spy  # type: ignore[method-assign]
     result = asyncio.run(ledger.append_one_async(*maker.claim(code(1), "produced", PRODUCED)))
 
     assert result.created and writers == {"packtrace-ledger-writer"}
@@ -107,7 +107,7 @@ def test_close_stops_the_writer_thread(ledger: Ledger, maker: Actor) -> None:
 def test_a_failed_transaction_fails_its_group_and_the_next_group_is_written(ledger: Ledger, maker: Actor) -> None:
     """A database error fails every request of its group (nothing recorded); the writer gives the
     connection back and goes on with the next group on a fresh one."""
-    original = ledger._write_group
+    original = ledger.appender.write_group
     calls = 0
 
     def failing_once(conn, group):  # type: ignore[no-untyped-def]
@@ -117,7 +117,7 @@ def test_a_failed_transaction_fails_its_group_and_the_next_group_is_written(ledg
             raise OperationalError("INSERT …", {}, RuntimeError("disk I/O error"))
         return original(conn, group)
 
-    ledger._write_group = failing_once  # type: ignore[method-assign]
+    ledger.appender.write_group = failing_once  # type: ignore[method-assign]
     with pytest.raises(OperationalError, match="disk I/O error"):
         asyncio.run(ledger.append_one_async(*maker.claim(code(1), "produced", PRODUCED)))
     assert ledger.size() == 0

@@ -43,21 +43,21 @@ def _one_group(ledger: Ledger, claims: list[tuple[dict[str, Any], str]]) -> list
         except Exception as exc:
             outcomes[n] = exc
 
-    ledger._writing = True  # hold the group commit until every request is queued
+    ledger.commits.writing = True  # hold the group commit until every request is queued
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(claims))]
     for n, thread in enumerate(threads):
         thread.start()
-        while len(ledger._queue) < n + 1:
+        while len(ledger.commits.queue) < n + 1:
             thread.join(0.01)
     groups: list[int] = []
-    original = ledger._write_group
+    original = ledger.appender.write_group
 
     def counting(conn, group):  # type: ignore[no-untyped-def]
         groups.append(len(group))
         return original(conn, group)
 
-    ledger._write_group = counting  # type: ignore[method-assign]
-    ledger._drain()
+    ledger.appender.write_group = counting  # type: ignore[method-assign]
+    ledger.commits.drain()
     for thread in threads:
         thread.join()
     assert groups[0] == len(claims)  # they were written together first
@@ -115,13 +115,13 @@ def test_item3_a_failing_group_is_bisected_not_retried_request_by_request(ledger
     """One refused request among 12 costs a handful of transactions, not one per request."""
     refuse_entries(ledger.engine, REFUSED_MAKER)
     attempts: list[int] = []
-    original = ledger._write_group
+    original = ledger.appender.write_group
 
     def counting(conn, group):  # type: ignore[no-untyped-def]
         attempts.append(len(group))
         return original(conn, group)
 
-    ledger._write_group = counting  # type: ignore[method-assign]
+    ledger.appender.write_group = counting  # type: ignore[method-assign]
     _one_group_plain(ledger, _claims(maker))
 
     # halves, depth first, down to request 5 alone: 12 -> [0-5] -> [0-2] ok, [3-5] -> [3] ok, [4-5] ->
@@ -153,13 +153,13 @@ def test_item3_a_failure_of_the_database_itself_fails_the_group_without_retries(
         attempts.append(len(group))
         raise OperationalError("INSERT …", {}, dbapi.OperationalError("database is locked"))
 
-    ledger._write_group = locked  # type: ignore[method-assign]
+    ledger.appender.write_group = locked  # type: ignore[method-assign]
     claims = _claims(maker)[:4]
 
     async def post_all() -> list[object]:
         return await asyncio.gather(*(ledger.append_one_async(*c) for c in claims), return_exceptions=True)
 
-    ledger._writing = True  # queue all four before the writer starts
+    ledger.commits.writing = True  # queue all four before the writer starts
     outcomes = asyncio.run(_queued_then_drained(ledger, post_all))
 
     assert attempts == [4]
@@ -168,9 +168,9 @@ def test_item3_a_failure_of_the_database_itself_fails_the_group_without_retries(
 
 async def _queued_then_drained(ledger: Ledger, post_all):  # type: ignore[no-untyped-def]
     task = asyncio.ensure_future(post_all())
-    while len(ledger._queue) < 4:
+    while len(ledger.commits.queue) < 4:
         await asyncio.sleep(0.01)
-    ledger._writer().wake()  # the writer thread drains the queue (and ends `_writing` when it is empty)
+    ledger.commits.writer().wake()  # the writer thread drains the queue (and ends `_writing` when it is empty)
     return await task
 
 
@@ -179,13 +179,13 @@ def _one_group_plain(ledger: Ledger, claims: list[tuple[dict[str, Any], str]]) -
         with pytest.raises(InvalidClaim) if n == POISONED else _nothing():
             ledger.append_one(*claims[n])
 
-    ledger._writing = True
+    ledger.commits.writing = True
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(claims))]
     for n, thread in enumerate(threads):
         thread.start()
-        while len(ledger._queue) < n + 1:
+        while len(ledger.commits.queue) < n + 1:
             thread.join(0.01)
-    ledger._drain()
+    ledger.commits.drain()
     for thread in threads:
         thread.join()
 

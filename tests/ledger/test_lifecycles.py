@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from events.codes import make_second_life_code
 from events.rules import next_actions
 from events.vin import vin_with_check_digit
-from ledger.log import BatchRejected, Ledger
+from ledger.append.outcome import BatchRejected
+from ledger.log import Ledger
 from ledger.usecases.verify import verify_database
 from tests.events.events_world import ORGS, RECYCLED_DATA, produced_data
 from tests.events.test_replay_property import payload_for

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from events.lifecycle import Status
 from events.state import Binding, PackState
-from ledger.log import projection_json
+from ledger.store.appending import projection_json
 
 text = st.text(max_size=12)  # any text, Chinese and control characters included
 optional_text = st.none() | text

@@ -12,8 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import AuthorisationError
+from ledger.append.outcome import Appended
 from ledger.format.claims import parse_recorded_at
-from ledger.log import Appended, Ledger
+from ledger.log import Ledger
 from ledger.store.db import write_connection
 from ledger.usecases import service
 from ledger.usecases.access import ADMIN

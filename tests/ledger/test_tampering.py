@@ -156,7 +156,7 @@ def test_cli_verify_exits_non_zero_naming_the_index(filled: Ledger, database_url
 def test_projection_edit_is_found_by_replay(filled: Ledger) -> None:
     from sqlalchemy import update
 
-    from ledger.log import PACK
+    from ledger.store.schema import PACK
 
     state = filled.pack_state(code(3))
     assert state is not None

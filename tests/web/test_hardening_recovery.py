@@ -18,7 +18,8 @@ from pydantic import Field
 from events import catalogue
 from events.catalogue import EventType, Payload
 from events.orgs import Role
-from ledger.log import DOMAIN, Ledger
+from ledger.append.rules import DOMAIN
+from ledger.log import Ledger
 from ledger.usecases.verify import verify_database
 from tests.api.parties import Party
 from tests.api.scenario import code, post, produced

@@ -1,0 +1,99 @@
+"""The append transaction's working set: what it read under the lock, once for the whole group of
+requests, and the packs as the group has changed them so far."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from events.orgs import Org
+from events.state import PackState
+from ledger.append.outcome import Appended
+from ledger.format.claims import SignedClaim, format_recorded_at
+from ledger.store import appending
+from ledger.store.appending import EntryRow, PackWrite, RecordedClaim, SigningKey
+from ledger.store.driver import Connection
+
+Heads = dict[str, tuple[str | None, int]]  # code -> (head hash, last seq)
+OrgReader = Callable[[Connection, str], Org | None]  # the registry's read of one organisation
+
+
+@dataclass
+class Pending:
+    conn: Connection
+    size: int  # the log's size when the group began
+    now: datetime  # the recording time of the group's entries
+    recorded: Mapping[tuple[str, str], RecordedClaim]  # entries already recorded for the group's (actor, id)
+    keys: Mapping[str, SigningKey]  # the group's keys, read under the lock
+    read_org: OrgReader
+    orgs: dict[str, Org | None] = field(default_factory=dict)
+    states: dict[str, PackState | None] = field(default_factory=dict)
+    heads: Heads = field(default_factory=dict)
+    existed: set[str] = field(default_factory=set)  # packs stored before the group
+    rows: list[EntryRow] = field(default_factory=list)  # the entries staged by the requests accepted so far
+    touched: dict[str, int] = field(default_factory=dict)  # pack -> index of its last staged entry
+    claimed: dict[tuple[str, str], tuple[bytes, Appended]] = field(default_factory=dict)  # staged in this group
+    recorded_at: str = ""
+
+    def __post_init__(self) -> None:
+        self.recorded_at = format_recorded_at(self.now)
+
+    @classmethod
+    def read(
+        cls,
+        conn: Connection,
+        size: int,
+        now: datetime,
+        claims: Sequence[SignedClaim],
+        orgs: Mapping[str, Org],
+        read_org: OrgReader,
+    ) -> Pending:
+        """What every request of the group needs from the database, read once (`orgs`: known already)."""
+        recorded = appending.recorded_claims(conn, claims)
+        keys = appending.signing_keys(conn, {sc.key_id for sc in claims})
+        pending = cls(conn, size, now, recorded, keys, read_org, orgs=dict(orgs))
+        codes = [sc.pack for sc in claims]
+        for sc in claims:
+            origins = sc.claim["data"].get("from") if sc.type == "produced" else None
+            if isinstance(origins, list):
+                codes.extend(str(c) for c in origins)
+        pending.load(codes)
+        return pending
+
+    def org(self, org_id: str) -> Org | None:
+        if org_id not in self.orgs:
+            self.orgs[org_id] = self.read_org(self.conn, org_id)
+        return self.orgs[org_id]
+
+    def pack(self, code: str) -> PackState | None:
+        if code not in self.states:
+            self.load([code])
+        return self.states[code]
+
+    def load(self, codes: Sequence[str]) -> None:
+        wanted = sorted({c for c in codes if c not in self.states})
+        for stored in appending.packs(self.conn, wanted):
+            self.states[stored.code] = stored.state
+            self.heads[stored.code] = (stored.head, stored.seq)
+            self.existed.add(stored.code)
+        for code in wanted:
+            self.states.setdefault(code, None)
+            self.heads.setdefault(code, (None, -1))
+
+    def snapshot(self) -> tuple[dict[str, PackState | None], Heads]:
+        return dict(self.states), dict(self.heads)
+
+    def restore(self, saved: tuple[dict[str, PackState | None], Heads]) -> None:
+        self.states, self.heads = saved
+
+    @property
+    def next_index(self) -> int:
+        return self.size + len(self.rows)
+
+    def changed_packs(self) -> Iterator[PackWrite]:
+        """The packs the staged entries change, as the store writes them."""
+        for code, last_index in self.touched.items():
+            state, (head, seq) = self.states[code], self.heads[code]
+            assert state is not None and head is not None
+            yield code, state, head, seq, last_index

@@ -1,0 +1,67 @@
+"""Statements on the driver's own cursor, for the append path and the log's hot reads.
+
+The append path's statements are few and fixed, and SQLAlchemy's work around each one cost more than the
+database's for a single event; so they are written with `?` marks and run on the DB-API cursor inside the
+connection's transaction (psycopg wants `%s`). Rows come back as plain tuples, which the store's functions
+turn into named records before they leave it. This module also names the connection and engine types the
+rest of the ledger passes around without importing SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection as Connection
+from sqlalchemy import Engine as Engine
+
+
+def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = (), *, custom_plan: bool = False) -> Any:
+    """Run `sql` on the driver's cursor, inside the connection's transaction; the cursor.
+
+    `custom_plan`: PostgreSQL plans the statement for these values every time. psycopg prepares a
+    statement run five times, and PostgreSQL may then keep a generic plan, made without the values; for
+    a lookup whose index leads with a column of few distinct values that plan can read far more rows."""
+    cursor: Any = conn.connection.cursor()
+    if conn.dialect.paramstyle == "qmark":
+        cursor.execute(sql, params)
+    else:
+        cursor.execute(sql.replace("?", "%s"), params, prepare=False if custom_plan else None)
+    return cursor
+
+
+def driver_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`executemany` on the driver's cursor (see `driver_sql`)."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.cursor()
+    cursor.executemany(sql, rows)
+    cursor.close()
+
+
+def insert_many(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows of plain values through the driver: SQLAlchemy's per-row type processing cost a third
+    of the append path."""
+    driver_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})", rows)
+
+
+def marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def timestamp(conn: Connection, moment: datetime) -> Any:
+    """A timestamp as each driver stores SQLModel's datetime columns (SQLite: SQLAlchemy's text form)."""
+    moment = as_utc(moment)
+    if conn.dialect.name == "sqlite":
+        return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+def read_time(value: Any) -> datetime:
+    """A stored timestamp read through the driver: a datetime (psycopg) or SQLAlchemy's SQLite text form."""
+    return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
