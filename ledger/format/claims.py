@@ -200,3 +200,21 @@ def new_claim(
     if prev is not None:
         claim["prev"] = prev
     return claim
+
+
+def make_signed_claim(
+    private_key: Ed25519PrivateKey,
+    *,
+    pack: str,
+    type: str,
+    actor: str,
+    key: str,
+    data: Mapping[str, Any],
+    at: datetime,
+    claim_id: str | None = None,
+    prev: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A new claim signed with `private_key` (registered as `key`): the claim and its `sig`, as every
+    signer (the client, the platform for its custodial keys, the demo, the tests) makes them."""
+    claim = new_claim(pack=pack, type=type, actor=actor, key=key, data=data, at=at, claim_id=claim_id, prev=prev)
+    return claim, sign_claim(claim, private_key)
