@@ -50,7 +50,8 @@ def demo(
                     progress=bar,
                 )
             tokens = built.tokens
-            console.print(f"{built.packs} packs, {built.entries} entries; paths: {built.paths}")
+            paths = {path: len(codes) for path, codes in built.paths.items()}
+            console.print(f"{built.packs} packs, {built.entries} entries; paths: {paths}")
         else:
             with ledger.engine.begin() as conn:
                 orgs = registry.list_orgs(conn)
