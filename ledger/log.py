@@ -44,10 +44,11 @@ from events.errors import (
 from events.orgs import Org
 from events.permissions import check_correction_author
 from events.state import Event, PackState
+from events.timestamps import format_recorded_at
 from ledger.append import head as log_head
 from ledger.format import merkle
 from ledger.format.canonical import canonical, entry_bytes, entry_hash
-from ledger.format.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
+from ledger.format.claims import SignedClaim, bad_signature, parse_claim
 from ledger.format.logkey import LogSigner
 from ledger.format.signatures import PendingChecks, SignatureChecker
 from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection

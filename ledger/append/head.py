@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ledger.format.claims import parse_recorded_at
+from events.timestamps import from_rfc3339
 
 TICK = timedelta(microseconds=1)  # the resolution of `recorded_at`
 
@@ -46,7 +46,7 @@ def last_recorded(conn: Connection, size: int) -> datetime | None:
     if size == 0:
         return None
     row = _one(conn, "SELECT recorded_at FROM entry WHERE idx = ?", (size - 1,))
-    return None if row is None else parse_recorded_at(row[0])
+    return None if row is None else from_rfc3339(row[0])
 
 
 def append_time(clock: Callable[[], datetime], last: datetime | None) -> datetime:

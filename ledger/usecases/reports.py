@@ -37,6 +37,7 @@ from events.orgs import Org, check_maker_filter, check_org_filter
 from events.quantities import MASS_KG
 from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
+from events.timestamps import to_rfc3339
 from ledger.log import Ledger
 from ledger.store.schema import Pack
 from ledger.usecases import registry
@@ -355,7 +356,7 @@ def _unaccounted(conn: Connection, now: datetime, basis: Basis) -> list[Unaccoun
                     pack=state.code,
                     status=state.status,
                     reason=lost.reason,
-                    since=lost.since.isoformat().replace("+00:00", "Z"),
+                    since=to_rfc3339(lost.since),
                     days=lost.days,
                     limit_days=lost.limit_days,
                     custodian=state.custodian,
