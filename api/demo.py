@@ -54,7 +54,7 @@ DEMO = Scenario(
     sites=("厦门海沧储能电站", "福州江阴储能电站", "宁德漳湾光储充电站"),
     incidents=0.03,
     recall=Recall("CATL-2025-07", "BMS 采样线束缺陷 sense-wire defect", "catl", "NCM",
-                  (date(2025, 6, 1), date(2025, 6, 30))),
+                  (date(2025, 5, 1), date(2025, 7, 31))),
 )  # fmt: skip
 WEIGHTS = {
     "in_vehicle": 30, "repair": 8, "swap": 8, "lessor": 4, "recycling": 14, "second_life": 8, "lost": 2,
