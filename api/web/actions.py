@@ -15,9 +15,12 @@ from typing import Any
 
 from events.catalogue import EventType as E
 from events.catalogue import choices
+from events.elements import ELEMENT_SYMBOLS
 from events.errors import InputError
+from events.recovery import DEFAULT_VERSION, RECOVERY_THRESHOLDS
 
-ELEMENTS = ("Li", "Ni", "Co", "Mn")
+# the elements the 规范条件 sets a recovery threshold on: the masses a recycler's phone form asks for
+ELEMENTS = tuple(e for e in RECOVERY_THRESHOLDS[DEFAULT_VERSION] if e in ELEMENT_SYMBOLS)
 
 
 @dataclass(frozen=True)
