@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -102,9 +102,9 @@ class Province:
     orgs: dict[str, Org]
     tokens: dict[str, str]
     keys: dict[str, Ed25519PrivateKey]
-    paths: dict[str, list[str]] = field(default_factory=dict)  # path -> the first code of each life
-    entries: int = 0
-    now: datetime | None = None  # the scenario's end: the province as seen then
+    paths: dict[str, list[str]]  # path -> the first code of each life
+    entries: int
+    now: datetime  # the scenario's end: the province as seen then
 
     @property
     def packs(self) -> int:
