@@ -12,7 +12,6 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from api.bootstrap import key_files, stored_origin
@@ -21,6 +20,7 @@ from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
+from api.progress import progress_bar
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
 from events.errors import VerificationError
@@ -53,21 +53,9 @@ def verify(
         except typer.Exit:
             engine.dispose()
             raise
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
-        task = bar.add_task("entries", total=None)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+    with progress_bar(console, "entries", shown=sys.stderr.isatty()) as bar:
         try:
-            report = verify_database(engine, log_key, progress=progress)
+            report = verify_database(engine, log_key, progress=bar.stage)
         finally:
             engine.dispose()
     try:
@@ -208,21 +196,13 @@ def submit(
     created = repeated = 0
     with (
         PacktraceClient(url or load_settings().public_url, token=token) as api,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not sys.stderr.isatty(),
-        ) as bar,
+        progress_bar(console, "posting", total=len(events), shown=sys.stderr.isatty()) as bar,
     ):
-        task = bar.add_task("posting", total=len(events))
         try:
             for _, results in api.post_batches(events, size=batch_size):
                 fresh = sum(1 for r in results if r["created"])
                 created, repeated = created + fresh, repeated + len(results) - fresh
-                bar.advance(task, len(results))
+                bar.advance(len(results))
         except ApiError as exc:
             bar.stop()
             failed = created + repeated  # the offset of the refused batch: every earlier one succeeded

@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.bootstrap import build_ledger
 from api.cli_config import load_settings, refusals
+from api.progress import progress_bar
 from ledger.usecases import registry
 
 console = Console(stderr=True, soft_wrap=True)
@@ -42,22 +42,16 @@ def demo(
     try:
         if ledger.size() == 0:
             console.print(f"building the demo province on {settings.database_url} …")
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as bar:
-                task = bar.add_task("events", total=None)
+            with progress_bar(console, "events") as bar:
                 built = province.build(
                     ledger,
                     packs=packs,
                     sealing_key=ledger.sealing_key,  # the secret checked against the log at start
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    progress=bar,
                 )
             tokens = built.tokens
-            console.print(f"{built.packs} packs, {built.entries} entries; paths: {built.paths}")
+            paths = {path: len(codes) for path, codes in built.paths.items()}
+            console.print(f"{built.packs} packs, {built.entries} entries; paths: {paths}")
         else:
             with ledger.engine.begin() as conn:
                 orgs = registry.list_orgs(conn)

@@ -20,7 +20,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.format.claims import new_claim, sign_claim
+from ledger.format.claims import make_signed_claim
 
 MAX_BATCH = 10_000
 MAX_HISTORY_PAGE = 1_000  # entries a page of GET /v1/packs/{code}/events
@@ -69,7 +69,8 @@ class Signer:
         prev: str | None = None,
     ) -> dict[str, Any]:
         """The body of POST /v1/events: `{"claim": …, "sig": …}`; a random claim id unless given."""
-        claim = new_claim(
+        claim, sig = make_signed_claim(
+            self.private_key,
             pack=pack,
             type=type,
             actor=self.actor,
@@ -79,7 +80,7 @@ class Signer:
             claim_id=claim_id,
             prev=prev,
         )
-        return {"claim": claim, "sig": sign_claim(claim, self.private_key)}
+        return {"claim": claim, "sig": sig}
 
 
 class PacktraceClient:

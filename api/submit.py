@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from api.client import Signer
-from ledger.format.claims import parse_at
+from events.timestamps import from_rfc3339
 
 ROW_FIELDS = frozenset({"pack", "type", "at", "data", "prev", "id"})
 REQUIRED = ("pack", "type", "at", "data")
@@ -87,7 +87,7 @@ def _row(number: int, fields: dict[str, Any]) -> Row:
         if name in fields and not isinstance(fields[name], str):
             raise RowError(number, f"{name} must be text")
     try:
-        parse_at(fields["at"])
+        from_rfc3339(fields["at"])
     except ValueError:
         raise RowError(number, f"at must be RFC 3339 UTC with whole seconds and Z, found {fields['at']!r}") from None
     return Row(
@@ -117,7 +117,7 @@ def signed_events(rows: list[Row], signer: Signer, *, source: str) -> list[dict[
             row.pack,
             row.type,
             row.data,
-            at=parse_at(row.at),
+            at=from_rfc3339(row.at),
             claim_id=row.id or claim_id(signer.actor, source, row.number),
             prev=row.prev,
         )

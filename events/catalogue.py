@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -171,6 +171,7 @@ EntryHash = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 CountryCode = Annotated[str, Field(strict=True, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
 Chemistry = Literal["LFP", "NCM", "NCA", "LMO", "LTO", "NiMH", "sodium-ion", "other"]
+CHEMISTRIES: tuple[str, ...] = get_args(Chemistry)
 
 
 class Payload(BaseModel):
@@ -460,6 +461,11 @@ def parse_payload(event_type: str, data: Mapping[str, Any], *, recorded: bool = 
     except ValidationError as exc:
         problems = "; ".join(_describe(error) for error in exc.errors())
         raise InvalidPayload(f"invalid '{event_type}' payload: {problems}") from None
+
+
+def choices(event_type: EventType, field: str) -> tuple[str, ...]:
+    """The values a payload field with a closed set of values allows (`removed`'s `reason`, …), in order."""
+    return get_args(PAYLOAD_MODELS[event_type].model_fields[field].annotation)
 
 
 def payload_schemas() -> dict[str, dict[str, Any]]:

@@ -58,6 +58,15 @@ CHEMISTRY_LETTERS: dict[str, ChemistryLetter] = {
     "Z": _UNCONFIRMED,
 }
 
+
+def chemistry_letter(chemistry: str) -> str:
+    """The confirmed battery-type letter of a `produced.chemistry` value (`LFP` → `B`); KeyError if none."""
+    for letter, meaning in CHEMISTRY_LETTERS.items():
+        if chemistry in meaning.chemistries:
+            return letter
+    raise KeyError(f"no confirmed battery-type letter for chemistry {chemistry!r}")
+
+
 # Date letters skip I, O, Q, U and Z: 21 letters after the digits 1-9.
 _DATE_LETTERS = [c for c in ascii_uppercase if c not in "IOQUZ"]
 YEAR_LETTERS: dict[str, int] = {str(n): 2010 + n for n in range(1, 10)} | {

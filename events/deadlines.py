@@ -155,16 +155,16 @@ def lateness(
     return Late(rule.id, rule.text, add_working_days(occurred, rule.working_days), late_by)
 
 
+# The statuses in which a pack can be 流向不明 (`unaccounted`): retired and not collected, or in transit.
+UNACCOUNTED_STATUSES = (Status.IN_TRANSIT, Status.RETIRED)
+
+
 def unaccounted(state: PackState, now: datetime, ruleset: RuleSet = DEFAULT_RULESET) -> Unaccounted | None:
     """流向不明: retired and not received by a collector, second-life company or recycler within N days,
     or shipped and not received within N days (the retirement clock, being older, is reported first)."""
     limit = timedelta(days=ruleset.unaccounted_days)
     retired_at = state.extra.get(extras.RETIRED_AT)
-    if (
-        retired_at is not None
-        and extras.COLLECTED_AT not in state.extra
-        and state.status in (Status.RETIRED, Status.IN_TRANSIT)
-    ):
+    if retired_at is not None and extras.COLLECTED_AT not in state.extra and state.status in UNACCOUNTED_STATUSES:
         since = from_rfc3339(retired_at)
         if now - since > limit:
             return Unaccounted("retired-not-collected", since, (now - since).days, ruleset.unaccounted_days)

@@ -232,6 +232,15 @@ def found(step: Step) -> PackState:
     return step.current.evolve(custodian=data.custodian)
 
 
+# Who holds the pack after an entry of these types (see the effects above): the poster, or the organisation
+# the named payload member gives. Every other event leaves custody where it was.
+CUSTODY_MOVES: dict[str, str | None] = {
+    EventType.PRODUCED.value: None,
+    EventType.RECEIVED.value: None,
+    EventType.REMOVED.value: None,
+    EventType.FOUND.value: "custodian",
+}
+
 EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
     EventType.PRODUCED: produced,
     EventType.SHIPPED: shipped,

@@ -1,4 +1,5 @@
-"""Instants as the record writes them (RFC 3339, UTC, `Z`) and dates as China counts them (UTC+8)."""
+"""Instants as the record writes them (RFC 3339, UTC, `Z`) and dates as China counts them (UTC+8): the one
+place times are formatted and read, by events/, ledger/ and api/ alike."""
 
 from __future__ import annotations
 
@@ -12,8 +13,19 @@ def to_rfc3339(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def format_at(moment: datetime) -> str:
+    """Whole seconds: the form of a claim's `at`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_recorded_at(moment: datetime) -> str:
+    """Always microseconds: the form of an entry's `recorded_at` and of key validity in bundles."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def from_rfc3339(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """Read any of the forms above (aware, in UTC); fromisoformat is C, strptime is not."""
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def china_date(at: datetime) -> date:

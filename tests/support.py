@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.codes import make_code
 from events.orgs import Org, Role
-from ledger.format.claims import new_claim, sign_claim
+from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
 from ledger.usecases import registry
 
@@ -54,7 +54,8 @@ class Actor:
         prev: str | None = None,
         claim_id: str | None = None,
     ) -> tuple[dict[str, Any], str]:
-        claim = new_claim(
+        return make_signed_claim(
+            self.private,
             pack=pack,
             type=type,
             actor=self.id,
@@ -64,7 +65,6 @@ class Actor:
             prev=prev,
             claim_id=claim_id or str(uuid.uuid4()),
         )
-        return claim, sign_claim(claim, self.private)
 
 
 def public_b64(private: Ed25519PrivateKey) -> str:

@@ -68,7 +68,7 @@ def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, dem
     from datetime import UTC, datetime
 
     from events.deadlines import lateness, unaccounted
-    from ledger.format.claims import parse_at, parse_recorded_at
+    from events.timestamps import from_rfc3339
 
     ledger, built = province
     late = 0
@@ -77,7 +77,7 @@ def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, dem
         claim = entry["claim"]
         actor = built.orgs[claim["actor"]]
         late += (
-            lateness(claim["type"], actor, parse_at(claim["at"]), parse_recorded_at(entry["recorded_at"])) is not None
+            lateness(claim["type"], actor, from_rfc3339(claim["at"]), from_rfc3339(entry["recorded_at"])) is not None
         )
     with ledger.engine.connect() as conn:
         codes = [r[0] for r in conn.execute(text("SELECT code FROM pack"))]

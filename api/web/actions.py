@@ -13,9 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from events.catalogue import EventType as E
+from events.catalogue import choices
+from events.elements import ELEMENT_SYMBOLS
 from events.errors import InputError
+from events.recovery import DEFAULT_VERSION, RECOVERY_THRESHOLDS
 
-ELEMENTS = ("Li", "Ni", "Co", "Mn")
+# the elements the 规范条件 sets a recovery threshold on: the masses a recycler's phone form asks for
+ELEMENTS = tuple(e for e in RECOVERY_THRESHOLDS[DEFAULT_VERSION] if e in ELEMENT_SYMBOLS)
 
 
 @dataclass(frozen=True)
@@ -37,21 +42,21 @@ FORMS: dict[str, tuple[Input, ...]] = {
                 Input("waybill", ("运单号", "Waybill"))),
     "installed": (Input("vin", ("车辆识别代号 (VIN)", "VIN")), Input("site", ("或储能电站", "or storage site"))),
     "removed": (Input("reason", ("原因", "Reason"), required=True,
-                      options=("repair", "replacement", "swap", "retirement", "scrap")),),
+                      options=choices(E.REMOVED, "reason")),),
     "serviced": (Input("description", ("维修内容", "What was done"), required=True),),
     "retired": (Input("reason", ("原因", "Reason"), required=True,
-                      options=("end_of_life", "vehicle_scrapped", "damaged", "recall", "other")),
+                      options=choices(E.RETIRED, "reason")),
                 Input("scrap_certificate", ("报废汽车回收证明编号", "Scrap certificate number"))),
     "inspected": (Input("soh_pct", ("健康度 SOH (%)", "State of health (%)"), required=True, number=True),
-                  Input("verdict", ("结论", "Verdict"), required=True, options=("recycle", "repurpose", "reuse"))),
+                  Input("verdict", ("结论", "Verdict"), required=True, options=choices(E.INSPECTED, "verdict"))),
     "dismantled": (Input("output_name", ("产出物名称（可空）", "Output material (optional)")),
                    Input("output_mass_kg", ("产出物重量 (kg)", "Its mass (kg)"), number=True)),
     "recycled": (Input("feed_mass_kg", ("投料重量 (kg)", "Feed mass (kg)"), required=True, number=True),
                  *_masses("content_kg", "含量", "content"), *_masses("recovered_kg", "回收量", "recovered")),
     "incident": (Input("kind", ("类型", "Kind"), required=True,
-                       options=("thermal_event", "collision", "flood", "fire", "other")),
+                       options=choices(E.INCIDENT, "kind")),
                  Input("severity", ("严重程度", "Severity"), required=True,
-                       options=("low", "medium", "high", "critical")),
+                       options=choices(E.INCIDENT, "severity")),
                  Input("description", ("描述", "Description"), required=True)),
     "recalled": (Input("campaign", ("召回活动编号", "Campaign"), required=True),
                  Input("reason", ("原因", "Reason"), required=True)),

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from api.web import figures
 from api.web.render import Web, WebDep
+from events.catalogue import CHEMISTRIES
 from events.errors import InputError
 from ledger.usecases import reports, workspace
 from ledger.usecases.access import require_regulator
@@ -115,7 +116,7 @@ def recall_page(web: WebDep) -> Response:
             report = reports.recall(web.ledger, web.caller, where) if where is not None else None
         except InputError as exc:
             return web.page("regulator/recall.html", form=form, report=None, error=exc.message, csv_url="",
-                            chemistries=sorted(reports.CHEMISTRIES), status_code=422)  # fmt: skip
+                            chemistries=sorted(CHEMISTRIES), status_code=422)  # fmt: skip
         csv_url = "/regulator/recall.csv?" + urlencode({k: v for k, v in form.items() if v})
         return web.page(
             "regulator/recall.html",
@@ -123,7 +124,7 @@ def recall_page(web: WebDep) -> Response:
             report=report,
             error=None,
             csv_url=csv_url,
-            chemistries=sorted(reports.CHEMISTRIES),
+            chemistries=sorted(CHEMISTRIES),
         )
 
     return web.respond(build)

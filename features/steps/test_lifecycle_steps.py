@@ -12,7 +12,7 @@ from events.codes import make_second_life_code
 from events.deadlines import lateness
 from events.errors import PacktraceError
 from events.state import PackState
-from ledger.format.claims import parse_at, parse_recorded_at
+from events.timestamps import from_rfc3339
 from ledger.log import Ledger
 from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, Clock, code
@@ -253,7 +253,7 @@ def _installation(ledger: Ledger, actors: dict[str, Actor], n: int) -> Any:
     entry = json.loads(ledger.pack_entries(code(n))[-1][2])
     claim = entry["claim"]
     return lateness(
-        claim["type"], actors[claim["actor"]].org, parse_at(claim["at"]), parse_recorded_at(entry["recorded_at"])
+        claim["type"], actors[claim["actor"]].org, from_rfc3339(claim["at"]), from_rfc3339(entry["recorded_at"])
     )
 
 

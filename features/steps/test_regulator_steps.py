@@ -151,21 +151,21 @@ def _unaccounted_rows(desk: Desk) -> dict[str, str]:
 @then("the packs shipped but not received for over 30 days are listed as 流向不明")
 def _shipped_lost(desk: Desk) -> None:
     rows = _unaccounted_rows(desk)
-    for pack in desk.world.province.paths["transit_lost"]:
+    for pack in desk.world.province.paths["in_transit_unknown"]:
         assert rows[pack].startswith("已发货未被接收")
 
 
 @then("the packs retired but not collected for over 30 days are listed as 流向不明")
 def _retired_lost(desk: Desk) -> None:
     rows = _unaccounted_rows(desk)
-    for pack in desk.world.province.paths["retired_lost"] + desk.world.province.paths["retired_shipped_lost"]:
+    for pack in desk.world.province.paths["retired_unknown"] + desk.world.province.paths["retired_shipped_unknown"]:
         assert rows[pack].startswith("退役后未被回收网点")
 
 
 @then("no pack that was received or collected in time is listed")
 def _only_lost(desk: Desk) -> None:
     rows = _unaccounted_rows(desk)
-    for path in ("recycling", "vehicle", "in_stock", "second_life"):
+    for path in ("recycling", "in_vehicle", "in_stock", "second_life"):
         assert not set(desk.world.province.paths[path]) & set(rows), path
 
 

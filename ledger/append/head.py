@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from ledger.format.claims import parse_recorded_at
+from events.timestamps import from_rfc3339
 from ledger.store import head as stored_head
 from ledger.store.driver import Connection
 
@@ -27,7 +27,7 @@ def utcnow() -> datetime:
 def last_recorded(conn: Connection, size: int) -> datetime | None:
     """The `recorded_at` of the log's last entry, if any."""
     text = stored_head.last_recorded_at(conn, size)
-    return None if text is None else parse_recorded_at(text)
+    return None if text is None else from_rfc3339(text)
 
 
 def append_time(clock: Callable[[], datetime], last: datetime | None) -> datetime:

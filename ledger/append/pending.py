@@ -9,8 +9,9 @@ from datetime import datetime
 
 from events.orgs import Org
 from events.state import PackState
+from events.timestamps import format_recorded_at
 from ledger.append.outcome import Appended
-from ledger.format.claims import SignedClaim, format_recorded_at
+from ledger.format.claims import SignedClaim
 from ledger.store import appending
 from ledger.store.appending import EntryRow, PackWrite, RecordedClaim, SigningKey
 from ledger.store.driver import Connection

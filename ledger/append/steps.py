@@ -11,12 +11,13 @@ from datetime import datetime
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload, PacktraceError
 from events.permissions import check_correction_author
 from events.state import PackState
+from events.timestamps import format_recorded_at
 from ledger.append.outcome import Appended
 from ledger.append.pending import Pending
 from ledger.append.request import Request
 from ledger.append.rules import Validator
 from ledger.format.canonical import canonical, entry_bytes, entry_hash
-from ledger.format.claims import SignedClaim, format_recorded_at
+from ledger.format.claims import SignedClaim
 from ledger.store import appending
 from ledger.store.appending import SigningKey
 

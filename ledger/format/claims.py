@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from events.errors import InvalidClaim
 from events.state import Event
 from events.text import INVALID_CHARACTER, check_text, refused_character
+from events.timestamps import format_at, from_rfc3339
 from ledger.format.canonical import canonical, canonical_claim
 
 CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev", "data"})
@@ -46,25 +47,6 @@ class SignedClaim:
 
     def signature(self) -> bytes:
         return base64.b64decode(self.sig, validate=True)
-
-
-def format_at(moment: datetime) -> str:
-    """RFC 3339, UTC, `Z`, whole seconds: the form of a claim's `at`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def format_recorded_at(moment: datetime) -> str:
-    """RFC 3339, UTC, `Z`, microseconds: the form of an entry's `recorded_at`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_at(text: str) -> datetime:
-    """Read a claim's `at` (its form is checked by `parse_claim`); fromisoformat is C, strptime is not."""
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def parse_recorded_at(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _text(claim: Mapping[str, Any], name: str) -> str:
@@ -124,7 +106,7 @@ def parse_claim(claim: Any, sig: Any) -> SignedClaim:
     if not isinstance(at_text, str) or not _AT.match(at_text):
         raise InvalidClaim(f"claim.at must be RFC 3339 UTC with whole seconds and Z, found {at_text!r}")
     try:
-        at = parse_at(at_text)
+        at = from_rfc3339(at_text)  # its form is checked above
     except ValueError:
         raise InvalidClaim(f"claim.at is not a real time: {at_text!r}") from None
     prev = claim.get("prev")
@@ -200,3 +182,21 @@ def new_claim(
     if prev is not None:
         claim["prev"] = prev
     return claim
+
+
+def make_signed_claim(
+    private_key: Ed25519PrivateKey,
+    *,
+    pack: str,
+    type: str,
+    actor: str,
+    key: str,
+    data: Mapping[str, Any],
+    at: datetime,
+    claim_id: str | None = None,
+    prev: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A new claim signed with `private_key` (registered as `key`): the claim and its `sig`, as every
+    signer (the client, the platform for its custodial keys, the demo, the tests) makes them."""
+    claim = new_claim(pack=pack, type=type, actor=actor, key=key, data=data, at=at, claim_id=claim_id, prev=prev)
+    return claim, sign_claim(claim, private_key)

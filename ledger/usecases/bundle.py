@@ -35,9 +35,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.errors import NotFoundError, PacktraceError, VerificationError
+from events.timestamps import format_recorded_at, from_rfc3339
 from ledger.format import merkle, note
 from ledger.format.canonical import canonical, entry_hash
-from ledger.format.claims import parse_recorded_at
 from ledger.log import Ledger
 from ledger.store.logreads import LoggedEntry, StoredCheckpoint
 from ledger.usecases import registry
@@ -53,7 +53,7 @@ Disclose = Callable[[Mapping[str, Any]], bool]
 def _iso(moment: Any) -> str | None:
     if moment is None:
         return None
-    return str(registry.as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    return format_recorded_at(registry.as_utc(moment))
 
 
 def _json(value: Any) -> bytes:
@@ -351,9 +351,9 @@ def _check_entry(
     key = keys.get(claim["key"])
     if key is None or key["org"] != claim["actor"]:
         raise VerificationError(f"{where}: no key {claim['key']!r} of {claim['actor']!r} in the bundle")
-    recorded = parse_recorded_at(entry["recorded_at"])
-    valid_from = parse_recorded_at(key["valid_from"])
-    revoked = parse_recorded_at(key["revoked_at"]) if key["revoked_at"] else None
+    recorded = from_rfc3339(entry["recorded_at"])
+    valid_from = from_rfc3339(key["valid_from"])
+    revoked = from_rfc3339(key["revoked_at"]) if key["revoked_at"] else None
     if recorded < valid_from or (revoked is not None and recorded >= revoked):
         raise VerificationError(f"{where}: key {claim['key']!r} was not valid at {entry['recorded_at']}")
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select
 
 from events.errors import AuthorisationError, NotFoundError
 from ledger.append.outcome import Appended
-from ledger.format.claims import new_claim, sign_claim
+from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
 from ledger.store.db import write_connection
 from ledger.usecases import registry
@@ -190,10 +190,11 @@ def post_as(
     an idempotent retry rather than a second event.
     """
     key_id, private = _signing_key(ledger, org_id, sealing_key=sealing_key)
-    claim = new_claim(
-        pack=pack, type=type, actor=org_id, key=key_id, data=data, at=at or ledger.clock(), prev=prev, claim_id=claim_id
-    )
-    return ledger.append_one(claim, sign_claim(claim, private), as_org=org_id)
+    claim, sig = make_signed_claim(
+        private, pack=pack, type=type, actor=org_id, key=key_id, data=data, at=at or ledger.clock(), prev=prev,
+        claim_id=claim_id,
+    )  # fmt: skip
+    return ledger.append_one(claim, sig, as_org=org_id)
 
 
 def post_for(

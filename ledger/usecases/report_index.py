@@ -34,8 +34,7 @@ from events import recovery
 from events.deadlines import DEFAULT_RULESET, RULESETS, Late, RuleSet, applicable_rule, lateness
 from events.errors import InputError
 from events.orgs import Org
-from events.timestamps import china_date
-from ledger.format.claims import parse_at, parse_recorded_at
+from events.timestamps import china_date, from_rfc3339
 from ledger.log import Ledger
 from ledger.store.db import is_sqlite, write_connection
 from ledger.store.schema import Entry, LogHead, ReportActor, ReportCursor, ReportDay, ReportLate, ReportRecovery
@@ -157,11 +156,11 @@ def _tally(
     for row in rows:
         idx, pack, actor_id, event_type, at_text, recorded_text = row
         actor = orgs[actor_id]
-        occurred = parse_at(at_text)
+        occurred = from_rfc3339(at_text)
         rule = applicable_rule(event_type, actor, basis.ruleset)
         late = None
         if rule is not None:
-            recorded = parse_recorded_at(recorded_text)
+            recorded = from_rfc3339(recorded_text)
             days = (china_date(occurred), china_date(recorded))
             # Working days never outnumber calendar days: within the rule's count in calendar days, the
             # entry is on time without counting the calendar. Past it, lateness depends only on the rule

@@ -24,19 +24,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, or_, select
 
-from events.catalogue import Chemistry
-from events.deadlines import unaccounted
+from events.catalogue import CHEMISTRIES
+from events.deadlines import UNACCOUNTED_STATUSES, unaccounted
 from events.errors import InputError
 from events.lifecycle import Status
 from events.orgs import Org, check_maker_filter, check_org_filter
 from events.quantities import MASS_KG
 from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
+from events.timestamps import to_rfc3339
 from ledger.log import Ledger
 from ledger.store.schema import Pack
 from ledger.usecases import registry
@@ -48,10 +49,8 @@ PACK = Pack.__table__  # type: ignore[attr-defined]
 
 MAX_RECALL = 100_000
 MAX_LATE = 100_000
-CHEMISTRIES = frozenset(get_args(Chemistry))
 MAKER_CODE = re.compile(r"[A-Z0-9]{3}")
 SPEC_CODE = re.compile(r"[A-Z0-9]{2}")
-UNACCOUNTED_STATUSES = (Status.IN_TRANSIT.value, Status.RETIRED.value)
 # where a pack is, beyond its custodian and vehicle: read from the state only for these statuses
 _PLACED_STATUSES = (Status.IN_TRANSIT.value, Status.IN_STORAGE_SYSTEM.value)
 
@@ -75,7 +74,7 @@ class RecallFilter:
             )
         if self.chemistry is not None and self.chemistry not in CHEMISTRIES:
             raise InputError(
-                f"unknown chemistry {self.chemistry!r}; chemistries are: {', '.join(get_args(Chemistry))}",
+                f"unknown chemistry {self.chemistry!r}; chemistries are: {', '.join(CHEMISTRIES)}",
                 code="invalid_filter",
             )
         check_maker_filter("manufacturer", self.manufacturer)
@@ -343,7 +342,9 @@ def _pct(part: int, whole: int) -> float | None:
 def _unaccounted(conn: Connection, now: datetime, basis: Basis) -> list[UnaccountedPack]:
     """Packs in transit or retired past the rule set's limit, oldest first."""
     rows = conn.execute(
-        select(PACK.c.state).where(PACK.c.status.in_(UNACCOUNTED_STATUSES)).order_by(PACK.c.status, PACK.c.code)
+        select(PACK.c.state)
+        .where(PACK.c.status.in_([status.value for status in UNACCOUNTED_STATUSES]))
+        .order_by(PACK.c.status, PACK.c.code)
     )
     found = []
     for (data,) in rows:
@@ -355,7 +356,7 @@ def _unaccounted(conn: Connection, now: datetime, basis: Basis) -> list[Unaccoun
                     pack=state.code,
                     status=state.status,
                     reason=lost.reason,
-                    since=lost.since.isoformat().replace("+00:00", "Z"),
+                    since=to_rfc3339(lost.since),
                     days=lost.days,
                     limit_days=lost.limit_days,
                     custodian=state.custodian,

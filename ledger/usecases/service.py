@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, get_args
+from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Connection, select
 
-from events.catalogue import Chemistry
+from events.catalogue import CHEMISTRIES
 from events.codes import parse_code
 from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
@@ -73,7 +73,6 @@ MAX_LOG_PAGE = 1_000
 MAX_PACK_PAGE = 1_000
 HISTORY_PAGE = 100
 MAX_HISTORY_PAGE = 1_000
-CHEMISTRIES = frozenset(get_args(Chemistry))
 
 
 @contextmanager
@@ -410,7 +409,7 @@ def _checked_filter(where: PackFilter) -> PackFilter:
         raise InputError(f"unknown status {where.status!r}; statuses are: {', '.join(Status)}", code="invalid_filter")
     if where.chemistry is not None and where.chemistry not in CHEMISTRIES:
         raise InputError(
-            f"unknown chemistry {where.chemistry!r}; chemistries are: {', '.join(get_args(Chemistry))}",
+            f"unknown chemistry {where.chemistry!r}; chemistries are: {', '.join(CHEMISTRIES)}",
             code="invalid_filter",
         )
     if where.vin is not None:

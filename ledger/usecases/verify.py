@@ -35,10 +35,10 @@ from events.batch import batch_problems
 from events.errors import PacktraceError, VerificationError
 from events.orgs import Org
 from events.state import Event, PackState
+from events.timestamps import from_rfc3339
 from ledger.append.rules import Validator
 from ledger.format import merkle, note
 from ledger.format.canonical import is_canonical
-from ledger.format.claims import parse_at, parse_recorded_at
 from ledger.store.schema import CHECKPOINT, ENTRY, HEAD, NODE, PACK, node_key
 from ledger.usecases import registry
 
@@ -200,7 +200,7 @@ def _verify(
                 found.append(Problem(idx, 3, f"signed by unknown key {key_id!r}"))
                 continue
             try:
-                if not record.valid_at(parse_recorded_at(recorded_at)):
+                if not record.valid_at(from_rfc3339(recorded_at)):
                     found.append(Problem(idx, 3, f"key {key_id!r} was not valid at {recorded_at}"))
                 record.public().verify(base64.b64decode(sig), claim_bytes)
             except (InvalidSignature, ValueError):
@@ -250,7 +250,7 @@ def _verify(
     states: dict[str, PackState] = {}
     ctx = _ReplayContext(orgs, states)
     for idx, event, recorded_at in events:
-        ctx.now = parse_recorded_at(recorded_at)
+        ctx.now = from_rfc3339(recorded_at)
         try:
             states[event.pack] = validator.apply(states.get(event.pack), event, ctx)
         except PacktraceError as exc:
@@ -309,7 +309,7 @@ def _check_row(
         heads[entry["pack"]] = (digest, entry["seq"])
         claim_bytes = row.body[_CLAIM_START : row.body.rfind(b',"index":')]
         signed.append((row.idx, claim_bytes, entry["sig"], claim["key"], entry["recorded_at"]))
-        event = Event(claim["pack"], claim["type"], parse_at(claim["at"]), claim["actor"], claim["data"])
+        event = Event(claim["pack"], claim["type"], from_rfc3339(claim["at"]), claim["actor"], claim["data"])
         events.append((row.idx, event, entry["recorded_at"]))
     except (ValueError, KeyError, TypeError) as exc:
         problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")

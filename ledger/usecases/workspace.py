@@ -13,6 +13,7 @@ from pydantic import Field
 from sqlalchemy import Connection, func, select
 
 from events.codes import parse_code
+from events.effects import CUSTODY_MOVES
 from events.errors import InputError, PacktraceError, VerificationError
 from events.orgs import ORG_ID
 from events.timestamps import china_date
@@ -31,10 +32,6 @@ SEARCH_LIMIT = 50
 DOSSIER_SHOWN = 200  # entries on one page of a pack's dossier (a chain has no length limit)
 CUSTODY_SHOWN = 100  # the latest custody changes shown
 OVERVIEW_DAYS = 30
-
-# Who holds the pack after an entry of these types (events.effects): the poster, or the organisation
-# `found` names. Every other event leaves custody where it was.
-CUSTODY_MOVES: dict[str, str | None] = {"produced": None, "received": None, "removed": None, "found": "custodian"}
 
 
 # -- overview -------------------------------------------------------------------------------------------

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.orgs import Role
 from events.vin import vin_with_check_digit
-from ledger.format.claims import new_claim, sign_claim
+from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
 from ledger.usecases import service
 from ledger.usecases.access import ADMIN
-from tests.support import T0
+from tests.support import T0, public_b64
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
 VIN = vin_with_check_digit("LSVAU2180N2183294")
@@ -46,7 +44,8 @@ class Party:
         claim_id: str | None = None,
     ) -> dict[str, Any]:
         """The request body of POST /v1/events: a claim of this party and its signature."""
-        claim = new_claim(
+        claim, sig = make_signed_claim(
+            self.private,
             pack=pack,
             type=type,
             actor=self.id,
@@ -56,11 +55,7 @@ class Party:
             prev=prev,
             claim_id=claim_id or str(uuid.uuid4()),
         )
-        return {"claim": claim, "sig": sign_claim(claim, self.private)}
-
-
-def public_b64(private: Ed25519PrivateKey) -> str:
-    return base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+        return {"claim": claim, "sig": sig}
 
 
 def org_id_of(role: Role) -> str:

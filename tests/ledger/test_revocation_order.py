@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import AuthorisationError
+from events.timestamps import from_rfc3339
 from ledger.append.outcome import Appended
-from ledger.format.claims import parse_recorded_at
 from ledger.log import Ledger
 from ledger.store.db import write_connection
 from ledger.usecases import service
@@ -64,7 +64,7 @@ def test_item1_revocation_comes_after_every_recorded_entry_when_the_clock_steps_
 
     key = service.revoke_key(ledger, ADMIN, "catl", "catl/1")
 
-    assert key.revoked_at == parse_recorded_at(_recorded_at(first)) + timedelta(microseconds=1)
+    assert key.revoked_at == from_rfc3339(_recorded_at(first)) + timedelta(microseconds=1)
     assert _verifies(ledger)
 
 

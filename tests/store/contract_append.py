@@ -11,9 +11,10 @@ from sqlalchemy import Engine, insert
 
 from events.errors import NotFoundError
 from events.state import Binding, PackState
+from events.timestamps import format_recorded_at
 from ledger.format import merkle
 from ledger.format.canonical import entry_hash
-from ledger.format.claims import SignedClaim, format_recorded_at, new_claim, parse_claim, sign_claim
+from ledger.format.claims import SignedClaim, new_claim, parse_claim, sign_claim
 from ledger.store import appending, head, logreads
 from ledger.store.appending import EntryRow, RecordedClaim, StoredPack
 from ledger.store.db import write_connection

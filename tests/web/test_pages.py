@@ -48,7 +48,7 @@ def maker_of(pack: str) -> str:
 
 
 def test_the_qr_target_shows_the_public_tier_in_chinese(world: World, web_client: httpx.Client) -> None:
-    pack = a_pack(world, "vehicle")
+    pack = a_pack(world, "in_vehicle")
     response = web_client.get(f"/p/{pack}", headers=BROWSER)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -61,7 +61,7 @@ def test_the_qr_target_shows_the_public_tier_in_chinese(world: World, web_client
 
 
 def test_the_qr_target_answers_json_with_the_callers_view(world: World, web_client: httpx.Client) -> None:
-    pack = a_pack(world, "vehicle")
+    pack = a_pack(world, "in_vehicle")
     public = web_client.get(f"/p/{pack}", headers={"Accept": "application/json"}).json()
     assert public["tier"] == "public" and public["status"] == "in_use" and public["vin"] is None
     assert web_client.get(f"/p/{pack}").json() == public  # no Accept (curl, a scanner app): JSON too
@@ -82,7 +82,7 @@ def test_unknown_and_malformed_codes_on_the_public_page(world: World, web_client
 
 
 def test_english_switch_is_remembered(world: World, web_client: httpx.Client) -> None:
-    pack = a_pack(world, "vehicle")
+    pack = a_pack(world, "in_vehicle")
     english = web_client.get(f"/p/{pack}?lang=en", headers=BROWSER)
     assert '<html lang="en">' in english.text and "Battery pack" in english.text and "in use" in english.text
     assert "lang=en" in english.headers["set-cookie"]
@@ -175,7 +175,7 @@ def test_search_by_code_opens_the_record(world: World, web_client: httpx.Client)
 
 @pytest.mark.parametrize("kind", ["prefix", "maker_code", "vin", "custodian"])
 def test_search_finds_packs(world: World, web_client: httpx.Client, kind: str) -> None:
-    pack = a_pack(world, "vehicle")
+    pack = a_pack(world, "in_vehicle")
     state = world.ledger.pack_state(pack)
     assert state is not None and state.binding is not None
     query = {"prefix": pack[:10], "maker_code": pack[:3], "vin": state.binding.target, "custodian": state.custodian}[
@@ -349,7 +349,7 @@ def test_a_photo_without_a_code_is_said_on_the_page(world: World, web_client: ht
 
 
 def test_the_admin_token_can_scan_but_not_post(world: World, web_client: httpx.Client) -> None:
-    pack = a_pack(world, "vehicle")
+    pack = a_pack(world, "in_vehicle")
     page = web_client.get(
         f"/scan?code={pack}", headers=session_cookie(world.ledger, ADMIN_TOKEN, admin_token=ADMIN_TOKEN)
     )

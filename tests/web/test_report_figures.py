@@ -85,7 +85,7 @@ def test_unaccounted_packs_equal_the_recount(world: World, web_client: httpx.Cli
     fields = ["pack", "status", "reason", "since", "days", "custodian", "receiver"]
     assert [{k: row[k] for k in fields} for row in report["unaccounted"]] == recount.unaccounted(now)
     assert all(row["limit_days"] == 30 for row in report["unaccounted"])
-    lost_paths = world.province.paths["transit_lost"] + world.province.paths["retired_lost"]
+    lost_paths = world.province.paths["in_transit_unknown"] + world.province.paths["retired_unknown"]
     assert set(lost_paths) <= {row["pack"] for row in report["unaccounted"]}
 
 

@@ -1,0 +1,369 @@
+"""A simulated province built through the ledger, for `packtrace demo` and the report and web tests.
+
+A `Scenario` names the organisations, the time window and the pace; `build` registers the organisations
+(each with a signing key) and appends one life per pack along the paths of the plan: vehicles, repairs,
+battery swaps, leasing, second life in storage sites, collection, dismantling and recycling, losses,
+exports, incidents, a recall. Some reports are filed weeks late, some packs go out of sight (流向不明),
+some recycling falls below the thresholds.
+
+Events are simulated in time order: each happens at `at` and is recorded a little later, or for the late
+ones weeks later; the ledger's clock is set to each batch's recording time, so lateness and 流向不明 come
+out as they would in a live province. Seeded: the same province on every run.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from events.codes import chemistry_letter, make_code, make_second_life_code
+from events.elements import ELECTRODE_POWDER
+from events.orgs import Org, Role
+from events.vin import vin_with_check_digit
+from ledger.format.claims import make_signed_claim
+from ledger.log import Ledger
+from ledger.usecases import registry
+from ledger.usecases.custodial import create_platform_key
+
+Claim = tuple[str, str, str, dict[str, Any]]  # (pack, type, actor, data)
+
+# The paths a pack's life may take; a scenario's plan names one per pack.
+PATHS = (
+    "in_vehicle", "repair", "swap", "lessor", "exported", "in_stock", "lost", "in_transit_unknown", "for_scan",
+    "recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "scrapped", "backyard",
+)  # fmt: skip
+_STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
+# Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
+# repair shops): with a sealing key they get a platform-held key, so the scan page can sign for them.
+PLATFORM_KEY_ROLES = {Role.COLLECTOR, Role.RECYCLER, Role.SECOND_LIFE, Role.VEHICLE_DISMANTLER, Role.SERVICE}
+NCM_CONTENT = {"Li": 5.0, "Ni": 18.0, "Co": 6.0, "Mn": 5.5, "Cu": 21.0, "Al": 14.0}
+LFP_CONTENT = {"Li": 4.6, "Fe": 38.0, "Cu": 22.0, "Al": 16.0, ELECTRODE_POWDER: 120.0}
+
+
+@dataclass(frozen=True)
+class Recall:
+    campaign: str
+    reason: str
+    maker: str
+    chemistry: str
+    produced: tuple[date, date]
+
+    def covers(self, maker: str, chemistry: str, made: date) -> bool:
+        return (maker, chemistry) == (self.maker, self.chemistry) and self.produced[0] <= made <= self.produced[1]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What a province is made of: its organisations, its window in time and how fast lives go."""
+
+    orgs: tuple[Org, ...]
+    start: datetime
+    end: datetime  # nothing recorded at or after it
+    key_name: str  # each organisation's key id is f"{org}/{key_name}"
+    specs: tuple[str, ...]  # the spec field of the codes
+    chemistries: tuple[str, ...]  # drawn from for each pack (repeat one to weigh it)
+    made_within: tuple[float, float]  # days after `start`: packs of settled lives, of standing lives
+    use_days: tuple[float, float]  # how long a pack serves before it is repaired, retired, exported
+    storage_days: tuple[float, float]  # how long a second-life product serves in its storage site
+    lateness: float  # scales the odds that an event is recorded weeks late
+    weak_recycler: str  # the recycler whose lithium recovery is now and then below the threshold
+    vin_makers: tuple[str, ...]  # world manufacturer identifiers of the vehicles' VINs
+    sites: tuple[str, ...] = ("厦门海沧储能电站",)
+    incidents: float = 0.0  # the odds that a pack in a vehicle has an incident
+    recall: Recall | None = None
+
+    def ids(self, role: Role, *, whitelisted: bool | None = None) -> list[str]:
+        return [o.id for o in self.orgs if role in o.roles and whitelisted in (None, o.whitelisted)]
+
+    @property
+    def makers(self) -> dict[str, str]:
+        """Manufacturer organisation → its (first) manufacturer code."""
+        return {o.id: min(o.manufacturer_codes) for o in self.orgs if Role.MANUFACTURER in o.roles}
+
+
+@dataclass
+class Step:
+    """One submission: a claim (or two that must travel together), when it happened and was recorded."""
+
+    at: datetime
+    recorded: datetime
+    claims: list[Claim]
+
+
+@dataclass
+class Province:
+    orgs: dict[str, Org]
+    tokens: dict[str, str]
+    keys: dict[str, Ed25519PrivateKey]
+    paths: dict[str, list[str]]  # path -> the first code of each life
+    entries: int
+    now: datetime  # the scenario's end: the province as seen then
+
+    @property
+    def packs(self) -> int:
+        return sum(len(codes) for codes in self.paths.values())
+
+    def token(self, org_id: str) -> str:
+        return self.tokens[org_id]
+
+
+class _Life:
+    """One pack's events, each after the one before; `late` events are recorded weeks after they happen."""
+
+    def __init__(self, rng: random.Random, scenario: Scenario, code: str, at: datetime) -> None:
+        self.rng, self.scenario, self.code, self.at, self.recorded = rng, scenario, code, at, at
+        self.steps: list[Step] = []
+
+    def late(self, odds: float) -> bool:
+        return self.rng.random() < odds * self.scenario.lateness
+
+    def add(self, type_: str, actor: str, data: dict[str, Any], *, days: float = 0.0, late: bool = False,
+            pack: str | None = None) -> None:  # fmt: skip
+        self.at += timedelta(days=days, minutes=self.rng.randint(5, 300))
+        delay = timedelta(days=self.rng.uniform(30, 70)) if late else timedelta(hours=self.rng.uniform(0.2, 20))
+        self.recorded = max(self.recorded, self.at + delay)
+        self.steps.append(Step(self.at, self.recorded, [(pack or self.code, type_, actor, data)]))
+
+    def together(self, claims: list[Claim], *, days: float) -> None:
+        self.at += timedelta(days=days)
+        self.recorded = max(self.recorded, self.at + timedelta(hours=2))
+        self.steps.append(Step(self.at, self.recorded, claims))
+
+    def used(self) -> float:
+        return self.rng.uniform(*self.scenario.use_days)
+
+
+def _vin(rng: random.Random, makers: Sequence[str]) -> str:
+    prefix = rng.choice(makers)
+    body = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(5))
+    return vin_with_check_digit(f"{prefix}{body}0{rng.choice('NPRST')}{rng.randint(0, 9)}{rng.randint(0, 999999):06d}")
+
+
+def _produced(rng: random.Random, chemistry: str, **extra: Any) -> dict[str, Any]:
+    capacity = rng.choice([42.5, 55.0, 60.0, 75.0, 90.0]) if chemistry != "LFP" or rng.random() < 0.5 else 60.0
+    return {"chemistry": chemistry, "rated_capacity_kwh": capacity, "nominal_voltage_v": 350.0,
+            "mass_kg": round(capacity * 6.1, 1), "batch": f"B{rng.randint(100, 999)}", "plant": "宁德基地",
+            **extra}  # fmt: skip
+
+
+def _recycled(rng: random.Random, chemistry: str, below: bool) -> dict[str, Any]:
+    content = dict(LFP_CONTENT if chemistry == "LFP" else NCM_CONTENT)
+    rates = {element: rng.uniform(0.985, 0.999) for element in content}
+    rates["Li"] = rng.uniform(0.81, 0.88) if below else rng.uniform(0.91, 0.96)  # either side of 90 %
+    recovered = {element: round(kg * rates[element], 3) for element, kg in content.items()}
+    return {"feed_mass_kg": 380.0, "content_kg": content, "recovered_kg": recovered}
+
+
+def _made(rng: random.Random, scenario: Scenario, path: str) -> datetime:
+    if path == "for_scan":  # shipped lately: in transit, waiting for the collection point to scan it
+        made = scenario.end - timedelta(days=rng.uniform(8, 20))
+    elif path == "in_transit_unknown":  # shipped long enough ago to be 流向不明
+        made = scenario.end - timedelta(days=rng.uniform(50, 90))
+    else:
+        made = scenario.start + timedelta(days=rng.uniform(0, scenario.made_within[path in _STANDING]))
+    if made.day == 31:  # GB/T 34014's letter for the 31st is unconfirmed; strict parsing refuses it
+        made += timedelta(days=1)
+    return made
+
+
+def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tuple[list[Step], dict[str, list[str]]]:
+    """Every pack's life along the plan's paths; the steps recorded before the end, in recording order."""
+    steps: list[Step] = []
+    paths: dict[str, list[str]] = {path: [] for path in dict.fromkeys(plan)}
+    makers = scenario.makers
+    for serial, path in enumerate(plan, start=1):
+        maker = rng.choice(sorted(makers))
+        chemistry = rng.choice(scenario.chemistries)
+        made = _made(rng, scenario, path)
+        code = make_code(makers[maker], "pack", chemistry_letter(chemistry), rng.choice(scenario.specs),
+                         f"FJ{serial:05d}", made.date(), serial)  # fmt: skip
+        paths[path].append(code)
+        life = _Life(rng, scenario, code, made)
+        life.add("produced", maker, _produced(rng, chemistry))
+        recall = scenario.recall
+        if recall and recall.covers(maker, chemistry, made.date()):
+            life.add("recalled", maker, {"campaign": recall.campaign, "reason": recall.reason},
+                     days=rng.uniform(30, 60))  # fmt: skip
+        _live(life, path, maker, chemistry, len(paths.get("second_life", ())))
+        steps += life.steps
+    steps = [step for step in steps if step.recorded < scenario.end]
+    steps.sort(key=lambda s: s.recorded)
+    return steps, paths
+
+
+def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -> None:
+    rng, scenario = life.rng, life.scenario
+    users = {"swap": scenario.ids(Role.SWAP_OPERATOR), "lessor": scenario.ids(Role.LESSOR)}
+    user = rng.choice(users.get(path) or scenario.ids(Role.AUTOMAKER))
+    collectors = scenario.ids(Role.COLLECTOR)
+    if path == "for_scan":
+        life.add("shipped", maker, {"to": collectors[0]}, days=rng.uniform(1, 5))
+        return
+    life.add("shipped", maker, {"to": user, "waybill": f"SF{rng.randint(10**9, 10**10 - 1)}"}, days=rng.uniform(1, 10))
+    if path == "in_transit_unknown":
+        return
+    if path == "lost":
+        life.add("lost", maker, {"reason": "运输途中遗失 lost in transit"}, days=rng.uniform(5, 15))
+        return
+    life.add("received", user, {"from": maker}, days=rng.uniform(1, 3))
+    if path == "in_stock":
+        return
+    vin = _vin(rng, scenario.vin_makers)
+    life.add("installed", user, {"vin": vin}, days=rng.uniform(2, 10), late=life.late(0.25))
+    if rng.random() < scenario.incidents:
+        life.add("incident", user, {"kind": rng.choice(["collision", "flood", "thermal_event"]),
+                                    "severity": rng.choice(["low", "medium", "high"]),
+                                    "description": "车辆事故后检查 checked after an accident"},
+                 days=rng.uniform(30, 200))  # fmt: skip
+    whitelisted = scenario.ids(Role.RECYCLER, whitelisted=True)
+    steady = [r for r in whitelisted if r != scenario.weak_recycler]
+    dismantler = scenario.ids(Role.VEHICLE_DISMANTLER)[0]
+    if path == "exported":
+        life.add("exported", user, {"destination": rng.choice(["TH", "MY", "AE"]), "reason": "整车出口 vehicle export"},
+                 days=life.used())  # fmt: skip
+    elif path == "repair":
+        service = scenario.ids(Role.SERVICE)[0]
+        life.add("removed", service, {"reason": "repair"}, days=life.used(), late=life.late(0.4))
+        life.add("serviced", service, {"description": "更换采样板 replaced the sampling board"}, days=1)
+        life.add("installed", service, {"vin": vin}, days=1)
+    elif path == "swap":
+        for _ in range(rng.randint(1, 2)):
+            life.add("removed", user, {"reason": "swap"}, days=rng.uniform(5, 30))
+            life.add("installed", user, {"vin": _vin(rng, scenario.vin_makers)}, days=0.05, late=life.late(0.3))
+    elif path == "scrapped":  # the vehicle is scrapped: its dismantler takes the pack out and sends it on
+        life.add("removed", dismantler, {"reason": "scrap"}, days=life.used(), late=life.late(0.5))
+        life.add("retired", dismantler, {"reason": "vehicle_scrapped", "scrap_certificate": "FJ-2026-001"}, days=1)
+        life.add("shipped", dismantler, {"to": steady[0]}, days=rng.uniform(1, 5), late=life.late(0.5))
+        _recycle(life, dismantler, steady[0], chemistry, below=False)
+    elif path in ("recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "backyard"):
+        reasons = ["end_of_life", "vehicle_scrapped", "damaged"]
+        life.add("retired", user, {"reason": rng.choice(reasons)}, days=life.used())
+        if path == "retired_shipped_unknown":  # shipped to a collection point that never acknowledged it
+            life.add("shipped", user, {"to": collectors[-1]}, days=rng.uniform(1, 5))
+        elif path == "dismantler":
+            life.add("shipped", user, {"to": dismantler}, days=rng.uniform(1, 10))
+            life.add("received", dismantler, {"from": user}, days=1)
+            life.add("dismantled", dismantler, {"outputs": [{"kind": "material", "name": "电池包壳体 casing",
+                                                             "mass_kg": 45.0}]}, days=rng.uniform(2, 20))  # fmt: skip
+        elif path == "backyard":  # a recycler off the 规范条件 list
+            backyard = scenario.ids(Role.RECYCLER, whitelisted=False)[0]
+            life.add("shipped", user, {"to": backyard}, days=rng.uniform(1, 10))
+            life.add("received", backyard, {"from": user}, days=1)
+        elif path == "recycling":
+            collector, recycler = rng.choice(collectors), rng.choice(whitelisted)
+            below = recycler == scenario.weak_recycler and rng.random() < 0.5
+            life.add("shipped", user, {"to": collector}, days=rng.uniform(1, 5))
+            life.add("received", collector, {"from": user}, days=rng.uniform(1, 3), late=life.late(0.3))
+            life.add("inspected", collector, {"soh_pct": round(rng.uniform(40, 65), 1), "verdict": "recycle"}, days=1)
+            life.add("shipped", collector, {"to": recycler}, days=rng.uniform(1, 5), late=life.late(0.3))
+            _recycle(life, collector, recycler, chemistry, below=below)
+        elif path == "second_life":
+            _second_life(life, user, chemistry, s2l_serial, steady[0])
+
+
+def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: str) -> None:
+    """Repurposed into a storage product; unless it stays in its site, retired again and recycled."""
+    rng, scenario = life.rng, life.scenario
+    s2l = next(o for o in scenario.orgs if Role.SECOND_LIFE in o.roles)
+    life.add("shipped", user, {"to": s2l.id}, days=rng.uniform(1, 5))
+    life.add("received", s2l.id, {"from": user}, days=1)
+    life.add("inspected", s2l.id, {"soh_pct": round(rng.uniform(72, 85), 1), "verdict": "repurpose"}, days=1)
+    product_day = (life.at + timedelta(days=4)).date()  # made before its `produced` (China time)
+    product_day += timedelta(days=1) if product_day.day == 31 else timedelta(0)
+    letter = chemistry_letter(chemistry)
+    product = make_second_life_code(min(s2l.manufacturer_codes), "pack", letter, "A1", product_day, serial)
+    life.together([(life.code, "repurposed", s2l.id, {"into": product}),
+                   (product, "produced", s2l.id, _produced(rng, chemistry, **{"from": [life.code]}))],
+                  days=5)  # fmt: skip
+    life.code = product
+    life.add("installed", s2l.id, {"site": rng.choice(scenario.sites)}, days=3)
+    life.add("removed", s2l.id, {"reason": "retirement"}, days=rng.uniform(*scenario.storage_days))
+    life.add("retired", s2l.id, {"reason": "end_of_life"}, days=1)
+    life.add("shipped", s2l.id, {"to": recycler}, days=1, late=life.late(0.5))
+    _recycle(life, s2l.id, recycler, chemistry, below=False)
+
+
+def _recycle(life: _Life, sender: str, recycler: str, chemistry: str, *, below: bool) -> None:
+    rng = life.rng
+    outputs = [{"kind": "material", "name": "黑粉 black mass", "mass_kg": 210.0},
+               {"kind": "material", "name": "铝壳 aluminium casing", "mass_kg": 38.0}]  # fmt: skip
+    life.add("received", recycler, {"from": sender}, days=rng.uniform(1, 3), late=life.late(0.25))
+    life.add("dismantled", recycler, {"outputs": outputs}, days=rng.uniform(2, 10))
+    life.add("recycled", recycler, _recycled(rng, chemistry, below), days=rng.uniform(3, 10), late=life.late(0.3))
+
+
+def _batches(steps: list[Step]) -> Iterator[tuple[datetime, list[Step]]]:
+    """Steps grouped by recording day (China time), each batch recorded just after its last step, so
+    every step's lateness is exactly as simulated."""
+    group: list[Step] = []
+    day = None
+    for step in steps:
+        this = (step.recorded + timedelta(hours=8)).date()
+        if group and (this != day or len(group) >= 2000):
+            yield group[-1].recorded, group
+            group = []
+        day = this
+        group.append(step)
+    if group:
+        yield group[-1].recorded, group
+
+
+def build(
+    ledger: Ledger,
+    scenario: Scenario,
+    plan: Sequence[str],
+    *,
+    seed: int,
+    sealing_key: bytes | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Province:
+    """Register the organisations and append the simulated province; the ledger must be empty.
+
+    With `sealing_key`, the organisations of PLATFORM_KEY_ROLES also get a platform-held key."""
+    if ledger.size():
+        raise ValueError("a simulated province is built on an empty database")
+    rng = random.Random(seed)
+    registered = scenario.start - timedelta(days=30)
+    tokens: dict[str, str] = {}
+    keys: dict[str, Ed25519PrivateKey] = {}
+    real_clock = ledger.clock
+    try:
+        ledger.clock = lambda: registered
+        with ledger.engine.begin() as conn:
+            for org in scenario.orgs:
+                tokens[org.id] = registry.create_org(conn, org, now=registered)
+                if org.roles == {Role.ADMIN}:
+                    continue
+                keys[org.id] = Ed25519PrivateKey.generate()
+                raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+                registry.add_key(conn, org.id, f"{org.id}/{scenario.key_name}", raw, now=registered)
+        if sealing_key is not None:
+            for org in scenario.orgs:
+                if org.roles & PLATFORM_KEY_ROLES:
+                    create_platform_key(ledger, org.id, sealing_key=sealing_key)
+        steps, paths = simulate(rng, scenario, plan)
+        done = 0
+        for recorded, group in _batches(steps):
+            items = []
+            for step in group:
+                for pack, type_, actor, data in step.claims:
+                    items.append(make_signed_claim(
+                        keys[actor], pack=pack, type=type_, actor=actor, key=f"{actor}/{scenario.key_name}",
+                        data=data, at=step.at, claim_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    ))  # fmt: skip
+            at = recorded + timedelta(seconds=1)
+            ledger.clock = lambda: at  # noqa: B023 -- read during this batch's append only
+            ledger.append(items)
+            done += len(group)
+            if progress:
+                progress(done, len(steps))
+    finally:
+        ledger.clock = real_clock
+    return Province({o.id: o for o in scenario.orgs}, tokens, keys, paths, ledger.size(), scenario.end)
