@@ -27,7 +27,7 @@ from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
 from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Ledger
-from ledger.usecases import registry
+from ledger.usecases import registration
 from ledger.usecases.custodial import create_platform_key
 
 START = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)
@@ -354,12 +354,12 @@ def build(
     try:
         with ledger.engine.begin() as conn:
             for org in ORGS:
-                tokens[org.id] = registry.create_org(conn, org, now=START - timedelta(days=30))
+                tokens[org.id] = registration.create_org(conn, org, now=START - timedelta(days=30))
                 if Role.ADMIN in org.roles and len(org.roles) == 1:
                     continue
                 keys[org.id] = Ed25519PrivateKey.generate()
                 raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-                registry.add_key(conn, org.id, f"{org.id}/demo-1", raw, now=START - timedelta(days=30))
+                registration.add_key(conn, org.id, f"{org.id}/demo-1", raw, now=START - timedelta(days=30))
         if sealing_key is not None:
             for org in ORGS:
                 if org.roles & PLATFORM_KEY_ROLES:

@@ -50,9 +50,9 @@ from ledger.format.canonical import canonical, entry_bytes, entry_hash
 from ledger.format.claims import SignedClaim, bad_signature, format_recorded_at, parse_claim
 from ledger.format.logkey import LogSigner
 from ledger.format.signatures import PendingChecks, SignatureChecker
+from ledger.store import registry
 from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection
 from ledger.store.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_id, node_key
-from ledger.usecases import registry
 
 ENTRY = Entry.__table__  # type: ignore[attr-defined]
 NODE = MerkleNode.__table__  # type: ignore[attr-defined]

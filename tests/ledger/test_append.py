@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload
 from ledger.format.claims import parse_claim, sign_claim
 from ledger.log import BatchRejected, Ledger, driver_sql
-from ledger.usecases import registry
+from ledger.store import registry
+from ledger.usecases import registration
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
 
@@ -138,7 +139,7 @@ def test_unknown_key_is_refused(ledger: Ledger, maker: Actor) -> None:
 def test_revoked_key_is_refused(ledger: Ledger, maker: Actor) -> None:
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     with ledger.engine.begin() as conn:
-        registry.revoke_key(conn, "catl", "catl/1", now=ledger.clock())
+        registration.revoke_key(conn, "catl", "catl/1", now=ledger.clock())
     with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked"):
         ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
 

@@ -25,7 +25,7 @@ from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
 from ledger.format.claims import new_claim, sign_claim
 from ledger.log import Ledger
-from ledger.usecases import registry
+from ledger.usecases import registration
 
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 NOW = datetime(2026, 8, 3, 2, 0, tzinfo=UTC)  # the province as the regulator sees it, a Monday morning
@@ -222,10 +222,10 @@ def build(ledger: Ledger, *, seed: int = 2018) -> Province:
     registered = START - timedelta(days=30)
     with ledger.engine.begin() as conn:
         for org in ORGS:
-            tokens[org.id] = registry.create_org(conn, org, now=registered)
+            tokens[org.id] = registration.create_org(conn, org, now=registered)
             keys[org.id] = Ed25519PrivateKey.generate()
             raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            registry.add_key(conn, org.id, f"{org.id}/1", raw, now=registered)
+            registration.add_key(conn, org.id, f"{org.id}/1", raw, now=registered)
     steps, paths = simulate(rng)
     real_clock = ledger.clock
     try:
