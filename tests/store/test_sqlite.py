@@ -7,9 +7,17 @@ from pathlib import Path
 import pytest
 
 from tests.store.contract import StoreFixtures
+from tests.store.contract_registry import (
+    LogMetaStoreContract,
+    RegistryStoreContract,
+    SessionStoreContract,
+    SnapshotStoreContract,
+)
 
 
-class TestSQLiteStore(StoreFixtures):
+class TestSQLiteStore(
+    RegistryStoreContract, SessionStoreContract, LogMetaStoreContract, SnapshotStoreContract, StoreFixtures
+):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"
