@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect, text
-
 from api.settings import Settings
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.store.db import make_engine
+from ledger.store import logmeta
+from ledger.store.db import Engine, make_engine
 from ledger.usecases import keybinding
-
-
-def stored_origin(engine: Engine) -> str | None:
-    """The origin of the log this database already holds, if any."""
-    if "log_head" not in inspect(engine).get_table_names():
-        return None
-    with engine.connect() as conn:
-        found = conn.execute(text("SELECT origin FROM log_head WHERE id = 1")).scalar_one_or_none()
-    return None if found is None else str(found)
 
 
 class BoundLedger(Ledger):
@@ -40,7 +30,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
     PACKTRACE_LOG_ORIGIN is set explicitly (and then must match), an existing database's origin is used,
     so serving it under another public URL, or administering it from the CLI, does not rename the log.
 
-    It also keeps its keys (ledger/keybinding.py): key files are created only for a log that cannot depend
+    It also keeps its keys (ledger/usecases/keybinding.py): key files are created only for a log that cannot depend
     on them yet, and keys other than the recorded ones raise `KeyBindingError` before anything is served.
     The sealing secret so checked is the ledger's `sealing_key`: the one to seal and open platform-held keys
     with (loading the file again could make a new, unchecked secret if it had gone in between)."""
@@ -48,9 +38,9 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
     try:
         origin = settings.log_origin
         if not settings.origin_is_explicit:
-            origin = stored_origin(engine) or origin
+            origin = logmeta.stored_origin(engine) or origin
         files = key_files(settings, engine)
-        found = keybinding.recorded(engine)
+        found = logmeta.recorded(engine)
         signer = LogSigner(origin, keybinding.open_log_key(settings.log_key_file, found, files))
         keybinding.check_log_key(found, signer, files)
         secret = keybinding.open_sealing_key(settings.sealing_key_file, found, files)
@@ -62,7 +52,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
     if init:
         try:
             ledger.init()
-            keybinding.add_missing_columns(engine)
+            logmeta.add_missing_columns(engine)
             keybinding.bind(engine, signer, secret, files)
         except BaseException:
             ledger.close()

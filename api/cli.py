@@ -7,14 +7,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
 
-from api.bootstrap import key_files, stored_origin
+from api.bootstrap import key_files
 from api.cli_config import load_settings, refusals
 from api.cli_db import migrate
 from api.cli_demo import demo
@@ -24,6 +23,9 @@ from api.progress import progress_bar
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
 from events.errors import VerificationError
+
+if TYPE_CHECKING:
+    from ledger.store.db import Engine
 
 app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
@@ -73,14 +75,17 @@ def verify(
 
 def own_verifier_key(settings: Settings, engine: Engine) -> str:
     """The verifier key of the key file the settings name, under the log's origin; refused (exit 1) when
-    the file is missing or holds another key than the one the log recorded (ledger/keybinding.py)."""
+    the file is missing or holds another key than the one the log recorded (ledger/usecases/keybinding.py)."""
     from ledger.format.logkey import LogSigner, load_key
+    from ledger.store import logmeta
     from ledger.usecases import keybinding
 
     with refusals():
-        origin = settings.log_origin if settings.origin_is_explicit else stored_origin(engine) or settings.log_origin
+        origin = settings.log_origin
+        if not settings.origin_is_explicit:
+            origin = logmeta.stored_origin(engine) or origin
         signer = LogSigner(origin, load_key(settings.log_key_file))
-        keybinding.check_log_key(keybinding.recorded(engine), signer, key_files(settings, engine))
+        keybinding.check_log_key(logmeta.recorded(engine), signer, key_files(settings, engine))
     return signer.verifier_key
 
 
@@ -90,7 +95,7 @@ def verify_bundle_cmd(
     log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key (C2SP form)")],
 ) -> None:
     """Check a pack's offline bundle with public keys alone."""
-    from ledger.usecases.bundle import verify_bundle
+    from ledger.format.bundle import verify_bundle
 
     try:
         bundle = json.loads(file.read_bytes().decode("utf-8"))
@@ -223,8 +228,8 @@ def export(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write every entry of the log as JSONL (canonical bytes, one a line), or one pack's bundle as JSON."""
-    from ledger.usecases.bundle import bundle_chunks
-    from ledger.usecases.service import iter_entries
+    from ledger.usecases.bundles import bundle_chunks
+    from ledger.usecases.logreads import iter_entries
 
     with open_ledger(database_url) as ledger:
         if pack is not None:

@@ -14,7 +14,8 @@ from rich.table import Table
 from api.bootstrap import build_ledger
 from api.cli_config import load_settings, refusals
 from api.progress import progress_bar
-from ledger.usecases import registry
+from ledger.store import registry
+from ledger.usecases import registration
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -55,7 +56,7 @@ def demo(
         else:
             with ledger.engine.begin() as conn:
                 orgs = registry.list_orgs(conn)
-                tokens = {org.id: registry.rotate_token(conn, org.id) for org in orgs}
+                tokens = {org.id: registration.rotate_token(conn, org.id) for org in orgs}
             console.print(f"the database already holds {ledger.size()} entries: serving it with fresh tokens")
     finally:
         ledger.close()

@@ -14,7 +14,7 @@ from rich.table import Table
 from api.bootstrap import BoundLedger, build_ledger
 from api.cli_config import load_settings, refusals
 from events.errors import PacktraceError
-from ledger.usecases import service
+from ledger.usecases import callers, orgkeys
 from ledger.usecases.access import ADMIN
 
 console = Console(stderr=True, soft_wrap=True)
@@ -56,7 +56,7 @@ def orgs_create(
 ) -> None:
     """Create an organisation and print its API token (shown only this once)."""
     with open_ledger(database_url) as ledger:
-        created = service.create_org(
+        created = orgkeys.create_org(
             ledger,
             ADMIN,
             org_id=org_id,
@@ -77,8 +77,8 @@ def orgs_rotate_token(
     """Give an organisation a new API token and print it (shown only this once). The old token stops working
     at once here and within 10 s (TOKEN_TTL_S) in running servers; its web sessions end at once."""
     with open_ledger(database_url) as ledger:
-        issued = service.rotate_token(ledger, ADMIN, org_id)
-    console.print(f"new API token of {issued.org} (servers refuse the old one within {service.TOKEN_TTL_S:g} s):")
+        issued = callers.rotate_token(ledger, ADMIN, org_id)
+    console.print(f"new API token of {issued.org} (servers refuse the old one within {callers.TOKEN_TTL_S:g} s):")
     out.print(issued.token, highlight=False)
 
 
@@ -86,7 +86,7 @@ def orgs_rotate_token(
 def orgs_list(database_url: DatabaseUrl = None) -> None:
     """List every organisation."""
     with open_ledger(database_url) as ledger:
-        orgs = service.list_orgs(ledger, ADMIN)
+        orgs = orgkeys.list_orgs(ledger, ADMIN)
     table = Table("id", "name", "roles", "maker codes", "whitelisted")
     for org in orgs:
         table.add_row(
@@ -108,7 +108,7 @@ def keys_add(
 ) -> None:
     """Register an Ed25519 public key for an organisation."""
     with open_ledger(database_url) as ledger:
-        key = service.add_key(ledger, ADMIN, org, key_id=key_id, public_key=public_key)
+        key = orgkeys.add_key(ledger, ADMIN, org, key_id=key_id, public_key=public_key)
     console.print(f"registered {key.key_id} for {key.org}, valid from {key.valid_from.isoformat()}")
 
 
@@ -133,7 +133,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key from now on: claims signed with it are refused from now."""
     with open_ledger(database_url) as ledger:
-        key = service.revoke_key(ledger, ADMIN, org, key_id)
+        key = orgkeys.revoke_key(ledger, ADMIN, org, key_id)
     assert key.revoked_at is not None
     console.print(f"revoked {key.key_id} of {key.org} at {key.revoked_at.isoformat()}")
 
@@ -145,7 +145,7 @@ def keys_list(
 ) -> None:
     """List registered keys with their validity."""
     with open_ledger(database_url) as ledger:
-        keys = service.list_keys(ledger, ADMIN, org)
+        keys = orgkeys.list_keys(ledger, ADMIN, org)
     table = Table("key id", "org", "public key", "valid from", "revoked at", "platform-held")
     for key in keys:
         revoked = key.revoked_at.isoformat() if key.revoked_at else ""

@@ -1,7 +1,7 @@
 """Dependencies routes declare with `Annotated` aliases: the ledger, the settings and the caller.
 
 Authentication (who is calling) happens here; authorisation (what they may do or see) happens in the
-service layer, ledger/service.py, so the CLI and the API share one policy.
+use cases (ledger/usecases/), so the CLI and the API share one policy.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.settings import Settings
 from ledger.log import Ledger
-from ledger.usecases import service
+from ledger.usecases import callers
 from ledger.usecases.access import ANONYMOUS, Caller, Unauthenticated
 
 bearer = HTTPBearer(
@@ -53,7 +53,7 @@ def _identify(request: Request, credentials: HTTPAuthorizationCredentials | None
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'", code="invalid_token")
         return ANONYMOUS
     state = request.app.state
-    return service.authenticate(state.ledger, credentials.credentials, admin_token=state.settings.admin_token)
+    return callers.authenticate(state.ledger, credentials.credentials, admin_token=state.settings.admin_token)
 
 
 async def optional_caller(request: Request, credentials: Credentials) -> Caller:

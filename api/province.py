@@ -29,7 +29,7 @@ from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
-from ledger.usecases import registry
+from ledger.usecases import registration
 from ledger.usecases.custodial import create_platform_key
 
 Claim = tuple[str, str, str, dict[str, Any]]  # (pack, type, actor, data)
@@ -338,12 +338,12 @@ def build(
         ledger.clock = lambda: registered
         with ledger.engine.begin() as conn:
             for org in scenario.orgs:
-                tokens[org.id] = registry.create_org(conn, org, now=registered)
+                tokens[org.id] = registration.create_org(conn, org, now=registered)
                 if org.roles == {Role.ADMIN}:
                     continue
                 keys[org.id] = Ed25519PrivateKey.generate()
                 raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-                registry.add_key(conn, org.id, f"{org.id}/{scenario.key_name}", raw, now=registered)
+                registration.add_key(conn, org.id, f"{org.id}/{scenario.key_name}", raw, now=registered)
         if sealing_key is not None:
             for org in scenario.orgs:
                 if org.roles & PLATFORM_KEY_ROLES:

@@ -18,7 +18,7 @@ from events.lifecycle import Status
 from events.orgs import MAKER_PATTERN, MANUFACTURER_CODE_PATTERN, ORG_ID_PATTERN, Role
 from events.text import KEY_ID_MAX, NO_CONTROL_PATTERN, ORG_NAME_MAX
 from ledger.append.intake import MAX_BATCH
-from ledger.usecases.registry import KEY_ID_PATTERN
+from ledger.usecases.registration import KEY_ID_PATTERN
 
 MAX_INT = 2**62  # indices and sizes; keeps fuzzed numbers inside a database integer
 

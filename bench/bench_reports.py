@@ -48,7 +48,7 @@ from ledger.format.claims import new_claim, sign_claim  # noqa: E402
 from ledger.format.logkey import LogSigner  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.store.db import make_engine  # noqa: E402
-from ledger.usecases import registry, reports  # noqa: E402
+from ledger.usecases import registration, reports  # noqa: E402
 from ledger.usecases.report_index import refresh  # noqa: E402
 from tests.support import regulator_caller  # noqa: E402
 
@@ -116,11 +116,11 @@ def register(ledger: Ledger, makers: int) -> dict[str, bytes]:
     keys = {}
     with ledger.engine.begin() as conn:
         for org in orgs:
-            registry.create_org(conn, org, now=datetime(2023, 12, 1, tzinfo=UTC))
+            registration.create_org(conn, org, now=datetime(2023, 12, 1, tzinfo=UTC))
             private = Ed25519PrivateKey.generate()
             keys[org.id] = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
             raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            registry.add_key(conn, org.id, f"{org.id}/1", raw, now=datetime(2023, 12, 1, tzinfo=UTC))
+            registration.add_key(conn, org.id, f"{org.id}/1", raw, now=datetime(2023, 12, 1, tzinfo=UTC))
     return keys
 
 

@@ -29,11 +29,10 @@ from ledger.format import merkle
 from ledger.format.logkey import LogSigner
 from ledger.format.signatures import SignatureChecker
 from ledger.groupcommit.commit import GroupCommit, Queued
-from ledger.store import head, logreads
+from ledger.store import head, logreads, registry
 from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection
 from ledger.store.driver import Engine
 from ledger.store.logreads import LoggedEntry, PackHead, StoredCheckpoint
-from ledger.usecases import registry
 
 
 class Ledger:

@@ -16,7 +16,7 @@ from events.codes import make_code
 from events.orgs import Org, Role
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
-from ledger.usecases import registry
+from ledger.usecases import registration
 
 T0 = datetime(2026, 3, 2, 1, 0, 0, tzinfo=UTC)
 
@@ -75,8 +75,8 @@ def add_actor(ledger: Ledger, org: Org, *, now: datetime = T0) -> Actor:
     private = Ed25519PrivateKey.generate()
     key_id = f"{org.id}/1"
     with ledger.engine.begin() as conn:
-        token = registry.create_org(conn, org, now=now)
-        registry.add_key(conn, org.id, key_id, base64.b64decode(public_b64(private)), now=now)
+        token = registration.create_org(conn, org, now=now)
+        registration.add_key(conn, org.id, key_id, base64.b64decode(public_b64(private)), now=now)
     return Actor(org, key_id, private, token)
 
 

@@ -1,7 +1,7 @@
 """Issue 11 item 4: a log keeps its keys. Starting on an existing database with other (or missing) key
 files used to make a new log key and sealing secret without a word; after one append `verify` failed with
 either key and the scan page's posts answered 500. Now the database records the keys' ids and a start with
-other keys is refused, naming both ids and the files looked at (ledger/keybinding.py)."""
+other keys is refused, naming both ids and the files looked at (ledger/usecases/keybinding.py)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import BatchCreate, EventCreate
-from ledger.usecases import service
+from ledger.usecases import posting
 from ledger.usecases.views import BatchResult, EventResult, event_result_json
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=problems(401, 403, 404, 409, 413, 422))
@@ -24,7 +24,7 @@ async def post_event(body: EventCreate, request: Request, caller: CurrentOrg) ->
     # The hottest route: the ledger is taken from the app, not solved as a dependency; the ledger's
     # writer thread checks and writes the claim while the event loop serves other requests; the answer
     # is written around the entry's stored bytes, not parsed back into an EventResult.
-    appended = await service.submit(request.app.state.ledger, caller, body.claim, body.sig)
+    appended = await posting.submit(request.app.state.ledger, caller, body.claim, body.sig)
     return Response(
         event_result_json(appended),
         status_code=status.HTTP_201_CREATED if appended.created else status.HTTP_200_OK,
@@ -35,4 +35,4 @@ async def post_event(body: EventCreate, request: Request, caller: CurrentOrg) ->
 @router.post("/batch", status_code=status.HTTP_201_CREATED, response_model=BatchResult)
 def post_batch(body: BatchCreate, ledger: LedgerDep, caller: CurrentOrg) -> BatchResult:
     """Append up to 10,000 signed claims atomically; on failure every failing item is listed by position."""
-    return service.submit_batch(ledger, caller, [event.item() for event in body.events])
+    return posting.submit_batch(ledger, caller, [event.item() for event in body.events])

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import ConsistencyQuery, EntriesQuery, InclusionQuery
-from ledger.usecases import service
+from ledger.usecases import logreads
 from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogKey
 
 router = APIRouter(prefix="/v1/log", tags=["log"], responses=problems(422))
@@ -19,28 +19,28 @@ router = APIRouter(prefix="/v1/log", tags=["log"], responses=problems(422))
 @router.get("/checkpoint", response_model=str, response_class=PlainTextResponse, responses=problems(404))
 def get_checkpoint(ledger: LedgerDep) -> str:
     """The latest signed checkpoint, a C2SP tlog-checkpoint note."""
-    return service.latest_checkpoint(ledger)
+    return logreads.latest_checkpoint(ledger)
 
 
 @router.get("/key", response_model=LogKey)
 def get_key(ledger: LedgerDep) -> LogKey:
     """The log's verifier key, in C2SP signed-note form and as a raw Ed25519 public key."""
-    return service.log_key(ledger)
+    return logreads.log_key(ledger)
 
 
 @router.get("/entries", response_model=LogEntries, responses=problems(401, 403))
 def get_entries(query: Annotated[EntriesQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> LogEntries:
     """Entries in index order from `start` to `end` (exclusive), at most 1,000 a page (regulators)."""
-    return service.log_entries(ledger, caller, query.start, query.end)
+    return logreads.log_entries(ledger, caller, query.start, query.end)
 
 
 @router.get("/proof/inclusion", response_model=InclusionProof, responses=problems(404))
 def get_inclusion_proof(query: Annotated[InclusionQuery, Query()], ledger: LedgerDep) -> InclusionProof:
     """RFC 9162 inclusion proof of the entry at `index` in the tree of `size` entries."""
-    return service.inclusion_proof(ledger, query.index, query.size)
+    return logreads.inclusion_proof(ledger, query.index, query.size)
 
 
 @router.get("/proof/consistency", response_model=ConsistencyProof, responses=problems(404))
 def get_consistency_proof(query: Annotated[ConsistencyQuery, Query()], ledger: LedgerDep) -> ConsistencyProof:
     """RFC 9162 consistency proof between the trees of sizes `from` and `to`."""
-    return service.consistency_proof(ledger, query.old, query.new)
+    return logreads.consistency_proof(ledger, query.old, query.new)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath
-from ledger.usecases import service
+from ledger.usecases import callers, orgkeys
 from ledger.usecases.views import KeyView, OrgCreated, TokenIssued
 
 router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems(401, 403, 422))
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrgCreated, responses=problems(409))
 def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCreated:
     """Create an organisation (platform administrator only); its API token is returned once."""
-    return service.create_org(
+    return orgkeys.create_org(
         ledger,
         caller,
         org_id=body.id,
@@ -30,22 +30,22 @@ def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCre
 @router.post("/{org}/token", response_model=TokenIssued, responses=problems(404))
 def rotate_token(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> TokenIssued:
     """Give the organisation a new API token, returned once; the old one stops working within 10 s (itself or admin)."""
-    return service.rotate_token(ledger, caller, org)
+    return callers.rotate_token(ledger, caller, org)
 
 
 @router.post("/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409))
 def add_key(org: OrgPath, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
     """Register an Ed25519 public key for the organisation (the organisation itself or the administrator)."""
-    return service.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)
+    return orgkeys.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)
 
 
 @router.get("/{org}/keys", response_model=list[KeyView], responses=problems(404))
 def list_keys(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[KeyView]:
     """The organisation's public keys with their validity and whether the platform holds them (any organisation)."""
-    return service.list_keys(ledger, caller, org)
+    return orgkeys.list_keys(ledger, caller, org)
 
 
 @router.delete("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))
 def revoke_key(org: OrgPath, key: KeyPath, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
     """Revoke one of the organisation's keys from now on (the organisation itself or the administrator)."""
-    return service.revoke_key(ledger, caller, org, key)
+    return orgkeys.revoke_key(ledger, caller, org, key)

@@ -10,9 +10,9 @@ from fastapi.responses import StreamingResponse
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
-from ledger.usecases import service
+from ledger.usecases import packhistory, packreads
+from ledger.usecases.packhistory import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.usecases.packs import PackFilter
-from ledger.usecases.service import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 
 router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 403, 422))
@@ -22,13 +22,13 @@ router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 4
 def list_packs(query: Annotated[PackQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> PackPage:
     """List packs by filter in code order with cursor pagination; organisations see their own custody."""
     where = PackFilter(**query.model_dump(exclude={"cursor", "limit"}))
-    return service.list_packs(ledger, caller, where, cursor=query.cursor, limit=query.limit)
+    return packreads.list_packs(ledger, caller, where, cursor=query.cursor, limit=query.limit)
 
 
 @router.get("/{code}", response_model=PackView, responses=problems(404), openapi_extra=OPTIONAL_BEARER)
 def get_pack(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> PackView:
     """A pack's current state, as much of it as the caller's access tier may see."""
-    return service.get_pack_view(ledger, caller, code)
+    return packreads.get_pack_view(ledger, caller, code)
 
 
 @router.get("/{code}/events", response_model=PackHistory, responses=problems(404))
@@ -40,7 +40,7 @@ def get_pack_events(
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description="entries a page")] = HISTORY_PAGE,
 ) -> PackHistory:
     """A page of the pack's chain with entry hashes, in `seq` order; `next` is the cursor of the rest."""
-    return service.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
+    return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -50,4 +50,4 @@ def get_pack_events(
 )
 def get_pack_bundle(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
     """The pack's offline bundle, verifiable with public keys alone; entries a tier may not read are withheld."""
-    return StreamingResponse(service.get_pack_bundle(ledger, caller, code), media_type="application/json")
+    return StreamingResponse(packhistory.get_pack_bundle(ledger, caller, code), media_type="application/json")

@@ -13,7 +13,7 @@ from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath
 from api.web import session
 from api.web.render import STATIC_DIR, WebDep, home_of, local_path
-from ledger.usecases import pages, service
+from ledger.usecases import packreads, pages
 from ledger.usecases.access import ANONYMOUS, Unauthenticated
 from ledger.usecases.views import PackView
 
@@ -43,7 +43,7 @@ def pack_page(
 ) -> PackView | Response:
     """The QR code's target: for a browser the pack's public page, for `Accept: application/json` the caller's view."""
     if not wants_html(request):
-        return service.get_pack_view(ledger, caller, code)
+        return packreads.get_pack_view(ledger, caller, code)
     return web.respond(lambda: web.page("pack.html", public=pages.public_pack(ledger, ANONYMOUS, code)))
 
 

@@ -20,7 +20,7 @@ from api.errors import status_of
 from api.web import actions, session
 from api.web.render import Web, WebDep
 from events.errors import InputError, NotFoundError, PacktraceError, UnavailableError
-from ledger.usecases import pages, service
+from ledger.usecases import packhistory, pages
 from ledger.usecases.access import Unauthenticated, require_authenticated
 from ledger.usecases.labelling import ScanResult
 
@@ -54,7 +54,7 @@ def _result_page(
 ) -> Response:
     caller = web.caller
     history = (
-        service.latest_pack_history(web.ledger, caller, result.code, limit=SCAN_HISTORY_SHOWN).events
+        packhistory.latest_pack_history(web.ledger, caller, result.code, limit=SCAN_HISTORY_SHOWN).events
         if result is not None
         else None
     )

@@ -1,9 +1,9 @@
 """The web pages' login: a session of its own in a cookie (HttpOnly, SameSite=Strict, Secure when the
 public URL is https), never the API token itself.
 
-Logging in with an organisation's API token (or the admin token) opens a web session (ledger/websessions.py):
+Logging in with an organisation's API token (or the admin token) opens a web session (ledger/usecases/websessions.py):
 the cookie holds a random secret, stored hashed and bound to the token's hash, valid for
-`service.SESSION_TTL`. Logging out deletes it, and rotating the token ends it, so a copied cookie is worth
+`callers.SESSION_TTL`. Logging out deletes it, and rotating the token ends it, so a copied cookie is worth
 nothing afterwards.
 
 Logging in again ends the session the cookie already named. Failed logins are throttled: LOGIN_FAILURES
@@ -40,14 +40,14 @@ from api.settings import Settings
 from events.errors import AuthorisationError
 from events.orgs import ORG_ID
 from ledger.log import Ledger
-from ledger.usecases import service
+from ledger.usecases import callers
 from ledger.usecases.access import ANONYMOUS, Caller, Unauthenticated
 
 SESSION_COOKIE = "packtrace_session"
-SESSION_SECONDS = int(service.SESSION_TTL.total_seconds())
+SESSION_SECONDS = int(callers.SESSION_TTL.total_seconds())
 LOGIN_FAILURES = RateLimitItemPerMinute(10, 5)  # failed logins per address, and per token prefix
 OTHER_TOKENS = "other"  # the one prefix bucket of every token not shaped like an organisation's
-# pt_<org>_<secrets.token_urlsafe(24)>: the shape of an organisation's token (ledger/registry.py new_token)
+# pt_<org>_<secrets.token_urlsafe(24)>: the shape of an organisation's token (ledger/usecases/registration.py new_token)
 _ORG_TOKEN = re.compile(rf"(pt_{ORG_ID.pattern}_)[A-Za-z0-9_-]{{32}}")
 _IPV6_COUNTED_BITS = 64  # an IPv6 client is counted by its /64 (one subscriber usually holds a whole one)
 
@@ -58,7 +58,7 @@ def session_caller(request: Request, ledger: Ledger, settings: Settings) -> Call
     if not secret:
         return ANONYMOUS
     try:
-        return service.web_session_caller(ledger, secret, admin_token=settings.admin_token)
+        return callers.web_session_caller(ledger, secret, admin_token=settings.admin_token)
     except Unauthenticated:
         return ANONYMOUS
 
@@ -143,12 +143,12 @@ def login(request: Request, ledger: Ledger, settings: Settings, token: str) -> L
     limiter = throttle(request)
     limiter.check_address(address)
     try:
-        caller, secret = service.open_web_session(ledger, token, admin_token=settings.admin_token)
+        caller, secret = callers.open_web_session(ledger, token, admin_token=settings.admin_token)
     except Unauthenticated:
         limiter.failed(address, token)
         raise
     if previous := request.cookies.get(SESSION_COOKIE):
-        service.close_web_session(ledger, previous)
+        callers.close_web_session(ledger, previous)
     return Login(caller, secret)
 
 
@@ -156,7 +156,7 @@ def logout(request: Request, ledger: Ledger) -> None:
     """End the session the cookie names, if any."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        service.close_web_session(ledger, secret)
+        callers.close_web_session(ledger, secret)
 
 
 def set_session(response: Response, secret: str, settings: Settings) -> None:

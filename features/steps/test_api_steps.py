@@ -17,8 +17,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from api.app import create_app
 from api.client import ApiError, PacktraceClient, Signer
 from api.settings import Settings
+from ledger.format.bundle import verify_bundle
 from ledger.log import Ledger
-from ledger.usecases.bundle import verify_bundle
 from tests.api.inprocess import InProcessTransport
 from tests.support import PRODUCED, code
 

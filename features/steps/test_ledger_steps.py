@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli import app
 from ledger.log import Ledger
-from ledger.usecases.bundle import make_bundle
+from ledger.usecases.bundles import make_bundle
 from tests.support import PRODUCED, Actor, code
 
 scenarios("ledger.feature")

@@ -25,21 +25,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from sqlalchemy import Connection, select
 
 from events.errors import AuthorisationError, NotFoundError
 from ledger.append.outcome import Appended
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
-from ledger.store.db import write_connection
-from ledger.usecases import registry
+from ledger.store import registry
+from ledger.store.db import Connection, write_connection
+from ledger.usecases import registration
 from ledger.usecases.access import Caller, require_org
 
 MIN_SEALING_KEY_BYTES = 32
 SEALED_VERSION = b"\x01"
 _NONCE_BYTES = 12
 _HKDF_INFO = b"packtrace platform-held signing keys v1"
-_KEY = registry.KEY_TABLE
 
 
 class SealingError(RuntimeError):
@@ -116,7 +115,7 @@ def unseal(sealed: bytes, *, org_id: str, key_id: str, sealing_key: bytes) -> Ed
 
 def _next_key_id(conn: Connection, org_id: str) -> str:
     prefix = f"{org_id}/platform-"  # key ids are unique across organisations, so look at every one
-    taken = set(conn.execute(select(_KEY.c.key_id).where(_KEY.c.key_id.startswith(prefix, autoescape=True))).scalars())
+    taken = registry.key_ids_starting(conn, prefix)
     number = 1
     while f"{prefix}{number}" in taken:
         number += 1
@@ -135,7 +134,7 @@ def create_platform_key(ledger: Ledger, org_id: str, *, sealing_key: bytes) -> r
     with write_connection(ledger.engine) as conn, conn.begin():
         key_id = _next_key_id(conn, org_id)
         sealed = seal(private, org_id=org_id, key_id=key_id, sealing_key=sealing_key)
-        return registry.add_key(
+        return registration.add_key(
             conn, org_id, key_id, public, now=ledger.clock(), platform_held=True, sealed_private_key=sealed
         )
 
@@ -143,22 +142,16 @@ def create_platform_key(ledger: Ledger, org_id: str, *, sealing_key: bytes) -> r
 def _signing_key(ledger: Ledger, org_id: str, *, sealing_key: bytes) -> tuple[str, Ed25519PrivateKey]:
     """The newest platform-held key of `org_id` valid now, unsealed; 403 when there is none."""
     with ledger.engine.connect() as conn:
-        sealed: dict[str, bytes | None] = dict(
-            conn.execute(
-                select(_KEY.c.key_id, _KEY.c.sealed_private_key).where(
-                    _KEY.c.org == org_id, _KEY.c.platform_held.is_(True)
-                )
-            ).all()
-        )
+        sealed = {key.key_id: key.sealed_private_key for key in registry.platform_held_keys(conn, org_id)}
         records = registry.get_keys(conn, set(sealed))
         if not sealed and registry.get_org(conn, org_id) is None:
             raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
     now = ledger.clock()
-    newest_first = sorted(records.values(), key=lambda r: (registry.as_utc(r.valid_from), r.key_id), reverse=True)
+    newest_first = sorted(records.values(), key=lambda r: (r.valid_from, r.key_id), reverse=True)
     for record in newest_first:
         blob = sealed[record.key_id]
         if record.valid_at(now) and blob is not None:
-            private = unseal(bytes(blob), org_id=org_id, key_id=record.key_id, sealing_key=sealing_key)
+            private = unseal(blob, org_id=org_id, key_id=record.key_id, sealing_key=sealing_key)
             if private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw) != record.public_key:
                 raise SealingError(f"the sealed private key of {record.key_id!r} does not match its public key")
             return record.key_id, private

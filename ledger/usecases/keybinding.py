@@ -23,19 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, inspect, select, text, update
 
 from events.errors import VerificationError
 from ledger.format import note
 from ledger.format.logkey import LogSigner, load_or_create_key
-from ledger.store.db import write_connection
-from ledger.store.schema import Checkpoint, LogHead, OrgKey
+from ledger.store import logmeta, registry
+from ledger.store.db import Engine, write_connection
+from ledger.store.logmeta import Recorded
 from ledger.usecases import custodial
 
-HEAD = LogHead.__table__  # type: ignore[attr-defined]
-KEY = OrgKey.__table__  # type: ignore[attr-defined]
-CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
-BOUND_COLUMNS = ("log_verifier_key", "sealing_key_id")
 _SEALING_ID_INFO = b"packtrace sealing secret id v1"
 
 
@@ -70,50 +66,6 @@ class KeyFiles:
             f"files looked at: log key {self.log_key.resolve()}, sealing secret {self.sealing_key.resolve()}; "
             f"database {self.database}"
         )
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What the database says before anything is opened (all empty for a database without tables)."""
-
-    size: int = 0
-    log_verifier_key: str | None = None
-    sealing_key_id: str | None = None
-    sealed_keys: int = 0
-
-
-def recorded(engine: Engine) -> Recorded:
-    """Read the log's size, recorded key ids and number of sealed keys; tolerant of older schemas."""
-    inspector = inspect(engine)
-    tables = set(inspector.get_table_names())
-    if "log_head" not in tables:
-        return Recorded()
-    present = {c["name"] for c in inspector.get_columns("log_head")}
-    columns = [HEAD.c.size, *(HEAD.c[name] for name in BOUND_COLUMNS if name in present)]
-    with engine.connect() as conn:
-        row = conn.execute(select(*columns).where(HEAD.c.id == 1)).first()
-        sealed = _sealed_count(conn) if "org_key" in tables else 0
-    if row is None:
-        return Recorded(sealed_keys=sealed)
-    found = row._mapping
-    return Recorded(int(found["size"]), found.get("log_verifier_key"), found.get("sealing_key_id"), sealed)
-
-
-def _sealed_count(conn: Connection) -> int:
-    """How many sealed keys there are, counting to one: whether any is all that matters."""
-    rows = conn.execute(select(KEY.c.key_id).where(KEY.c.sealed_private_key.is_not(None)).limit(1))
-    return len(rows.all())
-
-
-def add_missing_columns(engine: Engine) -> None:
-    """Give `log_head` of a database made before key ids were recorded its two columns (nullable)."""
-    present = {c["name"] for c in inspect(engine).get_columns("log_head")}
-    missing = [name for name in BOUND_COLUMNS if name not in present]
-    if missing:
-        with engine.begin() as conn:
-            for name in missing:
-                kind = HEAD.c[name].type.compile(dialect=engine.dialect)  # as create_all would declare it
-                conn.execute(text(f"ALTER TABLE log_head ADD COLUMN {name} {kind}"))
 
 
 # -- opening the key files ------------------------------------------------------------------------------
@@ -184,32 +136,28 @@ def bind(engine: Engine, signer: LogSigner, secret: bytes, files: KeyFiles) -> N
     """Check the keys against the recorded ids, recording those not recorded yet (2, 3), under the log
     head's lock so that two servers starting at once record one pair."""
     with write_connection(engine) as conn, conn.begin():
-        row = conn.execute(
-            select(HEAD.c.size, HEAD.c.log_verifier_key, HEAD.c.sealing_key_id).where(HEAD.c.id == 1).with_for_update()
-        ).one()
-        found = Recorded(int(row.size), row.log_verifier_key, row.sealing_key_id, _sealed_count(conn))
+        found = logmeta.lock_recorded(conn)
         check_log_key(found, signer, files)
         check_sealing_key(found, secret, files)
-        values: dict[str, str] = {}
+        log_verifier_key = new_sealing_key_id = None
         if found.log_verifier_key is None:
-            _check_latest_checkpoint(conn, found, signer, files)
-            values["log_verifier_key"] = signer.verifier_key
+            if found.size > 0:
+                _check_latest_checkpoint(logmeta.latest_checkpoint_note(conn), signer, files)
+            log_verifier_key = signer.verifier_key
         if found.sealing_key_id is None:
-            _check_opens_a_sealed_key(conn, found, secret, files)
-            values["sealing_key_id"] = sealing_key_id(secret)
-        if values:
-            conn.execute(update(HEAD).where(HEAD.c.id == 1).values(**values))
+            sealed = registry.first_sealed_key(conn)
+            if sealed is not None:
+                _check_opens_a_sealed_key(sealed, secret, files)
+            new_sealing_key_id = sealing_key_id(secret)
+        logmeta.record_key_ids(conn, log_verifier_key=log_verifier_key, sealing_key_id=new_sealing_key_id)
 
 
-def _check_latest_checkpoint(conn: Connection, found: Recorded, signer: LogSigner, files: KeyFiles) -> None:
-    """(3): an unrecorded log key is taken only if it signed the log's latest checkpoint."""
-    if found.size == 0:
-        return
-    latest = conn.execute(select(CHECKPOINT.c.size, CHECKPOINT.c.note).order_by(CHECKPOINT.c.size.desc())).first()
+def _check_latest_checkpoint(latest: str | None, signer: LogSigner, files: KeyFiles) -> None:
+    """(3): an unrecorded log key is taken only if it signed the log's latest checkpoint (`latest`)."""
     try:
         if latest is None:
             raise VerificationError("the log holds entries but no checkpoint")
-        note.open_note(latest.note, signer.verifier_key)
+        note.open_note(latest, signer.verifier_key)
     except VerificationError as exc:
         raise KeyBindingError(
             f"{REFUSAL}the log key in {files.log_key.resolve()} ({key_id(signer.verifier_key)}) did not sign "
@@ -218,18 +166,11 @@ def _check_latest_checkpoint(conn: Connection, found: Recorded, signer: LogSigne
         ) from None
 
 
-def _check_opens_a_sealed_key(conn: Connection, found: Recorded, secret: bytes, files: KeyFiles) -> None:
-    """(3): an unrecorded sealing secret is taken only if it opens one of the sealed keys."""
-    if found.sealed_keys == 0:
-        return
-    row = conn.execute(
-        select(KEY.c.key_id, KEY.c.org, KEY.c.sealed_private_key)
-        .where(KEY.c.sealed_private_key.is_not(None))
-        .order_by(KEY.c.key_id)
-        .limit(1)
-    ).one()
+def _check_opens_a_sealed_key(sealed: registry.SealedKey, secret: bytes, files: KeyFiles) -> None:
+    """(3): an unrecorded sealing secret is taken only if it opens one of the sealed keys (`sealed`)."""
+    assert sealed.sealed_private_key is not None
     try:
-        custodial.unseal(bytes(row.sealed_private_key), org_id=row.org, key_id=row.key_id, sealing_key=secret)
+        custodial.unseal(sealed.sealed_private_key, org_id=sealed.org, key_id=sealed.key_id, sealing_key=secret)
     except custodial.SealingError as exc:
         raise KeyBindingError(
             f"{REFUSAL}the sealing secret in {files.sealing_key.resolve()} ({sealing_key_id(secret)}) does not "

@@ -20,8 +20,8 @@ from events.codes import parse_code
 from events.errors import AuthorisationError, InputError, InvalidCode, NotFoundError
 from events.state import PackState
 from ledger.log import Ledger
+from ledger.store import registry
 from ledger.store.schema import Pack
-from ledger.usecases import registry
 from ledger.usecases.access import Caller, Tier, require_authenticated
 from ledger.usecases.packs import get_pack, produced_payloads
 from ledger.usecases.views import PackView, View, pack_view

@@ -12,7 +12,8 @@ from pydantic import Field
 from events.errors import LifecycleError, NotFoundError
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
-from ledger.usecases import custodial, registry, service
+from ledger.store import registry
+from ledger.usecases import custodial, packreads
 from ledger.usecases.access import Caller, require_org
 from ledger.usecases.views import PackView, View
 
@@ -24,7 +25,7 @@ class PublicPack(View):
 
 def public_pack(ledger: Ledger, caller: Caller, code: str) -> PublicPack:
     """The pack as `caller` may see it, with its maker's name (which is public)."""
-    view = service.get_pack_view(ledger, caller, code)
+    view = packreads.get_pack_view(ledger, caller, code)
     with ledger.engine.connect() as conn:
         maker = registry.get_org(conn, view.manufacturer)
     return PublicPack(pack=view, maker_name=maker.name if maker is not None else None)

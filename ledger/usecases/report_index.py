@@ -36,9 +36,9 @@ from events.errors import InputError
 from events.orgs import Org
 from events.timestamps import china_date, from_rfc3339
 from ledger.log import Ledger
+from ledger.store import registry
 from ledger.store.db import is_sqlite, write_connection
 from ledger.store.schema import Entry, LogHead, ReportActor, ReportCursor, ReportDay, ReportLate, ReportRecovery
-from ledger.usecases import registry
 
 ENTRY = Entry.__table__  # type: ignore[attr-defined]
 HEAD = LogHead.__table__  # type: ignore[attr-defined]

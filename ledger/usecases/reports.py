@@ -39,8 +39,8 @@ from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from events.state import PackState
 from events.timestamps import to_rfc3339
 from ledger.log import Ledger
+from ledger.store import registry
 from ledger.store.schema import Pack
-from ledger.usecases import registry
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import ACTOR, DEFAULT_BASIS, LATE, RECOVERY, Basis, refresh
 from ledger.usecases.views import View

@@ -22,13 +22,12 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import Connection, Engine, select
 
 from events import rules
 from events.batch import batch_problems
@@ -39,8 +38,9 @@ from events.timestamps import from_rfc3339
 from ledger.append.rules import Validator
 from ledger.format import merkle, note
 from ledger.format.canonical import is_canonical
-from ledger.store.schema import CHECKPOINT, ENTRY, HEAD, NODE, PACK, node_key
-from ledger.usecases import registry
+from ledger.store import registry, snapshot
+from ledger.store.db import Connection, Engine
+from ledger.store.snapshot import EntryRow, NodeRow
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
@@ -79,30 +79,6 @@ class Report:
             raise error
 
 
-@dataclass
-class _Row:
-    idx: int
-    pack: str
-    seq: int
-    hash: str
-    body: bytes
-
-
-def _chunks(conn: Connection) -> Iterator[list[_Row]]:
-    after = -1
-    while True:
-        rows = conn.execute(
-            select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
-            .where(ENTRY.c.idx > after)
-            .order_by(ENTRY.c.idx)
-            .limit(CHUNK)
-        ).all()
-        if not rows:
-            return
-        yield [_Row(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows]
-        after = rows[-1].idx
-
-
 class RecordedRules:
     """The domain rules as the replay applies them to entries already in the log (see step 5)."""
 
@@ -135,14 +111,8 @@ def verify_database(
     max_problems: int = 1000,
 ) -> Report:
     """Run the five steps on one snapshot of the database; return a report (`report.raise_first()`)."""
-    conn = engine.connect()
-    if engine.dialect.name == "postgresql":
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-    try:
-        with conn.begin():
-            return _verify(conn, log_key, validator, progress, max_problems)
-    finally:
-        conn.close()
+    with snapshot.snapshot(engine) as conn:
+        return _verify(conn, log_key, validator, progress, max_problems)
 
 
 def _verify(
@@ -158,8 +128,7 @@ def _verify(
             problems.append(Problem(index, step, message))
 
     verifier = note.parse_verifier_key(log_key)
-    head = conn.execute(select(HEAD.c.size, HEAD.c.origin).where(HEAD.c.id == 1)).first()
-    total = int(head.size) if head else 0
+    total = snapshot.log_size(conn)
     key_records = registry.all_keys(conn)
     orgs = {o.id: o for o in registry.list_orgs(conn)}
 
@@ -171,7 +140,7 @@ def _verify(
     events: list[tuple[int, Event, str]] = []
     expected = 0
     hashing = 0.0
-    for chunk in _chunks(conn):
+    for chunk in snapshot.entry_chunks(conn, CHUNK):
         if progress:
             progress("entries", chunk[0].idx, total)
         # (1): the hashing pass, timed on its own (the part `bench/` measures).
@@ -217,21 +186,21 @@ def _verify(
 
     # (4): checkpoints and stored Merkle nodes.
     t0 = time.perf_counter()
-    checkpoints = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.size)).all()
+    checkpoints = snapshot.checkpoints(conn)
     report.checkpoints = len(checkpoints)
-    sizes = [int(c.size) for c in checkpoints if 0 < c.size <= len(leaves)]
+    sizes = [c.size for c in checkpoints if 0 < c.size <= len(leaves)]
     t_merkle = time.perf_counter()
     roots = merkle.root_at_sizes(leaves, sizes)
     report.timings["merkle"] = time.perf_counter() - t_merkle
     for cp in checkpoints:
-        at = int(cp.size)
+        at = cp.size
         try:
             body = note.open_note(cp.note, verifier)
             parsed = note.parse_checkpoint(body)
         except (PacktraceError, ValueError) as exc:
             problem(max(at - 1, 0), 4, f"checkpoint at size {at}: {exc}")
             continue
-        if parsed.origin != verifier.name or parsed.size != at or parsed.root != bytes(cp.root):
+        if parsed.origin != verifier.name or parsed.size != at or parsed.root != cp.root:
             problem(max(at - 1, 0), 4, f"checkpoint at size {at}: the signed note does not match the stored row")
         if at > len(leaves):
             problem(len(leaves), 4, f"checkpoint at size {at} but the log holds only {len(leaves)} entries: truncated")
@@ -242,7 +211,7 @@ def _verify(
                 f"checkpoint at size {at}: signed root {parsed.root.hex()} but the entries give "
                 f"{roots[at].hex() if at in roots else 'nothing'}",
             )
-    _check_nodes(conn, leaves, problem)
+    _check_nodes(snapshot.merkle_nodes(conn), leaves, problem)
     report.timings["checkpoints"] = time.perf_counter() - t0
 
     # (5): replay through the domain rules.
@@ -255,16 +224,14 @@ def _verify(
             states[event.pack] = validator.apply(states.get(event.pack), event, ctx)
         except PacktraceError as exc:
             problem(idx, 5, f"replay refuses {event.type} of pack {event.pack}: {exc.message}")
-    stored = {
-        r.code: (r.state, r.last_index) for r in conn.execute(select(PACK.c.code, PACK.c.state, PACK.c.last_index))
-    }
+    stored = {r.code: (r.state, r.last_index) for r in snapshot.projections(conn)}
     report.packs = len(stored)
     for code, (state_dict, last_index) in stored.items():
         replayed = states.get(code)
         if replayed is None:
-            problem(int(last_index), 5, f"pack {code} has a stored state but no entries")
+            problem(last_index, 5, f"pack {code} has a stored state but no entries")
         elif replayed.to_dict() != PackState.from_dict(state_dict).to_dict():
-            problem(int(last_index), 5, f"pack {code}: stored state differs from the replayed state")
+            problem(last_index, 5, f"pack {code}: stored state differs from the replayed state")
     for code in states.keys() - stored.keys():
         problem(heads_index(events, code), 5, f"pack {code} has entries but no stored state")
     report.timings["replay"] = time.perf_counter() - t0
@@ -272,7 +239,7 @@ def _verify(
 
 
 def _check_row(
-    row: _Row,
+    row: EntryRow,
     digest: str,
     expected: int,
     heads: dict[str, tuple[str, int]],
@@ -319,7 +286,7 @@ def heads_index(events: list[tuple[int, Event, str]], code: str) -> int:
     return max(idx for idx, e, _ in events if e.pack == code)
 
 
-def _check_nodes(conn: Connection, leaves: list[bytes], problem: Callable[[int, int, str], None]) -> None:
+def _check_nodes(stored: Iterable[NodeRow], leaves: list[bytes], problem: Callable[[int, int, str], None]) -> None:
     """Compare the stored complete-subtree hashes with the ones the entries give."""
     expected: dict[tuple[int, int], bytes] = {}
     frontier: list[bytes] = []
@@ -329,15 +296,14 @@ def _check_nodes(conn: Connection, leaves: list[bytes], problem: Callable[[int, 
         expected.update(nodes)
     seen = 0
     after: tuple[int, int] = (-1, -1)
-    rows = conn.execute(select(NODE.c.id, NODE.c.hash).order_by(NODE.c.id))
-    for r in rows:
-        key = node_key(int(r.id))
+    for r in stored:
+        key = (r.level, r.idx)
         seen += 1
         want = expected.get(key)
         last_leaf = ((key[1] + 1) << key[0]) - 1
         if want is None:
             problem(last_leaf, 4, f"stored Merkle node {key} covers entries that do not exist")
-        elif want != bytes(r.hash):
+        elif want != r.hash:
             problem(last_leaf, 4, f"stored Merkle node {key} differs from the entries' hash")
         after = key
     if seen != len(expected):

@@ -16,7 +16,7 @@
                                               (ledger.format.redaction)
     bundle                             -      redacted: entries with     every entry, verbatim
                                               personal data withheld
-                                              (ledger.usecases.bundle)
+                                              (ledger.usecases.bundles)
 
 The policy is the tables below; the functions apply them and nothing else.
 """
@@ -189,7 +189,7 @@ def history_item(
 
 
 def discloses(caller: Caller, manufacturer: str, redactor: Redactor) -> Callable[[Mapping[str, Any]], bool]:
-    """Which entries a redacted bundle (ledger.usecases.bundle) shows verbatim to `caller` below the authority
+    """Which entries a redacted bundle (ledger.usecases.bundles) shows verbatim to `caller` below the authority
     tier: its own (it wrote them), and the pack's maker's (a public party) when they hold no personal
     data. An entry's hash covers all its bytes, so any other entry is withheld whole: a verbatim entry
     names its actor, whom this tier sees only for its own entries."""

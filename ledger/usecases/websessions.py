@@ -1,10 +1,10 @@
-"""Web sessions (the `web_session` table): a logged-in browser holds a random secret, never the API token.
+"""Web sessions: a logged-in browser holds a random secret, never the API token.
 
 A session stores the SHA-256 of its secret, the organisation (none for the platform admin token) and the
-hash of the token it was opened with. It names a caller while it has not expired and that hash is still
-the organisation's token hash (or the admin token's): rotating a token ends every session opened with it,
-in every server process, from the next request. Functions here take a connection inside the caller's
-transaction and never commit.
+hash of the token it was opened with (ledger.store.sessions). It names a caller while it has not expired
+and that hash is still the organisation's token hash (or the admin token's): rotating a token ends every
+session opened with it, in every server process, from the next request. Functions here take a connection
+inside the caller's transaction and never commit.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
-
 from events.orgs import Org
-from ledger.store.schema import WebSession
-from ledger.usecases import registry
-
-SESSION_TABLE = WebSession.__table__  # type: ignore[attr-defined]
-ORG_TABLE = registry.ORG_TABLE
+from ledger.store import registry, sessions
+from ledger.store.db import Connection
 
 
 def secret_hash(secret: str) -> str:
@@ -31,16 +26,10 @@ def secret_hash(secret: str) -> str:
 
 def open_session(conn: Connection, *, org_id: str | None, token_hash: str, now: datetime, expires: datetime) -> str:
     """Store a new session and return its secret (shown once: it goes into the cookie)."""
-    conn.execute(delete(SESSION_TABLE).where(SESSION_TABLE.c.expires_at <= registry.as_utc(now)))
+    sessions.delete_expired(conn, now)
     secret = secrets.token_urlsafe(32)
-    conn.execute(
-        insert(SESSION_TABLE).values(
-            secret_hash=secret_hash(secret),
-            org=org_id,
-            token_hash=token_hash,
-            created_at=registry.as_utc(now),
-            expires_at=registry.as_utc(expires),
-        )
+    sessions.insert_session(
+        conn, secret_hash=secret_hash(secret), org_id=org_id, token_hash=token_hash, now=now, expires=expires
     )
     return secret
 
@@ -55,12 +44,8 @@ class Found:
 
 def find_session(conn: Connection, secret: str, *, now: datetime) -> Found | None:
     """The session of `secret` if it has not expired and, for an organisation, its token is still current."""
-    row = conn.execute(
-        select(SESSION_TABLE, ORG_TABLE.c.token_hash.label("current_hash"))
-        .select_from(SESSION_TABLE.outerjoin(ORG_TABLE, ORG_TABLE.c.id == SESSION_TABLE.c.org))
-        .where(SESSION_TABLE.c.secret_hash == secret_hash(secret))
-    ).first()
-    if row is None or registry.as_utc(row.expires_at) <= registry.as_utc(now):
+    row = sessions.find_session(conn, secret_hash(secret))
+    if row is None or row.expires_at <= registry.as_utc(now):
         return None
     if row.org is None:
         return Found(None, row.token_hash)
@@ -71,9 +56,9 @@ def find_session(conn: Connection, secret: str, *, now: datetime) -> Found | Non
 
 
 def end_session(conn: Connection, secret: str) -> None:
-    conn.execute(delete(SESSION_TABLE).where(SESSION_TABLE.c.secret_hash == secret_hash(secret)))
+    sessions.delete_session(conn, secret_hash(secret))
 
 
 def end_sessions_of(conn: Connection, org_id: str) -> int:
     """End every session of `org_id` (its token was rotated); return how many there were."""
-    return int(conn.execute(delete(SESSION_TABLE).where(SESSION_TABLE.c.org == org_id)).rowcount)
+    return sessions.delete_sessions_of(conn, org_id)

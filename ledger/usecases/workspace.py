@@ -18,11 +18,13 @@ from events.errors import InputError, PacktraceError, VerificationError
 from events.orgs import ORG_ID
 from events.timestamps import china_date
 from events.vin import validate_vin
+from ledger.format.bundle import verify_bundle, verify_window
 from ledger.log import Ledger
+from ledger.store import registry
 from ledger.store.schema import Entry, Pack
-from ledger.usecases import registry, reports, service
+from ledger.usecases import packhistory, packreads, reports
 from ledger.usecases.access import Caller, require_regulator
-from ledger.usecases.bundle import make_bundle, verify_bundle, verify_window, window_bundle
+from ledger.usecases.bundles import make_bundle, window_bundle
 from ledger.usecases.report_index import DAY, DEFAULT_BASIS, LATE, refresh
 from ledger.usecases.views import BindingView, HistoryItem, PackView, View
 
@@ -220,8 +222,8 @@ def pack_dossier(ledger: Ledger, caller: Caller, code: str, *, before: str | Non
     shows the latest DOSSIER_SHOWN entries before `seq` `before` (default: the chain's end), however long
     the chain, and verifies those."""
     require_regulator(caller, "open a pack's dossier")
-    view = service.get_pack_view(ledger, caller, code)
-    page = service.latest_pack_history(ledger, caller, view.code, limit=DOSSIER_SHOWN, before=_before(before))
+    view = packreads.get_pack_view(ledger, caller, code)
+    page = packhistory.latest_pack_history(ledger, caller, view.code, limit=DOSSIER_SHOWN, before=_before(before))
     history = page.events
     first = history[0].seq if history else 0
     last = history[-1].seq if history else -1

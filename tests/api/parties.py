@@ -13,7 +13,7 @@ from events.orgs import Role
 from events.vin import vin_with_check_digit
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
-from ledger.usecases import service
+from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
 from tests.support import T0, public_b64
 
@@ -65,7 +65,7 @@ def org_id_of(role: Role) -> str:
 def make_party(ledger: Ledger, role: Role) -> Party:
     org_id = org_id_of(role)
     codes = {Role.MANUFACTURER: ["001"], Role.SECOND_LIFE: ["S2L"]}.get(role, [])
-    created = service.create_org(
+    created = orgkeys.create_org(
         ledger,
         ADMIN,
         org_id=org_id,
@@ -75,5 +75,5 @@ def make_party(ledger: Ledger, role: Role) -> Party:
         whitelisted=role is Role.RECYCLER,
     )
     private = Ed25519PrivateKey.generate()
-    service.add_key(ledger, ADMIN, org_id, key_id=f"{org_id}/1", public_key=public_b64(private))
+    orgkeys.add_key(ledger, ADMIN, org_id, key_id=f"{org_id}/1", public_key=public_b64(private))
     return Party(org_id, created.token, f"{org_id}/1", private)

@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 from api.app import create_app
 from api.limits import BodyLimit
 from api.settings import Settings
-from ledger.usecases import service
+from ledger.usecases import logreads
 from tests.api.inprocess import in_process_client
 from tests.api.problem import assert_problem
 
@@ -82,7 +82,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(app: FastAPI, mo
     def broken(*args: object) -> None:
         raise RuntimeError("database exploded: password=hunter2")
 
-    monkeypatch.setattr(service, "latest_checkpoint", broken)
+    monkeypatch.setattr(logreads, "latest_checkpoint", broken)
     with in_process_client(app, raise_app_exceptions=False) as client:
         response = client.get("/v1/log/checkpoint")
     body = assert_problem(response, 500, "internal_error", "internal error; it has been logged")

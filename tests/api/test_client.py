@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 from api.client import ApiError, PacktraceClient, Signer
 from events.orgs import Role
+from ledger.format.bundle import verify_bundle
 from ledger.log import Ledger
-from ledger.usecases.bundle import verify_bundle
 from tests.api.inprocess import InProcessTransport
 from tests.api.parties import ADMIN_TOKEN, VIN, Party
 from tests.api.scenario import PRODUCED, code

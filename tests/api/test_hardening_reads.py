@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.client import PacktraceClient
 from events.orgs import Role
+from ledger.format.bundle import REDACTED_FORMAT, verify_bundle
 from ledger.log import Ledger
-from ledger.usecases import bundle as bundle_module
-from ledger.usecases.bundle import REDACTED_FORMAT, verify_bundle
+from ledger.usecases import bundles as bundle_module
 from tests.api.inprocess import InProcessTransport
 from tests.api.parties import OTHER_VIN, VIN, Party
 from tests.api.problem import assert_problem
@@ -402,7 +402,7 @@ def test_item7_verify_bundle_says_a_full_bundle_proves_a_prefix_not_the_end_of_t
     path.write_text(json.dumps(bundle_module.window_bundle(ledger, code(1), 0, 4)))  # 5 of the 8 entries
     exit_code, output = verify_bundle_cli(path, ledger)
     assert exit_code == 0, output
-    root = bundle_module.verify_bundle(json.loads(path.read_text()), ledger.signer.verifier_key).root.hex()
+    root = verify_bundle(json.loads(path.read_text()), ledger.signer.verifier_key).root.hex()
     assert output == (
         f"OK: pack {code(1)}: entries 0–4 proven (5 entries, verified and chained; the last included in the log "
         f"at tree size 8, root {root}); entries after seq 4 are neither proven nor ruled out (a bundle proves a "

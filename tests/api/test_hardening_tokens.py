@@ -1,10 +1,10 @@
 """Issue 11 item 8: API tokens can be rotated (HTTP and CLI), and a web session is its own secret, ended by
 logging out and by rotating the token it was opened with.
 
-Token cache: `service.authenticate` remembers a recognised token for TOKEN_TTL_S seconds. A rotation
+Token cache: `callers.authenticate` remembers a recognised token for TOKEN_TTL_S seconds. A rotation
 served by the same process forgets the old token at once (`forget_tokens`); a rotation made elsewhere
 (the CLI, another server process) is seen when the remembered entry expires. The CLI test moves the
-cache's clock (`service.token_clock`) past TOKEN_TTL_S instead of sleeping.
+cache's clock (`callers.token_clock`) past TOKEN_TTL_S instead of sleeping.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from api.web.session import SESSION_COOKIE
 from events.orgs import Role
 from ledger.log import Ledger
 from ledger.store.schema import WebSession
-from ledger.usecases import service
+from ledger.usecases import callers
 from ledger.usecases.access import Unauthenticated
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
 
@@ -110,7 +110,7 @@ def test_item8_cli_rotation_is_seen_by_a_server_within_the_token_cache_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [1_000.0]
-    monkeypatch.setattr(service, "token_clock", lambda: now[0])
+    monkeypatch.setattr(callers, "token_clock", lambda: now[0])
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
     monkeypatch.setenv("PACKTRACE_SEALING_KEY_FILE", str(tmp_path / "sealing.key"))
@@ -124,7 +124,7 @@ def test_item8_cli_rotation_is_seen_by_a_server_within_the_token_cache_time(
 
     # The CLI is another process as far as the server's cache goes: within TOKEN_TTL_S the old token may
     # still be accepted (documented in docs/integration.md), after it never.
-    now[0] += service.TOKEN_TTL_S - 1
+    now[0] += callers.TOKEN_TTL_S - 1
     assert status_with(client, collector.token) == 200
     now[0] += 1.5
     assert status_with(client, collector.token) == 401
@@ -191,11 +191,11 @@ def test_item8_a_session_ends_when_the_token_changes_even_if_its_row_stays(
 ) -> None:
     """Bound to the token's hash: a rotation made straight in the registry (as `packtrace demo` does on a
     restart) leaves the row, and the session names nobody all the same."""
-    from ledger.usecases import registry
+    from ledger.usecases import registration
 
     secret = login(client, collector.token)
     with ledger.engine.begin() as conn:
-        registry.rotate_token(conn, collector.id)
+        registration.rotate_token(conn, collector.id)
     assert scan_page(client, secret).status_code == 303
 
 
@@ -208,7 +208,7 @@ def test_item8_a_session_expires(client: httpx.Client, ledger: Ledger, collector
 
 
 def test_item8_the_admin_session_ends_when_the_admin_token_changes(ledger: Ledger, collector: Party) -> None:
-    _, secret = service.open_web_session(ledger, ADMIN_TOKEN, admin_token=ADMIN_TOKEN)
-    assert service.web_session_caller(ledger, secret, admin_token=ADMIN_TOKEN).is_admin
+    _, secret = callers.open_web_session(ledger, ADMIN_TOKEN, admin_token=ADMIN_TOKEN)
+    assert callers.web_session_caller(ledger, secret, admin_token=ADMIN_TOKEN).is_admin
     with pytest.raises(Unauthenticated, match="the web session has ended: log in again"):
-        service.web_session_caller(ledger, secret, admin_token="another-admin-token-0123456789")
+        callers.web_session_caller(ledger, secret, admin_token="another-admin-token-0123456789")

@@ -23,7 +23,7 @@ from events.codes import make_code
 from events.orgs import Role
 from ledger.format.claims import sign_claim
 from ledger.log import Ledger
-from ledger.usecases import service
+from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
 from ledger.usecases.verify import verify_database
 from tests.api.conftest import MAX_BODY
@@ -47,11 +47,11 @@ def http(app: FastAPI) -> Iterator[httpx.Client]:
 
 def rogue_party(ledger: Ledger) -> Party:
     """An organisation with a valid key whose claims are bad in every way but their signature."""
-    created = service.create_org(
+    created = orgkeys.create_org(
         ledger, ADMIN, org_id="rogue", name="Rogue maker", roles=["manufacturer"], manufacturer_codes=[ROGUE_CODE]
     )
     private = Ed25519PrivateKey.generate()
-    service.add_key(ledger, ADMIN, "rogue", key_id="rogue/1", public_key=public_b64(private))
+    orgkeys.add_key(ledger, ADMIN, "rogue", key_id="rogue/1", public_key=public_b64(private))
     return Party("rogue", created.token, "rogue/1", private)
 
 

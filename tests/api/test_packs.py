@@ -9,8 +9,8 @@ import pytest
 
 from events.lifecycle import Status
 from events.orgs import Role
+from ledger.format.bundle import verify_bundle
 from ledger.log import Ledger
-from ledger.usecases.bundle import verify_bundle
 from ledger.usecases.views import COARSE_STATUS
 from tests.api.parties import OTHER_VIN, VIN, Party
 from tests.api.problem import assert_problem

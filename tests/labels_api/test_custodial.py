@@ -17,11 +17,13 @@ from sqlalchemy import select
 from events.errors import AuthorisationError, ConflictError, LifecycleError, NotFoundError
 from events.orgs import Role
 from ledger.append.outcome import Appended
+from ledger.format.bundle import verify_bundle
 from ledger.format.claims import parse_claim, verify_signature
 from ledger.log import Ledger
-from ledger.usecases import custodial, registry, service
+from ledger.store import registry
+from ledger.usecases import callers, custodial, orgkeys
 from ledger.usecases.access import ADMIN, ANONYMOUS, Unauthenticated
-from ledger.usecases.bundle import make_bundle, verify_bundle
+from ledger.usecases.bundles import make_bundle
 from ledger.usecases.verify import verify_database
 from tests.api.parties import Party, public_b64
 from tests.api.scenario import code
@@ -148,7 +150,7 @@ def test_post_as_goes_through_the_rules_like_any_claim(
 def test_a_revoked_platform_key_cannot_post(client: httpx.Client, ledger: Ledger, parties: dict[Role, Party]) -> None:
     pack = shipped(client, parties, 1, RECYCLER)
     record = custodial.create_platform_key(ledger, "recycler", sealing_key=SEALING_KEY)
-    revoked = service.revoke_key(ledger, ADMIN, "recycler", record.key_id)
+    revoked = orgkeys.revoke_key(ledger, ADMIN, "recycler", record.key_id)
     assert revoked.revoked_at is not None and revoked.platform_held
     size = ledger.size()
     with pytest.raises(AuthorisationError, match="every platform-held key of 'recycler' is revoked") as refused:
@@ -166,7 +168,7 @@ def test_rotation_signs_with_the_newest_valid_key(
     old = custodial.create_platform_key(ledger, "recycler", sealing_key=SEALING_KEY)
     new = custodial.create_platform_key(ledger, "recycler", sealing_key=SEALING_KEY)
     assert new.key_id == "recycler/platform-2"
-    service.revoke_key(ledger, ADMIN, "recycler", old.key_id)
+    orgkeys.revoke_key(ledger, ADMIN, "recycler", old.key_id)
     appended = custodial.post_as(
         ledger, "recycler", pack=pack, type="received", data={"from": "manufacturer"}, sealing_key=SEALING_KEY
     )
@@ -198,7 +200,7 @@ def test_the_bundle_marks_the_key_platform_held(
     assert held == {"manufacturer/1": False, record.key_id: True}
     assert verify_bundle(bundle, ledger.signer.verifier_key).entries == 3
     assert make_bundle(ledger, pack)["keys"] == bundle["keys"]
-    listed = service.list_keys(ledger, ADMIN, "recycler")
+    listed = orgkeys.list_keys(ledger, ADMIN, "recycler")
     assert {key.key_id: key.platform_held for key in listed} == {"recycler/1": False, record.key_id: True}
 
 
@@ -226,7 +228,7 @@ def test_post_for_signs_only_for_the_calling_organisation(
             ledger, ADMIN, pack=pack, type="received", data={"from": "manufacturer"}, sealing_key=SEALING_KEY
         )
     assert refused.value.code == "not_an_organisation"
-    recycler = service.authenticate(ledger, parties[RECYCLER].token, admin_token=None)
+    recycler = callers.authenticate(ledger, parties[RECYCLER].token, admin_token=None)
     appended = custodial.post_for(
         ledger, recycler, pack=pack, type="received", data={"from": "manufacturer"}, sealing_key=SEALING_KEY
     )
@@ -254,6 +256,6 @@ def test_a_resubmitted_form_is_an_idempotent_retry(
 def test_platform_key_ids_skip_ids_taken_by_any_organisation(ledger: Ledger, parties: dict[Role, Party]) -> None:
     squatter = public_b64(Ed25519PrivateKey.generate())
     # a key id starts with its organisation's id (issue 11 item 10): only the recycler itself can take it
-    service.add_key(ledger, ADMIN, "recycler", key_id="recycler/platform-1", public_key=squatter)
+    orgkeys.add_key(ledger, ADMIN, "recycler", key_id="recycler/platform-1", public_key=squatter)
     record = custodial.create_platform_key(ledger, "recycler", sealing_key=SEALING_KEY)
     assert record.key_id == "recycler/platform-2"

@@ -16,7 +16,7 @@ from ledger.append.outcome import BatchRejected
 from ledger.format.claims import sign_claim
 from ledger.log import Ledger
 from ledger.store import appending
-from ledger.usecases import registry
+from ledger.usecases import registration
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
 
@@ -140,7 +140,7 @@ def test_unknown_key_is_refused(ledger: Ledger, maker: Actor) -> None:
 def test_revoked_key_is_refused(ledger: Ledger, maker: Actor) -> None:
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     with ledger.engine.begin() as conn:
-        registry.revoke_key(conn, "catl", "catl/1", now=ledger.clock())
+        registration.revoke_key(conn, "catl", "catl/1", now=ledger.clock())
     with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked"):
         ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
 

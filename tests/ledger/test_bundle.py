@@ -14,12 +14,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from events.errors import VerificationError
 from events.orgs import Org, Role
 from ledger.format import merkle, note
+from ledger.format.bundle import verify_bundle
 from ledger.format.canonical import canonical, entry_hash
 from ledger.format.claims import sign_claim
 from ledger.format.redaction import Redactor
 from ledger.log import Ledger
 from ledger.usecases.access import Caller
-from ledger.usecases.bundle import make_bundle, make_redacted_bundle, verify_bundle, window_bundle
+from ledger.usecases.bundles import make_bundle, make_redacted_bundle, window_bundle
 from ledger.usecases.views import discloses
 from tests import specverify
 from tests.support import PRODUCED, Actor, code

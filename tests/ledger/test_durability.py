@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store.db import make_engine, write_connection
-from ledger.usecases import service
+from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
 from tests.support import PRODUCED, Clock, code, province
 
@@ -64,7 +64,7 @@ def test_item12_a_key_revocation_is_durable(sqlite_ledger: Ledger) -> None:
     province(sqlite_ledger)
     commits = _watch_commits(sqlite_ledger.engine)
 
-    service.revoke_key(sqlite_ledger, ADMIN, "catl", "catl/1")
+    orgkeys.revoke_key(sqlite_ledger, ADMIN, "catl", "catl/1")
 
     assert commits == [FULL]
 

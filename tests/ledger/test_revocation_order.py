@@ -16,7 +16,7 @@ from events.timestamps import from_rfc3339
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
 from ledger.store.db import write_connection
-from ledger.usecases import service
+from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
 from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, Clock, code
@@ -43,7 +43,7 @@ def test_item1_revocation_waits_for_an_append_holding_the_log_head(ledger: Ledge
     revoked = threading.Event()
 
     def revoke() -> None:
-        service.revoke_key(ledger, ADMIN, "catl", "catl/1")
+        orgkeys.revoke_key(ledger, ADMIN, "catl", "catl/1")
         revoked.set()
 
     with write_connection(ledger.engine) as conn, conn.begin():
@@ -62,7 +62,7 @@ def test_item1_revocation_comes_after_every_recorded_entry_when_the_clock_steps_
     first = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     _clock(ledger).now -= timedelta(hours=1)  # NTP steps the clock back, or another process's clock lags
 
-    key = service.revoke_key(ledger, ADMIN, "catl", "catl/1")
+    key = orgkeys.revoke_key(ledger, ADMIN, "catl", "catl/1")
 
     assert key.revoked_at == from_rfc3339(_recorded_at(first)) + timedelta(microseconds=1)
     assert _verifies(ledger)
@@ -84,7 +84,7 @@ def test_item1_a_committed_revocation_refuses_the_key_even_to_a_clock_behind_it(
     """An append that takes the lock after a revocation was committed refuses the key, even when its
     clock reads a time before `revoked_at`: the entry would be recorded after the revocation."""
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
-    service.revoke_key(ledger, ADMIN, "catl", "catl/1")
+    orgkeys.revoke_key(ledger, ADMIN, "catl", "catl/1")
     _clock(ledger).now -= timedelta(hours=1)
 
     with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked") as refused:
@@ -102,7 +102,7 @@ def test_item1_a_key_registered_by_a_clock_ahead_is_not_yet_valid_not_revoked(le
     clock.now += timedelta(hours=1)
     private = Ed25519PrivateKey.generate()
     public = base64.b64encode(private.public_key().public_bytes_raw()).decode()
-    service.add_key(ledger, ADMIN, "catl", key_id="catl/ahead", public_key=public)
+    orgkeys.add_key(ledger, ADMIN, "catl", key_id="catl/ahead", public_key=public)
     clock.now -= timedelta(hours=1)
     ahead = Actor(maker.org, "catl/ahead", private)
 

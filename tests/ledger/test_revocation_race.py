@@ -18,7 +18,7 @@ from events.orgs import Org, Role
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store.db import make_engine
-from ledger.usecases import service
+from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
 from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, add_actor, code, public_b64
@@ -69,7 +69,7 @@ def _revoke_while_writing(
     """Register `key_id`; let every writer post with it until refused, and revoke it once each has posted.
     Answer how each writer stopped: (writer, entries it recorded, the refusal's code)."""
     private = Ed25519PrivateKey.generate()
-    service.add_key(server, ADMIN, "catl", key_id=key_id, public_key=public_b64(private))
+    orgkeys.add_key(server, ADMIN, "catl", key_id=key_id, public_key=public_b64(private))
     signer = Actor(maker.org, key_id, private)
     serial_lock = threading.Lock()
     posted = threading.Barrier(WRITERS + 1)
@@ -94,7 +94,7 @@ def _revoke_while_writing(
     for thread in threads:
         thread.start()
     posted.wait(timeout=30)  # every writer is posting with the key: revoke it now
-    service.revoke_key(server, ADMIN, "catl", key_id)
+    orgkeys.revoke_key(server, ADMIN, "catl", key_id)
     for thread in threads:
         thread.join(timeout=30)
     return stopped

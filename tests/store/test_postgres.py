@@ -15,13 +15,26 @@ from ledger.store.driver import driver_sql
 from tests.conftest import fresh_postgres_schema
 from tests.store.contract import StoreFixtures
 from tests.store.contract_append import AppendStoreContract, signed_claims, write_entries
+from tests.store.contract_registry import (
+    LogMetaStoreContract,
+    RegistryStoreContract,
+    SessionStoreContract,
+    SnapshotStoreContract,
+)
 
 PG_URL = os.environ.get("PACKTRACE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(AppendStoreContract, StoreFixtures):
+class TestPostgresStore(
+    AppendStoreContract,
+    RegistryStoreContract,
+    SessionStoreContract,
+    LogMetaStoreContract,
+    SnapshotStoreContract,
+    StoreFixtures,
+):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> Iterator[str]:
         with fresh_postgres_schema(PG_URL) as url:

@@ -8,9 +8,22 @@ import pytest
 
 from tests.store.contract import StoreFixtures
 from tests.store.contract_append import AppendStoreContract
+from tests.store.contract_registry import (
+    LogMetaStoreContract,
+    RegistryStoreContract,
+    SessionStoreContract,
+    SnapshotStoreContract,
+)
 
 
-class TestSQLiteStore(AppendStoreContract, StoreFixtures):
+class TestSQLiteStore(
+    AppendStoreContract,
+    RegistryStoreContract,
+    SessionStoreContract,
+    LogMetaStoreContract,
+    SnapshotStoreContract,
+    StoreFixtures,
+):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"

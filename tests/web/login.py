@@ -7,7 +7,7 @@ import httpx
 
 from api.web.session import SESSION_COOKIE
 from ledger.log import Ledger
-from ledger.usecases import service
+from ledger.usecases import callers
 
 
 def login_cookie(client: httpx.Client, token: str) -> dict[str, str]:
@@ -23,5 +23,5 @@ def login_cookie(client: httpx.Client, token: str) -> dict[str, str]:
 
 def session_cookie(ledger: Ledger, token: str, *, admin_token: str | None = None) -> dict[str, str]:
     """A `Cookie` header for a web session opened straight on the ledger (what POST /login does)."""
-    _, secret = service.open_web_session(ledger, token, admin_token=admin_token)
+    _, secret = callers.open_web_session(ledger, token, admin_token=admin_token)
     return {"Cookie": f"{SESSION_COOKIE}={secret}"}

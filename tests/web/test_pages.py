@@ -16,7 +16,7 @@ from events.orgs import Role
 from labels.payload import label_url
 from labels.render import LabelInfo, render_png
 from ledger.log import Ledger
-from ledger.usecases import registry
+from ledger.store import registry
 from tests.api.parties import ADMIN_TOKEN, VIN, Party
 from tests.api.scenario import code, in_vehicle
 from tests.web.conftest import World

@@ -15,7 +15,8 @@ from events.deadlines import DEFAULT_RULESET, RuleSet
 from events.errors import AuthorisationError, InputError
 from events.orgs import Role
 from ledger.log import Ledger
-from ledger.usecases import registry, reports
+from ledger.store import registry
+from ledger.usecases import reports
 from ledger.usecases.access import Caller
 from ledger.usecases.report_index import ACTOR, LATE, Basis, refresh
 from tests.api.parties import VIN, Party

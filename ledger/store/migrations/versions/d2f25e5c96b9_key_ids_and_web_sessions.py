@@ -1,12 +1,12 @@
 """record the log's key ids; web sessions of their own
 
 `log_head` gains the verifier key of the log's signing key and the fingerprint of the secret that seals
-platform-held keys (ledger/keybinding.py): a server started with other key files refuses to start rather
+platform-held keys (ledger/usecases/keybinding.py): a server started with other key files refuses to start rather
 than sign with a new key. `web_session` holds the web pages' logins, hashed, each bound to the hash of
 the API token it was opened with.
 
 A server of this version adds both to a database it starts on (`Ledger.init` creates the table,
-`keybinding.add_missing_columns` the columns), so each step is skipped when its object exists already.
+`logmeta.add_missing_columns` the columns), so each step is skipped when its object exists already.
 
 Revision ID: d2f25e5c96b9
 Revises: 5d1e8c2f7a31

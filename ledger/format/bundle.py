@@ -1,4 +1,5 @@
-"""The offline bundle of one pack (DESIGN §3.4) and its verification with public keys alone.
+"""An offline bundle of one pack (DESIGN §3.4, docs/ledger-format.md §6) checked with public keys alone:
+no database, nothing but the bundle's JSON and the log's verifier key.
 
 Because each entry commits to its predecessor's hash, one inclusion proof of the bundle's last entry
 against a signed checkpoint authenticates every entry up to it: a *prefix* of the pack's chain. Nothing
@@ -8,7 +9,7 @@ out; completeness needs the head in the checkpoint, issue 14). The `keys` come f
 that an entry is signed by its actor's key rests on the server's registry until keys are logged
 (DESIGN §12, issue 13).
 
-Two forms (docs/ledger-format.md §6):
+Two forms:
 
 - the **full** bundle (`packtrace-bundle/1`, the authority tier): every entry verbatim;
 - the **redacted** bundle (`packtrace-redacted-bundle/1`, the legitimate-interest tier): an entry is
@@ -19,206 +20,28 @@ Two forms (docs/ledger-format.md §6):
   withheld entry is claimed but that it exists (and, where a disclosed entry follows, its hash, which
   that entry's `prev` states).
 
-Both are written as a stream, a page of entries at a time, so a long chain never sits whole in memory.
+Bundles are written by ledger.usecases.bundles.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
-from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from events.errors import NotFoundError, PacktraceError, VerificationError
-from events.timestamps import format_recorded_at, from_rfc3339
+from events.errors import PacktraceError, VerificationError
+from events.timestamps import from_rfc3339
 from ledger.format import merkle, note
 from ledger.format.canonical import canonical, entry_hash
-from ledger.log import Ledger
-from ledger.store.logreads import LoggedEntry, StoredCheckpoint
-from ledger.usecases import registry
+from ledger.format.keys import KeyValidity
 
 BUNDLE_FORMAT = "packtrace-bundle/1"
 REDACTED_FORMAT = "packtrace-redacted-bundle/1"
-PAGE = 1_000  # entries read from storage at a time
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-Disclose = Callable[[Mapping[str, Any]], bool]
-
-
-def _iso(moment: Any) -> str | None:
-    if moment is None:
-        return None
-    return format_recorded_at(registry.as_utc(moment))
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """What a bundle is written against: the pack's chain up to `last_seq` and a checkpoint covering it."""
-
-    code: str
-    last_seq: int
-    checkpoint: StoredCheckpoint
-
-
-def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
-    head = ledger.pack_head(code)
-    checkpoint = ledger.latest_checkpoint()
-    if head is None or checkpoint is None:
-        raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
-    _, seq, last_index = head
-    if last_index >= checkpoint.size:  # appended after the checkpoint we read: read it again
-        checkpoint = ledger.latest_checkpoint()
-        assert checkpoint is not None and last_index < checkpoint.size
-    return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint)
-
-
-def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[LoggedEntry]]:
-    """The chain's entries with `seq` first…last, a page at a time."""
-    start = first
-    while start <= last:
-        rows = ledger.pack_entries(code, start, min(PAGE, last - start + 1))
-        if not rows:
-            return
-        yield rows
-        start += len(rows)
-
-
-def _keys(ledger: Ledger, key_ids: set[str]) -> list[dict[str, Any]]:
-    with ledger.engine.connect() as conn:
-        keys = registry.get_keys(conn, key_ids)
-    return [
-        {
-            "key_id": k.key_id,
-            "org": k.org,
-            "public_key": base64.b64encode(k.public_key).decode(),
-            "valid_from": _iso(k.valid_from),
-            "revoked_at": _iso(k.revoked_at),
-            "platform_held": k.platform_held,
-        }
-        for k in sorted(keys.values(), key=lambda k: k.key_id)
-    ]
-
-
-def _proof(ledger: Ledger, index: int, checkpoint: StoredCheckpoint) -> dict[str, Any]:
-    hashes = ledger.inclusion_proof(index, checkpoint.size)
-    return {"index": index, "tree_size": checkpoint.size, "hashes": [h.hex() for h in hashes]}
-
-
-# -- the full bundle ------------------------------------------------------------------------------------
-
-
-def bundle_chunks(ledger: Ledger, code: str) -> Iterator[bytes]:
-    """The full bundle of `code` as JSON, in pieces; the pack and its checkpoint are looked up before the
-    first piece (an unknown pack raises here, not half-way through a response)."""
-    return _full_chunks(ledger, _frame(ledger, code))
-
-
-def _full_chunks(ledger: Ledger, frame: _Frame) -> Iterator[bytes]:
-    yield b'{"format":%s,"pack":%s,"entries":[' % (_json(BUNDLE_FORMAT), _json(frame.code))
-    key_ids: set[str] = set()
-    last_index, separator = -1, b""
-    for rows in _pages(ledger, frame.code, 0, frame.last_seq):
-        for _, _, body in rows:
-            key_ids.add(json.loads(body)["claim"]["key"])
-        last_index = rows[-1][0]
-        yield separator + b",".join(body for _, _, body in rows)  # an entry's canonical bytes are its JSON
-        separator = b","
-    yield b'],"keys":%s,"proof":%s,"checkpoint":%s,"log_key":%s}' % (
-        _json(_keys(ledger, key_ids)),
-        _json(_proof(ledger, last_index, frame.checkpoint)),
-        _json(frame.checkpoint.note),
-        _json(ledger.signer.verifier_key),
-    )
-
-
-def make_bundle(ledger: Ledger, code: str) -> dict[str, Any]:
-    """Everything needed to check `code`'s history offline, against the latest checkpoint (in memory:
-    for a chain of any length, write `bundle_chunks` out instead)."""
-    parsed: dict[str, Any] = json.loads(b"".join(bundle_chunks(ledger, code)))
-    return parsed
-
-
-def window_bundle(ledger: Ledger, code: str, first_seq: int, last_seq: int) -> dict[str, Any]:
-    """A full bundle of the chain's entries `first_seq`…`last_seq` only (what one page of the regulator's
-    dossier shows), for `verify_window`; not a file format: it proves nothing about earlier entries."""
-    frame = _frame(ledger, code, last_seq)
-    entries = [json.loads(body) for rows in _pages(ledger, code, first_seq, frame.last_seq) for _, _, body in rows]
-    if not entries:
-        raise NotFoundError(f"pack {code} has no entry seq {first_seq}", code="unknown_entry")
-    return {
-        "format": BUNDLE_FORMAT,
-        "pack": code,
-        "entries": entries,
-        "keys": _keys(ledger, {e["claim"]["key"] for e in entries}),
-        "proof": _proof(ledger, entries[-1]["index"], frame.checkpoint),
-        "checkpoint": frame.checkpoint.note,
-        "log_key": ledger.signer.verifier_key,
-    }
-
-
-# -- the redacted bundle --------------------------------------------------------------------------------
-
-
-def redacted_bundle_chunks(ledger: Ledger, code: str, disclose: Disclose, *, tier: str) -> Iterator[bytes]:
-    """The redacted bundle of `code` for a reader of `tier`: entries `disclose` accepts verbatim, the
-    others withheld whole (see the module's docstring)."""
-    return _redacted_chunks(ledger, _frame(ledger, code), disclose, tier)
-
-
-def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: str) -> Iterator[bytes]:
-    yield b'{"format":%s,"pack":%s,"tier":%s,"items":[' % (
-        _json(REDACTED_FORMAT),
-        _json(frame.code),
-        _json(tier),
-    )
-    key_ids: set[str] = set()
-    held: tuple[int, bytes] | None = None  # a disclosed entry waiting to learn whether a disclosed one follows
-    separator = b""
-    for rows in _pages(ledger, frame.code, 0, frame.last_seq):
-        out: list[bytes] = []
-        for index, _, body in rows:
-            entry = json.loads(body)
-            shown = disclose(entry)
-            if held is not None:  # followed by a disclosed entry, `held` is authenticated by its `prev`
-                out.append(b'{"entry":%s}' % held[1] if shown else _with_proof(ledger, held, frame))
-                held = None
-            if shown:
-                key_ids.add(entry["claim"]["key"])
-                held = (index, body)
-            else:
-                out.append(b'{"seq":%d,"withheld":true}' % entry["seq"])
-        if out:
-            yield separator + b",".join(out)
-            separator = b","
-    if held is not None:
-        yield separator + _with_proof(ledger, held, frame)
-    yield b'],"keys":%s,"checkpoint":%s,"log_key":%s}' % (
-        _json(_keys(ledger, key_ids)),
-        _json(frame.checkpoint.note),
-        _json(ledger.signer.verifier_key),
-    )
-
-
-def _with_proof(ledger: Ledger, held: tuple[int, bytes], frame: _Frame) -> bytes:
-    index, body = held
-    return b'{"entry":%s,"proof":%s}' % (body, _json(_proof(ledger, index, frame.checkpoint)))
-
-
-def make_redacted_bundle(ledger: Ledger, code: str, disclose: Disclose, *, tier: str) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(b"".join(redacted_bundle_chunks(ledger, code, disclose, tier=tier)))
-    return parsed
-
-
-# -- verification ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -351,10 +174,10 @@ def _check_entry(
     key = keys.get(claim["key"])
     if key is None or key["org"] != claim["actor"]:
         raise VerificationError(f"{where}: no key {claim['key']!r} of {claim['actor']!r} in the bundle")
-    recorded = from_rfc3339(entry["recorded_at"])
-    valid_from = from_rfc3339(key["valid_from"])
-    revoked = from_rfc3339(key["revoked_at"]) if key["revoked_at"] else None
-    if recorded < valid_from or (revoked is not None and recorded >= revoked):
+    validity = KeyValidity(
+        from_rfc3339(key["valid_from"]), from_rfc3339(key["revoked_at"]) if key["revoked_at"] else None
+    )
+    if not validity.covers(from_rfc3339(entry["recorded_at"])):
         raise VerificationError(f"{where}: key {claim['key']!r} was not valid at {entry['recorded_at']}")
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
     try:

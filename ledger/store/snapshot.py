@@ -1,0 +1,98 @@
+"""The whole database read in one consistent snapshot, for `packtrace verify` (ledger.usecases.verify):
+the log head, every entry in index order a chunk at a time, every checkpoint, every stored Merkle node
+and every pack projection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Engine, select
+
+from ledger.store.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_key
+
+ENTRY = Entry.__table__  # type: ignore[attr-defined]
+NODE = MerkleNode.__table__  # type: ignore[attr-defined]
+CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
+HEAD = LogHead.__table__  # type: ignore[attr-defined]
+PACK = Pack.__table__  # type: ignore[attr-defined]
+
+
+class EntryRow(NamedTuple):
+    idx: int
+    pack: str
+    seq: int
+    hash: str
+    body: bytes
+
+
+class CheckpointRow(NamedTuple):
+    size: int
+    root: bytes
+    note: str
+
+
+class NodeRow(NamedTuple):
+    level: int
+    idx: int
+    hash: bytes
+
+
+class ProjectionRow(NamedTuple):
+    code: str
+    state: dict[str, Any]
+    last_index: int
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read transaction that sees one state of the database throughout (SQLite's transactions do; on
+    PostgreSQL it takes REPEATABLE READ)."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    try:
+        with conn.begin():
+            yield conn
+    finally:
+        conn.close()
+
+
+def log_size(conn: Connection) -> int:
+    """The size the log head states (0 when there is no head)."""
+    size = conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one_or_none()
+    return 0 if size is None else int(size)
+
+
+def entry_chunks(conn: Connection, chunk: int) -> Iterator[list[EntryRow]]:
+    """Every stored entry in index order, `chunk` at a time."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
+            .where(ENTRY.c.idx > after)
+            .order_by(ENTRY.c.idx)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows]
+        after = rows[-1].idx
+
+
+def checkpoints(conn: Connection) -> list[CheckpointRow]:
+    rows = conn.execute(select(CHECKPOINT.c.size, CHECKPOINT.c.root, CHECKPOINT.c.note).order_by(CHECKPOINT.c.size))
+    return [CheckpointRow(int(r.size), bytes(r.root), r.note) for r in rows]
+
+
+def merkle_nodes(conn: Connection) -> Iterator[NodeRow]:
+    """Every stored complete-subtree hash, in node id order."""
+    for r in conn.execute(select(NODE.c.id, NODE.c.hash).order_by(NODE.c.id)):
+        level, idx = node_key(int(r.id))
+        yield NodeRow(level, idx, bytes(r.hash))
+
+
+def projections(conn: Connection) -> list[ProjectionRow]:
+    rows = conn.execute(select(PACK.c.code, PACK.c.state, PACK.c.last_index))
+    return [ProjectionRow(r.code, r.state, int(r.last_index)) for r in rows]

@@ -1,0 +1,194 @@
+"""Writing the offline bundle of one pack from the ledger (its format and verification:
+ledger.format.bundle).
+
+Both forms are written as a stream, a page of entries at a time, so a long chain never sits whole in
+memory: the full bundle (the authority tier) with every entry verbatim, the redacted one (the
+legitimate-interest tier) with the entries `disclose` refuses withheld whole.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from events.errors import NotFoundError
+from events.timestamps import format_recorded_at
+from ledger.format.bundle import BUNDLE_FORMAT, REDACTED_FORMAT
+from ledger.log import Ledger
+from ledger.store import registry
+from ledger.store.logreads import LoggedEntry, StoredCheckpoint
+
+PAGE = 1_000  # entries read from storage at a time
+
+Disclose = Callable[[Mapping[str, Any]], bool]
+
+
+def _iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    return format_recorded_at(registry.as_utc(moment))
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What a bundle is written against: the pack's chain up to `last_seq` and a checkpoint covering it."""
+
+    code: str
+    last_seq: int
+    checkpoint: StoredCheckpoint
+
+
+def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
+    head = ledger.pack_head(code)
+    checkpoint = ledger.latest_checkpoint()
+    if head is None or checkpoint is None:
+        raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
+    _, seq, last_index = head
+    if last_index >= checkpoint.size:  # appended after the checkpoint we read: read it again
+        checkpoint = ledger.latest_checkpoint()
+        assert checkpoint is not None and last_index < checkpoint.size
+    return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint)
+
+
+def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[LoggedEntry]]:
+    """The chain's entries with `seq` first…last, a page at a time."""
+    start = first
+    while start <= last:
+        rows = ledger.pack_entries(code, start, min(PAGE, last - start + 1))
+        if not rows:
+            return
+        yield rows
+        start += len(rows)
+
+
+def _keys(ledger: Ledger, key_ids: set[str]) -> list[dict[str, Any]]:
+    with ledger.engine.connect() as conn:
+        keys = registry.get_keys(conn, key_ids)
+    return [
+        {
+            "key_id": k.key_id,
+            "org": k.org,
+            "public_key": base64.b64encode(k.public_key).decode(),
+            "valid_from": _iso(k.valid_from),
+            "revoked_at": _iso(k.revoked_at),
+            "platform_held": k.platform_held,
+        }
+        for k in sorted(keys.values(), key=lambda k: k.key_id)
+    ]
+
+
+def _proof(ledger: Ledger, index: int, checkpoint: StoredCheckpoint) -> dict[str, Any]:
+    hashes = ledger.inclusion_proof(index, checkpoint.size)
+    return {"index": index, "tree_size": checkpoint.size, "hashes": [h.hex() for h in hashes]}
+
+
+# -- the full bundle ------------------------------------------------------------------------------------
+
+
+def bundle_chunks(ledger: Ledger, code: str) -> Iterator[bytes]:
+    """The full bundle of `code` as JSON, in pieces; the pack and its checkpoint are looked up before the
+    first piece (an unknown pack raises here, not half-way through a response)."""
+    return _full_chunks(ledger, _frame(ledger, code))
+
+
+def _full_chunks(ledger: Ledger, frame: _Frame) -> Iterator[bytes]:
+    yield b'{"format":%s,"pack":%s,"entries":[' % (_json(BUNDLE_FORMAT), _json(frame.code))
+    key_ids: set[str] = set()
+    last_index, separator = -1, b""
+    for rows in _pages(ledger, frame.code, 0, frame.last_seq):
+        for _, _, body in rows:
+            key_ids.add(json.loads(body)["claim"]["key"])
+        last_index = rows[-1][0]
+        yield separator + b",".join(body for _, _, body in rows)  # an entry's canonical bytes are its JSON
+        separator = b","
+    yield b'],"keys":%s,"proof":%s,"checkpoint":%s,"log_key":%s}' % (
+        _json(_keys(ledger, key_ids)),
+        _json(_proof(ledger, last_index, frame.checkpoint)),
+        _json(frame.checkpoint.note),
+        _json(ledger.signer.verifier_key),
+    )
+
+
+def make_bundle(ledger: Ledger, code: str) -> dict[str, Any]:
+    """Everything needed to check `code`'s history offline, against the latest checkpoint (in memory:
+    for a chain of any length, write `bundle_chunks` out instead)."""
+    parsed: dict[str, Any] = json.loads(b"".join(bundle_chunks(ledger, code)))
+    return parsed
+
+
+def window_bundle(ledger: Ledger, code: str, first_seq: int, last_seq: int) -> dict[str, Any]:
+    """A full bundle of the chain's entries `first_seq`…`last_seq` only (what one page of the regulator's
+    dossier shows), for `verify_window`; not a file format: it proves nothing about earlier entries."""
+    frame = _frame(ledger, code, last_seq)
+    entries = [json.loads(body) for rows in _pages(ledger, code, first_seq, frame.last_seq) for _, _, body in rows]
+    if not entries:
+        raise NotFoundError(f"pack {code} has no entry seq {first_seq}", code="unknown_entry")
+    return {
+        "format": BUNDLE_FORMAT,
+        "pack": code,
+        "entries": entries,
+        "keys": _keys(ledger, {e["claim"]["key"] for e in entries}),
+        "proof": _proof(ledger, entries[-1]["index"], frame.checkpoint),
+        "checkpoint": frame.checkpoint.note,
+        "log_key": ledger.signer.verifier_key,
+    }
+
+
+# -- the redacted bundle --------------------------------------------------------------------------------
+
+
+def redacted_bundle_chunks(ledger: Ledger, code: str, disclose: Disclose, *, tier: str) -> Iterator[bytes]:
+    """The redacted bundle of `code` for a reader of `tier`: entries `disclose` accepts verbatim, the
+    others withheld whole (see the module's docstring)."""
+    return _redacted_chunks(ledger, _frame(ledger, code), disclose, tier)
+
+
+def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: str) -> Iterator[bytes]:
+    yield b'{"format":%s,"pack":%s,"tier":%s,"items":[' % (
+        _json(REDACTED_FORMAT),
+        _json(frame.code),
+        _json(tier),
+    )
+    key_ids: set[str] = set()
+    held: tuple[int, bytes] | None = None  # a disclosed entry waiting to learn whether a disclosed one follows
+    separator = b""
+    for rows in _pages(ledger, frame.code, 0, frame.last_seq):
+        out: list[bytes] = []
+        for index, _, body in rows:
+            entry = json.loads(body)
+            shown = disclose(entry)
+            if held is not None:  # followed by a disclosed entry, `held` is authenticated by its `prev`
+                out.append(b'{"entry":%s}' % held[1] if shown else _with_proof(ledger, held, frame))
+                held = None
+            if shown:
+                key_ids.add(entry["claim"]["key"])
+                held = (index, body)
+            else:
+                out.append(b'{"seq":%d,"withheld":true}' % entry["seq"])
+        if out:
+            yield separator + b",".join(out)
+            separator = b","
+    if held is not None:
+        yield separator + _with_proof(ledger, held, frame)
+    yield b'],"keys":%s,"checkpoint":%s,"log_key":%s}' % (
+        _json(_keys(ledger, key_ids)),
+        _json(frame.checkpoint.note),
+        _json(ledger.signer.verifier_key),
+    )
+
+
+def _with_proof(ledger: Ledger, held: tuple[int, bytes], frame: _Frame) -> bytes:
+    index, body = held
+    return b'{"entry":%s,"proof":%s}' % (body, _json(_proof(ledger, index, frame.checkpoint)))
+
+
+def make_redacted_bundle(ledger: Ledger, code: str, disclose: Disclose, *, tier: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(b"".join(redacted_bundle_chunks(ledger, code, disclose, tier=tier)))
+    return parsed

@@ -1,0 +1,70 @@
+"""Reading the log itself: its latest signed checkpoint, its key, its entries in index order, and
+inclusion and consistency proofs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from events.errors import InputError, NotFoundError
+from ledger.log import Ledger
+from ledger.usecases.access import Caller, require_authority
+from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogEntry, LogKey
+
+MAX_LOG_PAGE = 1_000
+
+
+def latest_checkpoint(ledger: Ledger) -> str:
+    """The latest signed checkpoint note (C2SP tlog-checkpoint)."""
+    checkpoint = ledger.latest_checkpoint()
+    if checkpoint is None:
+        raise NotFoundError("the log is empty: no checkpoint has been signed yet", code="empty_log")
+    return checkpoint.note
+
+
+def log_key(ledger: Ledger) -> LogKey:
+    raw = ledger.signer.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return LogKey(
+        origin=ledger.signer.origin,
+        verifier_key=ledger.signer.verifier_key,
+        public_key=base64.b64encode(raw).decode(),
+    )
+
+
+def log_entries(ledger: Ledger, caller: Caller, start: int, end: int | None = None) -> LogEntries:
+    """Entries [start, end) in index order, at most 1,000; `end` defaults to a full page or the log's end."""
+    require_authority(caller, "read the log's entries")
+    if start < 0:
+        raise InputError(f"start must not be negative, found {start}", code="invalid_range")
+    if end is not None and end < start:
+        raise InputError(f"end {end} is before start {start}", code="invalid_range")
+    if end is not None and end - start > MAX_LOG_PAGE:
+        raise InputError(
+            f"at most {MAX_LOG_PAGE} entries a page: [{start}, {end}) holds {end - start}",
+            code="range_too_large",
+        )
+    size = ledger.size()
+    stop = max(start, min(start + MAX_LOG_PAGE if end is None else end, size))
+    entries = [LogEntry(index=i, hash=h, entry=json.loads(body)) for i, h, body in ledger.entries(start, stop)]
+    return LogEntries(start=start, end=stop, tree_size=size, entries=entries)
+
+
+def iter_entries(ledger: Ledger, *, page: int = MAX_LOG_PAGE) -> Iterator[bytes]:
+    """Every entry's canonical bytes in index order (for `packtrace export`)."""
+    size = ledger.size()
+    for start in range(0, size, page):
+        for _, _, body in ledger.entries(start, min(start + page, size)):
+            yield body
+
+
+def inclusion_proof(ledger: Ledger, index: int, size: int) -> InclusionProof:
+    hashes = ledger.inclusion_proof(index, size)
+    return InclusionProof(index=index, tree_size=size, hashes=[h.hex() for h in hashes])
+
+
+def consistency_proof(ledger: Ledger, old: int, new: int) -> ConsistencyProof:
+    hashes = ledger.consistency_proof(old, new)
+    return ConsistencyProof(old=old, new=new, hashes=[h.hex() for h in hashes])

@@ -1,0 +1,83 @@
+"""Reading packs: one pack's view, and filtered pages of packs, as the caller's tier may see them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from events.catalogue import CHEMISTRIES
+from events.codes import parse_code
+from events.errors import AuthorisationError, InputError, NotFoundError
+from events.lifecycle import Status
+from events.vin import validate_vin
+from ledger.log import Ledger
+from ledger.usecases.access import Caller, Tier, require_authenticated, require_org
+from ledger.usecases.cursors import decode_cursor, encode_cursor
+from ledger.usecases.packs import PackFilter, find_packs, get_pack, produced_payloads
+from ledger.usecases.views import PackPage, PackView, pack_view
+
+MAX_PACK_PAGE = 1_000
+
+
+def checked_code(code: str) -> str:
+    """Lenient parsing: a lookup accepts every code the record could hold, and names the bad field."""
+    return parse_code(code, strict=False).code
+
+
+def unknown_pack(code: str) -> NotFoundError:
+    return NotFoundError(f"unknown pack {code}", code="unknown_pack")
+
+
+def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
+    code = checked_code(code)
+    with ledger.engine.connect() as conn:
+        row = get_pack(conn, code)
+        if row is None:
+            raise unknown_pack(code)
+        technical = produced_payloads(conn, [code]).get(code) if caller.authenticated else None
+    return pack_view(row.state, row.head, caller, technical)
+
+
+def _checked_filter(where: PackFilter) -> PackFilter:
+    if where.status is not None and where.status not in set(Status):
+        raise InputError(f"unknown status {where.status!r}; statuses are: {', '.join(Status)}", code="invalid_filter")
+    if where.chemistry is not None and where.chemistry not in CHEMISTRIES:
+        raise InputError(
+            f"unknown chemistry {where.chemistry!r}; chemistries are: {', '.join(CHEMISTRIES)}",
+            code="invalid_filter",
+        )
+    if where.vin is not None:
+        validate_vin(where.vin)
+    if where.produced_from and where.produced_to and where.produced_from > where.produced_to:
+        raise InputError(
+            f"produced_from {where.produced_from} is after produced_to {where.produced_to}",
+            code="invalid_filter",
+        )
+    return where
+
+
+def list_packs(
+    ledger: Ledger, caller: Caller, where: PackFilter, *, cursor: str | None = None, limit: int = 100
+) -> PackPage:
+    """Packs matching `where` in code order; a regulator sees all, an organisation those in its custody."""
+    require_authenticated(caller, "listing packs")
+    where = _checked_filter(where)
+    if not 1 <= limit <= MAX_PACK_PAGE:
+        raise InputError(f"limit must be 1 to {MAX_PACK_PAGE}, found {limit}", code="invalid_filter")
+    if caller.tier is not Tier.AUTHORITY:
+        own = require_org(caller, "listing packs").id
+        if where.custodian not in (None, own):
+            raise AuthorisationError(
+                f"only a regulator may list packs in another organisation's custody; you are {caller.describe()}"
+            )
+        if where.vin is not None:
+            raise AuthorisationError(f"only a regulator may search packs by VIN; you are {caller.describe()}")
+        where = replace(where, custodian=own)
+    after = decode_cursor(cursor) if cursor else None
+    with ledger.engine.connect() as conn:
+        rows = find_packs(conn, where, after=after, limit=limit + 1)
+        page = rows[:limit]
+        technical = produced_payloads(conn, [r.state.code for r in page])
+    return PackPage(
+        packs=[pack_view(r.state, r.head, caller, technical.get(r.state.code)) for r in page],
+        next=encode_cursor(page[-1].state.code) if len(rows) > limit else None,
+    )

@@ -1,0 +1,34 @@
+"""Posting signed claims: one (from an event loop, without blocking it) or a batch appended atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ledger.append.outcome import Appended
+from ledger.log import Ledger
+from ledger.usecases.access import Caller, require_org
+from ledger.usecases.views import BatchResult, EventResult
+
+
+def _result(appended: Appended) -> EventResult:
+    return EventResult(
+        entry=appended.entry,
+        hash=appended.hash,
+        index=appended.index,
+        seq=appended.seq,
+        created=appended.created,
+    )
+
+
+async def submit(ledger: Ledger, caller: Caller, claim: Any, sig: Any) -> Appended:
+    """Append one signed claim of the caller's organisation (or answer its earlier entry), from an event
+    loop, which it does not block."""
+    org = require_org(caller, "posting events")
+    return await ledger.append_one_async(claim, sig, as_org=org.id)
+
+
+def submit_batch(ledger: Ledger, caller: Caller, items: Sequence[tuple[Any, Any]]) -> BatchResult:
+    """Append signed claims atomically, in order; BatchRejected lists every failing position."""
+    org = require_org(caller, "posting events")
+    return BatchResult(results=[_result(a) for a in ledger.append(items, as_org=org.id)])
