@@ -8,6 +8,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 CHINA_TZ = timezone(timedelta(hours=8), "China Standard Time")
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC (a naive time, as SQLite gives back SQLModel's columns, is taken to be UTC already)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def to_rfc3339(at: datetime) -> str:
     """`2026-11-20T08:30:00Z`; microseconds are kept only when present."""
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

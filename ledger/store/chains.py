@@ -6,9 +6,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, select
 
-from ledger.store.schema import Pack
-
-PACK = Pack.__table__  # type: ignore[attr-defined]
+from ledger.store.schema import PACK
 
 
 class ChainHead(NamedTuple):

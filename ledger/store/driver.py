@@ -10,11 +10,13 @@ rest of the ledger passes around without importing SQLAlchemy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection as Connection
 from sqlalchemy import Engine as Engine
+
+from events.timestamps import as_utc
 
 
 def driver_sql(conn: Connection, sql: str, params: Sequence[Any] = (), *, custom_plan: bool = False) -> Any:
@@ -48,10 +50,6 @@ def insert_many(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
 
 def marks(n: int) -> str:
     return ", ".join("?" * n)
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def timestamp(conn: Connection, moment: datetime) -> Any:

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, inspect, select, text, update
 
 from ledger.store import registry
-from ledger.store.schema import Checkpoint, LogHead
+from ledger.store.schema import CHECKPOINT, HEAD
 
-HEAD = LogHead.__table__  # type: ignore[attr-defined]
-CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
 BOUND_COLUMNS = ("log_verifier_key", "sealing_key_id")
 
 

@@ -8,24 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, insert, select, update
 
 from events.orgs import Org, Role
+from events.timestamps import as_utc
 from ledger.format.keys import KeyValidity
-from ledger.store.schema import Org as OrgRow
-from ledger.store.schema import OrgKey
-
-ORG_TABLE = OrgRow.__table__  # type: ignore[attr-defined]
-KEY_TABLE = OrgKey.__table__  # type: ignore[attr-defined]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Timestamps are aware UTC everywhere (SQLModel stores them so on both backends)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from ledger.store.schema import ORG, ORG_KEY
 
 
 @dataclass(frozen=True)
@@ -72,7 +64,7 @@ def _org(row: Any) -> Org:
 
 def insert_org(conn: Connection, org: Org, *, token_hash: str, now: datetime) -> None:
     conn.execute(
-        insert(ORG_TABLE).values(
+        insert(ORG).values(
             id=org.id,
             name=org.name,
             roles=sorted(r.value for r in org.roles),
@@ -85,34 +77,34 @@ def insert_org(conn: Connection, org: Org, *, token_hash: str, now: datetime) ->
 
 
 def org_exists(conn: Connection, org_id: str) -> bool:
-    return conn.execute(select(ORG_TABLE.c.id).where(ORG_TABLE.c.id == org_id)).first() is not None
+    return conn.execute(select(ORG.c.id).where(ORG.c.id == org_id)).first() is not None
 
 
 def code_owners(conn: Connection, codes: Collection[str]) -> dict[str, str]:
     """Which organisation owns each of `codes` already (few organisations: read them all)."""
     owners: dict[str, str] = {}
-    for row in conn.execute(select(ORG_TABLE.c.id, ORG_TABLE.c.manufacturer_codes)):
+    for row in conn.execute(select(ORG.c.id, ORG.c.manufacturer_codes)):
         owners.update({code: row.id for code in row.manufacturer_codes if code in codes})
     return owners
 
 
 def set_token_hash(conn: Connection, org_id: str, token_hash: str) -> bool:
     """Replace the organisation's token hash; False when there is no such organisation."""
-    result = conn.execute(update(ORG_TABLE).where(ORG_TABLE.c.id == org_id).values(token_hash=token_hash))
+    result = conn.execute(update(ORG).where(ORG.c.id == org_id).values(token_hash=token_hash))
     return bool(result.rowcount)
 
 
 def get_org(conn: Connection, org_id: str) -> Org | None:
-    row = conn.execute(select(ORG_TABLE).where(ORG_TABLE.c.id == org_id)).first()
+    row = conn.execute(select(ORG).where(ORG.c.id == org_id)).first()
     return _org(row) if row else None
 
 
 def list_orgs(conn: Connection) -> list[Org]:
-    return [_org(r) for r in conn.execute(select(ORG_TABLE).order_by(ORG_TABLE.c.id))]
+    return [_org(r) for r in conn.execute(select(ORG).order_by(ORG.c.id))]
 
 
 def org_by_token_hash(conn: Connection, token_hash: str) -> Org | None:
-    row = conn.execute(select(ORG_TABLE).where(ORG_TABLE.c.token_hash == token_hash)).first()
+    row = conn.execute(select(ORG).where(ORG.c.token_hash == token_hash)).first()
     return _org(row) if row else None
 
 
@@ -132,7 +124,7 @@ def _key(row: Any) -> KeyRecord:
 
 def insert_key(conn: Connection, record: KeyRecord, *, sealed_private_key: bytes | None = None) -> None:
     conn.execute(
-        insert(KEY_TABLE).values(
+        insert(ORG_KEY).values(
             key_id=record.key_id,
             org=record.org,
             public_key=record.public_key,
@@ -145,39 +137,39 @@ def insert_key(conn: Connection, record: KeyRecord, *, sealed_private_key: bytes
 
 
 def key_exists(conn: Connection, key_id: str) -> bool:
-    return conn.execute(select(KEY_TABLE.c.key_id).where(KEY_TABLE.c.key_id == key_id)).first() is not None
+    return conn.execute(select(ORG_KEY.c.key_id).where(ORG_KEY.c.key_id == key_id)).first() is not None
 
 
 def set_revoked(conn: Connection, key_id: str, at: datetime) -> None:
-    conn.execute(update(KEY_TABLE).where(KEY_TABLE.c.key_id == key_id).values(revoked_at=as_utc(at)))
+    conn.execute(update(ORG_KEY).where(ORG_KEY.c.key_id == key_id).values(revoked_at=as_utc(at)))
 
 
 def get_keys(conn: Connection, key_ids: Collection[str]) -> dict[str, KeyRecord]:
     if not key_ids:
         return {}
-    rows = conn.execute(select(KEY_TABLE).where(KEY_TABLE.c.key_id.in_(sorted(key_ids))))
+    rows = conn.execute(select(ORG_KEY).where(ORG_KEY.c.key_id.in_(sorted(key_ids))))
     return {r.key_id: _key(r) for r in rows}
 
 
 def keys_of(conn: Connection, org_ids: Collection[str]) -> list[KeyRecord]:
-    rows = conn.execute(select(KEY_TABLE).where(KEY_TABLE.c.org.in_(sorted(org_ids))).order_by(KEY_TABLE.c.key_id))
+    rows = conn.execute(select(ORG_KEY).where(ORG_KEY.c.org.in_(sorted(org_ids))).order_by(ORG_KEY.c.key_id))
     return [_key(r) for r in rows]
 
 
 def all_keys(conn: Connection) -> dict[str, KeyRecord]:
-    return {r.key_id: _key(r) for r in conn.execute(select(KEY_TABLE))}
+    return {r.key_id: _key(r) for r in conn.execute(select(ORG_KEY))}
 
 
 def key_ids_starting(conn: Connection, prefix: str) -> set[str]:
     """Key ids that start with `prefix` (taken literally: `%` and `_` match only themselves)."""
-    rows = conn.execute(select(KEY_TABLE.c.key_id).where(KEY_TABLE.c.key_id.startswith(prefix, autoescape=True)))
+    rows = conn.execute(select(ORG_KEY.c.key_id).where(ORG_KEY.c.key_id.startswith(prefix, autoescape=True)))
     return set(rows.scalars())
 
 
 def platform_held_keys(conn: Connection, org_id: str) -> list[SealedKey]:
     rows = conn.execute(
-        select(KEY_TABLE.c.key_id, KEY_TABLE.c.org, KEY_TABLE.c.sealed_private_key).where(
-            KEY_TABLE.c.org == org_id, KEY_TABLE.c.platform_held.is_(True)
+        select(ORG_KEY.c.key_id, ORG_KEY.c.org, ORG_KEY.c.sealed_private_key).where(
+            ORG_KEY.c.org == org_id, ORG_KEY.c.platform_held.is_(True)
         )
     )
     return [
@@ -188,9 +180,9 @@ def platform_held_keys(conn: Connection, org_id: str) -> list[SealedKey]:
 def first_sealed_key(conn: Connection) -> SealedKey | None:
     """The sealed key with the lowest key id, if any key is sealed."""
     row = conn.execute(
-        select(KEY_TABLE.c.key_id, KEY_TABLE.c.org, KEY_TABLE.c.sealed_private_key)
-        .where(KEY_TABLE.c.sealed_private_key.is_not(None))
-        .order_by(KEY_TABLE.c.key_id)
+        select(ORG_KEY.c.key_id, ORG_KEY.c.org, ORG_KEY.c.sealed_private_key)
+        .where(ORG_KEY.c.sealed_private_key.is_not(None))
+        .order_by(ORG_KEY.c.key_id)
         .limit(1)
     ).first()
     return None if row is None else SealedKey(row.key_id, row.org, bytes(row.sealed_private_key))

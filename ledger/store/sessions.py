@@ -11,10 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
 
-from ledger.store.registry import ORG_TABLE, as_utc
-from ledger.store.schema import WebSession
-
-SESSION_TABLE = WebSession.__table__  # type: ignore[attr-defined]
+from events.timestamps import as_utc
+from ledger.store.schema import ORG, WEB_SESSION
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ def insert_session(
     conn: Connection, *, secret_hash: str, org_id: str | None, token_hash: str, now: datetime, expires: datetime
 ) -> None:
     conn.execute(
-        insert(SESSION_TABLE).values(
+        insert(WEB_SESSION).values(
             secret_hash=secret_hash,
             org=org_id,
             token_hash=token_hash,
@@ -43,14 +41,14 @@ def insert_session(
 
 
 def delete_expired(conn: Connection, now: datetime) -> None:
-    conn.execute(delete(SESSION_TABLE).where(SESSION_TABLE.c.expires_at <= as_utc(now)))
+    conn.execute(delete(WEB_SESSION).where(WEB_SESSION.c.expires_at <= as_utc(now)))
 
 
 def find_session(conn: Connection, secret_hash: str) -> SessionRow | None:
     row = conn.execute(
-        select(SESSION_TABLE, ORG_TABLE.c.token_hash.label("current_hash"))
-        .select_from(SESSION_TABLE.outerjoin(ORG_TABLE, ORG_TABLE.c.id == SESSION_TABLE.c.org))
-        .where(SESSION_TABLE.c.secret_hash == secret_hash)
+        select(WEB_SESSION, ORG.c.token_hash.label("current_hash"))
+        .select_from(WEB_SESSION.outerjoin(ORG, ORG.c.id == WEB_SESSION.c.org))
+        .where(WEB_SESSION.c.secret_hash == secret_hash)
     ).first()
     if row is None:
         return None
@@ -58,9 +56,9 @@ def find_session(conn: Connection, secret_hash: str) -> SessionRow | None:
 
 
 def delete_session(conn: Connection, secret_hash: str) -> None:
-    conn.execute(delete(SESSION_TABLE).where(SESSION_TABLE.c.secret_hash == secret_hash))
+    conn.execute(delete(WEB_SESSION).where(WEB_SESSION.c.secret_hash == secret_hash))
 
 
 def delete_sessions_of(conn: Connection, org_id: str) -> int:
     """Delete every session of `org_id`; how many there were."""
-    return int(conn.execute(delete(SESSION_TABLE).where(SESSION_TABLE.c.org == org_id)).rowcount)
+    return int(conn.execute(delete(WEB_SESSION).where(WEB_SESSION.c.org == org_id)).rowcount)

@@ -10,13 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
-from ledger.store.schema import Checkpoint, Entry, LogHead, MerkleNode, Pack, node_key
-
-ENTRY = Entry.__table__  # type: ignore[attr-defined]
-NODE = MerkleNode.__table__  # type: ignore[attr-defined]
-CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
-HEAD = LogHead.__table__  # type: ignore[attr-defined]
-PACK = Pack.__table__  # type: ignore[attr-defined]
+from ledger.store.schema import CHECKPOINT, ENTRY, HEAD, NODE, PACK, node_key
 
 
 class EntryRow(NamedTuple):

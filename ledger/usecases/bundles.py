@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.errors import NotFoundError
-from events.timestamps import format_recorded_at
+from events.timestamps import as_utc, format_recorded_at
 from ledger.format.bundle import BUNDLE_FORMAT, REDACTED_FORMAT
 from ledger.log import Ledger
 from ledger.store import registry
@@ -29,7 +29,7 @@ Disclose = Callable[[Mapping[str, Any]], bool]
 def _iso(moment: Any) -> str | None:
     if moment is None:
         return None
-    return format_recorded_at(registry.as_utc(moment))
+    return format_recorded_at(as_utc(moment))
 
 
 def _json(value: Any) -> bytes:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from events.errors import NotFoundError
 from events.orgs import Org, parse_roles
+from events.timestamps import as_utc
 from ledger.append import head as log_head
 from ledger.log import Ledger
 from ledger.store import head as stored_head
@@ -50,8 +51,8 @@ def _key_view(record: registry.KeyRecord) -> KeyView:
         key_id=record.key_id,
         org=record.org,
         public_key=base64.b64encode(record.public_key).decode(),
-        valid_from=registry.as_utc(record.valid_from),
-        revoked_at=registry.as_utc(record.revoked_at) if record.revoked_at else None,
+        valid_from=as_utc(record.valid_from),
+        revoked_at=as_utc(record.revoked_at) if record.revoked_at else None,
         platform_held=record.platform_held,
     )
 

@@ -19,10 +19,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from events.errors import ConflictError, InputError, NotFoundError
 from events.orgs import ORG_ID, Org, check_org_name
 from events.text import KEY_ID_MAX, check_text
+from events.timestamps import as_utc
 from ledger.format import edwards
 from ledger.store import registry
 from ledger.store.db import Connection
-from ledger.store.registry import KeyRecord, as_utc
+from ledger.store.registry import KeyRecord
 
 KEY_NAME = re.compile(r"[A-Za-z0-9._-]+")
 KEY_ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{1,62}}/{KEY_NAME.pattern}$"  # with the organisation's own id in front

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from events.orgs import Org
+from events.timestamps import as_utc
 from ledger.store import registry, sessions
 from ledger.store.db import Connection
 
@@ -45,7 +46,7 @@ class Found:
 def find_session(conn: Connection, secret: str, *, now: datetime) -> Found | None:
     """The session of `secret` if it has not expired and, for an organisation, its token is still current."""
     row = sessions.find_session(conn, secret_hash(secret))
-    if row is None or row.expires_at <= registry.as_utc(now):
+    if row is None or row.expires_at <= as_utc(now):
         return None
     if row.org is None:
         return Found(None, row.token_hash)

@@ -21,6 +21,7 @@ from ledger.format.bundle import verify_bundle
 from ledger.format.claims import parse_claim, verify_signature
 from ledger.log import Ledger
 from ledger.store import registry
+from ledger.store.schema import ORG_KEY
 from ledger.usecases import callers, custodial, orgkeys
 from ledger.usecases.access import ADMIN, ANONYMOUS, Unauthenticated
 from ledger.usecases.bundles import make_bundle
@@ -36,7 +37,7 @@ OTHER_SECRET = bytes(range(100, 132))
 
 def key_row(ledger: Ledger, key_id: str) -> dict[str, object]:
     with ledger.engine.connect() as conn:
-        row = conn.execute(select(registry.KEY_TABLE).where(registry.KEY_TABLE.c.key_id == key_id)).one()
+        row = conn.execute(select(ORG_KEY).where(ORG_KEY.c.key_id == key_id)).one()
     return dict(row._mapping)
 
 
