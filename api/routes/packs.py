@@ -10,8 +10,8 @@ from fastapi.responses import StreamingResponse
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
+from ledger.store.packrows import PackFilter
 from ledger.usecases import service
-from ledger.usecases.packs import PackFilter
 from ledger.usecases.service import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 

@@ -32,6 +32,7 @@ from ledger.append import head as log_head
 from ledger.format.redaction import Redactor
 from ledger.log import Appended, Ledger
 from ledger.store.db import write_connection
+from ledger.store.packrows import PACK, PackFilter, get_pack, produced_payloads
 from ledger.usecases import registry, websessions
 from ledger.usecases.access import (
     ADMIN,
@@ -45,7 +46,7 @@ from ledger.usecases.access import (
     require_self_or_admin,
 )
 from ledger.usecases.bundle import bundle_chunks, redacted_bundle_chunks
-from ledger.usecases.packs import PACK, PackFilter, find_packs, get_pack, produced_payloads
+from ledger.usecases.packs import find_packs
 from ledger.usecases.views import (
     BatchResult,
     ConsistencyProof,

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.store.contract import StoreFixtures
+from tests.store.contract_reports import PackRowsContract, ReportStoreContract
 
 
-class TestSQLiteStore(StoreFixtures):
+class TestSQLiteStore(StoreFixtures, PackRowsContract, ReportStoreContract):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"
