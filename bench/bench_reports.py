@@ -48,8 +48,12 @@ from ledger.format.claims import new_claim, sign_claim  # noqa: E402
 from ledger.format.logkey import LogSigner  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.store.db import make_engine  # noqa: E402
-from ledger.usecases import registration, reports  # noqa: E402
+from ledger.usecases import registration  # noqa: E402
 from ledger.usecases.report_index import refresh  # noqa: E402
+from ledger.usecases.reports.compliance import compliance  # noqa: E402
+from ledger.usecases.reports.organisations import organisations  # noqa: E402
+from ledger.usecases.reports.recall import RecallFilter, recall  # noqa: E402
+from ledger.usecases.reports.recovery import recovery  # noqa: E402
 from tests.support import regulator_caller  # noqa: E402
 
 REGULATOR = regulator_caller()  # the reports are the regulator's
@@ -172,22 +176,22 @@ def run(url: str, entries: int, makers: int, runs: int) -> dict[str, Any]:
         results["baseline_count_entries"] = summary(count_times)
 
         maker, start_day = 7 % makers, 100 if entries >= 1_000_000 else 5
-        where = reports.RecallFilter(
+        where = RecallFilter(
             manufacturer=maker_code(maker),
             produced_from=production_day(start_day),
             produced_to=production_day(start_day + RECALL_DAYS - 1),
         )
-        reports.recall(ledger, REGULATOR, where)
-        recall_times, report = timed(lambda: reports.recall(ledger, REGULATOR, where), runs)
+        recall(ledger, REGULATOR, where)
+        recall_times, report = timed(lambda: recall(ledger, REGULATOR, where), runs)
         assert report.count == PER_DAY * RECALL_DAYS, report.count
         results["recall_1000_by_maker_code"] = {
             **summary(recall_times),
             "matched": report.count,
             "ratio_to_count": statistics.median(recall_times) / statistics.median(count_times),
         }
-        by_org = reports.RecallFilter(manufacturer=f"mfr-{maker:02d}", produced_from=where.produced_from,
-                                      produced_to=where.produced_to)  # fmt: skip
-        org_times, report = timed(lambda: reports.recall(ledger, REGULATOR, by_org), runs)
+        by_org = RecallFilter(manufacturer=f"mfr-{maker:02d}", produced_from=where.produced_from,
+                              produced_to=where.produced_to)  # fmt: skip
+        org_times, report = timed(lambda: recall(ledger, REGULATOR, by_org), runs)
         assert report.count == PER_DAY * RECALL_DAYS
         results["recall_1000_by_org_id"] = {
             **summary(org_times),
@@ -210,9 +214,9 @@ def run(url: str, entries: int, makers: int, runs: int) -> dict[str, Any]:
         build = time.perf_counter() - start
         results["report_tables_first_build"] = {"seconds": build, "entries_per_s": ledger.size() / build}
         for name, call in (
-            ("compliance_up_to_date", lambda: reports.compliance(ledger, REGULATOR, limit=1000)),
-            ("recovery_up_to_date", lambda: reports.recovery(ledger, REGULATOR)),
-            ("organisations_up_to_date", lambda: reports.organisations(ledger, REGULATOR)),
+            ("compliance_up_to_date", lambda: compliance(ledger, REGULATOR, limit=1000)),
+            ("recovery_up_to_date", lambda: recovery(ledger, REGULATOR)),
+            ("organisations_up_to_date", lambda: organisations(ledger, REGULATOR)),
         ):
             times, _ = timed(call, max(3, runs // 4))
             results[name] = {

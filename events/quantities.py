@@ -1,7 +1,7 @@
 """The physically plausible range of every physical quantity an event payload carries (docs/glossary.md,
 "Plausible ranges"). A value outside is a mistake (a unit slip, a typo, a test value), never a
 measurement; payloads refuse it, and the reports leave such values out of their sums when an entry
-recorded before the bounds existed holds one (see ledger/reports.py, recovery).
+recorded before the bounds existed holds one (see ledger/usecases/reports/recovery.py).
 
 Every bound is about one pack, the largest thing a code names: a traction or storage pack is under
 10 t. Lower bounds stay where the schemas had them (positive, or not negative).

@@ -10,9 +10,9 @@ from fastapi.responses import StreamingResponse
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
+from ledger.store.packrows import PackFilter
 from ledger.usecases import packhistory, packreads
 from ledger.usecases.packhistory import HISTORY_PAGE, MAX_HISTORY_PAGE
-from ledger.usecases.packs import PackFilter
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 
 router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 403, 422))

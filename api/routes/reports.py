@@ -13,21 +13,20 @@ from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import CHEMISTRIES, ORG_ID_DOC, SPEC_PATTERN, Day
 from events.orgs import MAKER_PATTERN
-from ledger.usecases import reports
 from ledger.usecases.report_index import DEFAULT_BASIS
-from ledger.usecases.reports import (
+from ledger.usecases.reports.compliance import (
+    MAX_LATE,
     ComplianceReport,
     LateEntry,
-    OrganisationsReport,
     OrgLateness,
-    OrgStats,
-    RecallPack,
-    RecallReport,
-    RecoveryReport,
-    RecoveryRow,
     RuleLateness,
     UnaccountedPack,
+    compliance,
 )
+from ledger.usecases.reports.csvtext import csv_text
+from ledger.usecases.reports.organisations import OrganisationsReport, OrgStats, organisations
+from ledger.usecases.reports.recall import RecallFilter, RecallPack, RecallReport, recall
+from ledger.usecases.reports.recovery import RecoveryReport, RecoveryRow, recovery
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problems(401, 403, 422))
 
@@ -74,7 +73,7 @@ class ComplianceQuery(ReportQuery):
         description="only late entries under this rule id",
         json_schema_extra={"enum": [*RULE_IDS, None]},
     )
-    limit: int = Field(default=reports.MAX_LATE, ge=1, le=reports.MAX_LATE, description="late entries listed")
+    limit: int = Field(default=MAX_LATE, ge=1, le=MAX_LATE, description="late entries listed")
     section: Literal["late", "unaccounted", "by_org", "by_rule"] = Field(
         default="late", description="which list the CSV holds (JSON holds all)"
     )
@@ -82,7 +81,7 @@ class ComplianceQuery(ReportQuery):
 
 def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
     return Response(
-        reports.csv_text(model, rows),
+        csv_text(model, rows),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
@@ -93,8 +92,8 @@ def get_recall(
     query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> RecallReport | Response:
     """Recall trace: where each pack of a maker, production-date range, chemistry or spec is now."""
-    where = reports.RecallFilter(**query.model_dump(exclude={"format"}))
-    report = reports.recall(ledger, caller, where)
+    where = RecallFilter(**query.model_dump(exclude={"format"}))
+    report = recall(ledger, caller, where)
     return _csv("recall", RecallPack, report.packs) if query.format == "csv" else report
 
 
@@ -103,7 +102,7 @@ def get_compliance(
     query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> ComplianceReport | Response:
     """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明)."""
-    report = reports.compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit)
+    report = compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit)
     if query.format == "json":
         return report
     sections: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {
@@ -121,7 +120,7 @@ def get_recovery(
     query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> RecoveryReport | Response:
     """Material recovery per recycler and element against the 规范条件 thresholds."""
-    report = reports.recovery(ledger, caller)
+    report = recovery(ledger, caller)
     return _csv("recovery", RecoveryRow, report.rows) if query.format == "csv" else report
 
 
@@ -130,5 +129,5 @@ def get_organisations(
     query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> OrganisationsReport | Response:
     """Per organisation: entries, late reports, custody, 流向不明 packs and recycling."""
-    report = reports.organisations(ledger, caller)
+    report = organisations(ledger, caller)
     return _csv("organisations", OrgStats, report.orgs) if query.format == "csv" else report

@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from api.web import charts
 from api.web.i18n import Words
-from ledger.usecases.reports import OrgLateness, RecoveryRow
+from ledger.usecases.reports.compliance import OrgLateness
+from ledger.usecases.reports.recovery import RecoveryRow
 from ledger.usecases.workspace import Overview
 
 TIMELINESS_ROWS = 12

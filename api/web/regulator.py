@@ -17,17 +17,13 @@ from api.web import figures
 from api.web.render import Web, WebDep
 from events.catalogue import CHEMISTRIES
 from events.errors import InputError
-from ledger.usecases import reports, workspace
+from ledger.usecases import workspace
 from ledger.usecases.access import require_regulator
-from ledger.usecases.reports import (
-    LateEntry,
-    OrgLateness,
-    OrgStats,
-    RecallPack,
-    RecoveryRow,
-    RuleLateness,
-    UnaccountedPack,
-)
+from ledger.usecases.reports.compliance import LateEntry, OrgLateness, RuleLateness, UnaccountedPack, compliance
+from ledger.usecases.reports.csvtext import csv_text
+from ledger.usecases.reports.organisations import OrgStats, organisations
+from ledger.usecases.reports.recall import RecallFilter, RecallPack, recall
+from ledger.usecases.reports.recovery import RecoveryRow, recovery
 
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
 
@@ -37,7 +33,7 @@ RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "s
 
 def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
     return Response(
-        reports.csv_text(model, rows),
+        csv_text(model, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )
@@ -83,12 +79,12 @@ def pack_page(web: WebDep, code: str, before: str | None = None) -> Response:
     )
 
 
-def _recall_filter(web: Web) -> reports.RecallFilter | None:
+def _recall_filter(web: Web) -> RecallFilter | None:
     """The recall form's filter; None when the form is empty (the page shows just the form)."""
     given = {name: web.request.query_params.get(name, "").strip() for name in RECALL_FIELDS}
     if not any(given.values()):
         return None
-    return reports.RecallFilter(
+    return RecallFilter(
         manufacturer=given["manufacturer"] or None,
         produced_from=_date("produced_from", given["produced_from"]),
         produced_to=_date("produced_to", given["produced_to"]),
@@ -113,7 +109,7 @@ def recall_page(web: WebDep) -> Response:
         form = {name: web.request.query_params.get(name, "") for name in RECALL_FIELDS}
         try:
             where = _recall_filter(web)
-            report = reports.recall(web.ledger, web.caller, where) if where is not None else None
+            report = recall(web.ledger, web.caller, where) if where is not None else None
         except InputError as exc:
             return web.page("regulator/recall.html", form=form, report=None, error=exc.message, csv_url="",
                             chemistries=sorted(CHEMISTRIES), status_code=422)  # fmt: skip
@@ -134,8 +130,8 @@ def recall_page(web: WebDep) -> Response:
 def recall_csv(web: WebDep) -> Response:
     def build() -> Response:
         require_regulator(web.caller, "run a recall trace")
-        where = _recall_filter(web) or reports.RecallFilter()
-        return _csv("recall", RecallPack, reports.recall(web.ledger, web.caller, where).packs)
+        where = _recall_filter(web) or RecallFilter()
+        return _csv("recall", RecallPack, recall(web.ledger, web.caller, where).packs)
 
     return web.respond(build)
 
@@ -143,7 +139,7 @@ def recall_csv(web: WebDep) -> Response:
 @router.get("/compliance")
 def compliance_page(web: WebDep, org: str | None = None) -> Response:
     def build() -> Response:
-        report = reports.compliance(web.ledger, web.caller, org=org or None)
+        report = compliance(web.ledger, web.caller, org=org or None)
         rules = [rule.rule for rule in report.by_rule]
         return web.page(
             "regulator/compliance.html",
@@ -170,7 +166,7 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
     def build() -> Response:
         if section not in COMPLIANCE_SECTIONS:
             raise InputError(f"section must be one of {', '.join(COMPLIANCE_SECTIONS)}", code="invalid_filter")
-        report = reports.compliance(web.ledger, web.caller, org=org or None)
+        report = compliance(web.ledger, web.caller, org=org or None)
         return _csv(f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
 
     return web.respond(build)
@@ -179,7 +175,7 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
 @router.get("/recovery")
 def recovery_page(web: WebDep) -> Response:
     def build() -> Response:
-        report = reports.recovery(web.ledger, web.caller)
+        report = recovery(web.ledger, web.caller)
         return web.page(
             "regulator/recovery.html",
             report=report,
@@ -191,16 +187,14 @@ def recovery_page(web: WebDep) -> Response:
 
 @router.get("/recovery.csv")
 def recovery_csv(web: WebDep) -> Response:
-    return web.respond(lambda: _csv("recovery", RecoveryRow, reports.recovery(web.ledger, web.caller).rows))
+    return web.respond(lambda: _csv("recovery", RecoveryRow, recovery(web.ledger, web.caller).rows))
 
 
 @router.get("/organisations")
 def organisations_page(web: WebDep) -> Response:
-    return web.respond(
-        lambda: web.page("regulator/organisations.html", report=reports.organisations(web.ledger, web.caller))
-    )
+    return web.respond(lambda: web.page("regulator/organisations.html", report=organisations(web.ledger, web.caller)))
 
 
 @router.get("/organisations.csv")
 def organisations_csv(web: WebDep) -> Response:
-    return web.respond(lambda: _csv("organisations", OrgStats, reports.organisations(web.ledger, web.caller).orgs))
+    return web.respond(lambda: _csv("organisations", OrgStats, organisations(web.ledger, web.caller).orgs))

@@ -13,22 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, select
-
 from events import rules
 from events.codes import parse_code
 from events.errors import AuthorisationError, InputError, InvalidCode, NotFoundError
 from events.state import PackState
 from ledger.log import Ledger
 from ledger.store import registry
-from ledger.store.schema import Pack
+from ledger.store.packrows import get_pack, pack_states, produced_payloads
 from ledger.usecases.access import Caller, Tier, require_authenticated
-from ledger.usecases.packs import get_pack, produced_payloads
 from ledger.usecases.views import PackView, View, pack_view
 
-PACK = Pack.__table__  # type: ignore[attr-defined]
 MAX_SHEET_LABELS = 1_000
-_CHUNK = 500
 _NAMED = 10  # codes named in one error message
 
 
@@ -71,15 +66,6 @@ def _checked_codes(codes: Sequence[str]) -> list[str]:
     return checked
 
 
-def _states(conn: Connection, codes: Sequence[str]) -> dict[str, PackState]:
-    found: dict[str, PackState] = {}
-    wanted = sorted(set(codes))
-    for start in range(0, len(wanted), _CHUNK):
-        rows = conn.execute(select(PACK.c.code, PACK.c.state).where(PACK.c.code.in_(wanted[start : start + _CHUNK])))
-        found.update({row.code: PackState.from_dict(row.state) for row in rows})
-    return found
-
-
 def _check_may_print(caller: Caller, states: Sequence[PackState]) -> None:
     if caller.tier is Tier.AUTHORITY:
         return
@@ -107,7 +93,7 @@ def label_facts(ledger: Ledger, caller: Caller, codes: Sequence[str]) -> list[La
         )
     checked = _checked_codes(codes)
     with ledger.engine.connect() as conn:
-        states = _states(conn, checked)
+        states = pack_states(conn, checked)
         unknown = [code for code in dict.fromkeys(checked) if code not in states]
         if unknown:
             raise NotFoundError(f"unknown pack(s): {_named(unknown)}", code="unknown_pack")

@@ -10,9 +10,10 @@ from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
 from events.vin import validate_vin
 from ledger.log import Ledger
+from ledger.store.packrows import PackFilter, get_pack, produced_payloads
 from ledger.usecases.access import Caller, Tier, require_authenticated, require_org
 from ledger.usecases.cursors import decode_cursor, encode_cursor
-from ledger.usecases.packs import PackFilter, find_packs, get_pack, produced_payloads
+from ledger.usecases.packs import find_packs
 from ledger.usecases.views import PackPage, PackView, pack_view
 
 MAX_PACK_PAGE = 1_000

@@ -4,13 +4,11 @@ dossier (its history, custody, vehicles and a verification of its record). Regul
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Connection, func, select
 
 from events.codes import parse_code
 from events.effects import CUSTODY_MOVES
@@ -20,16 +18,17 @@ from events.timestamps import china_date
 from events.vin import validate_vin
 from ledger.format.bundle import verify_bundle, verify_window
 from ledger.log import Ledger
-from ledger.store import registry
-from ledger.store.schema import Entry, Pack
-from ledger.usecases import packhistory, packreads, reports
+from ledger.store import packrows, registry, reportrows
+from ledger.store.packrows import SearchBy
+from ledger.usecases import packhistory, packreads
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
-from ledger.usecases.report_index import DAY, DEFAULT_BASIS, LATE, refresh
+from ledger.usecases.report_index import DEFAULT_BASIS, refresh
+from ledger.usecases.reports.compliance import OrgLateness, compliance
+from ledger.usecases.reports.recall import MAKER_CODE
+from ledger.usecases.reports.recovery import RecoveryRow, recovery
 from ledger.usecases.views import BindingView, HistoryItem, PackView, View
 
-PACK = Pack.__table__  # type: ignore[attr-defined]
-ENTRY = Entry.__table__  # type: ignore[attr-defined]
 SEARCH_LIMIT = 50
 DOSSIER_SHOWN = 200  # entries on one page of a pack's dossier (a chain has no length limit)
 CUSTODY_SHOWN = 100  # the latest custody changes shown
@@ -58,44 +57,35 @@ class Overview(View):
     per_day: list[DayCount] = Field(description="entries by the day the events happened (China time)")
     late_total: int
     unaccounted_total: int
-    timeliness: list[reports.OrgLateness]
-    recovery: list[reports.RecoveryRow]
+    timeliness: list[OrgLateness]
+    recovery: list[RecoveryRow]
 
 
 def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS) -> Overview:
     """Packs by status, events per day, timeliness per organisation and recovery rates."""
     require_regulator(caller, "open the regulator's overview")
-    compliance = reports.compliance(ledger, caller, limit=1)
-    recovery = reports.recovery(ledger, caller)
-    last = china_date(compliance.as_of)
+    lateness = compliance(ledger, caller, limit=1)
+    recovered = recovery(ledger, caller)
+    last = china_date(lateness.as_of)
     first = last - timedelta(days=days - 1)
     with ledger.engine.connect() as conn:
-        by_status = conn.execute(
-            select(PACK.c.status, func.count()).group_by(PACK.c.status).order_by(PACK.c.status)
-        ).all()
-        daily = {
-            row.day: row
-            for row in conn.execute(
-                select(DAY.c.day, DAY.c.entries, DAY.c.late).where(
-                    DAY.c.basis == DEFAULT_BASIS.name, DAY.c.day >= first, DAY.c.day <= last
-                )
-            )
-        }
+        by_status = packrows.count_by_status(conn)
+        daily = reportrows.day_counts(conn, DEFAULT_BASIS.name, first, last)
     per_day = []
     for n in range(days):
         day = first + timedelta(days=n)
         row = daily.get(day)
-        per_day.append(DayCount(day=day, entries=int(row.entries) if row else 0, late=int(row.late) if row else 0))
+        per_day.append(DayCount(day=day, entries=row.entries if row else 0, late=row.late if row else 0))
     return Overview(
-        as_of=compliance.as_of,
-        log_size=compliance.log_size,
-        packs=sum(int(count) for _, count in by_status),
-        by_status=[StatusCount(status=status, count=int(count)) for status, count in by_status],
+        as_of=lateness.as_of,
+        log_size=lateness.log_size,
+        packs=sum(by_status.values()),
+        by_status=[StatusCount(status=status, count=count) for status, count in by_status.items()],
         per_day=per_day,
-        late_total=compliance.late_total,
-        unaccounted_total=len(compliance.unaccounted),
-        timeliness=compliance.by_org,
-        recovery=recovery.totals,
+        late_total=lateness.late_total,
+        unaccounted_total=len(lateness.unaccounted),
+        timeliness=lateness.by_org,
+        recovery=recovered.totals,
     )
 
 
@@ -126,51 +116,33 @@ def search_packs(ledger: Ledger, caller: Caller, query: str) -> SearchResult:
     require_regulator(caller, "search packs")
     text = query.strip()
     upper = text.upper()
-    kind, condition = _search_condition(text, upper, ledger)
-    stmt = select(
-        PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
-    ).where(condition)
+    kind, value = _search_key(text, upper, ledger)
     with ledger.engine.connect() as conn:
-        rows = conn.execute(stmt.order_by(PACK.c.code).limit(SEARCH_LIMIT + 1)).all()
+        rows = packrows.search_packs(conn, kind, value, limit=SEARCH_LIMIT + 1)
     packs = [PackSummary(**row._asdict()) for row in rows[:SEARCH_LIMIT]]
     return SearchResult(query=text, kind=kind, packs=packs, more=len(rows) > SEARCH_LIMIT)
 
 
-def _search_condition(text: str, upper: str, ledger: Ledger) -> tuple[str, Any]:
+def _search_key(text: str, upper: str, ledger: Ledger) -> tuple[SearchBy, str]:
+    """How to read the query, and the value to look for."""
     if not text:
         raise InputError("type a battery code, a VIN, a maker code or an organisation id", code="invalid_filter")
     if len(upper) in (19, 24) and upper.isalnum():
-        return "code", PACK.c.code == parse_code(upper, strict=False).code
+        return "code", parse_code(upper, strict=False).code
     if len(upper) == 17:
         try:
-            return "vin", PACK.c.vin == validate_vin(upper)
+            return "vin", validate_vin(upper)
         except InputError:
             pass
-    if len(upper) == 3 and reports.MAKER_CODE.fullmatch(upper):
-        return "maker_code", PACK.c.maker_code == upper
+    if len(upper) == 3 and MAKER_CODE.fullmatch(upper):
+        return "maker_code", upper
     if ORG_ID.fullmatch(text):
         with ledger.engine.connect() as conn:
             if registry.get_org(conn, text) is not None:
-                return "custodian", PACK.c.custodian == text
+                return "custodian", text
     if not _PREFIX.fullmatch(upper):
         raise InputError(f"{text!r} is not a code, VIN, maker code or organisation id", code="invalid_filter")
-    # LIKE serves PostgreSQL (its pattern index); the range serves SQLite, whose LIKE ignores case and so
-    # no index. Both are exact for codes, which hold digits and upper-case letters only.
-    condition = PACK.c.code.like(f"{upper}%") & (PACK.c.code >= upper)
-    bound = _prefix_bound(upper)
-    return "prefix", condition if bound is None else condition & (PACK.c.code < bound)
-
-
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _prefix_bound(prefix: str) -> str | None:
-    """The least code-alphabet string above every string that starts with `prefix` (None: no bound)."""
-    while prefix and prefix[-1] == _ALPHABET[-1]:
-        prefix = prefix[:-1]
-    if not prefix:
-        return None
-    return prefix[:-1] + _ALPHABET[_ALPHABET.index(prefix[-1]) + 1]
+    return "prefix", upper
 
 
 # -- a pack's dossier -----------------------------------------------------------------------------------
@@ -229,18 +201,16 @@ def pack_dossier(ledger: Ledger, caller: Caller, code: str, *, before: str | Non
     last = history[-1].seq if history else -1
     refresh(ledger)
     with ledger.engine.connect() as conn:
-        late = {
-            int(idx): int(days)
-            for idx, days in conn.execute(
-                select(LATE.c.idx, LATE.c.working_days_late).where(
-                    LATE.c.basis == DEFAULT_BASIS.name,
-                    LATE.c.pack == view.code,
-                    LATE.c.idx >= (history[0].index if history else 0),
-                    LATE.c.idx <= (history[-1].index if history else -1),
-                )
-            )
-        }
-        custody = _custody(conn, _custody_moves(conn, view.code))
+        late = reportrows.late_days_of_pack(
+            conn,
+            DEFAULT_BASIS.name,
+            view.code,
+            history[0].index if history else 0,
+            history[-1].index if history else -1,
+        )
+        moves = packrows.latest_entries_of_types(conn, view.code, sorted(CUSTODY_MOVES), CUSTODY_SHOWN + 1)
+        names = {org.id: org.name for org in registry.list_orgs(conn)}
+    custody = _custody(moves, names)
     bindings = view.bindings or []
     return PackDossier(
         pack=view,
@@ -296,19 +266,8 @@ def verify_pack_record(
     )
 
 
-def _custody_moves(conn: Connection, code: str) -> list[dict[str, Any]]:
-    """The pack's latest entries that moved custody (at most CUSTODY_SHOWN + 1, oldest first), read by type
-    so that a chain of many other entries costs no parsing."""
-    rows = conn.execute(
-        select(ENTRY.c.body)
-        .where(ENTRY.c.pack == code, ENTRY.c.type.in_(sorted(CUSTODY_MOVES)))
-        .order_by(ENTRY.c.seq.desc())
-        .limit(CUSTODY_SHOWN + 1)
-    ).all()
-    return [json.loads(row.body) for row in reversed(rows)]
-
-
-def _custody(conn: Connection, entries: list[dict[str, Any]]) -> list[CustodySpan]:
+def _custody(entries: list[dict[str, Any]], names: dict[str, str]) -> list[CustodySpan]:
+    """Who held the pack from when, from its latest entries that moved custody (oldest first)."""
     spans: list[CustodySpan] = []
     for entry in entries:
         claim = entry["claim"]
@@ -321,5 +280,4 @@ def _custody(conn: Connection, entries: list[dict[str, Any]]) -> list[CustodySpa
         spans.append(
             CustodySpan(org=holder, name=None, since=claim["at"], until=None, via=claim["type"], index=entry["index"])
         )
-    names = {org.id: org.name for org in registry.list_orgs(conn)}
     return [span.model_copy(update={"name": names.get(span.org)}) for span in spans[-CUSTODY_SHOWN:]]

@@ -21,6 +21,7 @@ from tests.store.contract_registry import (
     SessionStoreContract,
     SnapshotStoreContract,
 )
+from tests.store.contract_reports import PackRowsContract, ReportStoreContract
 
 PG_URL = os.environ.get("PACKTRACE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -33,6 +34,8 @@ class TestPostgresStore(
     SessionStoreContract,
     LogMetaStoreContract,
     SnapshotStoreContract,
+    PackRowsContract,
+    ReportStoreContract,
     StoreFixtures,
 ):
     @pytest.fixture

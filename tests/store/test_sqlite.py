@@ -14,6 +14,7 @@ from tests.store.contract_registry import (
     SessionStoreContract,
     SnapshotStoreContract,
 )
+from tests.store.contract_reports import PackRowsContract, ReportStoreContract
 
 
 class TestSQLiteStore(
@@ -22,6 +23,8 @@ class TestSQLiteStore(
     SessionStoreContract,
     LogMetaStoreContract,
     SnapshotStoreContract,
+    PackRowsContract,
+    ReportStoreContract,
     StoreFixtures,
 ):
     @pytest.fixture

@@ -1,5 +1,5 @@
 """An independent recount of the regulator's reports from the raw log (GET /v1/log/entries), written from
-DESIGN §2.4-2.5 and the domain (events/), never from ledger/reports.py or its tables.
+DESIGN §2.4-2.5 and the domain (events/), never from ledger/usecases/reports/ or its tables.
 
 Each pack's entries are folded here into what the reports show: status (the lifecycle table), custodian,
 vehicle, shipment, retirement and collection; each entry's lateness is judged with the rule set.

@@ -1,5 +1,5 @@
 """Every figure of every report equals an independent recount from the raw log (tests/web/recount.py, which
-reads GET /v1/log/entries and never ledger/reports.py), on a province built through the ledger; and the
+reads GET /v1/log/entries and never ledger/usecases/reports/), on a province built through the ledger; and the
 CSV of each report holds the same rows as its JSON."""
 
 from __future__ import annotations

@@ -9,16 +9,19 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from events.deadlines import DEFAULT_RULESET, RuleSet
 from events.errors import AuthorisationError, InputError
 from events.orgs import Role
 from ledger.log import Ledger
-from ledger.store import registry
-from ledger.usecases import reports
+from ledger.store import registry, reportrows
 from ledger.usecases.access import Caller
-from ledger.usecases.report_index import ACTOR, LATE, Basis, refresh
+from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
+from ledger.usecases.reports.compliance import OrgLateness, compliance
+from ledger.usecases.reports.csvtext import csv_text
+from ledger.usecases.reports.organisations import organisations
+from ledger.usecases.reports.recall import RecallFilter, recall
+from ledger.usecases.reports.recovery import recovery
 from tests.api.parties import VIN, Party
 from tests.api.scenario import PRODUCED, code, post
 from tests.support import T0, regulator_caller
@@ -34,12 +37,12 @@ def vehicle(client: httpx.Client, parties: dict[Role, Party], serial: int, *, da
     post(client, automaker, automaker.claim(pack, "installed", {"vin": VIN}, at=at + timedelta(hours=3)))
 
 
-def counted(ledger: Ledger, basis: Basis = reports.DEFAULT_BASIS) -> tuple[int, int]:
+def counted(ledger: Ledger, basis: Basis = DEFAULT_BASIS) -> tuple[int, int]:
     """(entries counted in report_actor, late rows)."""
     with ledger.engine.connect() as conn:
-        entries = conn.execute(select(func.coalesce(func.sum(ACTOR.c.entries), 0)).where(ACTOR.c.basis == basis.name))
-        late = conn.execute(select(func.count()).select_from(LATE).where(LATE.c.basis == basis.name))
-        return int(entries.scalar_one()), int(late.scalar_one())
+        entries = sum(row.entries for row in reportrows.actor_counts(conn, basis.name))
+        late = sum(group.late for group in reportrows.late_groups(conn, basis.name, ledger.size()))
+        return entries, late
 
 
 def test_refresh_catches_up_and_counts_each_entry_once(
@@ -84,8 +87,8 @@ def test_another_rule_version_keeps_its_own_rows(
     rules = tuple(replace(r, working_days=2) if r.id == "installation-15wd" else r for r in DEFAULT_RULESET.rules)
     stricter = RuleSet("test-strict", "installation within 2 working days", rules, unaccounted_days=30)
     strict = Basis(stricter)
-    assert reports.compliance(ledger, regulator_caller()).late_total == 0
-    report = reports.compliance(ledger, regulator_caller(), basis=strict)
+    assert compliance(ledger, regulator_caller()).late_total == 0
+    report = compliance(ledger, regulator_caller(), basis=strict)
     assert report.ruleset == "test-strict" and report.late_total == 1
     assert report.late[0].rule == "installation-15wd" and report.late[0].working_days_late > 0
     assert counted(ledger) == (4, 0) and counted(ledger, strict) == (4, 1)
@@ -96,7 +99,7 @@ def test_unknown_rule_versions_and_filters_are_refused() -> None:
         Basis.of("nope")
     with pytest.raises(InputError, match="unknown recovery rule version '1999'"):
         Basis.of(recovery_version="1999")
-    assert Basis.of() == reports.DEFAULT_BASIS
+    assert Basis.of() == DEFAULT_BASIS
 
 
 def test_service_functions_check_the_caller_first(ledger: Ledger, parties: dict[Role, Party]) -> None:
@@ -105,10 +108,10 @@ def test_service_functions_check_the_caller_first(ledger: Ledger, parties: dict[
     assert recycler is not None
     caller = Caller(org=recycler)
     for call in (
-        lambda: reports.recall(ledger, caller, reports.RecallFilter(manufacturer="001")),
-        lambda: reports.compliance(ledger, caller),
-        lambda: reports.recovery(ledger, caller),
-        lambda: reports.organisations(ledger, caller),
+        lambda: recall(ledger, caller, RecallFilter(manufacturer="001")),
+        lambda: compliance(ledger, caller),
+        lambda: recovery(ledger, caller),
+        lambda: organisations(ledger, caller),
     ):
         with pytest.raises(AuthorisationError, match="only a regulator may"):
             call()
@@ -117,15 +120,15 @@ def test_service_functions_check_the_caller_first(ledger: Ledger, parties: dict[
 @pytest.mark.parametrize(
     ("where", "message"),
     [
-        (reports.RecallFilter(), "needs at least one of"),
-        (reports.RecallFilter(chemistry="coal"), "unknown chemistry 'coal'"),
-        (reports.RecallFilter(spec="1"), "spec '1' must be the 2-character spec code"),
-        (reports.RecallFilter(produced_from=T0.date(), produced_to=T0.date() - timedelta(days=1)), "is after"),
+        (RecallFilter(), "needs at least one of"),
+        (RecallFilter(chemistry="coal"), "unknown chemistry 'coal'"),
+        (RecallFilter(spec="1"), "spec '1' must be the 2-character spec code"),
+        (RecallFilter(produced_from=T0.date(), produced_to=T0.date() - timedelta(days=1)), "is after"),
     ],
 )
-def test_recall_filters_are_checked(ledger: Ledger, where: reports.RecallFilter, message: str) -> None:
+def test_recall_filters_are_checked(ledger: Ledger, where: RecallFilter, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        reports.recall(ledger, regulator_caller(), where)
+        recall(ledger, regulator_caller(), where)
 
 
 def test_recall_api_refuses_bad_filters_with_422(client: httpx.Client, parties: dict[Role, Party]) -> None:
@@ -145,11 +148,11 @@ def test_recall_api_refuses_bad_filters_with_422(client: httpx.Client, parties: 
 
 def test_csv_cells_are_plain_text_a_spreadsheet_will_not_run() -> None:
     rows = [
-        reports.OrgLateness(org="x", name="=HYPERLINK(\"http://evil\")", timed=3, late=1, late_pct=33.33,
+        OrgLateness(org="x", name="=HYPERLINK(\"http://evil\")", timed=3, late=1, late_pct=33.33,
                             by_rule={"installation-15wd": 1, "recycler-intake-30wd": 0}),
-        reports.OrgLateness(org="y", name=None, timed=0, late=0, late_pct=None, by_rule={}),
+        OrgLateness(org="y", name=None, timed=0, late=0, late_pct=None, by_rule={}),
     ]  # fmt: skip
-    text = reports.csv_text(reports.OrgLateness, rows)
+    text = csv_text(OrgLateness, rows)
     assert text.startswith("\ufefforg,name,timed,late,late_pct,by_rule\r\n")
     assert (
         text.splitlines()[1] == 'x,"\'=HYPERLINK(""http://evil"")",3,1,33.33,installation-15wd=1;recycler-intake-30wd=0'

@@ -1,0 +1,239 @@
+"""The read side of the pack projection: packs by code, by filter, by recall batch and by search, counts
+by status and custodian, and the entries of a pack the views read (its `produced` payload, its custody
+moves). Rows come back as records; the `state` column comes back parsed (events.state.PackState).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, NamedTuple, TypeAlias
+
+import sqlalchemy
+from sqlalchemy import ColumnElement, case, func, or_, select
+
+from events.state import PackState
+from ledger.store.schema import ENTRY, PACK
+
+# What a use case holds between store calls of one read, without knowing what it is.
+Connection: TypeAlias = sqlalchemy.Connection
+
+_IN_CHUNK = 500  # values in one IN (…)
+
+
+@dataclass(frozen=True)
+class PackFilter:
+    """Every field is optional; given fields must all match."""
+
+    status: str | None = None
+    manufacturer: str | None = None  # the producer's org id or the code's 3-character maker code
+    custodian: str | None = None
+    vin: str | None = None  # the vehicle the pack is installed in now
+    chemistry: str | None = None
+    produced_from: date | None = None
+    produced_to: date | None = None
+
+
+@dataclass(frozen=True)
+class PackRow:
+    state: PackState
+    head: str
+
+
+def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit: int) -> list[PackRow]:
+    """Up to `limit` packs matching `where` with codes greater than `after`, in code order."""
+    stmt = select(PACK.c.state, PACK.c.head).order_by(PACK.c.code).limit(limit)
+    if after is not None:
+        stmt = stmt.where(PACK.c.code > after)
+    if where.status is not None:
+        stmt = stmt.where(PACK.c.status == where.status)
+    if where.manufacturer is not None:
+        stmt = stmt.where(or_(PACK.c.manufacturer == where.manufacturer, PACK.c.maker_code == where.manufacturer))
+    if where.custodian is not None:
+        stmt = stmt.where(PACK.c.custodian == where.custodian)
+    if where.vin is not None:
+        stmt = stmt.where(PACK.c.vin == where.vin)
+    if where.chemistry is not None:
+        stmt = stmt.where(PACK.c.chemistry == where.chemistry)
+    if where.produced_from is not None:
+        stmt = stmt.where(PACK.c.production_date >= where.produced_from)
+    if where.produced_to is not None:
+        stmt = stmt.where(PACK.c.production_date <= where.produced_to)
+    return [PackRow(PackState.from_dict(row.state), row.head) for row in conn.execute(stmt)]
+
+
+def get_pack(conn: Connection, code: str) -> PackRow | None:
+    row = conn.execute(select(PACK.c.state, PACK.c.head).where(PACK.c.code == code)).first()
+    return PackRow(PackState.from_dict(row.state), row.head) if row else None
+
+
+def pack_states(conn: Connection, codes: Sequence[str]) -> dict[str, PackState]:
+    """The state of each of `codes` the projection holds, by code (unknown codes are absent)."""
+    found: dict[str, PackState] = {}
+    wanted = sorted(set(codes))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = conn.execute(select(PACK.c.code, PACK.c.state).where(PACK.c.code.in_(wanted[start : start + _IN_CHUNK])))
+        found.update({row.code: PackState.from_dict(row.state) for row in rows})
+    return found
+
+
+def produced_payloads(conn: Connection, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The `data` of each pack's first entry (its `produced` claim), by code."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(codes), _IN_CHUNK):
+        rows = conn.execute(
+            select(ENTRY.c.pack, ENTRY.c.body)
+            .where(ENTRY.c.seq == 0)
+            .where(ENTRY.c.pack.in_(codes[start : start + _IN_CHUNK]))
+        )
+        for row in rows:
+            found[row.pack] = json.loads(row.body)["claim"]["data"]
+    return found
+
+
+def latest_entries_of_types(conn: Connection, code: str, types: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """The pack's latest `limit` entries of `types`, oldest first, parsed (index, claim, …): read by type, so
+    that a chain of many other entries costs no parsing."""
+    rows = conn.execute(
+        select(ENTRY.c.body)
+        .where(ENTRY.c.pack == code, ENTRY.c.type.in_(sorted(types)))
+        .order_by(ENTRY.c.seq.desc())
+        .limit(limit)
+    ).all()
+    return [json.loads(row.body) for row in reversed(rows)]
+
+
+# -- counts ---------------------------------------------------------------------------------------------
+
+
+def count_by_status(conn: Connection) -> dict[str, int]:
+    """Packs per status, in status order."""
+    rows = conn.execute(select(PACK.c.status, func.count()).group_by(PACK.c.status).order_by(PACK.c.status))
+    return {status: int(count) for status, count in rows}
+
+
+def count_by_custodian(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(PACK.c.custodian, func.count()).group_by(PACK.c.custodian))
+    return {custodian: int(count) for custodian, count in rows}
+
+
+def states_with_status(conn: Connection, statuses: Sequence[str]) -> list[PackState]:
+    """The packs in any of `statuses`, by status then code."""
+    rows = conn.execute(select(PACK.c.state).where(PACK.c.status.in_(statuses)).order_by(PACK.c.status, PACK.c.code))
+    return [PackState.from_dict(data) for (data,) in rows]
+
+
+# -- recall ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchFilter:
+    """A recall batch; given fields must all match. `maker_code` and `producer` both given: either matches."""
+
+    maker_code: str | None = None
+    producer: str | None = None  # the producing organisation's id
+    produced_from: date | None = None
+    produced_to: date | None = None
+    chemistry: str | None = None
+    spec: str | None = None  # positions 6-7 of the code
+
+
+class BatchPack(NamedTuple):
+    code: str
+    status: str
+    custodian: str
+    manufacturer: str
+    maker_code: str
+    chemistry: str
+    production_date: date | None
+    vin: str | None
+    placed: PackState | None  # the state, read only for the statuses in `batch_packs`'s `placed`
+
+
+def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], limit: int) -> list[BatchPack]:
+    """Up to `limit` packs of the batch in code order. Their states are parsed only for packs in `placed`
+    statuses (what the rest shows needs no more than the columns)."""
+    state = case((PACK.c.status.in_(placed), PACK.c.state), else_=None)
+    stmt = select(
+        PACK.c.code,
+        PACK.c.status,
+        PACK.c.custodian,
+        PACK.c.manufacturer,
+        PACK.c.maker_code,
+        PACK.c.chemistry,
+        PACK.c.production_date,
+        PACK.c.vin,
+        state.label("placed"),
+    )
+    makers = []
+    if where.maker_code is not None:
+        makers.append(PACK.c.maker_code == where.maker_code)
+    if where.producer is not None:
+        makers.append(PACK.c.manufacturer == where.producer)
+    if makers:
+        stmt = stmt.where(or_(*makers))
+    if where.produced_from is not None:
+        stmt = stmt.where(PACK.c.production_date >= where.produced_from)
+    if where.produced_to is not None:
+        stmt = stmt.where(PACK.c.production_date <= where.produced_to)
+    if where.chemistry is not None:
+        stmt = stmt.where(PACK.c.chemistry == where.chemistry)
+    if where.spec is not None:
+        stmt = stmt.where(func.substr(PACK.c.code, 6, 2) == where.spec)
+    rows = conn.execute(stmt.order_by(PACK.c.code).limit(limit))
+    return [
+        BatchPack(*row[:-1], placed=PackState.from_dict(row.placed) if row.placed is not None else None) for row in rows
+    ]
+
+
+# -- search ---------------------------------------------------------------------------------------------
+
+SearchBy = Literal["code", "vin", "maker_code", "custodian", "prefix"]
+
+
+class PackSummaryRow(NamedTuple):
+    code: str
+    status: str
+    custodian: str
+    chemistry: str
+    production_date: date | None
+    vin: str | None
+
+
+def search_packs(conn: Connection, by: SearchBy, value: str, *, limit: int) -> list[PackSummaryRow]:
+    """Up to `limit` packs in code order whose `by` is `value` (`prefix`: whose code starts with it; a prefix
+    holds digits and upper-case letters only)."""
+    stmt = select(
+        PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
+    ).where(_search_condition(by, value))
+    return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
+
+
+def _search_condition(by: SearchBy, value: str) -> ColumnElement[bool]:
+    if by == "code":
+        return PACK.c.code == value
+    if by == "vin":
+        return PACK.c.vin == value
+    if by == "maker_code":
+        return PACK.c.maker_code == value
+    if by == "custodian":
+        return PACK.c.custodian == value
+    # LIKE serves PostgreSQL (its pattern index); the range serves SQLite, whose LIKE ignores case and so
+    # no index. Both are exact for codes, which hold digits and upper-case letters only.
+    condition = PACK.c.code.like(f"{value}%") & (PACK.c.code >= value)
+    bound = _prefix_bound(value)
+    return condition if bound is None else condition & (PACK.c.code < bound)
+
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _prefix_bound(prefix: str) -> str | None:
+    """The least code-alphabet string above every string that starts with `prefix` (None: no bound)."""
+    while prefix and prefix[-1] == _ALPHABET[-1]:
+        prefix = prefix[:-1]
+    if not prefix:
+        return None
+    return prefix[:-1] + _ALPHABET[_ALPHABET.index(prefix[-1]) + 1]

@@ -1,0 +1,137 @@
+"""Recall trace: where every pack of a batch is now (maker code or producer, production dates, chemistry,
+spec), read from the pack projection through its indexes."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import Field
+
+from events.catalogue import CHEMISTRIES
+from events.errors import InputError
+from events.lifecycle import Status
+from events.orgs import check_maker_filter
+from ledger.log import Ledger
+from ledger.store import packrows, registry
+from ledger.store.packrows import BatchFilter, BatchPack
+from ledger.usecases.access import Caller, require_regulator
+from ledger.usecases.views import View
+
+MAX_RECALL = 100_000
+MAKER_CODE = re.compile(r"[A-Z0-9]{3}")
+SPEC_CODE = re.compile(r"[A-Z0-9]{2}")
+# where a pack is, beyond its custodian and vehicle: read from the state only for these statuses
+_PLACED_STATUSES = (Status.IN_TRANSIT.value, Status.IN_STORAGE_SYSTEM.value)
+
+
+@dataclass(frozen=True)
+class RecallFilter:
+    manufacturer: str | None = None  # the 3-character maker code, or the producer's org id
+    produced_from: date | None = None
+    produced_to: date | None = None
+    chemistry: str | None = None
+    spec: str | None = None  # the spec code, positions 6-7 of the battery code
+
+    def checked(self) -> RecallFilter:
+        if not any(vars(self).values()):
+            raise InputError(
+                "a recall trace needs at least one of manufacturer, produced_from, produced_to, chemistry, spec",
+                code="invalid_filter",
+            )
+        if self.chemistry is not None and self.chemistry not in CHEMISTRIES:
+            raise InputError(
+                f"unknown chemistry {self.chemistry!r}; chemistries are: {', '.join(CHEMISTRIES)}",
+                code="invalid_filter",
+            )
+        check_maker_filter("manufacturer", self.manufacturer)
+        if self.spec is not None and not SPEC_CODE.fullmatch(self.spec):
+            raise InputError(
+                f"spec {self.spec!r} must be the 2-character spec code of the battery code", code="invalid_filter"
+            )
+        if self.produced_from and self.produced_to and self.produced_from > self.produced_to:
+            raise InputError(
+                f"produced_from {self.produced_from} is after produced_to {self.produced_to}", code="invalid_filter"
+            )
+        return self
+
+    def batch(self) -> BatchFilter:
+        """The batch this filter selects: `manufacturer` is the producer's id, or (when it has the form of
+        one) a maker code."""
+        maker = self.manufacturer
+        return BatchFilter(
+            maker_code=maker if maker is not None and MAKER_CODE.fullmatch(maker) else None,
+            producer=maker,
+            produced_from=self.produced_from,
+            produced_to=self.produced_to,
+            chemistry=self.chemistry,
+            spec=self.spec,
+        )
+
+
+class RecallPack(View):
+    code: str
+    status: str
+    custodian: str
+    custodian_name: str | None
+    manufacturer: str
+    maker_code: str
+    chemistry: str
+    spec: str
+    production_date: date | None
+    vin: str | None = Field(description="the vehicle the pack is installed in now")
+    site: str | None = Field(description="the storage system the pack is installed in now")
+    receiver: str | None = Field(description="in transit: the organisation it was shipped to")
+
+
+class RecallReport(View):
+    manufacturer: str | None
+    produced_from: date | None
+    produced_to: date | None
+    chemistry: str | None
+    spec: str | None
+    count: int
+    truncated: bool = Field(description=f"more than {MAX_RECALL:,} packs matched; narrow the filter")
+    by_status: dict[str, int]
+    packs: list[RecallPack]
+
+
+def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
+    """Where every pack of a batch is now: maker (code or org), production dates, chemistry, spec."""
+    require_regulator(caller, "run a recall trace")
+    where = where.checked()
+    with ledger.engine.connect() as conn:
+        rows = packrows.batch_packs(conn, where.batch(), placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
+        names = {org.id: org.name for org in registry.list_orgs(conn)}
+    packs = [_recall_pack(row, names) for row in rows[:MAX_RECALL]]
+    by_status: dict[str, int] = defaultdict(int)
+    for pack in packs:
+        by_status[pack.status] += 1
+    return RecallReport(
+        **vars(where),
+        count=len(packs),
+        truncated=len(rows) > MAX_RECALL,
+        by_status=dict(sorted(by_status.items())),
+        packs=packs,
+    )
+
+
+def _recall_pack(row: BatchPack, names: dict[str, str]) -> RecallPack:
+    state = row.placed
+    binding = state.binding if state is not None else None
+    return RecallPack(
+        code=row.code,
+        status=row.status,
+        custodian=row.custodian,
+        custodian_name=names.get(row.custodian),
+        manufacturer=row.manufacturer,
+        maker_code=row.maker_code,
+        chemistry=row.chemistry,
+        spec=row.code[5:7],
+        production_date=row.production_date,
+        vin=row.vin,
+        site=binding.target if binding is not None and binding.kind == "site" else None,
+        receiver=state.receiver if state is not None else None,
+    )
