@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -19,6 +21,7 @@ from ledger.store.db import make_engine, normalise_url
 os.environ["PACKTRACE_ENVIRONMENT"] = "development"
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+T = TypeVar("T")
 
 
 def backend_url() -> str:
@@ -69,3 +72,35 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database)."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+class SqliteTemplates:
+    """SQLite databases built once per session and copied into each test's own file: every test still has
+    a database of its own, and what is the same for all of them (the tables, the log head, the parties)
+    is built once rather than once per test."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._built: dict[str, Any] = {}
+
+    def copy(self, name: str, target: Path, build: Callable[[str], T]) -> T:
+        """Copy the template `name` to `target` (a file no connection has opened yet), building it first
+        with `build(url)` if this session has not; answer what `build` answered."""
+        source = self._root / f"{uuid.uuid5(uuid.NAMESPACE_URL, name).hex}.db"
+        if name not in self._built:
+            self._built[name] = build(f"sqlite:///{source}")
+            leftovers = [p for p in (Path(f"{source}-wal"), Path(f"{source}-journal")) if p.exists()]
+            assert not leftovers, f"the template {name!r} was left open: {leftovers}"
+        shutil.copyfile(source, target)
+        built: T = self._built[name]
+        return built
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))

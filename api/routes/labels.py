@@ -57,6 +57,9 @@ SCAN_BODY: dict[str, Any] = {
                     "properties": {
                         "image": {"type": "string", "format": "binary", "description": "a PNG, JPEG or WebP photo"}
                     },
+                    # the photo is all the body holds (the server reads no other field, and refuses a form
+                    # of more than 8 others as malformed)
+                    "additionalProperties": False,
                 }
             },
         },

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from api.app import create_app
 from api.settings import Settings
@@ -18,17 +22,66 @@ from ledger.log import Ledger
 from ledger.store.db import make_engine
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
+from tests.conftest import SqliteTemplates, sqlite_path
 from tests.support import Clock
 
 ORIGIN = "packtrace.test/log"
 MAX_BODY = 256 * 1024
 
 
-@pytest.fixture
-def ledger(database_url: str) -> Iterator[Ledger]:
+@dataclass(frozen=True)
+class Start:
+    """What a test's ledger starts from when its SQLite file is a copy of a template: the template's
+    parties (empty if the test takes none) and the reading of its Clock after building them."""
+
+    parties: dict[Role, Party]
+    now: datetime
+
+    def fresh_parties(self) -> dict[Role, Party]:
+        return {role: dataclasses.replace(party) for role, party in self.parties.items()}
+
+
+def start_from_template(
+    database_url: str, request: pytest.FixtureRequest, templates: SqliteTemplates, origin: str
+) -> Start | None:
+    """On SQLite, copy into the test's file a ledger already initialised for `origin` and, if the test takes
+    `parties`, holding them: as `Ledger.init` then `make_party` for each role would leave it, built once per
+    session. None on PostgreSQL (each test builds its own schema)."""
+    target = sqlite_path(database_url)
+    if target is None:
+        return None
+    with_parties = "parties" in request.fixturenames
+
+    def build(url: str) -> Start:
+        engine, clock = make_engine(url), Clock()
+        lg = Ledger(engine, LogSigner(origin, Ed25519PrivateKey.generate()), clock=clock)
+        lg.init()
+        made = {role: make_party(lg, role) for role in Role} if with_parties else {}
+        lg.close()
+        engine.dispose()
+        return Start(made, clock.now)
+
+    return templates.copy(f"{origin} parties={with_parties}", target, build)
+
+
+def open_ledger(database_url: str, origin: str, start: Start | None) -> tuple[Ledger, Engine]:
     engine = make_engine(database_url)
-    lg = Ledger(engine, LogSigner(ORIGIN, Ed25519PrivateKey.generate()), clock=Clock())
+    clock = Clock()
+    if start is not None:
+        clock.now = start.now
+    lg = Ledger(engine, LogSigner(origin, Ed25519PrivateKey.generate()), clock=clock)
     lg.init()
+    return lg, engine
+
+
+@pytest.fixture
+def ledger_start(database_url: str, request: pytest.FixtureRequest, sqlite_templates: SqliteTemplates) -> Start | None:
+    return start_from_template(database_url, request, sqlite_templates, ORIGIN)
+
+
+@pytest.fixture
+def ledger(database_url: str, ledger_start: Start | None) -> Iterator[Ledger]:
+    lg, engine = open_ledger(database_url, ORIGIN, ledger_start)
     yield lg
     lg.close()
     engine.dispose()
@@ -61,6 +114,8 @@ def admin() -> dict[str, str]:
 
 
 @pytest.fixture
-def parties(ledger: Ledger) -> dict[Role, Party]:
+def parties(ledger: Ledger, ledger_start: Start | None) -> dict[Role, Party]:
     """One organisation of each of the 13 roles, with a token and key `<org>/1`."""
+    if ledger_start is not None:
+        return ledger_start.fresh_parties()
     return {role: make_party(ledger, role) for role in Role}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jsonschema_rs  # schemathesis' validator
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -107,6 +108,7 @@ def fuzz(operation: Any, mode: GenerationMode, token: str) -> None:
     exercise()
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_item10_no_operation_answers_5xx_off_schema_or_looser_than_its_schema(
     app: FastAPI, client: httpx.Client, parties: dict[Role, Party], mode: GenerationMode
@@ -127,3 +129,22 @@ def test_item10_no_operation_answers_5xx_off_schema_or_looser_than_its_schema(
             no_invalid_input.append(operation.label)
     # only operations whose inputs are free-form text in the path (or nothing) have no invalid input
     assert set(no_invalid_input) <= NOTHING_TO_GET_WRONG
+
+
+def test_item10_the_scan_schema_refuses_the_extra_form_fields_the_server_refuses(
+    client: httpx.Client, parties: dict[Role, Party]
+) -> None:
+    """Found by the positive fuzz: a multipart scan with the photo and nine more fields was valid by the
+    schema, and the server (which reads at most 8 fields) answered 422 invalid_request."""
+    fields = {f"note{n}": "x" for n in range(9)}
+    body = client.get("/openapi.json").json()["paths"]["/v1/scan"]["post"]["requestBody"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    refused = client.post(
+        "/v1/scan",
+        files={"image": ("a.png", b"...", "image/png")},
+        data=fields,
+        headers=parties[Role.MANUFACTURER].auth,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_request", refused.text
+    assert not jsonschema_rs.validator_for(schema).is_valid({"image": "...", **fields})

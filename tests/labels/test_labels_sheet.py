@@ -39,6 +39,7 @@ def label_outlines_mm(pdf: bytes) -> list[list[tuple[float, float, float, float]
     ]
 
 
+@pytest.mark.slow
 def test_a_thousand_labels_decode_to_exactly_the_input_urls(
     pack: LabelInfo, second_life_pack: LabelInfo, url_of: UrlOf, read_qr: ReadQr, serial_codes: Codes
 ) -> None:

@@ -8,24 +8,27 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from events.orgs import Role
-from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.store.db import make_engine
+from tests.api.conftest import Start, open_ledger, start_from_template
 from tests.api.inprocess import in_process_client
 from tests.api.parties import Party, make_party
+from tests.conftest import SqliteTemplates
 from tests.labels_api.world import labels_app
-from tests.support import Clock
+
+ORIGIN = "labels.test/log"
 
 
 @pytest.fixture
-def ledger(database_url: str) -> Iterator[Ledger]:
-    engine = make_engine(database_url)
-    lg = Ledger(engine, LogSigner("labels.test/log", Ed25519PrivateKey.generate()), clock=Clock())
-    lg.init()
+def ledger_start(database_url: str, request: pytest.FixtureRequest, sqlite_templates: SqliteTemplates) -> Start | None:
+    return start_from_template(database_url, request, sqlite_templates, ORIGIN)
+
+
+@pytest.fixture
+def ledger(database_url: str, ledger_start: Start | None) -> Iterator[Ledger]:
+    lg, engine = open_ledger(database_url, ORIGIN, ledger_start)
     yield lg
     lg.close()
     engine.dispose()
@@ -43,6 +46,8 @@ def client(app: FastAPI) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def parties(ledger: Ledger) -> dict[Role, Party]:
+def parties(ledger: Ledger, ledger_start: Start | None) -> dict[Role, Party]:
     """One organisation of each of the 13 roles ('The <role>'), with a token and key `<org>/1`."""
+    if ledger_start is not None:
+        return ledger_start.fresh_parties()
     return {role: make_party(ledger, role) for role in Role}

@@ -134,6 +134,7 @@ def test_repeated_codes_print_repeated_labels(client: httpx.Client, parties: dic
     assert read_qr(pdf_pages(response.content)[0]) == [url_of(code(1))] * 3
 
 
+@pytest.mark.slow
 def test_a_thousand_label_sheet_round_trip(client: httpx.Client, parties: dict[Role, Party]) -> None:
     """Issue 5, acceptance item 1: 1,000 labels over HTTP, every page rasterised, every code decoded."""
     maker = parties[MAKER]

@@ -29,6 +29,7 @@ LABEL_OPERATIONS = {
 }
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_no_label_operation_answers_5xx_or_off_schema(
     app: FastAPI, client: httpx.Client, parties: dict[Role, Party], mode: GenerationMode

@@ -20,6 +20,7 @@ from tests.api.test_schema_fuzz import fuzz
 OURS = ("/v1/reports/", "/p/")
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_item10_report_operations_answer_no_5xx_stay_on_schema_and_no_looser(
     app: FastAPI, client: httpx.Client, parties: dict[Role, Party], mode: GenerationMode
