@@ -28,6 +28,7 @@ def province(engine: Engine) -> tuple[Ledger, demo.Province]:
     ledger.close()
 
 
+@pytest.mark.slow
 def test_demo_covers_every_role_and_lifecycle_path_and_verifies(province: tuple[Ledger, demo.Province]) -> None:
     ledger, built = province
     assert {role for org in built.orgs.values() for role in org.roles} == set(Role)
@@ -64,6 +65,7 @@ def test_demo_covers_every_role_and_lifecycle_path_and_verifies(province: tuple[
     assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
 
 
+@pytest.mark.slow
 def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, demo.Province]) -> None:
     from datetime import UTC, datetime
 
@@ -86,6 +88,7 @@ def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, dem
     assert late >= 5 and lost_sight >= 5
 
 
+@pytest.mark.slow
 def test_cli_demo_builds_and_prints_a_token_per_organisation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
