@@ -257,7 +257,7 @@ class RetiredData(Payload):
 
 class InspectedData(Payload):
     soh_pct: Percent
-    verdict: Literal["recycle", "repurpose", "reuse"]  # the scan form offers the first: the safe default
+    verdict: Literal["reuse", "repurpose", "recycle"]
     residual_capacity_kwh: NonNegativeEnergy | None = None
     internal_resistance_mohm: Resistance | None = None
     safety_class: ShortText | None = Field(default=None, description="GB/T 38698.1 safety class")

@@ -48,7 +48,9 @@ FORMS: dict[str, tuple[Input, ...]] = {
                       options=choices(E.RETIRED, "reason")),
                 Input("scrap_certificate", ("报废汽车回收证明编号", "Scrap certificate number"))),
     "inspected": (Input("soh_pct", ("健康度 SOH (%)", "State of health (%)"), required=True, number=True),
-                  Input("verdict", ("结论", "Verdict"), required=True, options=choices(E.INSPECTED, "verdict"))),
+                  # recycle first, as the form offered before: the verdict a slip of the thumb should give
+                  Input("verdict", ("结论", "Verdict"), required=True,
+                        options=tuple(sorted(choices(E.INSPECTED, "verdict"))))),
     "dismantled": (Input("output_name", ("产出物名称（可空）", "Output material (optional)")),
                    Input("output_mass_kg", ("产出物重量 (kg)", "Its mass (kg)"), number=True)),
     "recycled": (Input("feed_mass_kg", ("投料重量 (kg)", "Feed mass (kg)"), required=True, number=True),
