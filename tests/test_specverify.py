@@ -261,6 +261,7 @@ def test_checkpoints_written_by_ledger_parse_from_the_spec(
     assert note.parse_checkpoint(text) == note.Checkpoint(origin, size, root, tuple(extensions))
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["o", "5", "0", "05", "", " ", "AAAA", "=", "\t", "ext", "\u0665"]), max_size=6))
 def test_checkpoint_parsers_agree_on_odd_texts(pieces: list[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,7 @@ def check_invariants(state: PackState) -> None:
     assert PackState.from_dict(stored) == state
 
 
+@pytest.mark.fuzz
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_legal_lives(data: st.DataObject) -> None:

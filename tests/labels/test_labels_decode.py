@@ -142,6 +142,7 @@ def robustness_set(label: Image.Image) -> list[tuple[str, bytes]]:
     return as_bytes
 
 
+@pytest.mark.slow
 def test_decode_rate_over_rotation_scale_blur_tilt_noise_jpeg_and_clutter(
     pack: LabelInfo, url_of: UrlOf, public_url: str
 ) -> None:

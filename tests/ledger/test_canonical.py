@@ -27,6 +27,7 @@ json_value = st.recursive(
 )
 
 
+@pytest.mark.fuzz
 @given(
     data=st.dictionaries(st.text(max_size=10), json_value, max_size=5),
     index=st.integers(0, 2**40),

@@ -131,6 +131,7 @@ def world(ledger: Ledger) -> _World:
     return _World(ledger)
 
 
+@pytest.mark.fuzz
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
