@@ -1,8 +1,8 @@
 """The store contract, written once (as eventsourcing's tests/persistence.py writes its recorder tests).
 
 Each area of ledger.store adds a mixin class of `test_…` methods here or in a sibling module
-(`contract_<area>.py`); tests/store/test_sqlite.py and tests/store/test_postgres.py subclass all of them in
-a few lines, so every statement of the store runs against both databases in one run. Behaviour only one
+(`contract_<area>.py`); tests/store/suite.py joins them in `StoreContract`, which tests/store/test_sqlite.py
+and tests/store/test_postgres.py subclass in a few lines, so every statement of the store runs against both databases in one run. Behaviour only one
 database has (PostgreSQL's plan caching, SQLSTATE 54, SQLite's WAL) is tested in the subclass of that
 database, where it lives.
 

@@ -13,31 +13,15 @@ from sqlalchemy import Engine
 from ledger.store import appending
 from ledger.store.driver import driver_sql
 from tests.conftest import fresh_postgres_schema
-from tests.store.contract import StoreFixtures
-from tests.store.contract_append import AppendStoreContract, signed_claims, write_entries
-from tests.store.contract_registry import (
-    LogMetaStoreContract,
-    RegistryStoreContract,
-    SessionStoreContract,
-    SnapshotStoreContract,
-)
-from tests.store.contract_reports import PackRowsContract, ReportStoreContract
+from tests.store.contract_append import signed_claims, write_entries
+from tests.store.suite import StoreContract
 
 PG_URL = os.environ.get("PACKTRACE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(
-    AppendStoreContract,
-    RegistryStoreContract,
-    SessionStoreContract,
-    LogMetaStoreContract,
-    SnapshotStoreContract,
-    PackRowsContract,
-    ReportStoreContract,
-    StoreFixtures,
-):
+class TestPostgresStore(StoreContract):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> Iterator[str]:
         with fresh_postgres_schema(PG_URL) as url:
