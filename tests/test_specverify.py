@@ -140,6 +140,7 @@ def agree(ledger_check: Any, spec_check: Any) -> bool:
     return results[0]
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(leaf_lists, st.data())
 def test_inclusion_proofs_agree(inputs: list[bytes], data: st.DataObject) -> None:
@@ -174,6 +175,7 @@ def test_inclusion_proofs_agree(inputs: list[bytes], data: st.DataObject) -> Non
         assert not accepted
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(leaf_lists, st.data())
 def test_consistency_proofs_agree(inputs: list[bytes], data: st.DataObject) -> None:
@@ -217,6 +219,7 @@ key_names = st.text(
 private_keys = st.binary(min_size=32, max_size=32).map(Ed25519PrivateKey.from_private_bytes)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=200, deadline=None)
 @given(note_texts, key_names, private_keys)
 def test_notes_signed_by_ledger_verify_from_the_spec(text: str, name: str, key: Ed25519PrivateKey) -> None:
@@ -231,6 +234,7 @@ def test_notes_signed_by_ledger_verify_from_the_spec(text: str, name: str, key: 
 MUTATIONS = st.sampled_from(["\n", " ", "\u2014", "+", "=", "A", "/", "\t", "x", ""])
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(note_texts, key_names, private_keys, st.data())
 def test_mutated_notes_are_judged_alike(text: str, name: str, key: Ed25519PrivateKey, data: st.DataObject) -> None:
@@ -251,6 +255,7 @@ checkpoint_lines = st.text(
 )
 
 
+@pytest.mark.fuzz
 @settings(max_examples=200, deadline=None)
 @given(checkpoint_lines, st.integers(0, 2**64), st.binary(min_size=32, max_size=32), st.lists(checkpoint_lines))
 def test_checkpoints_written_by_ledger_parse_from_the_spec(

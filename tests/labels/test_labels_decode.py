@@ -306,6 +306,7 @@ def test_item6_an_image_too_large_is_refused_from_its_header(
     assert raised.value.code == "image_too_large"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("photo", ["12 MP PNG", "22 MP JPEG", "16 MP flat RGBA PNG", "50 MP progressive JPEG"])
 def test_item6_a_high_resolution_photo_is_read_after_downscaling(
     pack: LabelInfo, url_of: UrlOf, public_url: str, photo: str

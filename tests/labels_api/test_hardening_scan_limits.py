@@ -50,6 +50,7 @@ def test_item6_a_40000000_by_1_png_answers_422_image_too_large(
     assert_problem(response, 422, "image_too_large", "image of 40000000×1 pixels is wider or taller than 16,384 pixels")
 
 
+@pytest.mark.slow
 def test_item6_a_decompression_bomb_png_answers_422_image_too_large(
     client: httpx.Client, parties: dict[Role, Party]
 ) -> None:
@@ -59,6 +60,7 @@ def test_item6_a_decompression_bomb_png_answers_422_image_too_large(
     assert body["detail"].startswith("the image is too large to read: Image size (400000000 pixels) exceeds limit")
 
 
+@pytest.mark.slow
 def test_item6_the_attacks_photo_is_refused_from_its_header(client: httpx.Client, parties: dict[Role, Party]) -> None:
     """The photo that cost ~600 MB each: a 191 KiB PNG of 6000 × 6600 RGBA pixels."""
     pack = shipped(client, parties, 1, RECYCLER)

@@ -2,9 +2,9 @@
 
 Each area of ledger.store adds a mixin class of `test_…` methods here or in a sibling module
 (`contract_<area>.py`); tests/store/suite.py joins them in `StoreContract`, which tests/store/test_sqlite.py
-and tests/store/test_postgres.py subclass in a few lines, so every statement of the store runs against both databases in one run. Behaviour only one
-database has (PostgreSQL's plan caching, SQLSTATE 54, SQLite's WAL) is tested in the subclass of that
-database, where it lives.
+and tests/store/test_postgres.py subclass in a few lines, so every statement of the store runs against both
+databases in one run. Behaviour only one database has (PostgreSQL's plan caching) is tested in the subclass
+of that database, where it lives.
 
 A mixin uses the `engine` fixture: an empty database with the tables created.
 """
