@@ -93,7 +93,8 @@ def test_a_signer_signs_with_every_key_in_force_and_refuses_to_sign_without_one(
     assert signer.hold(new) == vkey(new)
     signed = signer.sign_checkpoint(3, b"\x00" * 32)
     assert note.open_note_all(signed, [vkey(old), vkey(new)]).startswith(f"{ORIGIN}\n3\n")
-    assert signer.in_force == (vkey(old), vkey(new)) and signer.verifier_key == vkey(old)
+    in_force: tuple[str, ...] = signer.in_force
+    assert in_force == (vkey(old), vkey(new)) and signer.verifier_key == vkey(old)
     signer.adopt(KeyState(vkey(new)))
     assert signer.verifier_key == vkey(new) and signer.private_key is new
     only_new = signer.sign_checkpoint(4, b"\x00" * 32)
