@@ -29,7 +29,8 @@ from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
-from ledger.usecases import registration
+from ledger.usecases import orgkeys
+from ledger.usecases.access import ADMIN
 from ledger.usecases.custodial import create_platform_key
 
 Claim = tuple[str, str, str, dict[str, Any]]  # (pack, type, actor, data)
@@ -336,14 +337,15 @@ def build(
     real_clock = ledger.clock
     try:
         ledger.clock = lambda: registered
-        with ledger.engine.begin() as conn:
-            for org in scenario.orgs:
-                tokens[org.id] = registration.create_org(conn, org, now=registered)
-                if org.roles == {Role.ADMIN}:
-                    continue
-                keys[org.id] = Ed25519PrivateKey.generate()
-                raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-                registration.add_key(conn, org.id, f"{org.id}/{scenario.key_name}", raw, now=registered)
+        first_keys: list[tuple[Org, list[tuple[str, bytes]]]] = []
+        for org in scenario.orgs:
+            if org.roles == {Role.ADMIN}:
+                first_keys.append((org, []))
+                continue
+            keys[org.id] = Ed25519PrivateKey.generate()
+            raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+            first_keys.append((org, [(f"{org.id}/{scenario.key_name}", raw)]))
+        tokens.update(orgkeys.register_many(ledger, ADMIN, first_keys))
         if sealing_key is not None:
             for org in scenario.orgs:
                 if org.roles & PLATFORM_KEY_ROLES:

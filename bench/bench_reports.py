@@ -48,7 +48,8 @@ from ledger.format.claims import new_claim, sign_claim  # noqa: E402
 from ledger.format.logkey import LogSigner  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.store.db import make_engine  # noqa: E402
-from ledger.usecases import registration  # noqa: E402
+from ledger.usecases import orgkeys  # noqa: E402
+from ledger.usecases.access import ADMIN  # noqa: E402
 from ledger.usecases.report_index import refresh  # noqa: E402
 from ledger.usecases.reports.compliance import compliance  # noqa: E402
 from ledger.usecases.reports.organisations import organisations  # noqa: E402
@@ -118,13 +119,12 @@ def register(ledger: Ledger, makers: int) -> dict[str, bytes]:
             for m in range(makers)]  # fmt: skip
     orgs += [Org(f"auto-{a}", f"Automaker {a}", frozenset({Role.AUTOMAKER})) for a in range(AUTOMAKERS)]
     keys = {}
-    with ledger.engine.begin() as conn:
-        for org in orgs:
-            registration.create_org(conn, org, now=datetime(2023, 12, 1, tzinfo=UTC))
-            private = Ed25519PrivateKey.generate()
-            keys[org.id] = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-            raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            registration.add_key(conn, org.id, f"{org.id}/1", raw, now=datetime(2023, 12, 1, tzinfo=UTC))
+    first = []
+    for org in orgs:
+        private = Ed25519PrivateKey.generate()
+        keys[org.id] = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        first.append((org, [(f"{org.id}/1", private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))]))
+    orgkeys.register_many(ledger, ADMIN, first)
     return keys
 
 

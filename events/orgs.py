@@ -102,6 +102,7 @@ class Org:
     roles: frozenset[Role]
     manufacturer_codes: frozenset[str] = frozenset()
     whitelisted: bool = False  # a recycler on MIIT's 规范条件 list
+    region: str | None = None  # the administrative division it is in (GB/T 2260 code), when known
 
     def __post_init__(self) -> None:
         validate_org_id(self.id)

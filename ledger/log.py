@@ -23,6 +23,7 @@ from events.state import PackState
 from ledger.append.head import utcnow
 from ledger.append.intake import MAX_BATCH, Intake
 from ledger.append.outcome import Appended, BatchRejected
+from ledger.append.registry import AfterWrite, RegistryItem, import_registry, write_registry
 from ledger.append.rules import DOMAIN, Validator
 from ledger.append.unit import Appender
 from ledger.format import merkle
@@ -50,7 +51,7 @@ class Ledger:
         if verify_processes is None:
             verify_processes = 1 if (os.cpu_count() or 1) > 1 else 0
         self.intake = Intake(engine, SignatureChecker(verify_processes))
-        self.appender = Appender(signer, validator, clock, registry.get_org, self._committed)
+        self.appender = Appender(signer, validator, clock, registry.get_org_record, self._committed)
         self.commits = GroupCommit(engine, self.intake.check, self.appender.write)
         self._checkpointer: WalCheckpointer | None = None  # SQLite: started by the first append
 
@@ -69,14 +70,25 @@ class Ledger:
     # -- set-up -----------------------------------------------------------------------------------------
 
     def init(self) -> None:
-        """Create the tables if missing and the head row; refuse a database of another log."""
+        """Create the tables if missing and the head row; refuse a database of another log. A database
+        made before the registry was in the log gets its columns, and its registry rows become the log's
+        first registry entries (ledger.usecases.registrylog)."""
         create_schema(self.engine)
+        registry.add_missing_columns(self.engine)
         with write_connection(self.engine) as conn, conn.begin():
             origin = head.claim_head(conn, self.signer.origin)
         if origin != self.signer.origin:
             raise ValueError(
                 f"this database holds the log {origin!r}, not {self.signer.origin!r}; set PACKTRACE_LOG_ORIGIN to match"
             )
+        with write_connection(self.engine, durable=True) as conn, conn.begin():
+            import_registry(conn, self.signer, self.clock)
+
+    def append_registry(self, items: Sequence[RegistryItem], *, after: AfterWrite | None = None) -> list[Appended]:
+        """Append registry claims (events.registry) in one transaction of their own, with the projection
+        rows and whatever `after` writes beside them; all or none."""
+        with write_connection(self.engine, durable=True) as conn, conn.begin():
+            return write_registry(conn, self.signer, self.clock, items, after=after).appended
 
     def close(self) -> None:
         self.intake.close()
@@ -160,15 +172,9 @@ class Ledger:
             return logreads.pack_entries(conn, code, start, limit)
 
     def org(self, org_id: str) -> Org | None:
-        """A registered organisation (remembered: organisations never change once registered)."""
-        known = self.appender.orgs
-        found = known.get(org_id)
-        if found is None:
-            with self.engine.connect() as conn:
-                found = registry.get_org(conn, org_id)
-            if found is not None:
-                known[org_id] = found
-        return found
+        """A registered organisation as it stands now."""
+        with self.engine.connect() as conn:
+            return registry.get_org(conn, org_id)
 
     def pack_state(self, code: str) -> PackState | None:
         with self.engine.connect() as conn:

@@ -16,7 +16,8 @@ from events.codes import make_code
 from events.orgs import Org, Role
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
-from ledger.usecases import registration
+from ledger.usecases import orgkeys
+from ledger.usecases.access import ADMIN
 
 T0 = datetime(2026, 3, 2, 1, 0, 0, tzinfo=UTC)
 
@@ -71,13 +72,16 @@ def public_b64(private: Ed25519PrivateKey) -> str:
     return base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
-def add_actor(ledger: Ledger, org: Org, *, now: datetime = T0) -> Actor:
-    private = Ed25519PrivateKey.generate()
-    key_id = f"{org.id}/1"
-    with ledger.engine.begin() as conn:
-        token = registration.create_org(conn, org, now=now)
-        registration.add_key(conn, org.id, key_id, base64.b64decode(public_b64(private)), now=now)
-    return Actor(org, key_id, private, token)
+def add_actors(ledger: Ledger, orgs: list[Org]) -> dict[str, Actor]:
+    """Register organisations with one key each, in one registry transaction (the administrator's)."""
+    privates = {org.id: Ed25519PrivateKey.generate() for org in orgs}
+    first = [(org, [(f"{org.id}/1", base64.b64decode(public_b64(privates[org.id])))]) for org in orgs]
+    tokens = orgkeys.register_many(ledger, ADMIN, first)
+    return {org.id: Actor(org, f"{org.id}/1", privates[org.id], tokens[org.id]) for org in orgs}
+
+
+def add_actor(ledger: Ledger, org: Org) -> Actor:
+    return add_actors(ledger, [org])[org.id]
 
 
 def province(ledger: Ledger) -> dict[str, Actor]:
@@ -93,7 +97,7 @@ def province(ledger: Ledger) -> dict[str, Actor]:
         Org("grey-recycling", "小作坊", frozenset({Role.RECYCLER}), whitelisted=False),
         Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})),
     ]
-    return {o.id: add_actor(ledger, o) for o in orgs}
+    return add_actors(ledger, orgs)
 
 
 def code(serial: int, *, maker: str = "001", day: date = date(2026, 1, 15)) -> str:

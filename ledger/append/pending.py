@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from events.orgs import Org
+from events.registry import OrgRecord
 from events.state import PackState
 from events.timestamps import format_recorded_at
 from ledger.append.outcome import Appended
@@ -17,7 +18,7 @@ from ledger.store.appending import EntryRow, PackWrite, RecordedClaim, SigningKe
 from ledger.store.driver import Connection
 
 Heads = dict[str, tuple[str | None, int]]  # code -> (head hash, last seq)
-OrgReader = Callable[[Connection, str], Org | None]  # the registry's read of one organisation
+OrgReader = Callable[[Connection, str], OrgRecord | None]  # the registry's read of one organisation
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Pending:
     recorded: Mapping[tuple[str, str], RecordedClaim]  # entries already recorded for the group's (actor, id)
     keys: Mapping[str, SigningKey]  # the group's keys, read under the lock
     read_org: OrgReader
-    orgs: dict[str, Org | None] = field(default_factory=dict)
+    orgs: dict[str, OrgRecord | None] = field(default_factory=dict)
     states: dict[str, PackState | None] = field(default_factory=dict)
     heads: Heads = field(default_factory=dict)
     existed: set[str] = field(default_factory=set)  # packs stored before the group
@@ -47,7 +48,7 @@ class Pending:
         size: int,
         now: datetime,
         claims: Sequence[SignedClaim],
-        orgs: Mapping[str, Org],
+        orgs: Mapping[str, OrgRecord],
         read_org: OrgReader,
     ) -> Pending:
         """What every request of the group needs from the database, read once (`orgs`: known already)."""
@@ -63,9 +64,11 @@ class Pending:
         return pending
 
     def org(self, org_id: str) -> Org | None:
+        """The organisation as it stands for entries recorded now (its 规范条件 status on this date)."""
         if org_id not in self.orgs:
             self.orgs[org_id] = self.read_org(self.conn, org_id)
-        return self.orgs[org_id]
+        record = self.orgs[org_id]
+        return None if record is None else record.at(self.now)
 
     def pack(self, code: str) -> PackState | None:
         if code not in self.states:

@@ -122,9 +122,9 @@ def check_key(key: SigningKey | None, key_id: str, now: datetime) -> None:
     if key is None:
         raise InvalidClaim(f"unknown signing key {key_id!r}", code="unknown_key")
     validity = key.validity
-    # A revocation read under the lock was committed before it: it is in force, whatever this process's
-    # clock says (it took effect after every entry recorded before it).
-    refusal = validity.refusal(now if validity.revoked_at is None else max(now, validity.revoked_at))
+    # A revocation read under the lock is a registry entry committed before this one: the key signs
+    # nothing after it, whatever this process's clock says.
+    refusal = "key_revoked" if validity.revoked_at is not None else validity.refusal(now)
     if refusal == "key_revoked":
         raise AuthorisationError(f"key {key_id!r} is revoked", code="key_revoked")
     if refusal == "key_not_yet_valid":  # registered by a process whose clock runs ahead of this one's

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from events.errors import PacktraceError
-from events.orgs import Org
+from events.registry import OrgRecord
 from ledger.append.head import append_time, last_recorded
 from ledger.append.pending import OrgReader, Pending
 from ledger.append.request import Request
@@ -37,6 +37,27 @@ class Written(NamedTuple):
     size: int
     frontier: list[bytes]
     recorded_at: datetime
+
+
+def write_log(
+    conn: Connection,
+    signer: LogSigner,
+    size: int,
+    frontier: list[bytes],
+    rows: Sequence[appending.EntryRow],
+    now: datetime,
+) -> Written:
+    """(5) for the log itself: the staged entries, their Merkle nodes, the head and the signed checkpoint.
+    (Pack projections are the caller's; registry projections too.)"""
+    leaves = [merkle.leaf_hash(row[-1]) for row in rows]
+    nodes, new_frontier = merkle.append_leaves(size, frontier, leaves)
+    appending.insert_entries(conn, rows)
+    appending.insert_nodes(conn, nodes)
+    new_size = size + len(rows)
+    stored_head.set_size(conn, new_size)
+    root = merkle.root_from_frontier(new_frontier)
+    appending.insert_checkpoint(conn, new_size, root, signer.sign_checkpoint(new_size, root), now)
+    return Written(new_size, new_frontier, now)
 
 
 class LateRejection(Exception):
@@ -61,7 +82,9 @@ class Appender:
         self.validator = validator
         self.clock = clock
         self.committed = committed  # told after each commit (SQLite: the WAL checkpointer)
-        self.orgs: dict[str, Org] = {}  # organisations never change once registered
+        # organisations as the registry held them after this appender's last commit: a registry entry
+        # written since (by anyone) grew the log, so a size other than ours clears them
+        self.orgs: dict[str, OrgRecord] = {}
         self.frontier: tuple[int, list[bytes]] | None = None  # (size, frontier) as last committed
         self.last_recorded: tuple[int, datetime] | None = None  # (size, recorded_at of its last entry)
 
@@ -79,6 +102,8 @@ class Appender:
     def write_group(self, conn: Connection, group: Sequence[Request]) -> Written | None:
         """Inside the transaction: steps (2) to (5); None if nothing new was written."""
         size = stored_head.lock(conn)  # (2)
+        if self.last_recorded is None or self.last_recorded[0] != size:
+            self.orgs.clear()
         now = self.recording_time(conn, size)
         claims = [sc for request in group for sc in request.claims]
         pending = Pending.read(conn, size, now, claims, self.orgs, self.read_org)
@@ -112,13 +137,6 @@ class Appender:
 
     def store(self, conn: Connection, pending: Pending) -> Written:
         """(5): the entries, their Merkle nodes, the packs' projections, the head, the signed checkpoint."""
-        leaves = [merkle.leaf_hash(row[-1]) for row in pending.rows]
-        nodes, frontier = merkle.append_leaves(pending.size, self.load_frontier(conn, pending.size), leaves)
-        appending.insert_entries(conn, pending.rows)
-        appending.insert_nodes(conn, nodes)
+        frontier = self.load_frontier(conn, pending.size)
         appending.write_packs(conn, pending.changed_packs(), pending.existed)
-        new_size = pending.next_index
-        stored_head.set_size(conn, new_size)
-        root = merkle.root_from_frontier(frontier)
-        appending.insert_checkpoint(conn, new_size, root, self.signer.sign_checkpoint(new_size, root), pending.now)
-        return Written(new_size, frontier, pending.now)
+        return write_log(conn, self.signer, pending.size, frontier, pending.rows, pending.now)

@@ -130,6 +130,24 @@ def entry_bytes(
     )
 
 
+def registry_entry_bytes(
+    *, index: int, subject: str, seq: int, prev: str | None, recorded_at: str, claim_bytes: bytes, sig: str | None
+) -> bytes:
+    """The canonical bytes of a registry entry (docs/ledger-format.md §5): `subject` in place of `pack`,
+    and `sig` only when the claim is signed."""
+    signature = b"" if sig is None else b',"sig":%s' % _string(sig)
+    return b'{"claim":%s,"index":%d,"prev":%s,"recorded_at":%s,"seq":%d%s,"subject":%s,"v":%d}' % (
+        claim_bytes,
+        index,
+        b"null" if prev is None else _string(prev),
+        _string(recorded_at),
+        seq,
+        signature,
+        _string(subject),
+        FORMAT_VERSION,
+    )
+
+
 def entry_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -85,6 +85,16 @@ def recorded_claims(conn: Connection, claims: Iterable[SignedClaim]) -> dict[tup
     return found
 
 
+def recorded_claims_of(conn: Connection, actor: str, claim_ids: Sequence[str]) -> set[str]:
+    """Which of `claim_ids` the log records for `actor` already (pack and registry entries alike)."""
+    found: set[str] = set()
+    for start in range(0, len(claim_ids), CHUNK):
+        part = claim_ids[start : start + CHUNK]
+        sql = f"SELECT claim_id FROM entry WHERE actor = ? AND claim_id IN ({marks(len(part))})"
+        found.update(str(row[0]) for row in driver_sql(conn, sql, (actor, *part)).fetchall())
+    return found
+
+
 def signing_keys(conn: Connection, key_ids: Collection[str]) -> dict[str, SigningKey]:
     """The registered keys among `key_ids`: owner, raw public key, validity. A key id the database cannot
     even hold (e.g. with a NUL) is no registered key."""

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Connection, Table, and_, case, distinct, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from events.registry import REGISTRY_TYPES
 from ledger.store.schema import ENTRY, HEAD, REPORT_ACTOR, REPORT_CURSOR, REPORT_DAY, REPORT_LATE, REPORT_RECOVERY
 
 _IN_CHUNK = 500  # values in one IN (…)
@@ -142,10 +143,10 @@ def move_cursor(conn: Connection, basis: str, position: int) -> None:
 
 
 def entry_facts(conn: Connection, start: int, end: int) -> list[EntryFacts]:
-    """Entries [start, end) in index order."""
+    """The battery events among entries [start, end), in index order (registry entries are not reported on)."""
     rows = conn.execute(
         select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.actor, ENTRY.c.type, ENTRY.c.at, ENTRY.c.recorded_at)
-        .where(ENTRY.c.idx >= start, ENTRY.c.idx < end)
+        .where(ENTRY.c.idx >= start, ENTRY.c.idx < end, ENTRY.c.type.not_in(sorted(REGISTRY_TYPES)))
         .order_by(ENTRY.c.idx)
     )
     return [EntryFacts(*row) for row in rows]

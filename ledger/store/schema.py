@@ -23,7 +23,7 @@ class Entry(SQLModel, table=True):
     )
 
     idx: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))
-    pack: str = Field(max_length=32)
+    pack: str = Field(max_length=80)  # a pack's code, or a registry entry's subject (`org:<id>`, `log`)
     seq: int
     hash: str = Field(max_length=64)  # no index: looked up only within a pack (store.appending.author_of)
     actor: str = Field(max_length=64)  # uq_entry_actor_claim serves lookups by actor
@@ -81,18 +81,26 @@ class LogHead(SQLModel, table=True):
 
 
 class Org(SQLModel, table=True):
+    """Projection of the registry entries about organisations (events.registry), written in the same
+    transaction as the entry; the API token's hash is the one column that is not in the log."""
+
     __tablename__ = "org"
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
     roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
     manufacturer_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    whitelisted: bool = False
+    whitelisted: bool = False  # its 规范条件 status when registered; `whitelist` holds the changes since
+    region: str | None = Field(default=None, max_length=6)
+    whitelist: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     token_hash: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime
 
 
 class OrgKey(SQLModel, table=True):
+    """Projection of the `key_added`/`key_revoked` registry entries; the sealed private half of a
+    platform-held key is the one column that is not in the log."""
+
     __tablename__ = "org_key"
 
     key_id: str = Field(primary_key=True, max_length=128)

@@ -13,6 +13,7 @@ organisation, so a sealed key copied into another organisation's row does not op
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from datetime import datetime
@@ -27,11 +28,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from events.errors import AuthorisationError, NotFoundError
+from events.registry import By, new_registry_claim, org_subject
 from ledger.append.outcome import Appended
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
 from ledger.store import registry
-from ledger.store.db import Connection, write_connection
+from ledger.store.db import Connection
 from ledger.usecases import registration
 from ledger.usecases.access import Caller, require_org
 
@@ -113,17 +115,10 @@ def unseal(sealed: bytes, *, org_id: str, key_id: str, sealing_key: bytes) -> Ed
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
-def _next_key_id(conn: Connection, org_id: str) -> str:
-    prefix = f"{org_id}/platform-"  # key ids are unique across organisations, so look at every one
-    taken = registry.key_ids_starting(conn, prefix)
-    number = 1
-    while f"{prefix}{number}" in taken:
-        number += 1
-    return f"{prefix}{number}"
-
-
 def create_platform_key(ledger: Ledger, org_id: str, *, sealing_key: bytes) -> registry.KeyRecord:
-    """Generate a key for `org_id` on the server, seal it, and register it as platform-held.
+    """Generate a key for `org_id` on the server, seal it, and register it as platform-held: a `key_added`
+    registry entry with `platform_held` set, authorised by the administrator (the CLI, the demo), with the
+    sealed private half written beside it in the same transaction (never into the log).
 
     Key ids are `<org>/platform-<n>`. An organisation may hold several (to rotate: create, then revoke
     the old one); `post_as` signs with the newest valid one.
@@ -131,12 +126,25 @@ def create_platform_key(ledger: Ledger, org_id: str, *, sealing_key: bytes) -> r
     _check_secret(sealing_key)
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    with write_connection(ledger.engine) as conn, conn.begin():
-        key_id = _next_key_id(conn, org_id)
-        sealed = seal(private, org_id=org_id, key_id=key_id, sealing_key=sealing_key)
-        return registration.add_key(
-            conn, org_id, key_id, public, now=ledger.clock(), platform_held=True, sealed_private_key=sealed
-        )
+    with ledger.engine.connect() as conn:
+        if registry.get_org(conn, org_id) is None:
+            raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
+        key_id = registration.next_key_id(conn, org_id, "platform-")
+    sealed = seal(private, org_id=org_id, key_id=key_id, sealing_key=sealing_key)
+    claim = new_registry_claim(
+        subject=org_subject(org_id),
+        type="key_added",
+        by=By.ADMIN,
+        data={"key_id": key_id, "public_key": base64.b64encode(public).decode(), "platform_held": True},
+        at=ledger.clock(),
+    )
+
+    def store_sealed(conn: Connection, _: list[Appended]) -> None:
+        registry.set_sealed_private_key(conn, key_id, sealed)
+
+    ledger.append_registry([(claim, None)], after=store_sealed)
+    with ledger.engine.connect() as conn:
+        return registry.get_keys(conn, [key_id])[key_id]
 
 
 def _signing_key(ledger: Ledger, org_id: str, *, sealing_key: bytes) -> tuple[str, Ed25519PrivateKey]:

@@ -1,26 +1,37 @@
-"""Organisations and their keys as the API and the CLI manage them: register, list, revoke.
+"""Organisations and their keys as the API and the CLI manage them: register, change, add and revoke keys,
+list, and read an organisation's registry history.
 
-Each function checks what the caller may do (ledger.usecases.access), does its work in at most one
-transaction (the rules of a registration: ledger.usecases.registration), and answers an output model of
-ledger.usecases.views.
+Every change is a registry entry of the log (events.registry, docs/ledger-format.md §5), appended with
+its projection rows in one transaction (`Ledger.append_registry`). Each function checks what the caller
+may do (ledger.usecases.access) and says who authorised the change: the administrator's token, the
+organisation's own token (its first key only), or a signed claim (`submit`). Answers are output models
+of ledger.usecases.views.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
 
-from events.errors import NotFoundError
-from events.orgs import Org, parse_roles
+from events.errors import AuthorisationError, InvalidClaim, NotFoundError
+from events.orgs import Org, check_org_name, parse_roles
+from events.registry import By, new_registry_claim, org_subject, parse_registry_claim, registered_data
 from events.timestamps import as_utc
-from ledger.append import head as log_head
+from ledger.append.outcome import Appended
 from ledger.log import Ledger
-from ledger.store import head as stored_head
 from ledger.store import registry
-from ledger.store.db import write_connection
+from ledger.store.db import Connection
 from ledger.usecases import registration
-from ledger.usecases.access import Caller, require_admin, require_authenticated, require_self_or_admin
-from ledger.usecases.views import KeyView, OrgCreated, OrgView
+from ledger.usecases.access import (
+    Caller,
+    require_admin,
+    require_authenticated,
+    require_self_or_admin,
+)
+from ledger.usecases.views import KeyView, OrgCreated, OrgView, RegistryEntryView
 
 
 def create_org(
@@ -32,12 +43,100 @@ def create_org(
     roles: Sequence[str],
     manufacturer_codes: Sequence[str] = (),
     whitelisted: bool = False,
+    region: str | None = None,
 ) -> OrgCreated:
     require_admin(caller, "create organisations")
-    org = Org(org_id, name, parse_roles(roles), frozenset(manufacturer_codes), whitelisted)
-    with write_connection(ledger.engine) as conn, conn.begin():
-        token = registration.create_org(conn, org, now=ledger.clock())
+    org = Org(org_id, name, parse_roles(roles), frozenset(manufacturer_codes), whitelisted, region)
+    check_org_name(org.id, org.name)
+    token = registration.new_token(org.id)
+    claim = new_registry_claim(
+        subject=org_subject(org.id), type="org_registered", by=By.ADMIN, data=registered_data(org), at=ledger.clock()
+    )
+
+    def store_token(conn: Connection, _: list[Appended]) -> None:
+        registry.set_token_hash(conn, org.id, registration.token_hash(token))
+
+    ledger.append_registry([(claim, None)], after=store_token)
     return OrgCreated(org=OrgView.of(org), token=token)
+
+
+def register_many(
+    ledger: Ledger, caller: Caller, orgs: Sequence[tuple[Org, Sequence[tuple[str, bytes]]]]
+) -> dict[str, str]:
+    """The administrator registers organisations with their first keys (key id, raw public key) in one
+    registry transaction, as the demo province and test fixtures do; their API tokens, by organisation."""
+    require_admin(caller, "create organisations")
+    tokens = {org.id: registration.new_token(org.id) for org, _ in orgs}
+    items: list[tuple[dict[str, Any], str | None]] = []
+    at = ledger.clock()
+    for org, keys in orgs:
+        check_org_name(org.id, org.name)
+        subject = org_subject(org.id)
+        items.append((new_registry_claim(subject=subject, type="org_registered", by=By.ADMIN,
+                                         data=registered_data(org), at=at), None))  # fmt: skip
+        for key_id, raw in keys:
+            registration.check_key_id(org.id, key_id)
+            registration.decode_public_key(base64.b64encode(raw).decode())
+            data = {"key_id": key_id, "public_key": base64.b64encode(raw).decode(), "platform_held": False}
+            items.append((new_registry_claim(subject=subject, type="key_added", by=By.ADMIN, data=data, at=at), None))
+
+    def store_tokens(conn: Connection, _: list[Appended]) -> None:
+        for org_id, token in tokens.items():
+            registry.set_token_hash(conn, org_id, registration.token_hash(token))
+
+    ledger.append_registry(items, after=store_tokens)
+    return tokens
+
+
+def update_org(
+    ledger: Ledger,
+    caller: Caller,
+    org_id: str,
+    *,
+    name: str | None = None,
+    roles: Sequence[str] | None = None,
+    manufacturer_codes: Sequence[str] | None = None,
+    region: str | None = None,
+    whitelisted: bool | None = None,
+    effective: date | None = None,
+    reference: str | None = None,
+) -> OrgView:
+    """The administrator changes an organisation (`PATCH /v1/orgs/{org}`, `packtrace orgs update`): one
+    `org_changed` entry with what changes. A 规范条件 change needs the date it takes effect and the
+    decision's reference (e.g. the MIIT announcement number)."""
+    require_admin(caller, "change organisations")
+    data: dict[str, Any] = {}
+    if name is not None:
+        data["name"] = name
+    if roles is not None:
+        data["roles"] = sorted({str(r) for r in parse_roles(roles)})
+    if manufacturer_codes is not None:
+        data["manufacturer_codes"] = sorted(set(manufacturer_codes))
+    if region is not None:
+        data["region"] = region or None
+    if whitelisted is not None:
+        if effective is None or not reference:
+            raise InvalidClaim(
+                "a 规范条件 change needs `effective` (the date it takes effect) and `reference` (e.g. the MIIT "
+                "announcement number)（规范条件变更须注明生效日期和依据文号）",
+                code="whitelist_needs_date_and_reference",
+            )
+        data["whitelist"] = {"listed": whitelisted, "effective": effective.isoformat(), "reference": reference}
+    elif effective is not None or reference is not None:
+        raise InvalidClaim("`effective` and `reference` go with `whitelisted`", code="invalid_registry_claim")
+    if not data:
+        raise InvalidClaim("nothing to change（未指定任何变更）", code="nothing_to_change")
+    claim = new_registry_claim(subject=org_subject(org_id), type="org_changed", by=By.ADMIN, data=data,
+                               at=ledger.clock())  # fmt: skip
+    ledger.append_registry([(claim, None)])
+    return _org_view(ledger, org_id)
+
+
+def _org_view(ledger: Ledger, org_id: str) -> OrgView:
+    org = ledger.org(org_id)
+    if org is None:
+        raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
+    return OrgView.of(org)
 
 
 def list_orgs(ledger: Ledger, caller: Caller) -> list[OrgView]:
@@ -57,24 +156,72 @@ def _key_view(record: registry.KeyRecord) -> KeyView:
     )
 
 
+def _key(ledger: Ledger, key_id: str) -> KeyView:
+    with ledger.engine.connect() as conn:
+        return _key_view(registry.get_keys(conn, [key_id])[key_id])
+
+
 def add_key(ledger: Ledger, caller: Caller, org_id: str, *, key_id: str, public_key: str) -> KeyView:
-    """Register an Ed25519 public key (standard base64 of its 32 raw bytes) for `org_id`."""
+    """Register an Ed25519 public key (standard base64 of its 32 raw bytes) for `org_id`, on a token: the
+    administrator's, or the organisation's own for its first key. A later key needs a claim signed by a
+    current key of the organisation (`submit`)."""
     require_self_or_admin(caller, org_id, "register its keys")
+    registration.check_key_id(org_id, key_id)
     raw = registration.decode_public_key(public_key)
-    with write_connection(ledger.engine) as conn, conn.begin():
-        record = registration.add_key(conn, org_id, key_id, raw, now=ledger.clock())
-    return _key_view(record)
+    by = By.ADMIN if caller.is_admin else By.TOKEN
+    claim = new_registry_claim(
+        subject=org_subject(org_id),
+        type="key_added",
+        by=by,
+        actor=None if by == By.ADMIN else caller.org_id,
+        data={"key_id": key_id, "public_key": base64.b64encode(raw).decode(), "platform_held": False},
+        at=ledger.clock(),
+    )
+    ledger.append_registry([(claim, None)])
+    return _key(ledger, key_id)
 
 
 def revoke_key(ledger: Ledger, caller: Caller, org_id: str, key_id: str) -> KeyView:
-    """Revoke a key from now on; revoking a revoked key changes nothing."""
-    require_self_or_admin(caller, org_id, "revoke its keys")
-    with write_connection(ledger.engine, durable=True) as conn, conn.begin():
-        # Under the log head's lock, like an append: the revocation comes after every entry recorded so
-        # far and before every later one (ledger/append/head.py).
-        at = log_head.revocation_time(conn, stored_head.lock(conn), ledger.clock)
-        record = registration.revoke_key(conn, org_id, key_id, now=at)
-    return _key_view(record)
+    """The administrator revokes a key from the next entry on; revoking a revoked key changes nothing.
+    An organisation or a regulator revokes with a signed claim (`submit`)."""
+    if not caller.is_admin:
+        require_self_or_admin(caller, org_id, "revoke its keys")
+        raise AuthorisationError(
+            f"a token alone cannot revoke {org_id!r}'s keys: post a key_revoked claim signed by a current key of "
+            f"{org_id!r} to POST /v1/registry（仅凭令牌不能吊销密钥：请提交由本企业现行密钥签名的吊销声明）",
+            code="registry_needs_signature",
+        )
+    with ledger.engine.connect() as conn:
+        record = registry.get_keys(conn, [key_id]).get(key_id)
+    if record is None or record.org != org_id:
+        raise NotFoundError(f"organisation {org_id!r} has no key {key_id!r}", code="unknown_key")
+    if record.revoked_at is None:
+        claim = new_registry_claim(subject=org_subject(org_id), type="key_revoked", by=By.ADMIN,
+                                   data={"key_id": key_id}, at=ledger.clock())  # fmt: skip
+        ledger.append_registry([(claim, None)])
+    return _key(ledger, key_id)
+
+
+def submit(ledger: Ledger, caller: Caller, claim: Mapping[str, Any], sig: str) -> RegistryEntryView:
+    """Append a signed registry claim (`POST /v1/registry`): a later key of the organisation, a
+    revocation by the organisation or a regulator, a 规范条件 change by a regulator. The caller is the
+    claim's signer (or the administrator relaying it); its signature and the signer's authority are
+    checked against the registry in force (events.registry.Registry.apply)."""
+    require_authenticated(caller, "posting registry claims")
+    if not isinstance(claim, Mapping) or not isinstance(sig, str):
+        raise InvalidClaim("a registry claim is {claim, sig}: a JSON object and its base64 signature")
+    parsed = parse_registry_claim(claim)
+    if parsed.by != By.SIGNATURE:
+        raise InvalidClaim(
+            "POST /v1/registry takes claims authorised by 'signature'; the administrator's changes use "
+            "PATCH /v1/orgs/{org} and the keys endpoints",
+            code="registry_needs_signature",
+        )
+    if not caller.is_admin and caller.org_id != parsed.actor:
+        raise AuthorisationError(f"{caller.describe()} may not post a claim signed by {parsed.actor!r}",
+                                 code="not_your_claim")  # fmt: skip
+    appended = ledger.append_registry([(dict(claim), sig)])[0]
+    return RegistryEntryView(index=appended.index, hash=appended.hash, entry=appended.entry)
 
 
 def list_keys(ledger: Ledger, caller: Caller, org_id: str | None = None) -> list[KeyView]:
@@ -90,3 +237,15 @@ def list_keys(ledger: Ledger, caller: Caller, org_id: str | None = None) -> list
                 raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
             records = registry.keys_of(conn, [org_id])
     return [_key_view(r) for r in records]
+
+
+def history(ledger: Ledger, caller: Caller, org_id: str) -> list[RegistryEntryView]:
+    """Every registry entry about `org_id`, in order (`GET /v1/orgs/{org}/history`): to the organisation
+    itself, regulators and the administrator, so a company can watch its own identity."""
+    if not (caller.is_admin or caller.is_regulator or caller.org_id == org_id):
+        require_self_or_admin(caller, org_id, "read its registry history")
+    with ledger.engine.connect() as conn:
+        if registry.get_org(conn, org_id) is None:
+            raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
+        rows = registry.subject_entries(conn, org_subject(org_id))
+    return [RegistryEntryView(index=idx, hash=digest, entry=json.loads(body)) for idx, digest, body in rows]

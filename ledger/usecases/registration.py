@@ -1,8 +1,6 @@
-"""Registering organisations, their API tokens (stored hashed) and their Ed25519 public keys: the rules
-a registration keeps (names, key ids, key bytes, no code or id taken twice).
-
-Functions here take a connection inside the caller's transaction and never commit; the rows are
-ledger.store.registry's.
+"""What a registration needs beside its registry entry: API tokens (stored hashed, never in the log), key
+ids, and the check that a public key is a usable Ed25519 key. Which registry changes are allowed and who
+may authorise them is events.registry's; the entries are written by ledger.append.registry.
 """
 
 from __future__ import annotations
@@ -10,22 +8,18 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 import secrets
-from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from events.errors import ConflictError, InputError, NotFoundError
-from events.orgs import ORG_ID, Org, check_org_name
-from events.text import KEY_ID_MAX, check_text
-from events.timestamps import as_utc
+from events import registry as registry_rules
+from events.errors import InputError, NotFoundError
+from events.orgs import Org
+from events.registry import KEY_NAME
 from ledger.format import edwards
 from ledger.store import registry
 from ledger.store.db import Connection
-from ledger.store.registry import KeyRecord
 
-KEY_NAME = re.compile(r"[A-Za-z0-9._-]+")
 KEY_ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{1,62}}/{KEY_NAME.pattern}$"  # with the organisation's own id in front
 
 
@@ -35,22 +29,6 @@ def token_hash(token: str) -> str:
 
 def new_token(org_id: str) -> str:
     return f"pt_{org_id}_{secrets.token_urlsafe(24)}"
-
-
-def create_org(conn: Connection, org: Org, *, now: datetime) -> str:
-    """Insert an organisation and return its API token (only its hash is stored)."""
-    check_org_name(org.id, org.name)
-    if registry.org_exists(conn, org.id):
-        raise ConflictError(f"organisation {org.id!r} already exists", code="org_exists")
-    owners = registry.code_owners(conn, org.manufacturer_codes)
-    if owners:
-        taken = ", ".join(f"{code!r} by {owner!r}" for code, owner in sorted(owners.items()))
-        raise ConflictError(
-            f"manufacturer code already owned by another organisation: {taken}", code="manufacturer_code_taken"
-        )
-    token = new_token(org.id)
-    registry.insert_org(conn, org, token_hash=token_hash(token), now=now)
-    return token
 
 
 def rotate_token(conn: Connection, org_id: str) -> str:
@@ -86,45 +64,15 @@ def decode_public_key(text: str) -> bytes:
 
 
 def check_key_id(org_id: str, key_id: str) -> str:
-    """A new key's id: `<org id>/<name>`, the name of letters, digits, '.', '_' and '-', at most KEY_ID_MAX
-    characters in all (so no organisation can take another's key ids first)."""
-    check_text(key_id, "key_id", max_length=KEY_ID_MAX)
-    if not key_id.startswith(f"{org_id}/"):
-        raise InputError(
-            f"key_id {key_id!r} must start with its organisation's id and '/': {org_id}/…", code="key_id_prefix"
-        )
-    if not KEY_NAME.fullmatch(key_id[len(org_id) + 1 :]):
-        raise InputError(
-            f"key_id {key_id!r}: after '{org_id}/' come 1 or more letters, digits, '.', '_' or '-'",
-            code="invalid_key_id",
-        )
-    return key_id
+    """A new key's id: `<org id>/<name>` (events.registry.check_key_id)."""
+    return registry_rules.check_key_id(org_id, key_id)
 
 
-def add_key(
-    conn: Connection,
-    org_id: str,
-    key_id: str,
-    public_key: bytes,
-    *,
-    now: datetime,
-    platform_held: bool = False,
-    sealed_private_key: bytes | None = None,
-) -> KeyRecord:
-    check_key_id(org_id, key_id)
-    if not ORG_ID.fullmatch(org_id) or not registry.org_exists(conn, org_id):
-        raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
-    if registry.key_exists(conn, key_id):
-        raise ConflictError(f"key {key_id!r} is already registered", code="key_exists")
-    record = KeyRecord(key_id, org_id, public_key, as_utc(now), None, platform_held)
-    registry.insert_key(conn, record, sealed_private_key=sealed_private_key)
-    return record
-
-
-def revoke_key(conn: Connection, org_id: str, key_id: str, *, now: datetime) -> KeyRecord:
-    record = registry.get_keys(conn, [key_id]).get(key_id)
-    if record is None or record.org != org_id:
-        raise NotFoundError(f"organisation {org_id!r} has no key {key_id!r}", code="unknown_key")
-    if record.revoked_at is None:
-        registry.set_revoked(conn, key_id, now)
-    return registry.get_keys(conn, [key_id])[key_id]
+def next_key_id(conn: Connection, org_id: str, stem: str) -> str:
+    """`<org>/<stem><n>` with the lowest n not taken (key ids are unique across organisations)."""
+    prefix = f"{org_id}/{stem}"
+    taken = registry.key_ids_starting(conn, prefix)
+    number = 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    return f"{prefix}{number}"

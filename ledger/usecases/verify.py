@@ -22,17 +22,21 @@ import base64
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events import rules
 from events.batch import batch_problems
 from events.errors import PacktraceError, VerificationError
 from events.orgs import Org
+from events.registry import OrgRecord, Registry, is_subject
 from events.state import Event, PackState
 from events.timestamps import from_rfc3339
 from ledger.append.rules import Validator
@@ -90,13 +94,15 @@ RECORDED = RecordedRules()
 
 
 class _ReplayContext:
-    def __init__(self, orgs: dict[str, Org], states: dict[str, PackState]) -> None:
-        self.orgs = orgs
+    """What the domain rules ask while replaying: organisations as the registry held them at the entry."""
+
+    def __init__(self, registry: Registry, states: dict[str, PackState]) -> None:
+        self.registry = registry
         self.states = states
         self.now = datetime.now(UTC)
 
     def org(self, org_id: str) -> Org | None:
-        return self.orgs.get(org_id)
+        return self.registry.org_at(org_id, self.now)
 
     def pack(self, code: str) -> PackState | None:
         return self.states.get(code)
@@ -118,8 +124,6 @@ def verify_database(
 def _verify(
     conn: Connection, log_key: str, validator: Validator, progress: Progress | None, max_problems: int
 ) -> Report:
-    import time
-
     report = Report()
     problems = report.problems
 
@@ -129,15 +133,13 @@ def _verify(
 
     verifier = note.parse_verifier_key(log_key)
     total = snapshot.log_size(conn)
-    key_records = registry.all_keys(conn)
-    orgs = {o.id: o for o in registry.list_orgs(conn)}
+    replay = _Replay(validator, problem)
 
-    # (1) and (2): one pass in index order.
+    # (1), (2), the key checks of (3) and the replay of (5): one pass in index order, since the registry
+    # in force at each entry is the one the entries before it made.
     t0 = time.perf_counter()
     leaves: list[bytes] = []
     heads: dict[str, tuple[str, int]] = {}
-    signed: list[tuple[int, bytes, str, str, str]] = []  # index, claim bytes, sig, key id, recorded_at
-    events: list[tuple[int, Event, str]] = []
     expected = 0
     hashing = 0.0
     for chunk in snapshot.entry_chunks(conn, CHUNK):
@@ -149,29 +151,29 @@ def _verify(
         leaves.extend(merkle.leaf_hash(row.body) for row in chunk)
         hashing += time.perf_counter() - t_hash
         for row, digest in zip(chunk, digests, strict=True):
-            _check_row(row, digest, expected, heads, signed, events, problem)
+            entry = _check_row(row, digest, expected, heads, problem)
+            if entry is not None:
+                try:
+                    replay.entry(row.idx, row.body, entry)
+                except (ValueError, KeyError, TypeError) as exc:
+                    problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
             expected = max(expected, row.idx) + 1
     if expected != total:
         first = min(expected, total)
         problem(first, 2, f"the log head says {total} entries but {expected} are stored")
     report.entries = len(leaves)
-    report.timings["entries"] = time.perf_counter() - t0
+    report.timings["entries"] = time.perf_counter() - t0 - replay.seconds
     report.timings["hashing"] = hashing
 
     # (3): signatures, on every core.
     t0 = time.perf_counter()
+    signed = replay.signed
 
-    def check(chunk: list[tuple[int, bytes, str, str, str]]) -> list[Problem]:
+    def check(chunk: list[tuple[int, bytes, str, bytes, str]]) -> list[Problem]:
         found: list[Problem] = []
-        for idx, claim_bytes, sig, key_id, recorded_at in chunk:
-            record = key_records.get(key_id)
-            if record is None:
-                found.append(Problem(idx, 3, f"signed by unknown key {key_id!r}"))
-                continue
+        for idx, claim_bytes, sig, public_key, key_id in chunk:
             try:
-                if not record.valid_at(from_rfc3339(recorded_at)):
-                    found.append(Problem(idx, 3, f"key {key_id!r} was not valid at {recorded_at}"))
-                record.public().verify(base64.b64decode(sig), claim_bytes)
+                Ed25519PublicKey.from_public_bytes(public_key).verify(base64.b64decode(sig), claim_bytes)
             except (InvalidSignature, ValueError):
                 found.append(Problem(idx, 3, f"signature does not verify with key {key_id!r}"))
         return found
@@ -214,16 +216,9 @@ def _verify(
     _check_nodes(snapshot.merkle_nodes(conn), leaves, problem)
     report.timings["checkpoints"] = time.perf_counter() - t0
 
-    # (5): replay through the domain rules.
+    # (5): the replayed packs and registry against the stored projections.
     t0 = time.perf_counter()
-    states: dict[str, PackState] = {}
-    ctx = _ReplayContext(orgs, states)
-    for idx, event, recorded_at in events:
-        ctx.now = from_rfc3339(recorded_at)
-        try:
-            states[event.pack] = validator.apply(states.get(event.pack), event, ctx)
-        except PacktraceError as exc:
-            problem(idx, 5, f"replay refuses {event.type} of pack {event.pack}: {exc.message}")
+    states = replay.states
     stored = {r.code: (r.state, r.last_index) for r in snapshot.projections(conn)}
     report.packs = len(stored)
     for code, (state_dict, last_index) in stored.items():
@@ -233,9 +228,130 @@ def _verify(
         elif replayed.to_dict() != PackState.from_dict(state_dict).to_dict():
             problem(last_index, 5, f"pack {code}: stored state differs from the replayed state")
     for code in states.keys() - stored.keys():
-        problem(heads_index(events, code), 5, f"pack {code} has entries but no stored state")
-    report.timings["replay"] = time.perf_counter() - t0
+        problem(replay.last_index[code], 5, f"pack {code} has entries but no stored state")
+    _check_registry(replay, registry.org_records(conn), registry.all_keys(conn), total, problem)
+    report.timings["replay"] = time.perf_counter() - t0 + replay.seconds
     return report
+
+
+class _Replay:
+    """Steps (3) and (5) as the pass meets each entry: registry entries folded into the registry in
+    force (events.registry), pack entries' keys judged against it and their events replayed."""
+
+    def __init__(self, validator: Validator, problem: Callable[[int, int, str], None]) -> None:
+        self.validator = validator
+        self.problem = problem
+        self.registry = Registry()
+        self.states: dict[str, PackState] = {}
+        self.last_index: dict[str, int] = {}
+        self.signed: list[tuple[int, bytes, str, bytes, str]] = []  # index, claim bytes, sig, public key, key id
+        self.registry_index: dict[str, int] = {}  # org id -> its last registry entry
+        self.seconds = 0.0
+        self.ctx = _ReplayContext(self.registry, self.states)
+
+    def entry(self, idx: int, body: bytes, entry: dict[str, Any]) -> None:
+        t0 = time.perf_counter()
+        claim = entry["claim"]
+        recorded_at = from_rfc3339(entry["recorded_at"])
+        if "subject" in entry:
+            self.registry_entry(idx, body, entry, claim, recorded_at)
+        else:
+            self.pack_entry(idx, body, entry, claim, recorded_at)
+        self.seconds += time.perf_counter() - t0
+
+    def registry_entry(
+        self, idx: int, body: bytes, entry: dict[str, Any], claim: dict[str, Any], recorded_at: datetime
+    ) -> None:
+        sig = entry.get("sig")
+        claim_bytes = _claim_bytes(body)
+        check = None if sig is None else _signature_check(claim_bytes, sig)
+        try:
+            org_id = self.registry.apply(idx, recorded_at, claim, check)
+        except PacktraceError as exc:
+            self.problem(idx, 5, f"registry replay refuses {claim.get('type')} of {entry['subject']}: {exc.message}")
+            return
+        if org_id:
+            self.registry_index[org_id] = idx
+
+    def pack_entry(
+        self, idx: int, body: bytes, entry: dict[str, Any], claim: dict[str, Any], recorded_at: datetime
+    ) -> None:
+        key_id, actor = claim["key"], claim["actor"]
+        refused = self.registry.key_refusal(key_id, actor, idx, recorded_at)
+        if refused is not None:
+            self.problem(idx, 3, refused[1])
+        else:
+            self.signed.append((idx, _claim_bytes(body), entry["sig"], self.registry.keys[key_id].public_key, key_id))
+        event = Event(claim["pack"], claim["type"], from_rfc3339(claim["at"]), actor, claim["data"])
+        self.ctx.now = recorded_at
+        try:
+            self.states[event.pack] = self.validator.apply(self.states.get(event.pack), event, self.ctx)
+        except PacktraceError as exc:
+            self.problem(idx, 5, f"replay refuses {event.type} of pack {event.pack}: {exc.message}")
+        self.last_index[event.pack] = idx
+
+
+def _claim_bytes(body: bytes) -> bytes:
+    return body[_CLAIM_START : body.rfind(b',"index":')]
+
+
+def _signature_check(claim_bytes: bytes, sig: str) -> Callable[[bytes], bool]:
+    def check(public_key: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(base64.b64decode(sig), claim_bytes)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+    return check
+
+
+def _check_registry(
+    replay: _Replay,
+    orgs: list[OrgRecord],
+    keys: dict[str, registry.KeyRecord],
+    total: int,
+    problem: Callable[[int, int, str], None],
+) -> None:
+    """(5) for the registry: the `org` and `org_key` rows equal the registry the log's entries make."""
+    replayed = replay.registry
+    at = replay.registry_index
+    for record in orgs:
+        want = replayed.orgs.get(record.id)
+        if want is None:
+            problem(total, 5, f"organisation {record.id!r} is in the registry table but no registry entry made it")
+        elif want != record:
+            fields = [f for f in ("name", "roles", "manufacturer_codes", "region", "whitelisted", "whitelist")
+                      if getattr(want, f) != getattr(record, f)]  # fmt: skip
+            problem(at.get(record.id, total), 5,
+                    f"organisation {record.id!r}: the registry table differs from the log's registry entries in "
+                    f"{', '.join(fields)}")  # fmt: skip
+    for org_id in replayed.orgs.keys() - {r.id for r in orgs}:
+        problem(at[org_id], 5, f"organisation {org_id!r} has registry entries but no row in the registry table")
+    for key_id, stored in keys.items():
+        key = replayed.keys.get(key_id)
+        if key is None:
+            problem(
+                total, 5, f"key {key_id!r} of {stored.org!r} is in the registry table but no registry entry added it"
+            )
+            continue
+        differs = [
+            name
+            for name, same in (
+                ("org", key.org == stored.org),
+                ("public_key", key.public_key == stored.public_key),
+                ("platform_held", key.platform_held == stored.platform_held),
+                ("valid_from", key.valid_from == stored.valid_from),
+                ("revoked_at", key.revoked_at == stored.revoked_at),
+            )
+            if not same
+        ]
+        if differs:
+            problem(key.revoked if key.revoked is not None else key.added, 5,
+                    f"key {key_id!r}: the registry table differs from the log's registry entries in "
+                    f"{', '.join(differs)}")  # fmt: skip
+    for key_id in replayed.keys.keys() - keys.keys():
+        problem(replayed.keys[key_id].added, 5, f"key {key_id!r} has a registry entry but no row in the registry table")
 
 
 def _check_row(
@@ -243,10 +359,9 @@ def _check_row(
     digest: str,
     expected: int,
     heads: dict[str, tuple[str, int]],
-    signed: list[tuple[int, bytes, str, str, str]],
-    events: list[tuple[int, Event, str]],
     problem: Callable[[int, int, str], None],
-) -> None:
+) -> dict[str, Any] | None:
+    """(1) and (2) for one stored entry; the entry object, or None when it is not a well-formed entry."""
     if row.idx > expected:
         problem(expected, 2, f"index {expected} is missing: the next stored entry is {row.idx}")
     elif row.idx < expected:
@@ -262,28 +377,30 @@ def _check_row(
             problem(row.idx, 1, f"unknown entry version {entry.get('v')!r}")
         if entry["index"] != row.idx:
             problem(row.idx, 2, f"entry says index {entry['index']} but is stored at index {row.idx}")
-        if entry["pack"] != row.pack or entry["seq"] != row.seq:
-            problem(
-                row.idx, 2, f"entry says pack {entry['pack']} seq {entry['seq']}, stored as {row.pack} seq {row.seq}"
-            )
-        if claim.get("pack") != entry["pack"]:
-            problem(row.idx, 2, f"claim names pack {claim.get('pack')} in an entry of pack {entry['pack']}")
-        last_hash, last_seq = heads.get(entry["pack"], (None, -1))
+        registry_entry = "subject" in entry
+        chain = entry["subject"] if registry_entry else entry["pack"]
+        what = "subject" if registry_entry else "pack"
+        if chain != row.pack or entry["seq"] != row.seq:
+            problem(row.idx, 2, f"entry says {what} {chain} seq {entry['seq']}, stored as {row.pack} seq {row.seq}")
+        if claim.get(what) != chain:
+            problem(row.idx, 2, f"claim names {what} {claim.get(what)} in an entry of {what} {chain}")
+        if registry_entry and (not is_subject(chain) or "pack" in entry or "pack" in claim):
+            problem(row.idx, 2, f"registry entry of subject {chain!r}: not a registry subject, or it names a pack")
+        last_hash, last_seq = heads.get(chain, (None, -1))
         if entry["seq"] != last_seq + 1:
-            problem(row.idx, 2, f"pack {entry['pack']}: seq {entry['seq']} follows seq {last_seq}")
+            problem(row.idx, 2, f"{what} {chain}: seq {entry['seq']} follows seq {last_seq}")
         if entry["prev"] != last_hash:
-            problem(row.idx, 2, f"pack {entry['pack']}: prev {entry['prev']} but the previous entry is {last_hash}")
-        heads[entry["pack"]] = (digest, entry["seq"])
-        claim_bytes = row.body[_CLAIM_START : row.body.rfind(b',"index":')]
-        signed.append((row.idx, claim_bytes, entry["sig"], claim["key"], entry["recorded_at"]))
-        event = Event(claim["pack"], claim["type"], from_rfc3339(claim["at"]), claim["actor"], claim["data"])
-        events.append((row.idx, event, entry["recorded_at"]))
+            problem(row.idx, 2, f"{what} {chain}: prev {entry['prev']} but the previous entry is {last_hash}")
+        heads[chain] = (digest, entry["seq"])
+        if not registry_entry:
+            missing = [name for name in ("key", "actor", "type", "at", "data") if name not in claim]
+            if missing or "sig" not in entry:
+                raise KeyError(", ".join(missing) or "sig")
+        from_rfc3339(entry["recorded_at"])
+        return dict(entry)
     except (ValueError, KeyError, TypeError) as exc:
         problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
-
-
-def heads_index(events: list[tuple[int, Event, str]], code: str) -> int:
-    return max(idx for idx, e, _ in events if e.pack == code)
+        return None
 
 
 def _check_nodes(stored: Iterable[NodeRow], leaves: list[bytes], problem: Callable[[int, int, str], None]) -> None:

@@ -208,7 +208,8 @@ class OrgView(View):
     name: str
     roles: list[str]
     manufacturer_codes: list[str]
-    whitelisted: bool
+    whitelisted: bool = Field(description="on MIIT's 规范条件 list today (China time)")
+    region: str | None = Field(default=None, description="GB/T 2260 division code")
 
     @classmethod
     def of(cls, org: Org) -> OrgView:
@@ -218,6 +219,7 @@ class OrgView(View):
             roles=sorted(org.roles),
             manufacturer_codes=sorted(org.manufacturer_codes),
             whitelisted=org.whitelisted,
+            region=org.region,
         )
 
 
@@ -238,6 +240,14 @@ class KeyView(View):
     valid_from: datetime
     revoked_at: datetime | None
     platform_held: bool
+
+
+class RegistryEntryView(View):
+    """One registry entry: its index in the log, its hash, and the entry object exactly as stored."""
+
+    index: int
+    hash: str
+    entry: dict[str, Any]
 
 
 class EventResult(View):
