@@ -18,6 +18,7 @@ Pure: no database, no clock. Untrusted input raises `VerificationError`.
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,7 +178,7 @@ class KeyHistory:
             keys.extend(k for k in state.in_force if k not in keys)
         return tuple(keys)
 
-    def keys(self) -> tuple[str, ...]:
+    def all_keys(self) -> tuple[str, ...]:
         """Every key the log had in force, in order."""
         found = list(self.initial.in_force)
         for state in self._states:
@@ -185,4 +186,23 @@ class KeyHistory:
         return tuple(found)
 
     def knows(self, key: str) -> bool:
-        return key in self.keys()
+        return key in self.all_keys()
+
+
+def checked_history(anchor: str, entries: Iterable[tuple[int, bytes]]) -> tuple[KeyHistory, list[tuple[int, str]]]:
+    """The key history of a log's `log` subject entries (index, stored bytes), leaving out each entry that
+    is not a valid key event in its turn: those come back as (index, why) for `packtrace verify` to report."""
+    events: list[KeyEvent] = []
+    problems: list[tuple[int, str]] = []
+    state: KeyState | None = None
+    for index, body in entries:
+        try:
+            event = key_event(index, json.loads(body))
+            if event is not None:
+                state = apply(state, event)
+                events.append(event)
+        except VerificationError as exc:
+            problems.append((index, str(exc)))
+        except ValueError as exc:
+            problems.append((index, f"entry {index}: not a key event: {exc}"))
+    return KeyHistory(anchor, events), problems

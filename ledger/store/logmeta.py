@@ -110,6 +110,12 @@ def key_state_at(conn: Connection, size: int | None) -> KeyState | None:
     return None
 
 
+def log_entries(conn: Connection) -> list[tuple[int, bytes]]:
+    """(index, stored bytes) of every `log` subject entry, in log order."""
+    query = select(ENTRY.c.idx, ENTRY.c.body).where(ENTRY.c.pack == LOG_SUBJECT).order_by(ENTRY.c.idx)
+    return [(int(row.idx), bytes(row.body)) for row in conn.execute(query)]
+
+
 @dataclass(frozen=True)
 class KeyEntry:
     """A key event's entry (canonical bytes) and the checkpoint signed in the transaction that added it."""

@@ -106,7 +106,7 @@ def test_keys_in_force_and_signers_by_size() -> None:
     assert history.signers(12, previous=8) == (V_OLD, V_NEW)
     assert history.signers(12, previous=10) == (V_NEW,)
     assert history.signers(4) == (V_OLD,)
-    assert history.keys() == (V_OLD, V_NEW) and history.knows(V_NEW) and not history.knows(V_THIRD)
+    assert history.all_keys() == (V_OLD, V_NEW) and history.knows(V_NEW) and not history.knows(V_THIRD)
 
 
 def test_a_log_that_never_named_its_key_is_signed_by_the_anchor() -> None:
