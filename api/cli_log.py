@@ -100,6 +100,8 @@ def follow_cmd(
     The first run trusts --log-key; every later run the keys in STATE: a new key only once a
     `log_rollover_started` entry naming it is proven under a checkpoint signed by a trusted key, and the old
     key no longer once `log_rollover_ended` is. Run it from cron; it prints the keys it trusts."""
+    import httpx
+
     from api.client import ApiError, PacktraceClient
 
     start = _load_state(state, log_key)
@@ -110,7 +112,7 @@ def follow_cmd(
         console.print(f"[red]已拒绝 REFUSED[/red] {escape(str(exc))}")
         console.print(f"{state} is unchanged: it trusts {escape(start.keys.describe())}")
         raise typer.Exit(EXIT_REFUSED) from None
-    except (ApiError, OSError, ValueError, KeyError, TypeError) as exc:
+    except (ApiError, httpx.HTTPError, OSError, ValueError, KeyError, TypeError) as exc:
         console.print(f"[red]无法读取日志 cannot read the log[/red] at {escape(url)}: {escape(str(exc) or repr(exc))}")
         raise typer.Exit(EXIT_UNREACHABLE) from None
     _save_state(state, report)
