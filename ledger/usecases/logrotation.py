@@ -17,17 +17,20 @@ under the head's lock, and find the new key in `<file>.next`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from events.errors import ConflictError
 from events.registry import By, RegistryType, new_registry_claim
 from ledger.append.outcome import Appended
+from ledger.format.logfollow import KeyRecord
 from ledger.format.logkey import create_key, load_key, next_key_path, swap_in_next
 from ledger.format.logkeys import LOG_SUBJECT, KeyState, label
 from ledger.log import Ledger
 from ledger.store import logmeta
 from ledger.store.driver import Connection
+from ledger.usecases import logreads
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,25 @@ def finish(ledger: Ledger, key_file: Path) -> Rollover:
     # (3)
     retired = swap_in_next(key_file, state.current)
     return Rollover(state.current, state.next, index, key_file, next_file, retired)
+
+
+class LocalLog:
+    """The log as its HTTP API serves it to a follower (ledger.format.logfollow), read from a ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def checkpoint(self) -> str:
+        return logreads.latest_checkpoint(self.ledger)
+
+    def key_records(self) -> Sequence[KeyRecord]:
+        return [KeyRecord(e.index, e.entry, e.checkpoint) for e in logreads.log_key(self.ledger).key_events]
+
+    def inclusion_proof(self, index: int, size: int) -> Sequence[bytes]:
+        return self.ledger.inclusion_proof(index, size)
+
+    def consistency_proof(self, old: int, new: int) -> Sequence[bytes]:
+        return self.ledger.consistency_proof(old, new)
 
 
 def _key_in(ledger: Ledger, path: Path) -> str:

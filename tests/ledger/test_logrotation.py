@@ -8,7 +8,7 @@ import base64
 import json
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,13 @@ from events.errors import ConflictError, VerificationError
 from events.registry import RegistryType
 from ledger.format import note
 from ledger.format.canonical import canonical
-from ledger.format.logfollow import Followed, KeyRecord, follow
+from ledger.format.logfollow import Followed, follow
 from ledger.format.logkey import LogKeyMissing, LogSigner, key_finder, load_key, load_or_create_key
 from ledger.format.logkeys import KeyState, label
 from ledger.log import Ledger
 from ledger.store import logmeta
 from ledger.usecases import logreads, logrotation
+from ledger.usecases.logrotation import LocalLog
 from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, Clock, code, province
 
@@ -223,29 +224,10 @@ def test_verify_names_a_key_the_log_never_had(rotating: Ledger, key_file: Path, 
     )
 
 
-class LedgerLog:
-    """The log as the HTTP API serves it to a follower, read straight from the ledger."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-
-    def checkpoint(self) -> str:
-        return logreads.latest_checkpoint(self.ledger)
-
-    def key_records(self) -> Sequence[KeyRecord]:
-        return [KeyRecord(e.index, e.entry, e.checkpoint) for e in logreads.log_key(self.ledger).key_events]
-
-    def inclusion_proof(self, index: int, size: int) -> Sequence[bytes]:
-        return self.ledger.inclusion_proof(index, size)
-
-    def consistency_proof(self, old: int, new: int) -> Sequence[bytes]:
-        return self.ledger.consistency_proof(old, new)
-
-
 def test_acceptance6_a_verifier_holding_only_the_old_key_follows_the_rollover(
     rotating: Ledger, maker: Actor, key_file: Path
 ) -> None:
-    log = LedgerLog(rotating)
+    log = LocalLog(rotating)
     produce(rotating, maker, 1)
     old = rotating.signer.verifier_key
     state = follow(Followed.start(old), log).state
@@ -267,8 +249,8 @@ def test_acceptance6_a_verifier_holding_only_the_old_key_follows_the_rollover(
         follow(report.state, FixedCheckpoint(log, forged.sign_checkpoint(checkpoint.size, checkpoint.root)))
 
 
-class FixedCheckpoint(LedgerLog):
-    def __init__(self, log: LedgerLog, checkpoint: str) -> None:
+class FixedCheckpoint(LocalLog):
+    def __init__(self, log: LocalLog, checkpoint: str) -> None:
         super().__init__(log.ledger)
         self.fixed = checkpoint
 
