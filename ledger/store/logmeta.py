@@ -126,15 +126,10 @@ class KeyEntry:
 
 
 def key_entries(conn: Connection) -> list[KeyEntry]:
-    """Every key event of the log, in log order, each with the first checkpoint that covers it."""
-    rows = conn.execute(
-        select(ENTRY.c.idx, ENTRY.c.body).where(ENTRY.c.pack == LOG_SUBJECT).order_by(ENTRY.c.seq)
-    ).all()
+    """Every entry of subject `log` (its key events), in log order, each with the first checkpoint that
+    covers it: the one signed in the transaction that added it."""
     found = []
-    for row in rows:
-        index, body = int(row.idx), bytes(row.body)
-        if _key_event(index, body) is None:
-            continue
+    for index, body in log_entries(conn):
         note = conn.execute(
             select(CHECKPOINT.c.note).where(CHECKPOINT.c.size > index).order_by(CHECKPOINT.c.size).limit(1)
         ).scalar_one()

@@ -289,7 +289,7 @@ class LogEntries(View):
 
 
 class LogKeyEvent(View):
-    """A `log` subject entry about the log's key, and the checkpoint signed in the transaction that added
+    """A `log` subject entry (the log's key events), and the checkpoint signed in the transaction that added
     it (during a rollover signed by both keys): what a verifier holding the old key proves it under."""
 
     index: int
@@ -310,7 +310,8 @@ class LogKey(View):
     )
     key_events: list[LogKeyEvent] = Field(
         default_factory=list,
-        description="the log's own entries about its key (log_key, log_rollover_started, log_rollover_ended)",
+        description="the log's own entries of subject `log`, about its key (log_key, log_rollover_started, "
+        "log_rollover_ended)",
     )
 
 
