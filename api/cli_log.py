@@ -44,7 +44,14 @@ def rotate_key(
 
     key_file = load_settings(database_url=database_url).log_key_file
     with open_ledger(database_url) as ledger:
-        done = logrotation.finish(ledger, key_file) if finish else logrotation.start(ledger, key_file)
+        try:
+            done = logrotation.finish(ledger, key_file) if finish else logrotation.start(ledger, key_file)
+        except OSError as exc:  # start writes the new key before the entry; finish swaps the files after it
+            console.print(
+                f"[red]密钥文件错误 key file error[/red]: {escape(str(exc))}. Fix it and run the command again: "
+                "it does what is left (the log already records what was appended)"
+            )
+            raise typer.Exit(1) from None
     old, new = label(done.old), label(done.new)
     if not finish:
         console.print(
