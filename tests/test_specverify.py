@@ -566,3 +566,14 @@ def test_a_real_log_with_registry_changes_verifies_from_the_spec(engine: Any) ->
     assert registry.keys["catl/2"].public_key == specverify.public_key_bytes(second.public_key())
     assert not registry.orgs["gem-recycling"].listed_at(datetime(2026, 3, 3, tzinfo=UTC))
     assert specverify.verify_checkpoint(latest.note, signer.verifier_key).root == specverify.root_of(entries)
+
+
+def test_the_registry_entry_example_of_the_format_is_canonical() -> None:
+    """docs/ledger-format.md §5.1's example, byte for byte: RFC 8785 reproduces it, and its claim is a
+    well-formed key_added of the administrator's, without `sig`."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ledger-format.md").read_text()
+    [line] = [x for x in doc.splitlines() if x.startswith('{"claim":{"at":') and '"subject":"org:catl"' in x]
+    entry = json.loads(line)
+    assert specverify.entry_bytes(entry) == line.encode()
+    assert "sig" not in entry and entry["claim"]["by"] == "admin"
+    specverify.check_registry_claim(entry["claim"], entry["index"])
