@@ -48,6 +48,8 @@ from ledger.store.db import Connection, Engine
 from ledger.store.snapshot import EntryRow, NodeRow
 
 Progress = Callable[[str, int, int], None]
+PACK_ENTRY_MEMBERS = frozenset({"claim", "index", "pack", "prev", "recorded_at", "seq", "sig", "v"})
+REGISTRY_ENTRY_MEMBERS = frozenset({"claim", "index", "prev", "recorded_at", "seq", "subject", "v"})  # + `sig`
 PREDATES_REGISTRY = (
     "this database keeps its organisations and keys outside the log (made before the registry was in the "
     "log): run `packtrace migrate`, or start the server once, to record them as registry entries, then verify"
@@ -311,6 +313,8 @@ class _Replay:
             return
         self.logged_registry = True
         sig = entry.get("sig")
+        if (sig is not None) != (claim.get("by") == "signature"):
+            self.problem(idx, 1, "a registry entry carries `sig` exactly when its claim is authorised by 'signature'")
         claim_bytes = _claim_bytes(body)
         check = None if sig is None else _signature_check(claim_bytes, sig)
         try:
@@ -434,6 +438,9 @@ def _check_row(
             problem(row.idx, 2, f"claim names {what} {claim.get(what)} in an entry of {what} {chain}")
         if registry_entry and (not is_subject(chain) or "pack" in entry or "pack" in claim):
             problem(row.idx, 2, f"registry entry of subject {chain!r}: not a registry subject, or it names a pack")
+        members = set(entry) - ({"sig"} if registry_entry else set())
+        if members != (REGISTRY_ENTRY_MEMBERS if registry_entry else PACK_ENTRY_MEMBERS):
+            problem(row.idx, 1, f"entry has members {sorted(entry)}, not those of the format (docs/ledger-format.md)")
         last_hash, last_seq = heads.get(chain, (None, -1))
         if entry["seq"] != last_seq + 1:
             problem(row.idx, 2, f"{what} {chain}: seq {entry['seq']} follows seq {last_seq}")
