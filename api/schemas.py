@@ -127,6 +127,60 @@ class KeyCreate(Body):
     )
 
 
+class OrgUpdate(Body):
+    """`PATCH /v1/orgs/{org}`: what changes; a 规范条件 change names the date it takes effect and its reference."""
+
+    name: str | None = Field(
+        default=None,
+        examples=["宁德时代新能源"],
+        json_schema_extra={"minLength": 1, "maxLength": ORG_NAME_MAX, "pattern": NAME_PATTERN},
+    )
+    roles: list[str] | None = Field(
+        default=None,
+        description="the whole new set of roles",
+        json_schema_extra={"minItems": 1, "items": {"type": "string", "enum": [str(role) for role in Role]}},
+    )
+    manufacturer_codes: list[str] | None = Field(
+        default=None,
+        description="the whole new set of GB/T 34014 manufacturer codes",
+        json_schema_extra={"items": {"type": "string", "pattern": MANUFACTURER_CODE_PATTERN}},
+    )
+    region: str | None = Field(
+        default=None, description="GB/T 2260 division code, e.g. 350000; null clears it", examples=["350000"]
+    )
+    whitelisted: bool | None = Field(default=None, description="on MIIT's 规范条件 list from `effective` on")
+    effective: Day | None = Field(default=None, description="with `whitelisted`: the date it takes effect (China)")
+    reference: str | None = Field(
+        default=None,
+        description="with `whitelisted`: the decision, e.g. the MIIT announcement number",
+        examples=["工业和信息化部公告2026年第12号"],
+        json_schema_extra={"minLength": 1, "maxLength": 200},
+    )
+
+
+class RegistryClaimCreate(Body):
+    claim: dict[str, Any] = Field(
+        description="a registry claim authorised by 'signature', exactly as signed (docs/ledger-format.md §5)",
+        examples=[
+            {
+                "v": 1,
+                "id": "0b6f3c1e-5d2a-4f8e-9a71-2c4d6e8f0a13",
+                "subject": "org:catl",
+                "type": "key_added",
+                "at": "2026-12-04T10:00:00Z",
+                "by": "signature",
+                "actor": "catl",
+                "key": "catl/2026-1",
+                "data": {"key_id": "catl/2026-2", "public_key": "<base64>", "platform_held": False},
+            }
+        ],
+    )
+    sig: str = Field(
+        description="standard base64 of the Ed25519 signature over the claim's RFC 8785 bytes",
+        json_schema_extra={"pattern": SIGNATURE_PATTERN},
+    )
+
+
 CLAIM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
