@@ -19,6 +19,7 @@ from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
+from api.cli_watch import watch_org
 from api.progress import progress_bar
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
@@ -33,6 +34,7 @@ app.add_typer(keys_app, name="keys")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)
+app.command("watch-org")(watch_org)
 console = Console(stderr=True, soft_wrap=True)
 
 

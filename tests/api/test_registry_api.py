@@ -10,9 +10,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.client import Signer
 from events.orgs import Role
+from events.timestamps import china_date
+from ledger.log import Ledger
+from ledger.usecases.verify import verify_database
 from tests.api.parties import Party, public_b64
 from tests.api.problem import assert_problem
+from tests.api.scenario import code, post, produced
 from tests.support import T0
+
+REFUSED_RECYCLING = (
+    "org 'recycler' (recycler) may not post 'recycled': requires the recycler role (whitelisted under 规范条件); "
+    "'recycler' is not on the 规范条件 whitelist"
+)
 
 WHITELIST_OFF = {"whitelisted": False, "effective": "2026-06-01", "reference": "工业和信息化部公告2026年第12号"}
 
@@ -198,3 +207,38 @@ def test_an_organisation_reads_its_own_registry_history_and_others_may_not(
     assert_problem(
         client.get("/v1/orgs/nobody/history", headers=admin), 404, "unknown_org", "unknown organisation 'nobody'"
     )
+
+
+RECYCLED = {
+    "feed_mass_kg": 380.0,
+    "content_kg": {"Li": 5.2, "Fe": 41.0, "Cu": 22.0},
+    "recovered_kg": {"Li": 4.9, "Fe": 40.5, "Cu": 21.7},
+}
+DISMANTLED = {"outputs": [{"kind": "material", "name": "黑粉 black mass", "mass_kg": 150.0}]}
+
+
+def test_taking_a_recycler_off_the_whitelist_refuses_its_later_recycling_and_keeps_its_earlier_verifying(
+    client: httpx.Client, parties: dict[Role, Party], admin: dict[str, str], ledger: Ledger
+) -> None:
+    """Acceptance 2 of issue 13: the 规范条件 list changes in batches several times a year; a change through
+    PATCH /v1/orgs/{org} judges the recycler's entries after it, and never invalidates earlier ones."""
+    maker, recycler = parties[Role.MANUFACTURER], parties[Role.RECYCLER]
+    for serial in (1, 2):
+        pack = code(serial)
+        produced(client, parties, serial)
+        post(client, maker, maker.claim(pack, "shipped", {"to": recycler.id}))
+        post(client, recycler, recycler.claim(pack, "received", {"from": maker.id}))
+        post(client, recycler, recycler.claim(pack, "retired", {"reason": "end_of_life"}))
+        post(client, recycler, recycler.claim(pack, "dismantled", DISMANTLED))
+    earlier = post(client, recycler, recycler.claim(code(1), "recycled", RECYCLED))
+
+    today = china_date(ledger.clock())  # the day the ledger records entries on
+    off = {"whitelisted": False, "effective": today.isoformat(), "reference": "工业和信息化部公告2026年第12号"}
+    assert client.patch("/v1/orgs/recycler", json=off, headers=admin).status_code == 200
+
+    refused = client.post("/v1/events", json=recycler.claim(code(2), "recycled", RECYCLED), headers=recycler.auth)
+    assert_problem(refused, 403, "forbidden", REFUSED_RECYCLING)
+    report = verify_database(ledger.engine, ledger.signer.verifier_key)
+    assert report.problems == [] and report.packs == 2
+    history = client.get(f"/v1/packs/{code(1)}/events", headers=parties[Role.REGULATOR].auth).json()["events"]
+    assert history[-1]["hash"] == earlier and history[-1]["type"] == "recycled"
