@@ -55,4 +55,5 @@ def watch_org(
             "（日志中有本企业未知的密钥）"
         )
         raise typer.Exit(FOUND)
-    typer.echo(f"OK: {org}: {added} keys in the log, each in {known_keys} (registry entries through index {last})")
+    keys = f"{added} key" if added == 1 else f"{added} keys"
+    typer.echo(f"OK: {org}: {keys} in the log, each in {known_keys} (registry entries through index {last})")
