@@ -18,7 +18,14 @@ from typing import Any
 
 from events.errors import AuthorisationError, InvalidClaim, NotFoundError
 from events.orgs import Org, check_org_name, parse_roles
-from events.registry import By, new_registry_claim, org_subject, parse_registry_claim, registered_data
+from events.registry import (
+    By,
+    RegistryType,
+    new_registry_claim,
+    org_subject,
+    parse_registry_claim,
+    registered_data,
+)
 from events.timestamps import as_utc
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
@@ -230,6 +237,8 @@ def submit(ledger: Ledger, caller: Caller, claim: Mapping[str, Any], sig: str) -
     if not caller.is_admin and caller.org_id != parsed.actor:
         raise AuthorisationError(f"{caller.describe()} may not post a claim signed by {parsed.actor!r}",
                                  code="not_your_claim")  # fmt: skip
+    if parsed.type == RegistryType.KEY_ADDED:  # an ordinary Ed25519 key, as POST /v1/orgs/{org}/keys checks
+        registration.decode_public_key(parsed.data["public_key"])
     appended = ledger.append_registry([(dict(claim), sig)])[0]
     return RegistryEntryView(index=appended.index, hash=appended.hash, entry=appended.entry)
 

@@ -3,6 +3,7 @@ registry is an entry of the log, and says who authorised it."""
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 import httpx
@@ -80,7 +81,14 @@ def test_a_change_of_an_organisation_is_refused_unless_it_is_complete_and_the_ad
         "`effective` and `reference` go with `whitelisted`",
     )
     unknown = client.patch("/v1/orgs/recycler", json={"whitelist": False}, headers=admin)
-    assert_problem(unknown, 422, "invalid_request")
+    assert_problem(unknown, 422, "invalid_request", "body.whitelist: Extra inputs are not permitted")
+    nulls = client.patch("/v1/orgs/recycler", json={"name": None, "roles": None}, headers=admin)
+    assert_problem(
+        nulls,
+        422,
+        "invalid_request",
+        "body: Value error, only region may be null; leave out what does not change: name, roles",
+    )
     bad_day = client.patch("/v1/orgs/recycler", json={**WHITELIST_OFF, "effective": "1 June"}, headers=admin)
     assert_problem(bad_day, 422, "invalid_request")
     assert_problem(
@@ -242,3 +250,20 @@ def test_taking_a_recycler_off_the_whitelist_refuses_its_later_recycling_and_kee
     assert report.problems == [] and report.packs == 2
     history = client.get(f"/v1/packs/{code(1)}/events", headers=parties[Role.REGULATOR].auth).json()["events"]
     assert history[-1]["hash"] == earlier and history[-1]["type"] == "recycled"
+
+
+def test_a_signed_key_added_claim_is_refused_a_weak_public_key(
+    client: httpx.Client, parties: dict[Role, Party]
+) -> None:
+    """As POST /v1/orgs/{org}/keys refuses it (tests/api/test_hardening_inputs.py): a small-order point as a
+    public key would verify a constant "signature" on any claim."""
+    maker = parties[Role.MANUFACTURER]
+    identity = base64.b64encode((1).to_bytes(32, "little")).decode()
+    weak = signer_of(maker).key_added("manufacturer/weak", identity, at=T0)
+    body = assert_problem(client.post("/v1/registry", json=weak, headers=maker.auth), 422, "weak_key")
+    assert body["detail"].startswith("public_key is a ") and body["detail"].endswith(
+        "no signature made with it proves anything"
+    )
+    assert [k["key_id"] for k in client.get("/v1/orgs/manufacturer/keys", headers=maker.auth).json()] == [
+        "manufacturer/1"
+    ]
