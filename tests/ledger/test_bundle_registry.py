@@ -333,3 +333,31 @@ def test_a_bundle_of_the_first_format_with_unsigned_keys_is_refused(
         f"{version} lists its keys unsigned, so it cannot prove who signed its entries: fetch the bundle again "
         "(packtrace-bundle/2 or packtrace-redacted-bundle/2 prove the keys from the log's registry entries)",
     )
+
+
+def test_verify_bundle_says_which_registry_entries_proved_the_keys_and_what_they_leave_open(
+    ledger: Ledger, bundle: dict[str, Any], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    def run(b: dict[str, Any]) -> tuple[int, list[str]]:
+        path = tmp_path / "bundle.json"
+        path.write_text(json.dumps(b, ensure_ascii=False))
+        result = CliRunner().invoke(app, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
+        return result.exit_code, result.output.splitlines()
+
+    exit_code, lines = run(bundle)
+    assert exit_code == 0 and lines[0].startswith(f"OK: pack {code(1)}: entries 0–2 proven")
+    byd, catl = (_chain(bundle, org)["entries"][-1]["index"] for org in ("byd-auto", "catl"))
+    assert " ".join(lines[1:]) == (
+        "Keys: each signature checked with a key of its actor in force at its entry, as the log's registry entries "
+        f"in this bundle show it: byd-auto's entries 0–1 (the last at index {byd}), catl's entries 0–1 (the last "
+        f"at index {catl}), included in the log at tree size {bundle['proof']['tree_size']}; an organisation's "
+        "registry entries after the last one shown (a revocation, say) are neither proven nor ruled out"
+    )
+    bad = copy.deepcopy(bundle)
+    _chain(bad, "catl")["entries"][1]["claim"]["data"]["public_key"] = public_b64(Ed25519PrivateKey.generate())
+    exit_code, lines = run(bad)
+    assert exit_code == 1 and lines[0].startswith("FAILED registry org:catl: inclusion proof does not verify")
