@@ -15,7 +15,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import VerificationError
+from events.orgs import Org, Role
 from events.registry import new_registry_claim
+from ledger.format import note
 from ledger.format.bundle import verify_bundle
 from ledger.format.bundlekeys import ShownChain
 from ledger.format.claims import sign_claim
@@ -361,3 +363,56 @@ def test_verify_bundle_says_which_registry_entries_proved_the_keys_and_what_they
     _chain(bad, "catl")["entries"][1]["claim"]["data"]["public_key"] = public_b64(Ed25519PrivateKey.generate())
     exit_code, lines = run(bad)
     assert exit_code == 1 and lines[0].startswith("FAILED registry org:catl: inclusion proof does not verify")
+
+
+# -- keys the migration imported: recorded after the entries they signed, they keep their time window ----
+
+
+CATL = Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"}))
+
+
+def _migrated_bundle(by: str, valid_from: str) -> tuple[dict[str, Any], str]:
+    """A pack entry at index 0 signed by catl/1, then catl's registry entries at indices 1 and 2 (as the
+    migration appends them after an older database's entries), resealed; answer the bundle and log key."""
+    private = Ed25519PrivateKey.generate()
+    recorded = "2026-03-02T01:00:00.000000Z"
+    claim, sig = Actor(CATL, "catl/1", private).claim(code(1), "produced", PRODUCED)
+    pack_entry = {"claim": claim, "index": 0, "pack": code(1), "prev": None, "recorded_at": recorded, "seq": 0,
+                  "sig": sig, "v": 1}  # fmt: skip
+    registered = new_registry_claim(subject="org:catl", type="org_registered", by="migration", at=T0, data={
+        "name": "宁德时代", "roles": ["manufacturer"], "manufacturer_codes": ["001"], "region": None,
+        "whitelisted": False})  # fmt: skip
+    key_data: dict[str, Any] = {"key_id": "catl/1", "public_key": public_b64(private), "platform_held": False}
+    if by == "migration":
+        key_data |= {"valid_from": valid_from, "revoked_at": None}
+    added = new_registry_claim(subject="org:catl", type="key_added", by=by, at=T0, data=key_data)
+    later = "2026-12-04T10:00:00.000000Z"
+    chain = [
+        {"claim": c, "index": i, "prev": None, "recorded_at": later, "seq": i - 1, "subject": "org:catl", "v": 1}
+        for i, c in ((1, registered), (2, added))
+    ]
+    key = {"key_id": "catl/1", "org": "catl", "public_key": public_b64(private), "platform_held": False,
+           "valid_from": valid_from if by == "migration" else later, "revoked_at": None}  # fmt: skip
+    placeholder = note.sign_note(note.checkpoint_text(ORIGIN, 3, bytes(32)), ORIGIN, Ed25519PrivateKey.generate())
+    b: dict[str, Any] = {
+        "format": "packtrace-bundle/2", "pack": code(1), "entries": [pack_entry],
+        "registry": [{"subject": "org:catl", "entries": chain, "proof": {"index": 2, "tree_size": 3, "hashes": []}}],
+        "keys": [key], "proof": {"index": 0, "tree_size": 3, "hashes": []}, "checkpoint": placeholder,
+    }  # fmt: skip
+    return b, _reseal(b)
+
+
+def test_a_migrated_key_signs_the_entries_recorded_before_the_migration_within_its_time_window() -> None:
+    b, log_key = _migrated_bundle("migration", "2026-01-01T00:00:00.000000Z")
+    assert verify_bundle(b, log_key).registry == (ShownChain("catl", 1, 2),)
+    b, log_key = _migrated_bundle("migration", "2026-03-02T01:00:00.000001Z")
+    _refused(b, log_key, "entry seq 0 (index 0): key 'catl/1' was not yet valid at entry 0")
+
+
+def test_a_key_added_after_an_entry_other_than_by_the_migration_does_not_sign_it() -> None:
+    b, log_key = _migrated_bundle("admin", "")
+    _refused(
+        b,
+        log_key,
+        "entry seq 0 (index 0): key 'catl/1' is added by the log's registry entry at index 2, after this entry",
+    )
