@@ -207,7 +207,7 @@ def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> Bund
         prev = entry_hash(last_bytes)
     # (4):
     check_proof(bundle["proof"], entries[-1], last_bytes, checkpoint)
-    keys.check_summary(bundle["keys"], {e["claim"]["key"] for e in entries})
+    keys.check_summary(bundle.get("keys"), {e["claim"]["key"] for e in entries})
     last = first_seq + len(entries) - 1
     return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root, len(entries), last, registry=keys.chains)
 
@@ -253,7 +253,7 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
         raise VerificationError(f"no entry is disclosed: this bundle proves nothing about pack {code}")
     if unproven is not None:
         raise VerificationError(f"entry seq {unproven}: the last disclosed entry needs a proof")
-    keys.check_summary(bundle["keys"], signers)
+    keys.check_summary(bundle.get("keys"), signers)
     claimed_after = len(items) - 1 - proven_through  # withheld items after the last disclosed entry
     return BundleSummary(
         code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through, claimed_after, keys.chains

@@ -165,9 +165,10 @@ class BundleKeys:
         return key.public_key
 
     def check_summary(self, listed: Any, key_ids: set[str]) -> None:
-        """The bundle's `keys` (for readers) are exactly the keys of `key_ids` as the registry chains show them."""
+        """The bundle's `keys` (for readers; optional) are exactly the keys of `key_ids` as the registry chains
+        show them."""
         want = [key_summary(self.registry.keys[k]) for k in sorted(key_ids)]
-        if listed == want:
+        if listed is None or listed == want:
             return
         shown = {k["key_id"]: k for k in want}
         for item in listed if isinstance(listed, list) else []:

@@ -416,3 +416,15 @@ def test_a_key_added_after_an_entry_other_than_by_the_migration_does_not_sign_it
         log_key,
         "entry seq 0 (index 0): key 'catl/1' is added by the log's registry entry at index 2, after this entry",
     )
+
+
+def test_the_listed_keys_are_for_readers_and_a_bundle_without_them_is_judged_by_its_registry_chains(
+    ledger: Ledger, bundle: dict[str, Any]
+) -> None:
+    lean = {name: value for name, value in bundle.items() if name != "keys"}
+    assert verify_bundle(lean, ledger.signer.verifier_key).entries == 3
+    padded = copy.deepcopy(bundle)
+    padded["keys"].append({**padded["keys"][0], "key_id": "gem-recycling/1", "org": "gem-recycling"})
+    _refused(
+        padded, ledger.signer.verifier_key, "keys: lists 'gem-recycling/1', which signed no entry shown in this bundle"
+    )
