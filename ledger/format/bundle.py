@@ -5,9 +5,12 @@ Because each entry commits to its predecessor's hash, one inclusion proof of the
 against a signed checkpoint authenticates every entry up to it: a *prefix* of the pack's chain. Nothing
 in the checkpoint commits to the pack's head, so a bundle cannot prove that the chain ends there (entries
 cut off the end, or withheld items claimed after the last disclosed entry, are neither proven nor ruled
-out; completeness needs the head in the checkpoint, issue 14). The `keys` come from the server unsigned:
-that an entry is signed by its actor's key rests on the server's registry until keys are logged
-(DESIGN §12, issue 13).
+out; completeness needs the head in the checkpoint, issue 14).
+
+The keys are proven the same way (ledger.format.bundlekeys): the bundle carries the registry chains of the
+organisations whose keys signed the entries it shows, each proven under the same checkpoint, and every
+entry's key is judged by the log's own registry rules at the entry's position. Each registry chain, too,
+is proven as a prefix: a registry entry after the last one shown (a revocation) is not ruled out.
 
 Two forms:
 
@@ -50,7 +53,8 @@ class BundleSummary:
     """What a bundle proved: entries `seq` 0…`proven_through` exist in the pack's chain (a prefix: entries
     after it are neither proven nor ruled out), `disclosed` of them verbatim and authenticated.
     `entries` counts the items the bundle lists, including `claimed_after` withheld items after the last
-    disclosed entry, which only the server claims (nothing proves them)."""
+    disclosed entry, which only the server claims (nothing proves them). `registry`: the registry chains
+    that proved the keys, each a prefix of the organisation's chain (seq 0…`last_seq`)."""
 
     pack: str
     entries: int
@@ -85,9 +89,9 @@ def verify_bundle(bundle: Any, log_key: str) -> BundleSummary:
     `index` increasing along it (by at least one per entry between, across withheld ones), no claim
     (actor, id) twice; (3) every claim is signed by a key of its actor that the bundle's registry chains
     (each proven under the checkpoint, folded by the log's registry rules) show in force at the entry's
-    position, and the `keys` listed are those keys as the chains show them; (4) the
-    last entry is included in the checkpointed tree (redacted: at least one entry is disclosed, and every
-    disclosed entry is authenticated, by the next entry's `prev` or by an inclusion proof of its own).
+    position, and the `keys` listed are those keys as the chains show them; (4) the last entry is included
+    in the checkpointed tree (redacted: at least one entry is disclosed, and every disclosed entry is
+    authenticated, by the next entry's `prev` or by an inclusion proof of its own).
     What that proves is a prefix of the chain, not its end (see the module's docstring).
     """
     try:
