@@ -428,3 +428,11 @@ def test_the_listed_keys_are_for_readers_and_a_bundle_without_them_is_judged_by_
     _refused(
         padded, ledger.signer.verifier_key, "keys: lists 'gem-recycling/1', which signed no entry shown in this bundle"
     )
+
+
+def test_a_pack_entry_claiming_a_registry_entrys_index_is_refused(bundle: dict[str, Any]) -> None:
+    """One leaf holds one entry: catl's `produced` moved onto the index of catl's `key_added`, re-proven."""
+    bad = copy.deepcopy(bundle)
+    index = _chain(bad, "catl")["entries"][1]["index"]
+    bad["entries"][0]["index"] = index
+    _refused(bad, _reseal(bad), f"entry seq 0 (index {index}): registry org:catl holds an entry at the same index")
