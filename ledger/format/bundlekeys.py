@@ -77,25 +77,26 @@ def fold(chains: Iterable[tuple[str, list[dict[str, Any]]]]) -> Registry:
     merged = sorted(((e["index"], subject, e) for subject, entries in chains for e in entries), key=lambda t: t[0])
     registry = Registry()
     seen: dict[int, str] = {}
+    logged = False  # a registry entry not by the migration was folded: no migration entry may follow
     for index, subject, entry in merged:
         if type(index) is not int:
             raise VerificationError(f"registry {subject} seq {entry.get('seq')}: index {index!r} is not a whole number")
         if index in seen:
             raise VerificationError(f"registry {subject} and {seen[index]} both hold an entry at index {index}")
         seen[index] = subject
+        where = f"registry {subject} seq {entry['seq']} (index {index})"
         claim = entry["claim"]
         sig = entry.get("sig")
-        if sig is not None and claim.get("by") != By.SIGNATURE:
-            raise VerificationError(
-                f"registry {subject} seq {entry['seq']} (index {index}): a signature on a claim authorised by "
-                f"{claim.get('by')!r}"
-            )
+        if (sig is not None) != (claim.get("by") == By.SIGNATURE):
+            raise VerificationError(f"{where}: carries `sig` exactly when its claim is authorised by 'signature'")
+        if claim.get("by") == By.MIGRATION and logged:
+            raise VerificationError(f"{where}: a migration entry follows registry entries made in the log")
+        logged = logged or claim.get("by") != By.MIGRATION
         try:
             registry.apply(index, from_rfc3339(entry["recorded_at"]), claim, _signature_check(claim, sig))
         except PacktraceError as exc:
             raise VerificationError(
-                f"registry {subject} seq {entry['seq']} (index {index}): the log's registry rules refuse "
-                f"{claim.get('type')}: {exc.message}"
+                f"{where}: the log's registry rules refuse {claim.get('type')}: {exc.message}"
             ) from None
     return registry
 
@@ -186,6 +187,9 @@ class BundleKeys:
         )
 
 
+_MEMBERS = frozenset({"claim", "index", "prev", "recorded_at", "seq", "subject", "v"})  # and `sig` if signed
+
+
 def _check_chain(subject: str, entries: list[dict[str, Any]]) -> bytes:
     """Each entry of one organisation's registry chain is the subject's, at its seq, linked to the one before
     it, at a higher index; answer the last one's canonical bytes."""
@@ -197,6 +201,8 @@ def _check_chain(subject: str, entries: list[dict[str, Any]]) -> bytes:
             raise VerificationError(f"{where} belongs to {entry.get('subject', entry.get('pack'))!r}, not {subject}")
         if entry.get("v") != 1:
             raise VerificationError(f"{where}: unknown entry version {entry.get('v')!r}")
+        if set(entry) - {"sig"} != _MEMBERS:
+            raise VerificationError(f"{where}: has members {sorted(entry)}, not those of a registry entry")
         if entry["seq"] != position:
             raise VerificationError(f"{where}: expected seq {position}, found {entry['seq']}")
         if entry["prev"] != prev:

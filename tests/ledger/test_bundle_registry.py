@@ -8,6 +8,7 @@ import base64
 import copy
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -436,3 +437,64 @@ def test_a_pack_entry_claiming_a_registry_entrys_index_is_refused(bundle: dict[s
     index = _chain(bad, "catl")["entries"][1]["index"]
     bad["entries"][0]["index"] = index
     _refused(bad, _reseal(bad), f"entry seq 0 (index {index}): registry org:catl holds an entry at the same index")
+
+
+# -- a database made before the registry was in the log (tests/data/pre_registry), migrated --------------
+
+
+def test_bundles_of_a_migrated_database_prove_the_keys_of_the_entries_recorded_before_the_migration(
+    tmp_path: Path,
+) -> None:
+    """Its pack entries precede the migration's registry entries: each migrated key signs them within its
+    time window — catl/1 too, revoked before the migration but after catl's entries."""
+    from api.bootstrap import build_ledger
+    from api.settings import Settings
+    from tests.test_registry_migration import FIXTURE
+    from tests.test_registry_migration import ORIGIN as OLD_ORIGIN
+
+    folder = tmp_path / "old"
+    shutil.copytree(FIXTURE, folder)
+    settings = Settings(database_url=f"sqlite:///{folder / 'ledger.db'}", log_origin=OLD_ORIGIN,
+                        log_key_file=folder / "log.key", sealing_key_file=folder / "sealing.key")  # fmt: skip
+    ledger = build_ledger(settings)  # the first start migrates
+    try:
+        for n in (1, 2, 3):
+            b = make_bundle(ledger, code(n))
+            assert max(e["index"] for e in b["entries"]) < min(e["index"] for c in b["registry"] for e in c["entries"])
+            assert {e["claim"]["by"] for c in b["registry"] for e in c["entries"]} == {"migration"}
+            summary = verify_bundle(b, ledger.signer.verifier_key)
+            assert summary.entries == len(b["entries"])
+        catl = next(k for k in make_bundle(ledger, code(1))["keys"] if k["key_id"] == "catl/1")
+        assert catl["revoked_at"] is not None
+        # moved back before catl/1's window, the same migrated key is refused
+        bad = make_bundle(ledger, code(1))
+        added = next(e for e in _chain(bad, "catl")["entries"] if e["claim"]["data"].get("key_id") == "catl/1")
+        added["claim"]["data"]["valid_from"] = "2030-01-01T00:00:00.000000Z"
+        for listed in bad["keys"]:
+            if listed["key_id"] == "catl/1":
+                listed["valid_from"] = "2030-01-01T00:00:00.000000Z"
+        first = bad["entries"][0]
+        _refused(
+            bad,
+            _reseal(bad),
+            f"entry seq 0 (index {first['index']}): key 'catl/1' was not yet valid at entry {first['index']}",
+        )
+    finally:
+        ledger.close()
+        ledger.engine.dispose()
+
+
+def test_a_migration_entry_after_registry_entries_made_in_the_log_is_refused(
+    ledger: Ledger, bundle: dict[str, Any]
+) -> None:
+    """catl's `key_added` relabelled as the migration's (with a time window), after catl's admin-made
+    registration: the migration's entries open the registry, never follow it."""
+    bad = copy.deepcopy(bundle)
+    added = _chain(bad, "catl")["entries"][1]
+    added["claim"]["by"] = "migration"
+    added["claim"]["data"] |= {"valid_from": added["recorded_at"], "revoked_at": None}
+    _refused(
+        bad,
+        _reseal(bad),
+        f"registry org:catl seq 1 (index {added['index']}): a migration entry follows registry entries made in the log",
+    )
