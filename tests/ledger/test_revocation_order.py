@@ -106,8 +106,11 @@ def test_item1_a_key_registered_by_a_clock_ahead_is_not_yet_valid_not_revoked(le
     clock.now -= timedelta(hours=1)
     ahead = Actor(maker.org, "catl/ahead", private)
 
-    with pytest.raises(AuthorisationError, match=r"key 'catl/ahead' is valid from .*Z, after this entry's "
-                       r"recording time .*Z") as refused:
+    with pytest.raises(
+        AuthorisationError,
+        match=r"key 'catl/ahead' is valid from .*Z, after this entry's "
+        r"recording time .*Z",
+    ) as refused:
         ledger.append_one(*ahead.claim(code(1), "produced", PRODUCED))
 
     assert refused.value.code == "key_not_yet_valid"
