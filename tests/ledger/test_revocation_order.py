@@ -20,7 +20,7 @@ from ledger.append.outcome import Appended
 from ledger.log import Ledger
 from ledger.store.db import write_connection
 from ledger.usecases import orgkeys
-from ledger.usecases.access import ADMIN
+from ledger.usecases.access import ADMIN, Caller
 from ledger.usecases.verify import verify_database
 from tests.support import PRODUCED, Actor, Clock, code
 
@@ -72,6 +72,34 @@ def test_item1_revocation_comes_after_every_recorded_entry_when_the_clock_steps_
     revocation = json.loads(body)
     assert (index, revocation["subject"], revocation["claim"]["type"]) == (base + 1, "org:catl", "key_revoked")
     assert from_rfc3339(revocation["recorded_at"]) == key.revoked_at
+    assert _verifies(ledger)
+
+
+@pytest.mark.parametrize("revoker", ["catl", "fj-miit"], ids=["the organisation", "a regulator"])
+def test_item1_a_signed_revocation_orders_after_every_entry_and_refuses_the_key_whatever_the_clock(
+    ledger: Ledger, actors: dict[str, Actor], base: int, revoker: str
+) -> None:
+    """A token no longer revokes (issue 13): the organisation, or a regulator, posts a `key_revoked` claim
+    signed by its own key; it is ordered like the administrator's."""
+    maker = actors["catl"]
+    with pytest.raises(AuthorisationError) as by_token:
+        orgkeys.revoke_key(ledger, Caller(org=maker.org), "catl", "catl/1")
+    assert by_token.value.code == "registry_needs_signature"
+    first = ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
+    _clock(ledger).now -= timedelta(hours=1)
+
+    claim, sig = actors[revoker].registry_claim("key_revoked", {"key_id": "catl/1"}, subject="org:catl")
+    recorded = orgkeys.submit(ledger, Caller(org=actors[revoker].org), claim, sig)
+
+    assert recorded.index == base + 1
+    assert (recorded.entry["claim"], recorded.entry["sig"]) == (claim, sig)
+    assert from_rfc3339(recorded.entry["recorded_at"]) == from_rfc3339(_recorded_at(first)) + timedelta(microseconds=1)
+    for step in (timedelta(0), timedelta(days=2)):  # a clock behind the revocation, then one far ahead
+        _clock(ledger).now += step
+        with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked") as refused:
+            ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
+        assert refused.value.code == "key_revoked"
+    assert ledger.size() == base + 2
     assert _verifies(ledger)
 
 
