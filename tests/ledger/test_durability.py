@@ -70,6 +70,18 @@ def test_item12_a_key_revocation_is_durable(sqlite_ledger: Ledger) -> None:
     assert commits == [FULL]
 
 
+def test_item12_the_registry_s_entries_are_durable(sqlite_ledger: Ledger) -> None:
+    """Registering organisations and keys appends registry entries and signs a checkpoint: one commit,
+    synced like an append's."""
+    commits = _watch_commits(sqlite_ledger.engine)
+
+    actors = province(sqlite_ledger)
+
+    assert commits == [FULL]
+    checkpoint = sqlite_ledger.latest_checkpoint()
+    assert checkpoint is not None and checkpoint.size == sqlite_ledger.size() == 2 * len(actors)  # org + key each
+
+
 def test_item12_other_transactions_keep_the_configured_level(sqlite_ledger: Ledger) -> None:
     """Only the ledger's own commits pay for the sync: other writes (and reads) run at the configured
     `synchronous`, also on a connection an append used before."""
