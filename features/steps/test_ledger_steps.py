@@ -75,8 +75,10 @@ def _verify_bundle(ledger: Ledger, path: Path) -> Result:
 def bundle_accepted(ledger: Ledger, outcome: dict[str, Any]) -> None:
     result = _verify_bundle(ledger, outcome["bundle"])
     assert result.exit_code == 0, result.output
-    assert f"OK: pack {code(3)}: entries 0–1 proven (2 entries, verified and chained; the last included in the log " \
+    assert (
+        f"OK: pack {code(3)}: entries 0–1 proven (2 entries, verified and chained; the last included in the log "
         "at tree size 12" in result.output
+    )
 
 
 @then(parsers.parse('"packtrace verify-bundle" refuses the file once one of its events is altered'))

@@ -1,7 +1,7 @@
 """Acceptance 1 of issue 13, checked from outside: every registry change is an entry of the log that a
 regulator can read, and the log's own entries prove a newly added key.
 
-Nothing here comes from `ledger/` or `events/` but the one fixture marked below. Requests go over HTTP
+Nothing here comes from `ledger/` or `events/`. Requests go over HTTP
 (the fixtures `client` and `admin` of tests/api/conftest.py: an in-process client of the app), claims
 are signed with `cryptography` and `rfc8785`, and every check is made by `tests.specverify`, the
 verifier written from docs/ledger-format.md.
@@ -29,17 +29,15 @@ PRODUCED = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v":
 WhitelistChange = Callable[[str, bool, date, str], None]
 
 
-# --- The one fixture that uses ledger/: the whitelist change, whose endpoint (PATCH /v1/orgs/{org}) is
-# --- being built beside this test. It calls the service function that endpoint will call.
-
-
 @pytest.fixture
-def change_whitelist(ledger: Any) -> WhitelistChange:
-    from ledger.usecases import orgkeys
-    from ledger.usecases.access import ADMIN
+def change_whitelist(client: httpx.Client, admin: dict[str, str]) -> WhitelistChange:
+    """The administrator's 规范条件 change, `PATCH /v1/orgs/{org}`."""
 
     def change(org_id: str, listed: bool, effective: date, reference: str) -> None:
-        orgkeys.update_org(ledger, ADMIN, org_id, whitelisted=listed, effective=effective, reference=reference)
+        body = {"whitelisted": listed, "effective": effective.isoformat(), "reference": reference}
+        response = client.patch(f"/v1/orgs/{org_id}", json=body, headers=admin)
+        assert response.status_code == 200, response.text
+        assert response.json()["whitelisted"] is (listed or effective > date.today())
 
     return change
 
