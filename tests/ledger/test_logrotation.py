@@ -28,6 +28,7 @@ from ledger.store import logmeta
 from ledger.usecases import logreads, logrotation
 from ledger.usecases.logrotation import LocalLog
 from ledger.usecases.verify import verify_database
+from tests import specverify
 from tests.support import PRODUCED, Actor, Clock, code, province
 
 ORIGIN = "packtrace.test/log"
@@ -94,6 +95,8 @@ def test_rotate_key_records_the_start_and_both_keys_sign_from_then_on(
     produce(rotating, maker, 2)
     assert signers_of(latest(rotating)) == [label(old), label(started.new)]
     assert note.open_note_all(latest(rotating), [old, started.new])
+    for anchor in (old, started.new):  # the independent verifier written from the spec reads it with either key
+        assert specverify.verify_checkpoint(latest(rotating), anchor).size == rotating.size()
     assert (rotating.signer.verifier_key, rotating.signer.next_verifier_key) == (old, started.new)
     key = logreads.log_key(rotating)
     assert (key.verifier_key, key.next_verifier_key) == (old, started.new)
