@@ -65,6 +65,23 @@ def _append(ledger: Ledger, kind: RegistryType, old: str, new: str, *, record_ne
     return appended[0].index
 
 
+def name_key(ledger: Ledger) -> int | None:
+    """Record the key in force as a `log_key` entry if the log names no key yet (a new log, or one made
+    before the registry was in the log); the entry's index, or None when there was nothing to record."""
+    if key_state(ledger) is not None:
+        return None
+    claim = new_registry_claim(
+        subject=LOG_SUBJECT,
+        type=RegistryType.LOG_KEY,
+        by=By.LOG,
+        data={"verifier_key": ledger.signer.verifier_key},
+        at=ledger.clock(),
+    )
+    index = ledger.append_registry([(claim, None)])[0].index
+    ledger.signer.adopt(key_state(ledger))
+    return index
+
+
 def start(ledger: Ledger, key_file: Path) -> Rollover:
     state = key_state(ledger)
     # (1)

@@ -259,3 +259,22 @@ class FixedCheckpoint(LocalLog):
 
     def checkpoint(self) -> str:
         return self.fixed
+
+
+def test_a_log_names_its_key_once_and_rolls_over_from_it(rotating: Ledger, maker: Actor, key_file: Path) -> None:
+    old = rotating.signer.verifier_key
+    index = logrotation.name_key(rotating)
+    assert index is not None and logrotation.name_key(rotating) is None
+    (_, _, body), *_ = rotating.entries(index, index + 1)
+    assert canonical_entry(body)["claim"]["data"] == {"verifier_key": old}
+    assert signers_of(latest(rotating)) == [label(old)]
+    started = logrotation.start(rotating, key_file)
+    logrotation.finish(rotating, key_file)
+    produce(rotating, maker, 1)
+    assert [e.entry["claim"]["type"] for e in logreads.log_key(rotating).key_events] == [
+        "log_key",
+        "log_rollover_started",
+        "log_rollover_ended",
+    ]
+    assert follow(Followed.start(old), LocalLog(rotating)).state.keys == KeyState(started.new)
+    assert verify_database(rotating.engine, old).problems == []
