@@ -124,8 +124,7 @@ class LogSigner:
     """Signs checkpoints as C2SP tlog-checkpoint notes under the log's origin (its key name), with every key
     in force: one key, or during a rollover the old and the new (ledger.format.logkeys).
 
-    It holds private keys by verifier key: `private_key` (the one it was made with) and any `hold` gives
-    it, and asks `find_key` for one it lacks (a server finds the new key of a rollover another process
+    It holds private keys by verifier key: the one it was made with (`own_key`) and any `hold` gives it, and asks `find_key` for one it lacks (a server finds the new key of a rollover another process
     started in the key files). `state` is the log's key state as last seen; None until the log names its
     key, when the key it was made with is the one in force. The append path tells it the state at each
     commit (`tentative`, `committed`), so a process that wrote the log's last entries need not read it."""
@@ -170,9 +169,6 @@ class LogSigner:
         verifier_key = note.verifier_key(self.origin, private_key.public_key())
         self._held[verifier_key] = private_key
         return verifier_key
-
-    def holds(self, verifier_key: str) -> bool:
-        return verifier_key in self._held
 
     def key_for(self, verifier_key: str) -> Ed25519PrivateKey:
         found = self._held.get(verifier_key)
