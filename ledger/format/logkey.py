@@ -124,10 +124,11 @@ class LogSigner:
     """Signs checkpoints as C2SP tlog-checkpoint notes under the log's origin (its key name), with every key
     in force: one key, or during a rollover the old and the new (ledger.format.logkeys).
 
-    It holds private keys by verifier key: the one it was made with (`own_key`) and any `hold` gives it, and asks `find_key` for one it lacks (a server finds the new key of a rollover another process
-    started in the key files). `state` is the log's key state as last seen; None until the log names its
-    key, when the key it was made with is the one in force. The append path tells it the state at each
-    commit (`tentative`, `committed`), so a process that wrote the log's last entries need not read it."""
+    It holds private keys by verifier key: the one it was made with (`own_key`) and any `hold` gives it,
+    and asks `find_key` for one it lacks (a server finds the new key of a rollover another process started
+    in the key files). `state` is the log's key state as last seen; None until the log names its key, when
+    the key it was made with is the one in force. The append path tells it the state at each commit
+    (`tentative`, `committed`), so a process that wrote the log's last entries need not read it."""
 
     def __init__(
         self,
