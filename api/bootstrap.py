@@ -7,7 +7,7 @@ from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store import logmeta
 from ledger.store.db import Engine, make_engine
-from ledger.usecases import keybinding
+from ledger.usecases import keybinding, logrotation
 
 
 class BoundLedger(Ledger):
@@ -57,6 +57,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
             logmeta.add_missing_columns(engine)
             keybinding.bind(engine, signer, secret, files)
             ledger.record_registry()  # after bind: only the log's own key signs the migrated registry
+            logrotation.name_key(ledger)  # the log's key is part of its registry: its first `log_key` entry
         except BaseException:
             ledger.close()
             engine.dispose()

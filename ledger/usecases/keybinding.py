@@ -124,6 +124,8 @@ def log_signer(origin: str, private_key: Ed25519PrivateKey, files: KeyFiles) -> 
 def check_log_key(found: Recorded, signer: LogSigner, files: KeyFiles) -> None:
     """(2) for the log key alone (what `packtrace verify` needs); the signer takes the log's key state."""
     if found.key_state is not None:
+        if any(note.parse_verifier_key(key).name != signer.origin for key in found.key_state.in_force):
+            return  # a log of another origin: Ledger.init refuses it, naming both origins
         _check_keys_in_force(found, signer, files)
         signer.adopt(found.key_state)
         return
@@ -143,6 +145,11 @@ def _check_keys_in_force(found: Recorded, signer: LogSigner, files: KeyFiles) ->
             signer.key_for(key)
         except LogKeyMissing:
             held = f"{files.log_key.resolve()} holds the key {label(signer.own_key)}"
+            if found.key_state.next is None:  # no rollover: one key, as before the key was in the registry
+                raise KeyBindingError(
+                    f"{REFUSAL}it is bound to the log key {label(key)} (named by the log's own entries), but "
+                    f"{held}. Set PACKTRACE_LOG_KEY_FILE to the log's own key file ({files.looked_at()})"
+                ) from None
             raise KeyBindingError(
                 f"{REFUSAL}by its own entries the log's key in force is {found.key_state.describe()}, but no key "
                 f"file holds {label(key)}: {held}, and {next_key_path(files.log_key).resolve()} does not hold it. "

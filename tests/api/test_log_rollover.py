@@ -65,7 +65,8 @@ def test_a_verifier_holding_the_old_key_follows_a_rollover_the_operator_runs(
     maker.produce()
     key = httpx.get(f"{server}/v1/log/key").json()
     old = key["verifier_key"]
-    assert key["next_verifier_key"] is None and key["key_events"] == []
+    assert key["next_verifier_key"] is None
+    assert [e["entry"]["claim"]["type"] for e in key["key_events"]] == ["log_key"]  # named at the first start
     state = env / "follower.json"
     exit_code, out, _ = follow(server, state, old)
     assert (
@@ -81,7 +82,7 @@ def test_a_verifier_holding_the_old_key_follows_a_rollover_the_operator_runs(
     assert (env / "log.key.next").exists()
     key = httpx.get(f"{server}/v1/log/key").json()
     assert (key["verifier_key"], key["next_verifier_key"]) == (old, new)
-    assert [e["entry"]["claim"]["type"] for e in key["key_events"]] == ["log_rollover_started"]
+    assert [e["entry"]["claim"]["type"] for e in key["key_events"]] == ["log_key", "log_rollover_started"]
     assert signers_of(maker.produce()) == [key_id(old), key_id(new)]
 
     exit_code, out, err = follow(server, state)  # the state file holds the key now; no --log-key needed
