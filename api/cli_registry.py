@@ -58,9 +58,10 @@ def orgs_create(
         list[str] | None, typer.Option(help="A GB/T 34014 manufacturer code the org owns (repeatable)")
     ] = None,
     whitelisted: Annotated[bool, typer.Option(help="Recycler on MIIT's 规范条件 list")] = False,
+    region: Annotated[str | None, typer.Option(help="GB/T 2260 division code, e.g. 350200")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create an organisation and print its API token (shown only this once)."""
+    """Create an organisation (a registry entry in the log) and print its API token (shown only this once)."""
     with open_ledger(database_url) as ledger:
         created = orgkeys.create_org(
             ledger,
@@ -70,6 +71,7 @@ def orgs_create(
             roles=role,
             manufacturer_codes=maker_code or [],
             whitelisted=whitelisted,
+            region=region,
         )
     console.print(f"created {created.org.id} ({', '.join(created.org.roles)}); its API token:")
     out.print(created.token, highlight=False)

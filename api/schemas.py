@@ -114,6 +114,12 @@ class OrgCreate(Body):
         json_schema_extra={"items": {"type": "string", "pattern": MANUFACTURER_CODE_PATTERN}},
     )
     whitelisted: bool = False
+    region: str | None = Field(
+        default=None,
+        description="GB/T 2260 division code of where it is, e.g. 350000 (Fujian), 350200 (Xiamen)",
+        examples=["350200"],
+        json_schema_extra={"pattern": "^[0-9]{6}$"},
+    )
 
 
 class KeyCreate(Body):

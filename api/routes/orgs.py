@@ -24,6 +24,7 @@ def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCre
         roles=body.roles,
         manufacturer_codes=body.manufacturer_codes,
         whitelisted=body.whitelisted,
+        region=body.region,
     )
 
 

@@ -208,3 +208,17 @@ def test_any_organisation_lists_an_organisations_public_keys(client: httpx.Clien
         client.get("/v1/orgs/nobody/keys", headers=recycler.auth), 404, "unknown_org", "unknown organisation 'nobody'"
     )
     assert client.get("/v1/orgs/manufacturer/keys").status_code == 401
+
+
+def test_an_organisation_is_registered_with_its_region_in_the_log(client: httpx.Client, admin: dict[str, str]) -> None:
+    created = client.post("/v1/orgs", json={**CATL, "region": "350200"}, headers=admin)
+    assert created.status_code == 201 and created.json()["org"]["region"] == "350200"
+    history = client.get("/v1/orgs/catl/history", headers=admin).json()
+    assert [e["entry"]["claim"]["data"]["region"] for e in history] == ["350200"]
+
+
+def test_a_region_that_is_not_a_division_code_is_refused(client: httpx.Client, admin: dict[str, str]) -> None:
+    refused = client.post("/v1/orgs", json={**CATL, "region": "Fujian"}, headers=admin)
+    assert_problem(refused, 422, "invalid_registry_claim",
+                   "region 'Fujian' must be a 6-digit GB/T 2260 division code, e.g. 350000")  # fmt: skip
+    assert client.get("/v1/orgs/catl/history", headers=admin).status_code == 404
