@@ -17,8 +17,11 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from api.app import create_app
 from api.client import ApiError, PacktraceClient, Signer
 from api.settings import Settings
+from events.registry import By, new_registry_claim, org_subject
 from ledger.format.bundle import verify_bundle
+from ledger.format.claims import sign_claim
 from ledger.log import Ledger
+from ledger.usecases import callers, orgkeys
 from tests.api.inprocess import InProcessTransport
 from tests.support import PRODUCED, code
 
@@ -29,8 +32,9 @@ AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 class Platform:
-    def __init__(self, transport: InProcessTransport) -> None:
+    def __init__(self, transport: InProcessTransport, ledger: Ledger) -> None:
         self.transport = transport
+        self.ledger = ledger
         self.tokens: dict[str, str] = {}
         self.signers: dict[str, Signer] = {}
         self.seen: dict[str, Any] = {}
@@ -39,13 +43,31 @@ class Platform:
         token = ADMIN_TOKEN if admin else (self.tokens[org] if org else None)
         return PacktraceClient("http://testserver", token=token, transport=self.transport)
 
+    def signed_registry_claim(self, org: str, type: str, data: dict[str, Any]) -> Signer:
+        """`org` posts a registry claim about itself signed by its current key (a later key, a revocation),
+        with its token; answers the signer. The claim goes through the same use case as POST /v1/registry,
+        in process (tokens authenticate it as they do over HTTP)."""
+        signer = self.signers[org]
+        claim = new_registry_claim(subject=org_subject(org), type=type, by=By.SIGNATURE, data=data, at=AT,
+                                   actor=org, key=signer.key_id)  # fmt: skip
+        caller = callers.authenticate(self.ledger, self.tokens[org], admin_token=ADMIN_TOKEN)
+        orgkeys.submit(self.ledger, caller, claim, sign_claim(claim, signer.private_key))
+        return signer
+
+    def add_later_key(self, org: str, key_id: str) -> Signer:
+        private = Ed25519PrivateKey.generate()
+        public = base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+        self.signed_registry_claim(org, "key_added", {"key_id": key_id, "public_key": public, "platform_held": False})
+        self.signers[org] = Signer(org, key_id, private)
+        return self.signers[org]
+
 
 @pytest.fixture
 def platform(ledger: Ledger, tmp_path: Path) -> Iterator[Platform]:
     settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
     app = create_app(ledger, settings=settings)
     with anyio.from_thread.start_blocking_portal() as portal:
-        yield Platform(InProcessTransport(app, portal))
+        yield Platform(InProcessTransport(app, portal), ledger)
 
 
 @given("the platform runs with an administrator token")
@@ -80,6 +102,7 @@ def registered(platform: Platform, maker: str, prefix: str, automaker: str, regu
 @when(parsers.parse('"{maker}" posts one batch registering packs {first:d} to {last:d}'))
 def post_batch(platform: Platform, maker: str, first: int, last: int) -> None:
     events = [platform.signers[maker].sign(code(n), "produced", PRODUCED, at=AT) for n in range(first, last + 1)]
+    platform.seen["base"] = platform.ledger.size()  # the registry entries of the organisations and keys
     with platform.client(maker) as api:
         platform.seen["results"] = api.post_batch(events)
     platform.seen["codes"] = [code(n) for n in range(first, last + 1)]
@@ -90,7 +113,8 @@ def recorded_in_order(platform: Platform, count: int) -> None:
     results = platform.seen["results"]
     assert len(results) == count
     assert [r["entry"]["claim"]["pack"] for r in results] == platform.seen["codes"]
-    assert [r["index"] for r in results] == list(range(count))
+    base = platform.seen["base"]
+    assert base > 0 and [r["index"] for r in results] == list(range(base, base + count))
 
 
 @then(parsers.parse("anyone can read pack {n:d}'s maker, chemistry and production date, but not who holds it"))
@@ -163,12 +187,25 @@ def rotates_token(platform: Platform, org: str) -> None:
     assert platform.tokens[org] != platform.seen["old_token"]
 
 
-@then(parsers.parse('"{org}" registers another signing key with the new token'))
+@then(parsers.parse('"{org}" registers another signing key with the new token and a claim signed by its current key'))
 def registers_with_new_token(platform: Platform, org: str) -> None:
-    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    platform.add_later_key(org, f"{org}/2026-2")
     with platform.client(org) as own:
-        key = own.add_key(org, f"{org}/2026-2", base64.b64encode(public).decode())
-    assert key["key_id"] == f"{org}/2026-2"
+        keys = {key["key_id"]: key for key in own.list_keys(org)}
+    assert sorted(keys) == [f"{org}/2026-1", f"{org}/2026-2"]
+    assert keys[f"{org}/2026-2"]["revoked_at"] is None
+
+
+@then(parsers.parse('the new token of "{org}" alone may not register a signing key'))
+def token_alone_adds_no_key(platform: Platform, org: str) -> None:
+    """A token authenticates (403, not 401) but adds no later key: that takes a claim signed by a current key
+    of the organisation (issue 13)."""
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with platform.client(org) as own, pytest.raises(ApiError) as refused:
+        own.add_key(org, f"{org}/2026-9", base64.b64encode(public).decode())
+    assert refused.value.status == 403
+    with platform.client(org) as own:
+        assert f"{org}/2026-9" not in {key["key_id"] for key in own.list_keys(org)}
 
 
 @then(parsers.parse('the old token of "{org}" is refused as "{code}"'))
@@ -243,10 +280,11 @@ def lower_tier_bundle(platform: Platform, org: str, n: int, own: int) -> None:
 
 @when(parsers.parse('"{org}" revokes its signing key "{old}" after registering "{new}"'))
 def registers_then_revokes(platform: Platform, org: str, old: str, new: str) -> None:
-    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    with platform.client(org) as own:
-        own.add_key(org, new, base64.b64encode(public).decode())
-        own.revoke_key(org, old)
+    """Both by claims signed with the organisation's keys: the new key signed by the old, the old revoked
+    by the new (a token alone does neither since issue 13)."""
+    assert platform.signers[org].key_id == old
+    platform.add_later_key(org, new)
+    platform.signed_registry_claim(org, "key_revoked", {"key_id": old})
 
 
 @then(
