@@ -80,9 +80,9 @@ def make_party(ledger: Ledger, role: Role) -> Party:
 def make_parties(ledger: Ledger, roles: Iterable[Role] = Role) -> dict[Role, Party]:
     """A party per role, registered by the administrator with its first key `<org>/1` in one registry
     transaction (2 log entries a party)."""
-    made = [(party_org(role), Ed25519PrivateKey.generate()) for role in roles]
-    tokens = orgkeys.register_many(ledger, ADMIN, [(org, [(f"{org.id}/1", raw_public(key))]) for org, key in made])
-    return {next(iter(org.roles)): Party(org.id, tokens[org.id], f"{org.id}/1", key) for org, key in made}
+    made = [(role, party_org(role), Ed25519PrivateKey.generate()) for role in roles]
+    tokens = orgkeys.register_many(ledger, ADMIN, [(org, [(f"{org.id}/1", raw_public(key))]) for _, org, key in made])
+    return {role: Party(org.id, tokens[org.id], f"{org.id}/1", key) for role, org, key in made}
 
 
 def raw_public(private: Ed25519PrivateKey) -> bytes:
