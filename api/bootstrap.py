@@ -54,6 +54,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
             ledger.init()
             logmeta.add_missing_columns(engine)
             keybinding.bind(engine, signer, secret, files)
+            ledger.record_registry()  # after bind: only the log's own key signs the migrated registry
         except BaseException:
             ledger.close()
             engine.dispose()

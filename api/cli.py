@@ -19,12 +19,14 @@ from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
+from api.cli_watch import watch_org
 from api.progress import progress_bar
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
 from events.errors import VerificationError
 
 if TYPE_CHECKING:
+    from ledger.format.bundle import BundleSummary
     from ledger.store.db import Engine
 
 app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
@@ -33,6 +35,7 @@ app.add_typer(keys_app, name="keys")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)
+app.command("watch-org")(watch_org)
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -121,6 +124,7 @@ def verify_bundle_cmd(
             f"OK: pack {summary.pack}: entries 0–{last} proven ({summary.proven} entries, verified and chained; "
             f"the last included in the log at tree size {summary.tree_size}, root {summary.root.hex()}); {tail}"
         )
+        typer.echo(_keys_proven(summary))
         return
     claimed = (
         f"; {summary.claimed_after} more withheld after seq {last}: claimed by the server, not proven"
@@ -132,6 +136,18 @@ def verify_bundle_cmd(
         f"disclosed and verified (the last included in the log at tree size {summary.tree_size}, root "
         f"{summary.root.hex()}), {summary.withheld_proven} withheld: this bundle does not hold or prove their "
         f"content; {tail}{claimed}"
+    )
+    typer.echo(_keys_proven(summary))
+
+
+def _keys_proven(summary: BundleSummary) -> str:
+    """What the bundle proved of its keys, and what not: each registry chain is a proven prefix, too."""
+    chains = ", ".join(f"{c.org}'s entries 0–{c.last_seq} (the last at index {c.last_index})" for c in summary.registry)
+    return (
+        "Keys: each signature checked with a key of its actor in force at its entry, as the log's registry entries "
+        f"in this bundle show it: {chains}, included in the log at tree size {summary.tree_size}; an "
+        "organisation's registry entries after the last one shown (a revocation, say) are neither proven nor "
+        "ruled out"
     )
 
 

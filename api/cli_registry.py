@@ -1,18 +1,24 @@
 """`packtrace orgs …` and `packtrace keys …`: administration straight on the database (no HTTP, no admin
-token needed: whoever can run this can read the database anyway)."""
+token needed: whoever can run this can read the database anyway). `keys add` and `keys revoke` with
+`--sign-with` are an organisation's own: a registry claim signed by its current key, posted over HTTP."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from api.bootstrap import BoundLedger, build_ledger
 from api.cli_config import load_settings, refusals
+from api.cli_remote import Url, server
+from api.client import Signer
 from events.errors import PacktraceError
 from ledger.usecases import callers, orgkeys
 from ledger.usecases.access import ADMIN
@@ -22,7 +28,7 @@ out = Console(soft_wrap=True)
 
 DatabaseUrl = Annotated[str | None, typer.Option(help="Database to use (default: PACKTRACE_DATABASE_URL)")]
 
-orgs_app = typer.Typer(help="Create and list organisations.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Create, change and list organisations.", no_args_is_help=True)
 keys_app = typer.Typer(help="Register, revoke and list organisations' Ed25519 signing keys.", no_args_is_help=True)
 
 
@@ -69,6 +75,50 @@ def orgs_create(
     out.print(created.token, highlight=False)
 
 
+@orgs_app.command("update")
+def orgs_update(
+    org_id: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id")],
+    name: Annotated[str | None, typer.Option(help="New display name")] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="The new set of roles: every role it keeps (repeat for several)")
+    ] = None,
+    maker_code: Annotated[
+        list[str] | None, typer.Option(help="The new set of GB/T 34014 manufacturer codes (repeatable)")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="GB/T 2260 division code, e.g. 350000")] = None,
+    whitelisted: Annotated[
+        bool | None, typer.Option("--whitelisted/--not-whitelisted", help="Put on or take off MIIT's 规范条件 list")
+    ] = None,
+    effective: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="With --(not-)whitelisted: the day it takes effect")
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="With --(not-)whitelisted: the decision, e.g. the MIIT announcement number")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Change an organisation: a registry entry of the log, by the administrator. Entries recorded before
+    the change keep verifying; a 规范条件 change applies to entries recorded from --effective on."""
+    with open_ledger(database_url) as ledger:
+        org = orgkeys.update_org(
+            ledger,
+            ADMIN,
+            org_id,
+            name=name,
+            roles=role,
+            manufacturer_codes=maker_code,
+            region=region,
+            whitelisted=whitelisted,
+            effective=effective.date() if effective else None,
+            reference=reference,
+        )
+    listed = "on the 规范条件 list today" if org.whitelisted else "not on the 规范条件 list today"
+    console.print(
+        f"changed {org.id}: {org.name} ({', '.join(org.roles)}); codes {', '.join(org.manufacturer_codes) or '-'}; "
+        f"region {org.region or '-'}; {listed}"
+    )
+
+
 @orgs_app.command("rotate-token")
 def orgs_rotate_token(
     org_id: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id")],
@@ -99,14 +149,61 @@ def orgs_list(database_url: DatabaseUrl = None) -> None:
     out.print(table)
 
 
+SignWith = Annotated[
+    Path | None,
+    typer.Option(
+        help="Sign a registry claim with this private key (PEM, as keygen writes it) and post it over HTTP, "
+        "instead of acting as the administrator on the database",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+SigningKey = Annotated[
+    str | None, typer.Option(help="With --sign-with: that key's registered id, e.g. catl/2026-1 (a current key)")
+]
+OptionalToken = Annotated[
+    str | None, typer.Option(help="With --sign-with: your organisation's API token", envvar="PACKTRACE_TOKEN")
+]
+
+
+def _signer(sign_with: Path, signing_key: str | None, token: str | None, database_url: str | None) -> Signer:
+    if signing_key is None or token is None or database_url is not None:
+        console.print("[red]--sign-with[/red] goes with --signing-key and --token (and --url), not --database-url")
+        raise typer.Exit(2)
+    actor = signing_key.split("/", 1)[0]  # a key id starts with its organisation's id and '/'
+    try:
+        return Signer.from_key_file(sign_with, actor=actor, key_id=signing_key)
+    except (ValueError, TypeError) as exc:
+        console.print(f"[red]{sign_with}[/red]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+
+
 @keys_app.command("add")
 def keys_add(
     org: Annotated[str, typer.Argument(help="Organisation id")],
     key_id: Annotated[str, typer.Argument(help="Key id: the org id, / and a name, e.g. catl/2026-1")],
     public_key: Annotated[str, typer.Argument(help="Base64 of the raw 32-byte public key (as keygen prints it)")],
+    sign_with: SignWith = None,
+    signing_key: SigningKey = None,
+    token: OptionalToken = None,
+    url: Url = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Register an Ed25519 public key for an organisation."""
+    """Register an Ed25519 public key for an organisation: as the administrator on the database, or, with
+    --sign-with, as the organisation itself, signing a key_added claim with one of its current keys (the
+    only way an organisation adds a key after its first)."""
+    if sign_with is not None:
+        signer = _signer(sign_with, signing_key, token, database_url)
+        if signer.actor != org:
+            console.print(f"[red]--signing-key {signing_key}[/red] is not a key of {org}: sign with one of its own")
+            raise typer.Exit(2)
+        assert token is not None
+        with server(url, token) as api:
+            posted = api.post_registry(signer.key_added(key_id, public_key, at=datetime.now(UTC)))
+        console.print(
+            f"registered {key_id} for {org} by a claim signed with {signing_key}: log entry {posted['index']}"
+        )
+        return
     with open_ledger(database_url) as ledger:
         key = orgkeys.add_key(ledger, ADMIN, org, key_id=key_id, public_key=public_key)
     console.print(f"registered {key.key_id} for {key.org}, valid from {key.valid_from.isoformat()}")
@@ -129,9 +226,25 @@ def keys_add_platform(
 def keys_revoke(
     org: Annotated[str, typer.Argument(help="Organisation id")],
     key_id: Annotated[str, typer.Argument(help="Key id")],
+    sign_with: SignWith = None,
+    signing_key: SigningKey = None,
+    token: OptionalToken = None,
+    url: Url = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Revoke a key from now on: claims signed with it are refused from now."""
+    """Revoke a key from now on: claims signed with it are refused from now. As the administrator on the
+    database, or, with --sign-with, by a key_revoked claim signed by a current key of the organisation
+    (or of a regulator)."""
+    if sign_with is not None:
+        signer = _signer(sign_with, signing_key, token, database_url)
+        if not key_id.startswith(f"{org}/"):
+            console.print(f"[red]{key_id}[/red] is not a key of {org}")
+            raise typer.Exit(2)
+        assert token is not None
+        with server(url, token) as api:
+            posted = api.post_registry(signer.key_revoked(key_id, at=datetime.now(UTC)))
+        console.print(f"revoked {key_id} of {org} by a claim signed with {signing_key}: log entry {posted['index']}")
+        return
     with open_ledger(database_url) as ledger:
         key = orgkeys.revoke_key(ledger, ADMIN, org, key_id)
     assert key.revoked_at is not None

@@ -3,6 +3,7 @@
     signer = Signer.from_key_file("catl.key", actor="catl", key_id="catl/2026-1")
     with PacktraceClient("https://packtrace.example", token=TOKEN) as api:
         api.post_event(signer.sign(code, "shipped", {"to": "byd-auto"}, at=now))
+        api.post_registry(signer.key_added("catl/2026-2", new_public_key, at=now))  # a later key
 
 Pass `transport=` (any httpx transport) to talk to an app in-process in tests.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,7 +21,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.format.claims import make_signed_claim
+from events.registry import By, RegistryType, new_registry_claim, org_subject
+from ledger.format.claims import make_signed_claim, sign_claim
 
 MAX_BATCH = 10_000
 MAX_HISTORY_PAGE = 1_000  # entries a page of GET /v1/packs/{code}/events
@@ -81,6 +83,38 @@ class Signer:
             prev=prev,
         )
         return {"claim": claim, "sig": sig}
+
+    # -- registry claims (docs/ledger-format.md §5), the body of POST /v1/registry ----------------------
+
+    def sign_registry(
+        self, org: str, type: RegistryType | str, data: Mapping[str, Any], *, at: datetime, claim_id: str | None = None
+    ) -> dict[str, Any]:
+        """A registry claim about organisation `org`, authorised by this key's signature: `{"claim", "sig"}`."""
+        claim = new_registry_claim(
+            subject=org_subject(org), type=type, by=By.SIGNATURE, actor=self.actor, key=self.key_id, data=data,
+            at=at, claim_id=claim_id,
+        )  # fmt: skip
+        return {"claim": claim, "sig": sign_claim(claim, self.private_key)}
+
+    def key_added(self, key_id: str, public_key: str, *, at: datetime, claim_id: str | None = None) -> dict[str, Any]:
+        """A later key of this key's organisation (`public_key`: base64 of its 32 raw bytes)."""
+        data = {"key_id": key_id, "public_key": public_key, "platform_held": False}
+        return self.sign_registry(self.actor, RegistryType.KEY_ADDED, data, at=at, claim_id=claim_id)
+
+    def key_revoked(
+        self, key_id: str, *, at: datetime, reason: str | None = None, claim_id: str | None = None
+    ) -> dict[str, Any]:
+        """Revoke `key_id`: one of this organisation's keys, or any organisation's when a regulator signs."""
+        data = {"key_id": key_id} if reason is None else {"key_id": key_id, "reason": reason}
+        org = key_id.split("/", 1)[0]  # a key id starts with its organisation's id and '/'
+        return self.sign_registry(org, RegistryType.KEY_REVOKED, data, at=at, claim_id=claim_id)
+
+    def whitelist_changed(
+        self, org: str, *, listed: bool, effective: date, reference: str, at: datetime, claim_id: str | None = None
+    ) -> dict[str, Any]:
+        """A regulator puts `org` on MIIT's 规范条件 list or takes it off, from `effective` on."""
+        data = {"whitelist": {"listed": listed, "effective": effective.isoformat(), "reference": reference}}
+        return self.sign_registry(org, RegistryType.ORG_CHANGED, data, at=at, claim_id=claim_id)
 
 
 class PacktraceClient:
@@ -158,8 +192,27 @@ class PacktraceClient:
         return key
 
     def revoke_key(self, org: str, key_id: str) -> dict[str, Any]:
+        """Revoke a key with the administrator's token (an organisation posts `Signer.key_revoked` instead)."""
         key: dict[str, Any] = self._json("DELETE", f"/v1/orgs/{org}/keys/{key_id}")
         return key
+
+    def update_org(self, org: str, **changes: Any) -> dict[str, Any]:
+        """Change an organisation (administrator): any of name, roles, manufacturer_codes, region, and
+        whitelisted with effective (a date) and reference. Answers the organisation as it now stands."""
+        body = {name: value.isoformat() if isinstance(value, date) else value for name, value in changes.items()}
+        view: dict[str, Any] = self._json("PATCH", f"/v1/orgs/{org}", json=body)
+        return view
+
+    def post_registry(self, signed: Mapping[str, Any]) -> dict[str, Any]:
+        """Post a signed registry claim (`Signer.key_added`, `.key_revoked`, `.whitelist_changed`):
+        the answer is `{index, hash, entry}` of its registry entry."""
+        entry: dict[str, Any] = self._json("POST", "/v1/registry", json=dict(signed))
+        return entry
+
+    def org_history(self, org: str) -> list[dict[str, Any]]:
+        """Every registry entry about `org`, in log order: `{index, hash, entry}` each."""
+        entries: list[dict[str, Any]] = self._json("GET", f"/v1/orgs/{org}/history")
+        return entries
 
     def list_keys(self, org: str) -> list[dict[str, Any]]:
         """`org`'s public keys, each with its validity and whether the platform holds it."""

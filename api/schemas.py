@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Self, get_args
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from events.catalogue import Chemistry, EventType
@@ -124,6 +125,106 @@ class KeyCreate(Body):
     public_key: str = Field(
         description="standard base64 of the raw 32-byte Ed25519 public key (small-order points are refused)",
         json_schema_extra={"pattern": PUBLIC_KEY_PATTERN},
+    )
+
+
+class OrgUpdate(Body):
+    """`PATCH /v1/orgs/{org}`: what changes; a 规范条件 change names the date it takes effect and its reference.
+    Only `region` may be null (it clears the region); a member that does not change is left out."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "minProperties": 1,
+            "dependentRequired": {
+                "whitelisted": ["effective", "reference"],
+                "effective": ["whitelisted"],
+                "reference": ["whitelisted"],
+            },
+        },
+    )
+
+    name: str | SkipJsonSchema[None] = Field(
+        default=None,
+        examples=["宁德时代新能源"],
+        json_schema_extra={"minLength": 1, "maxLength": ORG_NAME_MAX, "pattern": NAME_PATTERN},
+    )
+    roles: list[str] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="the whole new set of roles",
+        json_schema_extra={"minItems": 1, "items": {"type": "string", "enum": [str(role) for role in Role]}},
+    )
+    manufacturer_codes: list[str] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="the whole new set of GB/T 34014 manufacturer codes",
+        json_schema_extra={"items": {"type": "string", "pattern": MANUFACTURER_CODE_PATTERN}},
+    )
+    region: str | None = Field(
+        default=None,
+        description="GB/T 2260 division code, e.g. 350000; null clears it",
+        examples=["350000"],
+        json_schema_extra={"pattern": "^[0-9]{6}$"},
+    )
+    whitelisted: bool | SkipJsonSchema[None] = Field(
+        default=None, description="on MIIT's 规范条件 list from `effective` on"
+    )
+    effective: Day | SkipJsonSchema[None] = Field(
+        default=None, description="with `whitelisted`: the date it takes effect (China time)"
+    )
+    reference: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="with `whitelisted`: the decision, e.g. the MIIT announcement number",
+        examples=["工业和信息化部公告2026年第12号"],
+        json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN},
+    )
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = sorted(name for name in self.model_fields_set - {"region"} if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"only region may be null; leave out what does not change: {', '.join(nulls)}")
+        return self
+
+
+REGISTRY_CLAIM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["v", "id", "subject", "type", "at", "by", "actor", "key", "data"],
+    "properties": {
+        "v": {"type": "integer", "enum": [1]},
+        "id": {"type": "string", "pattern": UUID_PATTERN},
+        "subject": {"type": "string", "pattern": f"^org:{ORG_ID_PATTERN.removeprefix('^')}"},
+        "type": {"type": "string", "enum": ["org_changed", "key_added", "key_revoked"]},
+        "at": {"type": "string", "pattern": AT_PATTERN},
+        "by": {"type": "string", "enum": ["signature"]},
+        "actor": {"type": "string", **ORG_ID_DOC},
+        "key": {"type": "string", "pattern": KEY_ID_PATTERN, "maxLength": KEY_ID_MAX},
+        "data": {"type": "object", "description": "the change (docs/ledger-format.md §5): its members follow `type`"},
+    },
+}
+
+
+class RegistryClaimCreate(Body):
+    claim: dict[str, Any] = Field(
+        description="a registry claim authorised by 'signature', exactly as signed (docs/ledger-format.md §5)",
+        json_schema_extra=REGISTRY_CLAIM_SCHEMA,
+        examples=[
+            {
+                "v": 1,
+                "id": "0b6f3c1e-5d2a-4f8e-9a71-2c4d6e8f0a13",
+                "subject": "org:catl",
+                "type": "key_added",
+                "at": "2026-12-04T10:00:00Z",
+                "by": "signature",
+                "actor": "catl",
+                "key": "catl/2026-1",
+                "data": {"key_id": "catl/2026-2", "public_key": "<base64>", "platform_held": False},
+            }
+        ],
+    )
+    sig: str = Field(
+        description="standard base64 of the Ed25519 signature over the claim's RFC 8785 bytes",
+        json_schema_extra={"pattern": SIGNATURE_PATTERN},
     )
 
 

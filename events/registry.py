@@ -78,7 +78,7 @@ AUTHORITY: Mapping[str, frozenset[Authority]] = {
     "org_changed whitelist": frozenset({Authority.ADMIN, Authority.REGULATOR_KEY}),
     "key_added first": frozenset({Authority.ADMIN, Authority.OWN_TOKEN, Authority.MIGRATION}),
     "key_added": frozenset({Authority.ADMIN, Authority.OWN_KEY, Authority.MIGRATION}),
-    "key_revoked": frozenset({Authority.ADMIN, Authority.OWN_KEY, Authority.REGULATOR_KEY, Authority.MIGRATION}),
+    "key_revoked": frozenset({Authority.ADMIN, Authority.OWN_KEY, Authority.REGULATOR_KEY}),
     "log_key": frozenset({Authority.LOG, Authority.MIGRATION}),
     "log_rollover_started": frozenset({Authority.LOG}),
     "log_rollover_ended": frozenset({Authority.LOG}),
@@ -483,6 +483,10 @@ def parse_registry_claim(claim: Mapping[str, Any]) -> RegistryClaim:
     if not isinstance(data, Mapping):
         raise _bad("'data' must be an object")
     _check_data(kind, data, subject)
+    if by != By.MIGRATION and ("valid_from" in data or "revoked_at" in data):
+        raise _bad(
+            "only the migration states a key's valid_from and revoked_at; a key added now is valid from its entry"
+        )
     return RegistryClaim(subject, kind, by, actor, key, data)
 
 

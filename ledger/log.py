@@ -71,8 +71,8 @@ class Ledger:
 
     def init(self) -> None:
         """Create the tables if missing and the head row; refuse a database of another log. A database
-        made before the registry was in the log gets its columns, and its registry rows become the log's
-        first registry entries (ledger.usecases.registrylog)."""
+        made before the registry was in the log gets its new columns (its rows become entries with
+        `record_registry`, once the log key is known to be the log's own)."""
         create_schema(self.engine)
         registry.add_missing_columns(self.engine)
         with write_connection(self.engine) as conn, conn.begin():
@@ -81,8 +81,13 @@ class Ledger:
             raise ValueError(
                 f"this database holds the log {origin!r}, not {self.signer.origin!r}; set PACKTRACE_LOG_ORIGIN to match"
             )
+
+    def record_registry(self) -> int:
+        """A database made before the registry was in the log: append its organisations and keys as the
+        log's first registry entries (ledger.append.registry.import_registry); how many were appended."""
         with write_connection(self.engine, durable=True) as conn, conn.begin():
-            import_registry(conn, self.signer, self.clock)
+            written = import_registry(conn, self.signer, self.clock)
+        return 0 if written is None else len(written.appended)
 
     def append_registry(self, items: Sequence[RegistryItem], *, after: AfterWrite | None = None) -> list[Appended]:
         """Append registry claims (events.registry) in one transaction of their own, with the projection

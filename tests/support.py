@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.codes import make_code
 from events.orgs import Org, Role
-from ledger.format.claims import make_signed_claim
+from events.registry import new_registry_claim, org_subject
+from ledger.format.claims import make_signed_claim, sign_claim
 from ledger.log import Ledger
 from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
@@ -66,6 +67,17 @@ class Actor:
             prev=prev,
             claim_id=claim_id or str(uuid.uuid4()),
         )
+
+    def registry_claim(
+        self, type: str, data: dict[str, Any], *, subject: str | None = None, at: datetime | None = None
+    ) -> tuple[dict[str, Any], str]:
+        """A registry claim authorised by this actor's signature (by default about its own organisation),
+        with its signature: what `orgkeys.submit` (`POST /v1/registry`) takes."""
+        claim = new_registry_claim(
+            subject=subject or org_subject(self.id), type=type, by="signature", actor=self.id, key=self.key_id,
+            data=data, at=at or T0,
+        )  # fmt: skip
+        return claim, sign_claim(claim, self.private)
 
 
 def public_b64(private: Ed25519PrivateKey) -> str:

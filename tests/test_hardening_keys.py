@@ -55,11 +55,13 @@ def first(tmp_path: Path, database_url: str) -> Iterator[Settings]:
     yield settings
 
 
-def append_one(settings: Settings) -> None:
-    """Start with `settings`, register the organisations and record one pack."""
+def append_one(settings: Settings) -> int:
+    """Start with `settings`, register the organisations and record one pack; the log's size then (the
+    registry's entries and the pack's)."""
     ledger = build_ledger(settings)
     try:
         ledger.append_one(*province(ledger)["catl"].claim(code(1), "produced", PRODUCED))
+        return ledger.size()
     finally:
         close(ledger)
 
@@ -100,20 +102,20 @@ def test_item4_the_first_start_records_both_key_ids_never_the_secret(first: Sett
 def test_item4_no_log_key_is_made_for_a_non_empty_log(
     first: Settings, tmp_path: Path, database_url: str, engine: Engine
 ) -> None:
-    append_one(first)
+    size = append_one(first)
     elsewhere = tmp_path / "elsewhere"
     with pytest.raises(KeyBindingError) as refused:
         build_ledger(settings_in(elsewhere, database_url))
     assert str(refused.value) == (
         f"{REFUSAL}no log key at {elsewhere / 'log.key'}, and the log is bound to the log key "
-        f"{key_id_of(first.log_key_file)} (recorded in the database); it holds 1 entry. A new key would make "
+        f"{key_id_of(first.log_key_file)} (recorded in the database); it holds {size} entries. A new key would make "
         "every later checkpoint fail verification: restore the key file, or set PACKTRACE_LOG_KEY_FILE to "
         f"where it is ({looked_at(elsewhere, engine)})"
     )
     assert not (elsewhere / "log.key").exists() and not (elsewhere / "sealing.key").exists()
     # the log goes on with its own key and still verifies
     ledger = build_ledger(first)
-    assert ledger.size() == 1 and verify_database(engine, ledger.signer.verifier_key).problems == []
+    assert ledger.size() == size and verify_database(engine, ledger.signer.verifier_key).problems == []
     close(ledger)
 
 
@@ -287,7 +289,10 @@ def test_item4_cli_verify_without_a_key_file_says_where_it_looked(
     )
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(first.log_key_file))
     ok = CliRunner().invoke(cli, ["verify"])
-    assert ok.exit_code == 0 and "OK: 1 entries" in ok.stdout
+    ledger = build_ledger(first)
+    size = ledger.size()  # the registry's entries and the one pack entry
+    close(ledger)
+    assert ok.exit_code == 0 and f"OK: {size} entries, 1 packs" in ok.stdout, ok.stdout
 
 
 # -- the secret checked at start is the one used afterwards ---------------------------------------------

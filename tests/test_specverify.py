@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
+import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +278,302 @@ def test_checkpoint_parsers_agree_on_odd_texts(pieces: list[str]) -> None:
         if agree(lambda t=text: note.parse_checkpoint(t), lambda t=text: specverify.parse_checkpoint(t)):
             ours, theirs = note.parse_checkpoint(text), specverify.parse_checkpoint(text)
             assert (ours.origin, ours.size, ours.root, ours.extensions) == tuple(theirs)
+
+
+# --- The registry in the log (docs/ledger-format.md §5), written from the text and cross-checked with events.registry
+
+
+class SpecLog:
+    """Entries made by hand from §2 and §5.1: pack and subject chains, signed and unsigned claims."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+        self.heads: dict[str, tuple[str, int]] = {}
+        self.private: dict[str, Ed25519PrivateKey] = {}
+        self.second = 0
+
+    def recorded_at(self) -> str:
+        self.second += 1
+        return f"2026-03-03T01:{self.second // 60:02d}:{self.second % 60:02d}.000000Z"
+
+    def _entry(self, chain_member: str, chain: str, claim: dict[str, Any], sig: str | None) -> dict[str, Any]:
+        prev, seq = self.heads.get(chain, (None, -1))
+        entry: dict[str, Any] = {"v": 1, "index": len(self.entries), chain_member: chain, "seq": seq + 1,
+                                 "prev": prev, "recorded_at": self.recorded_at(), "claim": claim}  # fmt: skip
+        if sig is not None:
+            entry["sig"] = sig
+        self.heads[chain] = (specverify.entry_hash(entry), seq + 1)
+        self.entries.append(entry)
+        return entry
+
+    def sign(self, key_id: str, claim: dict[str, Any]) -> str:
+        return base64.b64encode(self.private[key_id].sign(rfc8785.dumps(claim))).decode()
+
+    def registry(self, org: str, type: str, data: dict[str, Any], by: str = "admin", actor: str | None = None,
+                 key: str | None = None) -> dict[str, Any]:  # fmt: skip
+        claim: dict[str, Any] = {"v": 1, "id": str(uuid.uuid4()), "subject": f"org:{org}", "type": type,
+                                 "at": "2026-03-03T01:00:00Z", "by": by, "data": data}  # fmt: skip
+        if actor is not None:
+            claim["actor"] = actor
+        if key is not None:
+            claim["key"] = key
+        return self._entry("subject", claim["subject"], claim, self.sign(key, claim) if key else None)
+
+    def org(self, org: str, roles: list[str], whitelisted: bool = False) -> None:
+        data = {"name": org, "roles": roles, "manufacturer_codes": [], "region": None, "whitelisted": whitelisted}
+        self.registry(org, "org_registered", data)
+
+    def new_key(self, key_id: str) -> dict[str, Any]:
+        self.private[key_id] = Ed25519PrivateKey.generate()
+        public = specverify.public_key_bytes(self.private[key_id].public_key())
+        return {"key_id": key_id, "public_key": base64.b64encode(public).decode(), "platform_held": False}
+
+    def event(self, key_id: str, pack: str = "001PB12ABCDEFGG1F0000001", type: str = "produced") -> dict[str, Any]:
+        claim = {"v": 1, "id": str(uuid.uuid4()), "pack": pack, "type": type, "at": "2026-03-02T01:00:00Z",
+                 "actor": key_id.split("/")[0], "key": key_id, "data": {}}  # fmt: skip
+        return self._entry("pack", pack, claim, self.sign(key_id, claim))
+
+
+def province_log() -> SpecLog:
+    """catl (key catl/1, first key by the administrator) and a regulator fj-miit (fj-miit/1)."""
+    log = SpecLog()
+    log.org("catl", ["manufacturer"])
+    log.registry("catl", "key_added", log.new_key("catl/1"))
+    log.org("fj-miit", ["regulator"])
+    log.registry("fj-miit", "key_added", log.new_key("fj-miit/1"))
+    log.org("gem", ["recycler"], whitelisted=True)
+    return log
+
+
+def ledger_judges(entries: list[dict[str, Any]]) -> None:
+    """The reference rule (events.registry.Registry, as ledger/usecases/verify.py folds it) over the same
+    entries; raises PacktraceError at the first refusal."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from events.errors import AuthorisationError
+    from events.registry import Registry
+    from events.timestamps import from_rfc3339
+
+    registry = Registry()
+    for entry in entries:
+        claim_bytes = rfc8785.dumps(entry["claim"])
+        recorded_at = from_rfc3339(entry["recorded_at"])
+
+        def ok(public_key: bytes, sig: str = entry.get("sig", ""), data: bytes = claim_bytes) -> bool:
+            try:
+                Ed25519PublicKey.from_public_bytes(public_key).verify(base64.b64decode(sig), data)
+            except (InvalidSignature, ValueError):
+                return False
+            return True
+
+        if "subject" in entry:
+            if ("sig" in entry) != (entry["claim"]["by"] == "signature"):  # checked at append, not by verify
+                raise AuthorisationError("'sig' is present exactly when 'by' is 'signature'")
+            registry.apply(entry["index"], recorded_at, entry["claim"], ok if "sig" in entry else None)
+        else:
+            refused = registry.key_refusal(entry["claim"]["key"], entry["claim"]["actor"], entry["index"], recorded_at)
+            if refused is not None:
+                raise AuthorisationError(refused[1], code=refused[0])
+            if not ok(registry.keys[entry["claim"]["key"]].public_key):
+                raise AuthorisationError("bad signature")
+
+
+def judged_alike(log: SpecLog) -> bool:
+    return agree(lambda: ledger_judges(log.entries), lambda: specverify.verify_entries(log.entries))
+
+
+def second_key_signed_by_the_first(log: SpecLog) -> None:
+    log.registry("catl", "key_added", log.new_key("catl/2"), by="signature", actor="catl", key="catl/1")
+    log.event("catl/2")
+
+
+def revoked_by_a_regulator_then_a_new_key_by_the_administrator(log: SpecLog) -> None:
+    log.event("catl/1")
+    log.registry("catl", "key_revoked", {"key_id": "catl/1"}, by="signature", actor="fj-miit", key="fj-miit/1")
+    log.registry("catl", "key_added", log.new_key("catl/3"))
+    log.event("catl/3", type="shipped")
+
+
+def whitelist_changed_by_a_regulator(log: SpecLog) -> None:
+    whitelist = {"listed": False, "effective": "2026-03-03", "reference": "MIIT 2026-12"}
+    log.registry("gem", "org_changed", {"whitelist": whitelist}, by="signature", actor="fj-miit", key="fj-miit/1")
+
+
+def key_used_before_the_entry_that_adds_it(log: SpecLog) -> None:
+    data = log.new_key("catl/2")
+    log.event("catl/2")
+    log.registry("catl", "key_added", data, by="signature", actor="catl", key="catl/1")
+
+
+def key_used_after_its_revocation(log: SpecLog) -> None:
+    log.registry("catl", "key_revoked", {"key_id": "catl/1"})
+    log.event("catl/1")
+
+
+def second_key_on_a_token(log: SpecLog) -> None:
+    log.registry("catl", "key_added", log.new_key("catl/2"), by="token", actor="catl")
+
+
+def another_organisation_signs_a_key(log: SpecLog) -> None:
+    log.registry("gem", "key_added", log.new_key("gem/1"))
+    log.registry("catl", "key_added", log.new_key("catl/2"), by="signature", actor="gem", key="gem/1")
+
+
+def regulator_signs_a_key(log: SpecLog) -> None:
+    log.registry("catl", "key_added", log.new_key("catl/2"), by="signature", actor="fj-miit", key="fj-miit/1")
+
+
+def regulator_changes_roles(log: SpecLog) -> None:
+    log.registry("catl", "org_changed", {"roles": ["manufacturer", "recycler"]}, by="signature", actor="fj-miit",
+                 key="fj-miit/1")  # fmt: skip
+
+
+def signature_on_an_admin_claim(log: SpecLog) -> None:
+    entry = log.registry("catl", "key_revoked", {"key_id": "catl/1"})
+    entry["sig"] = log.sign("catl/1", entry["claim"])
+
+
+def claim_signed_by_another_key_than_named(log: SpecLog) -> None:
+    claim = {"v": 1, "id": str(uuid.uuid4()), "subject": "org:catl", "type": "key_revoked",
+             "at": "2026-03-03T01:00:00Z", "by": "signature", "actor": "catl", "key": "catl/1",
+             "data": {"key_id": "catl/1"}}  # fmt: skip
+    log._entry("subject", "org:catl", claim, log.sign("fj-miit/1", claim))
+
+
+def revoked_twice(log: SpecLog) -> None:
+    log.registry("catl", "key_revoked", {"key_id": "catl/1"})
+    log.registry("catl", "key_revoked", {"key_id": "catl/1"})
+
+
+def first_key_on_its_own_token(log: SpecLog) -> None:
+    log.registry("gem", "key_added", log.new_key("gem/1"), by="token", actor="gem")
+    log.event("gem/1", type="recycled")
+
+
+def key_of_another_organisation(log: SpecLog) -> None:
+    log.registry("gem", "key_added", log.new_key("catl/9"))
+
+
+REGISTRY_CASES: dict[str, tuple[Any, str | None]] = {
+    "second key signed by the first": (second_key_signed_by_the_first, None),
+    "revoked by a regulator, then a new key by the administrator": (
+        revoked_by_a_regulator_then_a_new_key_by_the_administrator, None),
+    "whitelist changed by a regulator": (whitelist_changed_by_a_regulator, None),
+    "first key on its own token": (first_key_on_its_own_token, None),
+    "key used before the entry that adds it": (key_used_before_the_entry_that_adds_it, "is not in the registry before"),
+    "key used after its revocation": (key_used_after_its_revocation, "was revoked at entry 5, before entry 6"),
+    "second key on a token": (second_key_on_a_token, "key_added may not be authorised by own token"),
+    "another organisation signs a key": (another_organisation_signs_a_key, "'gem' signs a change of org:catl"),
+    "a regulator signs a key": (regulator_signs_a_key, "key_added may not be authorised by regulator key"),
+    "a regulator changes roles": (regulator_changes_roles, "org_changed may not be authorised by regulator key"),
+    "a signature on an administrator's claim": (signature_on_an_admin_claim, "'sig' is present exactly when"),
+    "claim signed by another key than it names": (claim_signed_by_another_key_than_named, "signature fails"),
+    "revoked twice": (revoked_twice, "is revoked already"),
+    "a key id of another organisation": (key_of_another_organisation, "is not 'gem/<name>'"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(REGISTRY_CASES))
+def test_registry_entries_are_judged_from_the_spec_as_the_ledger_judges_them(name: str) -> None:
+    make, refusal = REGISTRY_CASES[name]
+    log = province_log()
+    make(log)
+    assert judged_alike(log) == (refusal is None)
+    if refusal is not None:
+        with pytest.raises(SpecViolation, match=re.escape(refusal)):
+            specverify.verify_entries(log.entries)
+
+
+def test_whitelist_status_follows_the_china_date_of_recorded_at() -> None:
+    log = province_log()
+    whitelist = {"listed": False, "effective": "2026-03-04", "reference": "MIIT 2026-12"}
+    log.registry("gem", "org_changed", {"whitelist": whitelist})
+    gem = specverify.verify_entries(log.entries).orgs["gem"]
+    assert gem.whitelist == [(False, date(2026, 3, 4), "MIIT 2026-12", 5)]
+    assert gem.listed_at(datetime(2026, 3, 3, 15, 59, 59, 999999, tzinfo=UTC))  # 23:59:59 in China
+    assert not gem.listed_at(datetime(2026, 3, 3, 16, 0, tzinfo=UTC))  # 00:00 on 4 March in China
+
+
+def test_a_log_opened_by_the_migration_judges_earlier_entries_by_time_windows() -> None:
+    """§5.6: entries recorded before the migration verify by the migrated keys' time windows."""
+    log = SpecLog()
+    log.private["catl/1"] = Ed25519PrivateKey.generate()
+    log.event("catl/1")  # index 0, recorded 01:00:01
+    log.event("catl/1", type="shipped")  # index 1, recorded 01:00:02
+    log.registry("catl", "org_registered", {"name": "catl", "roles": ["manufacturer"], "manufacturer_codes": [],
+                                            "region": None, "whitelisted": False}, by="migration")  # fmt: skip
+    public = base64.b64encode(specverify.public_key_bytes(log.private["catl/1"].public_key())).decode()
+    migrated = {"key_id": "catl/1", "public_key": public, "platform_held": False,
+                "valid_from": "2026-03-03T01:00:00.000000Z", "revoked_at": "2026-03-03T01:00:02.000000Z"}  # fmt: skip
+    log.registry("catl", "key_added", migrated, by="migration")
+    with pytest.raises(SpecViolation, match=r"entry 1: migrated key 'catl/1' was revoked at 2026-03-03T01:00:02"):
+        specverify.verify_entries(log.entries)
+    log.entries[-1]["claim"]["data"]["revoked_at"] = None  # the last entry: no `prev` names its hash
+    registry = specverify.verify_entries(log.entries)
+    assert registry.keys["catl/1"].migrated and registry.keys["catl/1"].added == 3
+
+
+def test_chains_and_members_of_registry_entries_are_checked() -> None:
+    log = province_log()
+    broken = [dict(e) for e in log.entries]
+    broken[3]["prev"] = broken[1]["prev"]
+    with pytest.raises(SpecViolation, match="entry 3: org:fj-miit seq 1"):
+        specverify.verify_entries(broken)
+    with_pack = [dict(e) for e in log.entries]
+    with_pack[0]["pack"] = "org:catl"
+    with pytest.raises(SpecViolation, match="entry 0: members"):
+        specverify.verify_entries(with_pack)
+    not_a_subject = [dict(e) for e in log.entries]
+    not_a_subject[0] = dict(not_a_subject[0], subject="catl", claim=dict(not_a_subject[0]["claim"], subject="catl"))
+    with pytest.raises(SpecViolation, match="subject 'catl' is not a subject"):
+        specverify.verify_entries(not_a_subject)
+
+
+def test_a_real_log_with_registry_changes_verifies_from_the_spec(engine: Any) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as Private
+
+    from events.registry import new_registry_claim
+    from ledger.format.logkey import LogSigner
+    from ledger.log import Ledger
+    from ledger.usecases import orgkeys
+    from ledger.usecases.access import ADMIN
+    from tests.support import PRODUCED, Clock, code, province, public_b64
+
+    signer = LogSigner("packtrace.test/log", Private.generate())
+    lg = Ledger(engine, signer, clock=Clock())
+    lg.init()
+    try:
+        actors = province(lg)
+        maker = actors["catl"]
+        lg.append([maker.claim(code(1), "produced", PRODUCED)])
+        second = Private.generate()
+        claim = new_registry_claim(subject="org:catl", type="key_added", by="signature", actor="catl", key="catl/1",
+                                   data={"key_id": "catl/2", "public_key": public_b64(second), "platform_held": False},
+                                   at=lg.clock())  # fmt: skip
+        lg.append_registry([(claim, base64.b64encode(maker.private.sign(rfc8785.dumps(claim))).decode())])
+        orgkeys.revoke_key(lg, ADMIN, "catl", "catl/1")
+        orgkeys.update_org(lg, ADMIN, "gem-recycling", whitelisted=False, effective=date(2026, 3, 3),
+                           reference="MIIT 2026-1")  # fmt: skip
+        entries = [json.loads(e.body) for e in lg.entries(0, lg.size())]
+        registry = specverify.verify_entries(entries)
+        latest = lg.latest_checkpoint()
+        assert latest is not None
+    finally:
+        lg.close()
+    assert len(entries) == 22
+    assert (registry.keys["catl/1"].revoked, registry.keys["catl/2"].added) == (20, 19)
+    assert registry.keys["catl/2"].public_key == specverify.public_key_bytes(second.public_key())
+    assert not registry.orgs["gem-recycling"].listed_at(datetime(2026, 3, 3, tzinfo=UTC))
+    assert specverify.verify_checkpoint(latest.note, signer.verifier_key).root == specverify.root_of(entries)
+
+
+def test_the_registry_entry_example_of_the_format_is_canonical() -> None:
+    """docs/ledger-format.md §5.1's example, byte for byte: RFC 8785 reproduces it, and its claim is a
+    well-formed key_added of the administrator's, without `sig`."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ledger-format.md").read_text()
+    [line] = [x for x in doc.splitlines() if x.startswith('{"claim":{"at":') and '"subject":"org:catl"' in x]
+    entry = json.loads(line)
+    assert specverify.entry_bytes(entry) == line.encode()
+    assert "sig" not in entry and entry["claim"]["by"] == "admin"
+    specverify.check_registry_claim(entry["claim"], entry["index"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import web
-from api.routes import events, health, labels, log, orgs, packs, reports
+from api.routes import events, health, labels, log, orgs, packs, registry, reports
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     orgs.router,
+    registry.router,
     events.router,
     packs.router,
     log.router,

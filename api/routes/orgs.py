@@ -6,9 +6,9 @@ from fastapi import APIRouter, status
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
-from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath
+from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath, OrgUpdate
 from ledger.usecases import callers, orgkeys
-from ledger.usecases.views import KeyView, OrgCreated, TokenIssued
+from ledger.usecases.views import KeyView, OrgCreated, OrgView, RegistryEntryView, TokenIssued
 
 router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems(401, 403, 422))
 
@@ -27,6 +27,30 @@ def create_org(body: OrgCreate, ledger: LedgerDep, caller: CurrentOrg) -> OrgCre
     )
 
 
+@router.patch("/{org}", response_model=OrgView, responses=problems(404, 409))
+def update_org(org: OrgPath, body: OrgUpdate, ledger: LedgerDep, caller: CurrentOrg) -> OrgView:
+    """Change an organisation's name, roles, codes, region or 规范条件 status (administrator only): a registry entry."""
+    region = "" if "region" in body.model_fields_set and body.region is None else body.region  # null clears it
+    return orgkeys.update_org(
+        ledger,
+        caller,
+        org,
+        name=body.name,
+        roles=body.roles,
+        manufacturer_codes=body.manufacturer_codes,
+        region=region,
+        whitelisted=body.whitelisted,
+        effective=body.effective,
+        reference=body.reference,
+    )
+
+
+@router.get("/{org}/history", response_model=list[RegistryEntryView], responses=problems(404))
+def history(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[RegistryEntryView]:
+    """Every registry entry about the organisation, in log order (itself, regulators, the administrator)."""
+    return orgkeys.history(ledger, caller, org)
+
+
 @router.post("/{org}/token", response_model=TokenIssued, responses=problems(404))
 def rotate_token(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> TokenIssued:
     """Give the organisation a new API token, returned once; the old one stops working within 10 s (itself or admin)."""
@@ -35,7 +59,7 @@ def rotate_token(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> TokenIs
 
 @router.post("/{org}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyView, responses=problems(404, 409))
 def add_key(org: OrgPath, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
-    """Register an Ed25519 public key for the organisation (the organisation itself or the administrator)."""
+    """Register a key: by the administrator, or the organisation's first key by its token (later: POST /v1/registry)."""
     return orgkeys.add_key(ledger, caller, org, key_id=body.key_id, public_key=body.public_key)
 
 
@@ -47,5 +71,5 @@ def list_keys(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[KeyVi
 
 @router.delete("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))
 def revoke_key(org: OrgPath, key: KeyPath, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
-    """Revoke one of the organisation's keys from now on (the organisation itself or the administrator)."""
+    """Revoke a key from the next entry on (administrator only; the organisation signs a key_revoked claim instead)."""
     return orgkeys.revoke_key(ledger, caller, org, key)

@@ -5,14 +5,17 @@ Because each entry commits to its predecessor's hash, one inclusion proof of the
 against a signed checkpoint authenticates every entry up to it: a *prefix* of the pack's chain. Nothing
 in the checkpoint commits to the pack's head, so a bundle cannot prove that the chain ends there (entries
 cut off the end, or withheld items claimed after the last disclosed entry, are neither proven nor ruled
-out; completeness needs the head in the checkpoint, issue 14). The `keys` come from the server unsigned:
-that an entry is signed by its actor's key rests on the server's registry until keys are logged
-(DESIGN §12, issue 13).
+out; completeness needs the head in the checkpoint, issue 14).
+
+The keys are proven the same way (ledger.format.bundlekeys): the bundle carries the registry chains of the
+organisations whose keys signed the entries it shows, each proven under the same checkpoint, and every
+entry's key is judged by the log's own registry rules at the entry's position. Each registry chain, too,
+is proven as a prefix: a registry entry after the last one shown (a revocation) is not ruled out.
 
 Two forms:
 
-- the **full** bundle (`packtrace-bundle/1`, the authority tier): every entry verbatim;
-- the **redacted** bundle (`packtrace-redacted-bundle/1`, the legitimate-interest tier): an entry is
+- the **full** bundle (`packtrace-bundle/2`, the authority tier): every entry verbatim;
+- the **redacted** bundle (`packtrace-redacted-bundle/2`, the legitimate-interest tier): an entry is
   disclosed verbatim only if the reader may read all of it; any other is withheld whole and stands as
   its `seq` alone. An entry's hash is SHA-256 over its whole canonical bytes, so no part of an entry can
   be shown authenticated without all of it: each disclosed entry is authenticated through the `prev` of
@@ -34,13 +37,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.errors import PacktraceError, VerificationError
-from events.timestamps import from_rfc3339
-from ledger.format import merkle, note
+from ledger.format import note
+from ledger.format.bundlekeys import BundleKeys, ShownChain, check_proof
 from ledger.format.canonical import canonical, entry_hash
-from ledger.format.keys import KeyValidity
 
-BUNDLE_FORMAT = "packtrace-bundle/1"
-REDACTED_FORMAT = "packtrace-redacted-bundle/1"
+BUNDLE_FORMAT = "packtrace-bundle/2"
+REDACTED_FORMAT = "packtrace-redacted-bundle/2"
+# The first formats listed their keys unsigned, from the server's tables: nothing in them proves who signed.
+UNPROVEN_FORMATS = ("packtrace-bundle/1", "packtrace-redacted-bundle/1")
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -49,7 +53,8 @@ class BundleSummary:
     """What a bundle proved: entries `seq` 0…`proven_through` exist in the pack's chain (a prefix: entries
     after it are neither proven nor ruled out), `disclosed` of them verbatim and authenticated.
     `entries` counts the items the bundle lists, including `claimed_after` withheld items after the last
-    disclosed entry, which only the server claims (nothing proves them)."""
+    disclosed entry, which only the server claims (nothing proves them). `registry`: the registry chains
+    that proved the keys, each a prefix of the organisation's chain (seq 0…`last_seq`)."""
 
     pack: str
     entries: int
@@ -58,6 +63,7 @@ class BundleSummary:
     disclosed: int
     proven_through: int | None
     claimed_after: int = 0
+    registry: tuple[ShownChain, ...] = ()
 
     @property
     def withheld(self) -> int:
@@ -81,12 +87,19 @@ def verify_bundle(bundle: Any, log_key: str) -> BundleSummary:
 
     (1) the checkpoint is signed by the log key; (2) the entries form the pack's chain from seq 0, their
     `index` increasing along it (by at least one per entry between, across withheld ones), no claim
-    (actor, id) twice; (3) every claim is signed by a listed key of its actor, valid when recorded; (4) the
-    last entry is included in the checkpointed tree (redacted: at least one entry is disclosed, and every
-    disclosed entry is authenticated, by the next entry's `prev` or by an inclusion proof of its own).
+    (actor, id) twice; (3) every claim is signed by a key of its actor that the bundle's registry chains
+    (each proven under the checkpoint, folded by the log's registry rules) show in force at the entry's
+    position, and the `keys` listed are those keys as the chains show them; (4) the last entry is included
+    in the checkpointed tree (redacted: at least one entry is disclosed, and every disclosed entry is
+    authenticated, by the next entry's `prev` or by an inclusion proof of its own).
     What that proves is a prefix of the chain, not its end (see the module's docstring).
     """
     try:
+        if isinstance(bundle, dict) and bundle.get("format") in UNPROVEN_FORMATS:
+            raise VerificationError(
+                f"{bundle['format']} lists its keys unsigned, so it cannot prove who signed its entries: fetch the "
+                f"bundle again ({BUNDLE_FORMAT} or {REDACTED_FORMAT} prove the keys from the log's registry entries)"
+            )
         if isinstance(bundle, dict) and bundle.get("format") == REDACTED_FORMAT:
             return _verify_redacted(bundle, log_key)
         return _verify(bundle, log_key)
@@ -154,7 +167,7 @@ def _check_entry(
     entry: dict[str, Any],
     position: int,
     code: str,
-    keys: dict[str, Any],
+    keys: BundleKeys,
     prev: str | None,
     seen: _Seen,
     *,
@@ -171,34 +184,12 @@ def _check_entry(
         raise VerificationError(f"{where}: prev {entry['prev']} but the previous entry hashes to {prev}")
     seen.check(entry, position, where)
     claim = entry["claim"]
-    key = keys.get(claim["key"])
-    if key is None or key["org"] != claim["actor"]:
-        raise VerificationError(f"{where}: no key {claim['key']!r} of {claim['actor']!r} in the bundle")
-    validity = KeyValidity(
-        from_rfc3339(key["valid_from"]), from_rfc3339(key["revoked_at"]) if key["revoked_at"] else None
-    )
-    if not validity.covers(from_rfc3339(entry["recorded_at"])):
-        raise VerificationError(f"{where}: key {claim['key']!r} was not valid at {entry['recorded_at']}")
-    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
+    public = Ed25519PublicKey.from_public_bytes(keys.public_key(claim, entry["index"], entry["recorded_at"], where))
     try:
         public.verify(base64.b64decode(entry["sig"]), canonical(claim))
     except InvalidSignature:
         raise VerificationError(f"{where}: signature does not verify with key {claim['key']!r}") from None
     return canonical(entry)
-
-
-def _check_proof(proof: dict[str, Any], entry: dict[str, Any], body: bytes, checkpoint: note.Checkpoint) -> None:
-    if proof["tree_size"] != checkpoint.size:
-        raise VerificationError(f"proof is for tree size {proof['tree_size']}, checkpoint is {checkpoint.size}")
-    if proof["index"] != entry["index"]:
-        raise VerificationError(f"proof is for index {proof['index']}, the last entry is {entry['index']}")
-    merkle.verify_inclusion(
-        merkle.leaf_hash(body),
-        proof["index"],
-        proof["tree_size"],
-        [bytes.fromhex(h) for h in proof["hashes"]],
-        checkpoint.root,
-    )
 
 
 def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> BundleSummary:
@@ -210,7 +201,7 @@ def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> Bund
     entries = bundle["entries"]
     if not entries:
         raise VerificationError("the bundle holds no entries")
-    keys = {k["key_id"]: k for k in bundle["keys"]}
+    keys = BundleKeys(bundle.get("registry"), checkpoint)
     # (2), (3):
     prev: str | None = None
     last_bytes = b""
@@ -219,9 +210,10 @@ def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> Bund
         last_bytes = _check_entry(entry, position, code, keys, prev, seen, link=position == 0 or position > first_seq)
         prev = entry_hash(last_bytes)
     # (4):
-    _check_proof(bundle["proof"], entries[-1], last_bytes, checkpoint)
+    check_proof(bundle["proof"], entries[-1], last_bytes, checkpoint)
+    keys.check_summary(bundle.get("keys"), {e["claim"]["key"] for e in entries})
     last = first_seq + len(entries) - 1
-    return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root, len(entries), last)
+    return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root, len(entries), last, registry=keys.chains)
 
 
 def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
@@ -231,7 +223,8 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
     items = bundle["items"]
     if not items:
         raise VerificationError("the bundle holds no entries")
-    keys = {k["key_id"]: k for k in bundle["keys"]}
+    keys = BundleKeys(bundle.get("registry"), checkpoint)
+    signers: set[str] = set()
     prev: str | None = None  # hash of the item before, when it was disclosed
     unproven: int | None = None  # position of a disclosed entry not yet authenticated
     disclosed, proven_through = 0, None
@@ -252,9 +245,10 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
             raise VerificationError(f"entry seq {position}: prev {entry['prev']!r} is not an entry hash")
         body = _check_entry(entry, position, code, keys, prev, seen, link=position == 0 or prev is not None)
         prev = entry_hash(body)
+        signers.add(entry["claim"]["key"])
         # (4):
         if "proof" in item:
-            _check_proof(item["proof"], entry, body, checkpoint)
+            check_proof(item["proof"], entry, body, checkpoint)
             unproven = None
         else:
             unproven = position
@@ -263,5 +257,8 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
         raise VerificationError(f"no entry is disclosed: this bundle proves nothing about pack {code}")
     if unproven is not None:
         raise VerificationError(f"entry seq {unproven}: the last disclosed entry needs a proof")
+    keys.check_summary(bundle.get("keys"), signers)
     claimed_after = len(items) - 1 - proven_through  # withheld items after the last disclosed entry
-    return BundleSummary(code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through, claimed_after)
+    return BundleSummary(
+        code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through, claimed_after, keys.chains
+    )

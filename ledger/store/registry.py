@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
 
 from events.orgs import Org, Role
-from events.registry import KeyState, OrgRecord, WhitelistChange
+from events.registry import REGISTRY_TYPES, KeyState, OrgRecord, WhitelistChange
 from events.timestamps import as_utc
 from ledger.format.keys import KeyValidity
 from ledger.store.schema import ENTRY, ORG, ORG_KEY
@@ -243,6 +243,25 @@ def has_registry_entries(conn: Connection) -> bool:
 
 def org_count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(ORG)).scalar_one())
+
+
+class RegistryState(NamedTuple):
+    orgs: int  # organisation rows
+    logged: bool  # the log records organisations (this version's registry entries)
+    entries: int  # registry entries in the log
+
+
+def registry_state(engine: Engine) -> RegistryState:
+    """How far a database's registry is in its log (`packtrace migrate`, `packtrace verify`); a database
+    whose `org` table predates the registry in the log reads as not logged."""
+    with engine.connect() as conn:
+        if "whitelist" not in {c["name"] for c in inspect(conn).get_columns("org")}:
+            count = conn.execute(text("SELECT count(*) FROM org")).scalar_one()
+            return RegistryState(int(count), False, 0)
+        entries = conn.execute(
+            select(func.count()).select_from(ENTRY).where(ENTRY.c.type.in_(sorted(REGISTRY_TYPES)))
+        ).scalar_one()
+        return RegistryState(org_count(conn), has_registry_entries(conn), int(entries))
 
 
 def add_missing_columns(engine: Engine) -> None:

@@ -75,6 +75,17 @@ def entry_chunks(conn: Connection, chunk: int) -> Iterator[list[EntryRow]]:
         after = rows[-1].idx
 
 
+def migrated_registry(conn: Connection) -> list[EntryRow]:
+    """The entries whose `actor` column says the migration recorded them, in index order (the bytes say
+    whether they really are: ledger.usecases.verify checks)."""
+    rows = conn.execute(
+        select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
+        .where(ENTRY.c.actor == "@migration")
+        .order_by(ENTRY.c.idx)
+    )
+    return [EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows]
+
+
 def checkpoints(conn: Connection) -> list[CheckpointRow]:
     rows = conn.execute(select(CHECKPOINT.c.size, CHECKPOINT.c.root, CHECKPOINT.c.note).order_by(CHECKPOINT.c.size))
     return [CheckpointRow(int(r.size), bytes(r.root), r.note) for r in rows]

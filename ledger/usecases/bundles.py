@@ -3,20 +3,23 @@ ledger.format.bundle).
 
 Both forms are written as a stream, a page of entries at a time, so a long chain never sits whole in
 memory: the full bundle (the authority tier) with every entry verbatim, the redacted one (the
-legitimate-interest tier) with the entries `disclose` refuses withheld whole.
+legitimate-interest tier) with the entries `disclose` refuses withheld whole. After the entries come the
+registry chains that prove their keys: those of the organisations that signed the entries shown (and of
+any organisation whose key signed one of those chains' entries, a regulator revoking a key, say), up to
+the bundle's checkpoint.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from events.errors import NotFoundError
-from events.timestamps import as_utc, format_recorded_at
+from events.registry import By, org_subject
 from ledger.format.bundle import BUNDLE_FORMAT, REDACTED_FORMAT
+from ledger.format.bundlekeys import fold, key_summary
 from ledger.log import Ledger
 from ledger.store import registry
 from ledger.store.logreads import LoggedEntry, StoredCheckpoint
@@ -24,12 +27,6 @@ from ledger.store.logreads import LoggedEntry, StoredCheckpoint
 PAGE = 1_000  # entries read from storage at a time
 
 Disclose = Callable[[Mapping[str, Any]], bool]
-
-
-def _iso(moment: Any) -> str | None:
-    if moment is None:
-        return None
-    return format_recorded_at(as_utc(moment))
 
 
 def _json(value: Any) -> bytes:
@@ -68,20 +65,35 @@ def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[Lo
         start += len(rows)
 
 
-def _keys(ledger: Ledger, key_ids: set[str]) -> list[dict[str, Any]]:
+def _registry(
+    ledger: Ledger, orgs: set[str], key_ids: set[str], checkpoint: StoredCheckpoint
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The bundle's `registry` (the registry chains of `orgs`, and of every organisation whose key signed
+    an entry of one of them, each up to `checkpoint` with an inclusion proof of its last entry) and `keys`
+    (the keys `key_ids` as those chains make them)."""
+    chains: dict[str, list[dict[str, Any]]] = {}
+    wanted = sorted(orgs)
     with ledger.engine.connect() as conn:
-        keys = registry.get_keys(conn, key_ids)
-    return [
-        {
-            "key_id": k.key_id,
-            "org": k.org,
-            "public_key": base64.b64encode(k.public_key).decode(),
-            "valid_from": _iso(k.valid_from),
-            "revoked_at": _iso(k.revoked_at),
-            "platform_held": k.platform_held,
-        }
-        for k in sorted(keys.values(), key=lambda k: k.key_id)
+        while wanted:
+            org = wanted.pop()
+            if org in chains:
+                continue
+            rows = registry.subject_entries(conn, org_subject(org))
+            chains[org] = [json.loads(body) for index, _, body in rows if index < checkpoint.size]
+            wanted += [e["claim"]["actor"] for e in chains[org] if e["claim"]["by"] == By.SIGNATURE]
+    shown = {org_subject(org): entries for org, entries in sorted(chains.items()) if entries}
+    made = fold(shown.items())
+    members = [
+        {"subject": subject, "entries": entries, "proof": _proof(ledger, entries[-1]["index"], checkpoint)}
+        for subject, entries in shown.items()
     ]
+    return members, [key_summary(made.keys[k]) for k in sorted(key_ids) if k in made.keys]
+
+
+def _keys_chunk(ledger: Ledger, signers: set[tuple[str, str]], checkpoint: StoredCheckpoint) -> bytes:
+    """`registry` and `keys` for entries signed by `signers` (actor, key id)."""
+    members, keys = _registry(ledger, {actor for actor, _ in signers}, {key for _, key in signers}, checkpoint)
+    return b'"registry":%s,"keys":%s' % (_json(members), _json(keys))
 
 
 def _proof(ledger: Ledger, index: int, checkpoint: StoredCheckpoint) -> dict[str, Any]:
@@ -100,16 +112,17 @@ def bundle_chunks(ledger: Ledger, code: str) -> Iterator[bytes]:
 
 def _full_chunks(ledger: Ledger, frame: _Frame) -> Iterator[bytes]:
     yield b'{"format":%s,"pack":%s,"entries":[' % (_json(BUNDLE_FORMAT), _json(frame.code))
-    key_ids: set[str] = set()
+    signers: set[tuple[str, str]] = set()
     last_index, separator = -1, b""
     for rows in _pages(ledger, frame.code, 0, frame.last_seq):
         for _, _, body in rows:
-            key_ids.add(json.loads(body)["claim"]["key"])
+            claim = json.loads(body)["claim"]
+            signers.add((claim["actor"], claim["key"]))
         last_index = rows[-1][0]
         yield separator + b",".join(body for _, _, body in rows)  # an entry's canonical bytes are its JSON
         separator = b","
-    yield b'],"keys":%s,"proof":%s,"checkpoint":%s,"log_key":%s}' % (
-        _json(_keys(ledger, key_ids)),
+    yield b'],%s,"proof":%s,"checkpoint":%s,"log_key":%s}' % (
+        _keys_chunk(ledger, signers, frame.checkpoint),
         _json(_proof(ledger, last_index, frame.checkpoint)),
         _json(frame.checkpoint.note),
         _json(ledger.signer.verifier_key),
@@ -130,11 +143,15 @@ def window_bundle(ledger: Ledger, code: str, first_seq: int, last_seq: int) -> d
     entries = [json.loads(body) for rows in _pages(ledger, code, first_seq, frame.last_seq) for _, _, body in rows]
     if not entries:
         raise NotFoundError(f"pack {code} has no entry seq {first_seq}", code="unknown_entry")
+    members, keys = _registry(
+        ledger, {e["claim"]["actor"] for e in entries}, {e["claim"]["key"] for e in entries}, frame.checkpoint
+    )
     return {
         "format": BUNDLE_FORMAT,
         "pack": code,
         "entries": entries,
-        "keys": _keys(ledger, {e["claim"]["key"] for e in entries}),
+        "registry": members,
+        "keys": keys,
         "proof": _proof(ledger, entries[-1]["index"], frame.checkpoint),
         "checkpoint": frame.checkpoint.note,
         "log_key": ledger.signer.verifier_key,
@@ -156,7 +173,7 @@ def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: st
         _json(frame.code),
         _json(tier),
     )
-    key_ids: set[str] = set()
+    signers: set[tuple[str, str]] = set()
     held: tuple[int, bytes] | None = None  # a disclosed entry waiting to learn whether a disclosed one follows
     separator = b""
     for rows in _pages(ledger, frame.code, 0, frame.last_seq):
@@ -168,7 +185,7 @@ def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: st
                 out.append(b'{"entry":%s}' % held[1] if shown else _with_proof(ledger, held, frame))
                 held = None
             if shown:
-                key_ids.add(entry["claim"]["key"])
+                signers.add((entry["claim"]["actor"], entry["claim"]["key"]))
                 held = (index, body)
             else:
                 out.append(b'{"seq":%d,"withheld":true}' % entry["seq"])
@@ -177,8 +194,8 @@ def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: st
             separator = b","
     if held is not None:
         yield separator + _with_proof(ledger, held, frame)
-    yield b'],"keys":%s,"checkpoint":%s,"log_key":%s}' % (
-        _json(_keys(ledger, key_ids)),
+    yield b'],%s,"checkpoint":%s,"log_key":%s}' % (
+        _keys_chunk(ledger, signers, frame.checkpoint),
         _json(frame.checkpoint.note),
         _json(ledger.signer.verifier_key),
     )

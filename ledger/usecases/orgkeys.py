@@ -18,7 +18,14 @@ from typing import Any
 
 from events.errors import AuthorisationError, InvalidClaim, NotFoundError
 from events.orgs import Org, check_org_name, parse_roles
-from events.registry import By, new_registry_claim, org_subject, parse_registry_claim, registered_data
+from events.registry import (
+    By,
+    RegistryType,
+    new_registry_claim,
+    org_subject,
+    parse_registry_claim,
+    registered_data,
+)
 from events.timestamps import as_utc
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
@@ -166,6 +173,16 @@ def add_key(ledger: Ledger, caller: Caller, org_id: str, *, key_id: str, public_
     administrator's, or the organisation's own for its first key. A later key needs a claim signed by a
     current key of the organisation (`submit`)."""
     require_self_or_admin(caller, org_id, "register its keys")
+    if not caller.is_admin:
+        with ledger.engine.connect() as conn:
+            later = bool(registry.keys_of(conn, [org_id]))
+        if later:  # the registry would refuse it too (AUTHORITY): this says what to do instead
+            raise AuthorisationError(
+                f"a token alone registers only {org_id!r}'s first key: sign a key_added claim with a current key "
+                f"of {org_id!r} and post it to POST /v1/registry（仅凭令牌只能登记首个密钥：后续密钥请用本企业现行"
+                "密钥签名 key_added 声明并提交至 POST /v1/registry）",
+                code="registry_needs_signature",
+            )
     registration.check_key_id(org_id, key_id)
     raw = registration.decode_public_key(public_key)
     by = By.ADMIN if caller.is_admin else By.TOKEN
@@ -220,6 +237,8 @@ def submit(ledger: Ledger, caller: Caller, claim: Mapping[str, Any], sig: str) -
     if not caller.is_admin and caller.org_id != parsed.actor:
         raise AuthorisationError(f"{caller.describe()} may not post a claim signed by {parsed.actor!r}",
                                  code="not_your_claim")  # fmt: skip
+    if parsed.type == RegistryType.KEY_ADDED:  # an ordinary Ed25519 key, as POST /v1/orgs/{org}/keys checks
+        registration.decode_public_key(parsed.data["public_key"])
     appended = ledger.append_registry([(dict(claim), sig)])[0]
     return RegistryEntryView(index=appended.index, hash=appended.hash, entry=appended.entry)
 
@@ -242,8 +261,12 @@ def list_keys(ledger: Ledger, caller: Caller, org_id: str | None = None) -> list
 def history(ledger: Ledger, caller: Caller, org_id: str) -> list[RegistryEntryView]:
     """Every registry entry about `org_id`, in order (`GET /v1/orgs/{org}/history`): to the organisation
     itself, regulators and the administrator, so a company can watch its own identity."""
+    require_authenticated(caller, "reading an organisation's registry history")
     if not (caller.is_admin or caller.is_regulator or caller.org_id == org_id):
-        require_self_or_admin(caller, org_id, "read its registry history")
+        raise AuthorisationError(
+            f"only {org_id!r} itself, a regulator or the platform administrator may read its registry history; "
+            f"you are {caller.describe()}（仅本企业、监管部门或平台管理员可查看其登记记录）"
+        )
     with ledger.engine.connect() as conn:
         if registry.get_org(conn, org_id) is None:
             raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")

@@ -47,6 +47,13 @@ from ledger.store.db import Connection, Engine
 from ledger.store.snapshot import EntryRow, NodeRow
 
 Progress = Callable[[str, int, int], None]
+PACK_ENTRY_MEMBERS = frozenset({"claim", "index", "pack", "prev", "recorded_at", "seq", "sig", "v"})
+REGISTRY_ENTRY_MEMBERS = frozenset({"claim", "index", "prev", "recorded_at", "seq", "subject", "v"})  # + `sig`
+PREDATES_REGISTRY = (
+    "this database keeps its organisations and keys outside the log (made before the registry was in the "
+    "log): run `packtrace migrate`, or start the server once, to record them as registry entries, then verify"
+    "（此数据库的企业与密钥登记尚未写入日志：请先运行 packtrace migrate 或启动一次服务）"
+)
 CHUNK = 20_000
 _CLAIM_START = len(b'{"claim":')
 
@@ -117,6 +124,9 @@ def verify_database(
     max_problems: int = 1000,
 ) -> Report:
     """Run the five steps on one snapshot of the database; return a report (`report.raise_first()`)."""
+    state = registry.registry_state(engine)
+    if state.orgs and not state.logged:
+        return Report(problems=[Problem(0, 5, PREDATES_REGISTRY)])
     with snapshot.snapshot(engine) as conn:
         return _verify(conn, log_key, validator, progress, max_problems)
 
@@ -134,6 +144,7 @@ def _verify(
     verifier = note.parse_verifier_key(log_key)
     total = snapshot.log_size(conn)
     replay = _Replay(validator, problem)
+    replay.prefold(snapshot.migrated_registry(conn))
 
     # (1), (2), the key checks of (3) and the replay of (5): one pass in index order, since the registry
     # in force at each entry is the one the entries before it made.
@@ -248,6 +259,27 @@ class _Replay:
         self.registry_index: dict[str, int] = {}  # org id -> its last registry entry
         self.seconds = 0.0
         self.ctx = _ReplayContext(self.registry, self.states)
+        self.migrated: set[int] = set()  # indices of the migration's entries, folded before the pass
+        self.logged_registry = False  # a registry entry not by the migration was met
+
+    def prefold(self, rows: list[EntryRow]) -> None:
+        """The migration's entries state the registry as it stood before the log recorded it: they are in
+        force from the log's start, so they are folded first, in their order (docs/ledger-format.md §5)."""
+        for row in rows:
+            try:
+                entry = json.loads(row.body)
+                claim = entry["claim"]
+                if "subject" not in entry or claim.get("by") != "migration":
+                    continue  # the bytes decide, not the actor column
+                self.registry.apply(row.idx, from_rfc3339(entry["recorded_at"]), claim, None)
+            except PacktraceError as exc:
+                self.problem(row.idx, 5, f"registry replay refuses the migration's {row.pack} entry: {exc.message}")
+            except (ValueError, KeyError, TypeError):
+                continue  # the pass names a malformed entry
+            else:
+                self.migrated.add(row.idx)
+                if claim["subject"].startswith("org:"):
+                    self.registry_index[claim["subject"][4:]] = row.idx
 
     def entry(self, idx: int, body: bytes, entry: dict[str, Any]) -> None:
         t0 = time.perf_counter()
@@ -262,7 +294,16 @@ class _Replay:
     def registry_entry(
         self, idx: int, body: bytes, entry: dict[str, Any], claim: dict[str, Any], recorded_at: datetime
     ) -> None:
+        if claim.get("by") == "migration":
+            if idx not in self.migrated:
+                self.problem(idx, 5, f"entry {idx} says the migration recorded it, but it was not stored as such")
+            elif self.logged_registry:
+                self.problem(idx, 5, "a migration entry follows registry entries made in the log")
+            return
+        self.logged_registry = True
         sig = entry.get("sig")
+        if (sig is not None) != (claim.get("by") == "signature"):
+            self.problem(idx, 1, "a registry entry carries `sig` exactly when its claim is authorised by 'signature'")
         claim_bytes = _claim_bytes(body)
         check = None if sig is None else _signature_check(claim_bytes, sig)
         try:
@@ -386,6 +427,9 @@ def _check_row(
             problem(row.idx, 2, f"claim names {what} {claim.get(what)} in an entry of {what} {chain}")
         if registry_entry and (not is_subject(chain) or "pack" in entry or "pack" in claim):
             problem(row.idx, 2, f"registry entry of subject {chain!r}: not a registry subject, or it names a pack")
+        members = set(entry) - ({"sig"} if registry_entry else set())
+        if members != (REGISTRY_ENTRY_MEMBERS if registry_entry else PACK_ENTRY_MEMBERS):
+            problem(row.idx, 1, f"entry has members {sorted(entry)}, not those of the format (docs/ledger-format.md)")
         last_hash, last_seq = heads.get(chain, (None, -1))
         if entry["seq"] != last_seq + 1:
             problem(row.idx, 2, f"{what} {chain}: seq {entry['seq']} follows seq {last_seq}")

@@ -309,6 +309,8 @@ class ConsistencyProof(View):
 
 
 class BundleKey(View):
+    """A key as the bundle's registry chains make it (checked against them by verify-bundle)."""
+
     key_id: str
     org: str
     public_key: str
@@ -326,16 +328,26 @@ class RedactedItem(View):
     withheld: bool | None = Field(default=None, description="true for a withheld entry")
 
 
-class Bundle(View):
-    """The offline bundle of DESIGN §3.4: `packtrace-bundle/1` (authority tier: `entries` and `proof`) or
-    `packtrace-redacted-bundle/1` (other organisations: `tier` and `items`); docs/ledger-format.md §6."""
+class RegistryChain(View):
+    subject: str = Field(description="org:<id>")
+    entries: list[dict[str, Any]] = Field(description="the organisation's registry entries, seq 0…k, verbatim")
+    proof: InclusionProof = Field(description="of the last entry, against the bundle's checkpoint")
 
-    format: str = Field(description="packtrace-bundle/1 or packtrace-redacted-bundle/1")
+
+class Bundle(View):
+    """The offline bundle of DESIGN §3.4: `packtrace-bundle/2` (authority tier: `entries` and `proof`) or
+    `packtrace-redacted-bundle/2` (other organisations: `tier` and `items`), with the registry chains that
+    prove its keys; docs/ledger-format.md §6."""
+
+    format: str = Field(description="packtrace-bundle/2 or packtrace-redacted-bundle/2")
     pack: str
     tier: str | None = Field(default=None, description="redacted bundle: the tier it was written for")
     entries: list[dict[str, Any]] | None = Field(default=None, description="full bundle: every entry, seq 0…n-1")
     items: list[RedactedItem] | None = Field(default=None, description="redacted bundle: one item per entry")
-    keys: list[BundleKey]
+    registry: list[RegistryChain] = Field(
+        description="the registry chains of the organisations whose keys signed the entries shown (§6.3)"
+    )
+    keys: list[BundleKey] = Field(description="the keys that signed the entries shown, as `registry` makes them")
     proof: InclusionProof | None = Field(default=None, description="full bundle: of the last entry")
     checkpoint: str
     log_key: str

@@ -15,9 +15,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.client import Signer
 from events.orgs import Role
 from tests.api.parties import ADMIN_TOKEN, Party, public_b64
 from tests.api.scenario import PRODUCED, code, in_vehicle
+from tests.support import T0
 
 ANONYMOUS, ADMIN_TOKEN_CALLER = "anonymous", "admin-token"
 CALLERS = [str(role) for role in Role] + [ANONYMOUS, ADMIN_TOKEN_CALLER]
@@ -59,16 +61,34 @@ def _add_key(client: httpx.Client, c: Caller, _: dict[Role, Party]) -> httpx.Res
     return client.post("/v1/orgs/automaker/keys", json=body, headers=c.headers)
 
 
+def _signed_key(client: httpx.Client, c: Caller, parties: dict[Role, Party]) -> httpx.Response:
+    """A later key of the caller's own organisation, signed by its key (the admin token relays the maker's)."""
+    party = c.party or parties[Role.MANUFACTURER]
+    signer = Signer(party.id, party.key_id, party.private)
+    body = signer.key_added(f"{party.id}/k{c.serial}", public_b64(Ed25519PrivateKey.generate()), at=T0)
+    return client.post("/v1/registry", json=body, headers=c.headers)
+
+
 ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
     "POST /v1/orgs": (_new_org, expect(403, admin=201, admin_token=201)),
-    "POST /v1/orgs/{org}/keys": (_add_key, expect(403, automaker=201, admin=201, admin_token=201)),
+    "PATCH /v1/orgs/{org}": (  # the administrator's (issue 13): a registry entry
+        lambda client, c, _: client.patch("/v1/orgs/automaker", json={"name": f"Auto {c.serial}"}, headers=c.headers),
+        expect(403, admin=200, admin_token=200),
+    ),
+    "GET /v1/orgs/{org}/history": (  # the organisation itself, regulators and the administrator
+        lambda client, c, _: client.get("/v1/orgs/automaker/history", headers=c.headers),
+        expect(403, automaker=200, regulator=200, admin=200, admin_token=200),
+    ),
+    "POST /v1/registry": (_signed_key, expect(201)),  # any organisation, for itself, with its current key
+    # a token adds only an organisation's first key (issue 13): the automaker's is registered already
+    "POST /v1/orgs/{org}/keys": (_add_key, expect(403, admin=201, admin_token=201)),
     "GET /v1/orgs/{org}/keys": (  # public keys: any authenticated caller
         lambda client, c, _: client.get("/v1/orgs/automaker/keys", headers=c.headers),
         expect(200),
     ),
     "DELETE /v1/orgs/{org}/keys/{key}": (
         lambda client, c, _: client.delete("/v1/orgs/automaker/keys/automaker/spare", headers=c.headers),
-        expect(403, automaker=200, admin=200, admin_token=200),
+        expect(403, admin=200, admin_token=200),  # the organisation revokes with a signed claim (issue 13)
     ),
     "POST /v1/orgs/{org}/token": (  # the organisation itself or the administrator (issue 11 item 8)
         lambda client, c, _: client.post("/v1/orgs/automaker/token", headers=c.headers),

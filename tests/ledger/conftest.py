@@ -47,6 +47,12 @@ def actors(ledger: Ledger) -> dict[str, Actor]:
 
 
 @pytest.fixture
+def base(ledger: Ledger, actors: dict[str, Actor]) -> int:
+    """The log's size once the province is registered: the index of the first pack entry a test appends."""
+    return ledger.size()
+
+
+@pytest.fixture
 def maker(actors: dict[str, Actor]) -> Actor:
     return actors["catl"]
 

@@ -3,6 +3,8 @@
 usage: python -m tests.ledger.crash_writer DATABASE_URL WORKDIR BATCHES BATCH_SIZE [--from-zero]
 
 It resumes after the last complete batch, unless --from-zero, which re-submits everything (idempotent).
+WORKDIR holds the maker's key seed, the log key, and `base`: the log's size before the first batch (the
+registry's entries).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def main() -> None:
     url, workdir, batches, size = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     private = Ed25519PrivateKey.from_private_bytes((workdir / "maker.seed").read_bytes())
     ledger = Ledger(make_engine(url), LogSigner(ORIGIN, load_key(workdir / "log.key")))
-    first = 0 if "--from-zero" in sys.argv else ledger.size() // size
+    base = int((workdir / "base").read_text())
+    first = 0 if "--from-zero" in sys.argv else (ledger.size() - base) // size
     print("ready", flush=True)
     for batch in range(first, batches):
         ledger.append(claims(batch, size, private))

@@ -16,16 +16,17 @@ from ledger.append.outcome import BatchRejected
 from ledger.format.claims import sign_claim
 from ledger.log import Ledger
 from ledger.store import appending
-from ledger.usecases import registration
+from ledger.usecases import orgkeys
+from ledger.usecases.access import ADMIN
 from tests import specverify
 from tests.support import PRODUCED, Actor, code
 
 
-def test_first_entry_has_the_documented_shape(ledger: Ledger, maker: Actor) -> None:
+def test_first_entry_has_the_documented_shape(ledger: Ledger, maker: Actor, base: int) -> None:
     claim, sig = maker.claim(code(1), "produced", PRODUCED)
     result = ledger.append_one(claim, sig, as_org="catl")
 
-    assert (result.index, result.seq, result.created) == (0, 0, True)
+    assert (result.index, result.seq, result.created) == (base, 0, True)
     assert set(result.entry) == {"v", "index", "pack", "seq", "prev", "recorded_at", "claim", "sig"}
     assert result.entry["prev"] is None
     assert result.entry["claim"] == claim
@@ -33,7 +34,7 @@ def test_first_entry_has_the_documented_shape(ledger: Ledger, maker: Actor) -> N
     assert result.hash == hashlib.sha256(rfc8785.dumps(result.entry)).hexdigest()
 
 
-def test_entries_chain_per_pack_and_index_is_global(ledger: Ledger, actors: dict[str, Actor]) -> None:
+def test_entries_chain_per_pack_and_index_is_global(ledger: Ledger, actors: dict[str, Actor], base: int) -> None:
     maker, automaker = actors["catl"], actors["byd-auto"]
     a, b = code(1), code(2)
     ra = ledger.append_one(*maker.claim(a, "produced", PRODUCED))
@@ -41,7 +42,7 @@ def test_entries_chain_per_pack_and_index_is_global(ledger: Ledger, actors: dict
     ra2 = ledger.append_one(*maker.claim(a, "shipped", {"to": "byd-auto"}))
     ra3 = ledger.append_one(*automaker.claim(a, "received", {"from": "catl"}))
 
-    assert [r.index for r in (ra, rb, ra2, ra3)] == [0, 1, 2, 3]
+    assert [r.index for r in (ra, rb, ra2, ra3)] == [base, base + 1, base + 2, base + 3]
     assert [r.seq for r in (ra, ra2, ra3)] == [0, 1, 2]
     assert ra2.entry["prev"] == ra.hash and ra3.entry["prev"] == ra2.hash
     assert rb.entry["prev"] is None
@@ -49,23 +50,23 @@ def test_entries_chain_per_pack_and_index_is_global(ledger: Ledger, actors: dict
     assert state is not None and state.custodian == "byd-auto"
 
 
-def test_same_claim_twice_yields_one_entry(ledger: Ledger, maker: Actor) -> None:
+def test_same_claim_twice_yields_one_entry(ledger: Ledger, maker: Actor, base: int) -> None:
     claim, sig = maker.claim(code(1), "produced", PRODUCED)
     first = ledger.append_one(claim, sig)
     again = ledger.append_one(json.loads(json.dumps(claim)), sig)
 
     assert again.created is False
     assert (again.index, again.hash, again.entry) == (first.index, first.hash, first.entry)
-    assert ledger.size() == 1
+    assert ledger.size() == base + 1
 
 
-def test_same_id_with_other_content_is_refused(ledger: Ledger, maker: Actor) -> None:
+def test_same_id_with_other_content_is_refused(ledger: Ledger, maker: Actor, base: int) -> None:
     claim, sig = maker.claim(code(1), "produced", PRODUCED)
     ledger.append_one(claim, sig)
     other = dict(claim, data=dict(PRODUCED, mass_kg=390.0))
     with pytest.raises(ConflictError, match=f"claim id {claim['id']} of 'catl' was already used for a different claim"):
         ledger.append_one(other, sign_claim(other, maker.private))
-    assert ledger.size() == 1
+    assert ledger.size() == base + 1
 
 
 def test_stale_prev_is_a_conflict_naming_the_head(ledger: Ledger, maker: Actor) -> None:
@@ -78,7 +79,7 @@ def test_stale_prev_is_a_conflict_naming_the_head(ledger: Ledger, maker: Actor) 
     assert exc.value.code == "stale_prev"
 
 
-def test_batch_is_atomic_and_lists_every_failing_item(ledger: Ledger, actors: dict[str, Actor]) -> None:
+def test_batch_is_atomic_and_lists_every_failing_item(ledger: Ledger, actors: dict[str, Actor], base: int) -> None:
     maker = actors["catl"]
     good = [maker.claim(code(i), "produced", PRODUCED) for i in range(5)]
     forged_claim, _ = maker.claim(code(10), "produced", PRODUCED)
@@ -90,13 +91,13 @@ def test_batch_is_atomic_and_lists_every_failing_item(ledger: Ledger, actors: di
         ledger.append(items, as_org="catl")
     positions = {pos: err.code for pos, err in exc.value.errors}
     assert positions == {1: "invalid_signature", 3: "actor_mismatch"}
-    assert ledger.size() == 0
+    assert ledger.size() == base
 
     results = ledger.append(good)
-    assert [r.index for r in results] == [0, 1, 2, 3, 4]
+    assert [r.index for r in results] == [base + n for n in range(5)]
 
 
-def test_batch_rejects_domain_failures_by_position(ledger: Ledger, maker: Actor) -> None:
+def test_batch_rejects_domain_failures_by_position(ledger: Ledger, maker: Actor, base: int) -> None:
     items = [
         maker.claim(code(1), "produced", PRODUCED),
         maker.claim(code(2), "received", {"from": "byd-auto"}),  # unknown pack
@@ -105,7 +106,7 @@ def test_batch_rejects_domain_failures_by_position(ledger: Ledger, maker: Actor)
     with pytest.raises(BatchRejected) as exc:
         ledger.append(items)
     assert [pos for pos, _ in exc.value.errors] == [1]
-    assert ledger.size() == 0
+    assert ledger.size() == base
 
 
 def test_forged_signature_is_refused(ledger: Ledger, maker: Actor) -> None:
@@ -139,8 +140,7 @@ def test_unknown_key_is_refused(ledger: Ledger, maker: Actor) -> None:
 
 def test_revoked_key_is_refused(ledger: Ledger, maker: Actor) -> None:
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
-    with ledger.engine.begin() as conn:
-        registration.revoke_key(conn, "catl", "catl/1", now=ledger.clock())
+    orgkeys.revoke_key(ledger, ADMIN, "catl", "catl/1")
     with pytest.raises(AuthorisationError, match="key 'catl/1' is revoked"):
         ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
 
@@ -166,20 +166,23 @@ def test_malformed_claims_are_refused(ledger: Ledger, maker: Actor, mutate: obje
         ledger.append_one(claim, sign_claim(claim, maker.private) if "id" in claim else "AAAA")
 
 
-def test_checkpoints_are_signed_after_every_append_and_verify_from_the_spec(ledger: Ledger, maker: Actor) -> None:
+def test_checkpoints_are_signed_after_every_append_and_verify_from_the_spec(
+    ledger: Ledger, maker: Actor, base: int
+) -> None:
     for i in range(3):
         ledger.append_one(*maker.claim(code(i), "produced", PRODUCED))
     ledger.append([maker.claim(code(10 + i), "produced", PRODUCED) for i in range(4)])
     vkey = ledger.signer.verifier_key
-    leaves = [body for _, _, body in ledger.entries(0, 7)]
-    for size in (1, 2, 3, 7):
+    leaves = [body for _, _, body in ledger.entries(0, base + 7)]
+    for size in (base, base + 1, base + 2, base + 3, base + 7):  # the registry's transaction signed one too
         stored = ledger.checkpoint_at(size)
         assert stored is not None
         text = specverify.verify_note(stored.note, vkey)
         origin, tree_size, root = specverify.parse_checkpoint(text)[:3]
         assert (origin, tree_size) == ("packtrace.test/log", size)
         assert root == specverify.mth(leaves[:size])
-    assert ledger.checkpoint_at(4) is None  # one checkpoint per committed append, not per entry
+    assert ledger.checkpoint_at(base + 4) is None  # one checkpoint per committed append, not per entry
+    assert ledger.checkpoint_at(base - 1) is None  # the registry's entries were one transaction too
 
 
 def test_inclusion_and_consistency_proofs_from_stored_nodes(ledger: Ledger, maker: Actor) -> None:
@@ -229,7 +232,7 @@ def test_corrections_name_an_entry_of_the_pack_written_by_the_actor(ledger: Ledg
     assert state is not None and "corrected" in state.flags
 
 
-def test_forged_signatures_in_a_large_batch_are_named_by_position(ledger: Ledger, maker: Actor) -> None:
+def test_forged_signatures_in_a_large_batch_are_named_by_position(ledger: Ledger, maker: Actor, base: int) -> None:
     items = [maker.claim(code(i), "produced", PRODUCED) for i in range(700)]
     for pos in (3, 300, 699):
         items[pos] = (items[pos][0], base64.b64encode(bytes(64)).decode())
@@ -240,11 +243,11 @@ def test_forged_signatures_in_a_large_batch_are_named_by_position(ledger: Ledger
         (300, "invalid_signature"),
         (699, "invalid_signature"),
     ]
-    assert ledger.size() == 0
+    assert ledger.size() == base
     assert len(ledger.append(items[4:300])) == 296
 
 
-def test_a_batch_lists_signature_and_domain_failures_together(ledger: Ledger, maker: Actor) -> None:
+def test_a_batch_lists_signature_and_domain_failures_together(ledger: Ledger, maker: Actor, base: int) -> None:
     forged_claim, _ = maker.claim(code(2), "produced", PRODUCED)
     items = [
         maker.claim(code(1), "produced", PRODUCED),
@@ -254,11 +257,11 @@ def test_a_batch_lists_signature_and_domain_failures_together(ledger: Ledger, ma
     with pytest.raises(BatchRejected) as exc:
         ledger.append(items)
     assert [(pos, err.code) for pos, err in exc.value.errors] == [(1, "invalid_signature"), (2, "forbidden")]
-    assert ledger.size() == 0
+    assert ledger.size() == base
 
 
 def test_a_forged_signature_found_after_the_group_was_written_rolls_back_only_its_request(
-    ledger: Ledger, actors: dict[str, Actor]
+    ledger: Ledger, actors: dict[str, Actor], base: int
 ) -> None:
     """Signature checks finish after the group's rows are written; a request with a forged one is taken
     out and the group written again, so requests that relied on its packs are judged without them."""
@@ -292,13 +295,13 @@ def test_a_forged_signature_found_after_the_group_was_written_rolls_back_only_it
     assert outcomes["relying"] == [(0, "not_found")]
     independent_results = outcomes["independent"]
     assert isinstance(independent_results, list)
-    assert [r.index for r in independent_results] == list(range(100))
-    assert ledger.size() == 100
+    assert [r.index for r in independent_results] == list(range(base, base + 100))
+    assert ledger.size() == base + 100
     assert ledger.pack_state(code(7)) is None
 
 
 def test_the_signature_worker_is_given_back_when_a_large_batch_fails_outside_the_rules(
-    ledger: Ledger, maker: Actor
+    ledger: Ledger, maker: Actor, base: int
 ) -> None:
     """A database error in step (1) or in the transaction leaves the worker free for the next batch."""
     ledger.intake.signatures.processes = 1
@@ -332,12 +335,12 @@ def test_the_signature_worker_is_given_back_when_a_large_batch_fails_outside_the
     with pytest.raises(BatchRejected) as exc:
         ledger.append(forged)
     assert [(pos, err.code) for pos, err in exc.value.errors] == [(5, "invalid_signature")]
-    assert [r.index for r in ledger.append(items)] == list(range(300))
+    assert [r.index for r in ledger.append(items)] == list(range(base, base + 300))
     assert ledger.intake.signatures._started == 1  # the same worker all along
 
 
 def test_a_large_batch_of_retries_gives_the_worker_back_and_its_signatures_still_count(
-    ledger: Ledger, maker: Actor
+    ledger: Ledger, maker: Actor, base: int
 ) -> None:
     ledger.intake.signatures.processes = 1
     items = [maker.claim(code(i), "produced", PRODUCED) for i in range(300)]
@@ -354,4 +357,4 @@ def test_a_large_batch_of_retries_gives_the_worker_back_and_its_signatures_still
     with pytest.raises(InvalidClaim) as one:
         ledger.append_one(claim, base64.b64encode(bytes(64)).decode())
     assert one.value.code == "invalid_signature"
-    assert ledger.size() == 300
+    assert ledger.size() == base + 300

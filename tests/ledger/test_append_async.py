@@ -15,15 +15,15 @@ from ledger.log import Ledger
 from tests.support import PRODUCED, Actor, code
 
 
-def test_concurrent_submissions_are_all_recorded_in_dense_order(ledger: Ledger, maker: Actor) -> None:
+def test_concurrent_submissions_are_all_recorded_in_dense_order(ledger: Ledger, maker: Actor, base: int) -> None:
     claims = [maker.claim(code(i), "produced", PRODUCED) for i in range(40)]
 
     async def submit_all() -> list[int]:
         results = await asyncio.gather(*(ledger.append_one_async(c, s, as_org="catl") for c, s in claims))
         return sorted(r.index for r in results)
 
-    assert asyncio.run(submit_all()) == list(range(40))
-    assert ledger.size() == 40
+    assert asyncio.run(submit_all()) == list(range(base, base + 40))
+    assert ledger.size() == base + 40
     head = ledger.pack_head(code(7))
     assert head is not None and head[1] == 0
 
@@ -61,7 +61,7 @@ def test_a_retry_answers_the_recorded_entry(ledger: Ledger, maker: Actor) -> Non
     ],
 )
 def test_refusals_are_raised_to_the_awaiting_task(
-    ledger: Ledger, maker: Actor, change: str, error: type[Exception], message: str
+    ledger: Ledger, maker: Actor, base: int, change: str, error: type[Exception], message: str
 ) -> None:
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     claim, sig = maker.claim(code(2), "produced", PRODUCED)
@@ -79,10 +79,10 @@ def test_refusals_are_raised_to_the_awaiting_task(
 
     with pytest.raises(error, match=message):
         asyncio.run(ledger.append_one_async(claim, sig, as_org=as_org))
-    assert ledger.size() == 1
+    assert ledger.size() == base + 1
 
 
-def test_a_refused_submission_does_not_stop_the_others_of_its_group(ledger: Ledger, maker: Actor) -> None:
+def test_a_refused_submission_does_not_stop_the_others_of_its_group(ledger: Ledger, maker: Actor, base: int) -> None:
     good = [maker.claim(code(i), "produced", PRODUCED) for i in range(5)]
     forged_claim, _ = maker.claim(code(9), "produced", PRODUCED)
     forged = (forged_claim, base64.b64encode(bytes(64)).decode())
@@ -93,8 +93,8 @@ def test_a_refused_submission_does_not_stop_the_others_of_its_group(ledger: Ledg
 
     outcomes = asyncio.run(submit_all())
     assert isinstance(outcomes[2], InvalidClaim)
-    assert sorted(r.index for r in outcomes if not isinstance(r, Exception)) == list(range(5))  # type: ignore[attr-defined]
-    assert ledger.size() == 5
+    assert sorted(r.index for r in outcomes if not isinstance(r, Exception)) == list(range(base, base + 5))  # type: ignore[attr-defined]
+    assert ledger.size() == base + 5
 
 
 def test_close_stops_the_writer_thread(ledger: Ledger, maker: Actor) -> None:
@@ -104,7 +104,9 @@ def test_close_stops_the_writer_thread(ledger: Ledger, maker: Actor) -> None:
     assert not any(t.name == "packtrace-ledger-writer" for t in threading.enumerate())
 
 
-def test_a_failed_transaction_fails_its_group_and_the_next_group_is_written(ledger: Ledger, maker: Actor) -> None:
+def test_a_failed_transaction_fails_its_group_and_the_next_group_is_written(
+    ledger: Ledger, maker: Actor, base: int
+) -> None:
     """A database error fails every request of its group (nothing recorded); the writer gives the
     connection back and goes on with the next group on a fresh one."""
     original = ledger.appender.write_group
@@ -120,6 +122,6 @@ def test_a_failed_transaction_fails_its_group_and_the_next_group_is_written(ledg
     ledger.appender.write_group = failing_once  # type: ignore[method-assign]
     with pytest.raises(OperationalError, match="disk I/O error"):
         asyncio.run(ledger.append_one_async(*maker.claim(code(1), "produced", PRODUCED)))
-    assert ledger.size() == 0
+    assert ledger.size() == base
     again = asyncio.run(ledger.append_one_async(*maker.claim(code(1), "produced", PRODUCED)))
-    assert (again.index, ledger.size()) == (0, 1)
+    assert (again.index, ledger.size()) == (base, base + 1)

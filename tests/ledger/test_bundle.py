@@ -1,4 +1,6 @@
-"""The offline bundle: what it holds, and one known-bad bundle per attack."""
+"""The offline bundle: what it holds, and one known-bad bundle per attack. Every fixture's log begins with
+the registry entries of its organisations: `base` is the log's size after them, the index of the first
+pack entry. (How a bundle proves its keys: tests/ledger/test_bundle_registry.py.)"""
 
 from __future__ import annotations
 
@@ -27,7 +29,15 @@ from tests.support import PRODUCED, Actor, code
 
 
 @pytest.fixture
-def bundle(ledger: Ledger, actors: dict[str, Actor]) -> dict[str, Any]:
+def base(ledger: Ledger, actors: dict[str, Actor]) -> int:
+    """The index of the first pack entry: the log begins with the organisations' registry entries."""
+    return ledger.size()
+
+
+@pytest.fixture
+def bundle(ledger: Ledger, actors: dict[str, Actor], base: int) -> dict[str, Any]:
+    """code(2)'s chain at indices base+1 (produced), base+3 (shipped), base+4 (received), in a log of
+    base+6 entries."""
     maker, automaker = actors["catl"], actors["byd-auto"]
     for n in range(1, 4):
         ledger.append_one(*maker.claim(code(n), "produced", PRODUCED))
@@ -37,16 +47,21 @@ def bundle(ledger: Ledger, actors: dict[str, Actor]) -> dict[str, Any]:
     return make_bundle(ledger, code(2))
 
 
-def test_bundle_holds_the_chain_keys_proof_and_checkpoint(ledger: Ledger, bundle: dict[str, Any]) -> None:
+def test_bundle_holds_the_chain_its_keys_registry_chains_proof_and_checkpoint(
+    ledger: Ledger, bundle: dict[str, Any], base: int
+) -> None:
+    assert bundle["format"] == "packtrace-bundle/2"
     assert [e["seq"] for e in bundle["entries"]] == [0, 1, 2]
+    assert [e["index"] for e in bundle["entries"]] == [base + 1, base + 3, base + 4]
+    assert [c["subject"] for c in bundle["registry"]] == ["org:byd-auto", "org:catl"]
     assert [k["key_id"] for k in bundle["keys"]] == ["byd-auto/1", "catl/1"]
-    assert bundle["proof"]["index"] == 4 and bundle["proof"]["tree_size"] == 6
+    assert bundle["proof"]["index"] == base + 4 and bundle["proof"]["tree_size"] == base + 6
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
-    assert (summary.pack, summary.entries, summary.tree_size) == (code(2), 3, 6)
+    assert (summary.pack, summary.entries, summary.tree_size) == (code(2), 3, base + 6)
     # the same bundle checks with the independent verifier written from the specs
     checkpoint = specverify.verify_checkpoint(bundle["checkpoint"], ledger.signer.verifier_key)
     last = specverify.entry_bytes(bundle["entries"][-1])
-    specverify.verify_inclusion(last, 4, 6, bundle["proof"]["hashes"], checkpoint.root)
+    specverify.verify_inclusion(last, base + 4, base + 6, bundle["proof"]["hashes"], checkpoint.root)
 
 
 def _resign(b: dict[str, Any]) -> None:
@@ -70,11 +85,11 @@ def _proof(b: dict[str, Any]) -> None:
     b["proof"]["hashes"][0] = "00" * 32
 
 
-def _key(b: dict[str, Any]) -> None:
+def _listed_key(b: dict[str, Any]) -> None:
     b["keys"][1]["public_key"] = base64.b64encode(b"\x01" * 32).decode()
 
 
-def _recorded_before_key(b: dict[str, Any]) -> None:
+def _listed_validity(b: dict[str, Any]) -> None:
     b["keys"][1]["valid_from"] = "2030-01-01T00:00:00.000000Z"
 
 
@@ -82,24 +97,37 @@ def _truncate(b: dict[str, Any]) -> None:
     del b["entries"][-1]
 
 
+# Messages name indices as offsets from `base` ({b3} is index base+3).
 ATTACKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "checkpoint signed by another key": (_resign, "no signature by"),
-    "middle entry removed": (_drop_middle, "entry seq 1 (index 4): expected seq 1, found 2"),
-    "entries swapped": (_swap, "entry seq 0 (index 3): expected seq 0, found 1"),
-    "event edited": (_edit, "entry seq 1 (index 3): signature does not verify with key 'catl/1'"),
+    "middle entry removed": (_drop_middle, "entry seq 1 (index {b4}): expected seq 1, found 2"),
+    "entries swapped": (_swap, "entry seq 0 (index {b3}): expected seq 0, found 1"),
+    "event edited": (_edit, "entry seq 1 (index {b3}): signature does not verify with key 'catl/1'"),
     "proof hash changed": (_proof, "inclusion proof does not verify"),
-    "key replaced": (_key, "signature does not verify with key 'catl/1'"),
-    "key not yet valid": (_recorded_before_key, "key 'catl/1' was not valid at"),
-    "last entry removed": (_truncate, "proof is for index 4, the last entry is 3"),
+    "listed key replaced": (
+        _listed_key,
+        "keys: key 'catl/1' differs from the log's registry entries in this bundle in public_key",
+    ),
+    "listed key's validity changed": (
+        _listed_validity,
+        "keys: key 'catl/1' differs from the log's registry entries in this bundle in valid_from",
+    ),
+    "last entry removed": (_truncate, "proof is for index {b4}, the last entry is {b3}"),
 }
 
 
+def _at(message: str, base: int) -> str:
+    """`message` with its {bN} filled in (index base+N), as a regular expression."""
+    filled = message.format(**{f"b{n}": base + n for n in range(8)})
+    return filled.replace("(", r"\(").replace(")", r"\)")
+
+
 @pytest.mark.parametrize("name", list(ATTACKS))
-def test_each_altered_bundle_is_refused(ledger: Ledger, bundle: dict[str, Any], name: str) -> None:
+def test_each_altered_bundle_is_refused(ledger: Ledger, bundle: dict[str, Any], base: int, name: str) -> None:
     attack, message = ATTACKS[name]
     bad = copy.deepcopy(bundle)
     attack(bad)
-    with pytest.raises(VerificationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(VerificationError, match=_at(message, base)):
         verify_bundle(bad, ledger.signer.verifier_key)
 
 
@@ -113,9 +141,10 @@ def test_a_bundle_checked_against_another_log_key_is_refused(bundle: dict[str, A
 
 
 @pytest.fixture
-def redacted(ledger: Ledger, actors: dict[str, Actor]) -> dict[str, Any]:
-    """code(2) as byd-auto sees it: catl's `produced` (clean) and byd-auto's own `received` and `incident`
-    verbatim; catl's `shipped` (it names the receiver and a waybill) withheld."""
+def redacted(ledger: Ledger, actors: dict[str, Actor], base: int) -> dict[str, Any]:
+    """code(2) as byd-auto sees it: catl's `produced` (clean, index base+1) and byd-auto's own `received`
+    and `incident` (base+3, base+4) verbatim; catl's `shipped` (base+2: it names the receiver and a
+    waybill) withheld."""
     maker, automaker = actors["catl"], actors["byd-auto"]
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     ledger.append_one(*maker.claim(code(2), "produced", PRODUCED))
@@ -133,14 +162,16 @@ INCIDENT = {"kind": "other", "severity": "low", "description": "dropped at the d
 
 
 def test_item7_a_redacted_bundle_shows_what_the_tier_may_read_and_proves_it(
-    ledger: Ledger, redacted: dict[str, Any]
+    ledger: Ledger, redacted: dict[str, Any], base: int
 ) -> None:
+    assert redacted["format"] == "packtrace-redacted-bundle/2"
     items = redacted["items"]
     assert [sorted(item) for item in items] == [["entry", "proof"], ["seq", "withheld"], ["entry"], ["entry", "proof"]]
     assert items[1] == {"seq": 1, "withheld": True}
     assert "SF-9" not in json.dumps(redacted)
     assert [k["key_id"] for k in redacted["keys"]] == ["byd-auto/1", "catl/1"]
-    assert [item["proof"]["index"] for item in items if "proof" in item] == [1, 4]
+    assert [c["subject"] for c in redacted["registry"]] == ["org:byd-auto", "org:catl"]
+    assert [item["proof"]["index"] for item in items if "proof" in item] == [base + 1, base + 4]
     summary = verify_bundle(redacted, ledger.signer.verifier_key)
     assert (summary.entries, summary.disclosed, summary.withheld, summary.proven_through) == (4, 3, 1, 3)
     # the full bundle's entry 1 hashes to what the redacted bundle's entry 2 says precedes it
@@ -183,11 +214,11 @@ def _entry_inserted(b: dict[str, Any]) -> None:
 
 REDACTED_ATTACKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "content added to a withheld entry": (_content_for_withheld, "item 1: a withheld entry holds only its seq"),
-    "withheld entry removed": (_withheld_removed, "entry seq 1 (index 3): expected seq 1, found 2"),
-    "disclosed entry edited": (_disclosed_edited, "entry seq 2 (index 3): signature does not verify"),
+    "withheld entry removed": (_withheld_removed, "entry seq 1 (index {b3}): expected seq 1, found 2"),
+    "disclosed entry edited": (_disclosed_edited, "entry seq 2 (index {b3}): signature does not verify"),
     "prev after a withheld entry changed": (
         _prev_after_withheld_changed,
-        "entry seq 3 (index 4): prev [0-9a-f]{64} but the previous entry hashes to [0-9a-f]{64}",
+        "entry seq 3 (index {b4}): prev [0-9a-f]{{64}} but the previous entry hashes to [0-9a-f]{{64}}",
     ),
     "proof of an entry before a withheld one dropped": (
         _proof_dropped,
@@ -195,16 +226,18 @@ REDACTED_ATTACKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     ),
     "last proof dropped": (_last_proof_dropped, "entry seq 3: the last disclosed entry needs a proof"),
     "proving successor withheld": (_disclosed_hidden, "entry seq 2: followed by a withheld entry, it needs a proof"),
-    "entry inserted": (_entry_inserted, "entry seq 3 (index 3): expected seq 3, found 2"),
+    "entry inserted": (_entry_inserted, "entry seq 3 (index {b3}): expected seq 3, found 2"),
 }
 
 
 @pytest.mark.parametrize("name", list(REDACTED_ATTACKS))
-def test_item7_each_altered_redacted_bundle_is_refused(ledger: Ledger, redacted: dict[str, Any], name: str) -> None:
+def test_item7_each_altered_redacted_bundle_is_refused(
+    ledger: Ledger, redacted: dict[str, Any], base: int, name: str
+) -> None:
     attack, message = REDACTED_ATTACKS[name]
     bad = copy.deepcopy(redacted)
     attack(bad)
-    with pytest.raises(VerificationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(VerificationError, match=_at(message, base)):
         verify_bundle(bad, ledger.signer.verifier_key)
 
 
@@ -262,23 +295,27 @@ def _inclusion(index: int, leaves: list[bytes]) -> list[bytes]:
 def _reseal(b: dict[str, Any]) -> str:
     """Re-link, re-prove and re-sign bundle `b` (full or redacted) after its entries were edited, as a
     server holding its log key could: each disclosed entry's `prev` set to the hash of a disclosed entry
-    before it, the entries put at their `index` in a tree of the checkpoint's size (filler elsewhere), the
-    proofs recomputed, the checkpoint signed with a new log key; answer that key's verifier key."""
+    before it (in the pack's chain and in each registry chain), the entries put at their `index` in a tree
+    of the checkpoint's size (filler elsewhere), the proofs recomputed, the checkpoint signed with a new log
+    key; answer that key's verifier key."""
     items = b["items"] if "items" in b else [{"entry": e} for e in b["entries"]]
-    prev: str | None = None
-    for item in items:
-        if "entry" not in item:
-            prev = None
-            continue
-        if prev is not None:
-            item["entry"]["prev"] = prev
-        prev = entry_hash(canonical(item["entry"]))
+    chains = [[{"entry": e} for e in chain["entries"]] for chain in b.get("registry", [])]
+    for listed in (items, *chains):
+        prev: str | None = None
+        for item in listed:
+            if "entry" not in item:
+                prev = None
+                continue
+            if prev is not None:
+                item["entry"]["prev"] = prev
+            prev = entry_hash(canonical(item["entry"]))
     size = note.parse_checkpoint(b["checkpoint"].split("\n\n")[0] + "\n").size
     leaves = [merkle.leaf_hash(b"filler %d" % n) for n in range(size)]
-    for item in items:
+    for item in [*items, *(item for chain in chains for item in chain)]:
         if "entry" in item:
             leaves[item["entry"]["index"]] = merkle.leaf_hash(canonical(item["entry"]))
     proofs = [(item["entry"], item["proof"]) for item in items if "proof" in item]
+    proofs += [(chain["entries"][-1], chain["proof"]) for chain in b.get("registry", [])]
     if "entries" in b:
         proofs.append((b["entries"][-1], b["proof"]))
     for entry, proof in proofs:
@@ -336,54 +373,56 @@ def test_item7_a_redacted_bundle_disclosing_no_entry_is_refused(ledger: Ledger, 
     )
 
 
-def test_item7_an_index_that_does_not_increase_along_the_chain_is_refused(bundle: dict[str, Any]) -> None:
-    """Entry seq 1 put at index 0, before entry seq 0 (index 1): chained, signed, proven, and impossible."""
+def test_item7_an_index_that_does_not_increase_along_the_chain_is_refused(bundle: dict[str, Any], base: int) -> None:
+    """Entry seq 1 put at index base, before entry seq 0 (base+1): chained, signed, proven, and impossible."""
     bad = copy.deepcopy(bundle)
-    bad["entries"][1]["index"] = 0
+    bad["entries"][1]["index"] = base
     _refused(
         bad,
         _reseal(bad),
-        "entry seq 1 (index 0): index must increase along the chain, but entry seq 0 has index 1",
+        f"entry seq 1 (index {base}): index must increase along the chain, but entry seq 0 has index {base + 1}",
     )
 
 
-def test_item7_an_index_leaving_no_room_for_the_withheld_entries_between_is_refused(redacted: dict[str, Any]) -> None:
-    """Entry seq 2 at index 2, one after entry seq 0 (index 1): no index is left for withheld entry seq 1."""
+def test_item7_an_index_leaving_no_room_for_the_withheld_entries_between_is_refused(
+    redacted: dict[str, Any], base: int
+) -> None:
+    """Entry seq 2 at base+2, one after entry seq 0 (base+1): no index is left for withheld entry seq 1."""
     bad = copy.deepcopy(redacted)
-    bad["items"][2]["entry"]["index"] = 2
+    bad["items"][2]["entry"]["index"] = base + 2
     _refused(
         bad,
         _reseal(bad),
-        "entry seq 2 (index 2): index must exceed index 1 of entry seq 0 by at least 2, as the 1 withheld "
-        "entries between them have indices of their own",
+        f"entry seq 2 (index {base + 2}): index must exceed index {base + 1} of entry seq 0 by at least 2, as the "
+        "1 withheld entries between them have indices of their own",
     )
 
 
-def test_item7_a_replayed_claim_in_a_full_bundle_is_refused(bundle: dict[str, Any]) -> None:
+def test_item7_a_replayed_claim_in_a_full_bundle_is_refused(bundle: dict[str, Any], base: int) -> None:
     """catl's `shipped` claim (seq 1) recorded again as seq 2: its signature is real, the chain links."""
     bad = copy.deepcopy(bundle)
     replay = copy.deepcopy(bad["entries"][1])
-    replay.update(seq=2, index=4)
+    replay.update(seq=2, index=base + 4)
     bad["entries"][2] = replay
     claim_id = replay["claim"]["id"]
     _refused(
         bad,
         _reseal(bad),
-        f"entry seq 2 (index 4): claim {claim_id!r} of 'catl' appears twice in the bundle (first as entry seq 1): "
-        "a replayed claim",
+        f"entry seq 2 (index {base + 4}): claim {claim_id!r} of 'catl' appears twice in the bundle (first as entry "
+        "seq 1): a replayed claim",
     )
 
 
-def test_item7_a_replayed_claim_in_a_redacted_bundle_is_refused(redacted: dict[str, Any]) -> None:
+def test_item7_a_replayed_claim_in_a_redacted_bundle_is_refused(redacted: dict[str, Any], base: int) -> None:
     """byd-auto's `received` claim (seq 2) recorded again as seq 3, in place of its incident."""
     bad = copy.deepcopy(redacted)
     replay = copy.deepcopy(bad["items"][2]["entry"])
-    replay.update(seq=3, index=4)
+    replay.update(seq=3, index=base + 4)
     bad["items"][3]["entry"] = replay
     claim_id = replay["claim"]["id"]
     _refused(
         bad,
         _reseal(bad),
-        f"entry seq 3 (index 4): claim {claim_id!r} of 'byd-auto' appears twice in the bundle (first as entry "
+        f"entry seq 3 (index {base + 4}): claim {claim_id!r} of 'byd-auto' appears twice in the bundle (first as entry "
         "seq 2): a replayed claim",
     )

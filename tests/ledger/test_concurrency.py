@@ -60,7 +60,7 @@ def test_eight_writers_on_one_pack_one_wins_the_rest_see_the_head(
 
 
 def test_eight_writers_retrying_on_one_pack_never_fork_its_chain(
-    ledger: Ledger, maker: Actor, writers: list[Ledger]
+    ledger: Ledger, maker: Actor, base: int, writers: list[Ledger]
 ) -> None:
     ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
     rounds = 5
@@ -84,10 +84,10 @@ def test_eight_writers_retrying_on_one_pack_never_fork_its_chain(
 
     chain = _chain(ledger, code(1))
     assert [seq for _, _, seq in chain] == list(range(1 + WRITERS * rounds))
-    assert [idx for idx, _, _ in chain] == list(range(1 + WRITERS * rounds))
+    assert [idx for idx, _, _ in chain] == list(range(base, base + 1 + WRITERS * rounds))
 
 
-def test_writers_on_many_packs_keep_index_dense(ledger: Ledger, maker: Actor, writers: list[Ledger]) -> None:
+def test_writers_on_many_packs_keep_index_dense(ledger: Ledger, maker: Actor, base: int, writers: list[Ledger]) -> None:
     per_writer = 6
 
     def write(n: int) -> None:
@@ -107,10 +107,10 @@ def test_writers_on_many_packs_keep_index_dense(ledger: Ledger, maker: Actor, wr
         indices = [r[0] for r in conn.execute(text("SELECT idx FROM entry ORDER BY idx"))]
         bad = conn.execute(text("SELECT pack FROM entry GROUP BY pack HAVING MAX(seq) <> COUNT(*) - 1")).all()
         sizes = [r[0] for r in conn.execute(text("SELECT size FROM checkpoint ORDER BY size"))]
-    assert indices == list(range(total))
+    assert indices == list(range(base + total))
     assert bad == []
-    assert sizes == list(range(1, total + 1))
-    assert ledger.size() == total
+    assert sizes == list(range(base, base + total + 1))  # the registry's transaction, then one per append
+    assert ledger.size() == base + total
 
 
 def _chain(ledger: Ledger, pack: str) -> list[tuple[int, str, int]]:

@@ -49,6 +49,7 @@ def sqlite_ledger(tmp_path: Path, signer: LogSigner, request: pytest.FixtureRequ
 
 def test_item12_the_commit_that_signs_a_checkpoint_is_durable(sqlite_ledger: Ledger) -> None:
     maker = province(sqlite_ledger)["catl"]
+    base = sqlite_ledger.size()
     commits = _watch_commits(sqlite_ledger.engine)
 
     sqlite_ledger.append_one(*maker.claim(code(1), "produced", PRODUCED))
@@ -57,7 +58,7 @@ def test_item12_the_commit_that_signs_a_checkpoint_is_durable(sqlite_ledger: Led
 
     assert commits == [FULL, FULL, FULL]
     checkpoint = sqlite_ledger.latest_checkpoint()
-    assert checkpoint is not None and checkpoint.size == 4
+    assert checkpoint is not None and checkpoint.size == base + 4
 
 
 def test_item12_a_key_revocation_is_durable(sqlite_ledger: Ledger) -> None:
@@ -67,6 +68,18 @@ def test_item12_a_key_revocation_is_durable(sqlite_ledger: Ledger) -> None:
     orgkeys.revoke_key(sqlite_ledger, ADMIN, "catl", "catl/1")
 
     assert commits == [FULL]
+
+
+def test_item12_the_registry_s_entries_are_durable(sqlite_ledger: Ledger) -> None:
+    """Registering organisations and keys appends registry entries and signs a checkpoint: one commit,
+    synced like an append's."""
+    commits = _watch_commits(sqlite_ledger.engine)
+
+    actors = province(sqlite_ledger)
+
+    assert commits == [FULL]
+    checkpoint = sqlite_ledger.latest_checkpoint()
+    assert checkpoint is not None and checkpoint.size == sqlite_ledger.size() == 2 * len(actors)  # org + key each
 
 
 def test_item12_other_transactions_keep_the_configured_level(sqlite_ledger: Ledger) -> None:

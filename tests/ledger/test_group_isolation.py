@@ -65,7 +65,7 @@ def _one_group(ledger: Ledger, claims: list[tuple[dict[str, Any], str]]) -> list
 
 
 def test_item3_a_request_whose_value_the_database_cannot_store_fails_alone_with_a_422(
-    ledger: Ledger, maker: Actor
+    ledger: Ledger, maker: Actor, base: int
 ) -> None:
     refuse_entries(ledger.engine, REFUSED_MAKER)
     outcomes = _one_group(ledger, _claims(maker))
@@ -79,13 +79,13 @@ def test_item3_a_request_whose_value_the_database_cannot_store_fails_alone_with_
     )
     recorded = [o for n, o in enumerate(outcomes) if n != POISONED]
     assert all(not isinstance(o, Exception) for o in recorded), recorded
-    assert sorted(o.index for o in recorded) == list(range(REQUESTS - 1))  # type: ignore[attr-defined]
-    assert ledger.size() == REQUESTS - 1
+    assert sorted(o.index for o in recorded) == list(range(base, base + REQUESTS - 1))  # type: ignore[attr-defined]
+    assert ledger.size() == base + REQUESTS - 1
     assert ledger.pack_state(code(POISONED, maker=REFUSED_MAKER)) is None
     assert verify_database(ledger.engine, ledger.signer.verifier_key).ok
 
 
-def test_item3_any_database_error_of_one_request_fails_it_alone(ledger: Ledger, maker: Actor) -> None:
+def test_item3_any_database_error_of_one_request_fails_it_alone(ledger: Ledger, maker: Actor, base: int) -> None:
     """Not a data error (a trigger's exception, a constraint): the request gets the database's error,
     as a lone request always did; the others of its group are recorded."""
     refuse_entries(ledger.engine, REFUSED_MAKER, error="other")
@@ -94,10 +94,10 @@ def test_item3_any_database_error_of_one_request_fails_it_alone(ledger: Ledger, 
     refused = outcomes[POISONED]
     assert isinstance(refused, ledger.engine.dialect.dbapi.Error) and REFUSED in str(refused)
     assert [n for n, o in enumerate(outcomes) if isinstance(o, Exception)] == [POISONED]
-    assert ledger.size() == REQUESTS - 1
+    assert ledger.size() == base + REQUESTS - 1
 
 
-def test_item3_from_the_event_loop_too_only_the_refused_request_fails(ledger: Ledger, maker: Actor) -> None:
+def test_item3_from_the_event_loop_too_only_the_refused_request_fails(ledger: Ledger, maker: Actor, base: int) -> None:
     refuse_entries(ledger.engine, REFUSED_MAKER)
     claims = _claims(maker)
 
@@ -108,7 +108,7 @@ def test_item3_from_the_event_loop_too_only_the_refused_request_fails(ledger: Le
 
     failed = [(n, getattr(o, "code", o)) for n, o in enumerate(outcomes) if isinstance(o, BaseException)]
     assert failed == [(POISONED, "unstorable_claim")]
-    assert ledger.size() == REQUESTS - 1
+    assert ledger.size() == base + REQUESTS - 1
 
 
 def test_item3_a_failing_group_is_bisected_not_retried_request_by_request(ledger: Ledger, maker: Actor) -> None:
@@ -130,7 +130,7 @@ def test_item3_a_failing_group_is_bisected_not_retried_request_by_request(ledger
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLSTATE 54000 is PostgreSQL's (SQLite has no such class)")
-def test_item3_a_program_limit_one_request_exceeds_fails_it_alone(ledger: Ledger, maker: Actor) -> None:
+def test_item3_a_program_limit_one_request_exceeds_fails_it_alone(ledger: Ledger, maker: Actor, base: int) -> None:
     """PostgreSQL raises "index row size exceeds maximum" (a value too large for an index) as an
     operational error; it is the request's value, so the group is still written in halves."""
     refuse_entries(ledger.engine, REFUSED_MAKER, error="program_limit")
@@ -139,7 +139,7 @@ def test_item3_a_program_limit_one_request_exceeds_fails_it_alone(ledger: Ledger
     assert [n for n, o in enumerate(outcomes) if isinstance(o, Exception)] == [POISONED]
     refused = outcomes[POISONED]  # the request's own fault: a 422, like any value the database refuses
     assert isinstance(refused, InvalidClaim) and refused.code == "unstorable_claim"
-    assert ledger.size() == REQUESTS - 1
+    assert ledger.size() == base + REQUESTS - 1
 
 
 def test_item3_a_failure_of_the_database_itself_fails_the_group_without_retries(ledger: Ledger, maker: Actor) -> None:

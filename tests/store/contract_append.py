@@ -108,6 +108,7 @@ class AppendStoreContract:
                     roles=["manufacturer"],
                     manufacturer_codes=["001"],
                     whitelisted=False,
+                    whitelist=[],
                     created_at=T0,
                 )
             )

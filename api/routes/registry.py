@@ -1,0 +1,19 @@
+"""Signed registry claims: an organisation's later keys and revocations, a regulator's 规范条件 changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentOrg, LedgerDep
+from api.responses import problems
+from api.schemas import RegistryClaimCreate
+from ledger.usecases import orgkeys
+from ledger.usecases.views import RegistryEntryView
+
+router = APIRouter(prefix="/v1/registry", tags=["organisations"], responses=problems(401, 403, 404, 409, 422))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RegistryEntryView)
+def submit(body: RegistryClaimCreate, ledger: LedgerDep, caller: CurrentOrg) -> RegistryEntryView:
+    """Append a registry claim signed by a current key of its actor (the caller, or relayed by the administrator)."""
+    return orgkeys.submit(ledger, caller, body.claim, body.sig)
