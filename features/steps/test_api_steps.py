@@ -17,11 +17,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from api.app import create_app
 from api.client import ApiError, PacktraceClient, Signer
 from api.settings import Settings
-from events.registry import By, new_registry_claim, org_subject
 from ledger.format.bundle import verify_bundle
-from ledger.format.claims import sign_claim
 from ledger.log import Ledger
-from ledger.usecases import callers, orgkeys
 from tests.api.inprocess import InProcessTransport
 from tests.support import PRODUCED, code
 
@@ -43,21 +40,13 @@ class Platform:
         token = ADMIN_TOKEN if admin else (self.tokens[org] if org else None)
         return PacktraceClient("http://testserver", token=token, transport=self.transport)
 
-    def signed_registry_claim(self, org: str, type: str, data: dict[str, Any]) -> Signer:
-        """`org` posts a registry claim about itself signed by its current key (a later key, a revocation),
-        with its token; answers the signer. The claim goes through the same use case as POST /v1/registry,
-        in process (tokens authenticate it as they do over HTTP)."""
-        signer = self.signers[org]
-        claim = new_registry_claim(subject=org_subject(org), type=type, by=By.SIGNATURE, data=data, at=AT,
-                                   actor=org, key=signer.key_id)  # fmt: skip
-        caller = callers.authenticate(self.ledger, self.tokens[org], admin_token=ADMIN_TOKEN)
-        orgkeys.submit(self.ledger, caller, claim, sign_claim(claim, signer.private_key))
-        return signer
-
     def add_later_key(self, org: str, key_id: str) -> Signer:
+        """`org` registers a later key by a key_added claim signed with its current key, posted to
+        POST /v1/registry with its token; the new key signs from then on."""
         private = Ed25519PrivateKey.generate()
         public = base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
-        self.signed_registry_claim(org, "key_added", {"key_id": key_id, "public_key": public, "platform_held": False})
+        with self.client(org) as own:
+            own.post_registry(self.signers[org].key_added(key_id, public, at=AT))
         self.signers[org] = Signer(org, key_id, private)
         return self.signers[org]
 
@@ -203,7 +192,7 @@ def token_alone_adds_no_key(platform: Platform, org: str) -> None:
     public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     with platform.client(org) as own, pytest.raises(ApiError) as refused:
         own.add_key(org, f"{org}/2026-9", base64.b64encode(public).decode())
-    assert refused.value.status == 403
+    assert (refused.value.status, refused.value.code) == (403, "registry_needs_signature")
     with platform.client(org) as own:
         assert f"{org}/2026-9" not in {key["key_id"] for key in own.list_keys(org)}
 
@@ -280,11 +269,12 @@ def lower_tier_bundle(platform: Platform, org: str, n: int, own: int) -> None:
 
 @when(parsers.parse('"{org}" revokes its signing key "{old}" after registering "{new}"'))
 def registers_then_revokes(platform: Platform, org: str, old: str, new: str) -> None:
-    """Both by claims signed with the organisation's keys: the new key signed by the old, the old revoked
-    by the new (a token alone does neither since issue 13)."""
+    """Both by claims signed with the organisation's keys, posted to POST /v1/registry: the new key signed
+    by the old, the old revoked by the new (a token alone does neither since issue 13)."""
     assert platform.signers[org].key_id == old
     platform.add_later_key(org, new)
-    platform.signed_registry_claim(org, "key_revoked", {"key_id": old})
+    with platform.client(org) as own:
+        own.post_registry(platform.signers[org].key_revoked(old, at=AT))
 
 
 @then(
