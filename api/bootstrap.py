@@ -7,7 +7,7 @@ from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store import logmeta
 from ledger.store.db import Engine, make_engine
-from ledger.usecases import keybinding
+from ledger.usecases import keybinding, logrotation
 
 
 class BoundLedger(Ledger):
@@ -32,6 +32,8 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
 
     It also keeps its keys (ledger/usecases/keybinding.py): key files are created only for a log that cannot depend
     on them yet, and keys other than the recorded ones raise `KeyBindingError` before anything is served.
+    A log in the middle of a key rollover, or after one, signs with the keys its own entries put in force
+    (the file's, and the rollover's new key beside it in `<file>.next`).
     The sealing secret so checked is the ledger's `sealing_key`: the one to seal and open platform-held keys
     with (loading the file again could make a new, unchecked secret if it had gone in between)."""
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous.upper())
@@ -41,7 +43,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
             origin = logmeta.stored_origin(engine) or origin
         files = key_files(settings, engine)
         found = logmeta.recorded(engine)
-        signer = LogSigner(origin, keybinding.open_log_key(settings.log_key_file, found, files))
+        signer = keybinding.log_signer(origin, keybinding.open_log_key(settings.log_key_file, found, files), files)
         keybinding.check_log_key(found, signer, files)
         secret = keybinding.open_sealing_key(settings.sealing_key_file, found, files)
         keybinding.check_sealing_key(found, secret, files)
@@ -55,6 +57,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
             logmeta.add_missing_columns(engine)
             keybinding.bind(engine, signer, secret, files)
             ledger.record_registry()  # after bind: only the log's own key signs the migrated registry
+            logrotation.name_key(ledger)  # the log's key is part of its registry: its first `log_key` entry
         except BaseException:
             ledger.close()
             engine.dispose()

@@ -18,6 +18,7 @@ from api.cli_config import load_settings, refusals
 from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
+from api.cli_log import log_app
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
 from api.cli_watch import watch_org
 from api.progress import progress_bar
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
+app.add_typer(log_app, name="log")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)
@@ -79,7 +81,7 @@ def verify(
 def own_verifier_key(settings: Settings, engine: Engine) -> str:
     """The verifier key of the key file the settings name, under the log's origin; refused (exit 1) when
     the file is missing or holds another key than the one the log recorded (ledger/usecases/keybinding.py)."""
-    from ledger.format.logkey import LogSigner, load_key
+    from ledger.format.logkey import load_key
     from ledger.store import logmeta
     from ledger.usecases import keybinding
 
@@ -87,8 +89,9 @@ def own_verifier_key(settings: Settings, engine: Engine) -> str:
         origin = settings.log_origin
         if not settings.origin_is_explicit:
             origin = logmeta.stored_origin(engine) or origin
-        signer = LogSigner(origin, load_key(settings.log_key_file))
-        keybinding.check_log_key(logmeta.recorded(engine), signer, key_files(settings, engine))
+        files = key_files(settings, engine)
+        signer = keybinding.log_signer(origin, load_key(settings.log_key_file), files)
+        keybinding.check_log_key(logmeta.recorded(engine), signer, files)
     return signer.verifier_key
 
 

@@ -41,7 +41,9 @@ def demo(
     with refusals():
         ledger = build_ledger(settings)
     try:
-        if ledger.size() == 0:
+        with ledger.engine.connect() as conn:
+            empty = registry.org_count(conn) == 0  # a new log holds its key's registry entry, no organisation
+        if empty:
             console.print(f"building the demo province on {settings.database_url} …")
             with progress_bar(console, "events") as bar:
                 built = province.build(

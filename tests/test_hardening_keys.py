@@ -130,8 +130,8 @@ def test_item4_another_log_key_is_refused_naming_both_ids(
     with pytest.raises(KeyBindingError) as refused:
         build_ledger(settings_in(elsewhere, database_url))
     assert str(refused.value) == (
-        f"{REFUSAL}it is bound to the log key {key_id_of(first.log_key_file)} (recorded in the database), but "
-        f"{elsewhere / 'log.key'} holds the key {found}. Set PACKTRACE_LOG_KEY_FILE to the log's own key file "
+        f"{REFUSAL}it is bound to the log key {key_id_of(first.log_key_file)} (named by the log's own entries), "
+        f"but {elsewhere / 'log.key'} holds the key {found}. Set PACKTRACE_LOG_KEY_FILE to the log's own key file "
         f"({looked_at(elsewhere, engine)})"
     )
     assert recorded_row(engine)[0].startswith(key_id_of(first.log_key_file))
@@ -271,8 +271,8 @@ def test_item4_cli_commands_refuse_other_keys_plainly(
     assert "Traceback" not in result.output
     message = " ".join(result.stderr.split())  # the console wraps long lines
     assert message.startswith(
-        f"configuration refused: {REFUSAL}it is bound to the log key {key_id_of(first.log_key_file)} (recorded "
-        f"in the database), but {moved_env / 'log.key'} holds the key {key_id_of(moved_env / 'log.key')}."
+        f"configuration refused: {REFUSAL}it is bound to the log key {key_id_of(first.log_key_file)} (named by "
+        f"the log's own entries), but {moved_env / 'log.key'} holds the key {key_id_of(moved_env / 'log.key')}."
     )
     assert f"files looked at: log key {moved_env / 'log.key'}" in message
 

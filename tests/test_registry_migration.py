@@ -73,10 +73,10 @@ def test_acceptance7_migrate_records_the_registry_after_the_history_and_verify_a
     runner = CliRunner()
     migrated = runner.invoke(cli, ["migrate"], env=env(old))
     assert migrated.exit_code == 0, migrated.output
-    assert "registry recorded in the log: 19 registry entries for 9 organisations" in migrated.output
+    assert "registry recorded in the log: 20 registry entries for 9 organisations" in migrated.output
     verified = runner.invoke(cli, ["verify"], env=env(old))
     assert verified.exit_code == 0, verified.output
-    assert verified.output.startswith("OK: 25 entries, 3 packs")
+    assert verified.output.startswith("OK: 26 entries, 3 packs")
 
     ledger = build_ledger(old)
     try:
@@ -84,8 +84,10 @@ def test_acceptance7_migrate_records_the_registry_after_the_history_and_verify_a
         # history untouched: the six pack entries first, then the registry, all by the migration
         assert [e.get("pack") for e in logged[:OLD_SIZE]] == [code(1), code(1), code(2), code(2), code(3), code(3)]
         registry = logged[OLD_SIZE:]
-        assert {e["claim"]["by"] for e in registry} == {"migration"}  # type: ignore[index]
+        # the organisations and keys by the migration, then the log's key named by the log
+        assert [e["claim"]["by"] for e in registry] == ["migration"] * 19 + ["log"]  # type: ignore[index]
         types = [e["claim"]["type"] for e in registry]  # type: ignore[index]
+        assert types[-1] == "log_key"
         assert types.count("org_registered") == 9 and types.count("key_added") == 10
         revoked = next(e["claim"]["data"] for e in registry if e["claim"]["data"].get("key_id") == "catl/1")  # type: ignore[index, union-attr]
         assert revoked["revoked_at"] is not None and revoked["platform_held"] is False
@@ -104,7 +106,7 @@ def test_acceptance7_after_the_migration_the_registry_in_the_log_decides(old: Se
     ledger = build_ledger(old)  # the server's first start migrates too
     try:
         size = ledger.size()
-        assert size == OLD_SIZE + 19
+        assert size == OLD_SIZE + 20  # 19 by the migration, and the log's key
         # the key revoked before the migration stays revoked
         keys = json.loads((FIXTURE / "org-keys.json").read_text())
         catl = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(keys["catl/1"]))

@@ -87,4 +87,5 @@ def test_cli_verify_uses_the_origin_the_log_was_started_with(tmp_path: Path, mon
     monkeypatch.setenv("PACKTRACE_PUBLIC_URL", "https://trace.example.cn")
     result = CliRunner().invoke(app, ["verify"])
     assert result.exit_code == 0, result.output
-    assert f"OK: {size} entries, 1 packs, 2 checkpoints verified" in result.output
+    # three checkpoints: the log_key entry, the registry, the pack
+    assert f"OK: {size} entries, 1 packs, 3 checkpoints verified" in result.output

@@ -29,7 +29,7 @@ from ledger.append.outcome import Appended
 from ledger.append.unit import write_log
 from ledger.format.canonical import canonical, entry_hash, registry_entry_bytes
 from ledger.format.logkey import LogSigner
-from ledger.store import appending, registry
+from ledger.store import appending, logmeta, registry
 from ledger.store import head as stored_head
 from ledger.store.appending import EntryRow
 from ledger.store.driver import Connection
@@ -84,12 +84,15 @@ def write_registry(
     # after them for a verifier reading times as well as positions.
     now = revocation_time(conn, size, clock)
     recorded_at = format_recorded_at(now)
+    log_keys = logmeta.key_state_at(conn, size)  # the log's own key, by its own entries (ledger.format.logkeys)
     state = (
         Registry()
         if start_empty
         else Registry(
             orgs={r.id: r for r in registry.org_records(conn)},
             keys={k.key_id: k for k in registry.key_states(conn)},
+            log_keys=[] if log_keys is None else list(log_keys.in_force),
+            rollover=None if log_keys is None or log_keys.next is None else (log_keys.current, log_keys.next),
         )
     )
     rows: list[EntryRow] = []

@@ -26,7 +26,7 @@ from ledger.append.rules import Validator
 from ledger.append.steps import apply_request
 from ledger.format import merkle
 from ledger.format.logkey import LogSigner
-from ledger.store import appending
+from ledger.store import appending, logmeta
 from ledger.store import head as stored_head
 from ledger.store.driver import Connection
 
@@ -56,7 +56,8 @@ def write_log(
     new_size = size + len(rows)
     stored_head.set_size(conn, new_size)
     root = merkle.root_from_frontier(new_frontier)
-    appending.insert_checkpoint(conn, new_size, root, signer.sign_checkpoint(new_size, root), now)
+    keys = logmeta.checkpoint_keys(conn, signer, size, rows)  # during a log key rollover: old and new
+    appending.insert_checkpoint(conn, new_size, root, signer.sign_checkpoint(new_size, root, keys), now)
     return Written(new_size, new_frontier, now)
 
 
@@ -97,6 +98,7 @@ class Appender:
         if written is not None:
             self.frontier = (written.size, written.frontier)
             self.last_recorded = (written.size, written.recorded_at)
+            self.signer.committed(written.size)
             self.committed()
 
     def write_group(self, conn: Connection, group: Sequence[Request]) -> Written | None:

@@ -140,13 +140,26 @@ def parse_verifier_key(text: str) -> Verifier:
 
 def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
     """Sign `text` (which must end in a newline) as key `name`; return the signed note."""
+    return sign_note_keys(text, name, [private_key])
+
+
+def sign_note_keys(text: str, name: str, private_keys: Sequence[Ed25519PrivateKey]) -> str:
+    """Sign `text` as key `name` with each of `private_keys`, one signature line each in the order given.
+    Several keys under one name is how a log rolls its key over: the lines differ in their key ids."""
     if not text.endswith("\n"):
         raise InputError("note text must end in a newline")
     if problem := _bad_char(text) or _name_problem(name):
         raise InputError(f"cannot sign note: {problem}")
-    signature = private_key.sign(text.encode("utf-8"))
-    encoded = base64.b64encode(key_id(name, private_key.public_key()) + signature).decode("ascii")
-    return f"{text}\n{SIGNATURE_PREFIX}{name} {encoded}\n"
+    ids = [key_id(name, private_key.public_key()) for private_key in private_keys]
+    if not ids or len(set(ids)) != len(ids):
+        raise InputError(
+            f"a note is signed by one or more distinct keys, found {len(ids)} key(s) with {len(set(ids))} ids"
+        )
+    lines = []
+    for private_key, id_ in zip(private_keys, ids, strict=True):
+        signature = private_key.sign(text.encode("utf-8"))
+        lines.append(f"{SIGNATURE_PREFIX}{name} {base64.b64encode(id_ + signature).decode('ascii')}\n")
+    return f"{text}\n{''.join(lines)}"
 
 
 def _signature_line(line: str, number: int) -> tuple[str, bytes, bytes]:
@@ -164,10 +177,13 @@ def _signature_line(line: str, number: int) -> tuple[str, bytes, bytes]:
     return name, raw[:4], raw[4:]
 
 
-def open_note(note: str | bytes, verifier: str | Verifier) -> str:
-    """Return the note's text once its signature by `verifier` checks; other keys' signatures are ignored."""
-    if isinstance(verifier, str):
-        verifier = parse_verifier_key(verifier)
+def _verifiers(verifiers: Sequence[str | Verifier]) -> list[Verifier]:
+    return [parse_verifier_key(v) if isinstance(v, str) else v for v in verifiers]
+
+
+def _check_signatures(note: str | bytes, verifiers: Sequence[Verifier]) -> tuple[str, list[Verifier], list[str]]:
+    """(text, the verifiers that signed it, the labels of the other signers) once the note parses and every
+    signature naming one of `verifiers` verifies; a bad signature by a known key is never ignored."""
     # (1): the note is UTF-8 without ASCII control characters other than newline.
     if isinstance(note, bytes):
         try:
@@ -186,12 +202,14 @@ def open_note(note: str | bytes, verifier: str | Verifier) -> str:
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise VerificationError(f"malformed note: {len(lines)} signatures, at most {MAX_SIGNATURES} accepted")
-    # (3): every line parses; those naming the verifier's (name, key id) must verify, others are ignored.
+    # (3): every line parses; those naming a verifier's (name, key id) must verify, others are ignored.
+    known = {(v.name, v.key_id): v for v in verifiers}
     others: list[str] = []
-    verified = 0
+    signed: list[Verifier] = []
     for number, line in enumerate(lines, start=1):
         name, line_key_id, signature = _signature_line(line, number)
-        if (name, line_key_id) != (verifier.name, verifier.key_id):
+        verifier = known.get((name, line_key_id))
+        if verifier is None:
             others.append(f"{name}+{line_key_id.hex()}")
             continue
         if len(signature) != _ED25519_SIGNATURE_SIZE:
@@ -202,11 +220,48 @@ def open_note(note: str | bytes, verifier: str | Verifier) -> str:
             verifier.public_key.verify(signature, text.encode("utf-8"))
         except InvalidSignature:
             raise VerificationError(f"signature by {verifier.label} does not verify over the note text") from None
-        verified += 1
+        if all(v.label != verifier.label for v in signed):
+            signed.append(verifier)
+    return text, signed, others
+
+
+def open_note(note: str | bytes, verifier: str | Verifier) -> str:
+    """Return the note's text once its signature by `verifier` checks; other keys' signatures are ignored."""
+    (parsed,) = _verifiers([verifier])
+    text, signed, others = _check_signatures(note, [parsed])
     # (4): at least one signature by the verifier.
-    if not verified:
+    if not signed:
         found = ", ".join(others) or "none"
-        raise VerificationError(f"note has no signature by {verifier.label}; found signatures by: {found}")
+        raise VerificationError(f"note has no signature by {parsed.label}; found signatures by: {found}")
+    return text
+
+
+def open_note_any(note: str | bytes, verifiers: Sequence[str | Verifier]) -> tuple[str, list[Verifier]]:
+    """The note's text and which of the trusted `verifiers` signed it: at least one must have, and every
+    signature by one of them must verify (a follower of a log trusting one or two keys)."""
+    parsed = _verifiers(verifiers)
+    text, signed, others = _check_signatures(note, parsed)
+    if not signed:
+        trusted = ", ".join(v.label for v in parsed) or "none"
+        found = ", ".join(others) or "none"
+        raise VerificationError(
+            f"note has no signature by a trusted key (trusted: {trusted}); found signatures by: {found}"
+        )
+    return text, signed
+
+
+def open_note_all(note: str | bytes, verifiers: Sequence[str | Verifier]) -> str:
+    """The note's text once every one of `verifiers` signed it (a checkpoint made during a key rollover)."""
+    parsed = _verifiers(verifiers)
+    text, signed, others = _check_signatures(note, parsed)
+    labels = {v.label for v in signed}
+    missing = [v.label for v in parsed if v.label not in labels]
+    if missing:
+        found = ", ".join([v.label for v in signed] + others) or "none"
+        raise VerificationError(
+            f"note has no signature by {', '.join(missing)} (required: {', '.join(v.label for v in parsed)}); "
+            f"found signatures by: {found}"
+        )
     return text
 
 

@@ -13,6 +13,11 @@ sealing secret's fingerprint (`sealing_key_id`, an HMAC of the secret, never the
   (3) a database made before the ids were recorded records the current keys on its first start if they
       are the ones it already depends on: the log key must verify the latest checkpoint, the sealing
       secret must open a sealed key (an empty log, or one without sealed keys, records them as they are).
+
+Once the log names its key in its own entries (ledger.format.logkeys), those decide: every key in force
+must be held, the file's or the one beside it (`<file>.next`, a rollover's new key; after a rollover
+ended but before `packtrace log rotate-key --finish` swapped the files, the new key is still there), and
+the recorded verifier key follows the key in force (ledger.usecases.logrotation).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import VerificationError
 from ledger.format import note
-from ledger.format.logkey import LogSigner, load_or_create_key
+from ledger.format.logkey import LogKeyMissing, LogSigner, key_finder, load_or_create_key, next_key_path
+from ledger.format.logkeys import label
 from ledger.store import logmeta, registry
 from ledger.store.db import Engine, write_connection
 from ledger.store.logmeta import Recorded
@@ -110,8 +116,19 @@ def open_sealing_key(path: Path, found: Recorded, files: KeyFiles) -> bytes:
 # -- checking and recording -----------------------------------------------------------------------------
 
 
+def log_signer(origin: str, private_key: Ed25519PrivateKey, files: KeyFiles) -> LogSigner:
+    """The log's signer: the key file's key, and any other key in force looked up beside it."""
+    return LogSigner(origin, private_key, find_key=key_finder(files.log_key, origin))
+
+
 def check_log_key(found: Recorded, signer: LogSigner, files: KeyFiles) -> None:
-    """(2) for the log key alone (what `packtrace verify` needs)."""
+    """(2) for the log key alone (what `packtrace verify` needs); the signer takes the log's key state."""
+    if found.key_state is not None:
+        if any(note.parse_verifier_key(key).name != signer.origin for key in found.key_state.in_force):
+            return  # a log of another origin: Ledger.init refuses it, naming both origins
+        _check_keys_in_force(found, signer, files)
+        signer.adopt(found.key_state)
+        return
     expected, holds = found.log_verifier_key, signer.verifier_key
     if expected is not None and _public_part(expected) != _public_part(holds):  # another origin: Ledger.init
         raise KeyBindingError(
@@ -119,6 +136,25 @@ def check_log_key(found: Recorded, signer: LogSigner, files: KeyFiles) -> None:
             f"{files.log_key.resolve()} holds the key {key_id(holds)}. Set PACKTRACE_LOG_KEY_FILE to the log's "
             f"own key file ({files.looked_at()})"
         )
+
+
+def _check_keys_in_force(found: Recorded, signer: LogSigner, files: KeyFiles) -> None:
+    assert found.key_state is not None
+    for key in found.key_state.in_force:
+        try:
+            signer.key_for(key)
+        except LogKeyMissing:
+            held = f"{files.log_key.resolve()} holds the key {label(signer.own_key)}"
+            if found.key_state.next is None:  # no rollover: one key, as before the key was in the registry
+                raise KeyBindingError(
+                    f"{REFUSAL}it is bound to the log key {label(key)} (named by the log's own entries), but "
+                    f"{held}. Set PACKTRACE_LOG_KEY_FILE to the log's own key file ({files.looked_at()})"
+                ) from None
+            raise KeyBindingError(
+                f"{REFUSAL}by its own entries the log's key in force is {found.key_state.describe()}, but no key "
+                f"file holds {label(key)}: {held}, and {next_key_path(files.log_key).resolve()} does not hold it. "
+                f"Restore the key file, or set PACKTRACE_LOG_KEY_FILE to where it is ({files.looked_at()})"
+            ) from None
 
 
 def check_sealing_key(found: Recorded, secret: bytes, files: KeyFiles) -> None:
@@ -140,7 +176,9 @@ def bind(engine: Engine, signer: LogSigner, secret: bytes, files: KeyFiles) -> N
         check_log_key(found, signer, files)
         check_sealing_key(found, secret, files)
         log_verifier_key = new_sealing_key_id = None
-        if found.log_verifier_key is None:
+        if found.key_state is not None and found.log_verifier_key != found.key_state.current:
+            log_verifier_key = found.key_state.current  # a rollover ended: the recorded key follows the log
+        elif found.log_verifier_key is None:
             if found.size > 0:
                 _check_latest_checkpoint(logmeta.latest_checkpoint_note(conn), signer, files)
             log_verifier_key = signer.verifier_key

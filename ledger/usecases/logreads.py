@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.errors import InputError, NotFoundError
+from ledger.format import note
 from ledger.log import Ledger
+from ledger.store import logmeta
 from ledger.usecases.access import Caller, require_authority
-from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogEntry, LogKey
+from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogEntry, LogKey, LogKeyEvent
 
 MAX_LOG_PAGE = 1_000
 
@@ -26,11 +28,18 @@ def latest_checkpoint(ledger: Ledger) -> str:
 
 
 def log_key(ledger: Ledger) -> LogKey:
-    raw = ledger.signer.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    """The key in force by the log's own entries (both during a rollover) and those entries."""
+    with ledger.engine.connect() as conn:
+        state = logmeta.key_state_at(conn, None)
+        events = logmeta.key_entries(conn)
+    current = ledger.signer.verifier_key if state is None else state.current
+    raw = note.parse_verifier_key(current).public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return LogKey(
         origin=ledger.signer.origin,
-        verifier_key=ledger.signer.verifier_key,
+        verifier_key=current,
         public_key=base64.b64encode(raw).decode(),
+        next_verifier_key=None if state is None else state.next,
+        key_events=[LogKeyEvent(index=e.index, entry=json.loads(e.body), checkpoint=e.checkpoint) for e in events],
     )
 
 

@@ -3,9 +3,10 @@
     (1) every entry's stored bytes are canonical RFC 8785 JSON and hash to its stored hash;
     (2) `index` is dense from 0, `seq` dense per pack, every `prev` names the pack's previous entry;
     (3) every claim signature verifies with the key valid at the entry's `recorded_at`;
-    (4) every stored checkpoint is signed by the log key and its root equals the root recomputed from
-        the entries at its size (so consecutive checkpoints are consistent); the stored Merkle nodes
-        equal the recomputed ones;
+    (4) every stored checkpoint is signed by every log key that must sign it by the log's own key events
+        (ledger.format.logkeys: during a key rollover the old and the new key; before the log names its
+        key, the one given) and its root equals the root recomputed from the entries at its size (so
+        consecutive checkpoints are consistent); the stored Merkle nodes equal the recomputed ones;
     (5) replaying the events through the domain rules reproduces the stored pack projections. The replay
         folds each entry as recorded (`events.rules.refold`): the admission checks added after entries
         were first recorded (event times before 2000 or before production, plausible ranges in payloads)
@@ -40,9 +41,9 @@ from events.registry import OrgRecord, Registry, is_subject
 from events.state import Event, PackState
 from events.timestamps import from_rfc3339
 from ledger.append.rules import Validator
-from ledger.format import merkle, note
+from ledger.format import logkeys, merkle, note
 from ledger.format.canonical import is_canonical
-from ledger.store import registry, snapshot
+from ledger.store import logmeta, registry, snapshot
 from ledger.store.db import Connection, Engine
 from ledger.store.snapshot import EntryRow, NodeRow
 
@@ -205,14 +206,24 @@ def _verify(
     t_merkle = time.perf_counter()
     roots = merkle.root_at_sizes(leaves, sizes)
     report.timings["merkle"] = time.perf_counter() - t_merkle
+    history, key_problems = logkeys.checked_history(log_key, logmeta.log_entries(conn))
+    for index, message in key_problems:
+        problem(index, 4, f"the log's key: {message}")
+    if not history.knows(log_key):
+        had = ", ".join(logkeys.label(k) for k in history.all_keys())
+        problem(0, 4, f"the key {logkeys.label(log_key)} was never the log's key by its own entries (it had {had})")
+    verifiers = {k: note.parse_verifier_key(k) for k in history.all_keys()}
+    previous: int | None = None
     for cp in checkpoints:
         at = cp.size
         try:
-            body = note.open_note(cp.note, verifier)
+            body = note.open_note_all(cp.note, [verifiers[k] for k in history.signers(at, previous)])
             parsed = note.parse_checkpoint(body)
         except (PacktraceError, ValueError) as exc:
             problem(max(at - 1, 0), 4, f"checkpoint at size {at}: {exc}")
             continue
+        finally:
+            previous = at
         if parsed.origin != verifier.name or parsed.size != at or parsed.root != cp.root:
             problem(max(at - 1, 0), 4, f"checkpoint at size {at}: the signed note does not match the stored row")
         if at > len(leaves):

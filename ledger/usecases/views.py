@@ -288,10 +288,31 @@ class LogEntries(View):
     entries: list[LogEntry]
 
 
+class LogKeyEvent(View):
+    """A `log` subject entry (the log's key events), and the checkpoint signed in the transaction that added
+    it (during a rollover signed by both keys): what a verifier holding the old key proves it under."""
+
+    index: int
+    entry: dict[str, Any]
+    checkpoint: str
+
+
 class LogKey(View):
     origin: str
-    verifier_key: str = Field(description="C2SP signed-note verifier key: <name>+<hex key id>+<base64(0x01‖pubkey)>")
-    public_key: str = Field(description="standard base64 of the raw 32-byte Ed25519 public key")
+    verifier_key: str = Field(
+        description="C2SP signed-note verifier key of the key in force: <name>+<hex key id>+<base64(0x01‖pubkey)>; "
+        "during a rollover the old key, which still signs every checkpoint"
+    )
+    public_key: str = Field(description="standard base64 of the raw 32-byte Ed25519 public key of `verifier_key`")
+    next_verifier_key: str | None = Field(
+        default=None,
+        description="during a key rollover, the new key, which signs every checkpoint too; null otherwise",
+    )
+    key_events: list[LogKeyEvent] = Field(
+        default_factory=list,
+        description="the log's own entries of subject `log`, about its key (log_key, log_rollover_started, "
+        "log_rollover_ended)",
+    )
 
 
 class InclusionProof(View):

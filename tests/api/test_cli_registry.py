@@ -115,7 +115,7 @@ def test_watch_org_catches_a_key_the_administrator_added_that_the_organisation_d
     watch = ["watch-org", "catl", "--known-keys", str(known), "--token", token, "--url", server]
     exit_code, out, err = run(*watch)
     assert (exit_code, err) == (0, ""), err
-    assert out == f"OK: catl: 1 key in the log, each in {known} (registry entries through index 1)\n"
+    assert out == f"OK: catl: 1 key in the log, each in {known} (registry entries through index 2)\n"
 
     extra = ok("keygen", str(env / "operator.key")).strip()
     ok("keys", "add", "catl", "catl/extra", extra)  # the administrator, on the database
@@ -123,7 +123,7 @@ def test_watch_org_catches_a_key_the_administrator_added_that_the_organisation_d
 
     assert exit_code == 1, err
     lines = out.splitlines()
-    assert lines[0].startswith(f"UNEXPECTED KEY catl/extra (public key {extra}) added by log entry 2 at 20")
+    assert lines[0].startswith(f"UNEXPECTED KEY catl/extra (public key {extra}) added by log entry 3 at 20")
     assert lines[0].endswith(", authorised by the platform administrator's token（平台管理员）")
     assert lines[1:] == [f"FAILED: catl: 1 of 2 keys in the log are not in {known}（日志中有本企业未知的密钥）"]
 
