@@ -26,7 +26,8 @@ Feature: Integrating over HTTP
 
   Scenario: An organisation rotates its API token
     When "byd-auto" rotates its API token
-    Then "byd-auto" registers another signing key with the new token
+    Then "byd-auto" registers another signing key with the new token and a claim signed by its current key
+    And the new token of "byd-auto" alone may not register a signing key
     And the old token of "byd-auto" is refused as "invalid_token"
     And "catl" may not rotate the token of "byd-auto"
 

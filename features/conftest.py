@@ -27,6 +27,12 @@ def actors(ledger: Ledger) -> dict[str, Actor]:
     return province(ledger)
 
 
+@pytest.fixture
+def base(ledger: Ledger, actors: dict[str, Actor]) -> int:
+    """The log's size once the province is registered (its registry entries come first in the log)."""
+    return ledger.size()
+
+
 # -- steps shared by the feature files ---------------------------------------------------------------
 
 from pytest_bdd import given, parsers  # noqa: E402
@@ -35,8 +41,9 @@ from tests.support import PRODUCED, code  # noqa: E402
 
 
 @given("the province's organisations are registered with their signing keys")
-def _registered(actors: dict[str, Actor]) -> None:
+def _registered(actors: dict[str, Actor], base: int) -> None:
     assert {"catl", "byd-auto", "fj-miit"} <= actors.keys()
+    assert base == 2 * len(actors)  # an org_registered and a key_added entry each
 
 
 @given(parsers.parse('"{maker}" has produced pack {n:d}'))

@@ -29,8 +29,9 @@ AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 class Platform:
-    def __init__(self, transport: InProcessTransport) -> None:
+    def __init__(self, transport: InProcessTransport, ledger: Ledger) -> None:
         self.transport = transport
+        self.ledger = ledger
         self.tokens: dict[str, str] = {}
         self.signers: dict[str, Signer] = {}
         self.seen: dict[str, Any] = {}
@@ -39,13 +40,23 @@ class Platform:
         token = ADMIN_TOKEN if admin else (self.tokens[org] if org else None)
         return PacktraceClient("http://testserver", token=token, transport=self.transport)
 
+    def add_later_key(self, org: str, key_id: str) -> Signer:
+        """`org` registers a later key by a key_added claim signed with its current key, posted to
+        POST /v1/registry with its token; the new key signs from then on."""
+        private = Ed25519PrivateKey.generate()
+        public = base64.b64encode(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+        with self.client(org) as own:
+            own.post_registry(self.signers[org].key_added(key_id, public, at=AT))
+        self.signers[org] = Signer(org, key_id, private)
+        return self.signers[org]
+
 
 @pytest.fixture
 def platform(ledger: Ledger, tmp_path: Path) -> Iterator[Platform]:
     settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
     app = create_app(ledger, settings=settings)
     with anyio.from_thread.start_blocking_portal() as portal:
-        yield Platform(InProcessTransport(app, portal))
+        yield Platform(InProcessTransport(app, portal), ledger)
 
 
 @given("the platform runs with an administrator token")
@@ -80,6 +91,7 @@ def registered(platform: Platform, maker: str, prefix: str, automaker: str, regu
 @when(parsers.parse('"{maker}" posts one batch registering packs {first:d} to {last:d}'))
 def post_batch(platform: Platform, maker: str, first: int, last: int) -> None:
     events = [platform.signers[maker].sign(code(n), "produced", PRODUCED, at=AT) for n in range(first, last + 1)]
+    platform.seen["base"] = platform.ledger.size()  # the registry entries of the organisations and keys
     with platform.client(maker) as api:
         platform.seen["results"] = api.post_batch(events)
     platform.seen["codes"] = [code(n) for n in range(first, last + 1)]
@@ -90,7 +102,8 @@ def recorded_in_order(platform: Platform, count: int) -> None:
     results = platform.seen["results"]
     assert len(results) == count
     assert [r["entry"]["claim"]["pack"] for r in results] == platform.seen["codes"]
-    assert [r["index"] for r in results] == list(range(count))
+    base = platform.seen["base"]
+    assert base > 0 and [r["index"] for r in results] == list(range(base, base + count))
 
 
 @then(parsers.parse("anyone can read pack {n:d}'s maker, chemistry and production date, but not who holds it"))
@@ -163,12 +176,25 @@ def rotates_token(platform: Platform, org: str) -> None:
     assert platform.tokens[org] != platform.seen["old_token"]
 
 
-@then(parsers.parse('"{org}" registers another signing key with the new token'))
+@then(parsers.parse('"{org}" registers another signing key with the new token and a claim signed by its current key'))
 def registers_with_new_token(platform: Platform, org: str) -> None:
-    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    platform.add_later_key(org, f"{org}/2026-2")
     with platform.client(org) as own:
-        key = own.add_key(org, f"{org}/2026-2", base64.b64encode(public).decode())
-    assert key["key_id"] == f"{org}/2026-2"
+        keys = {key["key_id"]: key for key in own.list_keys(org)}
+    assert sorted(keys) == [f"{org}/2026-1", f"{org}/2026-2"]
+    assert keys[f"{org}/2026-2"]["revoked_at"] is None
+
+
+@then(parsers.parse('the new token of "{org}" alone may not register a signing key'))
+def token_alone_adds_no_key(platform: Platform, org: str) -> None:
+    """A token authenticates (403, not 401) but adds no later key: that takes a claim signed by a current key
+    of the organisation (issue 13)."""
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with platform.client(org) as own, pytest.raises(ApiError) as refused:
+        own.add_key(org, f"{org}/2026-9", base64.b64encode(public).decode())
+    assert (refused.value.status, refused.value.code) == (403, "registry_needs_signature")
+    with platform.client(org) as own:
+        assert f"{org}/2026-9" not in {key["key_id"] for key in own.list_keys(org)}
 
 
 @then(parsers.parse('the old token of "{org}" is refused as "{code}"'))
@@ -243,10 +269,12 @@ def lower_tier_bundle(platform: Platform, org: str, n: int, own: int) -> None:
 
 @when(parsers.parse('"{org}" revokes its signing key "{old}" after registering "{new}"'))
 def registers_then_revokes(platform: Platform, org: str, old: str, new: str) -> None:
-    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    """Both by claims signed with the organisation's keys, posted to POST /v1/registry: the new key signed
+    by the old, the old revoked by the new (a token alone does neither since issue 13)."""
+    assert platform.signers[org].key_id == old
+    platform.add_later_key(org, new)
     with platform.client(org) as own:
-        own.add_key(org, new, base64.b64encode(public).decode())
-        own.revoke_key(org, old)
+        own.post_registry(platform.signers[org].key_revoked(old, at=AT))
 
 
 @then(

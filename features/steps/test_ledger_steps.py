@@ -53,6 +53,13 @@ def reports(outcome: dict[str, Any], text_: str) -> None:
     assert text_ in result.output
 
 
+@then(parsers.parse("it reports OK for the registry's entries and {count:d} more, in {packs:d} packs"))
+def reports_size(outcome: dict[str, Any], base: int, count: int, packs: int) -> None:
+    result: Result = outcome["result"]
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"OK: {base + count} entries, {packs} packs, ")
+
+
 @then(parsers.parse('it fails naming "{text_}"'))
 def fails(outcome: dict[str, Any], text_: str) -> None:
     result: Result = outcome["result"]
@@ -72,24 +79,24 @@ def _verify_bundle(ledger: Ledger, path: Path) -> Result:
 
 
 @then(parsers.parse('"packtrace verify-bundle" accepts the file with the log\'s verifier key'))
-def bundle_accepted(ledger: Ledger, outcome: dict[str, Any]) -> None:
+def bundle_accepted(ledger: Ledger, base: int, outcome: dict[str, Any]) -> None:
     result = _verify_bundle(ledger, outcome["bundle"])
     assert result.exit_code == 0, result.output
     assert (
         f"OK: pack {code(3)}: entries 0–1 proven (2 entries, verified and chained; the last included in the log "
-        "at tree size 12" in result.output
+        f"at tree size {base + 12}" in result.output
     )
 
 
 @then(parsers.parse('"packtrace verify-bundle" refuses the file once one of its events is altered'))
-def bundle_refused(ledger: Ledger, outcome: dict[str, Any]) -> None:
+def bundle_refused(ledger: Ledger, base: int, outcome: dict[str, Any]) -> None:
     path: Path = outcome["bundle"]
     bundle = json.loads(path.read_text())
     bundle["entries"][1]["claim"]["data"]["to"] = "nio-swap"
     path.write_text(json.dumps(bundle))
     result = _verify_bundle(ledger, path)
     assert result.exit_code == 1
-    assert "FAILED entry seq 1 (index 5): signature does not verify with key 'catl/1'" in result.output
+    assert f"FAILED entry seq 1 (index {base + 5}): signature does not verify with key 'catl/1'" in result.output
 
 
 @when(parsers.parse('"{org}" posts the same signed claim twice'))

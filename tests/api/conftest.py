@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store.db import make_engine
 from tests.api.inprocess import in_process_client
-from tests.api.parties import ADMIN_TOKEN, Party, make_party
+from tests.api.parties import ADMIN_TOKEN, Party, make_parties
 from tests.conftest import SqliteTemplates, sqlite_path
 from tests.support import Clock
 
@@ -32,10 +33,12 @@ MAX_BODY = 256 * 1024
 @dataclass(frozen=True)
 class Start:
     """What a test's ledger starts from when its SQLite file is a copy of a template: the template's
-    parties (empty if the test takes none) and the reading of its Clock after building them."""
+    parties (empty if the test takes none), the reading of its Clock after building them and the log key
+    that signed its checkpoints (the test's ledger signs with it too)."""
 
     parties: dict[Role, Party]
     now: datetime
+    log_key: Ed25519PrivateKey
 
     def fresh_parties(self) -> dict[Role, Party]:
         return {role: dataclasses.replace(party) for role, party in self.parties.items()}
@@ -45,7 +48,7 @@ def start_from_template(
     database_url: str, request: pytest.FixtureRequest, templates: SqliteTemplates, origin: str
 ) -> Start | None:
     """On SQLite, copy into the test's file a ledger already initialised for `origin` and, if the test takes
-    `parties`, holding them: as `Ledger.init` then `make_party` for each role would leave it, built once per
+    `parties`, holding them: as `Ledger.init` then `make_parties` would leave it, built once per
     session. None on PostgreSQL (each test builds its own schema)."""
     target = sqlite_path(database_url)
     if target is None:
@@ -53,13 +56,13 @@ def start_from_template(
     with_parties = "parties" in request.fixturenames
 
     def build(url: str) -> Start:
-        engine, clock = make_engine(url), Clock()
-        lg = Ledger(engine, LogSigner(origin, Ed25519PrivateKey.generate()), clock=clock)
+        engine, clock, log_key = make_engine(url), Clock(), Ed25519PrivateKey.generate()
+        lg = Ledger(engine, LogSigner(origin, log_key), clock=clock)
         lg.init()
-        made = {role: make_party(lg, role) for role in Role} if with_parties else {}
+        made = make_parties(lg) if with_parties else {}
         lg.close()
         engine.dispose()
-        return Start(made, clock.now)
+        return Start(made, clock.now, log_key)
 
     return templates.copy(f"{origin} parties={with_parties}", target, build)
 
@@ -67,9 +70,10 @@ def start_from_template(
 def open_ledger(database_url: str, origin: str, start: Start | None) -> tuple[Ledger, Engine]:
     engine = make_engine(database_url)
     clock = Clock()
+    log_key = Ed25519PrivateKey.generate()
     if start is not None:
-        clock.now = start.now
-    lg = Ledger(engine, LogSigner(origin, Ed25519PrivateKey.generate()), clock=clock)
+        clock.now, log_key = start.now, start.log_key
+    lg = Ledger(engine, LogSigner(origin, log_key), clock=clock)
     lg.init()
     return lg, engine
 
@@ -118,4 +122,21 @@ def parties(ledger: Ledger, ledger_start: Start | None) -> dict[Role, Party]:
     """One organisation of each of the 13 roles, with a token and key `<org>/1`."""
     if ledger_start is not None:
         return ledger_start.fresh_parties()
-    return {role: make_party(ledger, role) for role in Role}
+    return make_parties(ledger)
+
+
+@pytest.fixture
+def base(ledger: Ledger, parties: dict[Role, Party]) -> int:
+    """The log's size once the parties are registered (their registry entries come first): the index the
+    first pack entry of a test gets."""
+    return ledger.size()
+
+
+def write_log_key(ledger: Ledger, path: Path) -> None:
+    """Save the key that signs `ledger`'s checkpoints where the CLI reads it (PACKTRACE_LOG_KEY_FILE): a
+    fixture's registry entries already have checkpoints, and the CLI refuses to sign more with a new key."""
+    path.write_bytes(
+        ledger.signer.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )

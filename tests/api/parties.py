@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from events.orgs import Role
+from events.orgs import Org, Role
 from events.vin import vin_with_check_digit
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
@@ -62,18 +64,26 @@ def org_id_of(role: Role) -> str:
     return role.value.replace("_", "-")
 
 
-def make_party(ledger: Ledger, role: Role) -> Party:
-    org_id = org_id_of(role)
+def party_org(role: Role) -> Org:
+    """The organisation of the party of `role`: 'The <role>', the codes its role needs, a recycler on the
+    whitelist."""
     codes = {Role.MANUFACTURER: ["001"], Role.SECOND_LIFE: ["S2L"]}.get(role, [])
-    created = orgkeys.create_org(
-        ledger,
-        ADMIN,
-        org_id=org_id,
-        name=f"The {role.value}",
-        roles=[role.value],
-        manufacturer_codes=codes,
-        whitelisted=role is Role.RECYCLER,
+    return Org(
+        org_id_of(role), f"The {role.value}", frozenset({role}), frozenset(codes), whitelisted=role is Role.RECYCLER
     )
-    private = Ed25519PrivateKey.generate()
-    orgkeys.add_key(ledger, ADMIN, org_id, key_id=f"{org_id}/1", public_key=public_b64(private))
-    return Party(org_id, created.token, f"{org_id}/1", private)
+
+
+def make_party(ledger: Ledger, role: Role) -> Party:
+    return make_parties(ledger, [role])[role]
+
+
+def make_parties(ledger: Ledger, roles: Iterable[Role] = Role) -> dict[Role, Party]:
+    """A party per role, registered by the administrator with its first key `<org>/1` in one registry
+    transaction (2 log entries a party)."""
+    made = [(role, party_org(role), Ed25519PrivateKey.generate()) for role in roles]
+    tokens = orgkeys.register_many(ledger, ADMIN, [(org, [(f"{org.id}/1", raw_public(key))]) for _, org, key in made])
+    return {role: Party(org.id, tokens[org.id], f"{org.id}/1", key) for role, org, key in made}
+
+
+def raw_public(private: Ed25519PrivateKey) -> bytes:
+    return base64.b64decode(public_b64(private))

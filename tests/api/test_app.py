@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anyio
@@ -21,7 +22,12 @@ from tests.api.problem import assert_problem
 def test_the_app_built_from_settings_serves_and_owns_its_ledger(settings: Settings) -> None:
     app = create_app(settings)
     with in_process_client(app) as client:
-        assert client.get("/healthz").json() == {"status": "ok", "log_size": 0}
+        # a new log's first entry names the key that signs its checkpoints (the registry's log_key entry)
+        assert client.get("/healthz").json() == {"status": "ok", "log_size": 1}
+    [(_, _, body)] = app.state.ledger.entries(0, 1)
+    entry = json.loads(body)
+    assert (entry["subject"], entry["claim"]["type"], entry["claim"]["by"]) == ("log", "log_key", "log")
+    assert entry["claim"]["data"] == {"verifier_key": app.state.ledger.signer.verifier_key}
     app.state.ledger.close()
     app.state.ledger.engine.dispose()
 

@@ -30,6 +30,7 @@ class World:
     parties: dict[Role, Party]
     head: str
     recorded: dict[str, Any]
+    recorded_index: int
     revoked: Party
 
     @property
@@ -54,12 +55,18 @@ def world(client: httpx.Client, parties: dict[Role, Party], admin: dict[str, str
     head = produced(client, parties, 1)
     maker = parties[Role.MANUFACTURER]
     recorded = maker.claim(code(2), "produced", PRODUCED)
+    recorded_index = client.get("/healthz").json()["log_size"]
     post(client, maker, recorded)
     private = Ed25519PrivateKey.generate()
     key = {"key_id": "manufacturer/old", "public_key": public_b64(private)}
     assert client.post("/v1/orgs/manufacturer/keys", json=key, headers=admin).status_code == 201
     assert client.delete("/v1/orgs/manufacturer/keys/manufacturer/old", headers=admin).status_code == 200
-    return World(client, parties, head, recorded, Party(maker.id, maker.token, "manufacturer/old", private))
+    return World(
+        client, parties, head, recorded, recorded_index, Party(maker.id, maker.token, "manufacturer/old", private)
+    )
+
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 class Prefix(str):
@@ -148,7 +155,8 @@ CASES = [
     Case("stale prev", lambda w: w.post_event(w.claim(prev="0" * 64)), 409, "stale_prev",
          lambda w: f"stale prev for pack {code(1)}: the current head is {w.head}"),
     Case("reused claim id", reused_id, 409, "claim_id_reused", lambda w: (
-        f"claim id {w.recorded['claim']['id']} of 'manufacturer' was already used for a different claim (entry 1)")),
+        f"claim id {w.recorded['claim']['id']} of 'manufacturer' was already used for a different claim "
+        f"(entry {w.recorded_index})")),
     # the domain
     Case("bad battery code", lambda w: w.post_event(w.claim(pack="001XB12ABCDEFGG1F0000001")), 422, "invalid_code",
          "battery code 001XB12ABCDEFGG1F0000001: product type 'X' is not P (pack), M (module) or C (cell)"),
@@ -231,11 +239,12 @@ CASES = [
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}), 422, "invalid_input",
          "organisation id 'Acme Inc' must be 2-63 characters of lower-case letters, digits and '-', starting with "
          "a letter or digit"),
+    # (a later key: the administrator's, since a token alone registers only an organisation's first key)
     Case("key not base64", lambda w: w.client.post(
-        "/v1/orgs/manufacturer/keys", json={"key_id": "manufacturer/2", "public_key": "%%%"}, headers=w.maker.auth),
+        "/v1/orgs/manufacturer/keys", json={"key_id": "manufacturer/2", "public_key": "%%%"}, headers=ADMIN),
          422, "invalid_key", "public_key is not valid base64"),
     Case("key of the wrong length", lambda w: w.client.post(
-        "/v1/orgs/manufacturer/keys", json={"key_id": "manufacturer/2", "public_key": "AAAA"}, headers=w.maker.auth),
+        "/v1/orgs/manufacturer/keys", json={"key_id": "manufacturer/2", "public_key": "AAAA"}, headers=ADMIN),
          422, "invalid_key", "public_key must be 32 raw Ed25519 bytes, found 3"),
     # routing
     Case("unknown route", get("/v1/nothing", None), 404, "not_found", "Not Found"),

@@ -154,14 +154,21 @@ def test_export_writes_the_log_and_a_bundle_that_verify_bundle_accepts(env: Path
             {"pack": code(1), "type": "installed", "at": "2026-03-02T02:00:00Z", "data": {"vin": VIN}}]  # fmt: skip
     rows[1] = {**rows[1], "type": "retired", "data": {"reason": "damaged"}}
     events = write_jsonl(env / "events.jsonl", rows)
+    registered = env / "registry.jsonl"  # the log before the events: catl's registry entries
+    assert run("export", str(registered))[0] == 0
+    base = len(registered.read_bytes().splitlines())
+    assert base >= 2
     posted = run("submit", str(events), "--actor", "catl", "--key-id", "catl/1", "--key-file", key_file,
                  "--token", token, "--url", server)  # fmt: skip
     assert posted[0] == 0, posted[2]
 
     log_file, bundle_file = env / "log.jsonl", env / "bundle.json"
-    assert run("export", str(log_file)) == (0, f"OK: 2 entries written to {log_file}\n", "")
+    assert run("export", str(log_file)) == (0, f"OK: {base + 2} entries written to {log_file}\n", "")
     lines = log_file.read_bytes().splitlines()
-    assert [json.loads(line)["index"] for line in lines] == [0, 1]
+    assert lines[:base] == registered.read_bytes().splitlines()
+    exported = [json.loads(line) for line in lines]
+    assert [entry["index"] for entry in exported] == list(range(base + 2))
+    assert [(entry["pack"], entry["seq"]) for entry in exported[base:]] == [(code(1), 0), (code(1), 1)]
     assert run("export", str(bundle_file), "--pack", code(1))[0] == 0
     log_key = json.loads(bundle_file.read_text())["log_key"]
     exit_code, out, _ = run("verify-bundle", str(bundle_file), "--log-key", log_key)

@@ -15,7 +15,7 @@ from tests.api.problem import assert_problem
 from tests.api.scenario import PRODUCED, code
 
 
-def test_a_new_event_answers_201_with_its_entry(client: httpx.Client, parties: dict[Role, Party]) -> None:
+def test_a_new_event_answers_201_with_its_entry(client: httpx.Client, parties: dict[Role, Party], base: int) -> None:
     maker = parties[Role.MANUFACTURER]
     body = maker.claim(code(1), "produced", PRODUCED)
     response = client.post("/v1/events", json=body, headers=maker.auth)
@@ -23,7 +23,7 @@ def test_a_new_event_answers_201_with_its_entry(client: httpx.Client, parties: d
     assert response.status_code == 201
     answer = response.json()
     assert set(answer) == {"entry", "hash", "index", "seq", "created"}
-    assert (answer["index"], answer["seq"], answer["created"]) == (0, 0, True)
+    assert (answer["index"], answer["seq"], answer["created"]) == (base, 0, True)
     assert answer["entry"]["claim"] == body["claim"] and answer["entry"]["sig"] == body["sig"]
     assert answer["hash"] == hashlib.sha256(rfc8785.dumps(answer["entry"])).hexdigest()
 
@@ -40,7 +40,7 @@ def test_the_single_event_answer_is_what_event_result_serialises_to(
     assert set(response.json()) == set(EventResult.model_fields)
 
 
-def test_a_retry_answers_200_with_the_same_entry(client: httpx.Client, parties: dict[Role, Party]) -> None:
+def test_a_retry_answers_200_with_the_same_entry(client: httpx.Client, parties: dict[Role, Party], base: int) -> None:
     maker = parties[Role.MANUFACTURER]
     body = maker.claim(code(1), "produced", PRODUCED)
     first = client.post("/v1/events", json=body, headers=maker.auth)
@@ -48,10 +48,12 @@ def test_a_retry_answers_200_with_the_same_entry(client: httpx.Client, parties: 
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == {**first.json(), "created": False}
-    assert client.get("/healthz").json() == {"status": "ok", "log_size": 1}
+    assert client.get("/healthz").json() == {"status": "ok", "log_size": base + 1}
 
 
-def test_a_batch_answers_201_with_results_in_request_order(client: httpx.Client, parties: dict[Role, Party]) -> None:
+def test_a_batch_answers_201_with_results_in_request_order(
+    client: httpx.Client, parties: dict[Role, Party], base: int
+) -> None:
     maker, automaker = parties[Role.MANUFACTURER], parties[Role.AUTOMAKER]
     events = [
         maker.claim(code(1), "produced", PRODUCED),
@@ -63,9 +65,9 @@ def test_a_batch_answers_201_with_results_in_request_order(client: httpx.Client,
     assert response.status_code == 201
     results = response.json()["results"]
     assert [(r["index"], r["entry"]["pack"], r["seq"]) for r in results] == [
-        (0, code(1), 0),
-        (1, code(2), 0),
-        (2, code(1), 1),
+        (base, code(1), 0),
+        (base + 1, code(2), 0),
+        (base + 2, code(1), 1),
     ]
     assert results[2]["entry"]["prev"] == results[0]["hash"]
 
@@ -85,7 +87,7 @@ def test_a_batch_retry_answers_the_recorded_entries(client: httpx.Client, partie
 
 
 def test_a_batch_is_atomic_and_lists_every_item_failing_the_signature_pass(
-    client: httpx.Client, parties: dict[Role, Party]
+    client: httpx.Client, parties: dict[Role, Party], base: int
 ) -> None:
     maker, automaker = parties[Role.MANUFACTURER], parties[Role.AUTOMAKER]
     forged = maker.claim(code(3), "produced", PRODUCED)
@@ -118,10 +120,12 @@ def test_a_batch_is_atomic_and_lists_every_item_failing_the_signature_pass(
             "detail": "claim actor 'automaker' is not the authenticated organisation 'manufacturer'",
         },
     ]
-    assert client.get("/healthz").json()["log_size"] == 0
+    assert client.get("/healthz").json()["log_size"] == base
 
 
-def test_a_batch_lists_every_item_failing_the_domain_rules(client: httpx.Client, parties: dict[Role, Party]) -> None:
+def test_a_batch_lists_every_item_failing_the_domain_rules(
+    client: httpx.Client, parties: dict[Role, Party], base: int
+) -> None:
     maker, recycler = parties[Role.MANUFACTURER], parties[Role.RECYCLER]
     events = [
         maker.claim(code(1), "produced", PRODUCED),
@@ -143,7 +147,7 @@ def test_a_batch_lists_every_item_failing_the_domain_rules(client: httpx.Client,
         "recalled, retired, serviced, shipped"
     )
     assert body["errors"][2]["detail"] == f"unknown pack {code(9)}"
-    assert client.get("/healthz").json()["log_size"] == 0
+    assert client.get("/healthz").json()["log_size"] == base
 
 
 def test_a_bad_produced_payload_is_not_blamed_on_the_first_item(

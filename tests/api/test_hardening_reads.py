@@ -145,7 +145,7 @@ def test_item7_history_withholds_free_text_holding_a_vin_or_naming_a_counterpart
 
 
 def test_item7_the_custodian_gets_a_redacted_bundle_that_verifies_without_vins_or_counterparties(
-    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger
+    client: httpx.Client, parties: dict[Role, Party], base: int, ledger: Ledger
 ) -> None:
     hashes = collected(client, parties)
     response = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.COLLECTOR].auth)
@@ -165,7 +165,7 @@ def test_item7_the_custodian_gets_a_redacted_bundle_that_verifies_without_vins_o
 
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
     assert (summary.pack, summary.entries, summary.disclosed, summary.withheld) == (code(1), 8, 2, 6)
-    assert (summary.proven_through, summary.tree_size) == (7, 8)
+    assert (summary.proven_through, summary.tree_size) == (7, base + 8)
 
 
 def test_item7_every_other_organisation_gets_the_redacted_bundle_and_the_regulator_the_full_one(
@@ -316,7 +316,7 @@ def web_session(client: httpx.Client, party: Party) -> dict[str, str]:
 
 
 def test_item9_the_dossier_of_a_long_chain_shows_and_verifies_the_latest_200(
-    client: httpx.Client, parties: dict[Role, Party], long_pack: list[str]
+    client: httpx.Client, parties: dict[Role, Party], base: int, long_pack: list[str]
 ) -> None:
     regulator = web_session(client, parties[Role.REGULATOR])
     url = f"/regulator/packs/{code(1)}"
@@ -326,7 +326,7 @@ def test_item9_the_dossier_of_a_long_chain_shows_and_verifies_the_latest_200(
 
     total = LONG + 4
     assert len(re.findall(r'<li class="[a-z ]*">', page)) == 200
-    assert re.findall(r"Log index (\d+)", page)[0] == str(total - 200)
+    assert re.findall(r"Log index (\d+)", page)[0] == str(base + total - 200)
     assert f"Showing seq {total - 200}–{total - 1} of {total}" in page
     assert f"The 200 entries shown (seq {total - 200}–{total - 1} of {total}) were verified" in page
     assert f'href="{url}?before={total - 200}" id="older"' in page and 'id="newer"' not in page
@@ -351,7 +351,7 @@ def verify_bundle_cli(path: Any, ledger: Ledger) -> tuple[int, str]:
 
 
 def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
-    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+    client: httpx.Client, parties: dict[Role, Party], base: int, ledger: Ledger, tmp_path: Any
 ) -> None:
     collected(client, parties)
     path = tmp_path / "bundle.json"
@@ -360,7 +360,7 @@ def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
     assert exit_code == 0, output
     assert output.startswith(
         f"OK (redacted): pack {code(1)}: entries 0–7 proven to exist, 2 of them disclosed and verified (the last "
-        "included in the log at tree size 8, root "
+        f"included in the log at tree size {base + 8}, root "
     )
     assert output.endswith(
         "6 withheld: this bundle does not hold or prove their content; entries after seq 7 are neither proven "
@@ -393,7 +393,7 @@ def test_item7_verify_bundle_counts_trailing_withheld_items_as_claimed_not_prove
 
 
 def test_item7_verify_bundle_says_a_full_bundle_proves_a_prefix_not_the_end_of_the_chain(
-    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+    client: httpx.Client, parties: dict[Role, Party], base: int, ledger: Ledger, tmp_path: Any
 ) -> None:
     """A server can cut entries off the end of a full bundle (proving the last one it keeps): the output
     quotes no total as fact."""
@@ -405,8 +405,8 @@ def test_item7_verify_bundle_says_a_full_bundle_proves_a_prefix_not_the_end_of_t
     root = verify_bundle(json.loads(path.read_text()), ledger.signer.verifier_key).root.hex()
     assert output == (
         f"OK: pack {code(1)}: entries 0–4 proven (5 entries, verified and chained; the last included in the log "
-        f"at tree size 8, root {root}); entries after seq 4 are neither proven nor ruled out (a bundle proves a "
-        "prefix of the chain, not where it ends)"
+        f"at tree size {base + 8}, root {root}); entries after seq 4 are neither proven nor ruled out (a bundle "
+        "proves a prefix of the chain, not where it ends)"
     )
 
 

@@ -25,6 +25,7 @@ from ledger.log import Ledger
 from ledger.store.schema import WebSession
 from ledger.usecases import callers
 from ledger.usecases.access import Unauthenticated
+from tests.api.conftest import write_log_key
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
 
 BROWSER = {"Accept": "text/html"}
@@ -114,6 +115,7 @@ def test_item8_cli_rotation_is_seen_by_a_server_within_the_token_cache_time(
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
     monkeypatch.setenv("PACKTRACE_SEALING_KEY_FILE", str(tmp_path / "sealing.key"))
+    write_log_key(ledger, tmp_path / "log.key")
     assert status_with(client, collector.token) == 200  # the server remembers the token
 
     result = CliRunner().invoke(cli, ["orgs", "rotate-token", collector.id])

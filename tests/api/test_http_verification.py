@@ -105,31 +105,46 @@ def test_an_auditor_verifies_the_log_over_http(client: httpx.Client, admin: dict
     automaker = Org(client, admin, "automaker", "automaker")
     regulator = Org(client, admin, "regulator", "regulator")
     vkey = client.get("/v1/log/key").json()["verifier_key"]
+    registered = checkpoint(client, vkey).size  # the organisations and their keys are the log's first entries
+    assert registered >= 6
 
     # (1) a first state of the log, and its signed checkpoint
     post(client, maker, *(maker.event(pack, "produced", PRODUCED) for pack in PACKS))
     post(client, maker, maker.event(PACKS[0], "shipped", {"to": "automaker"}))
     old = checkpoint(client, vkey)
-    assert old.size == 4
+    assert old.size == registered + 4
 
     # (2) the log grows
     post(client, automaker, automaker.event(PACKS[0], "received", {"from": "maker"}))
     post(client, automaker, automaker.event(PACKS[0], "installed", {"vin": VIN}))
     post(client, maker, maker.event(PACKS[1], "shipped", {"to": "automaker"}))
     new = checkpoint(client, vkey)
-    assert (new.origin, new.size) == (old.origin, 7)
+    assert (new.origin, new.size) == (old.origin, registered + 7)
 
     # (3) the entries recompute the checkpoint's root; every hash, link and signature holds
     entries = all_entries(client, regulator, new.size)
     leaves = [specverify.entry_bytes(e) for e in entries]
     assert specverify.mth(leaves) == new.root
     assert specverify.mth(leaves[: old.size]) == old.root
+    # the keys the claims are checked with are the ones the log's registry entries published (each
+    # organisation's first key, registered with its own token: an unsigned registry claim)
+    assert all("subject" in entry and "pack" not in entry for entry in entries[:registered])
+    assert all("pack" in entry for entry in entries[registered:])
+    published = {
+        e["claim"]["data"]["key_id"]: base64.b64decode(e["claim"]["data"]["public_key"])
+        for e in entries[:registered]
+        if e["claim"]["type"] == "key_added"
+    }
+    assert published == {org.key_id: org.public for org in (maker, automaker, regulator)}
     heads: dict[str, str | None] = {}
-    keys = {org.key_id: org.public for org in (maker, automaker, regulator)}
     for entry in entries:
-        assert entry["prev"] == heads.get(entry["pack"])
-        heads[entry["pack"]] = hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
-        check_claim(entry, keys)
+        chain = entry["pack"] if "pack" in entry else entry["subject"]  # a pack's chain, or an organisation's
+        assert entry["prev"] == heads.get(chain)
+        heads[chain] = hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
+        if "pack" in entry:
+            check_claim(entry, published)
+        else:
+            assert "sig" not in entry and entry["claim"]["by"] in {"admin", "token"}
 
     # (4) every entry's inclusion proof, and the consistency of the two checkpoints
     for index, leaf in enumerate(leaves):

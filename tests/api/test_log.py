@@ -14,11 +14,13 @@ from tests.api.scenario import PRODUCED, code
 
 
 @pytest.fixture
-def five(client: httpx.Client, parties: dict[Role, Party]) -> None:
+def five(client: httpx.Client, parties: dict[Role, Party], base: int) -> int:
+    """Five pack entries after the parties' registry entries, in two batches; the log's size then."""
     maker = parties[Role.MANUFACTURER]
     events = [maker.claim(code(i), "produced", PRODUCED) for i in range(5)]
     assert client.post("/v1/events/batch", json={"events": events[:3]}, headers=maker.auth).status_code == 201
     assert client.post("/v1/events/batch", json={"events": events[3:]}, headers=maker.auth).status_code == 201
+    return base + 5
 
 
 def test_an_empty_log_has_no_checkpoint_yet(client: httpx.Client) -> None:
@@ -28,7 +30,7 @@ def test_an_empty_log_has_no_checkpoint_yet(client: httpx.Client) -> None:
 
 
 def test_the_checkpoint_is_plain_text_signed_by_the_published_key(
-    client: httpx.Client, five: None, ledger: Ledger
+    client: httpx.Client, five: int, ledger: Ledger
 ) -> None:
     response = client.get("/v1/log/checkpoint")
     key = client.get("/v1/log/key").json()
@@ -39,21 +41,22 @@ def test_the_checkpoint_is_plain_text_signed_by_the_published_key(
     assert key["verifier_key"].startswith("packtrace.test/log+")
     body = specverify.verify_note(response.text, key["verifier_key"])
     origin, size, root = specverify.parse_checkpoint(body)[:3]
-    assert (origin, size) == ("packtrace.test/log", 5)
-    assert root == specverify.mth([body for _, _, body in ledger.entries(0, 5)])
+    assert (origin, size) == ("packtrace.test/log", five)
+    assert root == specverify.mth([body for _, _, body in ledger.entries(0, five)])
 
 
-def test_the_regulator_reads_entries_in_pages(client: httpx.Client, parties: dict[Role, Party], five: None) -> None:
+def test_the_regulator_reads_entries_in_pages(client: httpx.Client, parties: dict[Role, Party], five: int) -> None:
     regulator = parties[Role.REGULATOR]
-    page = client.get("/v1/log/entries", params={"start": 1, "end": 3}, headers=regulator.auth).json()
+    start = five - 4
+    page = client.get("/v1/log/entries", params={"start": start, "end": start + 2}, headers=regulator.auth).json()
 
-    assert (page["start"], page["end"], page["tree_size"]) == (1, 3, 5)
-    assert [e["index"] for e in page["entries"]] == [1, 2]
+    assert (page["start"], page["end"], page["tree_size"]) == (start, start + 2, five)
+    assert [e["index"] for e in page["entries"]] == [start, start + 1]
     assert all(e["hash"] == specverify.entry_hash(e["entry"]) for e in page["entries"])
     everything = client.get("/v1/log/entries", headers=regulator.auth).json()
-    assert (everything["start"], everything["end"], len(everything["entries"])) == (0, 5, 5)
-    beyond = client.get("/v1/log/entries", params={"start": 9}, headers=regulator.auth).json()
-    assert (beyond["start"], beyond["end"], beyond["entries"]) == (9, 9, [])
+    assert (everything["start"], everything["end"], len(everything["entries"])) == (0, five, five)
+    beyond = client.get("/v1/log/entries", params={"start": five + 4}, headers=regulator.auth).json()
+    assert (beyond["start"], beyond["end"], beyond["entries"]) == (five + 4, five + 4, [])
 
 
 def test_entries_come_at_most_a_thousand_a_page(client: httpx.Client, parties: dict[Role, Party]) -> None:
@@ -73,37 +76,40 @@ def test_others_may_not_read_the_raw_log(client: httpx.Client, parties: dict[Rol
 
 
 def test_inclusion_proofs_verify_against_the_checkpoint(
-    client: httpx.Client, parties: dict[Role, Party], five: None
+    client: httpx.Client, parties: dict[Role, Party], five: int
 ) -> None:
     entries = client.get("/v1/log/entries", headers=parties[Role.REGULATOR].auth).json()["entries"]
     leaves = [specverify.entry_bytes(e["entry"]) for e in entries]
     root = specverify.mth(leaves)
-    for index in range(5):
-        proof = client.get("/v1/log/proof/inclusion", params={"index": index, "size": 5}).json()
-        assert (proof["index"], proof["tree_size"]) == (index, 5)
-        specverify.verify_inclusion(leaves[index], index, 5, proof["hashes"], root)
+    for index in range(five):
+        proof = client.get("/v1/log/proof/inclusion", params={"index": index, "size": five}).json()
+        assert (proof["index"], proof["tree_size"]) == (index, five)
+        specverify.verify_inclusion(leaves[index], index, five, proof["hashes"], root)
 
 
-def test_consistency_proofs_verify_between_sizes(client: httpx.Client, parties: dict[Role, Party], five: None) -> None:
+def test_consistency_proofs_verify_between_sizes(client: httpx.Client, parties: dict[Role, Party], five: int) -> None:
     entries = client.get("/v1/log/entries", headers=parties[Role.REGULATOR].auth).json()["entries"]
     leaves = [specverify.entry_bytes(e["entry"]) for e in entries]
-    proof = client.get("/v1/log/proof/consistency", params={"from": 3, "to": 5}).json()
-
-    assert (proof["from"], proof["to"]) == (3, 5)
-    specverify.verify_consistency(3, 5, proof["hashes"], specverify.mth(leaves[:3]), specverify.mth(leaves))
+    for old in (1, five - 2, five):  # the first entry alone, the first batch, the whole log
+        proof = client.get("/v1/log/proof/consistency", params={"from": old, "to": five}).json()
+        assert (proof["from"], proof["to"]) == (old, five)
+        specverify.verify_consistency(old, five, proof["hashes"], specverify.mth(leaves[:old]), specverify.mth(leaves))
 
 
 @pytest.mark.parametrize(
     ("path", "params", "status", "code", "detail"),
-    [
+    [  # {n}: the log's size
         ("inclusion", {"index": 5, "size": 5}, 422, "bad_proof_request", "index 5 is not inside a tree of size 5"),
-        ("inclusion", {"index": 0, "size": 6}, 404, "beyond_log", "tree size 6 is beyond the log's size 5"),
+        ("inclusion", {"index": 0, "size": "n+1"}, 404, "beyond_log", "tree size {n+1} is beyond the log's size {n}"),
         ("consistency", {"from": 4, "to": 3}, 422, "bad_proof_request",
          "a consistency proof needs 0 < from <= to, found 4, 3"),
-        ("consistency", {"from": 1, "to": 9}, 404, "beyond_log", "tree size 9 is beyond the log's size 5"),
+        ("consistency", {"from": 1, "to": "n+4"}, 404, "beyond_log", "tree size {n+4} is beyond the log's size {n}"),
     ],
 )  # fmt: skip
 def test_impossible_proofs_are_refused(
-    client: httpx.Client, five: None, path: str, params: dict[str, int], status: int, code: str, detail: str
+    client: httpx.Client, five: int, path: str, params: dict[str, int | str], status: int, code: str, detail: str
 ) -> None:
-    assert_problem(client.get(f"/v1/log/proof/{path}", params=params), status, code, detail)
+    sizes = {"n": five, "n+1": five + 1, "n+4": five + 4}
+    query = {name: sizes[value] if isinstance(value, str) else value for name, value in params.items()}
+    expected = detail.format_map(sizes)
+    assert_problem(client.get(f"/v1/log/proof/{path}", params=query), status, code, expected)

@@ -14,7 +14,7 @@ from events.orgs import Role
 from ledger.log import Ledger
 from tests.api.conftest import Start, open_ledger, start_from_template
 from tests.api.inprocess import in_process_client
-from tests.api.parties import Party, make_party
+from tests.api.parties import Party, make_parties
 from tests.conftest import SqliteTemplates
 from tests.labels_api.world import labels_app
 
@@ -50,4 +50,4 @@ def parties(ledger: Ledger, ledger_start: Start | None) -> dict[Role, Party]:
     """One organisation of each of the 13 roles ('The <role>'), with a token and key `<org>/1`."""
     if ledger_start is not None:
         return ledger_start.fresh_parties()
-    return {role: make_party(ledger, role) for role in Role}
+    return make_parties(ledger)

@@ -19,7 +19,7 @@ from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store.db import make_engine
 from ledger.usecases import custodial
-from tests.api.conftest import admin, app, client, ledger, ledger_start, parties, settings  # noqa: F401 -- fixtures
+from tests.api.conftest import admin, app, base, client, ledger, ledger_start, parties, settings  # noqa: F401 -- fixtures
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN
 from tests.conftest import fresh_database

@@ -83,9 +83,15 @@ class Recount:
     recycled: list[tuple[str, dict[str, float], dict[str, float]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for entry in self.entries:
+        for entry in self.events:
             self._count(entry)
             self._fold(entry)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The pack entries: the log less its registry entries (those have a `subject`, not a `pack`; the
+        reports count the organisations' events, not the registry's)."""
+        return [entry for entry in self.entries if "pack" in entry]
 
     def _count(self, entry: dict[str, Any]) -> None:
         claim = entry["claim"]

@@ -49,7 +49,7 @@ def test_the_province_has_what_the_reports_are_about(world: World, recount: Reco
     assert any(row["events_below"] for row in recovery.values())
     assert any(not row["below"] for row in recovery.values() if row["threshold"] is not None)
     assert len(recount.by_status()) >= 8
-    assert len(recount.entries) > 500
+    assert len(recount.events) > 500
 
 
 def test_compliance_late_entries_equal_the_recount(world: World, web_client: httpx.Client, recount: Recount) -> None:
@@ -161,7 +161,7 @@ def test_organisation_statistics_equal_the_recount(world: World, web_client: htt
         assert (row["entries"], row["timed"], row["late"]) == (recount.posted[org], recount.timed[org], late), org
         assert (row["custody"], row["unaccounted"]) == (custody[org], lost_by_custodian.get(org, 0)), org
         assert (row["recycled"], row["recycled_below"]) == (recycled, recount.recycled_below(org)), org
-    assert sum(row["entries"] for row in report["orgs"]) == len(recount.entries)
+    assert sum(row["entries"] for row in report["orgs"]) == len(recount.events)
 
     rows = csv_rows(get(web_client, world, "/v1/reports/organisations", format="csv"))
     assert [(r["org"], int(r["entries"]), int(r["late"])) for r in rows] == [
