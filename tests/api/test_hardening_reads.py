@@ -183,7 +183,7 @@ def test_item7_every_other_organisation_gets_the_redacted_bundle_and_the_regulat
     assert VIN not in str(maker)
 
     full = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.REGULATOR].auth).json()
-    assert full["format"] == "packtrace-bundle/1"
+    assert full["format"] == "packtrace-bundle/2"
     assert full["entries"][3]["claim"]["data"]["vin"] == VIN
     assert verify_bundle(full, ledger.signer.verifier_key).disclosed == 8
 
@@ -344,10 +344,30 @@ def test_item9_the_dossier_of_a_long_chain_shows_and_verifies_the_latest_200(
 
 
 def verify_bundle_cli(path: Any, ledger: Ledger) -> tuple[int, str]:
-    """`packtrace verify-bundle` on `path`: its exit code and its output on one line."""
+    """`packtrace verify-bundle` on `path`: its exit code and its output on one line, less the line on what
+    proved its keys, which `keys_line` checks."""
     result = CliRunner().invoke(cli, ["verify-bundle", str(path), "--log-key", ledger.signer.verifier_key])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, " ".join(result.output.split())
+    output = " ".join(result.output.split())
+    if result.exit_code == 0:
+        output, keys = output.split(" Keys: ")
+        assert "Keys: " + keys == keys_line(json.loads(path.read_text()))
+    return result.exit_code, output
+
+
+def keys_line(bundle: dict[str, Any]) -> str:
+    """What verify-bundle says proved the keys: each signer's registry chain, as the bundle carries it."""
+    chains = ", ".join(
+        f"{chain['subject'].removeprefix('org:')}'s entries 0–{len(chain['entries']) - 1} (the last at index "
+        f"{chain['entries'][-1]['index']})"
+        for chain in bundle["registry"]
+    )
+    size = bundle["checkpoint"].split("\n")[1]
+    return (
+        "Keys: each signature checked with a key of its actor in force at its entry, as the log's registry entries "
+        f"in this bundle show it: {chains}, included in the log at tree size {size}; an organisation's registry "
+        "entries after the last one shown (a revocation, say) are neither proven nor ruled out"
+    )
 
 
 def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
