@@ -1,8 +1,9 @@
 """The report tables: what the regulator's reports need from the whole log, derived once per entry.
 
 Lateness, per-organisation counts, events per day and recovery rates are functions of immutable entries
-(and of the organisations' roles, which never change). So `refresh` reads only the entries appended
-since it last ran, in index order, and adds what they contribute:
+(and of the organisations' roles, read from the registry when a chunk is counted: a role changed by a
+registry entry since is not applied to entries counted before it). So `refresh` reads only the battery
+events appended since it last ran, in index order, and adds what they contribute:
 
     report_late      one row per late entry (events.deadlines.lateness)
     report_actor     per organisation: entries posted, entries a deadline applies to, late entries
