@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.errors import ConflictError, InvalidClaim
-from events.registry import Registry, new_registry_claim, org_subject, parse_registry_claim
+from events.registry import Registry, new_registry_claim, org_subject, parse_registry_claim, registered_data
 from events.timestamps import format_recorded_at
 from ledger.append.head import revocation_time
 from ledger.append.outcome import Appended
@@ -144,13 +144,7 @@ def import_registry(conn: Connection, signer: LogSigner, clock: Callable[[], dat
     items: list[RegistryItem] = []
     created = registry.org_created(conn)
     for record in registry.org_records(conn):
-        data = {
-            "name": record.name,
-            "roles": sorted(r.value for r in record.roles),
-            "manufacturer_codes": sorted(record.manufacturer_codes),
-            "region": record.region,
-            "whitelisted": record.whitelisted,
-        }
+        data = registered_data(record.at(clock()))  # no whitelist history before the registry was logged
         at = created.get(record.id) or clock()
         items.append((new_registry_claim(subject=org_subject(record.id), type="org_registered", by="migration",
                                          data=data, at=at), None))  # fmt: skip

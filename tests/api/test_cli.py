@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import stat
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from api.cli import app as cli
 from api.settings import Settings
 from tests.api.parties import VIN
 from tests.api.scenario import code
+from tests.api.served import served
 
 runner = CliRunner()
 MAKER_ROW = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
@@ -47,19 +46,8 @@ def run(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def server(env: Path) -> Iterator[str]:
     """The API served by uvicorn on a free local port, in a thread."""
-    app = create_app(Settings())
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    http = uvicorn.Server(config)
-    thread = threading.Thread(target=http.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not http.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.01)
-    port = http.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    http.should_exit = True
-    thread.join(10)
+    with served(create_app(Settings())) as url:
+        yield url
 
 
 def make_maker(env: Path) -> tuple[str, str]:
