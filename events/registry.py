@@ -84,6 +84,12 @@ AUTHORITY: Mapping[str, frozenset[Authority]] = {
     "log_rollover_ended": frozenset({Authority.LOG}),
 }
 
+KIND_NAMES: Mapping[str, str] = {  # how refusals name the kinds `org_changed` and `key_added` split into
+    "org_changed whitelist": " (the 规范条件 status alone)",
+    "key_added first": " (the organisation's first key)",
+    "key_added": " (a later key)",
+}
+
 AUTHORITY_ZH: Mapping[Authority, str] = {
     Authority.ADMIN: "平台管理员",
     Authority.OWN_TOKEN: "本企业令牌（仅限首个密钥）",
@@ -232,8 +238,9 @@ class Registry:
         allowed = AUTHORITY[kind]
         if authority not in allowed:
             names = "、".join(AUTHORITY_ZH[a] for a in sorted(allowed)) or "无"
+            change = f"{check.type}{KIND_NAMES.get(kind, '')} of {check.subject}"
             raise AuthorisationError(
-                f"{check.type} ({kind}) of {check.subject} may not be authorised by {authority.value}: "
+                f"{change} may not be authorised by {authority.value}: "
                 f"only by {', '.join(sorted(a.value for a in allowed))}（仅限：{names}）",
                 code="registry_not_authorised",
             )

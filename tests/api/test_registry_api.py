@@ -144,7 +144,7 @@ def test_a_signed_registry_claim_is_refused_when_its_signer_may_not_make_it(
         client.post("/v1/registry", json=own_whitelist, headers=recycler.auth),
         403,
         "registry_not_authorised",
-        "org_changed (org_changed whitelist) of org:recycler may not be authorised by own key: only by admin, "
+        "org_changed (the 规范条件 status alone) of org:recycler may not be authorised by own key: only by admin, "
         "regulator key（仅限：平台管理员、监管部门密钥签名）",
     )
     other_org = signer_of(maker).sign_registry(
