@@ -120,8 +120,21 @@ def verify_window(bundle: dict[str, Any], log_key: str) -> BundleSummary:
         raise VerificationError(f"malformed bundle: {exc!r}") from None
 
 
+ROLLED_OVER = (
+    "; the log's origin signed it with another key: if the log's key was rolled over, learn the new key by "
+    "the log's own entries (packtrace log follow --url URL --log-key <the key you hold> --state FILE) and "
+    "verify with it"
+)
+
+
 def _checkpoint(bundle: dict[str, Any], log_key: str) -> note.Checkpoint:
-    return note.parse_checkpoint(note.open_note(bundle["checkpoint"], log_key))
+    try:
+        return note.parse_checkpoint(note.open_note(bundle["checkpoint"], log_key))
+    except VerificationError as exc:
+        origin = note.parse_verifier_key(log_key).name
+        if exc.message.startswith("note has no signature by") and f"signatures by: {origin}+" in exc.message:
+            raise VerificationError(exc.message + ROLLED_OVER) from None
+        raise
 
 
 class _Seen:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from events.errors import ConflictError, VerificationError
 from events.registry import RegistryType
 from ledger.format import note
+from ledger.format.bundle import verify_bundle
 from ledger.format.canonical import canonical
 from ledger.format.logfollow import Followed, follow
 from ledger.format.logkey import LogKeyMissing, LogSigner, key_finder, load_key, load_or_create_key
@@ -26,6 +27,7 @@ from ledger.format.logkeys import KeyState, label
 from ledger.log import Ledger
 from ledger.store import logmeta
 from ledger.usecases import logreads, logrotation
+from ledger.usecases.bundles import make_bundle
 from ledger.usecases.logrotation import LocalLog
 from ledger.usecases.verify import verify_database
 from tests import specverify
@@ -136,6 +138,17 @@ def test_finishing_hands_over_to_the_new_key_and_swaps_the_files(
     for anchor in (started.old, started.new):
         report = verify_database(engine, anchor)
         assert report.problems == [], report.problems
+    # a bundle made after the end is signed by the new key alone: the old key's holder is told how to follow
+    bundle = make_bundle(rotating, code(3))
+    assert verify_bundle(bundle, started.new).pack == code(3)
+    with pytest.raises(VerificationError) as refused:
+        verify_bundle(bundle, started.old)
+    assert refused.value.message == (
+        f"note has no signature by {label(started.old)}; found signatures by: {label(started.new)}"
+        "; the log's origin signed it with another key: if the log's key was rolled over, learn the new key by "
+        "the log's own entries (packtrace log follow --url URL --log-key <the key you hold> --state FILE) and "
+        "verify with it"
+    )
 
 
 def test_another_process_on_the_database_signs_with_both_keys_from_its_next_checkpoint(
