@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import RegistryClaimCreate
 from ledger.usecases import orgkeys
-from ledger.usecases.views import RegistryEntryView
+from ledger.usecases.views import RegistryAppended
 
 router = APIRouter(prefix="/v1/registry", tags=["organisations"], responses=problems(401, 403, 404, 409, 422))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RegistryEntryView)
-def submit(body: RegistryClaimCreate, ledger: LedgerDep, caller: CurrentOrg) -> RegistryEntryView:
-    """Append a registry claim signed by a current key of its actor (the caller, or relayed by the administrator)."""
-    return orgkeys.submit(ledger, caller, body.claim, body.sig)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RegistryAppended)
+def submit(body: RegistryClaimCreate, ledger: LedgerDep, caller: CurrentOrg, response: Response) -> RegistryAppended:
+    """Append a registry claim signed by a current key of its actor (the caller, or relayed by the administrator).
+    A retry of a recorded claim answers 200 with its entry."""
+    result = orgkeys.submit(ledger, caller, body.claim, body.sig)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return result

@@ -13,6 +13,7 @@ ordered with appends by the head's lock. An append that takes the lock afterward
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,9 +106,17 @@ def write_registry(
             raise InvalidClaim("a registry claim carries a signature exactly when it is authorised by 'signature'")
         claim_bytes = canonical(claim)
         actor = actor_column(claim)
-        earlier = appending.recorded_claims_of(conn, actor, [claim["id"]])
-        if earlier or any(row[4] == actor and row[5] == claim["id"] for row in rows):
-            raise ConflictError(f"claim id {claim['id']} of {actor!r} was already used", code="claim_id_reused")
+        earlier = appending.recorded_ids(conn, {actor: [claim["id"]]}).get((actor, claim["id"]))
+        if earlier is not None and canonical(json.loads(earlier.body)["claim"]) == claim_bytes:
+            # a retry of a recorded claim: its entry again, as for a pack's claim
+            appended.append(Appended(earlier.body, earlier.hash, earlier.idx, earlier.seq, created=False))
+            continue
+        if earlier is not None or any(row[4] == actor and row[5] == claim["id"] for row in rows):
+            where = f" (entry {earlier.idx})" if earlier is not None else " twice in one request"
+            raise ConflictError(
+                f"claim id {claim['id']} of {actor!r} was already used for a different claim{where}",
+                code="claim_id_reused",
+            )
         index = size + len(rows)
         touched_orgs.add(state.apply(index, now, claim, _signature_check(claim_bytes, sig)))
         subject = parsed.subject
@@ -122,7 +131,7 @@ def write_registry(
                      recorded_at, data))  # fmt: skip
         appended.append(Appended(data, digest, index, last_seq + 1, created=True))
     if not rows:
-        return RegistryWrite([], size)
+        return RegistryWrite(appended, size)
     written = write_log(conn, signer, size, appending.frontier(conn, size), rows, now)
     for org_id in sorted(touched_orgs - {""}):
         registry.put_org(conn, state.orgs[org_id], now=now)

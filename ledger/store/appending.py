@@ -9,7 +9,7 @@ per table. Entry rows are tuples in `ENTRY_COLUMNS` order, built once per claim 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -72,6 +72,11 @@ def recorded_claims(conn: Connection, claims: Iterable[SignedClaim]) -> dict[tup
     by_actor: dict[str, list[str]] = {}
     for sc in claims:
         by_actor.setdefault(sc.actor, []).append(sc.id)
+    return recorded_ids(conn, by_actor)
+
+
+def recorded_ids(conn: Connection, by_actor: Mapping[str, Sequence[str]]) -> dict[tuple[str, str], RecordedClaim]:
+    """The entries recorded for these claim ids of each actor (pack and registry entries alike)."""
     found: dict[tuple[str, str], RecordedClaim] = {}
     for actor, ids in by_actor.items():
         for start in range(0, len(ids), CHUNK):
@@ -82,16 +87,6 @@ def recorded_claims(conn: Connection, claims: Iterable[SignedClaim]) -> dict[tup
             rows = driver_sql(conn, sql, (actor, *chunk), custom_plan=True)
             for row_actor, claim_id, idx, seq, digest, body in rows.fetchall():
                 found[(row_actor, claim_id)] = RecordedClaim(idx, seq, digest, bytes(body))
-    return found
-
-
-def recorded_claims_of(conn: Connection, actor: str, claim_ids: Sequence[str]) -> set[str]:
-    """Which of `claim_ids` the log records for `actor` already (pack and registry entries alike)."""
-    found: set[str] = set()
-    for start in range(0, len(claim_ids), CHUNK):
-        part = claim_ids[start : start + CHUNK]
-        sql = f"SELECT claim_id FROM entry WHERE actor = ? AND claim_id IN ({marks(len(part))})"
-        found.update(str(row[0]) for row in driver_sql(conn, sql, (actor, *part)).fetchall())
     return found
 
 

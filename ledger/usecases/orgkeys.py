@@ -38,7 +38,7 @@ from ledger.usecases.access import (
     require_authenticated,
     require_self_or_admin,
 )
-from ledger.usecases.views import KeyView, OrgCreated, OrgView, RegistryEntryView
+from ledger.usecases.views import KeyView, OrgCreated, OrgView, RegistryAppended, RegistryEntryView
 
 
 def create_org(
@@ -219,7 +219,7 @@ def revoke_key(ledger: Ledger, caller: Caller, org_id: str, key_id: str) -> KeyV
     return _key(ledger, key_id)
 
 
-def submit(ledger: Ledger, caller: Caller, claim: Mapping[str, Any], sig: str) -> RegistryEntryView:
+def submit(ledger: Ledger, caller: Caller, claim: Mapping[str, Any], sig: str) -> RegistryAppended:
     """Append a signed registry claim (`POST /v1/registry`): a later key of the organisation, a
     revocation by the organisation or a regulator, a 规范条件 change by a regulator. The caller is the
     claim's signer (or the administrator relaying it); its signature and the signer's authority are
@@ -240,7 +240,7 @@ def submit(ledger: Ledger, caller: Caller, claim: Mapping[str, Any], sig: str) -
     if parsed.type == RegistryType.KEY_ADDED:  # an ordinary Ed25519 key, as POST /v1/orgs/{org}/keys checks
         registration.decode_public_key(parsed.data["public_key"])
     appended = ledger.append_registry([(dict(claim), sig)])[0]
-    return RegistryEntryView(index=appended.index, hash=appended.hash, entry=appended.entry)
+    return RegistryAppended(index=appended.index, hash=appended.hash, entry=appended.entry, created=appended.created)
 
 
 def list_keys(ledger: Ledger, caller: Caller, org_id: str | None = None) -> list[KeyView]:

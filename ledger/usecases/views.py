@@ -250,6 +250,12 @@ class RegistryEntryView(View):
     entry: dict[str, Any]
 
 
+class RegistryAppended(RegistryEntryView):
+    """A registry claim's entry; `created` is False when the claim was recorded already (a retry)."""
+
+    created: bool
+
+
 class EventResult(View):
     entry: dict[str, Any]
     hash: str

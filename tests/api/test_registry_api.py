@@ -267,3 +267,30 @@ def test_a_signed_key_added_claim_is_refused_a_weak_public_key(
     assert [k["key_id"] for k in client.get("/v1/orgs/manufacturer/keys", headers=maker.auth).json()] == [
         "manufacturer/1"
     ]
+
+
+def test_a_retried_registry_claim_answers_its_entry_again_and_a_reused_id_is_refused(
+    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger
+) -> None:
+    regulator = signer_of(parties[Role.REGULATOR])
+    auth = parties[Role.REGULATOR].auth
+    off = regulator.whitelist_changed("recycler", listed=False, effective=date(2026, 3, 1), reference="公告", at=T0)
+    first = client.post("/v1/registry", json=off, headers=auth)
+    assert (first.status_code, first.json()["created"]) == (201, True)
+    size = ledger.size()
+    again = client.post("/v1/registry", json=off, headers=auth)  # a network retry: the same signed claim
+    assert (again.status_code, again.json()["created"]) == (200, False)
+    assert {k: again.json()[k] for k in ("index", "hash", "entry")} == {
+        k: first.json()[k] for k in ("index", "hash", "entry")
+    }
+    assert ledger.size() == size
+    other = regulator.whitelist_changed(
+        "recycler", listed=True, effective=date(2026, 4, 1), reference="公告", at=T0, claim_id=off["claim"]["id"]
+    )
+    assert_problem(
+        client.post("/v1/registry", json=other, headers=auth),
+        409,
+        "claim_id_reused",
+        f"claim id {off['claim']['id']} of 'regulator' was already used for a different claim "
+        f"(entry {first.json()['index']})",
+    )
