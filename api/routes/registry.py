@@ -15,8 +15,7 @@ router = APIRouter(prefix="/v1/registry", tags=["organisations"], responses=prob
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RegistryAppended)
 def submit(body: RegistryClaimCreate, ledger: LedgerDep, caller: CurrentOrg, response: Response) -> RegistryAppended:
-    """Append a registry claim signed by a current key of its actor (the caller, or relayed by the administrator).
-    A retry of a recorded claim answers 200 with its entry."""
+    """Append a registry claim signed by a current key of its actor; a retry answers 200 with its entry."""
     result = orgkeys.submit(ledger, caller, body.claim, body.sig)
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -149,7 +149,9 @@ def _signed_key(platform: Platform, org: str, key_id: str, current: str) -> None
 def _history_ends(platform: Platform, org: str, key_id: str, current: str) -> None:
     with platform.client(org) as own:
         last = own.org_history(org)[-1]
-    assert last == platform.seen["added"]
+    posted = platform.seen["added"]
+    assert posted["created"] is True
+    assert last == {k: posted[k] for k in ("index", "hash", "entry")}
     claim = last["entry"]["claim"]
     assert (claim["type"], claim["by"], claim["actor"], claim["key"]) == ("key_added", "signature", org, current)
     assert claim["data"]["key_id"] == key_id and last["entry"]["sig"]
