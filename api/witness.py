@@ -90,7 +90,8 @@ def create_witness_app(witness: Witness) -> FastAPI:
         try:
             lines = await run_in_threadpool(witness.add_checkpoint, body)
         except Refusal as refusal:
-            return Response(refusal.body, status_code=refusal.status, media_type=refusal.media_type)
+            # the media type exactly as the specification gives it (no charset added to text/x.tlog.size)
+            return Response(refusal.body.encode(), refusal.status, headers={"content-type": refusal.media_type})
         return PlainTextResponse(lines)
 
     app.include_router(router)
