@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.witness import Witness, create_witness_app, init_state
 from api.witness_store import HeadStore
 from ledger.format import cosignature, note
-from ledger.format.witnessing import NEVER_COSIGNED, TreeHead, trusted_logs
+from ledger.format.witnessing import NEVER_COSIGNED, TreeHead, parse_submission, trusted_logs
 from tests.api.inprocess import in_process_client
 from tests.witness import independent
 from tests.witness.synthetic import LOG_VKEY, ORIGIN, SyntheticLog
@@ -216,3 +216,28 @@ def test_the_fork_is_cosigned_only_by_a_witness_that_never_saw_the_honest_branch
         assert setup.post(FORK.request(0, 25))[0] == 200
         assert setup.post(FORK.request(25, 35))[0] == 200
         assert setup.post(HONEST.request(35, 40))[0] == 422
+
+
+def test_the_specs_example_request_parses_and_its_unknown_origin_is_404(witness: Setup) -> None:
+    body = (
+        "old 20852014\n"
+        "PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n"
+        "jrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=\n"
+        "5+pKlUdi2LeF/BcMHBn+Ku6yhPGNCswZZD1X/6QgPd8=\n"
+        "/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=\n"
+        "\n"
+        "example.com/behind-the-sofa\n"
+        "20852163\n"
+        "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+        "\n"
+        "— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+"
+        "zyWE+xeMcTOAYQ8=\n"
+        "— example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5"
+        "Rovnzv++qbSzm9Q=\n"
+    ).encode()
+    submission = parse_submission(body)
+    assert (submission.old, len(submission.proof), submission.checkpoint.size) == (20852014, 4, 20852163)
+    assert witness.post(body)[0:3:2] == (
+        404,
+        "未知日志 unknown log: this witness is not configured for origin 'example.com/behind-the-sofa'\n",
+    )
