@@ -241,3 +241,16 @@ def test_the_specs_example_request_parses_and_its_unknown_origin_is_404(witness:
         404,
         "未知日志 unknown log: this witness is not configured for origin 'example.com/behind-the-sofa'\n",
     )
+
+
+def test_a_log_rolling_its_key_over_is_trusted_under_each_configured_key(tmp_path: Path) -> None:
+    new_key = Ed25519PrivateKey.generate()
+    rolled = SyntheticLog(40, key=new_key)
+    identity = init_state(tmp_path, "w.example/rollover")
+    logs = trusted_logs([LOG_VKEY, note.verifier_key(ORIGIN, new_key.public_key())])
+    app = create_witness_app(Witness(identity, logs, HeadStore(tmp_path), clock=lambda: NOW))
+    with in_process_client(app) as client:
+        assert client.post("/add-checkpoint", content=HONEST.request(0, 10)).status_code == 200
+        answer = client.post("/add-checkpoint", content=rolled.request(10, 20))  # signed by the new key alone
+        assert answer.status_code == 200
+        assert independent.verify(rolled.text(20), answer.text, identity.verifier_key) == NOW
