@@ -41,10 +41,11 @@ class Identity:
 def init_state(state: Path, name: str) -> Identity:
     """A new witness in `state`: its key (mode 0600) and name; FileExistsError if it has a key already."""
     cosignature.verifier_key(name, Ed25519PrivateKey.generate().public_key())  # the name is a valid key name
+    if (state / KEY_FILE).exists():
+        raise FileExistsError(state / KEY_FILE)
     state.mkdir(parents=True, exist_ok=True)
-    key = create_key(state / KEY_FILE)
-    (state / NAME_FILE).write_text(name + "\n", encoding="utf-8")
-    return Identity(name, key)
+    (state / NAME_FILE).write_text(name + "\n", encoding="utf-8")  # before the key: an init cut short reruns
+    return Identity(name, create_key(state / KEY_FILE))
 
 
 def load_identity(state: Path) -> Identity:

@@ -254,3 +254,11 @@ def test_a_log_rolling_its_key_over_is_trusted_under_each_configured_key(tmp_pat
         answer = client.post("/add-checkpoint", content=rolled.request(10, 20))  # signed by the new key alone
         assert answer.status_code == 200
         assert independent.verify(rolled.text(20), answer.text, identity.verifier_key) == NOW
+
+
+def test_a_body_over_64_kib_is_413(witness: Setup) -> None:
+    assert witness.post(b"old 0\n" + b"A" * 65_536) == (
+        413,
+        "text/plain; charset=utf-8",
+        "请求过大 request body over 65536 bytes\n",
+    )
