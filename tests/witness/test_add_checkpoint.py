@@ -262,3 +262,11 @@ def test_a_body_over_64_kib_is_413(witness: Setup) -> None:
         "text/plain; charset=utf-8",
         "请求过大 request body over 65536 bytes\n",
     )
+
+
+def test_an_empty_tree_checkpoint_needs_the_empty_root(witness: Setup) -> None:
+    empty = note.sign_note(note.checkpoint_text(ORIGIN, 0, HONEST.root(0)), ORIGIN, HONEST.key)
+    assert witness.post(b"old 0\n\n" + empty.encode())[0] == 200
+    other = note.sign_note(note.checkpoint_text(ORIGIN, 0, HONEST.root(1)), ORIGIN, HONEST.key)
+    assert witness.post(b"old 0\n\n" + other.encode()) == (409, "text/x.tlog.size", "0\n")
+    assert witness.held() == NEVER_COSIGNED
