@@ -21,6 +21,7 @@ from api.cli_label import label
 from api.cli_log import log_app
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
 from api.cli_watch import watch_org
+from api.cli_witness import witness_app
 from api.progress import progress_bar
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
@@ -34,6 +35,7 @@ app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_a
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(log_app, name="log")
+app.add_typer(witness_app, name="witness")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from events.errors import InputError, VerificationError
 
 ED25519_TYPE = b"\x01"
+COSIGNATURE_V1_TYPE = b"\x04"  # C2SP tlog-cosignature: an Ed25519 cosigner key
+_TYPE_NAMES = {ED25519_TYPE: "Ed25519", COSIGNATURE_V1_TYPE: "Ed25519 cosignature/v1"}
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space
 MAX_SIGNATURES = 100
 ROOT_SIZE = 32
@@ -95,21 +97,21 @@ def _b64decode(text: str, what: str) -> bytes:
 # --- Keys -------------------------------------------------------------------------------------------
 
 
-def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
-    """SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519_TYPE + _raw(public_key)).digest()[:4]
+def key_id(name: str, public_key: Ed25519PublicKey, key_type: bytes = ED25519_TYPE) -> bytes:
+    """SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]; type 0x01 signs notes, 0x04 cosigns checkpoints."""
+    return hashlib.sha256(name.encode() + b"\n" + key_type + _raw(public_key)).digest()[:4]
 
 
-def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
-    """The C2SP verifier key text `<name>+<hex key id>+<base64(0x01 ‖ public key)>`."""
+def verifier_key(name: str, public_key: Ed25519PublicKey, key_type: bytes = ED25519_TYPE) -> str:
+    """The C2SP verifier key text `<name>+<hex key id>+<base64(type ‖ public key)>`."""
     if problem := _name_problem(name):
         raise InputError(problem)
-    encoded = base64.b64encode(ED25519_TYPE + _raw(public_key)).decode("ascii")
-    return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
+    encoded = base64.b64encode(key_type + _raw(public_key)).decode("ascii")
+    return f"{name}+{key_id(name, public_key, key_type).hex()}+{encoded}"
 
 
-def parse_verifier_key(text: str) -> Verifier:
-    """Parse and check a verifier key: name rules, Ed25519 type byte, key id matching the key."""
+def parse_verifier_key(text: str, key_type: bytes = ED25519_TYPE) -> Verifier:
+    """Parse and check a verifier key: name rules, the type byte (Ed25519 by default), key id matching the key."""
     # (1): three '+'-separated fields; the name may not contain '+', the base64 key may.
     parts = text.split("+", 2)
     if len(parts) != 3:
@@ -122,14 +124,14 @@ def parse_verifier_key(text: str) -> Verifier:
         raise VerificationError(f"verifier key id must be 8 lowercase hex digits, found {id_hex!r}")
     # (3): the key is the Ed25519 type byte and 32 key bytes.
     raw = _b64decode(encoded, "verifier key")
-    if raw[:1] != ED25519_TYPE:
+    if raw[:1] != key_type:
         found = raw[:1].hex() or "nothing"
-        raise VerificationError(f"verifier key type must be 01 (Ed25519), found {found}")
+        raise VerificationError(f"verifier key type must be {key_type.hex()} ({_TYPE_NAMES[key_type]}), found {found}")
     if len(raw) != 33:
         raise VerificationError(f"Ed25519 verifier key must be 32 bytes, found {len(raw) - 1}")
     public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
     # (4): the key id is derived from name and key.
-    expected = key_id(name, public_key)
+    expected = key_id(name, public_key, key_type)
     if expected.hex() != id_hex:
         raise VerificationError(f"verifier key id does not match its key: expected {expected.hex()}, found {id_hex}")
     return Verifier(name, expected, public_key)
@@ -181,9 +183,8 @@ def _verifiers(verifiers: Sequence[str | Verifier]) -> list[Verifier]:
     return [parse_verifier_key(v) if isinstance(v, str) else v for v in verifiers]
 
 
-def _check_signatures(note: str | bytes, verifiers: Sequence[Verifier]) -> tuple[str, list[Verifier], list[str]]:
-    """(text, the verifiers that signed it, the labels of the other signers) once the note parses and every
-    signature naming one of `verifiers` verifies; a bad signature by a known key is never ignored."""
+def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes, bytes]]]:
+    """The note's text and its signature lines as (key name, key id, signature), unverified."""
     # (1): the note is UTF-8 without ASCII control characters other than newline.
     if isinstance(note, bytes):
         try:
@@ -202,12 +203,18 @@ def _check_signatures(note: str | bytes, verifiers: Sequence[Verifier]) -> tuple
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise VerificationError(f"malformed note: {len(lines)} signatures, at most {MAX_SIGNATURES} accepted")
+    return text, [_signature_line(line, number) for number, line in enumerate(lines, start=1)]
+
+
+def _check_signatures(note: str | bytes, verifiers: Sequence[Verifier]) -> tuple[str, list[Verifier], list[str]]:
+    """(text, the verifiers that signed it, the labels of the other signers) once the note parses and every
+    signature naming one of `verifiers` verifies; a bad signature by a known key is never ignored."""
+    text, lines = split_note(note)
     # (3): every line parses; those naming a verifier's (name, key id) must verify, others are ignored.
     known = {(v.name, v.key_id): v for v in verifiers}
     others: list[str] = []
     signed: list[Verifier] = []
-    for number, line in enumerate(lines, start=1):
-        name, line_key_id, signature = _signature_line(line, number)
+    for name, line_key_id, signature in lines:
         verifier = known.get((name, line_key_id))
         if verifier is None:
             others.append(f"{name}+{line_key_id.hex()}")
