@@ -37,6 +37,9 @@ def test_a_tree_of_70000_has_the_tiles_the_spec_lists() -> None:
     assert Tile(1, 1, 17).leaves() == (65_536 + 0, 65_536 + 17 * 256)
 
 
+INDEX_PATH = "tile index must be 3-digit segments, all but the last starting with 'x' (e.g. x001/x234/067), found "
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
@@ -48,13 +51,13 @@ def test_a_tree_of_70000_has_the_tiles_the_spec_lists() -> None:
         ("0/000.p/012", "partial tile width must be a decimal from 1 to 255 without leading zeroes, found '012'"),
         (
             "0/1",
-            "tile index must be 3-digit segments, all but the last starting with 'x' (e.g. x001/x234/067), found '1'",
+            INDEX_PATH + "'1'",
         ),
         (
             "0/001/234",
-            "tile index must be 3-digit segments, all but the last starting with 'x' (e.g. x001/x234/067), found '001/234'",
+            INDEX_PATH + "'001/234'",
         ),
-        ("0", "tile index must be 3-digit segments, all but the last starting with 'x' (e.g. x001/x234/067), found ''"),
+        ("0", INDEX_PATH + "''"),
         ("0/x000/001", "tile index 'x000/001' has leading zero segments; write it '001'"),
     ],
 )
@@ -65,7 +68,7 @@ def test_bad_tile_paths_are_refused_naming_the_part(path: str, message: str) -> 
 
 def test_an_entry_bundle_is_uint16_length_prefixed_entries() -> None:
     assert encode_bundle([b"ab", b"", b"c" * 300]) == b"\x00\x02ab\x00\x00\x01\x2c" + b"c" * 300
-    with pytest.raises(InputError, match="^entry 1 of the bundle is 65536 bytes, more than an entry bundle's 65535$"):
+    with pytest.raises(InputError, match=r"^entry 1 of the bundle is 65536 bytes, more than an entry bundle's 65535$"):
         encode_bundle([b"x", b"y" * 65536])
 
 
@@ -90,7 +93,7 @@ def test_a_tlog_proof_has_the_spec_layout_and_verifies() -> None:
     vkey = note.verifier_key("example.com/log", key.public_key())
     proof, checkpoint = tlogproof.verify(text, b"entry 5", vkey)
     assert (proof.index, checkpoint.size, len(proof.hashes)) == (5, 7, 3)
-    with pytest.raises(VerificationError, match="^inclusion proof does not verify: computed root"):
+    with pytest.raises(VerificationError, match=r"^inclusion proof does not verify: computed root"):
         tlogproof.verify(text, b"entry 4", vkey)
 
 
@@ -98,7 +101,7 @@ def test_a_tlog_proof_with_one_hash_changed_is_refused() -> None:
     text, key = _proof_of([b"entry %d" % i for i in range(7)], 5)
     lines = text.split("\n")
     lines[3] = base64.b64encode(bytes(32)).decode()
-    with pytest.raises(VerificationError, match="^inclusion proof does not verify: computed root"):
+    with pytest.raises(VerificationError, match=r"^inclusion proof does not verify: computed root"):
         tlogproof.verify("\n".join(lines), b"entry 5", note.verifier_key("example.com/log", key.public_key()))
 
 
