@@ -143,13 +143,15 @@ def entry_bundles(size: int) -> Iterator[Tile]:
             yield Tile(None, tile.index, tile.width)
 
 
-def encode_bundle(entries: Sequence[bytes]) -> bytes:
-    """Entries as a tlog-tiles entry bundle: each a big-endian uint16 length, then its bytes."""
+def encode_bundle(entries: Sequence[bytes], first: int = 0) -> bytes:
+    """Entries (of indices `first`, `first` + 1, …) as a tlog-tiles entry bundle: each a big-endian uint16
+    length, then its bytes."""
     out = bytearray()
     for position, entry in enumerate(entries):
         if len(entry) > MAX_ENTRY_SIZE:
             raise InputError(
-                f"entry {position} of the bundle is {len(entry)} bytes, more than an entry bundle's {MAX_ENTRY_SIZE}",
+                f"entry {first + position} is {len(entry)} bytes, "
+                f"more than an entry bundle can hold ({MAX_ENTRY_SIZE})",
                 code="entry_too_large",
             )
         out += len(entry).to_bytes(2, "big") + entry

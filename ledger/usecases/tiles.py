@@ -34,7 +34,7 @@ def tile_content(ledger: Ledger, tile: Tile) -> bytes:
     with ledger.engine.connect() as conn:
         if tile.is_entries:
             start = tile.first
-            return tiles.encode_bundle(stored.entry_run(conn, start, start + tile.width))
+            return tiles.encode_bundle(stored.entry_run(conn, start, start + tile.width), start)
         return b"".join(stored.node_run(conn, tile.hash_level, tile.first, tile.width))
 
 
