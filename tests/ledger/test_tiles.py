@@ -125,3 +125,29 @@ def test_malformed_tlog_proofs_are_refused(text: str, message: str) -> None:
 
 def test_extra_data_is_read_but_never_trusted() -> None:
     assert tlogproof.parse("c2sp.org/tlog-proof@v1\nextra aGk=\nindex 0\n\nx").extra == b"hi"
+
+
+SPEC_EXAMPLE = """c2sp.org/tlog-proof@v1
+extra YWdlLXYxLjIuMS1kYXJ3aW4tYXJtNjQudGFyLmd6kYXJ3aW4tYXJ
+index 73894
+gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=
+B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=
+EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs=
+RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes=
+AHCioX9nLjsrse6YhjRRmk1WUEirVOLLRoOQ6vfO5vk=
+
+example.com/fancylog
+109482
+sFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=
+
+— example.com/fancylog hI2DJw[...]1roloI=
+"""
+
+
+def test_the_example_of_the_c2sp_text_parses() -> None:
+    # c2sp.org/tlog-proof's example (its signatures are elided, so only its layout can be checked)
+    proof = tlogproof.parse(SPEC_EXAMPLE)
+    assert (proof.index, len(proof.hashes)) == (73894, 5)
+    assert proof.extra is not None and proof.extra.startswith(b"age-v1.2.1-darwin-arm64.tar.gz")
+    assert proof.checkpoint.startswith("example.com/fancylog\n109482\n")
+    assert tlogproof.is_tlog_proof(SPEC_EXAMPLE) and not tlogproof.is_tlog_proof('{"format":"packtrace-bundle/2"}')
