@@ -78,6 +78,8 @@ def _check_size(app: FastAPI, ledger: Ledger, size: int, tmp_path: Path) -> None
     with log_client(app) as http:
         assert tlog_client.verified_root(http, vkey)[0] == size
         full = tlog_client.check_full_tiles(http, size)
+        if size >= 256:  # an earlier checkpoint's partial tile stays served once the tile is full (C2SP: MAY delete)
+            assert http.get("tile/0/000.p/10").content == http.get("tile/0/000").content[: 32 * 10]
     assert run("export-tiles", str(tmp_path / "tiles"))[0] == 0
     with static_server(tmp_path / "tiles") as http:
         assert tlog_client.verified_root(http, vkey)[0] == size
@@ -272,3 +274,20 @@ def test_verify_bundle_checks_a_tlog_proof_with_its_entry(
     entry_file.write_text(json.dumps(_head_entry(client, regulator, code(0))))
     status, _, err = run("verify-bundle", str(proof_file), "--log-key", vkey, "--entry", str(entry_file))
     assert status == 1 and err.startswith("FAILED inclusion proof does not verify: computed root ")
+
+
+def test_the_proof_follows_the_head_and_an_old_proof_still_verifies(
+    client: httpx.Client, parties: dict[Role, Party], three: int, ledger: Ledger
+) -> None:
+    regulator, maker = parties[Role.REGULATOR], parties[Role.MANUFACTURER]
+    old = client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth).text
+    old_entry = specverify.entry_bytes(_head_entry(client, regulator, code(1)))
+    shipped = maker.claim(code(1), "shipped", {"to": "collector"})
+    assert client.post("/v1/events", json=shipped, headers=maker.auth).status_code == 201
+    new = client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth).text
+    new_entry = specverify.entry_bytes(_head_entry(client, regulator, code(1)))
+    vkey = ledger.signer.verifier_key
+    assert tlog_client.verify_tlog_proof(new, new_entry, vkey) == three
+    assert tlog_client.verify_tlog_proof(old, old_entry, vkey) == three - 2
+    with pytest.raises(specverify.SpecViolation):
+        tlog_client.verify_tlog_proof(new, old_entry, vkey)
