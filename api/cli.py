@@ -20,12 +20,13 @@ from api.cli_demo import demo
 from api.cli_label import label
 from api.cli_log import log_app
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
+from api.cli_tiles import export_tiles
 from api.cli_watch import watch_org
 from api.cli_witness import witness_app
 from api.progress import progress_bar
 from api.settings import Settings
 from api.submit import ROW_FORMAT_HELP
-from events.errors import VerificationError
+from events.errors import InputError, VerificationError
 
 if TYPE_CHECKING:
     from ledger.format.bundle import BundleSummary
@@ -40,6 +41,7 @@ app.command()(label)
 app.command()(demo)
 app.command()(migrate)
 app.command("watch-org")(watch_org)
+app.command("export-tiles")(export_tiles)
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -99,12 +101,20 @@ def own_verifier_key(settings: Settings, engine: Engine) -> str:
 
 @app.command("verify-bundle")
 def verify_bundle_cmd(
-    file: Annotated[Path, typer.Argument(help="A bundle from GET /v1/packs/{code}/bundle", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(help="A bundle (GET /v1/packs/{code}/bundle) or a tlog-proof (…/proof)", exists=True)
+    ],
     log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key (C2SP form)")],
+    entry: Annotated[
+        Path | None,
+        typer.Option("--entry", help="With a tlog-proof: the entry it proves, as a JSON object", exists=True),
+    ] = None,
 ) -> None:
-    """Check a pack's offline bundle with public keys alone."""
+    """Check a pack's offline bundle, or a C2SP tlog-proof with the entry it proves, with public keys alone."""
     from ledger.format.bundle import verify_bundle
 
+    if _verify_tlog_proof(file, log_key, entry):
+        return
     try:
         bundle = json.loads(file.read_bytes().decode("utf-8"))
         summary = verify_bundle(bundle, log_key)
@@ -143,6 +153,34 @@ def verify_bundle_cmd(
         f"content; {tail}{claimed}"
     )
     typer.echo(_keys_proven(summary))
+
+
+def _verify_tlog_proof(file: Path, log_key: str, entry: Path | None) -> bool:
+    """If FILE is a tlog-proof, verify it against the log key with the entry of --entry and say what it
+    proves; False if FILE is not one (then it is read as a bundle)."""
+    from ledger.format import tlogproof
+    from ledger.format.canonical import canonical
+    from ledger.format.merkle import leaf_hash
+
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except (UnicodeDecodeError, OSError):
+        return False
+    if not tlogproof.is_tlog_proof(text):
+        return False
+    if entry is None:
+        _bundle_failed(f"{file.name} is a tlog-proof: give the entry it proves with --entry FILE (a JSON object)")
+    try:
+        body = canonical(json.loads(entry.read_bytes().decode("utf-8")))
+        proof, checkpoint = tlogproof.verify(text, body, log_key)
+    except (VerificationError, InputError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        _bundle_failed(str(exc))
+    typer.echo(
+        f"OK: tlog-proof: the entry of {entry.name} (leaf hash {leaf_hash(body).hex()}) is entry {proof.index} of "
+        f"{checkpoint.origin} at tree size {checkpoint.size}, root {checkpoint.root.hex()}, signed by the log key; "
+        "it proves this entry's place in the log, not the pack's other entries"
+    )
+    return True
 
 
 def _keys_proven(summary: BundleSummary) -> str:

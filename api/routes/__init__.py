@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import web
-from api.routes import events, health, labels, log, orgs, packs, registry, reports
+from api.routes import events, health, labels, log, orgs, packs, registry, reports, tiles
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -14,6 +14,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     packs.router,
     log.router,
+    tiles.router,
     labels.router,
     reports.router,
     *web.ROUTERS,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
 from ledger.store.packrows import PackFilter
-from ledger.usecases import packhistory, packreads
+from ledger.usecases import packhistory, packreads, tiles
 from ledger.usecases.packhistory import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 
@@ -51,3 +51,14 @@ def get_pack_events(
 def get_pack_bundle(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
     """The pack's offline bundle, verifiable with public keys alone; entries a tier may not read are withheld."""
     return StreamingResponse(packhistory.get_pack_bundle(ledger, caller, code), media_type="application/json")
+
+
+@router.get(
+    "/{code}/proof",
+    response_model=str,
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}, **problems(404)},
+)
+def get_pack_proof(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> str:
+    """The C2SP tlog-proof (c2sp.org/tlog-proof@v1) of the pack's head entry under the latest checkpoint."""
+    return tiles.pack_proof(ledger, caller, code)

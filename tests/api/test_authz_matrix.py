@@ -116,6 +116,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/bundle", headers=c.headers),
         expect(200),  # redacted below the authority tier (issue 11 item 7)
     ),
+    "GET /v1/packs/{code}/proof": (
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/proof", headers=c.headers),
+        expect(200),  # a tlog-proof holds hashes only: every organisation, like the bundle
+    ),
     "GET /v1/packs": (lambda client, c, _: client.get("/v1/packs", headers=c.headers), expect(200)),
     "GET /v1/log/checkpoint": (
         lambda client, c, _: client.get("/v1/log/checkpoint", headers=c.headers),
@@ -124,6 +128,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
     "GET /v1/log/key": (lambda client, c, _: client.get("/v1/log/key", headers=c.headers), expect(200, anonymous=200)),
     "GET /v1/log/entries": (
         lambda client, c, _: client.get("/v1/log/entries", headers=c.headers),
+        expect(403, regulator=200, admin=200, admin_token=200),
+    ),
+    "GET /v1/log/tile/{path}": (  # entry bundles; hash tiles are public (tests/api/test_tiles.py)
+        lambda client, c, _: client.get("/v1/log/tile/entries/000.p/1", headers=c.headers),
         expect(403, regulator=200, admin=200, admin_token=200),
     ),
     "GET /v1/log/proof/inclusion": (
