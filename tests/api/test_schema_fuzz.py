@@ -39,6 +39,7 @@ NOTHING_TO_GET_WRONG = {
     "GET /v1/packs/{code}/bundle",
     "DELETE /v1/orgs/{org}/keys/{key}",
     "GET /p/{code}",  # the path is free text: the public page answers every string (404 or 422 with a page)
+    "GET /v1/log/tile/{path}",  # free text: a C2SP tile path, read by the route (422 bad_tile_path)
 }
 
 
@@ -81,6 +82,7 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     "POST /v1/labels": {"invalid_code"},  # a calendar date in the code's letters
     "POST /v1/scan": {"foreign_code", "no_code_found", "invalid_image", "image_too_large"},  # what a photo shows
     "GET /v1/reports/recall": {"invalid_filter"},  # at least one filter; from <= to
+    "GET /v1/log/tile/{path}": {"bad_tile_path"},  # the C2SP tile path's grammar (level, x-segments, .p/W)
 }
 # these codes only for what their messages say: a calendar date (a 30 February in a code's letters or in
 # `at`), or the content of `data`
