@@ -83,7 +83,7 @@ def _name_problem(name: str) -> str | None:
     return _bad_char(name)
 
 
-def _b64decode(text: str, what: str) -> bytes:
+def strict_b64decode(text: str, what: str) -> bytes:
     """Strict, canonical standard base64 (RFC 4648 §4): no stray characters, padding or spare bits."""
     try:
         raw = base64.b64decode(text, validate=True)
@@ -123,7 +123,7 @@ def parse_verifier_key(text: str, key_type: bytes = ED25519_TYPE) -> Verifier:
     if not _KEY_ID_HEX.fullmatch(id_hex):
         raise VerificationError(f"verifier key id must be 8 lowercase hex digits, found {id_hex!r}")
     # (3): the key is the Ed25519 type byte and 32 key bytes.
-    raw = _b64decode(encoded, "verifier key")
+    raw = strict_b64decode(encoded, "verifier key")
     if raw[:1] != key_type:
         found = raw[:1].hex() or "nothing"
         raise VerificationError(f"verifier key type must be {key_type.hex()} ({_TYPE_NAMES[key_type]}), found {found}")
@@ -173,7 +173,7 @@ def _signature_line(line: str, number: int) -> tuple[str, bytes, bytes]:
         raise VerificationError(f"malformed note: signature line {number} has no signature after the name")
     if problem := _name_problem(name):
         raise VerificationError(f"malformed note: signature line {number}: {problem}")
-    raw = _b64decode(encoded, f"malformed note: signature line {number}")
+    raw = strict_b64decode(encoded, f"malformed note: signature line {number}")
     if len(raw) < 5:
         raise VerificationError(f"malformed note: signature line {number} holds {len(raw)} bytes, at least 5")
     return name, raw[:4], raw[4:]
@@ -306,7 +306,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
             f"malformed checkpoint: tree size must be decimal without leading zeroes, found {size_line!r}"
         )
     # (3): the root is base64 of exactly 32 bytes.
-    root = _b64decode(root_line, "malformed checkpoint: root hash")
+    root = strict_b64decode(root_line, "malformed checkpoint: root hash")
     if len(root) != ROOT_SIZE:
         raise VerificationError(f"malformed checkpoint: root hash is {len(root)} bytes, expected {ROOT_SIZE}")
     return Checkpoint(origin, int(size_line), root, tuple(extensions))

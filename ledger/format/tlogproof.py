@@ -13,7 +13,6 @@ Parsing and verifying untrusted text raises `VerificationError`.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,13 +42,7 @@ def is_tlog_proof(text: str) -> bool:
 
 
 def _b64(text: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise VerificationError(f"malformed tlog-proof: {what} is not base64: {text!r}") from None
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise VerificationError(f"malformed tlog-proof: {what} is not canonical base64: {text!r}")
-    return raw
+    return note.strict_b64decode(text, f"malformed tlog-proof: {what}")
 
 
 def parse(text: str) -> TlogProof:

@@ -114,7 +114,10 @@ def test_a_tlog_proof_with_one_hash_changed_is_refused() -> None:
         ),
         ("c2sp.org/tlog-proof@v1\nindex 01\n\nx", "malformed tlog-proof: expected 'index <decimal>', found 'index 01'"),
         ("c2sp.org/tlog-proof@v1\nindex 1\nAAAA\n\nx", "malformed tlog-proof: proof hash 0 is 3 bytes, expected 32"),
-        ("c2sp.org/tlog-proof@v1\nindex 1\n%%%%\n\nx", "malformed tlog-proof: proof hash 0 is not base64: '%%%%'"),
+        (
+            "c2sp.org/tlog-proof@v1\nindex 1\n%%%%\n\nx",
+            "malformed tlog-proof: proof hash 0 is not valid base64: '%%%%'",
+        ),
         ("c2sp.org/tlog-proof@v1\nindex 1\n", "malformed tlog-proof: no blank line before the checkpoint"),
     ],
 )
