@@ -128,12 +128,9 @@ def verify_bundle_cmd(
         _bundle_failed(f"{file.name} cannot be read: {exc.strerror or exc}")
     last = summary.proven_through
     assert last is not None  # a bundle that proves no entry does not verify
-    # One proof of the last entry proves a prefix of the chain (seq 0…last), not that the chain ends there
-    # (docs/ledger-format.md §6): say what was proven, and no total as fact.
-    tail = (
-        f"entries after seq {last} are neither proven nor ruled out (a bundle proves a prefix of the chain, "
-        "not where it ends)"
-    )
+    # One proof of the last entry proves a prefix of the chain (seq 0…last); the log's head commitment
+    # proves where it ended at the size it covers (docs/ledger-format.md §6.4).
+    tail = _completeness(summary, last)
     if summary.entries == summary.disclosed:
         typer.echo(
             f"OK: pack {summary.pack}: entries 0–{last} proven ({summary.proven} entries, verified and chained; "
@@ -183,14 +180,32 @@ def _verify_tlog_proof(file: Path, log_key: str, entry: Path | None) -> bool:
     return True
 
 
+def _completeness(summary: BundleSummary, last: int) -> str:
+    """Where the chain is proven to end: at the head the log's commitment names (entries recorded after the
+    size it covers are proven when shown, not ruled out after them)."""
+    if summary.complete_through is None:
+        return f"entries after seq {last} are neither proven nor ruled out"
+    text = (
+        f"complete: the log's head commitment at entry {summary.commitment} names seq {summary.complete_through} as "
+        f"the pack's last entry at log size {summary.committed_size}"
+    )
+    if last > summary.complete_through:
+        text += f"; entries {summary.complete_through + 1}–{last} were recorded after it; later ones are not ruled out"
+    return text
+
+
 def _keys_proven(summary: BundleSummary) -> str:
-    """What the bundle proved of its keys, and what not: each registry chain is a proven prefix, too."""
+    """What the bundle proved of its keys: each registry chain shown, complete by the same head commitment."""
     chains = ", ".join(f"{c.org}'s entries 0–{c.last_seq} (the last at index {c.last_index})" for c in summary.registry)
+    complete = (
+        f"; each organisation's registry chain complete up to log size {summary.committed_size} by the same head "
+        "commitment"
+        if summary.complete_through is not None
+        else "; an organisation's registry entries after the last one shown are neither proven nor ruled out"
+    )
     return (
         "Keys: each signature checked with a key of its actor in force at its entry, as the log's registry entries "
-        f"in this bundle show it: {chains}, included in the log at tree size {summary.tree_size}; an "
-        "organisation's registry entries after the last one shown (a revocation, say) are neither proven nor "
-        "ruled out"
+        f"in this bundle show it: {chains}, included in the log at tree size {summary.tree_size}{complete}"
     )
 
 

@@ -1,5 +1,6 @@
-"""`packtrace log …`: the log's own key. The operator rolls it over (`rotate-key`, on the database, where
-the key files are); a verifier holding only the old key follows the rollover from the HTTP API (`follow`).
+"""`packtrace log …`: the log's own key and its head commitments. The operator rolls the key over
+(`rotate-key`, on the database, where the key files are) and commits to every chain's head
+(`commit-heads`); a verifier holding only the old key follows the rollover from the HTTP API (`follow`).
 Messages: Simplified Chinese with English."""
 
 from __future__ import annotations
@@ -70,6 +71,26 @@ def rotate_key(
             f"it, the old key {old} is kept in {done.retired_file}."
         )
     typer.echo(done.new)
+
+
+@log_app.command("commit-heads")
+def commit_heads(database_url: DatabaseUrl = None) -> None:
+    """Append a head commitment: the root of the tree over every chain's last entry (docs/ledger-format.md
+    §6.4), so that bundles prove they are complete up to now. The server makes one whenever a bundle needs
+    it; run this on a schedule (cron) to keep them fresh, or before exporting many bundles."""
+    from ledger.usecases import heads
+
+    with open_ledger(database_url) as ledger:
+        made = heads.commit_heads(ledger)
+        latest = made or heads.latest(ledger)
+    if made is None:
+        where = "" if latest is None else f" (entry {latest.index}, log size {latest.size})"
+        console.print(f"无需提交 nothing to commit: the latest head commitment{where} covers every entry")
+        return
+    console.print(
+        f"已提交 committed (entry {made.index}): the heads of {made.count} chains as at log size {made.size}, "
+        f"root {made.root}"
+    )
 
 
 class HttpLog:

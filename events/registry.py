@@ -30,6 +30,8 @@ from events.timestamps import china_date, format_at, from_rfc3339
 
 ORG_SUBJECT = "org:"
 LOG_SUBJECT = "log"
+HEADS_SUBJECT = "heads"  # the log's commitments to every chain's head (docs/ledger-format.md §6.4)
+HASH_HEX = re.compile(r"[0-9a-f]{64}")
 REGION = re.compile(r"[0-9]{6}")  # a GB/T 2260 administrative division code, e.g. 350000 Fujian, 350200 Xiamen
 KEY_NAME = re.compile(r"[A-Za-z0-9._-]+")
 REFERENCE_MAX = 200
@@ -43,6 +45,7 @@ class RegistryType(StrEnum):
     LOG_KEY = "log_key"
     LOG_ROLLOVER_STARTED = "log_rollover_started"
     LOG_ROLLOVER_ENDED = "log_rollover_ended"
+    HEADS_COMMITTED = "heads_committed"
 
 
 REGISTRY_TYPES = frozenset(t.value for t in RegistryType)
@@ -82,6 +85,7 @@ AUTHORITY: Mapping[str, frozenset[Authority]] = {
     "log_key": frozenset({Authority.LOG, Authority.MIGRATION}),
     "log_rollover_started": frozenset({Authority.LOG}),
     "log_rollover_ended": frozenset({Authority.LOG}),
+    "heads_committed": frozenset({Authority.LOG}),
 }
 
 KIND_NAMES: Mapping[str, str] = {  # how refusals name the kinds `org_changed` and `key_added` split into
@@ -105,8 +109,8 @@ def org_subject(org_id: str) -> str:
 
 
 def is_subject(value: str) -> bool:
-    """True for a registry subject (`org:<id>`, `log`); pack codes are never one."""
-    return value == LOG_SUBJECT or value.startswith(ORG_SUBJECT)
+    """True for a registry subject (`org:<id>`, `log`, `heads`); pack codes are never one."""
+    return value in (LOG_SUBJECT, HEADS_SUBJECT) or value.startswith(ORG_SUBJECT)
 
 
 # -- the state in force ---------------------------------------------------------------------------------
@@ -199,6 +203,7 @@ class Registry:
     keys: dict[str, KeyState] = field(default_factory=dict)
     log_keys: list[str] = field(default_factory=list)  # the log's verifier keys in force
     rollover: tuple[str, str] | None = None  # (old, new) while a log key rollover runs
+    heads_size: int = 0  # the log size the latest head commitment covers
 
     def org_at(self, org_id: str, moment: datetime) -> Org | None:
         record = self.orgs.get(org_id)
@@ -368,6 +373,17 @@ class Registry:
         self.rollover = None
         self.log_keys = [c.data["new"]]
 
+    def _heads_committed(self, c: RegistryClaim, index: int, recorded_at: datetime) -> None:
+        size = c.data["size"]
+        if size > index:
+            raise _bad(f"a head commitment at entry {index} cannot cover the log at size {size}, beyond itself")
+        if size < self.heads_size:
+            raise ConflictError(
+                f"a head commitment at size {size} follows one at size {self.heads_size}: sizes never go back",
+                code="heads_behind",
+            )
+        self.heads_size = size
+
     def _org(self, org_id: str) -> OrgRecord:
         record = self.orgs.get(org_id)
         if record is None:
@@ -397,6 +413,7 @@ _CHANGES: dict[RegistryType, Callable[[Registry, RegistryClaim, int, datetime], 
     RegistryType.LOG_KEY: Registry._log_key,
     RegistryType.LOG_ROLLOVER_STARTED: Registry._rollover_started,
     RegistryType.LOG_ROLLOVER_ENDED: Registry._rollover_ended,
+    RegistryType.HEADS_COMMITTED: Registry._heads_committed,
 }
 
 
@@ -434,6 +451,7 @@ _DATA: Mapping[RegistryType, tuple[frozenset[str], frozenset[str]]] = {  # (requ
     RegistryType.LOG_KEY: (frozenset({"verifier_key"}), frozenset()),
     RegistryType.LOG_ROLLOVER_STARTED: (frozenset({"old", "new"}), frozenset()),
     RegistryType.LOG_ROLLOVER_ENDED: (frozenset({"old", "new"}), frozenset()),
+    RegistryType.HEADS_COMMITTED: (frozenset({"size", "count", "root"}), frozenset()),
 }
 _LOG_TYPES = frozenset({RegistryType.LOG_KEY, RegistryType.LOG_ROLLOVER_STARTED, RegistryType.LOG_ROLLOVER_ENDED})
 
@@ -476,7 +494,10 @@ def parse_registry_claim(claim: Mapping[str, Any]) -> RegistryClaim:
     except ValueError:
         raise _bad(f"unknown registry type {claim['type']!r}; types are: {', '.join(RegistryType)}") from None
     subject = claim["subject"]
-    if kind in _LOG_TYPES:
+    if kind == RegistryType.HEADS_COMMITTED:
+        if subject != HEADS_SUBJECT:
+            raise _bad(f"{kind.value} commits to the log's heads: its subject is {HEADS_SUBJECT!r}, not {subject!r}")
+    elif kind in _LOG_TYPES:
         if subject != LOG_SUBJECT:
             raise _bad(f"{kind.value} is about the log: its subject is {LOG_SUBJECT!r}, not {subject!r}")
     elif not (subject.startswith(ORG_SUBJECT) and ORG_ID.fullmatch(subject[len(ORG_SUBJECT) :])):
@@ -539,6 +560,12 @@ def _check_data(kind: RegistryType, data: Mapping[str, Any], subject: str) -> No
                 from_rfc3339(data[moment])
             except (TypeError, ValueError):
                 raise _bad(f"'{moment}' must be an RFC 3339 time") from None
+    for count in ("size", "count"):
+        value = data.get(count, 0)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            raise _bad(f"'{count}' must be a whole number, 0 or more")
+    if "root" in data and not (isinstance(data["root"], str) and HASH_HEX.fullmatch(data["root"])):
+        raise _bad("'root' must be 64 lower-case hex digits (a SHA-256 hash)")
     for text in ("reason", "verifier_key", "old", "new"):
         if text in data and not isinstance(data[text], str):
             raise _bad(f"'{text}' must be a string")

@@ -20,6 +20,23 @@ Feature: A record nobody can rewrite unnoticed
     Then "packtrace verify-bundle" accepts the file with the log's verifier key
     And "packtrace verify-bundle" refuses the file once one of its events is altered
 
+  Scenario Outline: A bundle with entries cut from its end is refused, naming why
+    Given "byd-auto" has received pack 3 and reported 2 incidents on it
+    When the regulator saves the bundle of pack 3 to a file
+    And the server removes the last <cut> entries from the file, proving the new last one against the same checkpoint
+    Then "packtrace verify-bundle" refuses the file: the log's head commitment says the chain had 5 entries, the file lists <left>
+
+    Examples:
+      | cut | left |
+      | 1   | 4    |
+      | 2   | 3    |
+      | 4   | 1    |
+
+  Scenario: A forged head commitment is found by "packtrace verify"
+    Given the log appends a head commitment whose root is not that of its chains' heads
+    When the regulator runs "packtrace verify"
+    Then it fails naming "head commitment at entry"
+
   Scenario: Posting the same claim twice records it once
     When "byd-auto" posts the same signed claim twice
     Then the log holds one entry for that claim

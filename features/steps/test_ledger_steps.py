@@ -12,11 +12,14 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from api.cli import app
+from events.registry import new_registry_claim
 from ledger.log import Ledger
 from ledger.usecases.bundles import make_bundle
 from tests.support import PRODUCED, Actor, code
 
 scenarios("ledger.feature")
+
+INCIDENT = {"kind": "other", "severity": "low", "description": "dropped at the dock"}
 
 
 @pytest.fixture
@@ -84,7 +87,11 @@ def bundle_accepted(ledger: Ledger, base: int, outcome: dict[str, Any]) -> None:
     assert result.exit_code == 0, result.output
     assert (
         f"OK: pack {code(3)}: entries 0–1 proven (2 entries, verified and chained; the last included in the log "
-        f"at tree size {base + 12}" in result.output
+        f"at tree size {base + 13}" in result.output  # + the head commitment the bundle made, entry base+12
+    )
+    assert (
+        f"complete: the log's head commitment at entry {base + 12} names seq 1 as the pack's last entry at log "
+        f"size {base + 12}" in " ".join(result.output.split())
     )
 
 
@@ -97,6 +104,59 @@ def bundle_refused(ledger: Ledger, base: int, outcome: dict[str, Any]) -> None:
     result = _verify_bundle(ledger, path)
     assert result.exit_code == 1
     assert f"FAILED entry seq 1 (index {base + 5}): signature does not verify with key 'catl/1'" in result.output
+
+
+@given(parsers.parse('"{org}" has received pack {n:d} and reported {count:d} incidents on it'))
+def received_with_incidents(ledger: Ledger, actors: dict[str, Actor], org: str, n: int, count: int) -> None:
+    ledger.append_one(*actors[org].claim(code(n), "received", {"from": "catl"}))
+    for _ in range(count):
+        ledger.append_one(*actors[org].claim(code(n), "incident", INCIDENT))
+
+
+@when(
+    parsers.parse(
+        "the server removes the last {cut:d} entries from the file, "
+        "proving the new last one against the same checkpoint"
+    )
+)
+def cut_bundle(ledger: Ledger, cut: int, outcome: dict[str, Any]) -> None:
+    """What a server holding the log could send: a shorter chain whose last entry is genuinely included."""
+    path: Path = outcome["bundle"]
+    bundle = json.loads(path.read_text())
+    del bundle["entries"][-cut:]
+    del bundle["keys"]  # a summary for readers: it would name keys that signed only the removed entries
+    last, size = bundle["entries"][-1]["index"], bundle["proof"]["tree_size"]
+    hashes = [h.hex() for h in ledger.inclusion_proof(last, size)]
+    bundle["proof"] = {"index": last, "tree_size": size, "hashes": hashes}
+    path.write_text(json.dumps(bundle, ensure_ascii=False))
+    head = json.loads(ledger.pack_entries(code(3), 0)[-1].body)
+    outcome["head_index"] = head["index"]
+    outcome["commitment"] = bundle["heads"]["entry"]["index"]
+
+
+@then(
+    parsers.parse(
+        '"packtrace verify-bundle" refuses the file: the log\'s head commitment says the chain had {total:d} entries, '
+        "the file lists {left:d}"
+    )
+)
+def cut_refused(ledger: Ledger, outcome: dict[str, Any], total: int, left: int) -> None:
+    result = _verify_bundle(ledger, outcome["bundle"])
+    assert result.exit_code == 1, result.output
+    commitment = outcome["commitment"]
+    assert " ".join(result.output.split()) == (
+        f"FAILED pack {code(3)}: entries were removed from its end: the log's head commitment at entry {commitment} "
+        f"(log size {commitment}) says the chain had {total} entries (the last, seq {total - 1}, at entry "
+        f"{outcome['head_index']}), but the bundle lists {left}"
+    )
+
+
+@given("the log appends a head commitment whose root is not that of its chains' heads")
+def forged_commitment(ledger: Ledger) -> None:
+    """The operator, holding the log key, commits to a tree that leaves out the last pack's head."""
+    claim = new_registry_claim(subject="heads", type="heads_committed", by="log", at=ledger.clock(),
+                               data={"size": ledger.size(), "count": 1, "root": "ab" * 32})  # fmt: skip
+    ledger.append_registry([(claim, None)])
 
 
 @when(parsers.parse('"{org}" posts the same signed claim twice'))

@@ -32,6 +32,7 @@ from ledger.format.canonical import canonical, entry_hash, registry_entry_bytes
 from ledger.format.logkey import LogSigner
 from ledger.store import appending, logmeta, registry
 from ledger.store import head as stored_head
+from ledger.store import heads as head_commitments
 from ledger.store.appending import EntryRow
 from ledger.store.driver import Connection
 
@@ -94,6 +95,7 @@ def write_registry(
             keys={k.key_id: k for k in registry.key_states(conn)},
             log_keys=[] if log_keys is None else list(log_keys.in_force),
             rollover=None if log_keys is None or log_keys.next is None else (log_keys.current, log_keys.next),
+            heads_size=head_commitments.covered_size(conn),
         )
     )
     rows: list[EntryRow] = []

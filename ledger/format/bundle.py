@@ -2,20 +2,22 @@
 no database, nothing but the bundle's JSON and the log's verifier key.
 
 Because each entry commits to its predecessor's hash, one inclusion proof of the bundle's last entry
-against a signed checkpoint authenticates every entry up to it: a *prefix* of the pack's chain. Nothing
-in the checkpoint commits to the pack's head, so a bundle cannot prove that the chain ends there (entries
-cut off the end, or withheld items claimed after the last disclosed entry, are neither proven nor ruled
-out; completeness needs the head in the checkpoint, issue 14).
+against a signed checkpoint authenticates every entry up to it: a *prefix* of the pack's chain. That the
+chain ends there is proven by the log's head commitment (ledger.format.heads, docs/ledger-format.md §6.4):
+a `heads_committed` entry, included under the same checkpoint, whose tree holds the pack's head as the log
+stood at the size it covers; the bundle's last entry before that size must be that head, so entries cut
+from its end are refused. (Entries recorded after that size are proven when shown, and not ruled out: the
+server commits again before it writes a bundle whose pack's head is newer than the latest commitment.)
 
 The keys are proven the same way (ledger.format.bundlekeys): the bundle carries the registry chains of the
-organisations whose keys signed the entries it shows, each proven under the same checkpoint, and every
-entry's key is judged by the log's own registry rules at the entry's position. Each registry chain, too,
-is proven as a prefix: a registry entry after the last one shown (a revocation) is not ruled out.
+organisations whose keys signed the entries it shows, each proven under the same checkpoint and complete
+by the same commitment, and every entry's key is judged by the log's own registry rules at the entry's
+position.
 
 Two forms:
 
-- the **full** bundle (`packtrace-bundle/2`, the authority tier): every entry verbatim;
-- the **redacted** bundle (`packtrace-redacted-bundle/2`, the legitimate-interest tier): an entry is
+- the **full** bundle (`packtrace-bundle/3`, the authority tier): every entry verbatim;
+- the **redacted** bundle (`packtrace-redacted-bundle/3`, the legitimate-interest tier): an entry is
   disclosed verbatim only if the reader may read all of it; any other is withheld whole and stands as
   its `seq` alone. An entry's hash is SHA-256 over its whole canonical bytes, so no part of an entry can
   be shown authenticated without all of it: each disclosed entry is authenticated through the `prev` of
@@ -37,14 +39,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.errors import PacktraceError, VerificationError
-from ledger.format import note
+from ledger.format import heads, note
 from ledger.format.bundlekeys import BundleKeys, ShownChain, check_proof
 from ledger.format.canonical import canonical, entry_hash
 
-BUNDLE_FORMAT = "packtrace-bundle/2"
-REDACTED_FORMAT = "packtrace-redacted-bundle/2"
+BUNDLE_FORMAT = "packtrace-bundle/3"
+REDACTED_FORMAT = "packtrace-redacted-bundle/3"
 # The first formats listed their keys unsigned, from the server's tables: nothing in them proves who signed.
 UNPROVEN_FORMATS = ("packtrace-bundle/1", "packtrace-redacted-bundle/1")
+# The second proved its keys but not its end: entries cut from it went unnoticed.
+PREFIX_FORMATS = ("packtrace-bundle/2", "packtrace-redacted-bundle/2")
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -64,6 +68,9 @@ class BundleSummary:
     proven_through: int | None
     claimed_after: int = 0
     registry: tuple[ShownChain, ...] = ()
+    complete_through: int | None = None  # the chain's head by the log's head commitment (None: not checked)
+    committed_size: int | None = None  # the log size that commitment covers
+    commitment: int | None = None  # its entry's index
 
     @property
     def withheld(self) -> int:
@@ -100,6 +107,12 @@ def verify_bundle(bundle: Any, log_key: str) -> BundleSummary:
                 f"{bundle['format']} lists its keys unsigned, so it cannot prove who signed its entries: fetch the "
                 f"bundle again ({BUNDLE_FORMAT} or {REDACTED_FORMAT} prove the keys from the log's registry entries)"
             )
+        if isinstance(bundle, dict) and bundle.get("format") in PREFIX_FORMATS:
+            raise VerificationError(
+                f"{bundle['format']} cannot prove that it is complete (entries cut from its end go unnoticed): fetch "
+                f"the bundle again ({BUNDLE_FORMAT} or {REDACTED_FORMAT} prove the pack's head by the log's head "
+                "commitment)"
+            )
         if isinstance(bundle, dict) and bundle.get("format") == REDACTED_FORMAT:
             return _verify_redacted(bundle, log_key)
         return _verify(bundle, log_key)
@@ -113,7 +126,7 @@ def verify_window(bundle: dict[str, Any], log_key: str) -> BundleSummary:
     """Check a `window_bundle`: the entries shown, linked to each other and the last one included in the
     checkpointed tree (the first one's `prev` is taken as it stands unless it is seq 0)."""
     try:
-        return _verify(bundle, log_key, first_seq=bundle["entries"][0]["seq"])
+        return _verify(bundle, log_key, first_seq=int(bundle["entries"][0]["seq"]))
     except VerificationError:
         raise
     except (PacktraceError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -205,7 +218,20 @@ def _check_entry(
     return canonical(entry)
 
 
-def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> BundleSummary:
+def _commitment(bundle: dict[str, Any], checkpoint: note.Checkpoint) -> heads.Commitment:
+    """(5): the bundle's head commitment, an entry of the log proven under the checkpoint."""
+    member = bundle.get("heads")
+    if not isinstance(member, dict) or not {"entry", "proof"} <= set(member):
+        raise VerificationError(
+            "the bundle carries no head commitment (member 'heads'): it cannot prove that it is complete"
+        )
+    entry = member["entry"]
+    commitment = heads.read_commitment(entry)
+    check_proof(member["proof"], entry, canonical(entry), checkpoint, "head commitment: ")
+    return commitment
+
+
+def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int | None = None) -> BundleSummary:
     if bundle.get("format") != BUNDLE_FORMAT:
         raise VerificationError(f"not a {BUNDLE_FORMAT} file (format {bundle.get('format')!r})")
     # (1):
@@ -214,7 +240,9 @@ def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> Bund
     entries = bundle["entries"]
     if not entries:
         raise VerificationError("the bundle holds no entries")
-    keys = BundleKeys(bundle.get("registry"), checkpoint)
+    commitment = _commitment(bundle, checkpoint) if first_seq is None else None  # a window claims no end
+    keys = BundleKeys(bundle.get("registry"), checkpoint, commitment)
+    first_seq = first_seq or 0
     # (2), (3):
     prev: str | None = None
     last_bytes = b""
@@ -226,7 +254,19 @@ def _verify(bundle: dict[str, Any], log_key: str, *, first_seq: int = 0) -> Bund
     check_proof(bundle["proof"], entries[-1], last_bytes, checkpoint)
     keys.check_summary(bundle.get("keys"), {e["claim"]["key"] for e in entries})
     last = first_seq + len(entries) - 1
-    return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root, len(entries), last, registry=keys.chains)
+    # (5):
+    committed = None
+    if commitment is not None:
+        listed = [heads.Listed(e["seq"], e["index"], entry_hash(canonical(e))) for e in entries]
+        committed = heads.check_complete(f"pack {code}", code, listed, bundle["heads"].get("head"), commitment)
+    return BundleSummary(code, len(entries), checkpoint.size, checkpoint.root, len(entries), last,
+                         registry=keys.chains, **_completeness(commitment, committed))  # fmt: skip
+
+
+def _completeness(commitment: heads.Commitment | None, head: heads.Head | None) -> dict[str, Any]:
+    if commitment is None or head is None:
+        return {}
+    return {"complete_through": head.seq, "committed_size": commitment.size, "commitment": commitment.index}
 
 
 def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
@@ -236,7 +276,9 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
     items = bundle["items"]
     if not items:
         raise VerificationError("the bundle holds no entries")
-    keys = BundleKeys(bundle.get("registry"), checkpoint)
+    commitment = _commitment(bundle, checkpoint)
+    keys = BundleKeys(bundle.get("registry"), checkpoint, commitment)
+    listed: list[heads.Listed] = []
     signers: set[str] = set()
     prev: str | None = None  # hash of the item before, when it was disclosed
     unproven: int | None = None  # position of a disclosed entry not yet authenticated
@@ -251,6 +293,7 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
             if unproven is not None:
                 raise VerificationError(f"entry seq {unproven}: followed by a withheld entry, it needs a proof")
             prev = None
+            listed.append(heads.Listed(position, None, None))
             continue
         entry = item["entry"]
         # (2), (3); after a withheld entry `prev` is whatever this signed-over entry says it is:
@@ -258,6 +301,7 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
             raise VerificationError(f"entry seq {position}: prev {entry['prev']!r} is not an entry hash")
         body = _check_entry(entry, position, code, keys, prev, seen, link=position == 0 or prev is not None)
         prev = entry_hash(body)
+        listed.append(heads.Listed(position, entry["index"], prev))
         signers.add(entry["claim"]["key"])
         # (4):
         if "proof" in item:
@@ -271,7 +315,9 @@ def _verify_redacted(bundle: dict[str, Any], log_key: str) -> BundleSummary:
     if unproven is not None:
         raise VerificationError(f"entry seq {unproven}: the last disclosed entry needs a proof")
     keys.check_summary(bundle.get("keys"), signers)
-    claimed_after = len(items) - 1 - proven_through  # withheld items after the last disclosed entry
-    return BundleSummary(
-        code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through, claimed_after, keys.chains
-    )
+    # (5): the committed head proves the chain's length then, withheld entries included
+    committed = heads.check_complete(f"pack {code}", code, listed, bundle["heads"].get("head"), commitment)
+    proven_through = max(proven_through, committed.seq)
+    claimed_after = len(items) - 1 - proven_through  # withheld items after the last proven one
+    return BundleSummary(code, len(items), checkpoint.size, checkpoint.root, disclosed, proven_through, claimed_after,
+                         keys.chains, **_completeness(commitment, committed))  # fmt: skip

@@ -8,9 +8,9 @@ before it. The entries of all chains are folded in index order with `Registry.ap
 one's authority (and the signature of a signed one), so the keys a bundle uses are exactly the keys the
 log's registry entries added, with the positions that bound them.
 
-What that proves is a *prefix* of each organisation's registry chain: a registry entry after the last one
-shown (a revocation, say) is neither proven nor ruled out, the same limit as for the pack's chain (a
-commitment to each chain's head in the checkpoint closes it: issue 14).
+Each chain also carries the proof of its head under the bundle's head commitment (ledger.format.heads):
+the chain is complete up to the log size the commitment covers, so a registry entry cut from its end (a
+revocation, say) is refused. Entries recorded after that size are proven when shown, and not ruled out.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from events.errors import PacktraceError, VerificationError
 from events.registry import ORG_SUBJECT, By, KeyState, Registry
 from events.timestamps import format_recorded_at, from_rfc3339
-from ledger.format import merkle, note
+from ledger.format import heads, merkle, note
 from ledger.format.canonical import canonical, entry_hash
 
 
@@ -58,6 +58,7 @@ class ShownChain:
     org: str
     last_seq: int
     last_index: int
+    committed_seq: int | None = None  # the chain's head by the bundle's head commitment, if it was checked
 
 
 def key_summary(key: KeyState) -> dict[str, Any]:
@@ -120,7 +121,7 @@ class BundleKeys:
     """The keys a bundle proves: its `registry` chains, each checked and proven under `checkpoint`, folded
     into the registry they make."""
 
-    def __init__(self, chains: Any, checkpoint: note.Checkpoint) -> None:
+    def __init__(self, chains: Any, checkpoint: note.Checkpoint, commitment: heads.Commitment | None = None) -> None:
         if not isinstance(chains, list):
             raise VerificationError("the bundle holds no registry chains (member 'registry'): its keys are unproven")
         shown: list[ShownChain] = []
@@ -136,8 +137,13 @@ class BundleKeys:
                 raise VerificationError(f"registry {subject}: the chain holds no entries")
             body = _check_chain(subject, entries)
             check_proof(chain["proof"], entries[-1], body, checkpoint, f"registry {subject}: ")
+            committed = None
+            if commitment is not None:
+                listed = [heads.Listed(e["seq"], e["index"], entry_hash(canonical(e))) for e in entries]
+                committed = heads.check_complete(f"registry {subject}", subject, listed, chain.get("head"), commitment)
             parsed.append((subject, entries))
-            shown.append(ShownChain(subject[len(ORG_SUBJECT) :], len(entries) - 1, entries[-1]["index"]))
+            shown.append(ShownChain(subject[len(ORG_SUBJECT) :], len(entries) - 1, entries[-1]["index"],
+                                    None if committed is None else committed.seq))  # fmt: skip
         self.registry = fold(parsed)
         self.chains = tuple(sorted(shown, key=lambda c: c.org))
         self._indices = {e["index"]: subject for subject, entries in parsed for e in entries}

@@ -64,6 +64,30 @@ class Checkpoint(SQLModel, table=True):
     signed_at: datetime
 
 
+class HeadLeaf(SQLModel, table=True):
+    """Where each chain's head sits in a head commitment's tree (ledger.format.heads): kept for the latest
+    commitments only (ledger.store.heads.KEPT), so that a bundle can prove its pack's head."""
+
+    __tablename__ = "head_leaf"
+
+    commitment: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))  # its entry index
+    subject: str = Field(primary_key=True, max_length=80)
+    position: int = Field(sa_column=Column(BigInteger, nullable=False))
+    idx: int = Field(sa_column=Column(BigInteger, nullable=False))  # the head entry's index
+    seq: int
+    hash: str = Field(max_length=64)
+
+
+class HeadNode(SQLModel, table=True):
+    """A complete-subtree hash of a head commitment's tree, keyed like `merkle_node` (node_id)."""
+
+    __tablename__ = "head_node"
+
+    commitment: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class LogHead(SQLModel, table=True):
     """One row: the committed size of the log. Appends lock it, so they serialise.
 
@@ -231,6 +255,8 @@ ORG: Table = Org.__table__  # type: ignore[attr-defined]
 ORG_KEY: Table = OrgKey.__table__  # type: ignore[attr-defined]
 WEB_SESSION: Table = WebSession.__table__  # type: ignore[attr-defined]
 PACK: Table = Pack.__table__  # type: ignore[attr-defined]
+HEAD_LEAF: Table = HeadLeaf.__table__  # type: ignore[attr-defined]
+HEAD_NODE: Table = HeadNode.__table__  # type: ignore[attr-defined]
 REPORT_CURSOR: Table = ReportCursor.__table__  # type: ignore[attr-defined]
 REPORT_LATE: Table = ReportLate.__table__  # type: ignore[attr-defined]
 REPORT_ACTOR: Table = ReportActor.__table__  # type: ignore[attr-defined]
@@ -238,4 +264,4 @@ REPORT_DAY: Table = ReportDay.__table__  # type: ignore[attr-defined]
 REPORT_RECOVERY: Table = ReportRecovery.__table__  # type: ignore[attr-defined]
 
 TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
-TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY]
+TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY, HEAD_LEAF, HEAD_NODE]

@@ -21,8 +21,11 @@ from events.registry import By, org_subject
 from ledger.format.bundle import BUNDLE_FORMAT, REDACTED_FORMAT
 from ledger.format.bundlekeys import fold, key_summary
 from ledger.log import Ledger
+from ledger.store import heads as head_commitments
+from ledger.store import logreads as logreads_store
 from ledger.store import registry
 from ledger.store.logreads import LoggedEntry, StoredCheckpoint
+from ledger.usecases.heads import Committed, ensure_covered
 
 PAGE = 1_000  # entries read from storage at a time
 
@@ -35,23 +38,47 @@ def _json(value: Any) -> bytes:
 
 @dataclass(frozen=True)
 class _Frame:
-    """What a bundle is written against: the pack's chain up to `last_seq` and a checkpoint covering it."""
+    """What a bundle is written against: the pack's chain up to `last_seq`, a checkpoint covering it and,
+    for a whole chain, the head commitment (made now if the latest one is older than the pack's head)."""
 
     code: str
     last_seq: int
     checkpoint: StoredCheckpoint
+    commitment: Committed | None = None
 
 
 def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
     head = ledger.pack_head(code)
-    checkpoint = ledger.latest_checkpoint()
-    if head is None or checkpoint is None:
+    if head is None:
         raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
     _, seq, last_index = head
-    if last_index >= checkpoint.size:  # appended after the checkpoint we read: read it again
-        checkpoint = ledger.latest_checkpoint()
-        assert checkpoint is not None and last_index < checkpoint.size
-    return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint)
+    commitment = ensure_covered(ledger, last_index) if last_seq is None else None
+    checkpoint = ledger.latest_checkpoint()  # read after the commitment: it covers the commitment and the head
+    wanted = max(last_index, -1 if commitment is None else commitment.index)
+    if checkpoint is None or wanted >= checkpoint.size:
+        raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
+    return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint, commitment)
+
+
+def _heads(ledger: Ledger, frame: _Frame, subjects: list[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The bundle's `heads` member (the commitment entry and its inclusion proof) and, for each of
+    `subjects`, the proof of its head in the commitment's tree ({head, position, path})."""
+    commitment = frame.commitment
+    assert commitment is not None
+    proofs: dict[str, dict[str, Any]] = {}
+    with ledger.engine.connect() as conn:
+        body = logreads_store.entries(conn, commitment.index, commitment.index + 1)[0].body
+        for subject in subjects:
+            found = head_commitments.head_proof(conn, commitment.index, subject, commitment.count)
+            if found is None:
+                raise NotFoundError(
+                    f"the head commitment at entry {commitment.index} no longer keeps its tree: ask again",
+                    code="commitment_gone",
+                )
+            head, position, path = found
+            proofs[subject] = {"head": head.to_json(), "position": position, "path": [h.hex() for h in path]}
+    member = {"entry": json.loads(body), "proof": _proof(ledger, commitment.index, frame.checkpoint)}
+    return member, proofs
 
 
 def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[LoggedEntry]]:
@@ -66,7 +93,7 @@ def _pages(ledger: Ledger, code: str, first: int, last: int) -> Iterator[list[Lo
 
 
 def _registry(
-    ledger: Ledger, orgs: set[str], key_ids: set[str], checkpoint: StoredCheckpoint
+    ledger: Ledger, orgs: set[str], key_ids: set[str], checkpoint: StoredCheckpoint, frame: _Frame | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The bundle's `registry` (the registry chains of `orgs`, and of every organisation whose key signed
     an entry of one of them, each up to `checkpoint` with an inclusion proof of its last entry) and `keys`
@@ -87,13 +114,22 @@ def _registry(
         {"subject": subject, "entries": entries, "proof": _proof(ledger, entries[-1]["index"], checkpoint)}
         for subject, entries in shown.items()
     ]
+    if frame is not None and frame.commitment is not None:
+        _, proofs = _heads(ledger, frame, list(shown))
+        for member in members:
+            member["head"] = proofs[str(member["subject"])]
     return members, [key_summary(made.keys[k]) for k in sorted(key_ids) if k in made.keys]
 
 
-def _keys_chunk(ledger: Ledger, signers: set[tuple[str, str]], checkpoint: StoredCheckpoint) -> bytes:
-    """`registry` and `keys` for entries signed by `signers` (actor, key id)."""
-    members, keys = _registry(ledger, {actor for actor, _ in signers}, {key for _, key in signers}, checkpoint)
-    return b'"registry":%s,"keys":%s' % (_json(members), _json(keys))
+def _keys_chunk(ledger: Ledger, signers: set[tuple[str, str]], frame: _Frame) -> bytes:
+    """`registry` and `keys` for entries signed by `signers` (actor, key id), and `heads`: the pack's head
+    commitment and the proof of its head."""
+    members, keys = _registry(
+        ledger, {actor for actor, _ in signers}, {key for _, key in signers}, frame.checkpoint, frame
+    )
+    heads_member, proofs = _heads(ledger, frame, [frame.code])
+    heads_member["head"] = proofs[frame.code]
+    return b'"registry":%s,"keys":%s,"heads":%s' % (_json(members), _json(keys), _json(heads_member))
 
 
 def _proof(ledger: Ledger, index: int, checkpoint: StoredCheckpoint) -> dict[str, Any]:
@@ -122,7 +158,7 @@ def _full_chunks(ledger: Ledger, frame: _Frame) -> Iterator[bytes]:
         yield separator + b",".join(body for _, _, body in rows)  # an entry's canonical bytes are its JSON
         separator = b","
     yield b'],%s,"proof":%s,"checkpoint":%s,"log_key":%s}' % (
-        _keys_chunk(ledger, signers, frame.checkpoint),
+        _keys_chunk(ledger, signers, frame),
         _json(_proof(ledger, last_index, frame.checkpoint)),
         _json(frame.checkpoint.note),
         _json(ledger.signer.verifier_key),
@@ -195,7 +231,7 @@ def _redacted_chunks(ledger: Ledger, frame: _Frame, disclose: Disclose, tier: st
     if held is not None:
         yield separator + _with_proof(ledger, held, frame)
     yield b'],%s,"checkpoint":%s,"log_key":%s}' % (
-        _keys_chunk(ledger, signers, frame.checkpoint),
+        _keys_chunk(ledger, signers, frame),
         _json(frame.checkpoint.note),
         _json(ledger.signer.verifier_key),
     )

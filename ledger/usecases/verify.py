@@ -37,10 +37,11 @@ from events import rules
 from events.batch import batch_problems
 from events.errors import PacktraceError, VerificationError
 from events.orgs import Org
-from events.registry import OrgRecord, Registry, is_subject
+from events.registry import HEADS_SUBJECT, OrgRecord, Registry, is_subject
 from events.state import Event, PackState
 from events.timestamps import from_rfc3339
 from ledger.append.rules import Validator
+from ledger.format import heads as heads_format
 from ledger.format import logkeys, merkle, note
 from ledger.format.canonical import is_canonical
 from ledger.store import logmeta, registry, snapshot
@@ -151,7 +152,8 @@ def _verify(
     # in force at each entry is the one the entries before it made.
     t0 = time.perf_counter()
     leaves: list[bytes] = []
-    heads: dict[str, tuple[str, int]] = {}
+    heads: dict[str, tuple[str, int, int]] = {}  # chain -> (hash, seq, index) of its last entry so far
+    due = _commitments(conn)  # head commitments, checked when the pass reaches the size each covers
     expected = 0
     hashing = 0.0
     for chunk in snapshot.entry_chunks(conn, CHUNK):
@@ -163,6 +165,8 @@ def _verify(
         leaves.extend(merkle.leaf_hash(row.body) for row in chunk)
         hashing += time.perf_counter() - t_hash
         for row, digest in zip(chunk, digests, strict=True):
+            while due and due[0].size <= row.idx:
+                _check_commitment(due.pop(0), heads, problem)
             entry = _check_row(row, digest, expected, heads, problem)
             if entry is not None:
                 try:
@@ -170,6 +174,12 @@ def _verify(
                 except (ValueError, KeyError, TypeError) as exc:
                     problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
             expected = max(expected, row.idx) + 1
+    for commitment in due:
+        if commitment.size <= expected:
+            _check_commitment(commitment, heads, problem)
+        else:
+            problem(commitment.index, 5, f"head commitment at entry {commitment.index} covers size {commitment.size}, "
+                                         f"beyond the {expected} entries stored")  # fmt: skip
     if expected != total:
         first = min(expected, total)
         problem(first, 2, f"the log head says {total} entries but {expected} are stored")
@@ -410,7 +420,7 @@ def _check_row(
     row: EntryRow,
     digest: str,
     expected: int,
-    heads: dict[str, tuple[str, int]],
+    heads: dict[str, tuple[str, int, int]],
     problem: Callable[[int, int, str], None],
 ) -> dict[str, Any] | None:
     """(1) and (2) for one stored entry; the entry object, or None when it is not a well-formed entry."""
@@ -441,12 +451,12 @@ def _check_row(
         members = set(entry) - ({"sig"} if registry_entry else set())
         if members != (REGISTRY_ENTRY_MEMBERS if registry_entry else PACK_ENTRY_MEMBERS):
             problem(row.idx, 1, f"entry has members {sorted(entry)}, not those of the format (docs/ledger-format.md)")
-        last_hash, last_seq = heads.get(chain, (None, -1))
+        last_hash, last_seq, _ = heads.get(chain, (None, -1, -1))
         if entry["seq"] != last_seq + 1:
             problem(row.idx, 2, f"{what} {chain}: seq {entry['seq']} follows seq {last_seq}")
         if entry["prev"] != last_hash:
             problem(row.idx, 2, f"{what} {chain}: prev {entry['prev']} but the previous entry is {last_hash}")
-        heads[chain] = (digest, entry["seq"])
+        heads[chain] = (digest, entry["seq"], row.idx)
         if not registry_entry:
             missing = [name for name in ("key", "actor", "type", "at", "data") if name not in claim]
             if missing or "sig" not in entry:
@@ -456,6 +466,37 @@ def _check_row(
     except (ValueError, KeyError, TypeError) as exc:
         problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
         return None
+
+
+def _commitments(conn: Connection) -> list[heads_format.Commitment]:
+    """The log's head commitments, in order (a malformed one is left to the registry replay to name)."""
+    found = []
+    for _, _, body in registry.subject_entries(conn, HEADS_SUBJECT):
+        try:
+            found.append(heads_format.read_commitment(json.loads(body)))
+        except (VerificationError, ValueError):
+            continue  # the registry replay names it (`Registry.apply` refuses its data)
+    return sorted(found, key=lambda c: (c.size, c.index))
+
+
+def _check_commitment(
+    commitment: heads_format.Commitment,
+    heads: dict[str, tuple[str, int, int]],
+    problem: Callable[[int, int, str], None],
+) -> None:
+    """(5) for a head commitment: its root and count are those of every chain's head at its size."""
+    root, count = heads_format.root_of(
+        heads_format.Head(subject, index, seq, digest)
+        for subject, (digest, seq, index) in heads.items()
+        if subject != HEADS_SUBJECT
+    )
+    if root != commitment.root or count != commitment.count:
+        problem(
+            commitment.index,
+            5,
+            f"head commitment at entry {commitment.index} (size {commitment.size}): root {commitment.root.hex()} over "
+            f"{commitment.count} chains, but the log's chains at size {commitment.size} give {root.hex()} over {count}",
+        )
 
 
 def _check_nodes(stored: Iterable[NodeRow], leaves: list[bytes], problem: Callable[[int, int, str], None]) -> None:

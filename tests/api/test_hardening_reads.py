@@ -165,7 +165,7 @@ def test_item7_the_custodian_gets_a_redacted_bundle_that_verifies_without_vins_o
 
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
     assert (summary.pack, summary.entries, summary.disclosed, summary.withheld) == (code(1), 8, 2, 6)
-    assert (summary.proven_through, summary.tree_size) == (7, base + 8)
+    assert (summary.proven_through, summary.tree_size) == (7, base + 9)  # + the head commitment, entry base+8
 
 
 def test_item7_every_other_organisation_gets_the_redacted_bundle_and_the_regulator_the_full_one(
@@ -179,11 +179,12 @@ def test_item7_every_other_organisation_gets_the_redacted_bundle_and_the_regulat
         (False, False)
     ] * 6
     summary = verify_bundle(maker, ledger.signer.verifier_key)
-    assert (summary.disclosed, summary.proven_through) == (2, 1)
+    # two disclosed; the log's head commitment proves the chain's eight entries exist (the last six withheld)
+    assert (summary.disclosed, summary.proven_through, summary.complete_through) == (2, 7, 7)
     assert VIN not in str(maker)
 
     full = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.REGULATOR].auth).json()
-    assert full["format"] == "packtrace-bundle/2"
+    assert full["format"] == "packtrace-bundle/3"
     assert full["entries"][3]["claim"]["data"]["vin"] == VIN
     assert verify_bundle(full, ledger.signer.verifier_key).disclosed == 8
 
@@ -363,10 +364,11 @@ def keys_line(bundle: dict[str, Any]) -> str:
         for chain in bundle["registry"]
     )
     size = bundle["checkpoint"].split("\n")[1]
+    committed = bundle["heads"]["entry"]["claim"]["data"]["size"]
     return (
         "Keys: each signature checked with a key of its actor in force at its entry, as the log's registry entries "
-        f"in this bundle show it: {chains}, included in the log at tree size {size}; an organisation's registry "
-        "entries after the last one shown (a revocation, say) are neither proven nor ruled out"
+        f"in this bundle show it: {chains}, included in the log at tree size {size}; each organisation's registry "
+        f"chain complete up to log size {committed} by the same head commitment"
     )
 
 
@@ -380,11 +382,11 @@ def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
     assert exit_code == 0, output
     assert output.startswith(
         f"OK (redacted): pack {code(1)}: entries 0–7 proven to exist, 2 of them disclosed and verified (the last "
-        f"included in the log at tree size {base + 8}, root "
+        f"included in the log at tree size {base + 9}, root "
     )
     assert output.endswith(
-        "6 withheld: this bundle does not hold or prove their content; entries after seq 7 are neither proven "
-        "nor ruled out (a bundle proves a prefix of the chain, not where it ends)"
+        "6 withheld: this bundle does not hold or prove their content; complete: the log's head commitment at "
+        f"entry {base + 8} names seq 7 as the pack's last entry at log size {base + 8}"
     )
 
     path.write_text(path.read_text().replace('"seq":3,"withheld":true', '"seq":3,"withheld":true,"type":"x"'))
@@ -393,7 +395,7 @@ def test_item7_verify_bundle_says_what_a_redacted_bundle_proved(
 
 
 def test_item7_verify_bundle_counts_trailing_withheld_items_as_claimed_not_proven(
-    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger, tmp_path: Any
+    client: httpx.Client, parties: dict[Role, Party], base: int, ledger: Ledger, tmp_path: Any
 ) -> None:
     """The server may append withheld items after the last disclosed entry; nothing proves them."""
     collected(client, parties)
@@ -405,28 +407,34 @@ def test_item7_verify_bundle_counts_trailing_withheld_items_as_claimed_not_prove
     assert exit_code == 0, output
     assert output.startswith(f"OK (redacted): pack {code(1)}: entries 0–7 proven to exist, 2 of them disclosed")
     assert output.endswith(
-        "6 withheld: this bundle does not hold or prove their content; entries after seq 7 are neither proven "
-        "nor ruled out (a bundle proves a prefix of the chain, not where it ends); 2 more withheld after seq 7: "
-        "claimed by the server, not proven"
+        "6 withheld: this bundle does not hold or prove their content; complete: the log's head commitment at "
+        f"entry {base + 8} names seq 7 as the pack's last entry at log size {base + 8}; 2 more withheld after "
+        "seq 7: claimed by the server, not proven"
     )
     assert " of 10 " not in output
 
 
-def test_item7_verify_bundle_says_a_full_bundle_proves_a_prefix_not_the_end_of_the_chain(
+def test_item7_verify_bundle_refuses_a_full_bundle_cut_short(
     client: httpx.Client, parties: dict[Role, Party], base: int, ledger: Ledger, tmp_path: Any
 ) -> None:
-    """A server can cut entries off the end of a full bundle (proving the last one it keeps): the output
-    quotes no total as fact."""
+    """A server can cut entries off the end of a full bundle (proving the last one it keeps): without the
+    head commitment it cannot prove it complete, and with the commitment the cut is plain."""
     collected(client, parties)
     path = tmp_path / "cut.json"
-    path.write_text(json.dumps(bundle_module.window_bundle(ledger, code(1), 0, 4)))  # 5 of the 8 entries
-    exit_code, output = verify_bundle_cli(path, ledger)
-    assert exit_code == 0, output
-    root = verify_bundle(json.loads(path.read_text()), ledger.signer.verifier_key).root.hex()
-    assert output == (
-        f"OK: pack {code(1)}: entries 0–4 proven (5 entries, verified and chained; the last included in the log "
-        f"at tree size {base + 8}, root {root}); entries after seq 4 are neither proven nor ruled out (a bundle "
-        "proves a prefix of the chain, not where it ends)"
+    cut = bundle_module.window_bundle(ledger, code(1), 0, 4)  # 5 of the 8 entries
+    path.write_text(json.dumps(cut))
+    assert verify_bundle_cli(path, ledger) == (
+        1, "FAILED the bundle carries no head commitment (member 'heads'): it cannot prove that it is complete"
+    )  # fmt: skip
+    full = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.REGULATOR].auth).json()
+    cut = bundle_module.window_bundle(ledger, code(1), 0, 4)  # against the checkpoint holding the commitment
+    cut["heads"], cut["registry"] = full["heads"], full["registry"]  # the chains with their heads' proofs
+    path.write_text(json.dumps(cut))
+    assert verify_bundle_cli(path, ledger) == (
+        1,
+        f"FAILED pack {code(1)}: entries were removed from its end: the log's head commitment at entry {base + 8} "
+        f"(log size {base + 8}) says the chain had 8 entries (the last, seq 7, at entry {base + 7}), but the bundle "
+        "lists 5",
     )
 
 

@@ -221,17 +221,19 @@ def test_the_regulator_gets_the_full_bundle_and_the_custodian_a_redacted_one_bot
     response = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.REGULATOR].auth)
     assert response.status_code == 200
     bundle = response.json()
-    assert bundle["format"] == "packtrace-bundle/2"
+    assert bundle["format"] == "packtrace-bundle/3"
     assert [e["seq"] for e in bundle["entries"]] == [0, 1, 2, 3]
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
-    assert (summary.pack, summary.entries, summary.disclosed, summary.tree_size) == (code(1), 4, 4, base + 4)
+    # the log committed to every chain's head (entry base+4) before it wrote the bundle
+    assert (summary.pack, summary.entries, summary.disclosed, summary.tree_size) == (code(1), 4, 4, base + 5)
+    assert (summary.complete_through, summary.commitment) == (3, base + 4)
 
     # the custodian (the automaker): the maker's `produced` and its own entries; the shipment withheld
     redacted = client.get(f"/v1/packs/{code(1)}/bundle", headers=parties[Role.AUTOMAKER].auth).json()
-    assert redacted["format"] == "packtrace-redacted-bundle/2"
+    assert redacted["format"] == "packtrace-redacted-bundle/3"
     assert redacted["items"][1] == {"seq": 1, "withheld": True}
     summary = verify_bundle(redacted, ledger.signer.verifier_key)
-    assert (summary.pack, summary.entries, summary.disclosed, summary.tree_size) == (code(1), 4, 3, base + 4)
+    assert (summary.pack, summary.entries, summary.disclosed, summary.tree_size) == (code(1), 4, 3, base + 5)
     assert "SF123" not in str(redacted)
     # the keys are proven by the registry chains of the disclosed entries' signers only: no counterparty's
     signers = sorted({item["entry"]["claim"]["actor"] for item in redacted["items"] if "entry" in item})

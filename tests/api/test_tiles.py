@@ -211,8 +211,9 @@ def test_export_tiles_writes_entry_bundles_only_when_asked(
 # --- tlog-proof ---------------------------------------------------------------------------------------
 
 
-def _head_entry(client: httpx.Client, regulator: Party, pack: str) -> dict[str, object]:
-    entry: dict[str, object] = client.get(f"/v1/packs/{pack}/bundle", headers=regulator.auth).json()["entries"][-1]
+def _head_entry(ledger: Ledger, pack: str) -> dict[str, object]:
+    """The pack's last entry, read from the ledger (a bundle request would append a head commitment)."""
+    entry: dict[str, object] = json.loads(ledger.pack_entries(pack, 0)[-1].body)
     return entry
 
 
@@ -223,7 +224,7 @@ def test_a_pack_proof_verifies_with_independent_code(
     response = client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
-    entry = specverify.entry_bytes(_head_entry(client, regulator, code(1)))
+    entry = specverify.entry_bytes(_head_entry(ledger, code(1)))
     assert tlog_client.verify_tlog_proof(response.text, entry, ledger.signer.verifier_key) == three - 2
     # tiered like the bundle: any organisation (a proof holds hashes only), not the public
     assert client.get(f"/v1/packs/{code(1)}/proof", headers=recycler.auth).text == response.text
@@ -240,7 +241,7 @@ def test_a_pack_proof_with_one_hash_changed_is_refused(
 ) -> None:
     regulator = parties[Role.REGULATOR]
     text = client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth).text
-    entry = specverify.entry_bytes(_head_entry(client, regulator, code(1)))
+    entry = specverify.entry_bytes(_head_entry(ledger, code(1)))
     lines = text.split("\n")
     assert lines[2] and lines[2] != "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
     lines[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -254,7 +255,7 @@ def test_verify_bundle_checks_a_tlog_proof_with_its_entry(
     regulator = parties[Role.REGULATOR]
     proof_file, entry_file = tmp_path / "head.tlog-proof", tmp_path / "entry.json"
     proof_file.write_text(client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth).text)
-    entry = _head_entry(client, regulator, code(1))
+    entry = _head_entry(ledger, code(1))
     entry_file.write_text(json.dumps(entry, indent=2))
     vkey = ledger.signer.verifier_key
     checkpoint = ledger.latest_checkpoint()
@@ -271,7 +272,7 @@ def test_verify_bundle_checks_a_tlog_proof_with_its_entry(
     status, _, err = run("verify-bundle", str(proof_file), "--log-key", vkey)
     assert status == 1
     assert err == "FAILED head.tlog-proof is a tlog-proof: give the entry it proves with --entry FILE (a JSON object)\n"
-    entry_file.write_text(json.dumps(_head_entry(client, regulator, code(0))))
+    entry_file.write_text(json.dumps(_head_entry(ledger, code(0))))
     status, _, err = run("verify-bundle", str(proof_file), "--log-key", vkey, "--entry", str(entry_file))
     assert status == 1 and err.startswith("FAILED inclusion proof does not verify: computed root ")
 
@@ -281,11 +282,11 @@ def test_the_proof_follows_the_head_and_an_old_proof_still_verifies(
 ) -> None:
     regulator, maker = parties[Role.REGULATOR], parties[Role.MANUFACTURER]
     old = client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth).text
-    old_entry = specverify.entry_bytes(_head_entry(client, regulator, code(1)))
+    old_entry = specverify.entry_bytes(_head_entry(ledger, code(1)))
     shipped = maker.claim(code(1), "shipped", {"to": "collector"})
     assert client.post("/v1/events", json=shipped, headers=maker.auth).status_code == 201
     new = client.get(f"/v1/packs/{code(1)}/proof", headers=regulator.auth).text
-    new_entry = specverify.entry_bytes(_head_entry(client, regulator, code(1)))
+    new_entry = specverify.entry_bytes(_head_entry(ledger, code(1)))
     vkey = ledger.signer.verifier_key
     assert tlog_client.verify_tlog_proof(new, new_entry, vkey) == three
     assert tlog_client.verify_tlog_proof(old, old_entry, vkey) == three - 2

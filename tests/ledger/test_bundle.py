@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import VerificationError
 from events.orgs import Org, Role
-from ledger.format import merkle, note
+from ledger.format import heads, merkle, note
 from ledger.format.bundle import verify_bundle
 from ledger.format.canonical import canonical, entry_hash
 from ledger.format.claims import sign_claim
@@ -50,18 +50,25 @@ def bundle(ledger: Ledger, actors: dict[str, Actor], base: int) -> dict[str, Any
 def test_bundle_holds_the_chain_its_keys_registry_chains_proof_and_checkpoint(
     ledger: Ledger, bundle: dict[str, Any], base: int
 ) -> None:
-    assert bundle["format"] == "packtrace-bundle/2"
+    assert bundle["format"] == "packtrace-bundle/3"
     assert [e["seq"] for e in bundle["entries"]] == [0, 1, 2]
     assert [e["index"] for e in bundle["entries"]] == [base + 1, base + 3, base + 4]
     assert [c["subject"] for c in bundle["registry"]] == ["org:byd-auto", "org:catl"]
     assert [k["key_id"] for k in bundle["keys"]] == ["byd-auto/1", "catl/1"]
-    assert bundle["proof"]["index"] == base + 4 and bundle["proof"]["tree_size"] == base + 6
+    # the log committed to every chain's head (entry base+6, covering size base+6) before writing it
+    assert bundle["heads"]["entry"]["index"] == base + 6
+    assert bundle["heads"]["entry"]["claim"]["data"]["size"] == base + 6
+    assert bundle["heads"]["head"]["head"] == {
+        "subject": code(2), "index": base + 4, "seq": 2, "hash": entry_hash(canonical(bundle["entries"][-1]))
+    }  # fmt: skip
+    assert bundle["proof"]["index"] == base + 4 and bundle["proof"]["tree_size"] == base + 7
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
-    assert (summary.pack, summary.entries, summary.tree_size) == (code(2), 3, base + 6)
+    assert (summary.pack, summary.entries, summary.tree_size) == (code(2), 3, base + 7)
+    assert (summary.complete_through, summary.committed_size, summary.commitment) == (2, base + 6, base + 6)
     # the same bundle checks with the independent verifier written from the specs
     checkpoint = specverify.verify_checkpoint(bundle["checkpoint"], ledger.signer.verifier_key)
     last = specverify.entry_bytes(bundle["entries"][-1])
-    specverify.verify_inclusion(last, base + 4, base + 6, bundle["proof"]["hashes"], checkpoint.root)
+    specverify.verify_inclusion(last, base + 4, base + 7, bundle["proof"]["hashes"], checkpoint.root)
 
 
 def _resign(b: dict[str, Any]) -> None:
@@ -164,7 +171,7 @@ INCIDENT = {"kind": "other", "severity": "low", "description": "dropped at the d
 def test_item7_a_redacted_bundle_shows_what_the_tier_may_read_and_proves_it(
     ledger: Ledger, redacted: dict[str, Any], base: int
 ) -> None:
-    assert redacted["format"] == "packtrace-redacted-bundle/2"
+    assert redacted["format"] == "packtrace-redacted-bundle/3"
     items = redacted["items"]
     assert [sorted(item) for item in items] == [["entry", "proof"], ["seq", "withheld"], ["entry"], ["entry", "proof"]]
     assert items[1] == {"seq": 1, "withheld": True}
@@ -292,6 +299,26 @@ def _inclusion(index: int, leaves: list[bytes]) -> list[bytes]:
     return [*_inclusion(index - k, leaves[k:]), merkle.root(leaves[:k])]
 
 
+def _recommit(b: dict[str, Any], items: list[dict[str, Any]], chains: list[list[dict[str, Any]]]) -> None:
+    """The head commitment a server would make for the edited chains: each head proven in the bundle takes
+    the hash (and index) of the listed entry at its seq, in a new tree over those heads alone."""
+    if "heads" not in b:
+        return
+    members = [(b["pack"], items, b["heads"]["head"])]
+    members += [(c["subject"], listed, c["head"]) for c, listed in zip(b.get("registry", []), chains, strict=True)]
+    for _, listed, member in members:
+        item = listed[member["head"]["seq"]] if member["head"]["seq"] < len(listed) else {}
+        if "entry" in item:
+            member["head"]["hash"] = entry_hash(canonical(item["entry"]))
+            member["head"]["index"] = item["entry"]["index"]
+    tree = heads.build(heads.read_head(m["head"]) for _, _, m in members)
+    for position, head in enumerate(tree.heads):
+        member = next(m for subject, _, m in members if subject == head.subject)
+        member["position"] = position
+        member["path"] = [h.hex() for h in heads.proof(position, tree.count, tree.nodes)]
+    b["heads"]["entry"]["claim"]["data"].update(count=tree.count, root=tree.root.hex())
+
+
 def _reseal(b: dict[str, Any]) -> str:
     """Re-link, re-prove and re-sign bundle `b` (full or redacted) after its entries were edited, as a
     server holding its log key could: each disclosed entry's `prev` set to the hash of a disclosed entry
@@ -309,12 +336,16 @@ def _reseal(b: dict[str, Any]) -> str:
             if prev is not None:
                 item["entry"]["prev"] = prev
             prev = entry_hash(canonical(item["entry"]))
+    _recommit(b, items, chains)
     size = note.parse_checkpoint(b["checkpoint"].split("\n\n")[0] + "\n").size
     leaves = [merkle.leaf_hash(b"filler %d" % n) for n in range(size)]
     for item in [*items, *(item for chain in chains for item in chain)]:
         if "entry" in item:
             leaves[item["entry"]["index"]] = merkle.leaf_hash(canonical(item["entry"]))
     proofs = [(item["entry"], item["proof"]) for item in items if "proof" in item]
+    if "heads" in b:
+        leaves[b["heads"]["entry"]["index"]] = merkle.leaf_hash(canonical(b["heads"]["entry"]))
+        proofs.append((b["heads"]["entry"], b["heads"]["proof"]))
     proofs += [(chain["entries"][-1], chain["proof"]) for chain in b.get("registry", [])]
     if "entries" in b:
         proofs.append((b["entries"][-1], b["proof"]))
@@ -346,14 +377,26 @@ def test_item7_a_resealed_redacted_bundle_verifies_so_the_forgeries_below_fail_o
     assert verify_bundle(b, _reseal(b)).proven_through == 3
 
 
-def test_item7_a_bundle_cut_short_proves_only_its_prefix(ledger: Ledger, bundle: dict[str, Any]) -> None:
-    """One proof of the last listed entry proves entries 0…k, not that the chain ends there: a server
-    that proves an earlier entry instead (a legitimate proof against the same checkpoint) cuts the end."""
+def test_item7_a_bundle_cut_short_is_refused_by_the_head_commitment(ledger: Ledger, bundle: dict[str, Any]) -> None:
+    """One proof of the last listed entry proves entries 0…k, not that the chain ends there: a server that
+    proves an earlier entry instead (a legitimate proof against the same checkpoint) cuts the end, and the
+    log's head commitment, which names the chain's real head, refuses it."""
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
     assert (summary.proven_through, summary.claimed_after) == (2, 0)
     cut = window_bundle(ledger, code(2), 0, 1)
-    summary = verify_bundle(cut, ledger.signer.verifier_key)
-    assert (summary.proven_through, summary.proven, summary.claimed_after) == (1, 2, 0)
+    cut["checkpoint"], cut["heads"] = bundle["checkpoint"], bundle["heads"]
+    cut["proof"] = {**bundle["proof"], "index": cut["entries"][-1]["index"],
+                    "hashes": [h.hex() for h in ledger.inclusion_proof(cut["entries"][-1]["index"],
+                                                                       bundle["proof"]["tree_size"])]}  # fmt: skip
+    cut["registry"] = bundle["registry"]
+    head = bundle["heads"]["head"]["head"]
+    _refused(
+        cut,
+        ledger.signer.verifier_key,
+        f"pack {code(2)}: entries were removed from its end: the log's head commitment at entry {head['index'] + 2} "
+        f"(log size {head['index'] + 2}) says the chain had 3 entries (the last, seq 2, at entry {head['index']}), "
+        "but the bundle lists 2",
+    )
 
 
 def test_item7_withheld_items_after_the_last_disclosed_entry_are_counted_as_claimed_not_proven(

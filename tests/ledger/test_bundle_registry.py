@@ -21,6 +21,7 @@ from events.registry import new_registry_claim
 from ledger.format import note
 from ledger.format.bundle import verify_bundle
 from ledger.format.bundlekeys import ShownChain
+from ledger.format.canonical import canonical, entry_hash
 from ledger.format.claims import sign_claim
 from ledger.format.logkey import LogSigner
 from ledger.format.redaction import Redactor
@@ -86,7 +87,9 @@ def test_a_bundle_carries_each_signers_registry_chain_as_the_log_recorded_it(
         assert chain["entries"] == recorded
         assert [e["claim"]["type"] for e in chain["entries"]] == ["org_registered", "key_added"]
         assert chain["proof"]["index"] == recorded[-1]["index"]
-        assert chain["proof"]["tree_size"] == base + 4
+        assert chain["proof"]["tree_size"] == base + 5  # the head commitment the bundle made is entry base+4
+        assert chain["head"]["head"] == {"subject": f"org:{org}", "index": recorded[-1]["index"], "seq": 1,
+                                         "hash": entry_hash(canonical(recorded[-1]))}  # fmt: skip
     key_added = _chain(bundle, "catl")["entries"][1]
     listed = next(k for k in bundle["keys"] if k["key_id"] == "catl/1")
     assert listed == {
@@ -99,8 +102,8 @@ def test_a_bundle_carries_each_signers_registry_chain_as_the_log_recorded_it(
     }
     summary = verify_bundle(bundle, ledger.signer.verifier_key)
     assert summary.registry == (
-        ShownChain("byd-auto", 1, _chain(bundle, "byd-auto")["entries"][1]["index"]),
-        ShownChain("catl", 1, key_added["index"]),
+        ShownChain("byd-auto", 1, _chain(bundle, "byd-auto")["entries"][1]["index"], 1),
+        ShownChain("catl", 1, key_added["index"], 1),
     )
 
 
@@ -152,10 +155,11 @@ def test_an_edited_registry_entry_breaks_its_chain(ledger: Ledger, bundle: dict[
     )
 
 
-def test_a_chain_cut_before_the_key_added_does_not_show_the_key(
+def test_a_registry_chain_cut_before_the_key_added_is_refused_by_the_head_commitment(
     ledger: Ledger, bundle: dict[str, Any], base: int
 ) -> None:
-    """catl's chain stops at its registration, with a genuine proof of that entry: the key is not shown."""
+    """catl's chain stops at its registration, with a genuine proof of that entry: the log's head
+    commitment says the chain went on."""
     bad = copy.deepcopy(bundle)
     chain = _chain(bad, "catl")
     del chain["entries"][1]
@@ -165,10 +169,19 @@ def test_a_chain_cut_before_the_key_added_does_not_show_the_key(
         "tree_size": size,
         "hashes": [h.hex() for h in ledger.inclusion_proof(index, size)],
     }
+    commitment = bad["heads"]["entry"]["index"]
     _refused(
         bad,
         ledger.signer.verifier_key,
-        f"entry seq 0 (index {base}): key 'catl/1' is not shown by the log's registry entries in this bundle",
+        f"registry org:catl: entries were removed from its end: the log's head commitment at entry {commitment} "
+        f"(log size {commitment}) says the chain had 2 entries (the last, seq 1, at entry {index + 1}), but the "
+        "bundle lists 1",
+    )
+    del chain["head"]  # and without the proof of its head, its completeness is unproven
+    _refused(
+        bad,
+        ledger.signer.verifier_key,
+        "registry org:catl: no proof of its head ({head, position, path}): completeness is unproven",
     )
 
 
@@ -224,18 +237,16 @@ def test_an_entry_signed_after_its_keys_shown_revocation_is_refused(
     revocation = _chain(honest, "catl")["entries"][-1]
     assert (revocation["claim"]["type"], revocation["index"]) == ("key_revoked", base + 4)
     assert honest["keys"][1]["revoked_at"] == revocation["recorded_at"]
-    assert verify_bundle(honest, ledger.signer.verifier_key).registry[1] == ShownChain("catl", 2, base + 4)
+    assert verify_bundle(honest, ledger.signer.verifier_key).registry[1] == ShownChain("catl", 2, base + 4, 2)
 
     bad = copy.deepcopy(honest)
     _chain(bad, "catl")["entries"][-1]["index"] = base + 1
     _refused(bad, _reseal(bad), f"entry seq 1 (index {base + 2}): key 'catl/1' was revoked before entry {base + 2}")
 
 
-def test_a_revocation_after_the_last_registry_entry_shown_is_not_ruled_out(
-    ledger: Ledger, actors: dict[str, Actor], base: int
-) -> None:
-    """Each registry chain is proven as a prefix, like the pack's: a bundle whose catl chain stops before
-    the revocation (with a genuine proof of its last entry) still verifies, and says where it stops."""
+def test_a_revocation_cut_from_a_registry_chain_is_refused(ledger: Ledger, actors: dict[str, Actor], base: int) -> None:
+    """A bundle whose catl chain stops before the revocation (with a genuine proof of its last entry) is
+    refused: the log's head commitment names the revocation as the chain's head."""
     _events(ledger, actors)
     orgkeys.revoke_key(ledger, ADMIN, "catl", "catl/1")
     cut = make_bundle(ledger, code(1))
@@ -248,8 +259,14 @@ def test_a_revocation_after_the_last_registry_entry_shown_is_not_ruled_out(
         "hashes": [h.hex() for h in ledger.inclusion_proof(index, size)],
     }
     cut["keys"][1]["revoked_at"] = None
-    summary = verify_bundle(cut, ledger.signer.verifier_key)
-    assert summary.registry[1] == ShownChain("catl", 1, index)
+    commitment = cut["heads"]["entry"]["index"]
+    _refused(
+        cut,
+        ledger.signer.verifier_key,
+        f"registry org:catl: entries were removed from its end: the log's head commitment at entry {commitment} "
+        f"(log size {commitment}) says the chain had 3 entries (the last, seq 2, at entry {base + 4}), but the "
+        "bundle lists 2",
+    )
 
 
 def test_the_signature_of_a_signed_registry_entry_is_checked(
@@ -321,7 +338,7 @@ def test_a_redacted_bundle_holds_only_the_registry_chains_of_the_disclosed_entri
     summary = verify_bundle(redacted, ledger.signer.verifier_key)
     assert (summary.disclosed, summary.registry) == (
         2,
-        (ShownChain("catl", 1, _chain(redacted, "catl")["entries"][1]["index"]),),
+        (ShownChain("catl", 1, _chain(redacted, "catl")["entries"][1]["index"], 1),),
     )
 
 
@@ -334,7 +351,7 @@ def test_a_bundle_of_the_first_format_with_unsigned_keys_is_refused(
         old,
         ledger.signer.verifier_key,
         f"{version} lists its keys unsigned, so it cannot prove who signed its entries: fetch the bundle again "
-        "(packtrace-bundle/2 or packtrace-redacted-bundle/2 prove the keys from the log's registry entries)",
+        "(packtrace-bundle/3 or packtrace-redacted-bundle/3 prove the keys from the log's registry entries)",
     )
 
 
@@ -354,11 +371,12 @@ def test_verify_bundle_says_which_registry_entries_proved_the_keys_and_what_they
     exit_code, lines = run(bundle)
     assert exit_code == 0 and lines[0].startswith(f"OK: pack {code(1)}: entries 0–2 proven")
     byd, catl = (_chain(bundle, org)["entries"][-1]["index"] for org in ("byd-auto", "catl"))
+    size = bundle["heads"]["entry"]["claim"]["data"]["size"]
     assert " ".join(lines[1:]) == (
         "Keys: each signature checked with a key of its actor in force at its entry, as the log's registry entries "
         f"in this bundle show it: byd-auto's entries 0–1 (the last at index {byd}), catl's entries 0–1 (the last "
-        f"at index {catl}), included in the log at tree size {bundle['proof']['tree_size']}; an organisation's "
-        "registry entries after the last one shown (a revocation, say) are neither proven nor ruled out"
+        f"at index {catl}), included in the log at tree size {bundle['proof']['tree_size']}; each organisation's "
+        f"registry chain complete up to log size {size} by the same head commitment"
     )
     bad = copy.deepcopy(bundle)
     _chain(bad, "catl")["entries"][1]["claim"]["data"]["public_key"] = public_b64(Ed25519PrivateKey.generate())
@@ -394,18 +412,27 @@ def _migrated_bundle(by: str, valid_from: str) -> tuple[dict[str, Any], str]:
     ]
     key = {"key_id": "catl/1", "org": "catl", "public_key": public_b64(private), "platform_held": False,
            "valid_from": valid_from if by == "migration" else later, "revoked_at": None}  # fmt: skip
-    placeholder = note.sign_note(note.checkpoint_text(ORIGIN, 3, bytes(32)), ORIGIN, Ed25519PrivateKey.generate())
+    placeholder = note.sign_note(note.checkpoint_text(ORIGIN, 4, bytes(32)), ORIGIN, Ed25519PrivateKey.generate())
+    commitment = {"claim": new_registry_claim(subject="heads", type="heads_committed", by="log", at=T0,
+                                              data={"size": 3, "count": 0, "root": "00" * 32}),
+                  "index": 3, "prev": None, "recorded_at": later, "seq": 0, "subject": "heads", "v": 1}  # fmt: skip
+
+    def head(subject: str, seq: int) -> dict[str, Any]:  # index, hash, position and path: set by _reseal
+        return {"head": {"subject": subject, "index": 0, "seq": seq, "hash": "00" * 32}, "position": 0, "path": []}
+
     b: dict[str, Any] = {
-        "format": "packtrace-bundle/2", "pack": code(1), "entries": [pack_entry],
-        "registry": [{"subject": "org:catl", "entries": chain, "proof": {"index": 2, "tree_size": 3, "hashes": []}}],
-        "keys": [key], "proof": {"index": 0, "tree_size": 3, "hashes": []}, "checkpoint": placeholder,
+        "format": "packtrace-bundle/3", "pack": code(1), "entries": [pack_entry],
+        "registry": [{"subject": "org:catl", "entries": chain, "proof": {"index": 2, "tree_size": 4, "hashes": []},
+                      "head": head("org:catl", 1)}],
+        "keys": [key], "proof": {"index": 0, "tree_size": 4, "hashes": []}, "checkpoint": placeholder,
+        "heads": {"entry": commitment, "proof": {"index": 3, "tree_size": 4, "hashes": []}, "head": head(code(1), 0)},
     }  # fmt: skip
     return b, _reseal(b)
 
 
 def test_a_migrated_key_signs_the_entries_recorded_before_the_migration_within_its_time_window() -> None:
     b, log_key = _migrated_bundle("migration", "2026-01-01T00:00:00.000000Z")
-    assert verify_bundle(b, log_key).registry == (ShownChain("catl", 1, 2),)
+    assert verify_bundle(b, log_key).registry == (ShownChain("catl", 1, 2, 1),)
     b, log_key = _migrated_bundle("migration", "2026-03-02T01:00:00.000001Z")
     _refused(b, log_key, "entry seq 0 (index 0): key 'catl/1' was not yet valid at entry 0")
 

@@ -153,4 +153,4 @@ def test_the_example_of_the_c2sp_text_parses() -> None:
     assert (proof.index, len(proof.hashes)) == (73894, 5)
     assert proof.extra is not None and proof.extra.startswith(b"age-v1.2.1-darwin-arm64.tar.gz")
     assert proof.checkpoint.startswith("example.com/fancylog\n109482\n")
-    assert tlogproof.is_tlog_proof(SPEC_EXAMPLE) and not tlogproof.is_tlog_proof('{"format":"packtrace-bundle/2"}')
+    assert tlogproof.is_tlog_proof(SPEC_EXAMPLE) and not tlogproof.is_tlog_proof('{"format":"packtrace-bundle/3"}')
