@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -30,6 +31,7 @@ from events.errors import InputError, VerificationError
 
 if TYPE_CHECKING:
     from ledger.format.bundle import BundleSummary
+    from ledger.format.policy import Accepted, Policy
     from ledger.store.db import Engine
 
 app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
@@ -104,22 +106,39 @@ def verify_bundle_cmd(
     file: Annotated[
         Path, typer.Argument(help="A bundle (GET /v1/packs/{code}/bundle) or a tlog-proof (…/proof)", exists=True)
     ],
-    log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key (C2SP form)")],
+    log_key: Annotated[str | None, typer.Option("--log-key", help="The log's verifier key (C2SP form)")] = None,
     entry: Annotated[
         Path | None,
         typer.Option("--entry", help="With a tlog-proof: the entry it proves, as a JSON object", exists=True),
     ] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="A trust policy (docs/ledger-format.md §9): the log keys, witnesses and quorum the checkpoint "
+            "must meet; instead of --log-key",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Check a pack's offline bundle, or a C2SP tlog-proof with the entry it proves, with public keys alone."""
     from ledger.format.bundle import verify_bundle
+    from ledger.format.policy import verify_bundle_by_policy
 
-    if _verify_tlog_proof(file, log_key, entry):
+    policy = _policy_or_key(log_key, policy_file)
+    if _verify_tlog_proof(file, log_key, entry, policy):
         return
+    accepted: Accepted | None = None
     try:
         bundle = json.loads(file.read_bytes().decode("utf-8"))
-        summary = verify_bundle(bundle, log_key)
+        if policy is not None:
+            summary, accepted = verify_bundle_by_policy(bundle, policy, now=int(time.time()))
+        else:
+            assert log_key is not None
+            summary = verify_bundle(bundle, log_key)
     except (VerificationError, json.JSONDecodeError) as exc:
-        _bundle_failed(str(exc))
+        _bundle_failed(_why(exc))
     except UnicodeDecodeError as exc:
         _bundle_failed(f"{file.name} is not UTF-8 text (invalid byte at offset {exc.start}): not a bundle")
     except RecursionError:
@@ -137,6 +156,7 @@ def verify_bundle_cmd(
             f"the last included in the log at tree size {summary.tree_size}, root {summary.root.hex()}); {tail}"
         )
         typer.echo(_keys_proven(summary))
+        _echo_policy(accepted)
         return
     claimed = (
         f"; {summary.claimed_after} more withheld after seq {last}: claimed by the server, not proven"
@@ -150,14 +170,50 @@ def verify_bundle_cmd(
         f"content; {tail}{claimed}"
     )
     typer.echo(_keys_proven(summary))
+    _echo_policy(accepted)
 
 
-def _verify_tlog_proof(file: Path, log_key: str, entry: Path | None) -> bool:
+def _policy_or_key(log_key: str | None, policy_file: Path | None) -> Policy | None:
+    """The policy of --policy (None with --log-key): exactly one of the two gives the log key."""
+    from ledger.format.policy import PolicyError, read_policy
+
+    if (log_key is None) == (policy_file is None):
+        _bundle_failed(
+            "给出 --log-key 或 --policy 之一 give exactly one of --log-key VKEY (the log's key) or --policy FILE "
+            "(a trust policy naming the log's keys)"
+        )
+    if policy_file is None:
+        return None
+    try:
+        return read_policy(policy_file)
+    except PolicyError as exc:
+        _bundle_failed(f"信任策略无效 bad trust policy: {exc.message}")
+
+
+def _why(exc: Exception) -> str:
+    """A checkpoint without the policy's quorum is refused in Chinese first, like the witness's answers."""
+    from ledger.format.policy import QuorumNotMet
+
+    if isinstance(exc, QuorumNotMet):
+        return f"未达到见证法定人数 witness quorum not met: {exc.message}"
+    return str(exc)
+
+
+def _echo_policy(accepted: Accepted | None) -> None:
+    if accepted is not None:
+        typer.echo(
+            f"Policy: checkpoint signed by the log key {accepted.log_key.verifier.label} and "
+            f"{accepted.summary()} (见证方已联署)"
+        )
+
+
+def _verify_tlog_proof(file: Path, log_key: str | None, entry: Path | None, policy: Policy | None) -> bool:
     """If FILE is a tlog-proof, verify it against the log key with the entry of --entry and say what it
     proves; False if FILE is not one (then it is read as a bundle)."""
     from ledger.format import tlogproof
     from ledger.format.canonical import canonical
     from ledger.format.merkle import leaf_hash
+    from ledger.format.policy import verify_tlog_proof_by_policy
 
     try:
         text = file.read_bytes().decode("utf-8")
@@ -167,16 +223,22 @@ def _verify_tlog_proof(file: Path, log_key: str, entry: Path | None) -> bool:
         return False
     if entry is None:
         _bundle_failed(f"{file.name} is a tlog-proof: give the entry it proves with --entry FILE (a JSON object)")
+    accepted = None
     try:
         body = canonical(json.loads(entry.read_bytes().decode("utf-8")))
-        proof, checkpoint = tlogproof.verify(text, body, log_key)
+        if policy is not None:
+            proof, checkpoint, accepted = verify_tlog_proof_by_policy(text, body, policy, now=int(time.time()))
+        else:
+            assert log_key is not None
+            proof, checkpoint = tlogproof.verify(text, body, log_key)
     except (VerificationError, InputError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        _bundle_failed(str(exc))
+        _bundle_failed(_why(exc))
     typer.echo(
         f"OK: tlog-proof: the entry of {entry.name} (leaf hash {leaf_hash(body).hex()}) is entry {proof.index} of "
         f"{checkpoint.origin} at tree size {checkpoint.size}, root {checkpoint.root.hex()}, signed by the log key; "
         "it proves this entry's place in the log, not the pack's other entries"
     )
+    _echo_policy(accepted)
     return True
 
 

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import PrivateAttr, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.format.policy import Policy, PolicyError, read_policy
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
 MIN_ADMIN_TOKEN = 24
@@ -28,8 +30,11 @@ class Settings(BaseSettings):
     # served) and key revocations commit with at least FULL, so power loss never rolls them back.
     sqlite_synchronous: str = "NORMAL"
     max_body_bytes: int = 16 * 1024 * 1024
+    # PACKTRACE_POLICY: the trust policy (docs/ledger-format.md §9) the regulator's badge applies
+    policy_file: Path | None = Field(default=None, validation_alias=AliasChoices("PACKTRACE_POLICY", "policy_file"))
 
     _origin_derived: bool = PrivateAttr(default=False)
+    _policy: Policy | None = PrivateAttr(default=None)
 
     @property
     def origin_is_explicit(self) -> bool:
@@ -53,6 +58,19 @@ class Settings(BaseSettings):
         if self.sqlite_synchronous.upper() not in {"NORMAL", "FULL", "EXTRA"}:
             raise ValueError("PACKTRACE_SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA")
         return self
+
+    @model_validator(mode="after")
+    def _read_policy(self) -> Settings:
+        """Read the policy once, at start: a file that does not parse refuses to start, naming the line."""
+        try:
+            self._policy = read_policy(self.policy_file) if self.policy_file is not None else None
+        except PolicyError as exc:
+            raise ValueError(f"PACKTRACE_POLICY: {exc.message}") from None
+        return self
+
+    @property
+    def policy(self) -> Policy | None:
+        return self._policy
 
     def _refuse_placeholders(self) -> None:
         """Outside development a secret must not be a well-known word (nor the admin token short)."""

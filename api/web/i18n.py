@@ -146,6 +146,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The record did not verify and may have been altered:",
     ),
     "checkpoint": ("签名检查点", "Signed checkpoint"),
+    "policy_cosigned": (
+        "按信任策略核验：检查点由信任策略中的日志公钥签名，并经见证方 {witnesses} 联署，满足法定人数要求（{quorum}）。",
+        "Checked against the trust policy: the checkpoint is signed by a log key of the policy and cosigned by "
+        "the witnesses {witnesses}, which meets its quorum ({quorum}).",
+    ),
+    "policy_nobody": ("（无）", "(none)"),
+    "policy_key_only": (
+        "未配置信任策略：仅用日志公钥核验，未要求见证方联署，无法排除日志向不同方展示不同历史（分叉视图）。",
+        "No trust policy is configured: checked with the log's key only, no witness cosignature required, so a "
+        "split view (the log showing different parties different histories) is not ruled out.",
+    ),
+    "policy_quorum_needed": (
+        "信任策略要求的见证法定人数：{quorum}。",
+        "The trust policy's witness quorum: {quorum}.",
+    ),
     "vehicles": ("装车记录", "Vehicles and sites"),
     "from": ("起", "From"),
     "until": ("止", "Until"),

@@ -17,6 +17,7 @@ from events.orgs import ORG_ID
 from events.timestamps import china_date
 from events.vin import validate_vin
 from ledger.format.bundle import verify_bundle, verify_window
+from ledger.format.policy import Policy, check_checkpoint
 from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows
 from ledger.store.packrows import SearchBy
@@ -158,6 +159,9 @@ class Verification(View):
     checkpoint: str | None
     log_key: str
     error: str | None
+    policy: bool = Field(default=False, description="the checkpoint was checked against a trust policy")
+    quorum: str | None = Field(default=None, description="the policy's quorum, in words")
+    cosigned: list[str] = Field(default=[], description="the policy's witnesses whose cosignatures counted")
 
 
 class CustodySpan(View):
@@ -189,10 +193,12 @@ def _before(text: str | None) -> int | None:
     return max(1, int(text))  # a page holds at least the entry before it
 
 
-def pack_dossier(ledger: Ledger, caller: Caller, code: str, *, before: str | None = None) -> PackDossier:
-    """Everything about one pack, with its record verified as an outsider would: bundle, log key. A page
-    shows the latest DOSSIER_SHOWN entries before `seq` `before` (default: the chain's end), however long
-    the chain, and verifies those."""
+def pack_dossier(
+    ledger: Ledger, caller: Caller, code: str, *, before: str | None = None, policy: Policy | None = None
+) -> PackDossier:
+    """Everything about one pack, with its record verified as an outsider would: bundle, log key (and the
+    trust policy, when one is configured). A page shows the latest DOSSIER_SHOWN entries before `seq`
+    `before` (default: the chain's end), however long the chain, and verifies those."""
     require_regulator(caller, "open a pack's dossier")
     view = packreads.get_pack_view(ledger, caller, code)
     page = packhistory.latest_pack_history(ledger, caller, view.code, limit=DOSSIER_SHOWN, before=_before(before))
@@ -221,29 +227,41 @@ def pack_dossier(ledger: Ledger, caller: Caller, code: str, *, before: str | Non
         late=late,
         custody=custody,
         bindings=bindings[-DOSSIER_SHOWN:],
-        verification=verify_pack_record(ledger, view.code, first, last, page.total),
+        verification=verify_pack_record(ledger, view.code, first, last, page.total, policy=policy),
     )
 
 
 def verify_pack_record(
-    ledger: Ledger, code: str, first_seq: int = 0, last_seq: int | None = None, total: int | None = None
+    ledger: Ledger,
+    code: str,
+    first_seq: int = 0,
+    last_seq: int | None = None,
+    total: int | None = None,
+    *,
+    policy: Policy | None = None,
 ) -> Verification:
     """Build the offline bundle of the pack's entries `first_seq`…`last_seq` (default: all) against the
-    latest checkpoint and verify it with the log's verifier key: what `packtrace verify-bundle` would say
-    of them."""
+    latest checkpoint and verify it as `packtrace verify-bundle` would: with the log's verifier key, or
+    with a trust policy (its checkpoint signed by a log key of the policy and cosigned by its quorum, the
+    bundle then checked with that key; docs/ledger-format.md §9)."""
     log_key = ledger.signer.verifier_key
+    quorum = policy.describe() if policy is not None else None
+    cosigned: list[str] = []
     try:
         if first_seq == 0 and last_seq is None:
             bundle = make_bundle(ledger, code)
-            summary = verify_bundle(bundle, log_key)
         else:
             bundle = window_bundle(ledger, code, first_seq, last_seq if last_seq is not None else first_seq)
+        if policy is not None:
+            accepted = check_checkpoint(bundle["checkpoint"], policy, now=int(ledger.clock().timestamp()))
+            log_key, cosigned = accepted.log_key.text, list(accepted.cosigned)
+        if first_seq == 0 and last_seq is None:
+            summary = verify_bundle(bundle, log_key)
+        else:
             summary = verify_window(bundle, log_key)
-    except VerificationError as exc:
-        return Verification(
-            verified=False, entries=0, tree_size=None, root=None, checkpoint=None, log_key=log_key, error=exc.message
-        )
-    except PacktraceError as exc:  # e.g. a proof the stored tree cannot give: the record is damaged
+    except PacktraceError as exc:
+        # A proof the stored tree cannot give (not a VerificationError) means the record is damaged, too.
+        error = exc.message if isinstance(exc, VerificationError) else f"{type(exc).__name__}: {exc.message}"
         return Verification(
             verified=False,
             entries=0,
@@ -251,7 +269,9 @@ def verify_pack_record(
             root=None,
             checkpoint=None,
             log_key=log_key,
-            error=f"{type(exc).__name__}: {exc.message}",
+            error=error,
+            policy=policy is not None,
+            quorum=quorum,
         )
     return Verification(
         verified=True,
@@ -263,6 +283,9 @@ def verify_pack_record(
         checkpoint=bundle["checkpoint"],
         log_key=log_key,
         error=None,
+        policy=policy is not None,
+        quorum=quorum,
+        cosigned=cosigned,
     )
 
 
