@@ -20,6 +20,7 @@ from ledger.format.logkey import LogSigner
 from ledger.format.witnessing import trusted_logs
 from ledger.log import Ledger
 from ledger.store.db import make_engine
+from ledger.usecases.heads import commit_heads
 from tests.api.inprocess import in_process_client
 from tests.support import PRODUCED, T0, Actor, Clock, code, province
 
@@ -113,6 +114,7 @@ def split_world(tmp: Path, witness_names: tuple[str, ...] = ("w1", "w2")) -> Ite
     honest = RealLog(tmp / "honest.db", key)
     actors = province(honest.ledger)
     honest.produce(actors["catl"], 1)
+    commit_heads(honest.ledger)  # so that pack 1's bundle needs no new commitment after the witnesses cosign
     honest.close()
     shutil.copyfile(tmp / "honest.db", tmp / "fork.db")
     with ExitStack() as stack:
