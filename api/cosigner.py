@@ -15,12 +15,13 @@ import threading
 from collections.abc import Sequence
 
 import httpx
+from starlette.types import ASGIApp
 
 from ledger.log import Ledger
 from ledger.usecases.cosigning import Answer, Gatherer, Unreachable, WitnessConfig, WitnessState
 
 POLL_SECONDS = 0.2
-TIMEOUT = httpx.Timeout(3.0, connect=1.0)
+TIMEOUT = httpx.Timeout(2.0, connect=1.0)  # a round waits for its slowest witness: at most this
 log = logging.getLogger("packtrace.cosigner")
 
 
@@ -79,3 +80,9 @@ class Cosigner:
                     log.exception("cosignature gathering round failed")
                 with contextlib.suppress(TimeoutError):  # the poll interval passed
                     await asyncio.wait_for(self._stop.wait(), self.poll)
+
+
+def witness_states(app: ASGIApp) -> list[WitnessState]:
+    """The state of each witness the app's gatherer submits to (none when no witness is configured)."""
+    cosigner: Cosigner | None = getattr(getattr(app, "state", None), "cosigner", None)
+    return [] if cosigner is None else cosigner.states()

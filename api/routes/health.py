@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from api import labelling
-from api.cosigner import Cosigner
+from api.cosigner import witness_states
 from api.deps import LedgerDep
 from api.responses import problems
 
@@ -36,12 +36,10 @@ class Health(BaseModel):
 def healthz(request: Request, ledger: LedgerDep) -> Health:
     """The log's size and its witnesses' state (a witness down does not fail it); 503 naming what is missing."""
     labelling.require_ready()
-    cosigner: Cosigner | None = getattr(request.app.state, "cosigner", None)
-    states = [] if cosigner is None else cosigner.states()
     witnesses = [
         WitnessHealth(
             name=s.name, url=s.url, cosigned_size=s.cosigned_size, cosigned_at=s.cosigned_at, ok=s.ok, error=s.error
         )
-        for s in states
+        for s in witness_states(request.app)
     ]
     return Health(status="ok", log_size=ledger.size(), witnesses=witnesses)
