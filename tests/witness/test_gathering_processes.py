@@ -10,13 +10,9 @@ still cosigns; a restarted log resumes from the sizes it stored."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -24,67 +20,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from api.app import create_app
-from api.settings import Settings
 from events.orgs import Org, Role
 from ledger.format import cosignature
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from tests import specverify
-from tests.api.served import served
 from tests.support import PRODUCED, Actor, Clock, add_actor, code
 from tests.web.login import session_cookie
-from tests.witness import independent
+from tests.witness.processes import cosigned_within, log_server, silent_witness, witness_process
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "packtrace.test/log"
-DEADLINE_S = 5.0
-
-
-def packtrace(*args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "api.cli", *args]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def witness_process(state: Path, name: str, log_vkey: str) -> Iterator[tuple[str, str]]:
-    """A witness process trusting `log_vkey`: its verifier key and base URL, until the block ends."""
-    init = packtrace("witness", "init", "--state", str(state), "--name", name)
-    out, err = init.communicate(timeout=60)
-    assert init.returncode == 0, err
-    port = free_port()
-    process = packtrace("witness", "serve", "--state", str(state), "--log", log_vkey, "--port", str(port))
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert time.monotonic() < deadline and process.poll() is None, "the witness did not start"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        yield out.decode().strip(), f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-
-
-@contextmanager
-def silent_witness() -> Iterator[str]:
-    """A port that accepts connections (the kernel's backlog) and never answers: every request times out."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
 @pytest.fixture
@@ -98,33 +44,6 @@ def ledger(engine: Engine) -> Iterator[Ledger]:
 @pytest.fixture
 def maker(ledger: Ledger) -> Actor:
     return add_actor(ledger, Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"})))
-
-
-def log_server(ledger: Ledger, witnesses: list[str]) -> Iterator[str]:
-    app = create_app(ledger, settings=Settings(witnesses=",".join(witnesses), environment="development"))
-    return served(app)
-
-
-def cosigned_within(http: httpx.Client, ledger: Ledger, vkeys: list[str], started: float) -> str:
-    """The served checkpoint once it is of the log's size and carries a cosignature by each of `vkeys`,
-    each verified independently, within DEADLINE_S of `started`."""
-    size = ledger.size()
-    while True:
-        served_note = http.get("/v1/log/checkpoint").text
-        text, _, signatures = served_note.partition("\n\n")
-        names = {line.split(" ")[1] for line in signatures.splitlines()}
-        if text.split("\n")[1] == str(size) and all(v.split("+")[0] in names for v in vkeys):
-            break
-        assert time.monotonic() - started < DEADLINE_S, f"not cosigned within {DEADLINE_S} s: {served_note}"
-        time.sleep(0.05)
-    assert time.monotonic() - started < DEADLINE_S
-    checkpoint = specverify.verify_checkpoint(served_note, ledger.signer.verifier_key)
-    assert (checkpoint.origin, checkpoint.size) == (ORIGIN, size)
-    for vkey in vkeys:
-        name = vkey.split("+")[0]
-        [line] = [line + "\n" for line in signatures.splitlines() if line.startswith(f"\u2014 {name} ")]
-        independent.verify(text + "\n", line, vkey)
-    return served_note
 
 
 def test_two_witness_processes_cosign_the_served_checkpoint_after_1000_appends(
