@@ -33,7 +33,7 @@ def upgrade() -> None:
             sa.Column("size", sa.BigInteger(), autoincrement=False, nullable=False),
             sa.Column("witness", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
             sa.Column("lines", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-            sa.Column("cosigned_at", sa.DateTime(), nullable=False),
+            sa.Column("cosigned_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
             sa.PrimaryKeyConstraint("size", "witness"),
         )
     if "witness_head" not in tables:
@@ -41,7 +41,7 @@ def upgrade() -> None:
             "witness_head",
             sa.Column("witness", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
             sa.Column("size", sa.BigInteger(), nullable=False),
-            sa.Column("cosigned_at", sa.DateTime(), nullable=False),
+            sa.Column("cosigned_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
             sa.PrimaryKeyConstraint("witness"),
         )
     if "published_checkpoint" not in tables:
@@ -49,7 +49,7 @@ def upgrade() -> None:
             "published_checkpoint",
             sa.Column("id", sa.Integer(), nullable=False),
             sa.Column("size", sa.BigInteger(), nullable=False),
-            sa.Column("published_at", sa.DateTime(), nullable=False),
+            sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
             sa.PrimaryKeyConstraint("id"),
         )
 
