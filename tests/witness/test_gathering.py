@@ -287,3 +287,46 @@ def test_the_witnesses_setting_reads_each_key_and_base_url() -> None:
         ("w.example/two", "https://w2.example/prefix"),
     ]
     assert Settings(witnesses=" , ").witnesses == ""
+
+
+@pytest.mark.parametrize(
+    ("answers", "error", "held"),
+    [
+        ([Answer(500, "text/plain", "database is down\nmore\n")], "HTTP 500: database is down", 0),
+        ([Answer(200, "text/plain", "")], "副署无效 bad cosignature: the answer holds no cosignature by {label}", 0),
+        ([Answer(200, "text/plain", "not a signature line\n")], "副署无效 bad cosignature: ", 0),
+        ([Answer(409, "text/plain", "7\n")], "HTTP 409: 7", 0),  # not a size body: a plain refusal
+        (
+            [Answer(409, "text/x.tlog.size", "999999\n")],
+            "见证者状态超前 the witness holds size 999999, beyond the log's {size}",
+            999999,
+        ),
+        (
+            [Answer(409, "text/x.tlog.size", "1\n"), Answer(409, "text/x.tlog.size", "2\n")],
+            "HTTP 409: 见证者持有 the witness holds size 2 (another root?)",
+            2,
+        ),
+        (
+            [Answer(409, "text/x.tlog.size", "0\n")],
+            "HTTP 409: 见证者持有 the witness holds size 0 (another root?)",
+            0,
+        ),
+    ],
+)
+def test_each_failing_answer_names_its_reason(
+    ledger: Ledger, maker: Actor, answers: list[Answer], error: str, held: int
+) -> None:
+    vkey = cosignature.verifier_key("w.example/one", Ed25519PrivateKey.generate().public_key())
+    gatherer = Gatherer(ledger, parse_witnesses(f"{vkey}=http://w.example"))
+    produce(ledger, maker, range(2))
+    script = list(answers)
+
+    async def post(url: str, body: bytes) -> Answer:
+        return script.pop(0)
+
+    asyncio.run(gatherer.gather(post))
+    (state,) = gatherer.states()
+    label = cosignature.parse_verifier_key(vkey).label
+    assert (state.ok, state.cosigned_size) == (False, 0)
+    assert state.error is not None and state.error.startswith(error.format(label=label, size=ledger.size()))
+    assert gatherer._tracked[0].held == held and script == []
