@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from events.errors import VerificationError
+from events.errors import PacktraceError, VerificationError
 from ledger.format import cosignature, note
 from ledger.format.note import Verifier
 from ledger.format.witnessing import SIZE_MEDIA_TYPE
@@ -215,7 +215,10 @@ class Gatherer:
         for attempt in (1, 2):
             if old > checkpoint.size:
                 return _Failed(f"见证者状态超前 the witness holds size {old}, beyond the log's {checkpoint.size}", old)
-            body = self.submission(checkpoint, old)
+            try:
+                body = self.submission(checkpoint, old)
+            except PacktraceError as exc:  # the log cannot prove it: this witness fails, the round goes on
+                return _Failed(f"无法证明 no consistency proof from size {old}: {exc.message}", old)
             try:
                 answer = await post(t.config.url + "/add-checkpoint", body)
             except Unreachable as exc:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from api.app import create_app
 from api.settings import Settings
 from api.witness import Witness, init_state
 from api.witness_store import HeadStore
@@ -26,10 +27,12 @@ from ledger.format import cosignature
 from ledger.format.logkey import LogSigner
 from ledger.format.witnessing import Refusal, trusted_logs
 from ledger.log import Ledger
-from ledger.usecases import cosigning, logreads
+from ledger.usecases import cosigning, logreads, tiles
 from ledger.usecases.cosigning import Answer, Gatherer, Unreachable, parse_witnesses
 from tests import specverify
-from tests.support import PRODUCED, Actor, Clock, add_actor, code
+from tests.api.inprocess import in_process_client
+from tests.support import PRODUCED, Actor, Clock, add_actor, code, regulator_caller
+from tests.web.login import session_cookie
 from tests.witness import independent
 
 ORIGIN = "packtrace.test/log"
@@ -237,9 +240,6 @@ def test_a_cosignature_by_another_key_is_not_kept(ledger: Ledger, maker: Actor, 
 
 
 def test_the_pack_proof_and_the_export_carry_the_cosignatures(ledger: Ledger, maker: Actor, tmp_path: Path) -> None:
-    from ledger.usecases import tiles
-    from tests.support import regulator_caller
-
     witnesses = Witnesses()
     items = [witnesses.add(tmp_path / n, f"w{n}.example/witness", [ledger.signer.verifier_key]) for n in "12"]
     gatherer = Gatherer(ledger, parse_witnesses(",".join(items)))
@@ -330,3 +330,47 @@ def test_each_failing_answer_names_its_reason(
     assert (state.ok, state.cosigned_size) == (False, 0)
     assert state.error is not None and state.error.startswith(error.format(label=label, size=ledger.size()))
     assert gatherer._tracked[0].held == held and script == []
+
+
+def test_healthz_and_the_overview_show_each_witness(ledger: Ledger, maker: Actor, tmp_path: Path) -> None:
+
+    regulator = add_actor(ledger, Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})))
+    witnesses = Witnesses()
+    good = witnesses.add(tmp_path / "1", "w1.example/witness", [ledger.signer.verifier_key])
+    dead_key = cosignature.verifier_key("dead.example/witness", Ed25519PrivateKey.generate().public_key())
+    settings = Settings(witnesses=f"{good},{dead_key}=http://127.0.0.1:9", environment="development")
+    app = create_app(ledger, settings=settings)
+    produce(ledger, maker, range(2))
+    with in_process_client(app) as http:
+        before = http.get("/healthz").json()["witnesses"]
+        assert [(w["name"], w["url"], w["cosigned_size"], w["ok"], w["error"]) for w in before] == [
+            ("w1.example/witness", "http://w1.example", 0, None, None),
+            ("dead.example/witness", "http://127.0.0.1:9", 0, None, None),
+        ]
+        asyncio.run(app.state.cosigner.gatherer.gather(witnesses.post))  # one round, as the cosigner runs it
+        after = http.get("/healthz").json()["witnesses"]
+        assert [(w["cosigned_size"], w["ok"], w["error"]) for w in after] == [
+            (ledger.size(), True, None),
+            (0, False, "无法连接 unreachable: ConnectError: [Errno 111] Connection refused"),
+        ]
+        assert after[0]["cosigned_at"] == "2026-05-28T20:26:40Z"  # the cosignature's own time, NOW
+        assert http.get("/v1/log/checkpoint").text == logreads.latest_checkpoint(ledger, witnessed=True)
+        cookie = session_cookie(ledger, regulator.token)
+        page = http.get("/regulator", headers=cookie).text
+        panel = page[page.index('<section class="card" id="witnesses">') :]
+        assert "见证者副署" in panel and "已副署的日志规模" in panel
+        assert '<span class="badge s-in_use">正常</span>' in panel and '<span class="badge late">异常</span>' in panel
+        assert f'<td class="n">{ledger.size()}</td><td>2026-05-29 04:26</td>' in panel  # China time
+        assert "无法连接 unreachable: ConnectError" in panel
+        panel = http.get("/regulator?lang=en", headers=cookie).text
+        assert "Witness cosignatures" in panel and ">OK</span>" in panel and ">Failing</span>" in panel
+
+
+def test_the_overview_says_when_no_witness_is_configured(ledger: Ledger) -> None:
+
+    regulator = add_actor(ledger, Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})))
+    app = create_app(ledger, settings=Settings(environment="development"))
+    with in_process_client(app) as http:
+        assert http.get("/healthz").json()["witnesses"] == []
+        page = http.get("/regulator", headers=session_cookie(ledger, regulator.token)).text
+        assert '<p id="witness-none">未配置见证者（PACKTRACE_WITNESSES）。</p>' in page
