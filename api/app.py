@@ -14,11 +14,13 @@ from fastapi_offline import FastAPIOffline
 
 from api import errors, labelling
 from api.bootstrap import build_ledger
+from api.cosigner import Cosigner
 from api.limits import BodyLimit
 from api.responses import problem_content
 from api.routes import ROUTERS
 from api.settings import Settings
 from ledger.log import Ledger
+from ledger.usecases.cosigning import parse_witnesses
 
 DESCRIPTION = """\
 The traction-battery traceability log. Every pack event is a signed claim appended to a hash-chained
@@ -39,9 +41,16 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
         ledger = build_ledger(settings)
         sealing_key = ledger.sealing_key  # the secret its start checked, not the file read again
 
+    witnesses = parse_witnesses(settings.witnesses)
+    cosigner = Cosigner(ledger, witnesses) if witnesses else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if cosigner is not None:  # gathers the witnesses' cosignatures while the app serves
+            cosigner.start()
         yield
+        if cosigner is not None:
+            cosigner.stop()
         if owned:
             ledger.close()
             ledger.engine.dispose()
@@ -51,6 +60,7 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
     app = FastAPIOffline(title="packtrace", version="1", description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
     app.state.ledger = ledger
     app.state.settings = settings
+    app.state.cosigner = cosigner
     if sealing_key is not None:  # a deployment: the secret that seals platform-held keys (tests set their own)
         app.state.sealing_key = sealing_key
     if (problem := labelling.readiness_problem()) is not None:  # served all the same, labels answer 503

@@ -31,13 +31,16 @@ def export_tiles(
     ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Write the latest checkpoint and its tree's hash tiles (C2SP tlog-tiles) under DIR, as a static server
-    serves them: DIR/checkpoint, DIR/tile/<L>/<N>[.p/<W>], with --entries DIR/tile/entries/<N>[.p/<W>]."""
+    """Write the checkpoint the server serves (with its witnesses' cosignatures) and its tree's hash tiles
+    (C2SP tlog-tiles) under DIR, as a static server serves them: DIR/checkpoint, DIR/tile/<L>/<N>[.p/<W>],
+    with --entries DIR/tile/entries/<N>[.p/<W>]."""
+    from api.cli_config import load_settings
     from ledger.usecases.tiles import export
 
+    witnessed = bool(load_settings().witnesses)  # the checkpoint the server serves (docs/ledger-format.md §4.3)
     tiles = bundles = 0
     with open_ledger(database_url) as ledger:
-        for path, content in export(ledger, entries=entries):
+        for path, content in export(ledger, entries=entries, witnessed=witnessed):
             _write(out / path, content)
             if path.startswith("tile/entries/"):
                 bundles += 1

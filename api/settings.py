@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.format.policy import Policy, PolicyError, read_policy
+from ledger.usecases.cosigning import parse_witnesses
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
 MIN_ADMIN_TOKEN = 24
@@ -23,6 +24,7 @@ class Settings(BaseSettings):
     log_origin: str = ""
     log_key_file: Path = Path("./packtrace-log.key")
     sealing_key_file: Path = Path("./packtrace-sealing.key")  # seals platform-held keys at rest (0600)
+    witnesses: str = ""  # `<witness verifier key>=<base URL>`, comma-separated (docs/ledger-format.md §4.3)
     admin_token: str | None = None
     # Fails closed: only `packtrace demo` and the tests say "development", which accepts placeholder secrets.
     environment: Literal["production", "development"] = "production"
@@ -45,6 +47,12 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("witnesses")
+    @classmethod
+    def _witnesses_parse(cls, value: str) -> str:
+        # refuses a bad key or URL, or a witness named twice, naming the item; "" when none is configured
+        return ",".join(f"{w.verifier_key}={w.url}" for w in parse_witnesses(value))
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:

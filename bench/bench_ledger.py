@@ -4,16 +4,19 @@
     python bench/bench_ledger.py --quick         # smoke run (CI): 20 k entries
     python bench/bench_ledger.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/bench_ledger.py --durability    # only what durable SQLite commits cost (a minute)
+    python bench/bench_ledger.py --witnesses     # only what gathering two witnesses' cosignatures costs
 
 Baselines: the one-core Ed25519 verification rate (signature checking is the irreducible cost of an
 append) and the raw SHA-256 rate over entry-sized inputs. The cost of durable commits (issue 11 item 12)
-is measured against the same appends committed at `synchronous=NORMAL`, interleaved in the same run.
+is measured against the same appends committed at `synchronous=NORMAL`, interleaved in the same run, and
+the cost of gathering cosignatures (issue 14) against the same appends on a ledger with no witnesses.
 Prints a table and writes bench/results/ledger.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -204,6 +207,69 @@ def durable_commit_cost(tmp: str, singles: int, batched: int, rounds: int) -> di
     return figures
 
 
+def witness_cost(tmp: str, batched: int, rounds: int) -> dict[str, Any]:
+    """What gathering cosignatures costs appends (issue 14, acceptance 7): batch appends on a ledger whose
+    cosigner (api/cosigner.py) submits every new checkpoint to two witness processes on this machine, and
+    on one with no witnesses, in interleaved rounds (the order alternates); the figure is the median of the
+    rounds' ratios with / without. The witnesses share this machine's cores, which real ones would not."""
+    from api.cosigner import Cosigner
+    from ledger.usecases.cosigning import parse_witnesses
+    from tests.witness.processes import witness_process
+
+    ledgers = {
+        "witnessed": fresh_ledger(f"sqlite:///{tmp}/witnessed.db"),
+        "alone": fresh_ledger(f"sqlite:///{tmp}/alone.db"),
+    }
+    works = {name: Workload(ledger) for name, ledger in ledgers.items()}
+    for name, ledger in ledgers.items():
+        ledger.append(works[name].batch(BATCH))  # untimed: starts the signature worker, warms the file
+    rates: dict[str, list[float]] = {"witnessed": [], "alone": []}
+    with contextlib.ExitStack() as stack:
+        vkey = ledgers["witnessed"].signer.verifier_key
+        witnesses = [
+            stack.enter_context(witness_process(Path(tmp) / f"w{n}", f"w{n}.bench/witness", vkey)) for n in (1, 2)
+        ]
+        cosigner = Cosigner(ledgers["witnessed"], parse_witnesses(",".join(f"{k}={u}" for k, u in witnesses)))
+        cosigner.start()
+        try:
+            for round_ in range(rounds):
+                order = ["witnessed", "alone"] if round_ % 2 == 0 else ["alone", "witnessed"]
+                for name in order:
+                    rates[name].append(_rate(ledgers[name], works[name], "batch", batched))
+            size = ledgers["witnessed"].size()
+            deadline = time.monotonic() + 10
+            while min(s.cosigned_size for s in cosigner.states()) < size and time.monotonic() < deadline:
+                time.sleep(0.05)
+            states = cosigner.states()
+        finally:
+            cosigner.stop()
+    for ledger in ledgers.values():
+        ledger.close()
+        ledger.engine.dispose()
+    ratios = [w / a for w, a in zip(rates["witnessed"], rates["alone"], strict=True)]
+    return {
+        "witnessed_per_s": statistics.median(rates["witnessed"]),
+        "alone_per_s": statistics.median(rates["alone"]),
+        "ratio_witnessed_to_alone": statistics.median(ratios),
+        "ratios": ratios,
+        "log_size": size,
+        "cosigned_sizes": [s.cosigned_size for s in states],
+        "witness_errors": [s.error for s in states],
+        "target": 0.9,
+    }
+
+
+def witness_row(table: Table, figure: dict[str, Any]) -> None:
+    table.add_row(
+        "batch append with two witnesses ÷ without",
+        f"{figure['witnessed_per_s']:,.0f}/s (without {figure['alone_per_s']:,.0f}/s)",
+        f"{figure['ratio_witnessed_to_alone']:.2f} × without (median; rounds "
+        + ", ".join(f"{r:.2f}" for r in figure["ratios"])
+        + f"; cosigned {', '.join(f'{s:,}' for s in figure['cosigned_sizes'])} of {figure['log_size']:,})",
+        "≥ 0.90",
+    )
+
+
 def durability_rows(table: Table, figures: dict[str, Any]) -> None:
     names = {
         "single": "single appends, one after another",
@@ -243,6 +309,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None, help="append measurements per figure (median; default 3)")
     parser.add_argument("--pg", default=None, help="PostgreSQL URL for the PostgreSQL append figure")
     parser.add_argument("--durability", action="store_true", help="only the cost of durable SQLite commits")
+    parser.add_argument(
+        "--witnesses", action="store_true", help="only the cost of gathering two witnesses' cosignatures"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ledger.json")
     args = parser.parse_args()
     large = args.entries or (20_000 if args.quick else 1_000_000)
@@ -254,6 +323,17 @@ def main() -> None:
     sha_rate = baseline_sha256_rate()
     results["baseline"] = {"ed25519_verify_per_s_one_core": verify_rate, "sha256_700B_per_s": sha_rate}
 
+    with tempfile.TemporaryDirectory() as tmp:
+        results["witnesses"] = witness_cost(tmp, (2 if args.quick else 10) * BATCH, max(rounds, 3))
+    if args.witnesses:
+        table = Table(title="packtrace ledger bench: gathering cosignatures (ratios in this run)")
+        for column in ("figure", "value", "ratio", "target"):
+            table.add_column(column)
+        witness_row(table, results["witnesses"])
+        console.print(table)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name("ledger-witnesses.json").write_text(json.dumps(results, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         singles, batched = (100, 2 * BATCH) if args.quick else (400, 5 * BATCH)
         results["durable_commits"] = durable_commit_cost(tmp, singles, batched, max(rounds, 3))
@@ -386,6 +466,7 @@ def main() -> None:
     )
     table.add_row("verify: whole run", f"{r['total_s']:.1f} s", "", "")
     durability_rows(table, results["durable_commits"])
+    witness_row(table, results["witnesses"])
     console.print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

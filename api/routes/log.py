@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from api.deps import CurrentOrg, LedgerDep
+from api.deps import CurrentOrg, LedgerDep, SettingsDep
 from api.responses import problems
 from api.schemas import ConsistencyQuery, EntriesQuery, InclusionQuery
 from ledger.usecases import logreads
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/v1/log", tags=["log"], responses=problems(422))
 
 
 @router.get("/checkpoint", response_model=str, response_class=PlainTextResponse, responses=problems(404))
-def get_checkpoint(ledger: LedgerDep) -> str:
-    """The latest signed checkpoint, a C2SP tlog-checkpoint note."""
-    return logreads.latest_checkpoint(ledger)
+def get_checkpoint(ledger: LedgerDep, settings: SettingsDep) -> str:
+    """The signed checkpoint (C2SP tlog-checkpoint) with its witnesses' cosignatures (ledger-format §4.3)."""
+    return logreads.latest_checkpoint(ledger, witnessed=bool(settings.witnesses))
 
 
 @router.get("/key", response_model=LogKey)

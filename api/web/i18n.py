@@ -111,6 +111,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "threshold": ("门槛", "Threshold"),
     "as_of": ("统计时间", "As of"),
     "no_data": ("暂无数据", "No data yet"),
+    # the overview's witness panel (docs/ledger-format.md §4.3)
+    "witness_title": ("见证者副署", "Witness cosignatures"),
+    "witness_intro": (
+        "日志的检查点提交给独立见证者副署；见证者只副署与其此前所见一致的检查点，以防向不同方展示不同的日志。",
+        "The log submits its checkpoints to independent witnesses, who cosign only a checkpoint consistent "
+        "with every one they saw before, so that nobody can be shown another log.",
+    ),
+    "witness_none": ("未配置见证者（PACKTRACE_WITNESSES）。", "No witnesses configured (PACKTRACE_WITNESSES)."),
+    "witness_name": ("见证者", "Witness"),
+    "witness_url": ("地址", "URL"),
+    "witness_state": ("状态", "State"),
+    "witness_size": ("已副署的日志规模", "Cosigned log size"),
+    "witness_when": ("最近副署时间", "Last cosigned"),
+    "witness_error": ("最近错误", "Last error"),
+    "witness_ok": ("正常", "OK"),
+    "witness_failing": ("异常", "Failing"),
+    "witness_pending": ("尚未联系", "Not asked yet"),
     # search and the pack dossier
     "search_title": ("电池查询", "Find a pack"),
     "search_hint": (

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
+from api.cosigner import witness_states
 from api.web import figures
 from api.web.render import Web, WebDep
 from events.catalogue import CHEMISTRIES
@@ -51,6 +52,7 @@ def overview_page(web: WebDep) -> Response:
             per_day_chart=figures.per_day_chart(overview, t),
             timeliness_chart=figures.timeliness_chart(overview.timeliness, t),
             recovery_chart=figures.recovery_chart(overview.recovery, t),
+            witnesses=witness_states(web.request.app),
         )
 
     return web.respond(build)

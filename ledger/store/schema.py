@@ -88,6 +88,40 @@ class HeadNode(SQLModel, table=True):
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class WitnessCosignature(SQLModel, table=True):
+    """A witness's C2SP tlog-cosignature line(s) on the checkpoint of `size`, verified before being stored
+    (ledger.usecases.cosigning); appended to that checkpoint's note wherever the log serves it."""
+
+    __tablename__ = "witness_cosignature"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    witness: str = Field(primary_key=True, max_length=512)  # the witness's verifier key
+    lines: str  # each `— <name> <base64>` and a newline
+    cosigned_at: datetime  # the cosignature's own timestamp
+
+
+class WitnessHead(SQLModel, table=True):
+    """Per witness: the size of the latest checkpoint it cosigned for this log, the `old` line of the next
+    submission (so a restarted log resumes where it left off)."""
+
+    __tablename__ = "witness_head"
+
+    witness: str = Field(primary_key=True, max_length=512)  # the witness's verifier key
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cosigned_at: datetime
+
+
+class PublishedCheckpoint(SQLModel, table=True):
+    """One row: the size of the checkpoint the last gathering round published with its cosignatures, the
+    one `GET /v1/log/checkpoint` serves while witnesses are configured."""
+
+    __tablename__ = "published_checkpoint"
+
+    id: int = Field(default=1, primary_key=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    published_at: datetime
+
+
 class LogHead(SQLModel, table=True):
     """One row: the committed size of the log. Appends lock it, so they serialise.
 
@@ -262,6 +296,10 @@ REPORT_LATE: Table = ReportLate.__table__  # type: ignore[attr-defined]
 REPORT_ACTOR: Table = ReportActor.__table__  # type: ignore[attr-defined]
 REPORT_DAY: Table = ReportDay.__table__  # type: ignore[attr-defined]
 REPORT_RECOVERY: Table = ReportRecovery.__table__  # type: ignore[attr-defined]
+COSIGNATURE: Table = WitnessCosignature.__table__  # type: ignore[attr-defined]
+WITNESS_HEAD: Table = WitnessHead.__table__  # type: ignore[attr-defined]
+PUBLISHED: Table = PublishedCheckpoint.__table__  # type: ignore[attr-defined]
 
 TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
 TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY, HEAD_LEAF, HEAD_NODE]
+TABLES += [COSIGNATURE, WITNESS_HEAD, PUBLISHED]

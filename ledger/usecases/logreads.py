@@ -6,25 +6,37 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.errors import InputError, NotFoundError
 from ledger.format import note
 from ledger.log import Ledger
-from ledger.store import logmeta
+from ledger.store import cosignatures, logmeta
+from ledger.store import logreads as stored
+from ledger.store.logreads import StoredCheckpoint
 from ledger.usecases.access import Caller, require_authority
 from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogEntry, LogKey, LogKeyEvent
 
 MAX_LOG_PAGE = 1_000
 
 
-def latest_checkpoint(ledger: Ledger) -> str:
-    """The latest signed checkpoint note (C2SP tlog-checkpoint)."""
-    checkpoint = ledger.latest_checkpoint()
-    if checkpoint is None:
-        raise NotFoundError("the log is empty: no checkpoint has been signed yet", code="empty_log")
-    return checkpoint.note
+def served(ledger: Ledger, *, witnessed: bool) -> StoredCheckpoint:
+    """The checkpoint the log serves, its note followed by every cosignature gathered for it: while
+    witnesses are configured (`witnessed`), the one the last gathering round published (§4.3), else (or
+    before any round) the latest."""
+    with ledger.engine.connect() as conn:
+        size = cosignatures.published_size(conn) if witnessed else None
+        checkpoint = stored.latest_checkpoint(conn) if size is None else stored.checkpoint_at(conn, size)
+        if checkpoint is None:
+            raise NotFoundError("the log is empty: no checkpoint has been signed yet", code="empty_log")
+        return replace(checkpoint, note=checkpoint.note + cosignatures.lines_at(conn, checkpoint.size))
+
+
+def latest_checkpoint(ledger: Ledger, *, witnessed: bool = False) -> str:
+    """The checkpoint note the log serves (C2SP tlog-checkpoint) with its cosignature lines (`served`)."""
+    return served(ledger, witnessed=witnessed).note
 
 
 def log_key(ledger: Ledger) -> LogKey:

@@ -12,6 +12,7 @@ from ledger.format.tiles import Tile
 from ledger.log import Ledger
 from ledger.store import tiles as stored
 from ledger.store.logreads import StoredCheckpoint
+from ledger.usecases import cosigning, logreads
 from ledger.usecases.access import Caller, require_authenticated, require_authority
 from ledger.usecases.packreads import checked_code, unknown_pack
 
@@ -49,10 +50,11 @@ def read_tile(ledger: Ledger, caller: Caller, path: str) -> TileBody:
     return TileBody(tile_content(ledger, tile), public=not tile.is_entries)
 
 
-def export(ledger: Ledger, *, entries: bool) -> Iterator[tuple[str, bytes]]:
-    """(path, bytes) of every tile of the latest checkpoint's tree (and its entry bundles if `entries`),
-    then the checkpoint: the static form of the tile API, for `packtrace export-tiles`."""
-    checkpoint = _checkpoint(ledger)
+def export(ledger: Ledger, *, entries: bool, witnessed: bool = False) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every tile of the served checkpoint's tree (and its entry bundles if `entries`),
+    then that checkpoint with its cosignatures, as `GET /v1/log/checkpoint` serves it (`witnessed`: while
+    witnesses are configured): the static form of the tile API, for `packtrace export-tiles`."""
+    checkpoint = logreads.served(ledger, witnessed=witnessed)
     for tile in tiles.tree_tiles(checkpoint.size):
         yield tile.path, tile_content(ledger, tile)
     if entries:
@@ -62,15 +64,16 @@ def export(ledger: Ledger, *, entries: bool) -> Iterator[tuple[str, bytes]]:
 
 
 def pack_proof(ledger: Ledger, caller: Caller, code: str) -> str:
-    """The C2SP tlog-proof of the pack's head entry under the latest checkpoint. Tiered like the bundle:
+    """The C2SP tlog-proof of the pack's head entry under the newest checkpoint holding it that carries
+    witnesses' cosignatures, else the latest (with whatever cosignatures it has). Tiered like the bundle:
     any organisation (a proof holds hashes only; every tier's bundle proves the head entry), not the public."""
     require_authenticated(caller, "fetching a pack's proof")
     code = checked_code(code)
     head = ledger.pack_head(code)
-    checkpoint = _checkpoint(ledger)
     if head is None:
         raise unknown_pack(code)
-    if head.last_index >= checkpoint.size:  # appended after the checkpoint we read: read it again
-        checkpoint = _checkpoint(ledger)
+    checkpoint = cosigning.cosigned_checkpoint(ledger, head.last_index + 1)
+    if checkpoint is None:  # the latest holds the head entry: it was read after it
+        checkpoint = cosigning.with_cosignatures(ledger, _checkpoint(ledger))
     hashes = ledger.inclusion_proof(head.last_index, checkpoint.size)
     return tlogproof.encode(head.last_index, hashes, checkpoint.note)

@@ -23,7 +23,7 @@ def test_the_app_built_from_settings_serves_and_owns_its_ledger(settings: Settin
     app = create_app(settings)
     with in_process_client(app) as client:
         # a new log's first entry names the key that signs its checkpoints (the registry's log_key entry)
-        assert client.get("/healthz").json() == {"status": "ok", "log_size": 1}
+        assert client.get("/healthz").json() == {"status": "ok", "log_size": 1, "witnesses": []}
     [(_, _, body)] = app.state.ledger.entries(0, 1)
     entry = json.loads(body)
     assert (entry["subject"], entry["claim"]["type"], entry["claim"]["by"]) == ("log", "log_key", "log")

@@ -86,7 +86,7 @@ def test_item13_healthz_is_not_ready_without_the_font(client: httpx.Client, abse
 
 def test_item13_healthz_is_ready_with_the_font(client: httpx.Client) -> None:
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "log_size": 0}
+    assert response.status_code == 200 and response.json() == {"status": "ok", "log_size": 0, "witnesses": []}
 
 
 def test_item13_start_up_logs_the_missing_font(ledger: Ledger, absent: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -6,7 +6,7 @@ Only the latest commitments keep theirs; the commitments themselves are entries 
 created only if missing: a server of this version creates them when it starts.
 
 Revision ID: 9d6e4a2b3c81
-Revises: 7a4c1e9b2d60
+Revises: 8c5d3f1a2b70
 Create Date: 2026-12-04 23:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = "9d6e4a2b3c81"
-down_revision = "7a4c1e9b2d60"
+down_revision = "8c5d3f1a2b70"
 branch_labels = None
 depends_on = None
 
