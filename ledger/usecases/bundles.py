@@ -12,6 +12,7 @@ the bundle's checkpoint.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +26,11 @@ from ledger.store import heads as head_commitments
 from ledger.store import logreads as logreads_store
 from ledger.store import registry
 from ledger.store.logreads import LoggedEntry, StoredCheckpoint
+from ledger.usecases.cosigning import cosigned_checkpoint
 from ledger.usecases.heads import Committed, ensure_covered
 
 PAGE = 1_000  # entries read from storage at a time
+COSIGN_WAIT = 3.0  # seconds a bundle waits for witnesses to cosign a checkpoint covering it
 
 Disclose = Callable[[Mapping[str, Any]], bool]
 
@@ -53,11 +56,29 @@ def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
         raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
     _, seq, last_index = head
     commitment = ensure_covered(ledger, last_index) if last_seq is None else None
-    checkpoint = ledger.latest_checkpoint()  # read after the commitment: it covers the commitment and the head
     wanted = max(last_index, -1 if commitment is None else commitment.index)
+    checkpoint = _checkpoint(ledger, wanted + 1)  # read after the commitment: it covers the commitment and the head
     if checkpoint is None or wanted >= checkpoint.size:
         raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
     return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint, commitment)
+
+
+def _checkpoint(ledger: Ledger, at_least: int) -> StoredCheckpoint | None:
+    """The checkpoint a bundle is written against: the newest one of size `at_least` or more that witnesses
+    cosigned, with their cosignatures (so that a verifier's policy can require them, docs/ledger-format.md
+    §9). A log whose witnesses cosign (any cosignature stored) gets up to COSIGN_WAIT seconds for one to
+    cover `at_least` (a head commitment just made, say); else, and without witnesses, the latest."""
+    deadline = time.monotonic() + COSIGN_WAIT
+    witnessed: bool | None = None
+    while True:
+        cosigned = cosigned_checkpoint(ledger, at_least)
+        if cosigned is not None:
+            return cosigned
+        if witnessed is None:
+            witnessed = cosigned_checkpoint(ledger, 0) is not None
+        if not witnessed or time.monotonic() >= deadline:
+            return ledger.latest_checkpoint()
+        time.sleep(0.1)
 
 
 def _heads(ledger: Ledger, frame: _Frame, subjects: list[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
