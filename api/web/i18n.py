@@ -169,6 +169,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the witnesses {witnesses}, which meets its quorum ({quorum}).",
     ),
     "policy_nobody": ("（无）", "(none)"),
+    "verified_complete": (
+        "记录完整：日志第 {commitment} 条的头部承诺表明本电池的最后一条记录为序号 {seq}，无记录被截去。",
+        "Complete: the log's head commitment (entry {commitment}) names seq {seq} as this pack's last entry, so no "
+        "entry was cut from the end.",
+    ),
     "policy_key_only": (
         "未配置信任策略：仅用日志公钥核验，未要求见证方联署，无法排除日志向不同方展示不同历史（分叉视图）。",
         "No trust policy is configured: checked with the log's key only, no witness cosignature required, so a "

@@ -162,6 +162,10 @@ class Verification(View):
     policy: bool = Field(default=False, description="the checkpoint was checked against a trust policy")
     quorum: str | None = Field(default=None, description="the policy's quorum, in words")
     cosigned: list[str] = Field(default=[], description="the policy's witnesses whose cosignatures counted")
+    complete_through: int | None = Field(
+        default=None, description="the chain's last entry (seq) by the log's head commitment; None: not checked"
+    )
+    commitment: int | None = Field(default=None, description="that head commitment's entry index")
 
 
 class CustodySpan(View):
@@ -247,18 +251,16 @@ def verify_pack_record(
     log_key = ledger.signer.verifier_key
     quorum = policy.describe() if policy is not None else None
     cosigned: list[str] = []
+    whole = first_seq == 0 and (last_seq is None or (total is not None and last_seq == total - 1))
     try:
-        if first_seq == 0 and last_seq is None:
+        if whole:  # the whole chain: its bundle, which also proves the chain complete by the head commitment
             bundle = make_bundle(ledger, code)
         else:
             bundle = window_bundle(ledger, code, first_seq, last_seq if last_seq is not None else first_seq)
         if policy is not None:
             accepted = check_checkpoint(bundle["checkpoint"], policy, now=int(ledger.clock().timestamp()))
             log_key, cosigned = accepted.log_key.text, list(accepted.cosigned)
-        if first_seq == 0 and last_seq is None:
-            summary = verify_bundle(bundle, log_key)
-        else:
-            summary = verify_window(bundle, log_key)
+        summary = verify_bundle(bundle, log_key) if whole else verify_window(bundle, log_key)
     except PacktraceError as exc:
         # A proof the stored tree cannot give (not a VerificationError) means the record is damaged, too.
         error = exc.message if isinstance(exc, VerificationError) else f"{type(exc).__name__}: {exc.message}"
@@ -286,6 +288,8 @@ def verify_pack_record(
         policy=policy is not None,
         quorum=quorum,
         cosigned=cosigned,
+        complete_through=summary.complete_through,
+        commitment=summary.commitment,
     )
 
 

@@ -4,6 +4,7 @@ verification badge, also on a tampered record) and the scan page's photo → pac
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 
@@ -200,6 +201,12 @@ def test_the_record_shows_a_verified_badge_vehicles_and_custody(world: World, we
     assert 'class="verify ok"' in page and "已验证" in page
     entries = len(web_client.get(f"/v1/packs/{pack}/events", headers=world.auth(REGULATOR)).json()["events"])
     assert f"全部 {entries} 条记录" in page
+    # complete by the log's head commitment, made for this page (the latest entry of subject `heads`)
+    commitment = json.loads(world.ledger.pack_entries("heads", 0)[-1].body)["index"]
+    assert (
+        f'<p id="complete">记录完整：日志第 {commitment} 条的头部承诺表明本电池的最后一条记录为序号 {entries - 1}，'
+        "无记录被截去。</p>"
+    ) in page
     assert page.count("<li") >= entries
     assert re.search(r'<table id="bindings">.*LSV.*</table>', page, re.S)
     custody = re.search(r'<table id="custody">(.*?)</table>', page, re.S)
