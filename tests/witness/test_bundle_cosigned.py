@@ -16,9 +16,7 @@ from ledger.usecases.bundles import make_bundle
 from ledger.usecases.cosigning import Gatherer, parse_witnesses
 from ledger.usecases.heads import commit_heads
 from tests.support import Actor, code
-from tests.witness.test_gathering import NOW, Witnesses, gather, ledger, maker, produce
-
-__all__ = ["ledger", "maker"]  # fixtures of tests/witness/test_gathering.py, used here too
+from tests.witness.test_gathering import NOW, Witnesses, gather, produce
 
 
 def _world(ledger: Ledger, tmp_path: Path) -> tuple[Witnesses, Gatherer, str]:

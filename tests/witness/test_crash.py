@@ -13,7 +13,6 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from tests.witness import independent
+from tests.witness.processes import free_port, packtrace
 from tests.witness.synthetic import LOG_VKEY, SyntheticLog
 
 pytestmark = pytest.mark.slow
@@ -32,18 +32,6 @@ SIZE = 2000
 FORK_AT = 60
 HONEST = SyntheticLog(SIZE)
 FORK = SyntheticLog(SIZE, fork_at=FORK_AT)
-
-
-def packtrace(*args: str, output: int = subprocess.PIPE) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "api.cli", *args]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class WitnessProcess:

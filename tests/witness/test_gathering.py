@@ -9,14 +9,12 @@ process-level acceptance test is tests/witness/test_gathering_processes.py."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
-from sqlalchemy import Engine
 
 from api.app import create_app
 from api.settings import Settings
@@ -31,7 +29,7 @@ from ledger.usecases import cosigning, logreads, tiles
 from ledger.usecases.cosigning import Answer, Gatherer, Unreachable, parse_witnesses
 from tests import specverify
 from tests.api.inprocess import in_process_client
-from tests.support import PRODUCED, Actor, Clock, add_actor, code, regulator_caller
+from tests.support import PRODUCED, Actor, add_actor, code, regulator_caller
 from tests.web.login import session_cookie
 from tests.witness import independent
 
@@ -64,17 +62,6 @@ class Witnesses:
             return Answer(refusal.status, refusal.media_type, refusal.body)
 
 
-@pytest.fixture
-def ledger(engine: Engine) -> Iterator[Ledger]:
-    lg = Ledger(engine, LogSigner(ORIGIN, Ed25519PrivateKey.generate()), clock=Clock())
-    lg.init()
-    yield lg
-    lg.close()
-
-
-@pytest.fixture
-def maker(ledger: Ledger) -> Actor:
-    return add_actor(ledger, Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"})))
 
 
 def produce(ledger: Ledger, maker: Actor, serials: range) -> None:

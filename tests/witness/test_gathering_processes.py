@@ -11,20 +11,18 @@ still cosigns; a restarted log resumes from the sizes it stored."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
 
 from events.orgs import Org, Role
 from ledger.format import cosignature
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from tests.support import PRODUCED, Actor, Clock, add_actor, code
+from tests.support import PRODUCED, Actor, add_actor, code
 from tests.web.login import session_cookie
 from tests.witness.processes import cosigned_within, log_server, silent_witness, witness_process
 
@@ -33,17 +31,6 @@ pytestmark = pytest.mark.slow
 ORIGIN = "packtrace.test/log"
 
 
-@pytest.fixture
-def ledger(engine: Engine) -> Iterator[Ledger]:
-    lg = Ledger(engine, LogSigner(ORIGIN, Ed25519PrivateKey.generate()), clock=Clock())
-    lg.init()
-    yield lg
-    lg.close()
-
-
-@pytest.fixture
-def maker(ledger: Ledger) -> Actor:
-    return add_actor(ledger, Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"})))
 
 
 def test_two_witness_processes_cosign_the_served_checkpoint_after_1000_appends(
