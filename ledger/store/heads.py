@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy import delete, func, insert, select
 
-from events.registry import HEADS_SUBJECT, LOG_SUBJECT, ORG_SUBJECT
+from events.registry import HEADS_SUBJECT, REGISTRY_TYPES, RegistryType
 from ledger.format import heads as fmt
 from ledger.format import merkle
 from ledger.store.driver import Connection
@@ -23,12 +23,14 @@ WRITE_CHUNK = 5_000
 
 def chain_heads(conn: Connection) -> list[fmt.Head]:
     """Every chain's last entry as this connection's transaction sees the log: packs from their projection
-    rows (written with their entries), registry subjects from the entries themselves; `heads` excluded."""
+    rows (written with their entries), registry subjects (`org:<id>`, `log`, any other) from the entries
+    themselves; `heads` excluded."""
     found = [
         fmt.Head(str(r.code), int(r.last_index), int(r.seq), str(r.head))
         for r in conn.execute(select(PACK.c.code, PACK.c.last_index, PACK.c.seq, PACK.c.head))
     ]
-    registry = ENTRY.c.pack.startswith(ORG_SUBJECT) | (ENTRY.c.pack == LOG_SUBJECT)
+    # registry chains: every subject with an entry of a registry type (ix_entry_type_at serves the lookup)
+    registry = ENTRY.c.type.in_(sorted(REGISTRY_TYPES - {RegistryType.HEADS_COMMITTED.value}))
     last = select(ENTRY.c.pack, func.max(ENTRY.c.seq).label("seq")).where(registry).group_by(ENTRY.c.pack).subquery()
     rows = conn.execute(
         select(ENTRY.c.pack, ENTRY.c.idx, ENTRY.c.seq, ENTRY.c.hash).join(
