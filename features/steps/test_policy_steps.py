@@ -17,6 +17,7 @@ from api.cli import app as cli
 from ledger.format import cosignature
 from ledger.format.policy import QuorumNotMet, check_checkpoint, parse_policy
 from ledger.usecases.bundles import make_bundle
+from ledger.usecases.heads import commit_heads
 from tests.support import code
 from tests.witness.policyworld import WITNESS_TIME, World, policy_text, split_world
 
@@ -45,7 +46,9 @@ def _split(world: World) -> None:
 @given("both witnesses have cosigned the log's latest checkpoint")
 def _cosigned(world: World, seen: dict[str, Any]) -> None:
     world.honest.produce(world.actors["catl"], 2)
-    world.fork.produce(world.actors["catl"], 3)  # the same size, another root
+    commit_heads(world.honest.ledger)  # the latest checkpoint is then the one pack 1's bundle is proven against
+    world.fork.produce(world.actors["catl"], 3)
+    commit_heads(world.fork.ledger)  # the same size, another root
     seen["cosigned"] = world.cosigned_checkpoint()
     seen["size"] = world.honest.size()
 

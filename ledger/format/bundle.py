@@ -118,6 +118,8 @@ def verify_bundle(bundle: Any, log_key: str) -> BundleSummary:
         return _verify(bundle, log_key)
     except VerificationError:
         raise
+    except RecursionError:
+        raise VerificationError("malformed bundle: a value is nested too deeply") from None
     except (PacktraceError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise VerificationError(f"malformed bundle: {exc!r}") from None
 
@@ -227,6 +229,13 @@ def _commitment(bundle: dict[str, Any], checkpoint: note.Checkpoint) -> heads.Co
         )
     entry = member["entry"]
     commitment = heads.read_commitment(entry)
+    if checkpoint.size != commitment.index + 1:
+        # An older commitment under a newer checkpoint would let entries recorded between them be cut.
+        raise VerificationError(
+            f"the head commitment at entry {commitment.index} is not the last entry of the checkpointed log (size "
+            f"{checkpoint.size}): a bundle is proven complete only against its commitment's own checkpoint (size "
+            f"{commitment.index + 1})"
+        )
     check_proof(member["proof"], entry, canonical(entry), checkpoint, "head commitment: ")
     return commitment
 

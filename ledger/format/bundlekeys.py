@@ -34,6 +34,8 @@ def check_proof(
     proof: Mapping[str, Any], entry: Mapping[str, Any], body: bytes, checkpoint: note.Checkpoint, what: str = ""
 ) -> None:
     """The inclusion proof of `entry` (canonical bytes `body`) takes its leaf hash to the checkpoint's root."""
+    if not all(type(proof[k]) is int for k in ("index", "tree_size")):
+        raise VerificationError(f"{what}proof's index and tree_size must be whole numbers")
     if proof["tree_size"] != checkpoint.size:
         raise VerificationError(f"{what}proof is for tree size {proof['tree_size']}, checkpoint is {checkpoint.size}")
     if proof["index"] != entry["index"]:

@@ -108,6 +108,8 @@ class Commitment:
 def read_commitment(entry: Mapping[str, Any]) -> Commitment:
     """The commitment an entry object states; VerificationError when it is not a head commitment."""
     claim = entry.get("claim")
+    if set(entry) != {"claim", "index", "prev", "recorded_at", "seq", "subject", "v"} or entry.get("v") != 1:
+        raise VerificationError("the bundle's head commitment is not a registry entry of the format (§5.1)")
     if (
         entry.get("subject") != "heads"
         or not isinstance(claim, Mapping)

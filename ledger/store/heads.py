@@ -8,16 +8,19 @@ does)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 
 from events.registry import HEADS_SUBJECT, REGISTRY_TYPES, RegistryType
+from events.timestamps import format_recorded_at
 from ledger.format import heads as fmt
 from ledger.format import merkle
 from ledger.store.driver import Connection
 from ledger.store.schema import ENTRY, HEAD_LEAF, HEAD_NODE, PACK, node_id, node_key
 
-KEPT = 2  # commitments whose trees are kept (a bundle being written keeps a proof while a newer one lands)
+KEPT = 2  # commitments whose trees are kept however old (a bundle keeps a proof while a newer one lands)
+RETAINED = timedelta(hours=1)  # and every commitment's tree for this long (a bundle streamed meanwhile)
 WRITE_CHUNK = 5_000
 
 
@@ -49,6 +52,14 @@ def latest_commitment(conn: Connection) -> tuple[int, dict[str, object]] | None:
     return None if row is None else (int(row.idx), json.loads(bytes(row.body)))
 
 
+def commitment_indices(conn: Connection, from_index: int) -> list[int]:
+    """Indices of the head commitments at `from_index` or later, in order."""
+    rows = conn.execute(
+        select(ENTRY.c.idx).where((ENTRY.c.pack == HEADS_SUBJECT) & (ENTRY.c.idx >= from_index)).order_by(ENTRY.c.idx)
+    )
+    return [int(i) for i in rows.scalars()]
+
+
 def covered_size(conn: Connection) -> int:
     """The log size the latest head commitment covers (0: none yet)."""
     latest = latest_commitment(conn)
@@ -68,9 +79,9 @@ def uncovered(conn: Connection, size: int) -> bool:
     return found is not None
 
 
-def store_tree(conn: Connection, commitment: int, tree: fmt.HeadTree) -> None:
+def store_tree(conn: Connection, commitment: int, tree: fmt.HeadTree, now: datetime) -> None:
     """Write a commitment's leaf positions and nodes (inside its entry's transaction), and drop the trees
-    of commitments older than the latest `KEPT`."""
+    of commitments older than the latest `KEPT` and recorded more than RETAINED before `now`."""
     leaves = [
         {"commitment": commitment, "subject": h.subject, "position": p, "idx": h.index, "seq": h.seq, "hash": h.hash}
         for p, h in enumerate(tree.heads)
@@ -83,7 +94,12 @@ def store_tree(conn: Connection, commitment: int, tree: fmt.HeadTree) -> None:
     kept = conn.execute(
         select(ENTRY.c.idx).where(ENTRY.c.pack == HEADS_SUBJECT).order_by(ENTRY.c.seq.desc()).limit(KEPT)
     ).scalars()
-    oldest = min([commitment, *(int(i) for i in kept)])
+    recent = conn.execute(  # a bundle being streamed keeps its commitment's tree however many follow
+        select(func.min(ENTRY.c.idx)).where(
+            (ENTRY.c.pack == HEADS_SUBJECT) & (ENTRY.c.recorded_at >= format_recorded_at(now - RETAINED))
+        )
+    ).scalar()
+    oldest = min([commitment, *(int(i) for i in kept), *([] if recent is None else [int(recent)])])
     conn.execute(delete(HEAD_LEAF).where(HEAD_LEAF.c.commitment < oldest))
     conn.execute(delete(HEAD_NODE).where(HEAD_NODE.c.commitment < oldest))
 

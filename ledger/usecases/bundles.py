@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from events.errors import NotFoundError
@@ -22,6 +22,7 @@ from events.registry import By, org_subject
 from ledger.format.bundle import BUNDLE_FORMAT, REDACTED_FORMAT
 from ledger.format.bundlekeys import fold, key_summary
 from ledger.log import Ledger
+from ledger.store import cosignatures as cosignature_store
 from ledger.store import heads as head_commitments
 from ledger.store import logreads as logreads_store
 from ledger.store import registry
@@ -51,33 +52,55 @@ class _Frame:
 
 
 def _frame(ledger: Ledger, code: str, last_seq: int | None = None) -> _Frame:
+    """A whole chain is written against a head commitment covering its head and that commitment's own
+    checkpoint (size = its index + 1, docs/ledger-format.md §6.4), up to the head the commitment names; a
+    window (`last_seq`) against the newest cosigned checkpoint covering it."""
     head = ledger.pack_head(code)
     if head is None:
         raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
     _, seq, last_index = head
-    commitment = ensure_covered(ledger, last_index) if last_seq is None else None
-    wanted = max(last_index, -1 if commitment is None else commitment.index)
-    checkpoint = _checkpoint(ledger, wanted + 1)  # read after the commitment: it covers the commitment and the head
-    if checkpoint is None or wanted >= checkpoint.size:
-        raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
-    return _Frame(code, seq if last_seq is None else min(seq, last_seq), checkpoint, commitment)
+    if last_seq is not None:
+        checkpoint = _checkpoint(ledger, last_index + 1)
+        if checkpoint is None or last_index >= checkpoint.size:
+            raise NotFoundError(f"unknown pack {code}", code="unknown_pack")
+        return _Frame(code, min(seq, last_seq), checkpoint)
+    commitment = ensure_covered(ledger, last_index)
+    with ledger.engine.connect() as conn:
+        found = head_commitments.head_proof(conn, commitment.index, code, commitment.count)
+    if found is None:  # its tree was dropped meanwhile (RETAINED): a newer commitment covers the head too
+        commitment = ensure_covered(ledger, commitment.index)
+        with ledger.engine.connect() as conn:
+            found = head_commitments.head_proof(conn, commitment.index, code, commitment.count)
+        if found is None:
+            raise NotFoundError("the log's head commitment changed while the bundle was made: ask again",
+                                code="commitment_gone")  # fmt: skip
+    committed, _, _ = found  # the pack's head as the commitment names it: entries after it are not listed
+    return _Frame(code, committed.seq, _commitment_checkpoint(ledger, commitment.index + 1), commitment)
 
 
 def _checkpoint(ledger: Ledger, at_least: int) -> StoredCheckpoint | None:
-    """The checkpoint a bundle is written against: the newest one of size `at_least` or more that witnesses
-    cosigned, with their cosignatures (so that a verifier's policy can require them, docs/ledger-format.md
-    §9). A log whose witnesses cosign (any cosignature stored) gets up to COSIGN_WAIT seconds for one to
-    cover `at_least` (a head commitment just made, say); else, and without witnesses, the latest."""
+    """A window's checkpoint: the newest one of size `at_least` or more that witnesses cosigned, with their
+    cosignatures; else the latest."""
+    return cosigned_checkpoint(ledger, at_least) or ledger.latest_checkpoint()
+
+
+def _commitment_checkpoint(ledger: Ledger, size: int) -> StoredCheckpoint:
+    """The checkpoint of exactly `size` (a head commitment's transaction), with the cosignatures gathered
+    for it; a log whose witnesses cosign gets up to COSIGN_WAIT seconds for theirs (the gatherer submits
+    every commitment's checkpoint: ledger.usecases.cosigning)."""
     deadline = time.monotonic() + COSIGN_WAIT
     witnessed: bool | None = None
     while True:
-        cosigned = cosigned_checkpoint(ledger, at_least)
-        if cosigned is not None:
-            return cosigned
+        with ledger.engine.connect() as conn:
+            checkpoint = logreads_store.checkpoint_at(conn, size)
+            lines = cosignature_store.lines_at(conn, size)
+        assert checkpoint is not None, f"no checkpoint of size {size}: a commitment's transaction signs one"
+        if lines:
+            return replace(checkpoint, note=checkpoint.note + lines)
         if witnessed is None:
             witnessed = cosigned_checkpoint(ledger, 0) is not None
         if not witnessed or time.monotonic() >= deadline:
-            return ledger.latest_checkpoint()
+            return checkpoint
         time.sleep(0.1)
 
 

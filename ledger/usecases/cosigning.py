@@ -1,7 +1,9 @@
 """The log gathers its witnesses' cosignatures (docs/ledger-format.md §4.3).
 
 A gathering round takes the latest checkpoint and submits it (C2SP tlog-witness `add-checkpoint`) to every
-witness that has not cosigned it and is not backing off, all at once: `old <size the witness last
+witness that has not cosigned it and is not backing off, all at once, each witness first given, in order,
+the checkpoints of head commitments made since it last cosigned (bundles are proven against those:
+docs/ledger-format.md §6.4): `old <size the witness last
 cosigned>`, the RFC 6962 consistency proof from that size, the checkpoint note. A 409 teaches the size the
 witness holds (`text/x.tlog.size`) and the round submits once more from it. A returned line is kept only
 after it verifies (C2SP tlog-cosignature) with the witness's configured key. The round then stores what
@@ -30,6 +32,7 @@ from ledger.format.note import Verifier
 from ledger.format.witnessing import SIZE_MEDIA_TYPE
 from ledger.log import Ledger
 from ledger.store import cosignatures as stored
+from ledger.store import heads as heads_store
 from ledger.store import logreads
 from ledger.store.cosignatures import Cosigned
 from ledger.store.db import write_connection
@@ -192,23 +195,50 @@ class Gatherer:
         due = [t for t in self._tracked if t.cosigned < checkpoint.size and t.retry_at <= now]
         if not due and self.published == checkpoint.size:
             return None
-        outcomes = await asyncio.gather(*(self._submit(post, t, checkpoint) for t in due))
-        cosigned = [o for o in outcomes if isinstance(o, Cosigned)]
+        steps = self._commitment_checkpoints(min(t.held for t in due), checkpoint.size) if due else []
+        outcomes = await asyncio.gather(*(self._submit_in_order(post, t, [*steps, checkpoint]) for t in due))
+        cosigned = [c for done, _ in outcomes for c in done]
         with write_connection(self.ledger.engine) as conn, conn.begin():  # short: a few rows
             stored.record(conn, cosigned, publish=checkpoint.size, now=datetime.now(UTC))
         self.published = checkpoint.size
         with self._lock:
             now = self.clock()
-            for t, outcome in zip(due, outcomes, strict=True):
-                if isinstance(outcome, Cosigned):
-                    t.held = t.cosigned = outcome.size
-                    t.cosigned_at, t.ok, t.error, t.failures, t.retry_at = outcome.cosigned_at, True, None, 0, 0.0
+            for t, (done, failed) in zip(due, outcomes, strict=True):
+                if done:
+                    t.held = t.cosigned = done[-1].size
+                    t.cosigned_at = done[-1].cosigned_at
+                if failed is None:
+                    t.ok, t.error, t.failures, t.retry_at = True, None, 0, 0.0
                 else:
-                    t.held, t.ok, t.error = outcome.held, False, outcome.reason
+                    t.held, t.ok, t.error = max(failed.held, t.cosigned), False, failed.reason
                     t.failures += 1
                     first, cap = self.backoff
                     t.retry_at = now + min(cap, first * 2 ** min(t.failures - 1, 30))
         return checkpoint.size
+
+    def _commitment_checkpoints(self, after: int, before: int) -> list[StoredCheckpoint]:
+        """The checkpoints of the head commitments' transactions (size = the commitment's index + 1) above
+        `after` and below `before`: a bundle is proven complete against exactly that checkpoint
+        (docs/ledger-format.md §6.4), so its witnesses must cosign it, not only the latest."""
+        with self.ledger.engine.connect() as conn:
+            found = [logreads.checkpoint_at(conn, index + 1) for index in heads_store.commitment_indices(conn, after)]
+        return [c for c in found if c is not None and after < c.size < before]
+
+    async def _submit_in_order(
+        self, post: Post, t: _Tracked, checkpoints: Sequence[StoredCheckpoint]
+    ) -> tuple[list[Cosigned], _Failed | None]:
+        """Submit each checkpoint the witness has not cosigned, in order (each consistent with the one
+        before); stop at the first failure."""
+        done: list[Cosigned] = []
+        for checkpoint in checkpoints:
+            if checkpoint.size <= max(t.held, t.cosigned):  # held or cosigned already: nothing to add
+                continue
+            outcome = await self._submit(post, t, checkpoint)
+            if isinstance(outcome, _Failed):
+                return done, outcome
+            done.append(outcome)
+            t.held = outcome.size  # the next submission's `old`
+        return done, None
 
     async def _submit(self, post: Post, t: _Tracked, checkpoint: StoredCheckpoint) -> Cosigned | _Failed:
         old = t.held

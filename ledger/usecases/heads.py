@@ -57,7 +57,7 @@ def commit_heads(ledger: Ledger) -> Committed | None:
     )
 
     def store(conn: Connection, appended: list[Appended]) -> None:
-        heads.store_tree(conn, appended[0].index, tree)
+        heads.store_tree(conn, appended[0].index, tree, ledger.clock())
 
     try:
         appended = ledger.append_registry([(claim, None)], after=store)

@@ -19,12 +19,13 @@ from ledger.format.canonical import canonical, entry_hash
 from ledger.format.redaction import Redactor
 from ledger.log import Ledger
 from ledger.store import heads as stored
+from ledger.usecases import bundles
 from ledger.usecases import heads as commitments
 from ledger.usecases.access import Caller
 from ledger.usecases.bundles import make_bundle, make_redacted_bundle
 from ledger.usecases.verify import verify_database
 from ledger.usecases.views import discloses
-from tests.support import PRODUCED, Actor, code
+from tests.support import PRODUCED, Actor, Clock, code
 
 INCIDENT = {"kind": "other", "severity": "low", "description": "dropped at the dock"}
 
@@ -87,18 +88,29 @@ def test_nothing_is_committed_when_only_commitments_followed_the_latest(ledger: 
     assert commitments.ensure_covered(ledger, first.index - 1) == first  # covers the pack's head: no new one
 
 
-def test_only_the_latest_commitments_keep_their_trees(
+def test_trees_are_kept_for_the_latest_commitments_and_an_hour(
     ledger: Ledger, actors: dict[str, Actor], five: None
 ) -> None:
+    """Trees are dropped only when older than the latest KEPT commitments and recorded over RETAINED ago
+    (a bundle streamed meanwhile still proves its heads)."""
+    clock = ledger.clock
+    assert isinstance(clock, Clock)
     made = []
-    for _ in range(stored.KEPT + 1):
+    for _ in range(stored.KEPT + 2):
         ledger.append_one(*actors["byd-auto"].claim(code(1), "incident", INCIDENT))
         found = commitments.commit_heads(ledger)
         assert found is not None
         made.append(found)
+    with ledger.engine.connect() as conn:  # all within the hour: all kept
+        assert all(stored.head_proof(conn, m.index, code(1), m.count) is not None for m in made)
+    clock.now += stored.RETAINED  # an hour later, one more commitment
+    ledger.append_one(*actors["byd-auto"].claim(code(1), "incident", INCIDENT))
+    newest = commitments.commit_heads(ledger)
+    assert newest is not None
+    made.append(newest)
     with ledger.engine.connect() as conn:
-        assert stored.head_proof(conn, made[0].index, code(1), made[0].count) is None
-        for kept in made[1:]:
+        assert [stored.head_proof(conn, m.index, code(1), m.count) is None for m in made] == [True] * 3 + [False] * 2
+        for kept in made[3:]:
             proof = stored.head_proof(conn, kept.index, code(1), kept.count)
             assert proof is not None
             head, position, path = proof
@@ -259,3 +271,77 @@ def test_a_bundle_of_the_prefix_only_format_is_refused(ledger: Ledger, five: Non
         "packtrace-bundle/2 cannot prove that it is complete (entries cut from its end go unnoticed): fetch the bundle "
         "again (packtrace-bundle/3 or packtrace-redacted-bundle/3 prove the pack's head by the log's head commitment)"
     )
+
+
+# -- found by the review of the change (each test fails without its fix) ---------------------------------
+
+
+def _proof_at(ledger: Ledger, index: int, size: int) -> dict[str, Any]:
+    return {"index": index, "tree_size": size, "hashes": [h.hex() for h in ledger.inclusion_proof(index, size)]}
+
+
+def test_an_older_commitment_cannot_hide_entries_under_a_newer_checkpoint(
+    ledger: Ledger, actors: dict[str, Actor], five: None
+) -> None:
+    """An honest older commitment (before a serious incident), the newest honest checkpoint and genuine
+    proofs: the bundle is refused, since a commitment proves completeness only under its own checkpoint."""
+    old = make_bundle(ledger, code(1))
+    ledger.append_one(*actors["byd-auto"].claim(code(1), "incident", {**INCIDENT, "severity": "high"}))
+    new = make_bundle(ledger, code(1))
+    size = new["proof"]["tree_size"]
+    forged = copy.deepcopy(old)
+    forged["checkpoint"] = new["checkpoint"]
+    forged["proof"] = _proof_at(ledger, forged["entries"][-1]["index"], size)
+    forged["heads"]["proof"] = _proof_at(ledger, forged["heads"]["entry"]["index"], size)
+    for chain in forged["registry"]:
+        chain["proof"] = _proof_at(ledger, chain["entries"][-1]["index"], size)
+    commitment = old["heads"]["entry"]["index"]
+    with pytest.raises(VerificationError) as caught:
+        verify_bundle(forged, ledger.signer.verifier_key)
+    assert caught.value.message == (
+        f"the head commitment at entry {commitment} is not the last entry of the checkpointed log (size {size}): a "
+        f"bundle is proven complete only against its commitment's own checkpoint (size {commitment + 1})"
+    )
+    assert verify_bundle(new, ledger.signer.verifier_key).tree_size == new["heads"]["entry"]["index"] + 1
+
+
+def test_an_entry_appended_while_the_bundle_is_made_does_not_make_it_look_cut(
+    ledger: Ledger, actors: dict[str, Actor], five: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry lands between reading the pack's head and committing: the bundle lists the chain up to
+    the head the commitment names, so it verifies complete (before: refused as cut)."""
+    real = bundles.ensure_covered
+
+    def racing(lg: Ledger, index: int) -> commitments.Committed:
+        lg.append_one(*actors["byd-auto"].claim(code(1), "incident", INCIDENT))
+        return real(lg, index)
+
+    monkeypatch.setattr(bundles, "ensure_covered", racing)
+    bundle = make_bundle(ledger, code(1))
+    summary = verify_bundle(bundle, ledger.signer.verifier_key)
+    assert (summary.entries, summary.complete_through) == (6, 5)
+
+
+def test_a_bundle_streamed_while_commitments_land_keeps_its_proofs(
+    ledger: Ledger, actors: dict[str, Actor], five: None
+) -> None:
+    """Two commitments land while a bundle's entries are streamed (KEPT = 2): its commitment's tree is kept
+    for RETAINED, so the bundle finishes and verifies (before: it broke off mid-stream)."""
+    chunks = bundles.bundle_chunks(ledger, code(1))
+    first = next(chunks)
+    for _ in range(stored.KEPT):
+        ledger.append_one(*actors["catl"].claim(code(2), "incident", INCIDENT))
+        assert commitments.commit_heads(ledger) is not None
+    bundle = json.loads(first + b"".join(chunks))
+    assert verify_bundle(bundle, ledger.signer.verifier_key).complete_through == 4
+
+
+def test_a_deeply_nested_value_in_the_commitment_is_refused_not_a_crash(ledger: Ledger, five: None) -> None:
+    bundle = make_bundle(ledger, code(1))
+    deep: Any = "x"
+    for _ in range(900):
+        deep = [deep]
+    bundle["heads"]["entry"]["claim"]["id"] = deep
+    with pytest.raises(VerificationError) as caught:
+        verify_bundle(bundle, ledger.signer.verifier_key)
+    assert caught.value.message == "malformed bundle: a value is nested too deeply"

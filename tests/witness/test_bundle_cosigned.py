@@ -68,3 +68,22 @@ def test_without_witnesses_a_bundle_uses_the_latest_checkpoint_at_once(ledger: L
     bundle = make_bundle(ledger, code(1))
     assert time.monotonic() - started < 1.0
     assert bundle["checkpoint"] == ledger.latest_checkpoint().note  # type: ignore[union-attr]
+
+
+def test_the_witnesses_cosign_each_commitments_checkpoint_not_only_the_latest(
+    ledger: Ledger, maker: Actor, tmp_path: Path
+) -> None:
+    """A commitment followed by more entries before the round: the round gives each witness the
+    commitment's checkpoint, then the latest, so bundles proven against the commitment carry the quorum."""
+    witnesses, gatherer, policy = _world(ledger, tmp_path)
+    produce(ledger, maker, range(3))
+    made = commit_heads(ledger)
+    assert made is not None
+    produce(ledger, maker, range(3, 6))
+    gather(gatherer, witnesses)
+    for n in "12":
+        sent = [line for url, line in witnesses.sent if url == f"http://w{n}.example/add-checkpoint"]
+        assert sent == ["old 0", f"old {made.index + 1}"]  # the commitment's checkpoint, then the latest
+    bundle = make_bundle(ledger, code(1))
+    summary, accepted = verify_bundle_by_policy(bundle, parse_policy(policy), now=NOW)
+    assert summary.tree_size == made.index + 1 and sorted(accepted.cosigned) == ["w1", "w2"]
