@@ -33,8 +33,13 @@ def imports(conn: Connection, size: int | None = None) -> list[tuple[int, YearCa
 
 def in_force(conn: Connection, size: int | None = None) -> Calendar:
     """The calendar in force over the log's first `size` entries (all: None)."""
+    return laid_over(imports(conn, size))
+
+
+def laid_over(found: list[tuple[int, YearCalendar]]) -> Calendar:
+    """The shipped calendar with `found` (imports, in log order) laid over it."""
     calendar = shipped()
-    for _, year in imports(conn, size):
+    for _, year in found:
         calendar = calendar.with_year(year)
     return calendar
 

@@ -40,7 +40,6 @@ from events.timestamps import china_date, from_rfc3339
 from ledger.log import Ledger
 from ledger.store import registry, reportreset, reportrows
 from ledger.store.db import write_connection
-from ledger.store.driver import Connection
 from ledger.store.reportrows import ElementRow, EntryBody, EntryFacts, LateRow
 from ledger.usecases import calendar as calendars
 
@@ -103,9 +102,11 @@ def refresh(ledger: Ledger, basis: Basis = DEFAULT_BASIS, *, chunk: int = CHUNK)
     with ledger.engine.connect() as conn:  # the common case, already up to date, takes no write lock
         position = reportrows.cursor_position(conn, basis.name)
         target = reportrows.log_size(conn)
-        mark = _calendar_mark(conn, target)
+        imported = calendars.imports(conn, target)
         counted = reportrows.cursor_position(conn, marker)
-        calendar = calendars.in_force(conn, target)
+    # which calendar the rows count with: the index after the latest import among them (0: the shipped one)
+    mark = imported[-1][0] + 1 if imported else 0
+    calendar = calendars.laid_over(imported)
     if position is None or counted != mark:
         with write_connection(ledger.engine) as conn, conn.begin():
             reportrows.ensure_cursor(conn, basis.name)
@@ -136,13 +137,6 @@ def refresh(ledger: Ledger, basis: Basis = DEFAULT_BASIS, *, chunk: int = CHUNK)
             reportrows.move_cursor(conn, basis.name, end)
             position = end
     return target
-
-
-def _calendar_mark(conn: Connection, size: int) -> int:
-    """Which calendar the first `size` entries are counted with: the index after the latest calendar
-    import among them (0: the shipped calendar alone)."""
-    found = calendars.imports(conn, size)
-    return found[-1][0] + 1 if found else 0
 
 
 def _tally(
