@@ -112,7 +112,9 @@ def refresh(ledger: Ledger, basis: Basis = DEFAULT_BASIS, *, chunk: int = CHUNK)
             reportrows.ensure_cursor(conn, basis.name)
             reportrows.ensure_cursor(conn, marker)
             reportrows.lock_cursor(conn, basis.name)
-            if reportrows.cursor_position(conn, marker) != mark:  # counted with another calendar: start over
+            # Counted with an older calendar: start over. Imports only ever follow each other, so a mark
+            # above ours is a newer calendar that a concurrent refresh counts with; we leave it to that one.
+            if (reportrows.cursor_position(conn, marker) or 0) < mark:
                 reportreset.clear_basis(conn, basis.name)
                 reportrows.move_cursor(conn, marker, mark)
             position = None

@@ -21,6 +21,7 @@ from events.registry import Registry, new_registry_claim
 from ledger.log import Ledger
 from ledger.usecases import calendar as calendars
 from ledger.usecases.access import ADMIN
+from ledger.usecases.heads import commit_heads
 from ledger.usecases.reports.compliance import compliance
 from ledger.usecases.workspace import overview
 from tests.api.conftest import write_log_key
@@ -76,6 +77,8 @@ def test_an_import_recounts_the_reports_and_the_log_verifies(
     assert [(r["due"], r["working_days_late"], r["provisional"]) for r in late_rows(client, regulator)] == [
         ("2027-03-01", "1", "false")
     ]
+    committed = commit_heads(ledger)  # the log's head commitment covers the calendar's chain like any other
+    assert committed is not None and committed.size == ledger.size() - 1
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
     write_log_key(ledger, tmp_path / "log.key")
