@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -204,3 +204,11 @@ def test_calendar_import_refusals(env: Path, content: str | None, message: str) 
     exit_code, out, err = run("calendar", "import", str(file))
     assert (exit_code, out) == (1, "")
     assert err == message.format(file=file) + "\n"
+
+
+def test_the_overview_warns_from_today_while_next_year_has_no_data(ledger: Ledger) -> None:
+    assert calendars.missing_years(ledger, date(2026, 12, 4)) == [2027]  # the day this was written
+    assert calendars.missing_years(ledger, date(2025, 12, 4)) == []
+    assert calendars.missing_years(ledger, date(2027, 1, 4)) == [2027, 2028]
+    calendars.import_calendar(ledger, ADMIN, FIXTURE_2027.read_bytes())
+    assert calendars.missing_years(ledger, date(2026, 12, 4)) == []
