@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.bootstrap import key_files
+from api.cli_calendar import calendar_app
 from api.cli_config import load_settings, refusals
 from api.cli_db import migrate
 from api.cli_demo import demo
@@ -39,6 +40,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
+app.add_typer(calendar_app, name="calendar")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)

@@ -1,9 +1,10 @@
 """Reporting deadlines in Chinese working days, and packs whose whereabouts are unknown (流向不明).
 
 Rule versions are data (RULESETS): the 2018 interim provisions are the default; a later version is a
-new entry, not new code. Dates are counted in China time (UTC+8). The working-day calendar is the
-`chinese_calendar` package (holidays and make-up working days) for the years it covers, and plain
-Monday-Friday outside them (`calendar_covers(year)` says which).
+new entry, not new code. Dates are counted in China time (UTC+8). The working-day calendar is data
+(events.calendar, docs/calendar.md): the years the platform ships, or the calendar in force that a caller
+passes (shipped data plus the imports the log records, ledger.usecases.calendar.in_force). A year
+without data counts Monday to Friday, and a deadline counted through it is `provisional`.
 
 An event is late when more working days than the rule allows have passed between the day it happened
 and the day it was recorded: with a 15-working-day rule, recording on the 15th working day after the
@@ -12,55 +13,35 @@ event is on time, on the 16th late by 1. Recording on a rest day counts like the
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
-
-import chinese_calendar
 
 from events import extras
+from events.calendar import Calendar, shipped
 from events.catalogue import EventType
-from events.errors import InputError
 from events.lifecycle import Status
 from events.orgs import Org, Role
 from events.state import PackState
 from events.timestamps import china_date, from_rfc3339
 
 
-@cache
-def calendar_covers(year: int) -> bool:
-    """Whether `chinese_calendar` knows the holidays of `year`."""
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
+def calendar_covers(year: int, calendar: Calendar | None = None) -> bool:
+    """Whether the calendar (default: the shipped one) has the holidays of `year`."""
+    return (calendar or shipped()).covers(year)
 
 
-@functools.cache  # chinese_calendar costs ~20 µs a look-up, and reports ask about the same days again and again
-def is_working_day(day: date) -> bool:
-    if calendar_covers(day.year):
-        return bool(chinese_calendar.is_workday(day))
-    return day.weekday() < 5
+def is_working_day(day: date, calendar: Calendar | None = None) -> bool:
+    return (calendar or shipped()).is_working_day(day)
 
 
-def add_working_days(start: date, n: int) -> date:
+def add_working_days(start: date, n: int, calendar: Calendar | None = None) -> date:
     """The n-th working day after `start` (`start` itself if n is 0)."""
-    if n < 0:
-        raise InputError(f"cannot add {n} working days: the count must be 0 or more")
-    day = start
-    while n:
-        day += timedelta(days=1)
-        n -= is_working_day(day)
-    return day
+    return (calendar or shipped()).add_working_days(start, n)
 
 
-def working_days_between(a: date, b: date) -> int:
+def working_days_between(a: date, b: date, calendar: Calendar | None = None) -> int:
     """Working days in (a, b]; negative when b is before a. add_working_days(a, n) gives n back."""
-    if b < a:
-        return -working_days_between(b, a)
-    return sum(is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+    return (calendar or shipped()).working_days_between(a, b)
 
 
 @dataclass(frozen=True)
@@ -119,6 +100,7 @@ class Late:
     rule_text: str
     due: date  # the last day (China time) the report was on time
     working_days_late: int
+    provisional: bool = False  # counted through a year without calendar data (Monday to Friday)
 
 
 @dataclass(frozen=True)
@@ -142,17 +124,21 @@ def lateness(
     occurred_at: datetime,
     recorded_at: datetime,
     ruleset: RuleSet = DEFAULT_RULESET,
+    calendar: Calendar | None = None,
 ) -> Late | None:
-    """Late if `recorded_at` is beyond the rule's working days after `occurred_at`; None if on time or
-    no rule applies."""
+    """Late if `recorded_at` is beyond the rule's working days after `occurred_at` by `calendar` (default:
+    the shipped one); None if on time or no rule applies. `provisional` when the days from the event to
+    its recording pass through a year the calendar has no data for."""
     rule = applicable_rule(event_type, actor, ruleset)
     if rule is None:
         return None
+    days = calendar or shipped()
     occurred, recorded = china_date(occurred_at), china_date(recorded_at)
-    late_by = working_days_between(occurred, recorded) - rule.working_days
+    late_by = days.working_days_between(occurred, recorded) - rule.working_days
     if late_by <= 0:
         return None
-    return Late(rule.id, rule.text, add_working_days(occurred, rule.working_days), late_by)
+    due = days.add_working_days(occurred, rule.working_days)
+    return Late(rule.id, rule.text, due, late_by, days.provisional(occurred, recorded))
 
 
 # The statuses in which a pack can be 流向不明 (`unaccounted`): retired and not collected, or in transit.

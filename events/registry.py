@@ -4,7 +4,9 @@ Every fact that decides whether an entry is valid (an organisation's roles, manu
 status, its public keys, the log's own key) is an entry of the same Merkle log as the battery events
 (docs/ledger-format.md §5). This module is that registry's domain, pure: the claim types, who may
 authorise each (`AUTHORITY`, as data), and `Registry`, the fold that replays registry claims in log order
-and answers, for an entry at a given position, which organisation and key were in force.
+and answers, for an entry at a given position, which organisation and key were in force. The working-day
+calendar a regulator imports is a registry entry too (`calendar_imported`, subject `calendar`): it decides
+no entry's validity, but the deadlines counted with it (events.calendar).
 
 The append path folds the claim it is about to record onto the registry read from the projection tables;
 `packtrace verify` and bundle verification fold the log's own registry entries. Both call the same
@@ -23,6 +25,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from events.calendar import parse_year
 from events.errors import AuthorisationError, ConflictError, InputError, NotFoundError
 from events.orgs import MANUFACTURER_CODE, ORG_ID, Org, Role, check_org_name, parse_roles
 from events.text import KEY_ID_MAX, check_text
@@ -31,6 +34,7 @@ from events.timestamps import china_date, format_at, from_rfc3339
 ORG_SUBJECT = "org:"
 LOG_SUBJECT = "log"
 HEADS_SUBJECT = "heads"  # the log's commitments to every chain's head (docs/ledger-format.md §6.4)
+CALENDAR_SUBJECT = "calendar"  # the working-day calendar's imports (docs/calendar.md)
 HASH_HEX = re.compile(r"[0-9a-f]{64}")
 REGION = re.compile(r"[0-9]{6}")  # a GB/T 2260 administrative division code, e.g. 350000 Fujian, 350200 Xiamen
 KEY_NAME = re.compile(r"[A-Za-z0-9._-]+")
@@ -46,6 +50,7 @@ class RegistryType(StrEnum):
     LOG_ROLLOVER_STARTED = "log_rollover_started"
     LOG_ROLLOVER_ENDED = "log_rollover_ended"
     HEADS_COMMITTED = "heads_committed"
+    CALENDAR_IMPORTED = "calendar_imported"
 
 
 REGISTRY_TYPES = frozenset(t.value for t in RegistryType)
@@ -86,6 +91,7 @@ AUTHORITY: Mapping[str, frozenset[Authority]] = {
     "log_rollover_started": frozenset({Authority.LOG}),
     "log_rollover_ended": frozenset({Authority.LOG}),
     "heads_committed": frozenset({Authority.LOG}),
+    "calendar_imported": frozenset({Authority.ADMIN}),
 }
 
 KIND_NAMES: Mapping[str, str] = {  # how refusals name the kinds `org_changed` and `key_added` split into
@@ -109,8 +115,8 @@ def org_subject(org_id: str) -> str:
 
 
 def is_subject(value: str) -> bool:
-    """True for a registry subject (`org:<id>`, `log`, `heads`); pack codes are never one."""
-    return value in (LOG_SUBJECT, HEADS_SUBJECT) or value.startswith(ORG_SUBJECT)
+    """True for a registry subject (`org:<id>`, `log`, `heads`, `calendar`); pack codes are never one."""
+    return value in (LOG_SUBJECT, HEADS_SUBJECT, CALENDAR_SUBJECT) or value.startswith(ORG_SUBJECT)
 
 
 # -- the state in force ---------------------------------------------------------------------------------
@@ -384,6 +390,10 @@ class Registry:
             )
         self.heads_size = size
 
+    def _calendar_imported(self, c: RegistryClaim, index: int, recorded_at: datetime) -> None:
+        """Changes nothing the registry holds: the calendar in force is read from these entries
+        (ledger.usecases.calendar)."""
+
     def _org(self, org_id: str) -> OrgRecord:
         record = self.orgs.get(org_id)
         if record is None:
@@ -414,6 +424,7 @@ _CHANGES: dict[RegistryType, Callable[[Registry, RegistryClaim, int, datetime], 
     RegistryType.LOG_ROLLOVER_STARTED: Registry._rollover_started,
     RegistryType.LOG_ROLLOVER_ENDED: Registry._rollover_ended,
     RegistryType.HEADS_COMMITTED: Registry._heads_committed,
+    RegistryType.CALENDAR_IMPORTED: Registry._calendar_imported,
 }
 
 
@@ -452,6 +463,7 @@ _DATA: Mapping[RegistryType, tuple[frozenset[str], frozenset[str]]] = {  # (requ
     RegistryType.LOG_ROLLOVER_STARTED: (frozenset({"old", "new"}), frozenset()),
     RegistryType.LOG_ROLLOVER_ENDED: (frozenset({"old", "new"}), frozenset()),
     RegistryType.HEADS_COMMITTED: (frozenset({"size", "count", "root"}), frozenset()),
+    RegistryType.CALENDAR_IMPORTED: (frozenset({"year", "source", "holidays", "workdays"}), frozenset({"note"})),
 }
 _LOG_TYPES = frozenset({RegistryType.LOG_KEY, RegistryType.LOG_ROLLOVER_STARTED, RegistryType.LOG_ROLLOVER_ENDED})
 
@@ -497,6 +509,9 @@ def parse_registry_claim(claim: Mapping[str, Any]) -> RegistryClaim:
     if kind == RegistryType.HEADS_COMMITTED:
         if subject != HEADS_SUBJECT:
             raise _bad(f"{kind.value} commits to the log's heads: its subject is {HEADS_SUBJECT!r}, not {subject!r}")
+    elif kind == RegistryType.CALENDAR_IMPORTED:
+        if subject != CALENDAR_SUBJECT:
+            raise _bad(f"{kind.value} is about the calendar: its subject is {CALENDAR_SUBJECT!r}, not {subject!r}")
     elif kind in _LOG_TYPES:
         if subject != LOG_SUBJECT:
             raise _bad(f"{kind.value} is about the log: its subject is {LOG_SUBJECT!r}, not {subject!r}")
@@ -524,6 +539,12 @@ def _check_data(kind: RegistryType, data: Mapping[str, Any], subject: str) -> No
         raise _bad(f"{kind.value} data has {sorted(required)} and may have {sorted(optional)}; found {sorted(data)}")
     if kind == RegistryType.ORG_CHANGED and not data:
         raise _bad("org_changed must change something")
+    if kind == RegistryType.CALENDAR_IMPORTED:
+        try:
+            parse_year(data)
+        except InputError as exc:
+            raise _bad(f"calendar_imported data: {exc.message}") from None
+        return
     org_id = subject[len(ORG_SUBJECT) :]
     if "name" in data:
         if not isinstance(data["name"], str):

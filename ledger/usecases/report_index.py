@@ -10,10 +10,14 @@ events appended since it last ran, in index order, and adds what they contribute
     report_day       per day (China time) the events happened: entries, late entries
     report_recovery  per `recycled` entry and element: content, recovered, below the threshold
 
-Every row carries the `basis` it was computed under (the deadline rule set and the recovery-threshold
-version), with one cursor per basis: a new rule version gets its own rows from index 0, the old rows
-stay as they were. Each chunk is one transaction holding the cursor row's lock, so concurrent
-refreshes never count an entry twice, and a crash loses nothing but the chunk in progress.
+Every row carries the `basis` it was computed under (the deadline rule set, the recovery-threshold version and
+the fingerprint of the shipped working-day calendar), with one cursor per basis: a new rule version or shipped
+calendar gets its own rows from index 0, the old rows stay as they were. Lateness is counted with the calendar
+in force over the entries counted (ledger.usecases.calendar.in_force: the shipped years with the imports among
+them); when a refresh finds a calendar import its rows do not include, it clears the basis' rows and counts
+again from index 0 (ledger.store.reportreset), so a report always counts with the imports among the entries it
+counts. Each chunk is one transaction holding the cursor row's lock, so concurrent refreshes never count an
+entry twice, and a crash loses nothing but the chunk in progress.
 
 `corrected` entries are counted as the entries they are; they do not change the lateness or the masses
 of the entry they correct (the record is judged as it was reported).
@@ -28,14 +32,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from events import recovery
+from events.calendar import Calendar, shipped
 from events.deadlines import DEFAULT_RULESET, RULESETS, Late, RuleSet, applicable_rule, lateness
 from events.errors import InputError
 from events.orgs import Org
 from events.timestamps import china_date, from_rfc3339
 from ledger.log import Ledger
-from ledger.store import registry, reportrows
+from ledger.store import registry, reportreset, reportrows
 from ledger.store.db import write_connection
 from ledger.store.reportrows import ElementRow, EntryBody, EntryFacts, LateRow
+from ledger.usecases import calendar as calendars
 
 CHUNK = 5_000  # entries per transaction: short enough not to hold up appends on SQLite
 
@@ -49,7 +55,7 @@ class Basis:
 
     @property
     def name(self) -> str:
-        return f"{self.ruleset.version}|{self.recovery_version}"
+        return f"{self.ruleset.version}|{self.recovery_version}|cal-{shipped().fingerprint[:8]}"
 
     @classmethod
     def of(cls, ruleset: str | None = None, recovery_version: str | None = None) -> Basis:
@@ -92,12 +98,26 @@ def refresh(ledger: Ledger, basis: Basis = DEFAULT_BASIS, *, chunk: int = CHUNK)
 
     Entries appended meanwhile are left to the next refresh, so a busy log cannot keep a report waiting.
     """
+    marker = reportreset.calendar_cursor(basis.name)
     with ledger.engine.connect() as conn:  # the common case, already up to date, takes no write lock
         position = reportrows.cursor_position(conn, basis.name)
         target = reportrows.log_size(conn)
-    if position is None:
+        imported = calendars.imports(conn, target)
+        counted = reportrows.cursor_position(conn, marker)
+    # which calendar the rows count with: the index after the latest import among them (0: the shipped one)
+    mark = imported[-1][0] + 1 if imported else 0
+    calendar = calendars.laid_over(imported)
+    if position is None or counted != mark:
         with write_connection(ledger.engine) as conn, conn.begin():
             reportrows.ensure_cursor(conn, basis.name)
+            reportrows.ensure_cursor(conn, marker)
+            reportrows.lock_cursor(conn, basis.name)
+            # Counted with an older calendar: start over. Imports only ever follow each other, so a mark
+            # above ours is a newer calendar that a concurrent refresh counts with; we leave it to that one.
+            if (reportrows.cursor_position(conn, marker) or 0) < mark:
+                reportreset.clear_basis(conn, basis.name)
+                reportrows.move_cursor(conn, marker, mark)
+            position = None
     orgs: dict[str, Org] = {}
     memo: dict[tuple[str, str, date, date], Late | None] = {}
     while position is None or position < target:
@@ -105,12 +125,14 @@ def refresh(ledger: Ledger, basis: Basis = DEFAULT_BASIS, *, chunk: int = CHUNK)
             position = reportrows.lock_cursor(conn, basis.name)
             if position >= target:  # another refresh got there first
                 break
+            if reportrows.cursor_position(conn, marker) != mark:  # a later refresh met a newer import: its turn
+                break
             end = min(target, position + chunk)
             entries = reportrows.entry_facts(conn, position, end)
             if any(entry.actor not in orgs for entry in entries):
                 orgs = {org.id: org for org in registry.list_orgs(conn)}
             recycled = reportrows.entry_bodies(conn, [e.idx for e in entries if e.type == "recycled"])
-            tally = _tally(entries, recycled, orgs, basis, memo)
+            tally = _tally(entries, recycled, orgs, basis, calendar, memo)
             reportrows.add_rows(conn, tally.late, tally.recovery)
             reportrows.add_actor_counts(conn, basis.name, tally.actors)
             reportrows.add_day_counts(conn, basis.name, tally.days)
@@ -124,6 +146,7 @@ def _tally(
     recycled: Sequence[EntryBody],
     orgs: dict[str, Org],
     basis: Basis,
+    calendar: Calendar,
     memo: dict[tuple[str, str, date, date], Late | None],
 ) -> _Tally:
     tally = _Tally()
@@ -141,7 +164,7 @@ def _tally(
             if (days[1] - days[0]).days > rule.working_days:
                 key = (entry.type, entry.actor, *days)
                 if key not in memo:
-                    memo[key] = lateness(entry.type, actor, occurred, recorded, basis.ruleset)
+                    memo[key] = lateness(entry.type, actor, occurred, recorded, basis.ruleset, calendar)
                 late = memo[key]
         if late is not None:
             tally.late.append(

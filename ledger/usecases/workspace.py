@@ -21,6 +21,7 @@ from ledger.format.policy import Policy, check_checkpoint
 from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows
 from ledger.store.packrows import SearchBy
+from ledger.usecases import calendar as calendars
 from ledger.usecases import packhistory, packreads
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
@@ -60,6 +61,10 @@ class Overview(View):
     unaccounted_total: int
     timeliness: list[OrgLateness]
     recovery: list[RecoveryRow]
+    calendar_missing: list[int] = Field(
+        description="this year and next (China time) when the working-day calendar has no data for them "
+        "(docs/calendar.md)"
+    )
 
 
 def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS) -> Overview:
@@ -87,6 +92,7 @@ def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS) -> Ov
         unaccounted_total=len(lateness.unaccounted),
         timeliness=lateness.by_org,
         recovery=recovered.totals,
+        calendar_missing=calendars.missing_years(ledger, last),
     )
 
 

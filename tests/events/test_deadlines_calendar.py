@@ -1,4 +1,5 @@
-"""Working days around the 2025 and 2026 Spring Festival and National Day, late reports, 流向不明."""
+"""Working days around the 2025 and 2026 Spring Festival and National Day (the shipped calendar), late reports,
+流向不明."""
 
 from __future__ import annotations
 
@@ -91,9 +92,9 @@ def test_negative_counts_are_refused() -> None:
 
 
 def test_outside_the_calendar_weekdays_are_working_days() -> None:
-    assert calendar_covers(2004) and calendar_covers(2026)
-    assert not calendar_covers(2003) and not calendar_covers(2027)
-    assert is_working_day(d("2027-02-08"))  # a Monday; the 2027 holidays are not published in the package
+    assert calendar_covers(2024) and calendar_covers(2026)  # the shipped years (events/calendars)
+    assert not calendar_covers(2023) and not calendar_covers(2027)
+    assert is_working_day(d("2027-02-08"))  # a Monday; the platform ships no 2027 holidays
     assert not is_working_day(d("2027-02-06"))  # a Saturday
     assert add_working_days(d("2026-12-31"), 2) == d("2027-01-04")  # 2027-01-01 counts as a Friday
 

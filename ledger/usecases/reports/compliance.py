@@ -13,9 +13,10 @@ from events.deadlines import UNACCOUNTED_STATUSES, unaccounted
 from events.errors import InputError
 from events.orgs import check_org_filter
 from events.state import PackState
-from events.timestamps import to_rfc3339
+from events.timestamps import china_date, from_rfc3339, to_rfc3339
 from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows
+from ledger.usecases import calendar as calendars
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
 from ledger.usecases.views import View
@@ -37,6 +38,9 @@ class LateEntry(View):
     recorded_at: str
     due: date = Field(description="the last day (China time) the report was on time")
     working_days_late: int
+    provisional: bool = Field(
+        description="counted Monday to Friday through a year without calendar data: may change (docs/calendar.md)"
+    )
 
 
 class OrgLateness(View):
@@ -104,6 +108,7 @@ def compliance(
         groups = reportrows.late_groups(conn, basis.name, size)
         timed = reportrows.actor_counts(conn, basis.name, timed_only=True)
         lost = unaccounted_packs(packrows.states_with_status(conn, UNACCOUNTED), now, basis)
+        calendar = calendars.in_force(conn, size)
     if org is not None:
         lost = [p for p in lost if org in (p.custodian, p.receiver)]
     per_rule: dict[str, dict[str, int]] = defaultdict(dict)
@@ -145,6 +150,9 @@ def compliance(
                 recorded_at=row.recorded_at,
                 due=row.due,
                 working_days_late=row.working_days_late,
+                provisional=calendar.provisional(
+                    china_date(from_rfc3339(row.at)), china_date(from_rfc3339(row.recorded_at))
+                ),
             )
             for row in late_rows
         ],

@@ -1,0 +1,23 @@
+"""Starting a basis' report tables over (ledger.usecases.report_index): when the working-day calendar in
+force changes (a `calendar_imported` entry), the rows counted with the old calendar are removed and the
+basis' cursor goes back to 0. The calendar the rows were counted with is remembered as the position of a
+second cursor row, `<basis>|calendar`: the index after the latest calendar import they include.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, update
+
+from ledger.store.schema import REPORT_ACTOR, REPORT_CURSOR, REPORT_DAY, REPORT_LATE, REPORT_RECOVERY
+
+
+def calendar_cursor(basis: str) -> str:
+    return f"{basis}|calendar"
+
+
+def clear_basis(conn: Connection, basis: str) -> None:
+    """Remove every row of `basis` and move its cursor to 0 (inside the caller's transaction, which holds
+    the cursor's lock)."""
+    for table in (REPORT_LATE, REPORT_RECOVERY, REPORT_ACTOR, REPORT_DAY):
+        conn.execute(delete(table).where(table.c.basis == basis))
+    conn.execute(update(REPORT_CURSOR).where(REPORT_CURSOR.c.basis == basis).values(position=0))
