@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -15,12 +16,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.settings import Settings
 from events.codes import make_code
 from events.orgs import Org, Role
+from ledger.append.rules import DOMAIN
 from ledger.log import Ledger
 from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
+from ledger.usecases.verify import verify_database
 from tests.api.parties import Party, raw_public
 from tests.api.problem import assert_problem
 from tests.api.scenario import PRODUCED
+from tests.web.login import login_cookie
 
 PACKS = 1_000
 REASON = "电芯批次缺陷 / cell batch defect"
@@ -72,7 +76,7 @@ def other_maker(ledger: Ledger) -> Party:
 
 
 def test_campaign_over_1000_packs_completes_as_packs_are_serviced(
-    client: httpx.Client, parties: dict[Role, Party]
+    client: httpx.Client, parties: dict[Role, Party], ledger: Ledger
 ) -> None:
     maker, regulator = parties[Role.MANUFACTURER], parties[Role.REGULATOR]
     produce(client, maker, range(1, PACKS + 1))
@@ -113,6 +117,30 @@ def test_campaign_over_1000_packs_completes_as_packs_are_serviced(
     assert len(rows) == PACKS
     assert sum(row["remedied"] == "true" for row in rows) == 401
     assert [row["code"] for row in rows if row["overdue"] == "true"] == report["overdue_packs"]
+
+    # the page shows the same figures and the same rows as its CSV, in Chinese and in English
+    cookie = login_cookie(client, regulator.token)
+    page = client.get("/regulator/campaigns/R-2026-01", headers=cookie)
+    assert page.status_code == 200
+    html = page.text
+    assert '<span id="campaign-packs">1000</span>' in html
+    assert '<span id="campaign-remedied">401</span>' in html
+    assert '<span id="campaign-overdue">599</span>' in html
+    assert '<span id="campaign-completion">40.1%</span>' in html
+    shown = re.findall(r'data-code="([^"]+)" data-remedied="(true|false)" data-overdue="(true|false)"', html)
+    assert shown == [(row["code"], row["remedied"], row["overdue"]) for row in rows]
+    assert "完成率" in html and "逾期未处置的电池" in html
+    english = client.get("/regulator/campaigns/R-2026-01?lang=en", headers=cookie).text
+    assert "Completion" in english and "Overdue packs" in english
+    page_csv = client.get("/regulator/campaigns/R-2026-01.csv", headers=cookie)
+    assert page_csv.text == response.text
+    listing = client.get("/regulator/campaigns", headers=cookie).text
+    assert '<a class="code" href="/regulator/campaigns/R-2026-01">R-2026-01</a>' in listing
+    assert client.get("/regulator/campaigns", headers=login_cookie(client, maker.token)).status_code == 403
+
+    # the log with the campaign's entries verifies (packtrace verify), by today's admission rules too
+    assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
+    assert verify_database(ledger.engine, ledger.signer.verifier_key, validator=DOMAIN).problems == []
 
 
 def test_a_manufacturer_recalls_its_own_packs_only(
