@@ -30,5 +30,9 @@ MESSAGES_RECALLS: dict[str, tuple[str, str]] = {
     "campaign_remedy": ("处置方式", "Remedy"),
     "campaign_remedied_at": ("处置时间", "Remedied at"),
     "campaign_not_recalled": ("未记录", "not in the log"),
+    "campaign_more": (
+        "另有 {n} 块逾期电池，见下表及 CSV。",
+        "And {n} more overdue packs: see the table below and the CSV.",
+    ),
     "campaign_back": ("返回召回活动列表", "Back to the campaigns"),
 }

@@ -130,6 +130,7 @@ def test_campaign_over_1000_packs_completes_as_packs_are_serviced(
     shown = re.findall(r'data-code="([^"]+)" data-remedied="(true|false)" data-overdue="(true|false)"', html)
     assert shown == [(row["code"], row["remedied"], row["overdue"]) for row in rows]
     assert "完成率" in html and "逾期未处置的电池" in html
+    assert html.count('<li><a href="/regulator/packs/') == 200 and "另有 399 块逾期电池，见下表及 CSV。" in html
     english = client.get("/regulator/campaigns/R-2026-01?lang=en", headers=cookie).text
     assert "Completion" in english and "Overdue packs" in english
     page_csv = client.get("/regulator/campaigns/R-2026-01.csv", headers=cookie)
