@@ -247,13 +247,14 @@ def create_campaign(
 ) -> CampaignCreated:
     """Record a campaign and append its signed `recalled` claims, one per pack in scope, atomically."""
     org = _creator(caller)
-    with write_connection(ledger.engine) as conn, conn.begin():
+    with ledger.engine.connect() as conn:  # the scope is read outside the write lock: it may read every pack
         packs, excluded = _plan(conn, org, draft)
-        codes = [p.code for p in packs]
-        _check_claims(org, draft, codes, claims)
-        row = CampaignRow(draft.id, draft.reason, draft.scope.as_dict(), draft.due, org.id, ledger.clock(),
-                          excluded, len(codes))  # fmt: skip
-        if not recallrows.reserve(conn, row, codes):
+    codes = [p.code for p in packs]
+    _check_claims(org, draft, codes, claims)
+    row = CampaignRow(draft.id, draft.reason, draft.scope.as_dict(), draft.due, org.id, ledger.clock(),
+                      excluded, len(codes))  # fmt: skip
+    with write_connection(ledger.engine) as conn, conn.begin():
+        if not recallrows.reserve(conn, row, codes):  # the primary key decides a race for the same id
             raise ConflictError(f"a recall campaign {draft.id!r} exists already", code="campaign_exists")
     try:
         appended = ledger.append(list(claims), as_org=org.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -18,6 +18,9 @@ from events.codes import make_code
 from events.orgs import Org, Role
 from ledger.append.rules import DOMAIN
 from ledger.log import Ledger
+from ledger.store import recallrows
+from ledger.store.db import write_connection
+from ledger.store.recallrows import CampaignRow
 from ledger.usecases import orgkeys
 from ledger.usecases.access import ADMIN
 from ledger.usecases.verify import verify_database
@@ -209,3 +212,20 @@ def test_refusals(client: httpx.Client, parties: dict[Role, Party]) -> None:
         403, "forbidden",
         "only a regulator or a manufacturer may create a recall campaign; you are org 'recycler' (recycler)",
     )  # fmt: skip
+
+
+def test_the_primary_key_decides_a_race_for_a_campaign_id(ledger: Ledger) -> None:
+    """Two requests that both found the id free: the second reservation writes nothing and says so."""
+    first = CampaignRow("RACE", "why", {"batch": "B1"}, None, "regulator", datetime(2026, 3, 3, tzinfo=UTC), {}, 1)
+    second = first._replace(reason="another", created_by="manufacturer")
+    with write_connection(ledger.engine) as conn, conn.begin():
+        assert recallrows.reserve(conn, first, ["A"]) is True
+    with write_connection(ledger.engine) as conn, conn.begin():
+        assert recallrows.reserve(conn, second, ["B"]) is False
+    with ledger.engine.connect() as conn:
+        found = recallrows.campaign(conn, "RACE")
+        assert found is not None and (found.reason, found.created_by, found.packs) == ("why", "regulator", 1)
+    with write_connection(ledger.engine) as conn, conn.begin():
+        recallrows.release(conn, "RACE")
+    with ledger.engine.connect() as conn:
+        assert recallrows.campaign(conn, "RACE") is None
