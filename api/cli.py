@@ -21,6 +21,7 @@ from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
 from api.cli_log import log_app
+from api.cli_recalls import recall_app
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
 from api.cli_tiles import export_tiles
 from api.cli_watch import watch_org
@@ -41,6 +42,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(recall_app, name="recall")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)

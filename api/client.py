@@ -179,6 +179,17 @@ class PacktraceClient:
         for offset in range(0, len(events), size):
             yield offset, self.post_batch(events[offset : offset + size])
 
+    def recall_scope(self, draft: Mapping[str, Any]) -> dict[str, Any]:
+        """What a recall campaign `{id, reason, due?, scope}` would recall: `{campaign, data, codes, excluded}`."""
+        plan: dict[str, Any] = self._json("POST", "/v1/recalls/scope", json=dict(draft))
+        return plan
+
+    def create_recall(self, draft: Mapping[str, Any], claims: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Create a recall campaign from its signed `recalled` claims (one per code of `recall_scope`)."""
+        body = {**draft, "claims": [dict(claim) for claim in claims]}
+        created: dict[str, Any] = self._json("POST", "/v1/recalls", json=body)
+        return created
+
     # -- orgs and keys --------------------------------------------------------------------------------
 
     def create_org(self, org: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ the record ("terminal unless found again by a regulator"), naming who holds it n
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self, get_args
 
@@ -99,6 +100,13 @@ def _code_of(*kinds: str, second_life: bool | None = None) -> Callable[[str], st
     return _as_value_error(check)
 
 
+def _iso_day(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
@@ -168,6 +176,11 @@ CellCode = Annotated[str, Field(strict=True), AfterValidator(_code_of("cell"))]
 SecondLifeCode = Annotated[str, Field(strict=True), AfterValidator(_code_of(second_life=True))]
 Material = Annotated[str, AfterValidator(_material)]
 EntryHash = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
+Day = Annotated[
+    str,
+    Field(strict=True, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="a date, YYYY-MM-DD"),
+    AfterValidator(_as_value_error(_iso_day)),
+]
 CountryCode = Annotated[str, Field(strict=True, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
 Chemistry = Literal["LFP", "NCM", "NCA", "LMO", "LTO", "NiMH", "sodium-ion", "other"]
@@ -248,6 +261,11 @@ class ServicedData(Payload):
     description: Text
     replaced_modules: tuple[ModuleReplacement, ...] = Field(default=(), max_length=1_000)
     remanufactured: bool = Field(default=False, strict=True, description="EU 2023/1542 remanufacturing")
+    campaign: ShortText | None = Field(
+        default=None,
+        description="the recall campaign this service remedies (events.recalls: it counts only for a pack "
+        "recalled under that campaign, and only after its `recalled` entry)",
+    )
 
 
 class RetiredData(Payload):
@@ -334,6 +352,7 @@ class IncidentData(Payload):
 class RecalledData(Payload):
     campaign: ShortText
     reason: Text
+    due: Day | None = Field(default=None, description="the campaign's deadline for the remedy (China date)")
 
 
 class CorrectedData(Payload):

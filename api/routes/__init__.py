@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import web
-from api.routes import events, health, labels, log, orgs, packs, registry, reports, tiles
+from api.routes import events, health, labels, log, orgs, packs, recalls, registry, reports, tiles
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -17,5 +17,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     tiles.router,
     labels.router,
     reports.router,
+    recalls.router,
     *web.ROUTERS,
 )

@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import public, regulator, scan
+from api.web import public, recalls, regulator, scan
 
-ROUTERS: tuple[APIRouter, ...] = (public.router, scan.router, regulator.router)
+ROUTERS: tuple[APIRouter, ...] = (public.router, scan.router, regulator.router, recalls.router)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
+from api.web.i18n_recalls import MESSAGES_RECALLS
 from events.orgs import ROLE_NAMES_ZH, Role
 
 LANGS = ("zh", "en")
@@ -329,6 +330,8 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
 ROLE_NAMES: dict[str, tuple[str, str]] = {
     str(role): (ROLE_NAMES_ZH[role], str(role).replace("_", " ")) for role in Role
 }
+
+MESSAGES.update(MESSAGES_RECALLS)
 
 
 def pick_lang(request: Request) -> str:

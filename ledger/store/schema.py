@@ -278,6 +278,30 @@ class ReportRecovery(SQLModel, table=True):
     below: bool
 
 
+class RecallCampaign(SQLModel, table=True):
+    """A recall campaign's definition (events.recalls), written with the request that posts its `recalled`
+    entries; which packs were recalled, and when, is read from those entries."""
+
+    __tablename__ = "recall_campaign"
+
+    id: str = Field(primary_key=True, max_length=64)
+    reason: str
+    scope: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    due: date | None = None
+    created_by: str = Field(max_length=64)
+    created_at: datetime
+    excluded: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RecallPackRow(SQLModel, table=True):
+    """A pack in a campaign's scope when it was created (one `recalled` entry each)."""
+
+    __tablename__ = "recall_pack"
+
+    campaign: str = Field(primary_key=True, max_length=64)
+    code: str = Field(primary_key=True, max_length=32)
+
+
 REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
 
 # The tables as SQLAlchemy Core sees them, named once here for every statement of the store.
@@ -299,7 +323,10 @@ REPORT_RECOVERY: Table = ReportRecovery.__table__  # type: ignore[attr-defined]
 COSIGNATURE: Table = WitnessCosignature.__table__  # type: ignore[attr-defined]
 WITNESS_HEAD: Table = WitnessHead.__table__  # type: ignore[attr-defined]
 PUBLISHED: Table = PublishedCheckpoint.__table__  # type: ignore[attr-defined]
+RECALL_CAMPAIGN: Table = RecallCampaign.__table__  # type: ignore[attr-defined]
+RECALL_PACK: Table = RecallPackRow.__table__  # type: ignore[attr-defined]
 
 TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
 TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY, HEAD_LEAF, HEAD_NODE]
 TABLES += [COSIGNATURE, WITNESS_HEAD, PUBLISHED]
+TABLES += [RECALL_CAMPAIGN, RECALL_PACK]

@@ -48,6 +48,15 @@ def own_claim(caller: Caller, parties: dict[Role, Party]) -> dict[str, Any]:
     return signer.claim(code(caller.serial), "produced", PRODUCED)
 
 
+def _recall(c: Caller) -> dict[str, Any]:
+    return {"id": f"R-{c.serial}", "reason": "defect", "scope": {"codes": [code(1)]}}
+
+
+def _recalled(c: Caller, parties: dict[Role, Party]) -> dict[str, Any]:
+    signer = c.party or parties[Role.MANUFACTURER]
+    return signer.claim(code(1), "recalled", {"campaign": f"R-{c.serial}", "reason": "defect"})
+
+
 Call = Callable[[httpx.Client, Caller, dict[Role, Party]], httpx.Response]
 
 
@@ -169,6 +178,25 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         )
         for report in ("recall", "compliance", "recovery", "organisations")
     },
+    # recall campaigns (api/routes/recalls.py): a regulator, or the manufacturer for its own packs
+    "POST /v1/recalls/scope": (
+        lambda client, c, _: client.post("/v1/recalls/scope", json=_recall(c), headers=c.headers),
+        expect(403, regulator=200, manufacturer=200),
+    ),
+    "POST /v1/recalls": (
+        lambda client, c, parties: client.post(
+            "/v1/recalls", json={**_recall(c), "claims": [_recalled(c, parties)]}, headers=c.headers
+        ),
+        expect(403, regulator=201, manufacturer=201),
+    ),
+    "GET /v1/recalls": (
+        lambda client, c, _: client.get("/v1/recalls", headers=c.headers),
+        expect(403, regulator=200, manufacturer=200),  # a manufacturer: its own campaigns
+    ),
+    "GET /v1/recalls/{campaign_id}": (
+        lambda client, c, _: client.get("/v1/recalls/NONE", headers=c.headers),
+        expect(403, regulator=404),
+    ),
     "GET /healthz": (lambda client, c, _: client.get("/healthz", headers=c.headers), expect(200, anonymous=200)),
     "GET /p/{code}": (lambda client, c, _: client.get(f"/p/{code(1)}", headers=c.headers), expect(200, anonymous=200)),
 }
