@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api import web
 from api.routes import events, health, labels, log, orgs, packs, registry, reports, tiles
+from api.routes import warnings as quality_warnings
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -17,5 +18,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     tiles.router,
     labels.router,
     reports.router,
+    quality_warnings.router,
     *web.ROUTERS,
 )
