@@ -28,8 +28,7 @@ class WarningsQuery(ReportQuery):
 def get_warnings(
     query: Annotated[WarningsQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> WarningsReport | Response:
-    """Quality early warning: incident rates per batch, maker, spec, plant, chemistry and production month
-    against the rest, and the groups significantly above it."""
+    """Quality early warning: incident rates per group by exposure, and the groups significantly above the rest."""
     report = warnings(ledger, caller, as_of=query.as_of)
     if query.format == "json":
         return report

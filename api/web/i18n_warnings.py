@@ -27,6 +27,12 @@ MESSAGES_WARNINGS: dict[str, tuple[str, str]] = {
         "{tested} groups tested; chance of any false alarm α = {alpha}; a group alarms with a p-value below "
         "{threshold} and at least {min} incidents. Weights: {weights}.",
     ),
+    "warnings_field_maker": ("企业", "maker"),
+    "warnings_field_batch": ("批次", "batch"),
+    "warnings_field_spec": ("规格", "spec"),
+    "warnings_field_plant": ("工厂", "plant"),
+    "warnings_field_chemistry": ("材料体系", "chemistry"),
+    "warnings_field_month": ("生产月份", "month"),
     "warnings_population": ("全部电池", "All packs"),
     "warnings_chart": ("事故率（加权事故/千电池·年）", "Incident rate (weighted incidents per 1,000 pack-years)"),
     "warnings_alarms": ("预警", "Alarms"),

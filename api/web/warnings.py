@@ -33,14 +33,15 @@ def rate_chart(report: WarningsReport, t: Words) -> Markup:
     """The alarms' rates beside the whole population's, weighted incidents per 1,000 pack-years."""
     items = [charts.Bar(t("warnings_population"), report.rate, f"{report.rate:.2f}")]
     items += [
-        charts.Bar(group_text(alarm.group), alarm.rate, f"{alarm.rate:.2f}", tone="late")
+        charts.Bar(group_text(alarm.group, t), alarm.rate, f"{alarm.rate:.2f}", tone="late")
         for alarm in report.alarms[:CHART_ROWS]
     ]
     return charts.bars(items, title=t("warnings_chart"), empty=t("no_data"))
 
 
-def group_text(group: dict[str, str]) -> str:
-    return " · ".join(f"{name}={value}" for name, value in group.items())
+def group_text(group: dict[str, str], t: Words) -> str:
+    """`企业 catl · 批次 B1` (`maker catl · batch B1`)."""
+    return " · ".join(f"{t('warnings_field_' + name)} {value}" for name, value in group.items())
 
 
 @router.get("/warnings")
@@ -54,7 +55,7 @@ def warnings_page(web: WebDep, as_of: str = "") -> Response:
             as_of=as_of.strip(),
             csv_url=csv_url,
             chart=rate_chart(report, web.words),
-            group_text=group_text,
+            group_text=lambda group: group_text(group, web.words),
         )
 
     return web.respond(build)

@@ -167,7 +167,7 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
             ),
             expect(403, regulator=200),  # DESIGN §5: the regulator's; not the platform administrator's
         )
-        for report in ("recall", "compliance", "recovery", "organisations")
+        for report in ("recall", "compliance", "recovery", "organisations", "warnings")
     },
     "GET /healthz": (lambda client, c, _: client.get("/healthz", headers=c.headers), expect(200, anonymous=200)),
     "GET /p/{code}": (lambda client, c, _: client.get(f"/p/{code(1)}", headers=c.headers), expect(200, anonymous=200)),

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.settings import Settings
@@ -28,6 +29,7 @@ from tests.warnings import province as gen
 class Generated:
     ledger: Ledger
     made: gen.Generated
+    app: FastAPI
     client: httpx.Client
 
     def auth(self, org: str) -> dict[str, str]:
@@ -43,8 +45,9 @@ def generated(tmp: Path, *, batches: int, size: int, thermal: dict[str, int]) ->
         made = gen.build(lg, batches=batches, size=size, thermal=thermal)
         config = Settings(database_url=url, log_key_file=tmp / "log.key", admin_token=ADMIN_TOKEN)
         try:
-            with in_process_client(create_app(lg, settings=config)) as http:
-                yield Generated(lg, made, http)
+            app = create_app(lg, settings=config)
+            with in_process_client(app) as http:
+                yield Generated(lg, made, app, http)
         finally:
             lg.close()
             engine.dispose()

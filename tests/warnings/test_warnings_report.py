@@ -76,11 +76,12 @@ def test_the_alarm_links_the_recall_page_of_the_batch(scaled: Generated) -> None
     cookie = session_cookie(scaled.ledger, scaled.made.actors[REGULATOR].token)
     page = scaled.client.get("/regulator/warnings", headers=cookie).text
     assert f'href="{alarm["trace"].replace("&", "&amp;")}"' in page
-    assert "maker=catl · batch=B1" in page and "追溯 100 块电池" in page
+    assert "企业 catl · 批次 B1" in page and "追溯 100 块电池" in page
     recall = scaled.client.get(alarm["trace"], headers=cookie).text
     assert '<h2 id="recall-count">共 100 块电池</h2>' in recall
     english = scaled.client.get("/regulator/warnings?lang=en", headers=cookie).text
     assert "Quality early warning" in english and "1 alarms" in english and "Trace 100 packs" in english
+    assert "<td>maker catl · batch B1</td>" in english
 
 
 def test_the_csv_holds_the_alarms(scaled: Generated) -> None:
