@@ -28,7 +28,7 @@ class PackGroup(NamedTuple):
     spec: str
     chemistry: str
     production_date: date
-    ended: str | None  # YYYY-MM-DD (UTC) of the last event of a pack in an ended status
+    ended: str | None  # YYYY-MM-DD (UTC) a pack in an ended status entered it (`extra.status_since`)
     packs: int
 
 
@@ -63,10 +63,11 @@ def _keys(conn: Connection, produced: Any) -> list[ColumnElement[Any]]:
 
 def pack_groups(conn: Connection, as_of: date, ended: Sequence[str]) -> list[PackGroup]:
     """Packs with a production date up to `as_of`, counted per finest group, production date and end day
-    (the day of the last event, for packs whose status is in `ended`)."""
+    (the UTC day a pack whose status is in `ended` entered that status)."""
     produced = ENTRY.alias("produced")
     end_day = case(
-        (PACK.c.status.in_(list(ended)), func.substr(PACK.c.state["last_event_at"].as_string(), 1, 10)), else_=None
+        (PACK.c.status.in_(list(ended)), func.substr(PACK.c.state["extra"]["status_since"].as_string(), 1, 10)),
+        else_=None,
     ).label("ended")
     keys = [*_keys(conn, produced), end_day]
     stmt = (

@@ -139,7 +139,7 @@ def warnings(
 
 def _report(fine: dict[_Fine, _Group], as_of: date, rules: WarningRules) -> WarningsReport:
     everyone = _sum(fine.values())
-    by_dimension = {fields: _groups(fine, fields) for fields in DIMENSIONS}
+    by_dimension = _distinct(fine)
     tested = sum(
         1 for groups in by_dimension.values() for group in groups.values() if 0 < group.exposure < everyone.exposure
     )
@@ -155,6 +155,8 @@ def _report(fine: dict[_Fine, _Group], as_of: date, rules: WarningRules) -> Warn
     population = _sum(remaining.values())
     for fields in DIMENSIONS[1:]:
         for key, group in _groups(remaining, fields).items():
+            if key not in by_dimension[fields]:
+                continue
             result = method.compare(group.counts(), population.counts().minus(group.counts()), rules)
             if result is not None and method.alarms(result, tested, rules):
                 alarms.append(_alarm(fields, key, by_dimension[fields][key], result, fine))
@@ -193,6 +195,27 @@ def _groups(fine: dict[_Fine, _Group], fields: Sequence[str]) -> dict[Key, _Grou
         if key is not None:
             groups[key] = _sum([groups.get(key, _Group()), counts])
     return groups
+
+
+def _distinct(fine: dict[_Fine, _Group]) -> dict[tuple[str, ...], dict[Key, _Group]]:
+    """The groups of every dimension, less those holding exactly the packs of a group of a dimension
+    before it (a maker's only plant is the maker): each population is tested once."""
+    seen: set[frozenset[_Fine]] = set()
+    found: dict[tuple[str, ...], dict[Key, _Group]] = {}
+    for fields in DIMENSIONS:
+        members: dict[Key, set[_Fine]] = {}
+        for finest in fine:
+            key = finest.key(fields)
+            if key is not None:
+                members.setdefault(key, set()).add(finest)
+        groups = _groups(fine, fields)
+        found[fields] = {}
+        for key, group in groups.items():
+            packs = frozenset(members[key])
+            if packs not in seen:
+                seen.add(packs)
+                found[fields][key] = group
+    return found
 
 
 def _key_of(alarm: WarningAlarm) -> Key:
