@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api import web
 from api.routes import events, health, labels, log, orgs, packs, recalls, registry, reports, tiles
+from api.routes import warnings as quality_warnings
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -18,5 +19,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     labels.router,
     reports.router,
     recalls.router,
+    quality_warnings.router,
     *web.ROUTERS,
 )

@@ -11,5 +11,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.web import public, recalls, regulator, scan
+from api.web import warnings as quality_warnings
 
-ROUTERS: tuple[APIRouter, ...] = (public.router, scan.router, regulator.router, recalls.router)
+ROUTERS: tuple[APIRouter, ...] = (public.router, scan.router, regulator.router, recalls.router, quality_warnings.router)

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_recalls import MESSAGES_RECALLS
+from api.web.i18n_warnings import MESSAGES_WARNINGS
 from events.orgs import ROLE_NAMES_ZH, Role
 
 LANGS = ("zh", "en")
@@ -268,6 +269,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recycled": ("再生利用批次", "Recycled batches"),
 }
 MESSAGES.update(MESSAGES_CALENDAR)
+MESSAGES.update(MESSAGES_WARNINGS)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "produced": ("已生产", "produced"),

@@ -176,7 +176,7 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
             ),
             expect(403, regulator=200),  # DESIGN §5: the regulator's; not the platform administrator's
         )
-        for report in ("recall", "compliance", "recovery", "organisations")
+        for report in ("recall", "compliance", "recovery", "organisations", "warnings")
     },
     # recall campaigns (api/routes/recalls.py): a regulator, or the manufacturer for its own packs
     "POST /v1/recalls/scope": (

@@ -28,6 +28,8 @@ REPORTS = [
     "/v1/reports/recovery?format=csv",
     "/v1/reports/organisations",
     "/v1/reports/organisations?format=csv",
+    "/v1/reports/warnings",
+    "/v1/reports/warnings?format=csv",
 ]
 PAGES = [
     "/regulator",
@@ -43,6 +45,8 @@ PAGES = [
     "/regulator/recovery.csv",
     "/regulator/organisations",
     "/regulator/organisations.csv",
+    "/regulator/warnings",
+    "/regulator/warnings.csv",
 ]
 
 
