@@ -82,6 +82,12 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     "POST /v1/labels": {"invalid_code"},  # a calendar date in the code's letters
     "POST /v1/scan": {"foreign_code", "no_code_found", "invalid_image", "image_too_large"},  # what a photo shows
     "GET /v1/reports/recall": {"invalid_filter"},  # at least one filter; from <= to
+    "GET /v1/reports/warnings": {"invalid_filter"},  # as_of not after today
+    # a scope names at least one filter; its makers, codes and dates are the record's; the claims match it
+    "POST /v1/recalls/scope": {"empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack",
+                               "scope_too_large", "invalid_campaign", "invalid_code"},  # fmt: skip
+    "POST /v1/recalls": {"empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack", "scope_too_large",
+                         "invalid_campaign", "invalid_code", "claims_do_not_match_scope", "batch_rejected"},  # fmt: skip
     "GET /v1/log/tile/{path}": {"bad_tile_path"},  # the C2SP tile path's grammar (level, x-segments, .p/W)
 }
 # these codes only for what their messages say: a calendar date (a 30 February in a code's letters or in
