@@ -1,28 +1,37 @@
 """Compliance: late reports (per entry, per organisation, per rule) from the report tables, and the packs
-whose whereabouts are unknown (流向不明: in transit or retired past the rule set's limit)."""
+whose whereabouts are unknown (流向不明, every reason of events.whereabouts)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from pydantic import Field
 
-from events.deadlines import UNACCOUNTED_STATUSES, unaccounted
+from events import extras
 from events.errors import InputError
 from events.orgs import check_org_filter
-from events.state import PackState
-from events.timestamps import to_rfc3339
+from events.timestamps import from_rfc3339, to_rfc3339
+from events.whereabouts import (
+    CANDIDATE_STATUSES,
+    HELD_STATUSES,
+    REASON_TEXT,
+    Custody,
+    Reason,
+    may_hold_retired,
+    rules_for,
+    whereabouts,
+)
 from ledger.log import Ledger
-from ledger.store import packrows, registry, reportrows
+from ledger.store import packrows, registry, reportrows, whereaboutsrows
+from ledger.store.db import Connection
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
 from ledger.usecases.views import View
 
 MAX_LATE = 100_000
 
-UNACCOUNTED = [status.value for status in UNACCOUNTED_STATUSES]  # 流向不明 candidates (events.deadlines)
+UNACCOUNTED = [status.value for status in CANDIDATE_STATUSES]  # 流向不明 candidates (events.whereabouts)
 
 
 class LateEntry(View):
@@ -58,10 +67,16 @@ class RuleLateness(View):
 class UnaccountedPack(View):
     pack: str
     status: str
-    reason: str = Field(description="retired-not-collected or shipped-not-received")
-    since: str
+    reason: str = Field(
+        description="held-by-unauthorised, scrapped-not-handed-on, retired-not-collected, shipped-not-received, "
+        "idle-in-stock or idle-at-collector (docs/lifecycle.md)"
+    )
+    reason_zh: str
+    reason_en: str
+    since: str = Field(description="when the reason's clock started (for held-by-unauthorised: the receipt)")
     days: int
-    limit_days: int
+    limit_days: int = Field(description="the rule's limit; 0: listed at once")
+    limit_unit: str = Field(description="days or working_days")
     custodian: str
     receiver: str | None
 
@@ -77,6 +92,7 @@ class ComplianceReport(View):
     by_org: list[OrgLateness]
     by_rule: list[RuleLateness]
     unaccounted: list[UnaccountedPack]
+    unaccounted_by_reason: dict[str, int] = Field(description="packs in `unaccounted` per reason (every reason)")
 
 
 def compliance(
@@ -103,7 +119,7 @@ def compliance(
         late_rows = reportrows.late_rows(conn, basis.name, size, actor=org, rule=rule, limit=limit)
         groups = reportrows.late_groups(conn, basis.name, size)
         timed = reportrows.actor_counts(conn, basis.name, timed_only=True)
-        lost = unaccounted_packs(packrows.states_with_status(conn, UNACCOUNTED), now, basis)
+        lost = unaccounted_packs(conn, now, basis)
     if org is not None:
         lost = [p for p in lost if org in (p.custodian, p.receiver)]
     per_rule: dict[str, dict[str, int]] = defaultdict(dict)
@@ -155,6 +171,7 @@ def compliance(
             if rule is None or r.id == rule
         ],
         unaccounted=lost,
+        unaccounted_by_reason={reason.value: sum(p.reason == reason for p in lost) for reason in Reason},
     )
 
 
@@ -162,20 +179,55 @@ def late_pct(part: int, whole: int) -> float | None:
     return round(part / whole * 100, 2) if whole else None
 
 
-def unaccounted_packs(states: Iterable[PackState], now: datetime, basis: Basis) -> list[UnaccountedPack]:
-    """Of `states`, the packs in transit or retired past the rule set's limit, oldest first."""
+def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[UnaccountedPack]:
+    """The packs that are 流向不明 at `now` under the basis's rules, oldest first; each organisation's
+    whitelist status as it stood on the day it received the pack."""
+    rules = rules_for(basis.ruleset)
+    records = {record.id: record for record in registry.org_records(conn)}
+    states = packrows.states_with_status(conn, UNACCOUNTED)
+    held = [s for s in states if s.status in HELD_STATUSES and extras.RETIRED_AT in s.extra]
+    # the custody of a retired pack matters if it is still `retired`, or if its custodian may not have been
+    # allowed to hold it when it received it (not a keeper now, or its whitelist status changed)
+    doubtful = [
+        s.code for s in held
+        if s.status == "retired" or s.custodian not in records or records[s.custodian].whitelist
+        or not may_hold_retired(records[s.custodian].at(now), rules)
+    ]  # fmt: skip
+    receipts = whereaboutsrows.latest_of_types(conn, doubtful, ("received", "found"))
+    retirements = whereaboutsrows.latest_of_types(conn, [s.code for s in states if s.status == "retired"], ("retired",))
     found = []
     for state in states:
-        lost = unaccounted(state, now, basis.ruleset)
+        custody = None
+        receipt = receipts.get(state.code)
+        if receipt is not None and extras.RETIRED_AT in state.extra:
+            claim = receipt["claim"]
+            holder = claim["data"]["custodian"] if claim["type"] == "found" else claim["actor"]
+            at = from_rfc3339(claim["at"])
+            if holder == state.custodian and holder in records and at >= from_rfc3339(state.extra[extras.RETIRED_AT]):
+                custody = Custody(records[holder].at(at), at)
+        retired = retirements.get(state.code, {}).get("claim", {})
+        retired_by = records.get(retired.get("actor", ""))
+        lost = whereabouts(
+            state,
+            now,
+            custody=custody,
+            retired_reason=retired.get("data", {}).get("reason"),
+            retired_by=retired_by.at(from_rfc3339(retired["at"])) if retired_by is not None else None,
+            rules=rules,
+        )
         if lost is not None:
+            zh, en = REASON_TEXT[lost.reason]
             found.append(
                 UnaccountedPack(
                     pack=state.code,
                     status=state.status,
-                    reason=lost.reason,
+                    reason=lost.reason.value,
+                    reason_zh=zh,
+                    reason_en=en,
                     since=to_rfc3339(lost.since),
                     days=lost.days,
                     limit_days=lost.limit_days,
+                    limit_unit="working_days" if lost.working_days else "days",
                     custodian=state.custodian,
                     receiver=state.receiver,
                 )
