@@ -63,7 +63,7 @@ WEIGHTS = {
     "in_vehicle": 30, "repair": 8, "swap": 8, "lessor": 4, "recycling": 14, "second_life": 8, "lost": 2,
     "in_transit_unknown": 3, "retired_unknown": 3, "retired_shipped_unknown": 1, "exported": 2, "in_stock": 6,
     "dismantler": 6, "scrapped": 2, "backyard": 1, "scrapped_kept": 1, "collector_idle": 1, "idle_stock": 1,
-    "dealer_retired": 1, "late_listed": 2,
+    "dealer_retired": 1, "late_listed": 2, "displaced": 2,
 }  # fmt: skip
 
 

@@ -40,7 +40,7 @@ Claim = tuple[str, str, str, dict[str, Any]]  # (pack, type, actor, data)
 PATHS = (
     "in_vehicle", "repair", "swap", "lessor", "exported", "in_stock", "lost", "in_transit_unknown", "for_scan",
     "recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "scrapped", "backyard",
-    "scrapped_kept", "collector_idle", "idle_stock", "dealer_retired", "late_listed",
+    "scrapped_kept", "collector_idle", "idle_stock", "dealer_retired", "late_listed", "displaced",
 )  # fmt: skip
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
@@ -194,6 +194,7 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
     steps: list[Step] = []
     paths: dict[str, list[str]] = {path: [] for path in dict.fromkeys(plan)}
     makers = scenario.makers
+    shared_vins: list[str] = []  # the vehicle of a `displaced` pack, waiting for the second
     for serial, path in enumerate(plan, start=1):
         maker = rng.choice(sorted(makers))
         chemistry = rng.choice(scenario.chemistries)
@@ -207,14 +208,14 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
         if recall and recall.covers(maker, chemistry, made.date()):
             life.add("recalled", maker, {"campaign": recall.campaign, "reason": recall.reason},
                      days=rng.uniform(30, 60))  # fmt: skip
-        _live(life, path, maker, chemistry, len(paths.get("second_life", ())))
+        _live(life, path, maker, chemistry, len(paths.get("second_life", ())), shared_vins)
         steps += life.steps
     steps = [step for step in steps if step.recorded < scenario.end]
     steps.sort(key=lambda s: s.recorded)
     return steps, paths
 
 
-def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -> None:
+def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, shared_vins: list[str]) -> None:
     rng, scenario = life.rng, life.scenario
     users = {"swap": scenario.ids(Role.SWAP_OPERATOR), "lessor": scenario.ids(Role.LESSOR)}
     user = rng.choice(users.get(path) or scenario.ids(Role.AUTOMAKER))
@@ -231,7 +232,12 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -
     life.add("received", user, {"from": maker}, days=rng.uniform(1, 3))
     if path in ("in_stock", "idle_stock"):
         return
-    vin = _vin(rng, scenario.vin_makers)
+    if path == "displaced" and shared_vins:  # the second of two in one vehicle: nobody reports the first removed
+        vin = shared_vins.pop()
+    else:
+        vin = _vin(rng, scenario.vin_makers)
+        if path == "displaced":
+            shared_vins.append(vin)
     life.add("installed", user, {"vin": vin}, days=rng.uniform(2, 10), late=life.late(0.25))
     if rng.random() < scenario.incidents:
         life.add("incident", user, {"kind": rng.choice(["collision", "flood", "thermal_event"]),

@@ -14,6 +14,8 @@ retired-not-collected   retired, and not received by a collector, second-life co
 shipped-not-received    in transit for more than `not_received_days` calendar days.
 idle-in-stock           in stock (never installed, never retired) for more than `idle_in_stock_days` days.
 idle-at-collector       retired and held by a collection point for more than `idle_at_collector_days` days.
+displaced-in-vehicle    still recorded in a vehicle into which another pack was installed later, its removal
+                        not reported within `displaced_working_days` working days of that installation.
 
 Versions are data (WHEREABOUTS), like the deadline rules (events.deadlines.RULESETS): a new version is a
 new entry. Each version names the deadline rule set its N days come from.
@@ -21,9 +23,12 @@ new entry. Each version names the deadline rule set its N days come from.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 
 from events import extras
 from events.deadlines import RULESETS, RuleSet, add_working_days
@@ -40,6 +45,7 @@ class Reason(StrEnum):
     SHIPPED_NOT_RECEIVED = "shipped-not-received"
     IDLE_IN_STOCK = "idle-in-stock"
     IDLE_AT_COLLECTOR = "idle-at-collector"
+    DISPLACED_IN_VEHICLE = "displaced-in-vehicle"
 
 
 # (Chinese, English): what the report, its CSV and the page say of each reason
@@ -51,6 +57,8 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.SHIPPED_NOT_RECEIVED: ("已发货未被接收", "Shipped, not received"),
     Reason.IDLE_IN_STOCK: ("库存闲置超期", "Idle in stock beyond the dwell time"),
     Reason.IDLE_AT_COLLECTOR: ("回收网点滞留超期", "Held at a collection point beyond the dwell time"),
+    Reason.DISPLACED_IN_VEHICLE: ("车辆已装入其他电池，本电池拆卸未上报",
+                                  "Another pack was installed in its vehicle; its removal was never reported"),
 }  # fmt: skip
 
 SCRAP_REASON = "vehicle_scrapped"  # `retired.reason` of a pack whose vehicle was scrapped
@@ -66,6 +74,7 @@ class WhereaboutsRules:
     scrapped_working_days: int  # a scrapped vehicle's pack is handed on within these working days
     idle_in_stock_days: int  # calendar days in stock before a pack is idle
     idle_at_collector_days: int  # calendar days a collection point may hold a retired pack
+    displaced_working_days: int  # working days to report the removal of a pack another pack replaced
     unaccounted_days: int  # calendar days before a shipped pack is not received, a retired one not collected
 
 
@@ -80,6 +89,7 @@ WHEREABOUTS: dict[str, WhereaboutsRules] = {
         scrapped_working_days=15,  # dismantler hand-over: events.deadlines "dismantler-handover-15wd"
         idle_in_stock_days=365,
         idle_at_collector_days=90,
+        displaced_working_days=30,  # repair or replacement: events.deadlines "repair-replacement-30wd"
         unaccounted_days=RULESETS["2018-interim"].unaccounted_days,
     ),
 }  # fmt: skip
@@ -120,7 +130,23 @@ def may_hold_retired(org: Org, rules: WhereaboutsRules = DEFAULT_WHEREABOUTS) ->
 # Statuses in which a retired pack stays with its custodian: a custody the reasons look at
 HELD_STATUSES: tuple[Status, ...] = (Status.RETIRED, Status.DISMANTLED, Status.RECYCLED)
 # Statuses any reason can apply to: what a report loads
-CANDIDATE_STATUSES: tuple[Status, ...] = (Status.IN_TRANSIT, Status.IN_STOCK, *HELD_STATUSES)
+CANDIDATE_STATUSES: tuple[Status, ...] = (Status.IN_TRANSIT, Status.IN_STOCK, Status.IN_VEHICLE, *HELD_STATUSES)
+
+
+def displacements(states: Iterable[PackState]) -> dict[str, datetime]:
+    """Of packs still recorded in a vehicle, those into whose vehicle another pack was installed later: each
+    with the time of the first later installation (the `displaced_by` of `whereabouts`)."""
+    by_vin: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for state in states:
+        binding = state.binding
+        if state.status == Status.IN_VEHICLE and binding is not None and binding.kind == "vin":
+            by_vin[binding.target].append((binding.start, state.code))
+    displaced: dict[str, datetime] = {}
+    for bound in by_vin.values():
+        bound.sort()
+        for (_, code), (later, _) in pairwise(bound):
+            displaced[code] = from_rfc3339(later)
+    return displaced
 
 
 def whereabouts(
@@ -130,6 +156,7 @@ def whereabouts(
     custody: Custody | None = None,
     retired_reason: str | None = None,
     retired_by: Org | None = None,
+    displaced_by: datetime | None = None,
     rules: WhereaboutsRules = DEFAULT_WHEREABOUTS,
 ) -> Unaccounted | None:
     """Why `state` is 流向不明 at `now`, or None.
@@ -137,7 +164,8 @@ def whereabouts(
     `custody`: how the custodian came to hold the pack after its retirement (its latest `received` or
     `found`), None if it did not (it holds the pack it retired, or nobody received it since). Only asked
     of retired packs in HELD_STATUSES. `retired_reason` and `retired_by`: the `reason` and the author of the pack's
-    latest `retired` entry (only asked of packs whose status is `retired`)."""
+    latest `retired` entry (only asked of packs whose status is `retired`). `displaced_by`:
+    when another pack was installed in the pack's vehicle (`displacements`)."""
     status = state.status
     retired_at = state.extra.get(extras.RETIRED_AT)
     since = from_rfc3339(state.extra[extras.STATUS_SINCE])
@@ -170,4 +198,9 @@ def whereabouts(
     at_collector = status == Status.RETIRED and custody is not None and custody.org.has(Role.COLLECTOR)
     if at_collector and now - since > timedelta(days=rules.idle_at_collector_days):
         return found(Reason.IDLE_AT_COLLECTOR, since, rules.idle_at_collector_days)
+    late = displaced_by is not None and china_date(now) > add_working_days(
+        china_date(displaced_by), rules.displaced_working_days
+    )
+    if status == Status.IN_VEHICLE and displaced_by is not None and late:
+        return found(Reason.DISPLACED_IN_VEHICLE, displaced_by, rules.displaced_working_days, working=True)
     return None

@@ -10,7 +10,7 @@ import pytest
 
 from events.deadlines import DEFAULT_RULESET
 from events.orgs import Org, Role
-from events.state import PackState
+from events.state import Binding, PackState
 from events.timestamps import to_rfc3339
 from events.whereabouts import (
     DEFAULT_WHEREABOUTS,
@@ -18,6 +18,7 @@ from events.whereabouts import (
     Custody,
     Reason,
     Unaccounted,
+    displacements,
     may_hold_retired,
     rules_for,
     whereabouts,
@@ -90,6 +91,22 @@ def test_idle_in_stock_after_a_year_and_at_a_collector_after_90_days() -> None:
     assert whereabouts(collected, T + timedelta(days=91), custody=Custody(COLLECTOR, T)) == Unaccounted(
         Reason.IDLE_AT_COLLECTOR, T, 91, 90
     )
+
+
+def test_a_pack_displaced_in_its_vehicle_is_listed_after_30_working_days() -> None:
+    first, second = pack("in_vehicle", status_since=T), pack("in_vehicle", status_since=T + timedelta(days=5))
+    first = replace(first, bindings=(Binding("vin", "LSVAA4182E2184851", to_rfc3339(T)),))
+    second = replace(second, code="001PB12ABCDEFG61F0000002",
+                     bindings=(Binding("vin", "LSVAA4182E2184851", to_rfc3339(T + timedelta(days=5))),))  # fmt: skip
+    elsewhere = replace(second, code="001PB12ABCDEFG61F0000003", bindings=(Binding("vin", "LSVAA4182E2184852", "x"),))
+    assert displacements([second, elsewhere, first]) == {first.code: T + timedelta(days=5)}
+    later = T + timedelta(days=5)
+    due = datetime(2026, 4, 20, 15, 0, tzinfo=UTC)  # Saturday 7 March + 30 working days (Qingming off): 20 April
+    assert whereabouts(first, due, displaced_by=later) is None
+    assert whereabouts(first, due + timedelta(hours=2), displaced_by=later) == Unaccounted(
+        Reason.DISPLACED_IN_VEHICLE, later, 44, 30, working_days=True
+    )
+    assert whereabouts(second, due + timedelta(days=100)) is None
 
 
 def test_the_rules_are_versioned_data_with_texts_in_both_languages() -> None:

@@ -33,6 +33,7 @@ MUST_BE_LISTED = {Role.RECYCLER}
 SCRAPPED_WORKING_DAYS = 15
 IDLE_IN_STOCK = timedelta(days=365)
 IDLE_AT_COLLECTOR = timedelta(days=90)
+DISPLACED_WORKING_DAYS = 30
 THRESHOLDS = RECOVERY_THRESHOLDS["2024"]
 ROUNDING = 1e-9
 
@@ -183,8 +184,9 @@ class Recount:
 
     def unaccounted(self, now: datetime) -> list[dict[str, Any]]:
         found = []
+        displaced = self.displaced()
         for pack in self.packs.values():
-            why = self._why(pack, now)
+            why = self._why(pack, now, displaced.get(pack.code))
             if why is not None:
                 reason, since, limit, unit = why
                 found.append({"pack": pack.code, "status": pack.status, "reason": reason, "since": since,
@@ -192,7 +194,20 @@ class Recount:
                               "custodian": pack.custodian, "receiver": pack.receiver})  # fmt: skip
         return sorted(found, key=lambda p: (p["since"], p["pack"]))
 
-    def _why(self, pack: PackFacts, now: datetime) -> tuple[str, str, int, str] | None:
+    def displaced(self) -> dict[str, str]:
+        """Packs still in a vehicle into which another pack went later: the later installation's time."""
+        by_vin: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for pack in self.packs.values():
+            if pack.status == "in_vehicle" and pack.vin:
+                by_vin[pack.vin].append((pack.since, pack.code))  # `since`: when it was installed
+        found = {}
+        for bound in by_vin.values():
+            bound.sort()
+            for i in range(len(bound) - 1):
+                found[bound[i][1]] = bound[i + 1][0]
+        return found
+
+    def _why(self, pack: PackFacts, now: datetime, displaced_at: str | None) -> tuple[str, str, int, str] | None:
         since = from_rfc3339(pack.since)
         holder = pack.taken[0] if pack.taken and pack.taken[0] == pack.custodian else None
         taken_at = pack.taken[1] if pack.taken else ""
@@ -216,6 +231,10 @@ class Recount:
         at_collector = holder is not None and Role.COLLECTOR in self.orgs[holder].roles
         if pack.status == "retired" and at_collector and now - since > IDLE_AT_COLLECTOR:
             return "idle-at-collector", pack.since, IDLE_AT_COLLECTOR.days, "days"
+        if pack.status == "in_vehicle" and displaced_at is not None:
+            due = add_working_days(china_date(from_rfc3339(displaced_at)), DISPLACED_WORKING_DAYS)
+            if china_date(now) > due:
+                return "displaced-in-vehicle", displaced_at, DISPLACED_WORKING_DAYS, "working_days"
         return None
 
     def recall(self, *, maker: str | None = None, produced_from: date | None = None, produced_to: date | None = None,

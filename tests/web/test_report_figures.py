@@ -46,7 +46,7 @@ def test_the_province_has_what_the_reports_are_about(world: World, recount: Reco
     assert len(rules) >= 6, rules
     reasons = {p["reason"] for p in recount.unaccounted(world.province.now)}
     assert reasons == {"held-by-unauthorised", "scrapped-not-handed-on", "retired-not-collected",
-                       "shipped-not-received", "idle-at-collector"}  # fmt: skip
+                       "shipped-not-received", "idle-at-collector", "displaced-in-vehicle"}  # fmt: skip
     recovery = recount.recovery()
     assert any(row["events_below"] for row in recovery.values())
     assert any(not row["below"] for row in recovery.values() if row["threshold"] is not None)

@@ -43,6 +43,10 @@ REASONS = {  # code: (Chinese, English), as the report, the CSV and the page say
     "shipped-not-received": ("已发货未被接收", "Shipped, not received"),
     "idle-in-stock": ("库存闲置超期", "Idle in stock beyond the dwell time"),
     "idle-at-collector": ("回收网点滞留超期", "Held at a collection point beyond the dwell time"),
+    "displaced-in-vehicle": (
+        "车辆已装入其他电池，本电池拆卸未上报",
+        "Another pack was installed in its vehicle; its removal was never reported",
+    ),
 }
 
 
@@ -85,6 +89,7 @@ def test_the_recount_uses_the_rule_values_in_force() -> None:
     rules = DEFAULT_WHEREABOUTS
     assert (rules.unaccounted_days, rules.scrapped_working_days) == (rc.LIMIT.days, rc.SCRAPPED_WORKING_DAYS)
     assert (rules.idle_in_stock_days, rules.idle_at_collector_days) == (365, 90)
+    assert rules.displaced_working_days == rc.DISPLACED_WORKING_DAYS
     assert set(rules.keepers) == rc.KEEPERS and set(rules.listed_roles) == rc.MUST_BE_LISTED
 
 
@@ -103,8 +108,9 @@ def test_every_reason_occurs_on_the_demo_province(
     for path in ("backyard", "dealer_retired"):  # every pack the simulation has handed over by now
         handed = [p for p in paths[path] if recount.packs[p].taken]
         assert handed and {reason_of.get(p) for p in handed} == {"held-by-unauthorised"}, path
-    kept = [p for p in paths["scrapped_kept"] if p in reason_of]
-    assert kept and {reason_of[p] for p in kept} == {"scrapped-not-handed-on"}
+    for path, reason in (("scrapped_kept", "scrapped-not-handed-on"), ("displaced", "displaced-in-vehicle")):
+        listed = [p for p in paths[path] if p in reason_of]
+        assert listed and {reason_of[p] for p in listed} == {reason}, path
 
 
 def test_a_recycler_counts_by_its_whitelist_status_on_the_day_it_received_a_pack(

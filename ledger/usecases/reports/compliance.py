@@ -18,6 +18,7 @@ from events.whereabouts import (
     REASON_TEXT,
     Custody,
     Reason,
+    displacements,
     may_hold_retired,
     rules_for,
     whereabouts,
@@ -69,7 +70,7 @@ class UnaccountedPack(View):
     status: str
     reason: str = Field(
         description="held-by-unauthorised, scrapped-not-handed-on, retired-not-collected, shipped-not-received, "
-        "idle-in-stock or idle-at-collector (docs/lifecycle.md)"
+        "idle-in-stock, idle-at-collector or displaced-in-vehicle (docs/lifecycle.md)"
     )
     reason_zh: str
     reason_en: str
@@ -195,6 +196,7 @@ def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[Una
     ]  # fmt: skip
     receipts = whereaboutsrows.latest_of_types(conn, doubtful, ("received", "found"))
     retirements = whereaboutsrows.latest_of_types(conn, [s.code for s in states if s.status == "retired"], ("retired",))
+    displaced = displacements(states)
     found = []
     for state in states:
         custody = None
@@ -213,6 +215,7 @@ def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[Una
             custody=custody,
             retired_reason=retired.get("data", {}).get("reason"),
             retired_by=retired_by.at(from_rfc3339(retired["at"])) if retired_by is not None else None,
+            displaced_by=displaced.get(state.code),
             rules=rules,
         )
         if lost is not None:
