@@ -1,5 +1,6 @@
-"""What the 流向不明 reasons (events.whereabouts) need of packs' entries beyond their projections: each
-pack's latest entry of some types (its latest `retired`, its latest `received` or `found`)."""
+"""What the 流向不明 reasons (events.whereabouts) need of the store: the states of packs in some statuses
+held by some organisations, and each pack's latest entry of some types (its latest `retired`, its latest
+`received` or `found`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.store.schema import ENTRY
+from events.state import PackState
+from ledger.store.schema import ENTRY, PACK
 
 _IN_CHUNK = 500  # values in one IN (…)
 
@@ -28,3 +30,17 @@ def latest_of_types(conn: Connection, codes: Sequence[str], types: Sequence[str]
             if pack not in latest or seq > latest[pack][0]:
                 latest[pack] = (int(seq), body)
     return {pack: json.loads(body) for pack, (_, body) in latest.items()}
+
+
+def states_held_by(conn: Connection, statuses: Sequence[str], custodians: Sequence[str]) -> list[PackState]:
+    """The packs in any of `statuses` whose custodian is one of `custodians`, by status then code."""
+    found: list[PackState] = []
+    unique = sorted(set(custodians))
+    for start in range(0, len(unique), _IN_CHUNK):
+        rows = conn.execute(
+            select(PACK.c.state).where(
+                PACK.c.status.in_(statuses), PACK.c.custodian.in_(unique[start : start + _IN_CHUNK])
+            )
+        )
+        found += [PackState.from_dict(data) for (data,) in rows]
+    return sorted(found, key=lambda s: (s.status, s.code))

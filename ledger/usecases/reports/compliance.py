@@ -10,6 +10,7 @@ from pydantic import Field
 
 from events import extras
 from events.errors import InputError
+from events.lifecycle import Status
 from events.orgs import check_org_filter
 from events.timestamps import from_rfc3339, to_rfc3339
 from events.whereabouts import (
@@ -32,7 +33,9 @@ from ledger.usecases.views import View
 
 MAX_LATE = 100_000
 
-UNACCOUNTED = [status.value for status in CANDIDATE_STATUSES]  # 流向不明 candidates (events.whereabouts)
+# 流向不明 candidates (events.whereabouts): every pack in these statuses, and in DONE those held by doubtful orgs
+DONE = [Status.DISMANTLED.value, Status.RECYCLED.value]
+UNACCOUNTED = [status.value for status in CANDIDATE_STATUSES if status.value not in DONE]
 
 
 class LateEntry(View):
@@ -185,16 +188,13 @@ def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[Una
     whitelist status as it stood on the day it received the pack."""
     rules = rules_for(basis.ruleset)
     records = {record.id: record for record in registry.org_records(conn)}
-    states = packrows.states_with_status(conn, UNACCOUNTED)
+    # the custody of a retired pack matters while it is `retired`, and after (dismantled, recycled) only if its
+    # custodian may not have been allowed to hold it when it received it: not a keeper now, or its whitelist
+    # status has changed; the packs of the others, most of them, are not even read
+    doubtful = [o.id for o in records.values() if o.whitelist or not may_hold_retired(o.at(now), rules)]
+    states = packrows.states_with_status(conn, UNACCOUNTED) + whereaboutsrows.states_held_by(conn, DONE, doubtful)
     held = [s for s in states if s.status in HELD_STATUSES and extras.RETIRED_AT in s.extra]
-    # the custody of a retired pack matters if it is still `retired`, or if its custodian may not have been
-    # allowed to hold it when it received it (not a keeper now, or its whitelist status changed)
-    doubtful = [
-        s.code for s in held
-        if s.status == "retired" or s.custodian not in records or records[s.custodian].whitelist
-        or not may_hold_retired(records[s.custodian].at(now), rules)
-    ]  # fmt: skip
-    receipts = whereaboutsrows.latest_of_types(conn, doubtful, ("received", "found"))
+    receipts = whereaboutsrows.latest_of_types(conn, [s.code for s in held], ("received", "found"))
     retirements = whereaboutsrows.latest_of_types(conn, [s.code for s in states if s.status == "retired"], ("retired",))
     displaced = displacements(states)
     found = []
