@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from api.province import Province, Recall, Scenario
+from api.province import Listing, Province, Recall, Scenario
 from api.province import build as build_province
 from events.orgs import Org, Role
 from ledger.log import Ledger
@@ -35,6 +35,7 @@ ORGS: tuple[Org, ...] = (
     Org("brunp", "邦普循环（福建）", frozenset({R.RECYCLER}), whitelisted=True),
     Org("gem", "格林美（福建）", frozenset({R.RECYCLER}), whitelisted=True),
     Org("backyard", "某未入规范条件回收厂", frozenset({R.RECYCLER})),
+    Org("sm-recycle", "三明再生资源（2026年起列入规范条件）", frozenset({R.RECYCLER})),
     Org("fj-miit", "福建省工业和信息化厅", frozenset({R.REGULATOR})),
     Org("platform", "溯源平台运维", frozenset({R.ADMIN})),
 )
@@ -55,11 +56,14 @@ DEMO = Scenario(
     incidents=0.03,
     recall=Recall("CATL-2025-07", "BMS 采样线束缺陷 sense-wire defect", "catl", "NCM",
                   (date(2025, 5, 1), date(2025, 7, 31))),
+    # listed from 1 March 2026: what it received before then was held by a recycler off the list
+    listings=(Listing("sm-recycle", True, date(2026, 3, 1), "工信部公告 2026年第5号 (demo)"),),
 )  # fmt: skip
 WEIGHTS = {
     "in_vehicle": 30, "repair": 8, "swap": 8, "lessor": 4, "recycling": 14, "second_life": 8, "lost": 2,
     "in_transit_unknown": 3, "retired_unknown": 3, "retired_shipped_unknown": 1, "exported": 2, "in_stock": 6,
-    "dismantler": 6, "scrapped": 2, "backyard": 1,
+    "dismantler": 6, "scrapped": 2, "backyard": 1, "scrapped_kept": 1, "collector_idle": 1, "idle_stock": 1,
+    "dealer_retired": 1, "late_listed": 2, "displaced": 2,
 }  # fmt: skip
 
 

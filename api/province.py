@@ -40,6 +40,7 @@ Claim = tuple[str, str, str, dict[str, Any]]  # (pack, type, actor, data)
 PATHS = (
     "in_vehicle", "repair", "swap", "lessor", "exported", "in_stock", "lost", "in_transit_unknown", "for_scan",
     "recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "scrapped", "backyard",
+    "scrapped_kept", "collector_idle", "idle_stock", "dealer_retired", "late_listed", "displaced",
 )  # fmt: skip
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
@@ -62,6 +63,16 @@ class Recall:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """A 规范条件 decision about a recycler, in force from `effective` (China time)."""
+
+    org: str
+    listed: bool
+    effective: date
+    reference: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     """What a province is made of: its organisations, its window in time and how fast lives go."""
 
@@ -80,6 +91,7 @@ class Scenario:
     sites: tuple[str, ...] = ("厦门海沧储能电站",)
     incidents: float = 0.0  # the odds that a pack in a vehicle has an incident
     recall: Recall | None = None
+    listings: tuple[Listing, ...] = ()  # recorded with the organisations; `late_listed` packs go to the first
 
     def ids(self, role: Role, *, whitelisted: bool | None = None) -> list[str]:
         return [o.id for o in self.orgs if role in o.roles and whitelisted in (None, o.whitelisted)]
@@ -168,6 +180,8 @@ def _made(rng: random.Random, scenario: Scenario, path: str) -> datetime:
         made = scenario.end - timedelta(days=rng.uniform(8, 20))
     elif path == "in_transit_unknown":  # shipped long enough ago to be 流向不明
         made = scenario.end - timedelta(days=rng.uniform(50, 90))
+    elif path == "idle_stock":  # delivered early on and never installed: idle in stock
+        made = scenario.start + timedelta(days=rng.uniform(0, 10))
     else:
         made = scenario.start + timedelta(days=rng.uniform(0, scenario.made_within[path in _STANDING]))
     if made.day == 31:  # GB/T 34014's letter for the 31st is unconfirmed; strict parsing refuses it
@@ -180,6 +194,7 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
     steps: list[Step] = []
     paths: dict[str, list[str]] = {path: [] for path in dict.fromkeys(plan)}
     makers = scenario.makers
+    shared_vins: list[str] = []  # the vehicle of a `displaced` pack, waiting for the second
     for serial, path in enumerate(plan, start=1):
         maker = rng.choice(sorted(makers))
         chemistry = rng.choice(scenario.chemistries)
@@ -193,14 +208,14 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
         if recall and recall.covers(maker, chemistry, made.date()):
             life.add("recalled", maker, {"campaign": recall.campaign, "reason": recall.reason},
                      days=rng.uniform(30, 60))  # fmt: skip
-        _live(life, path, maker, chemistry, len(paths.get("second_life", ())))
+        _live(life, path, maker, chemistry, len(paths.get("second_life", ())), shared_vins)
         steps += life.steps
     steps = [step for step in steps if step.recorded < scenario.end]
     steps.sort(key=lambda s: s.recorded)
     return steps, paths
 
 
-def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -> None:
+def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, shared_vins: list[str]) -> None:
     rng, scenario = life.rng, life.scenario
     users = {"swap": scenario.ids(Role.SWAP_OPERATOR), "lessor": scenario.ids(Role.LESSOR)}
     user = rng.choice(users.get(path) or scenario.ids(Role.AUTOMAKER))
@@ -215,9 +230,14 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -
         life.add("lost", maker, {"reason": "运输途中遗失 lost in transit"}, days=rng.uniform(5, 15))
         return
     life.add("received", user, {"from": maker}, days=rng.uniform(1, 3))
-    if path == "in_stock":
+    if path in ("in_stock", "idle_stock"):
         return
-    vin = _vin(rng, scenario.vin_makers)
+    if path == "displaced" and shared_vins:  # the second of two in one vehicle: nobody reports the first removed
+        vin = shared_vins.pop()
+    else:
+        vin = _vin(rng, scenario.vin_makers)
+        if path == "displaced":
+            shared_vins.append(vin)
     life.add("installed", user, {"vin": vin}, days=rng.uniform(2, 10), late=life.late(0.25))
     if rng.random() < scenario.incidents:
         life.add("incident", user, {"kind": rng.choice(["collision", "flood", "thermal_event"]),
@@ -244,8 +264,14 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -
         life.add("retired", dismantler, {"reason": "vehicle_scrapped", "scrap_certificate": "FJ-2026-001"}, days=1)
         life.add("shipped", dismantler, {"to": steady[0]}, days=rng.uniform(1, 5), late=life.late(0.5))
         _recycle(life, dismantler, steady[0], chemistry, below=False)
-    elif path in ("recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "backyard"):
+    elif path == "scrapped_kept":  # the vehicle is scrapped; its dismantler keeps the pack (never hands it on)
+        life.add("removed", dismantler, {"reason": "scrap"}, days=life.used())
+        life.add("retired", dismantler, {"reason": "vehicle_scrapped", "scrap_certificate": "FJ-2026-002"}, days=1)
+    elif path in ("recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "backyard",
+                  "collector_idle", "dealer_retired", "late_listed"):  # fmt: skip
+        # the packs retired and left where they are have reasons other than scrapping (see scrapped_kept)
         reasons = ["end_of_life", "vehicle_scrapped", "damaged"]
+        reasons = [r for r in reasons if path != "retired_unknown" or r != "vehicle_scrapped"]
         life.add("retired", user, {"reason": rng.choice(reasons)}, days=life.used())
         if path == "retired_shipped_unknown":  # shipped to a collection point that never acknowledged it
             life.add("shipped", user, {"to": collectors[-1]}, days=rng.uniform(1, 5))
@@ -258,6 +284,18 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int) -
             backyard = scenario.ids(Role.RECYCLER, whitelisted=False)[0]
             life.add("shipped", user, {"to": backyard}, days=rng.uniform(1, 10))
             life.add("received", backyard, {"from": user}, days=1)
+        elif path == "collector_idle":  # collected, then left at the collection point
+            collector = rng.choice(collectors)
+            life.add("shipped", user, {"to": collector}, days=rng.uniform(1, 5))
+            life.add("received", collector, {"from": user}, days=rng.uniform(1, 3))
+        elif path == "dealer_retired":  # handed to a dealer, which may not hold a retired pack
+            dealer = (scenario.ids(Role.DEALER) or scenario.ids(Role.SERVICE))[0]
+            life.add("shipped", user, {"to": dealer}, days=rng.uniform(1, 5))
+            life.add("received", dealer, {"from": user}, days=1)
+        elif path == "late_listed":  # a recycler whose 规范条件 status changes (Scenario.listings)
+            recycler = scenario.listings[0].org
+            life.add("shipped", user, {"to": recycler}, days=rng.uniform(1, 5))
+            life.add("received", recycler, {"from": user}, days=1)
         elif path == "recycling":
             collector, recycler = rng.choice(collectors), rng.choice(whitelisted)
             below = recycler == scenario.weak_recycler and rng.random() < 0.5
@@ -348,6 +386,9 @@ def build(
             raw = keys[org.id].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
             first_keys.append((org, [(f"{org.id}/{scenario.key_name}", raw)]))
         tokens.update(orgkeys.register_many(ledger, ADMIN, first_keys))
+        for listing in scenario.listings:
+            orgkeys.update_org(ledger, ADMIN, listing.org, whitelisted=listing.listed, effective=listing.effective,
+                               reference=listing.reference)  # fmt: skip
         if sealing_key is not None:
             for org in scenario.orgs:
                 if org.roles & PLATFORM_KEY_ROLES:

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_recalls import MESSAGES_RECALLS
+from api.web.i18n_unaccounted import MESSAGES_UNACCOUNTED
 from api.web.i18n_warnings import MESSAGES_WARNINGS
 from events.orgs import ROLE_NAMES_ZH, Role
 
@@ -270,6 +271,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(MESSAGES_CALENDAR)
 MESSAGES.update(MESSAGES_WARNINGS)
+MESSAGES.update(MESSAGES_UNACCOUNTED)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "produced": ("已生产", "produced"),

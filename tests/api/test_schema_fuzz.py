@@ -61,6 +61,10 @@ REGISTRY_CLAIM_CHECKS = {
     "too_long",
     "invalid_character",
 }
+RECALL_SCOPE_CHECKS = {
+    "empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack", "scope_too_large", "invalid_campaign",
+    "invalid_code",
+}
 # What a schema cannot say: for each operation, the 422 codes a request valid by its schema may still get
 # (signatures, check digits, calendar dates, relations between parameters, the record's own state). Any
 # other 422 to a schema-valid request means the schema is looser than the server (issue 11, item 10).
@@ -84,10 +88,8 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     "GET /v1/reports/recall": {"invalid_filter"},  # at least one filter; from <= to
     "GET /v1/reports/warnings": {"invalid_filter"},  # as_of not after today
     # a scope names at least one filter; its makers, codes and dates are the record's; the claims match it
-    "POST /v1/recalls/scope": {"empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack",
-                               "scope_too_large", "invalid_campaign", "invalid_code"},  # fmt: skip
-    "POST /v1/recalls": {"empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack", "scope_too_large",
-                         "invalid_campaign", "invalid_code", "claims_do_not_match_scope", "batch_rejected"},  # fmt: skip
+    "POST /v1/recalls/scope": RECALL_SCOPE_CHECKS,
+    "POST /v1/recalls": RECALL_SCOPE_CHECKS | {"claims_do_not_match_scope", "batch_rejected"},
     "GET /v1/log/tile/{path}": {"bad_tile_path"},  # the C2SP tile path's grammar (level, x-segments, .p/W)
 }
 # these codes only for what their messages say: a calendar date (a 30 February in a code's letters or in

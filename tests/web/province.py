@@ -52,6 +52,8 @@ PATHS = {
     "in_vehicle": 22, "repair": 8, "swap": 6, "recycling": 16, "scrapped": 6, "second_life": 5,
     "in_transit_unknown": 4, "retired_unknown": 4, "retired_shipped_unknown": 2, "in_stock": 5, "lost": 2,
     "exported": 2, "for_scan": 3,
+    # 流向不明 of every reason (events.whereabouts); last, so the packs above stay the same
+    "backyard": 3, "scrapped_kept": 2, "collector_idle": 2, "dealer_retired": 2, "displaced": 4,
 }  # fmt: skip
 
 

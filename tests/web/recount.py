@@ -3,6 +3,10 @@ DESIGN §2.4-2.5 and the domain (events/), never from ledger/usecases/reports/ o
 
 Each pack's entries are folded here into what the reports show: status (the lifecycle table), custodian,
 vehicle, shipment, retirement and collection; each entry's lateness is judged with the rule set.
+
+流向不明 is recounted from docs/lifecycle.md ("流向不明"), with the 2018 rule values written out here rather
+than read from events.whereabouts; each organisation's 规范条件 status is read from the log's registry
+entries (`org_registered`, then each `org_changed` whitelist decision from its effective day, China time).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 import httpx
 
 from events.codes import parse_code
-from events.deadlines import DEFAULT_RULESET, applicable_rule, lateness
+from events.deadlines import DEFAULT_RULESET, add_working_days, applicable_rule, lateness
 from events.lifecycle import next_status
 from events.orgs import Org, Role
 from events.recovery import RECOVERY_THRESHOLDS
@@ -23,6 +27,13 @@ from events.timestamps import china_date, from_rfc3339
 
 COLLECTORS = {Role.COLLECTOR, Role.SECOND_LIFE, Role.RECYCLER}
 LIMIT = timedelta(days=DEFAULT_RULESET.unaccounted_days)
+# 流向不明, the 2018 rules (docs/lifecycle.md): who may hold a retired pack, and the limits
+KEEPERS = {Role.COLLECTOR, Role.SECOND_LIFE, Role.RECYCLER, Role.VEHICLE_DISMANTLER}
+MUST_BE_LISTED = {Role.RECYCLER}
+SCRAPPED_WORKING_DAYS = 15
+IDLE_IN_STOCK = timedelta(days=365)
+IDLE_AT_COLLECTOR = timedelta(days=90)
+DISPLACED_WORKING_DAYS = 30
 THRESHOLDS = RECOVERY_THRESHOLDS["2024"]
 ROUNDING = 1e-9
 
@@ -55,6 +66,9 @@ class PackFacts:
     retired_at: str | None = None
     collected: bool = False
     since: str = ""
+    retired_reason: str | None = None
+    retired_by: str | None = None
+    taken: tuple[str, str] | None = None  # (holder, at) of the latest received/found after retirement
 
     @property
     def maker_code(self) -> str:
@@ -81,8 +95,12 @@ class Recount:
     per_day: Counter[date] = field(default_factory=Counter)
     late_per_day: Counter[date] = field(default_factory=Counter)
     recycled: list[tuple[str, dict[str, float], dict[str, float]]] = field(default_factory=list)
+    listings: dict[str, list[tuple[date, bool]]] = field(default_factory=dict)  # org -> 规范条件 decisions
 
     def __post_init__(self) -> None:
+        for entry in self.entries:
+            if "subject" in entry and entry["subject"].startswith("org:"):
+                self._listing(entry["subject"].removeprefix("org:"), entry["claim"])
         for entry in self.events:
             self._count(entry)
             self._fold(entry)
@@ -113,6 +131,25 @@ class Recount:
         if claim["type"] == "recycled":
             self.recycled.append((org.id, claim["data"]["content_kg"], claim["data"]["recovered_kg"]))
 
+    def _listing(self, org: str, claim: dict[str, Any]) -> None:
+        data = claim["data"]
+        if claim["type"] == "org_registered":
+            self.listings[org] = [(date.min, bool(data.get("whitelisted", False)))]
+        elif claim["type"] == "org_changed" and "whitelist" in data:
+            w = data["whitelist"]
+            self.listings[org].append((date.fromisoformat(w["effective"]), w["listed"]))
+
+    def listed_on(self, org: str, day: date) -> bool:
+        listed = False
+        for effective, decision in self.listings.get(org, ()):
+            if effective <= day:
+                listed = decision
+        return listed
+
+    def may_hold_retired(self, org: str, day: date) -> bool:
+        keeps = self.orgs[org].roles & KEEPERS
+        return bool(keeps) and (not keeps <= MUST_BE_LISTED or self.listed_on(org, day))
+
     def _fold(self, entry: dict[str, Any]) -> None:
         claim = entry["claim"]
         kind, actor, data, at = claim["type"], claim["actor"], claim["data"], claim["at"]
@@ -137,7 +174,9 @@ class Recount:
         if kind in ("removed", "retired", "lost", "exported"):
             pack.vin = pack.site = None
         if kind == "retired":
-            pack.retired_at = at
+            pack.retired_at, pack.retired_reason, pack.retired_by = at, data.get("reason"), actor
+        if kind in ("received", "found") and pack.retired_at:
+            pack.taken = (data["custodian"] if kind == "found" else actor, at)
         if kind == "received" and pack.retired_at and self.orgs[actor].roles & COLLECTORS:
             pack.collected = True
 
@@ -145,19 +184,58 @@ class Recount:
 
     def unaccounted(self, now: datetime) -> list[dict[str, Any]]:
         found = []
+        displaced = self.displaced()
         for pack in self.packs.values():
-            reason, since = None, None
-            uncollected = pack.retired_at and not pack.collected and pack.status in ("retired", "in_transit")
-            if uncollected and now - from_rfc3339(pack.retired_at) > LIMIT:
-                reason, since = "retired-not-collected", pack.retired_at
-            if reason is None and pack.status == "in_transit" and now - from_rfc3339(pack.since) > LIMIT:
-                reason, since = "shipped-not-received", pack.since
-            if reason is not None:
-                assert since is not None
+            why = self._why(pack, now, displaced.get(pack.code))
+            if why is not None:
+                reason, since, limit, unit = why
                 found.append({"pack": pack.code, "status": pack.status, "reason": reason, "since": since,
-                              "days": (now - from_rfc3339(since)).days, "custodian": pack.custodian,
-                              "receiver": pack.receiver})  # fmt: skip
+                              "days": (now - from_rfc3339(since)).days, "limit_days": limit, "limit_unit": unit,
+                              "custodian": pack.custodian, "receiver": pack.receiver})  # fmt: skip
         return sorted(found, key=lambda p: (p["since"], p["pack"]))
+
+    def displaced(self) -> dict[str, str]:
+        """Packs still in a vehicle into which another pack went later: the later installation's time."""
+        by_vin: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for pack in self.packs.values():
+            if pack.status == "in_vehicle" and pack.vin:
+                by_vin[pack.vin].append((pack.since, pack.code))  # `since`: when it was installed
+        found = {}
+        for bound in by_vin.values():
+            bound.sort()
+            for i in range(len(bound) - 1):
+                found[bound[i][1]] = bound[i + 1][0]
+        return found
+
+    def _why(self, pack: PackFacts, now: datetime, displaced_at: str | None) -> tuple[str, str, int, str] | None:
+        since = from_rfc3339(pack.since)
+        holder = pack.taken[0] if pack.taken and pack.taken[0] == pack.custodian else None
+        taken_at = pack.taken[1] if pack.taken else ""
+        held = pack.status in ("retired", "dismantled", "recycled")
+        if held and holder and not self.may_hold_retired(holder, china_date(from_rfc3339(taken_at))):
+            return "held-by-unauthorised", taken_at, 0, "days"
+        if pack.status == "retired":
+            by_dismantler = pack.retired_by is not None and Role.VEHICLE_DISMANTLER in self.orgs[pack.retired_by].roles
+            scrapped = pack.retired_reason == "vehicle_scrapped" or by_dismantler
+            at_dismantler = holder is not None and Role.VEHICLE_DISMANTLER in self.orgs[holder].roles
+            overdue = china_date(now) > add_working_days(china_date(since), SCRAPPED_WORKING_DAYS)
+            if (at_dismantler or (holder is None and scrapped)) and overdue:
+                return "scrapped-not-handed-on", pack.since, SCRAPPED_WORKING_DAYS, "working_days"
+        uncollected = pack.retired_at and not pack.collected and pack.status in ("retired", "in_transit")
+        if uncollected and now - from_rfc3339(pack.retired_at) > LIMIT:
+            return "retired-not-collected", pack.retired_at, LIMIT.days, "days"
+        if pack.status == "in_transit" and now - since > LIMIT:
+            return "shipped-not-received", pack.since, LIMIT.days, "days"
+        if pack.status == "in_stock" and now - since > IDLE_IN_STOCK:
+            return "idle-in-stock", pack.since, IDLE_IN_STOCK.days, "days"
+        at_collector = holder is not None and Role.COLLECTOR in self.orgs[holder].roles
+        if pack.status == "retired" and at_collector and now - since > IDLE_AT_COLLECTOR:
+            return "idle-at-collector", pack.since, IDLE_AT_COLLECTOR.days, "days"
+        if pack.status == "in_vehicle" and displaced_at is not None:
+            due = add_working_days(china_date(from_rfc3339(displaced_at)), DISPLACED_WORKING_DAYS)
+            if china_date(now) > due:
+                return "displaced-in-vehicle", displaced_at, DISPLACED_WORKING_DAYS, "working_days"
+        return None
 
     def recall(self, *, maker: str | None = None, produced_from: date | None = None, produced_to: date | None = None,
                chemistry: str | None = None, spec: str | None = None) -> list[dict[str, Any]]:  # fmt: skip

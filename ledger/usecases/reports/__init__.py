@@ -2,8 +2,8 @@
 (`Caller.is_regulator`: not the administrator).
 
     recall          the pack projection through its indexes (maker code or producer + production date)
-    compliance      late entries from the report tables (ledger.usecases.report_index), 流向不明 from the packs
-                    in transit or retired (events.deadlines.unaccounted)
+    compliance      late entries from the report tables (ledger.usecases.report_index), 流向不明 from the pack
+                    projection and each candidate's latest receipt and retirement (events.whereabouts)
     recovery        per recycler and element, from the report tables; an entry's element whose masses
                     are outside the plausible range (events.quantities: recorded before the payloads
                     were bounded) is left out of the sums and listed apart, so no sum overflows and no

@@ -1,21 +1,32 @@
 """Compliance: late reports (per entry, per organisation, per rule) from the report tables, and the packs
-whose whereabouts are unknown (流向不明: in transit or retired past the rule set's limit)."""
+whose whereabouts are unknown (流向不明, every reason of events.whereabouts)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from pydantic import Field
 
-from events.deadlines import UNACCOUNTED_STATUSES, unaccounted
+from events import extras
 from events.errors import InputError
+from events.lifecycle import Status
 from events.orgs import check_org_filter
-from events.state import PackState
 from events.timestamps import china_date, from_rfc3339, to_rfc3339
+from events.whereabouts import (
+    CANDIDATE_STATUSES,
+    HELD_STATUSES,
+    REASON_TEXT,
+    Custody,
+    Reason,
+    displacements,
+    may_hold_retired,
+    rules_for,
+    whereabouts,
+)
 from ledger.log import Ledger
-from ledger.store import packrows, registry, reportrows
+from ledger.store import packrows, registry, reportrows, whereaboutsrows
+from ledger.store.db import Connection
 from ledger.usecases import calendar as calendars
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
@@ -23,7 +34,9 @@ from ledger.usecases.views import View
 
 MAX_LATE = 100_000
 
-UNACCOUNTED = [status.value for status in UNACCOUNTED_STATUSES]  # 流向不明 candidates (events.deadlines)
+# 流向不明 candidates (events.whereabouts): every pack in these statuses, and in DONE those held by doubtful orgs
+DONE = [Status.DISMANTLED.value, Status.RECYCLED.value]
+UNACCOUNTED = [status.value for status in CANDIDATE_STATUSES if status.value not in DONE]
 
 
 class LateEntry(View):
@@ -62,10 +75,16 @@ class RuleLateness(View):
 class UnaccountedPack(View):
     pack: str
     status: str
-    reason: str = Field(description="retired-not-collected or shipped-not-received")
-    since: str
+    reason: str = Field(
+        description="held-by-unauthorised, scrapped-not-handed-on, retired-not-collected, shipped-not-received, "
+        "idle-in-stock, idle-at-collector or displaced-in-vehicle (docs/lifecycle.md)"
+    )
+    reason_zh: str
+    reason_en: str
+    since: str = Field(description="when the reason's clock started (for held-by-unauthorised: the receipt)")
     days: int
-    limit_days: int
+    limit_days: int = Field(description="the rule's limit; 0: listed at once")
+    limit_unit: str = Field(description="days or working_days")
     custodian: str
     receiver: str | None
 
@@ -81,6 +100,7 @@ class ComplianceReport(View):
     by_org: list[OrgLateness]
     by_rule: list[RuleLateness]
     unaccounted: list[UnaccountedPack]
+    unaccounted_by_reason: dict[str, int] = Field(description="packs in `unaccounted` per reason (every reason)")
 
 
 def compliance(
@@ -107,7 +127,7 @@ def compliance(
         late_rows = reportrows.late_rows(conn, basis.name, size, actor=org, rule=rule, limit=limit)
         groups = reportrows.late_groups(conn, basis.name, size)
         timed = reportrows.actor_counts(conn, basis.name, timed_only=True)
-        lost = unaccounted_packs(packrows.states_with_status(conn, UNACCOUNTED), now, basis)
+        lost = unaccounted_packs(conn, now, basis)
         calendar = calendars.in_force(conn, size)
     if org is not None:
         lost = [p for p in lost if org in (p.custodian, p.receiver)]
@@ -163,6 +183,7 @@ def compliance(
             if rule is None or r.id == rule
         ],
         unaccounted=lost,
+        unaccounted_by_reason={reason.value: sum(p.reason == reason for p in lost) for reason in Reason},
     )
 
 
@@ -170,20 +191,54 @@ def late_pct(part: int, whole: int) -> float | None:
     return round(part / whole * 100, 2) if whole else None
 
 
-def unaccounted_packs(states: Iterable[PackState], now: datetime, basis: Basis) -> list[UnaccountedPack]:
-    """Of `states`, the packs in transit or retired past the rule set's limit, oldest first."""
+def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[UnaccountedPack]:
+    """The packs that are 流向不明 at `now` under the basis's rules, oldest first; each organisation's
+    whitelist status as it stood on the day it received the pack."""
+    rules = rules_for(basis.ruleset)
+    records = {record.id: record for record in registry.org_records(conn)}
+    # the custody of a retired pack matters while it is `retired`, and after (dismantled, recycled) only if its
+    # custodian may not have been allowed to hold it when it received it: not a keeper now, or its whitelist
+    # status has changed; the packs of the others, most of them, are not even read
+    doubtful = [o.id for o in records.values() if o.whitelist or not may_hold_retired(o.at(now), rules)]
+    states = packrows.states_with_status(conn, UNACCOUNTED) + whereaboutsrows.states_held_by(conn, DONE, doubtful)
+    held = [s for s in states if s.status in HELD_STATUSES and extras.RETIRED_AT in s.extra]
+    receipts = whereaboutsrows.latest_of_types(conn, [s.code for s in held], ("received", "found"))
+    retirements = whereaboutsrows.latest_of_types(conn, [s.code for s in states if s.status == "retired"], ("retired",))
+    displaced = displacements(states)
     found = []
     for state in states:
-        lost = unaccounted(state, now, basis.ruleset)
+        custody = None
+        receipt = receipts.get(state.code)
+        if receipt is not None and extras.RETIRED_AT in state.extra:
+            claim = receipt["claim"]
+            holder = claim["data"]["custodian"] if claim["type"] == "found" else claim["actor"]
+            at = from_rfc3339(claim["at"])
+            if holder == state.custodian and holder in records and at >= from_rfc3339(state.extra[extras.RETIRED_AT]):
+                custody = Custody(records[holder].at(at), at)
+        retired = retirements.get(state.code, {}).get("claim", {})
+        retired_by = records.get(retired.get("actor", ""))
+        lost = whereabouts(
+            state,
+            now,
+            custody=custody,
+            retired_reason=retired.get("data", {}).get("reason"),
+            retired_by=retired_by.at(from_rfc3339(retired["at"])) if retired_by is not None else None,
+            displaced_by=displaced.get(state.code),
+            rules=rules,
+        )
         if lost is not None:
+            zh, en = REASON_TEXT[lost.reason]
             found.append(
                 UnaccountedPack(
                     pack=state.code,
                     status=state.status,
-                    reason=lost.reason,
+                    reason=lost.reason.value,
+                    reason_zh=zh,
+                    reason_en=en,
                     since=to_rfc3339(lost.since),
                     days=lost.days,
                     limit_days=lost.limit_days,
+                    limit_unit="working_days" if lost.working_days else "days",
                     custodian=state.custodian,
                     receiver=state.receiver,
                 )

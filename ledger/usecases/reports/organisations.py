@@ -12,7 +12,7 @@ from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
-from ledger.usecases.reports.compliance import UNACCOUNTED, late_pct, unaccounted_packs
+from ledger.usecases.reports.compliance import late_pct, unaccounted_packs
 from ledger.usecases.views import View
 
 
@@ -50,7 +50,7 @@ def organisations(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASI
         custody = packrows.count_by_custodian(conn)
         recycled = reportrows.recycled_counts(conn, basis.name, size)
         lost: dict[str, int] = defaultdict(int)
-        for pack in unaccounted_packs(packrows.states_with_status(conn, UNACCOUNTED), now, basis):
+        for pack in unaccounted_packs(conn, now, basis):
             lost[pack.custodian] += 1
     stats = []
     for org_id, org in sorted(orgs.items()):
