@@ -1,4 +1,4 @@
-"""Reporting deadlines in Chinese working days, and packs whose whereabouts are unknown (流向不明).
+"""Reporting deadlines in Chinese working days (流向不明, packs whose whereabouts are unknown: events.whereabouts).
 
 Rule versions are data (RULESETS): the 2018 interim provisions are the default; a later version is a
 new entry, not new code. Dates are counted in China time (UTC+8). The working-day calendar is data
@@ -14,15 +14,12 @@ event is on time, on the 16th late by 1. Recording on a rest day counts like the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from events import extras
 from events.calendar import Calendar, shipped
 from events.catalogue import EventType
-from events.lifecycle import Status
 from events.orgs import Org, Role
-from events.state import PackState
-from events.timestamps import china_date, from_rfc3339
+from events.timestamps import china_date
 
 
 def calendar_covers(year: int, calendar: Calendar | None = None) -> bool:
@@ -103,14 +100,6 @@ class Late:
     provisional: bool = False  # counted through a year without calendar data (Monday to Friday)
 
 
-@dataclass(frozen=True)
-class Unaccounted:
-    reason: str  # "shipped-not-received" or "retired-not-collected"
-    since: datetime
-    days: int  # whole calendar days since `since`
-    limit_days: int
-
-
 def applicable_rule(event_type: str, actor: Org, ruleset: RuleSet = DEFAULT_RULESET) -> Rule | None:
     for rule in ruleset.rules:
         if event_type in rule.event_types and rule.roles & actor.roles:
@@ -139,23 +128,3 @@ def lateness(
         return None
     due = days.add_working_days(occurred, rule.working_days)
     return Late(rule.id, rule.text, due, late_by, days.provisional(occurred, recorded))
-
-
-# The statuses in which a pack can be 流向不明 (`unaccounted`): retired and not collected, or in transit.
-UNACCOUNTED_STATUSES = (Status.IN_TRANSIT, Status.RETIRED)
-
-
-def unaccounted(state: PackState, now: datetime, ruleset: RuleSet = DEFAULT_RULESET) -> Unaccounted | None:
-    """流向不明: retired and not received by a collector, second-life company or recycler within N days,
-    or shipped and not received within N days (the retirement clock, being older, is reported first)."""
-    limit = timedelta(days=ruleset.unaccounted_days)
-    retired_at = state.extra.get(extras.RETIRED_AT)
-    if retired_at is not None and extras.COLLECTED_AT not in state.extra and state.status in UNACCOUNTED_STATUSES:
-        since = from_rfc3339(retired_at)
-        if now - since > limit:
-            return Unaccounted("retired-not-collected", since, (now - since).days, ruleset.unaccounted_days)
-    if state.status == Status.IN_TRANSIT:
-        since = from_rfc3339(state.extra[extras.STATUS_SINCE])
-        if now - since > limit:
-            return Unaccounted("shipped-not-received", since, (now - since).days, ruleset.unaccounted_days)
-    return None

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,18 +12,16 @@ from events.deadlines import (
     DEFAULT_RULESET,
     RULESETS,
     Late,
-    Unaccounted,
     add_working_days,
     applicable_rule,
     calendar_covers,
     is_working_day,
     lateness,
-    unaccounted,
     working_days_between,
 )
 from events.errors import InputError
 from events.orgs import Org, Role
-from tests.events.events_world import ORGS, VIN_A, World, exact, pack_code
+from tests.events.events_world import ORGS, exact
 
 
 def d(text: str) -> date:
@@ -186,48 +184,3 @@ def test_a_new_rule_version_is_data() -> None:
     occurred = china("2026-02-10T10:00:00")
     late = lateness("installed", ORGS["geely"], occurred, china("2026-03-09T10:00:00"), stricter)
     assert late is not None and (late.due, late.working_days_late) == (d("2026-03-02"), 5)
-
-
-def _in_transit_since(world: World) -> str:
-    world.produce(pack_code(1))
-    state = world.post(pack_code(1), "shipped", "catl", {"to": "geely"})
-    return state.extra["status_since"]  # type: ignore[no-any-return]
-
-
-def test_shipped_and_not_received_within_30_days(world: World) -> None:
-    since = datetime.fromisoformat(_in_transit_since(world))
-    state = world.packs[pack_code(1)]
-    assert unaccounted(state, since + timedelta(days=30)) is None
-    assert unaccounted(state, since + timedelta(days=30, seconds=1)) == Unaccounted(
-        "shipped-not-received", since, 30, 30
-    )
-    received = world.post(pack_code(1), "received", "geely", {"from": "catl"})
-    assert unaccounted(received, since + timedelta(days=300)) is None
-
-
-def test_retired_and_not_collected_within_30_days(world: World) -> None:
-    code = pack_code(2)
-    world.produce(code)
-    world.move(code, "catl", "geely")
-    world.post(code, "installed", "geely", {"vin": VIN_A})
-    retired = world.post(code, "retired", "geely", {"reason": "end_of_life"})
-    retired_at = datetime.fromisoformat(retired.extra["retired_at"])
-    assert unaccounted(retired, retired_at + timedelta(days=29)) is None
-    assert unaccounted(retired, retired_at + timedelta(days=45)) == Unaccounted(
-        "retired-not-collected", retired_at, 45, 30
-    )
-    # handed to a dealer, not a collector: the retirement clock keeps running, in transit or not
-    shipped = world.post(code, "shipped", "geely", {"to": "dealer-fz"})
-    assert unaccounted(shipped, retired_at + timedelta(days=45)).reason == "retired-not-collected"  # type: ignore[union-attr]
-    at_dealer = world.post(code, "received", "dealer-fz", {"from": "geely"})
-    assert "collected_at" not in at_dealer.extra
-    assert unaccounted(at_dealer, retired_at + timedelta(days=45)).reason == "retired-not-collected"  # type: ignore[union-attr]
-    collected = world.move(code, "dealer-fz", "gem-collect")
-    assert unaccounted(collected, retired_at + timedelta(days=400)) is None
-
-
-def test_the_unaccounted_limit_comes_from_the_rule_version(world: World) -> None:
-    since = datetime.fromisoformat(_in_transit_since(world))
-    shorter = replace(DEFAULT_RULESET, unaccounted_days=7)
-    late = unaccounted(world.packs[pack_code(1)], since + timedelta(days=8), shorter)
-    assert late == Unaccounted("shipped-not-received", since, 8, 7)

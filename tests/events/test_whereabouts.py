@@ -118,3 +118,13 @@ def test_the_rules_are_versioned_data_with_texts_in_both_languages() -> None:
         "退役电池由无资质企业持有（未列入规范条件或无回收角色）",
         "Retired pack held by an organisation not allowed to hold it",
     )
+
+
+def test_the_limit_in_days_comes_from_the_deadline_rule_version() -> None:
+    """A rule set with a 7-day limit (a later version, say) lists a shipment after 7 days, not 30."""
+    shorter = rules_for(replace(DEFAULT_RULESET, unaccounted_days=7))
+    shipped = pack("in_transit", status_since=T)
+    assert whereabouts(shipped, T + timedelta(days=7), rules=shorter) is None
+    assert whereabouts(shipped, T + timedelta(days=8), rules=shorter) == Unaccounted(
+        Reason.SHIPPED_NOT_RECEIVED, T, 8, 7
+    )
