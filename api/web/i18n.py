@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from api.web.i18n_makers import MESSAGES_MAKERS
 from events.orgs import ROLE_NAMES_ZH, Role
 
 LANGS = ("zh", "en")
@@ -265,6 +266,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "custody": ("持有电池", "Packs held"),
     "recycled": ("再生利用批次", "Recycled batches"),
 }
+MESSAGES.update(MESSAGES_MAKERS)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "produced": ("已生产", "produced"),
