@@ -59,7 +59,7 @@ MAKER_FIELD: dict[str, Any] = {
     "description": "a maker: its organisation id, one of its manufacturer codes or its registered name, in any "
     "case (`catl`, `0RJ`, `0rj`, `宁德时代`); a value naming no maker is 422 `unknown_manufacturer`",
     "examples": ["catl", "0RJ", "宁德时代"],
-    "json_schema_extra": {"minLength": 1, "maxLength": ORG_NAME_MAX, "pattern": NO_CONTROL_PATTERN},
+    "json_schema_extra": {"minLength": 1, "maxLength": ORG_NAME_MAX, "pattern": NAME_PATTERN},
 }
 CHEMISTRIES = list(get_args(Chemistry))
 
@@ -303,7 +303,7 @@ class PackQuery(Body):
     batch: str | None = Field(
         default=None,
         description="the `batch` of the pack's `produced` entry, exactly as recorded",
-        json_schema_extra={"minLength": 1, "maxLength": SHORT_TEXT_MAX, "pattern": NO_CONTROL_PATTERN},
+        json_schema_extra={"minLength": 1, "maxLength": SHORT_TEXT_MAX, "pattern": NAME_PATTERN},
     )
     cursor: str | None = Field(
         default=None, description="`next` of the previous page", json_schema_extra={"pattern": CURSOR_PATTERN}

@@ -81,7 +81,7 @@ def match_maker(orgs: Iterable[Org], text: str, *, field: str = "manufacturer") 
     named = ", ".join(f"{org.id} ({org.name})" for org in found[:NAMED_IN_REFUSAL])
     more = f" and {len(found) - NAMED_IN_REFUSAL} more" if len(found) > NAMED_IN_REFUSAL else ""
     raise InputError(
-        f"manufacturer {text!r} matches {len(found)} makers: {named}{more}; give its organisation id or code",
+        f"{field} {text!r} matches {len(found)} makers: {named}{more}; give its organisation id or code",
         code=AMBIGUOUS_MANUFACTURER,
     )
 

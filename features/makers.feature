@@ -41,6 +41,10 @@ Feature: Finding makers, and packs by flag and batch
     When the regulator opens the recall page
     Then the maker field offers "catl" as "宁德时代 · catl · 001, 0RJ" and "s2l-energy" as "梯次储能 · s2l-energy · S2L", and no other organisation
 
+  Scenario: The regulator types a maker's name in the packs page's search box
+    When the regulator searches the packs page for "宁德时代"
+    Then the search lists packs 1 to 4
+
   Scenario: The regulator lists the packs of a batch that had an incident
     When the regulator lists packs with flag "incident" and batch "B1"
     Then only pack 2 is listed, on the API and on the packs page

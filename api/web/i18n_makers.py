@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 MESSAGES_MAKERS: dict[str, tuple[str, str]] = {
+    "search_hint_makers": (
+        "输入电池编码（或前缀）、车辆识别代号（VIN）、厂商代码、企业标识或生产企业名称",
+        "A battery code (or its start), a VIN, a maker code, an organisation id or a maker's name",
+    ),
     "maker_label": ("生产企业", "Maker"),
     "maker_hint": (
         "可选择，或输入企业标识、厂商代码或登记名称（不区分大小写），如 catl、0RJ、宁德时代",

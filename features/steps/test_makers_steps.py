@@ -137,6 +137,16 @@ def _offered(desk: Desk, first: str, first_label: str, second: str, second_label
     assert 'name="manufacturer" value="" list="makers"' in page
 
 
+@when(parsers.parse('the regulator searches the packs page for "{query}"'))
+def _search(desk: Desk, query: str) -> None:
+    desk.params = {"q": query}
+
+
+@then("the search lists packs 1 to 4")
+def _searched(desk: Desk) -> None:
+    assert ROW.findall(desk.page("/regulator/packs", **desk.params).text) == [code(n) for n in range(1, 5)]
+
+
 @when(parsers.parse('the regulator lists packs with flag "{flag}" and batch "{batch}"'))
 def _list(desk: Desk, flag: str, batch: str) -> None:
     desk.params = {"flag": flag, "batch": batch}

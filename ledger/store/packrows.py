@@ -236,6 +236,17 @@ def search_packs(conn: Connection, by: SearchBy, value: str, *, limit: int) -> l
     return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
 
 
+def maker_pack_summaries(
+    conn: Connection, producer: str, maker_codes: Sequence[str], *, limit: int
+) -> list[PackSummaryRow]:
+    """Up to `limit` packs in code order produced by `producer` or bearing one of `maker_codes`."""
+    condition = _maker_condition(producer, maker_codes)
+    stmt = select(
+        PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
+    ).where(condition if condition is not None else sqlalchemy.false())
+    return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
+
+
 def _search_condition(by: SearchBy, value: str) -> ColumnElement[bool]:
     if by == "code":
         return PACK.c.code == value

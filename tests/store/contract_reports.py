@@ -211,6 +211,9 @@ class PackRowsContract:
             assert [r.code for r in packrows.search_packs(conn, "prefix", "00Z", limit=5)] == [first, packs[1].code]
             assert [r.code for r in packrows.search_packs(conn, "prefix", "00", limit=1)] == [first]
             assert [r.code for r in packrows.search_packs(conn, "prefix", "ZZ", limit=5)] == [packs[3].code]
+            by_maker = packrows.maker_pack_summaries(conn, "nobody", ["ZZZ", "010"], limit=5)
+            assert [r.code for r in by_maker] == [packs[2].code, packs[3].code]
+            assert len(packrows.maker_pack_summaries(conn, "catl", [], limit=3)) == 3  # the producer's id alone
 
     def test_entries_of_a_pack_produced_payloads_and_latest_of_types(self, engine: Engine) -> None:
         a, b = code("001", "A1", 1), code("001", "A1", 2)

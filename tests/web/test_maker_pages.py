@@ -119,3 +119,24 @@ def test_the_packs_page_is_for_regulators_only(
 ) -> None:
     maker = session_cookie(ledger, parties[Role.MANUFACTURER].token)
     assert page(client, maker, "/regulator/packs", manufacturer="宁德时代").status_code == 403
+
+
+@pytest.mark.parametrize("query", ["MANUFACTURER", "001", "0rj", "宁德时代", "宁德时代新能源科技", " 0RJ "])
+def test_the_search_box_reads_a_makers_code_and_name_as_its_packs(
+    client: httpx.Client, cookie: dict[str, str], makers: dict[str, list[str]], query: str
+) -> None:
+    """A code finds all of its maker's packs, as the maker field does (001 and 0RJ are both the maker's)."""
+    response = page(client, cookie, "/regulator/packs", q=query)
+    assert response.status_code == 200
+    assert ROW.findall(response.text) == makers["manufacturer"]
+
+
+def test_the_search_box_keeps_its_other_readings(
+    client: httpx.Client, cookie: dict[str, str], makers: dict[str, list[str]]
+) -> None:
+    assert ROW.findall(page(client, cookie, "/regulator/packs", q="lg energy solution").text) == makers["lg-es"]
+    assert ROW.findall(page(client, cookie, "/regulator/packs", q="001PB").text) == makers["manufacturer"]  # prefix
+    assert "没有找到匹配的电池。" in page(client, cookie, "/regulator/packs", q="ZZZ").text  # a code of no maker
+    refused = page(client, cookie, "/regulator/packs", q="比亚迪")
+    assert refused.status_code == 422
+    assert str(escape("'比亚迪' is not a code, VIN, maker code, organisation id or maker's name")) in refused.text
