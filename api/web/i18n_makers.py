@@ -12,7 +12,6 @@ MESSAGES_MAKERS: dict[str, tuple[str, str]] = {
         "可选择，或输入企业标识、厂商代码或登记名称（不区分大小写），如 catl、0RJ、宁德时代",
         "Pick one, or type its org id, maker code or registered name (any case), e.g. catl, 0RJ, 宁德时代",
     ),
-    "maker_any": ("不限生产企业", "any maker"),
     "maker_found": ("生产企业：{name}（{id}）", "Maker: {name} ({id})"),
     "filter_title": ("按生产企业、标记、批次筛选", "Filter by maker, flag or batch"),
     "flag_label": ("标记", "Flag"),
