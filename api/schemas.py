@@ -13,10 +13,11 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from events.catalogue import Chemistry, EventType
+from events.catalogue import SHORT_TEXT_MAX, Chemistry, EventType
 from events.codes import CHEMISTRY_LETTERS, DAY_31, DAY_LETTERS, MONTH_LETTERS, PRODUCT_TYPES, YEAR_LETTERS
 from events.lifecycle import Status
-from events.orgs import MAKER_PATTERN, MANUFACTURER_CODE_PATTERN, ORG_ID_PATTERN, Role
+from events.orgs import MANUFACTURER_CODE_PATTERN, ORG_ID_PATTERN, Role
+from events.packfilters import PACK_FLAGS
 from events.text import KEY_ID_MAX, NO_CONTROL_PATTERN, ORG_NAME_MAX
 from ledger.append.intake import MAX_BATCH
 from ledger.usecases.registration import KEY_ID_PATTERN
@@ -53,6 +54,13 @@ NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\
 # RFC 3339, UTC, whole seconds (a day past the month's end is refused by the server: `invalid_claim`)
 AT_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
 STATUSES = [str(status) for status in Status]
+# a maker filter (events.makers): its form is documented here, whom it names is checked by the domain
+MAKER_FIELD: dict[str, Any] = {
+    "description": "a maker: its organisation id, one of its manufacturer codes or its registered name, in any "
+    "case (`catl`, `0RJ`, `0rj`, `宁德时代`); a value naming no maker is 422 `unknown_manufacturer`",
+    "examples": ["catl", "0RJ", "宁德时代"],
+    "json_schema_extra": {"minLength": 1, "maxLength": ORG_NAME_MAX, "pattern": NAME_PATTERN},
+}
 CHEMISTRIES = list(get_args(Chemistry))
 
 OrgPath = Annotated[str, Path(description="an organisation id", pattern=ORG_ID_PATTERN, min_length=2, max_length=63)]
@@ -279,11 +287,7 @@ class PackQuery(Body):
     status: str | None = Field(
         default=None, description="lifecycle status, e.g. in_vehicle", json_schema_extra={"enum": [*STATUSES, None]}
     )
-    manufacturer: str | None = Field(
-        default=None,
-        description="the producer's org id or the 3-character maker code",
-        json_schema_extra={"pattern": MAKER_PATTERN},
-    )
+    manufacturer: str | None = Field(default=None, **MAKER_FIELD)
     custodian: str | None = Field(default=None, description="an organisation id", json_schema_extra=ORG_ID_DOC)
     vin: str | None = Field(
         default=None,
@@ -293,6 +297,14 @@ class PackQuery(Body):
     chemistry: str | None = Field(default=None, json_schema_extra={"enum": [*CHEMISTRIES, None]})
     produced_from: Day | None = None
     produced_to: Day | None = None
+    flag: str | None = Field(
+        default=None, description="packs carrying this flag", json_schema_extra={"enum": [*PACK_FLAGS, None]}
+    )
+    batch: str | None = Field(
+        default=None,
+        description="the `batch` of the pack's `produced` entry, exactly as recorded",
+        json_schema_extra={"minLength": 1, "maxLength": SHORT_TEXT_MAX, "pattern": NAME_PATTERN},
+    )
     cursor: str | None = Field(
         default=None, description="`next` of the previous page", json_schema_extra={"pattern": CURSOR_PATTERN}
     )

@@ -48,7 +48,6 @@ MANUFACTURER_CODE = re.compile(r"[A-Z0-9]{3}")
 # the same rules as JSON Schema (ECMA-262) patterns, for the OpenAPI document
 ORG_ID_PATTERN = f"^{ORG_ID.pattern}$"
 MANUFACTURER_CODE_PATTERN = f"^{MANUFACTURER_CODE.pattern}$"
-MAKER_PATTERN = f"^({MANUFACTURER_CODE.pattern}|{ORG_ID.pattern})$"
 
 
 def validate_org_id(text: str) -> str:
@@ -71,17 +70,6 @@ def check_org_filter(name: str, value: str | None) -> str | None:
     """A filter naming an organisation (`custodian`, `org`): None, or an organisation id."""
     if value is not None and not (isinstance(value, str) and ORG_ID.fullmatch(value)):
         raise InputError(f"{name} {value!r} is not an organisation id", code="invalid_filter")
-    return value
-
-
-def check_maker_filter(name: str, value: str | None) -> str | None:
-    """A filter naming a maker: None, a 3-character manufacturer code or the producer's organisation id."""
-    if value is not None and not (
-        isinstance(value, str) and (MANUFACTURER_CODE.fullmatch(value) or ORG_ID.fullmatch(value))
-    ):
-        raise InputError(
-            f"{name} {value!r} is neither a 3-character manufacturer code nor an organisation id", code="invalid_filter"
-        )
     return value
 
 

@@ -25,7 +25,7 @@ from events.catalogue import CHEMISTRIES, EventType
 from events.codes import parse_code
 from events.errors import InputError
 from events.lifecycle import TRANSITIONS, Status
-from events.orgs import check_maker_filter
+from events.makers import check_maker_text
 
 CAMPAIGN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SPEC_CODE = re.compile(r"[A-Z0-9]{2}")
@@ -72,7 +72,7 @@ class Scope:
             )
         if self.maker is not None:
             try:
-                check_maker_filter("maker", self.maker)
+                check_maker_text("maker", self.maker)
             except InputError as exc:
                 raise InputError(exc.message, code="invalid_scope") from None
         if self.spec is not None and not SPEC_CODE.fullmatch(self.spec):

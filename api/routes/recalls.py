@@ -12,7 +12,6 @@ from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import CHEMISTRIES, SPEC_PATTERN, Body, Day, EventCreate
 from events.catalogue import SHORT_TEXT_MAX, TEXT_MAX
-from events.orgs import MAKER_PATTERN
 from events.recalls import CAMPAIGN_ID, MAX_CODES, Scope
 from ledger.usecases import recalls
 from ledger.usecases.recalls import CampaignCreated, CampaignDraft, CampaignList, CampaignPack, CampaignReport
@@ -27,7 +26,9 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 class ScopeIn(Body):
     maker: str | None = Field(
-        default=None, description="the producer's org id or 3-character maker code", pattern=MAKER_PATTERN
+        default=None,
+        max_length=200,
+        description="the maker: its org id, a manufacturer code or its registered name, any case (docs/integration.md)",
     )
     batch: str | None = Field(default=None, max_length=SHORT_TEXT_MAX, description="`produced.batch`")
     spec: str | None = Field(default=None, description="positions 6-7 of the code", pattern=SPEC_PATTERN)

@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
-from api.schemas import CHEMISTRIES, ORG_ID_DOC, SPEC_PATTERN, Day
-from events.orgs import MAKER_PATTERN
+from api.schemas import CHEMISTRIES, MAKER_FIELD, ORG_ID_DOC, SPEC_PATTERN, Day
 from ledger.usecases.report_index import DEFAULT_BASIS
 from ledger.usecases.reports.compliance import (
     MAX_LATE,
@@ -45,11 +44,7 @@ class ReportQuery(BaseModel):
 
 
 class RecallQuery(ReportQuery):
-    manufacturer: str | None = Field(
-        default=None,
-        description="the 3-character maker code or the producer's org id",
-        json_schema_extra={"pattern": MAKER_PATTERN},
-    )
+    manufacturer: str | None = Field(default=None, **MAKER_FIELD)
     produced_from: Day | None = None
     produced_to: Day | None = None
     chemistry: str | None = Field(

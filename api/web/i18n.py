@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
+from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_unaccounted import MESSAGES_UNACCOUNTED
 from api.web.i18n_warnings import MESSAGES_WARNINGS
@@ -272,6 +273,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 MESSAGES.update(MESSAGES_CALENDAR)
 MESSAGES.update(MESSAGES_WARNINGS)
 MESSAGES.update(MESSAGES_UNACCOUNTED)
+MESSAGES.update(MESSAGES_MAKERS)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "produced": ("已生产", "produced"),

@@ -18,18 +18,24 @@ from api.web import figures
 from api.web.render import Web, WebDep
 from events.catalogue import CHEMISTRIES
 from events.errors import InputError
-from ledger.usecases import workspace
+from events.packfilters import PACK_FLAGS
+from ledger.store.packrows import PackFilter
+from ledger.usecases import packreads, workspace
 from ledger.usecases.access import require_regulator
+from ledger.usecases.makers import maker_choices
 from ledger.usecases.reports.compliance import LateEntry, OrgLateness, RuleLateness, UnaccountedPack, compliance
 from ledger.usecases.reports.csvtext import csv_text
 from ledger.usecases.reports.organisations import OrgStats, organisations
 from ledger.usecases.reports.recall import RecallFilter, RecallPack, recall
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
+from ledger.usecases.views import PackPage
+from ledger.usecases.workspace import SearchResult
 
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
 
 LATE_SHOWN = 200
 RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "spec")
+PACK_FILTER_FIELDS = ("manufacturer", "flag", "batch")
 
 
 def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
@@ -58,16 +64,40 @@ def overview_page(web: WebDep) -> Response:
     return web.respond(build)
 
 
+def _pack_filter(web: Web) -> PackFilter | None:
+    """The packs page's filter form (maker, flag, batch); None when it is empty."""
+    given = {name: web.request.query_params.get(name, "").strip() for name in PACK_FILTER_FIELDS}
+    if not any(given.values()):
+        return None
+    return PackFilter(
+        manufacturer=given["manufacturer"] or None, flag=given["flag"] or None, batch=given["batch"] or None
+    )
+
+
 @router.get("/packs")
 def search_page(web: WebDep, q: str = "") -> Response:
     def build() -> Response:
+        require_regulator(web.caller, "search packs")
+        form = {name: web.request.query_params.get(name, "") for name in PACK_FILTER_FIELDS}
+        makers = maker_choices(web.ledger)
+
+        def show(*, found: SearchResult | None = None, listed: PackPage | None = None, error: str | None = None,
+                 status_code: int = 200) -> Response:  # fmt: skip
+            return web.page("regulator/packs.html", q=q, form=form, flags=PACK_FLAGS, makers=makers, found=found,
+                            listed=listed, error=error, status_code=status_code)  # fmt: skip
+
+        where = _pack_filter(web)
+        if where is not None:
+            try:
+                return show(listed=packreads.list_packs(web.ledger, web.caller, where, limit=workspace.SEARCH_LIMIT))
+            except InputError as exc:
+                return show(error=exc.message, status_code=422)
         if not q.strip():
-            require_regulator(web.caller, "search packs")
-            return web.page("regulator/packs.html", q=q, found=None)
+            return show()
         found = workspace.search_packs(web.ledger, web.caller, q)
         if found.kind == "code" and len(found.packs) == 1:
             return web.redirect(f"/regulator/packs/{found.packs[0].code}")
-        return web.page("regulator/packs.html", q=q, found=found)
+        return show(found=found)
 
     return web.respond(build)
 
@@ -117,7 +147,8 @@ def recall_page(web: WebDep) -> Response:
             report = recall(web.ledger, web.caller, where) if where is not None else None
         except InputError as exc:
             return web.page("regulator/recall.html", form=form, report=None, error=exc.message, csv_url="",
-                            chemistries=sorted(CHEMISTRIES), status_code=422)  # fmt: skip
+                            chemistries=sorted(CHEMISTRIES), makers=maker_choices(web.ledger),
+                            status_code=422)  # fmt: skip
         csv_url = "/regulator/recall.csv?" + urlencode({k: v for k, v in form.items() if v})
         return web.page(
             "regulator/recall.html",
@@ -126,6 +157,7 @@ def recall_page(web: WebDep) -> Response:
             error=None,
             csv_url=csv_url,
             chemistries=sorted(CHEMISTRIES),
+            makers=maker_choices(web.ledger),
         )
 
     return web.respond(build)

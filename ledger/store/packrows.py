@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any, Literal, NamedTuple, TypeAlias
 
 import sqlalchemy
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 
+from events.catalogue import EventType
 from events.state import PackState
 from ledger.store.schema import ENTRY, PACK
 
@@ -28,12 +30,15 @@ class PackFilter:
     """Every field is optional; given fields must all match."""
 
     status: str | None = None
-    manufacturer: str | None = None  # the producer's org id or the code's 3-character maker code
+    manufacturer: str | None = None  # the producer's org id; with `maker_codes`, either matches
     custodian: str | None = None
     vin: str | None = None  # the vehicle the pack is installed in now
     chemistry: str | None = None
     produced_from: date | None = None
     produced_to: date | None = None
+    maker_codes: tuple[str, ...] = ()  # 3-character maker codes of the battery code
+    flag: str | None = None  # the pack has an entry of this (flagging) type
+    batch: str | None = None  # the `batch` of the pack's `produced` entry
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,13 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
         stmt = stmt.where(PACK.c.code > after)
     if where.status is not None:
         stmt = stmt.where(PACK.c.status == where.status)
-    if where.manufacturer is not None:
-        stmt = stmt.where(or_(PACK.c.manufacturer == where.manufacturer, PACK.c.maker_code == where.manufacturer))
+    makers = _maker_condition(where.manufacturer, where.maker_codes)
+    if makers is not None:
+        stmt = stmt.where(makers)
+    if where.flag is not None:
+        stmt = stmt.where(PACK.c.code.in_(select(ENTRY.c.pack).where(ENTRY.c.type == where.flag)))
+    if where.batch is not None:
+        stmt = stmt.where(PACK.c.code.in_(_batch_packs(conn, where.batch)))
     if where.custodian is not None:
         stmt = stmt.where(PACK.c.custodian == where.custodian)
     if where.vin is not None:
@@ -62,6 +72,27 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
     if where.produced_to is not None:
         stmt = stmt.where(PACK.c.production_date <= where.produced_to)
     return [PackRow(PackState.from_dict(row.state), row.head) for row in conn.execute(stmt)]
+
+
+def _maker_condition(producer: str | None, maker_codes: Sequence[str]) -> ColumnElement[bool] | None:
+    """Packs produced by `producer` or bearing one of `maker_codes` (None: no maker condition)."""
+    makers = []
+    if producer is not None:
+        makers.append(PACK.c.manufacturer == producer)
+    if maker_codes:
+        makers.append(PACK.c.maker_code.in_(sorted(maker_codes)))
+    return or_(*makers) if makers else None
+
+
+def _batch_packs(conn: Connection, batch: str) -> Select[tuple[str]]:
+    """The codes whose `produced` entry (seq 0) records `batch`: read from the entry's stored JSON, as the
+    projection does not keep it (see docs/integration.md, "Finding makers", for the index that would)."""
+    if conn.dialect.name == "postgresql":
+        # json, not jsonb: reading one path from json text costs less than building a jsonb (measured)
+        recorded = sqlalchemy.cast(func.convert_from(ENTRY.c.body, "UTF8"), PG_JSON)[("claim", "data", "batch")].astext
+    else:
+        recorded = func.json_extract(sqlalchemy.cast(ENTRY.c.body, sqlalchemy.Text), "$.claim.data.batch")
+    return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, recorded == batch)
 
 
 def get_pack(conn: Connection, code: str) -> PackRow | None:
@@ -130,9 +161,9 @@ def states_with_status(conn: Connection, statuses: Sequence[str]) -> list[PackSt
 
 @dataclass(frozen=True)
 class BatchFilter:
-    """A recall batch; given fields must all match. `maker_code` and `producer` both given: either matches."""
+    """A recall batch; given fields must all match. `maker_codes` and `producer` both given: either matches."""
 
-    maker_code: str | None = None
+    maker_codes: tuple[str, ...] = ()
     producer: str | None = None  # the producing organisation's id
     produced_from: date | None = None
     produced_to: date | None = None
@@ -167,13 +198,9 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
         PACK.c.vin,
         state.label("placed"),
     )
-    makers = []
-    if where.maker_code is not None:
-        makers.append(PACK.c.maker_code == where.maker_code)
-    if where.producer is not None:
-        makers.append(PACK.c.manufacturer == where.producer)
-    if makers:
-        stmt = stmt.where(or_(*makers))
+    makers = _maker_condition(where.producer, where.maker_codes)
+    if makers is not None:
+        stmt = stmt.where(makers)
     if where.produced_from is not None:
         stmt = stmt.where(PACK.c.production_date >= where.produced_from)
     if where.produced_to is not None:
@@ -208,6 +235,17 @@ def search_packs(conn: Connection, by: SearchBy, value: str, *, limit: int) -> l
     stmt = select(
         PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
     ).where(_search_condition(by, value))
+    return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
+
+
+def maker_pack_summaries(
+    conn: Connection, producer: str, maker_codes: Sequence[str], *, limit: int
+) -> list[PackSummaryRow]:
+    """Up to `limit` packs in code order produced by `producer` or bearing one of `maker_codes`."""
+    condition = _maker_condition(producer, maker_codes)
+    stmt = select(
+        PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
+    ).where(condition if condition is not None else sqlalchemy.false())
     return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
 
 

@@ -8,6 +8,7 @@ from events.catalogue import CHEMISTRIES
 from events.codes import parse_code
 from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
+from events.packfilters import check_batch_filter, check_flag_filter
 from events.vin import validate_vin
 from ledger.log import Ledger
 from ledger.store.packrows import PackFilter, get_pack, produced_payloads
@@ -48,6 +49,7 @@ def _checked_filter(where: PackFilter) -> PackFilter:
         )
     if where.vin is not None:
         validate_vin(where.vin)
+    where = replace(where, flag=check_flag_filter(where.flag), batch=check_batch_filter(where.batch))
     if where.produced_from and where.produced_to and where.produced_from > where.produced_to:
         raise InputError(
             f"produced_from {where.produced_from} is after produced_to {where.produced_to}",

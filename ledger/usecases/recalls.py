@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import Field
 
 from events.errors import AuthorisationError, ConflictError, InputError, NotFoundError
-from events.orgs import MANUFACTURER_CODE, Org, Role
+from events.orgs import Org, Role
 from events.recalls import (
     MAX_CODES,
     RECALLABLE,
@@ -41,6 +41,7 @@ from ledger.store.db import Connection, write_connection
 from ledger.store.packrows import BatchFilter
 from ledger.store.recallrows import CampaignRow, ScopePack
 from ledger.usecases.access import Caller, require_org, require_regulator
+from ledger.usecases.makers import maker_org
 from ledger.usecases.views import BatchResult, EventResult, View
 
 
@@ -114,17 +115,8 @@ def _creator(caller: Caller) -> Org:
     return org
 
 
-def _check_maker(orgs: Sequence[Org], maker: str) -> None:
-    known = any((org.id == maker and org.has(Role.MANUFACTURER)) or maker in org.manufacturer_codes for org in orgs)
-    if not known:
-        raise InputError(
-            f"maker {maker!r} matches no manufacturer (an organisation id or a 3-character manufacturer code)",
-            code="unknown_manufacturer",
-        )
-
-
-def _matches(pack: ScopePack, scope: Scope) -> bool:
-    if scope.maker is not None and scope.maker not in (pack.manufacturer, pack.maker_code):
+def _matches(pack: ScopePack, scope: Scope, maker: Org | None) -> bool:
+    if maker is not None and pack.manufacturer != maker.id and pack.maker_code not in maker.manufacturer_codes:
         return False
     if scope.spec is not None and pack.code[5:7] != scope.spec:
         return False
@@ -138,20 +130,19 @@ def _matches(pack: ScopePack, scope: Scope) -> bool:
 
 def _resolve(conn: Connection, scope: Scope) -> list[ScopePack]:
     """The packs in scope, in code order (any status)."""
-    if scope.maker is not None:
-        _check_maker(registry.list_orgs(conn), scope.maker)
+    # the maker as the registry names it: its id, a code or its name (ledger.usecases.makers), else 422
+    maker = None if scope.maker is None else maker_org(conn, scope.maker, field="maker")
     if scope.codes is not None:
         packs = recallrows.packs_by_code(conn, scope.codes)
         missing = sorted(set(scope.codes) - {p.code for p in packs})
         if missing:
             listed = ", ".join(missing[:10]) + (", …" if len(missing) > 10 else "")
             raise InputError(f"codes: {len(missing)} pack(s) not in the log: {listed}", code="unknown_pack")
-        packs = [p for p in packs if _matches(p, scope)]
+        packs = [p for p in packs if _matches(p, scope, maker)]
     elif any(v is not None for v in (scope.maker, scope.spec, scope.chemistry, scope.produced_from, scope.produced_to)):
-        maker = scope.maker
         where = BatchFilter(
-            maker_code=maker if maker is not None and MANUFACTURER_CODE.fullmatch(maker) else None,
-            producer=maker,
+            maker_codes=() if maker is None else tuple(sorted(maker.manufacturer_codes)),
+            producer=None if maker is None else maker.id,
             produced_from=scope.produced_from,
             produced_to=scope.produced_to,
             chemistry=scope.chemistry,

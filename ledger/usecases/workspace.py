@@ -13,7 +13,7 @@ from pydantic import Field
 from events.codes import parse_code
 from events.effects import CUSTODY_MOVES
 from events.errors import InputError, PacktraceError, VerificationError
-from events.orgs import ORG_ID
+from events.orgs import ORG_ID, Org
 from events.timestamps import china_date
 from events.vin import validate_vin
 from ledger.format.bundle import verify_bundle, verify_window
@@ -25,6 +25,7 @@ from ledger.usecases import calendar as calendars
 from ledger.usecases import packhistory, packreads
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
+from ledger.usecases.makers import maker_org
 from ledger.usecases.report_index import DEFAULT_BASIS, refresh
 from ledger.usecases.reports.compliance import OrgLateness, compliance
 from ledger.usecases.reports.recall import MAKER_CODE
@@ -110,7 +111,7 @@ class PackSummary(View):
 
 class SearchResult(View):
     query: str
-    kind: str = Field(description="how the query was read: code, vin, maker_code, custodian or prefix")
+    kind: str = Field(description="how the query was read: code, vin, maker_code, custodian, maker or prefix")
     packs: list[PackSummary]
     more: bool = Field(description=f"more than {SEARCH_LIMIT} packs matched")
 
@@ -119,21 +120,46 @@ _PREFIX = re.compile(r"[A-Z0-9]{1,24}")
 
 
 def search_packs(ledger: Ledger, caller: Caller, query: str) -> SearchResult:
-    """Packs by full code, VIN (installed now), maker code, custodian org id, or code prefix."""
+    """Packs by full code, VIN (installed now), maker code, custodian org id, a maker's name (events.makers),
+    or code prefix."""
     require_regulator(caller, "search packs")
     text = query.strip()
     upper = text.upper()
-    kind, value = _search_key(text, upper, ledger)
+    try:
+        kind, value = _search_key(text, upper, ledger)
+        refusal = None
+    except InputError as exc:
+        kind, value, refusal = "prefix", "", exc
     with ledger.engine.connect() as conn:
-        rows = packrows.search_packs(conn, kind, value, limit=SEARCH_LIMIT + 1)
+        # a maker code, or what is no code, VIN or organisation id, may name a maker: then all of its packs
+        maker = _maker_named(conn, text) if kind in ("maker_code", "prefix") else None
+        if maker is not None:
+            codes = sorted(maker.manufacturer_codes)
+            rows = packrows.maker_pack_summaries(conn, maker.id, codes, limit=SEARCH_LIMIT + 1)
+        elif refusal is not None:
+            raise refusal
+        else:
+            rows = packrows.search_packs(conn, kind, value, limit=SEARCH_LIMIT + 1)
     packs = [PackSummary(**row._asdict()) for row in rows[:SEARCH_LIMIT]]
-    return SearchResult(query=text, kind=kind, packs=packs, more=len(rows) > SEARCH_LIMIT)
+    return SearchResult(
+        query=text, kind="maker" if maker is not None else kind, packs=packs, more=len(rows) > SEARCH_LIMIT
+    )
+
+
+def _maker_named(conn: packrows.Connection, text: str) -> Org | None:
+    """The maker `text` names (events.makers), if one does."""
+    try:
+        return maker_org(conn, text, field="q")
+    except InputError:
+        return None
 
 
 def _search_key(text: str, upper: str, ledger: Ledger) -> tuple[SearchBy, str]:
     """How to read the query, and the value to look for."""
     if not text:
-        raise InputError("type a battery code, a VIN, a maker code or an organisation id", code="invalid_filter")
+        raise InputError(
+            "type a battery code, a VIN, a maker code, an organisation id or a maker's name", code="invalid_filter"
+        )
     if len(upper) in (19, 24) and upper.isalnum():
         return "code", parse_code(upper, strict=False).code
     if len(upper) == 17:
@@ -148,7 +174,9 @@ def _search_key(text: str, upper: str, ledger: Ledger) -> tuple[SearchBy, str]:
             if registry.get_org(conn, text) is not None:
                 return "custodian", text
     if not _PREFIX.fullmatch(upper):
-        raise InputError(f"{text!r} is not a code, VIN, maker code or organisation id", code="invalid_filter")
+        raise InputError(
+            f"{text!r} is not a code, VIN, maker code, organisation id or maker's name", code="invalid_filter"
+        )
     return "prefix", upper
 
 

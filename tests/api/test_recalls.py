@@ -187,7 +187,7 @@ def test_refusals(client: httpx.Client, parties: dict[Role, Party]) -> None:
     assert_problem(
         client.post("/v1/recalls/scope", json=draft("X", {"maker": "ZZZ"}), headers=auth), 422,
         "unknown_manufacturer",
-        "maker 'ZZZ' matches no manufacturer (an organisation id or a 3-character manufacturer code)",
+        "unknown manufacturer 'ZZZ': no maker's organisation id, manufacturer code or registered name matches it",
     )  # fmt: skip
     missing = pack_code(99)
     assert_problem(
@@ -229,3 +229,16 @@ def test_the_primary_key_decides_a_race_for_a_campaign_id(ledger: Ledger) -> Non
         recallrows.release(conn, "RACE")
     with ledger.engine.connect() as conn:
         assert recallrows.campaign(conn, "RACE") is None
+
+
+def test_a_scope_names_its_maker_by_id_code_or_registered_name_in_any_case(
+    client: httpx.Client, parties: dict[Role, Party]
+) -> None:
+    """The scope's maker is resolved like every maker filter (ledger.usecases.makers): the same packs."""
+    maker, regulator = parties[Role.MANUFACTURER], parties[Role.REGULATOR]
+    produce(client, maker, range(1, 4))
+    found = [
+        client.post("/v1/recalls/scope", json=draft("X", {"maker": name}), headers=regulator.auth).json()["codes"]
+        for name in ("manufacturer", "001", "The manufacturer", "the MANUFACTURER", " MANUFACTURER ")
+    ]
+    assert found == [[pack_code(n) for n in range(1, 4)]] * 5

@@ -61,6 +61,7 @@ REGISTRY_CLAIM_CHECKS = {
     "too_long",
     "invalid_character",
 }
+MAKER_CHECKS = {"unknown_manufacturer", "ambiguous_manufacturer"}  # events.makers: the registry's, per value
 RECALL_SCOPE_CHECKS = {
     "empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack", "scope_too_large", "invalid_campaign",
     "invalid_code",
@@ -78,18 +79,20 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     # numbers' range (RFC 8785) are checked as the claim is read
     "POST /v1/events": {"invalid_claim", "invalid_code", "unknown_key", "invalid_signature", "invalid_character"},
     "POST /v1/events/batch": {"batch_rejected"},
-    "GET /v1/packs": {"invalid_vin", "invalid_filter", "invalid_cursor"},  # check digit, from > to, a cursor we made
+    # check digit, from > to, a cursor we made; which maker a value names is the registry's, not a schema's
+    "GET /v1/packs": {"invalid_vin", "invalid_filter", "invalid_cursor", *MAKER_CHECKS},
     "GET /v1/packs/{code}/events": {"invalid_cursor"},
     "GET /v1/log/entries": {"invalid_range", "range_too_large"},  # start <= end <= start + 1,000
     "GET /v1/log/proof/inclusion": {"bad_proof_request"},  # index < size
     "GET /v1/log/proof/consistency": {"bad_proof_request"},  # from <= to
     "POST /v1/labels": {"invalid_code"},  # a calendar date in the code's letters
     "POST /v1/scan": {"foreign_code", "no_code_found", "invalid_image", "image_too_large"},  # what a photo shows
-    "GET /v1/reports/recall": {"invalid_filter"},  # at least one filter; from <= to
+    # at least one filter; from <= to; the maker named
+    "GET /v1/reports/recall": {"invalid_filter", *MAKER_CHECKS},
     "GET /v1/reports/warnings": {"invalid_filter"},  # as_of not after today
     # a scope names at least one filter; its makers, codes and dates are the record's; the claims match it
-    "POST /v1/recalls/scope": RECALL_SCOPE_CHECKS,
-    "POST /v1/recalls": RECALL_SCOPE_CHECKS | {"claims_do_not_match_scope", "batch_rejected"},
+    "POST /v1/recalls/scope": RECALL_SCOPE_CHECKS | MAKER_CHECKS,
+    "POST /v1/recalls": RECALL_SCOPE_CHECKS | MAKER_CHECKS | {"claims_do_not_match_scope", "batch_rejected"},
     "GET /v1/log/tile/{path}": {"bad_tile_path"},  # the C2SP tile path's grammar (level, x-segments, .p/W)
 }
 # these codes only for what their messages say: a calendar date (a 30 February in a code's letters or in

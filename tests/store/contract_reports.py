@@ -99,8 +99,10 @@ class PackRowsContract:
             assert everything[0] == packrows.PackRow(state(a, "in_stock", "catl"), "h" * 64)
             by_maker = packrows.find_packs(conn, PackFilter(manufacturer="catl"), after=a, limit=10)
             assert [row.state.code for row in by_maker] == [c]  # the org id, after the cursor
-            by_code = packrows.find_packs(conn, PackFilter(manufacturer="001"), after=None, limit=1)
+            by_code = packrows.find_packs(conn, PackFilter(maker_codes=("001",)), after=None, limit=1)
             assert [row.state.code for row in by_code] == [a]  # the maker code, up to the limit
+            either = PackFilter(manufacturer="other", maker_codes=("002", "009"))
+            assert [row.state.code for row in packrows.find_packs(conn, either, after=None, limit=10)] == [b, c]
             day = date(2024, 1, 1)
             where = PackFilter(
                 "in_vehicle", None, "byd", "LSJA24U64MS000001", "LFP", produced_from=day, produced_to=day
@@ -112,6 +114,32 @@ class PackRowsContract:
             assert packrows.get_pack(conn, code("009", "A1", 9)) is None
             states = packrows.pack_states(conn, [c, a, a, code("009", "A1", 9)])
             assert sorted(states) == [a, c] and states[c].custodian == "byd"
+
+    def test_find_packs_by_flag_and_by_the_batch_of_the_produced_entry(self, engine: Engine) -> None:
+        a, b, c = code("001", "A1", 1), code("001", "A1", 2), code("002", "A1", 3)
+        with engine.begin() as conn:
+            add_packs(conn, [state(a, "in_stock", "catl"), state(b, "in_stock", "catl"), state(c, "in_stock", "byd")])
+            add_entry(conn, 0, a, 0, "produced", {"chemistry": "LFP", "batch": "B-7 夜班"})
+            add_entry(conn, 1, b, 0, "produced", {"chemistry": "LFP", "batch": "b-7 夜班"})
+            add_entry(conn, 2, c, 0, "produced", {"chemistry": "LFP", "batch": "B-7 夜班"})
+            add_entry(conn, 3, a, 1, "incident", {"kind": "thermal"})
+            add_entry(conn, 4, c, 1, "incident", {"kind": "thermal"})
+            add_entry(conn, 5, c, 2, "recalled", {"reason": "r"})
+            add_entry(conn, 6, b, 1, "corrected", {"batch": "B-7 夜班"})  # a later entry's `batch` does not count
+        with engine.connect() as conn:
+
+            def found(**where: Any) -> list[str]:
+                return [row.state.code for row in packrows.find_packs(conn, PackFilter(**where), after=None, limit=9)]
+
+            assert found(batch="B-7 夜班") == [a, c]  # exactly as recorded: not `b-7 夜班`
+            assert found(batch="b-7 夜班") == [b]
+            assert found(batch="B-7") == []
+            assert found(flag="incident") == [a, c]
+            assert found(flag="recalled") == [c]
+            assert found(flag="incident", batch="B-7 夜班", custodian="byd") == [c]
+            assert found(flag="incident", maker_codes=("001",)) == [a]
+            after_a = packrows.find_packs(conn, PackFilter(flag="incident"), after=a, limit=9)
+            assert [row.state.code for row in after_a] == [c]
 
     def test_pack_states_reads_more_codes_than_one_in_list_holds(self, engine: Engine) -> None:
         codes = [code("001", "A1", n) for n in range(1, 1202)]
@@ -148,7 +176,8 @@ class PackRowsContract:
             add_packs(conn, packs)
         with engine.connect() as conn:
             placed = ("in_transit", "in_storage_system")
-            rows = packrows.batch_packs(conn, BatchFilter(maker_code="001", producer="001"), placed=placed, limit=10)
+            by_code = BatchFilter(maker_codes=("001",), producer="nobody")
+            rows = packrows.batch_packs(conn, by_code, placed=placed, limit=10)
             assert [row.code for row in rows] == [packs[0].code, packs[1].code]
             assert rows[0].placed == packs[0] and rows[1].placed is not None and rows[1].placed.receiver == "byd"
             assert rows[0].maker_code == "001" and rows[0].production_date == date(2024, 1, 1) and rows[0].vin is None
@@ -182,6 +211,9 @@ class PackRowsContract:
             assert [r.code for r in packrows.search_packs(conn, "prefix", "00Z", limit=5)] == [first, packs[1].code]
             assert [r.code for r in packrows.search_packs(conn, "prefix", "00", limit=1)] == [first]
             assert [r.code for r in packrows.search_packs(conn, "prefix", "ZZ", limit=5)] == [packs[3].code]
+            by_maker = packrows.maker_pack_summaries(conn, "nobody", ["ZZZ", "010"], limit=5)
+            assert [r.code for r in by_maker] == [packs[2].code, packs[3].code]
+            assert len(packrows.maker_pack_summaries(conn, "catl", [], limit=3)) == 3  # the producer's id alone
 
     def test_entries_of_a_pack_produced_payloads_and_latest_of_types(self, engine: Engine) -> None:
         a, b = code("001", "A1", 1), code("001", "A1", 2)

@@ -1,4 +1,4 @@
-"""Recall trace: where every pack of a batch is now (maker code or producer, production dates, chemistry,
+"""Recall trace: where every pack of a batch is now (maker by id, code or name; production dates, chemistry,
 spec), read from the pack projection through its indexes."""
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from pydantic import Field
 from events.catalogue import CHEMISTRIES
 from events.errors import InputError
 from events.lifecycle import Status
-from events.orgs import check_maker_filter
+from events.makers import check_maker_text
+from events.orgs import Org
 from ledger.log import Ledger
 from ledger.store import packrows, registry
 from ledger.store.packrows import BatchFilter, BatchPack
 from ledger.usecases.access import Caller, require_regulator
+from ledger.usecases.makers import maker_org
 from ledger.usecases.views import View
 
 MAX_RECALL = 100_000
@@ -29,7 +31,7 @@ _PLACED_STATUSES = (Status.IN_TRANSIT.value, Status.IN_STORAGE_SYSTEM.value)
 
 @dataclass(frozen=True)
 class RecallFilter:
-    manufacturer: str | None = None  # the 3-character maker code, or the producer's org id
+    manufacturer: str | None = None  # a maker as typed: org id, maker code or registered name (events.makers)
     produced_from: date | None = None
     produced_to: date | None = None
     chemistry: str | None = None
@@ -46,7 +48,8 @@ class RecallFilter:
                 f"unknown chemistry {self.chemistry!r}; chemistries are: {', '.join(CHEMISTRIES)}",
                 code="invalid_filter",
             )
-        check_maker_filter("manufacturer", self.manufacturer)
+        if self.manufacturer is not None:
+            check_maker_text("manufacturer", self.manufacturer)
         if self.spec is not None and not SPEC_CODE.fullmatch(self.spec):
             raise InputError(
                 f"spec {self.spec!r} must be the 2-character spec code of the battery code", code="invalid_filter"
@@ -57,13 +60,12 @@ class RecallFilter:
             )
         return self
 
-    def batch(self) -> BatchFilter:
-        """The batch this filter selects: `manufacturer` is the producer's id, or (when it has the form of
-        one) a maker code."""
-        maker = self.manufacturer
+    def batch(self, maker: Org | None) -> BatchFilter:
+        """The batch this filter selects, `maker` the one `manufacturer` names: the packs it produced or that
+        bear one of its codes."""
         return BatchFilter(
-            maker_code=maker if maker is not None and MAKER_CODE.fullmatch(maker) else None,
-            producer=maker,
+            maker_codes=tuple(sorted(maker.manufacturer_codes)) if maker is not None else (),
+            producer=maker.id if maker is not None else None,
             produced_from=self.produced_from,
             produced_to=self.produced_to,
             chemistry=self.chemistry,
@@ -87,7 +89,9 @@ class RecallPack(View):
 
 
 class RecallReport(View):
-    manufacturer: str | None
+    manufacturer: str | None = Field(description="the maker as asked for")
+    maker: str | None = Field(description="the organisation id of the maker `manufacturer` names")
+    maker_name: str | None = Field(description="its registered name")
     produced_from: date | None
     produced_to: date | None
     chemistry: str | None
@@ -99,11 +103,12 @@ class RecallReport(View):
 
 
 def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
-    """Where every pack of a batch is now: maker (code or org), production dates, chemistry, spec."""
+    """Where every pack of a batch is now: maker (id, code or name), production dates, chemistry, spec."""
     require_regulator(caller, "run a recall trace")
     where = where.checked()
     with ledger.engine.connect() as conn:
-        rows = packrows.batch_packs(conn, where.batch(), placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
+        maker = maker_org(conn, where.manufacturer) if where.manufacturer is not None else None
+        rows = packrows.batch_packs(conn, where.batch(maker), placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
         names = {org.id: org.name for org in registry.list_orgs(conn)}
     packs = [_recall_pack(row, names) for row in rows[:MAX_RECALL]]
     by_status: dict[str, int] = defaultdict(int)
@@ -111,6 +116,8 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
         by_status[pack.status] += 1
     return RecallReport(
         **vars(where),
+        maker=maker.id if maker is not None else None,
+        maker_name=maker.name if maker is not None else None,
         count=len(packs),
         truncated=len(rows) > MAX_RECALL,
         by_status=dict(sorted(by_status.items())),
