@@ -27,7 +27,8 @@ def test_packs_out_of_use_cannot_be_recalled() -> None:
         (Scope(produced_from=date(2026, 2, 1), produced_to=date(2026, 1, 1)), "invalid_scope",
          "produced_from 2026-02-01 is after produced_to 2026-01-01"),
         (Scope(maker="  "), "invalid_scope", "maker is blank; give a maker's organisation id, code or name"),
-        (Scope(maker="catl\x00"), "invalid_scope", "maker 'catl\\x00' holds U+0000 (a control character) at position 4"),
+        (Scope(maker="catl\x00"), "invalid_scope",
+         "maker 'catl\\x00' holds U+0000 (a control character) at position 4"),
     ],
 )  # fmt: skip
 def test_a_bad_scope_is_refused_with_its_reason(scope: Scope, code: str, message: str) -> None:

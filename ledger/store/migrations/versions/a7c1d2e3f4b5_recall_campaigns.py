@@ -32,7 +32,7 @@ def upgrade() -> None:
             sa.Column("scope", sa.JSON(), nullable=False),
             sa.Column("due", sa.Date(), nullable=True),
             sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-            sa.Column("created_at", sa.DateTime(), nullable=False),
+            sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
             sa.Column("excluded", sa.JSON(), nullable=False),
             sa.PrimaryKeyConstraint("id"),
         )
