@@ -25,7 +25,7 @@ def create(
     key_file: Annotated[Path, typer.Option(help="Your private key (PEM, as keygen writes it)", exists=True)],
     token: Annotated[str, typer.Option(help="Your organisation's API token", envvar="PACKTRACE_TOKEN")],
     due: Annotated[str | None, typer.Option(help="Remedies are due by this day, YYYY-MM-DD")] = None,
-    maker: Annotated[str | None, typer.Option(help="Scope: the producer's org id or maker code")] = None,
+    maker: Annotated[str | None, typer.Option(help="Scope: the maker (org id, code or registered name)")] = None,
     batch: Annotated[str | None, typer.Option(help="Scope: produced.batch")] = None,
     spec: Annotated[str | None, typer.Option(help="Scope: the 2-character spec code")] = None,
     produced_from: Annotated[str | None, typer.Option(help="Scope: produced on or after, YYYY-MM-DD")] = None,
