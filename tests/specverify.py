@@ -299,8 +299,11 @@ REGISTRY_DATA: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "log_key": (frozenset({"verifier_key"}), frozenset()),
     "log_rollover_started": (frozenset({"old", "new"}), frozenset()),
     "log_rollover_ended": (frozenset({"old", "new"}), frozenset()),
+    "heads_committed": (frozenset({"size", "count", "root"}), frozenset()),
+    "calendar_imported": (frozenset({"year", "source", "holidays", "workdays"}), frozenset({"note"})),
 }
 LOG_TYPES = frozenset({"log_key", "log_rollover_started", "log_rollover_ended"})
+SUBJECT_OF = {"heads_committed": "heads", "calendar_imported": "calendar"}  # §5.1, §6.4: their own subjects
 
 # §5.3: kind -> the authorities that may make it
 MAY_AUTHORISE: dict[str, frozenset[str]] = {
@@ -313,6 +316,8 @@ MAY_AUTHORISE: dict[str, frozenset[str]] = {
     "log_key": frozenset({"log", "migration"}),
     "log_rollover_started": frozenset({"log"}),
     "log_rollover_ended": frozenset({"log"}),
+    "heads_committed": frozenset({"log"}),
+    "calendar_imported": frozenset({"admin"}),
 }
 
 
@@ -382,6 +387,7 @@ class SpecRegistry:
     keys: dict[str, SpecKey] = field(default_factory=dict)
     log_keys: list[str] = field(default_factory=list)
     rollover: tuple[str, str] | None = None
+    heads_size: int = 0  # the size the latest head commitment covers
 
     def signing_key(self, key_id: Any, actor: Any, index: int, recorded_at: datetime) -> SpecKey:
         key = self.keys.get(key_id) if isinstance(key_id, str) else None
@@ -492,6 +498,15 @@ class SpecRegistry:
         self.rollover = (claim["data"]["old"], claim["data"]["new"])
         self.log_keys = list(self.rollover)
 
+    def _heads_committed(self, index: int, recorded_at: datetime, claim: Mapping[str, Any], _: str) -> None:
+        size = claim["data"]["size"]
+        if size < self.heads_size:
+            raise SpecViolation(f"entry {index}: a head commitment at size {size} follows one at {self.heads_size}")
+        self.heads_size = size  # its root is checked by `verify_entries`, which holds every chain's head
+
+    def _calendar_imported(self, index: int, recorded_at: datetime, claim: Mapping[str, Any], _: str) -> None:
+        return None  # §5.2: changes nothing the registry holds
+
     def _log_rollover_ended(self, index: int, recorded_at: datetime, claim: Mapping[str, Any], _: str) -> None:
         if self.rollover != (claim["data"]["old"], claim["data"]["new"]):
             raise SpecViolation(f"entry {index}: no such log key rollover is running")
@@ -527,7 +542,10 @@ def check_registry_claim(claim: Any, index: int) -> None:
     kind, subject, data = claim["type"], claim["subject"], claim["data"]
     if kind not in REGISTRY_DATA:
         raise SpecViolation(f"entry {index}: unknown registry type {kind!r}")
-    if kind in LOG_TYPES:
+    if kind in SUBJECT_OF:
+        if subject != SUBJECT_OF[kind]:
+            raise SpecViolation(f"entry {index}: {kind} has subject {SUBJECT_OF[kind]!r}, not {subject!r}")
+    elif kind in LOG_TYPES:
         if subject != "log":
             raise SpecViolation(f"entry {index}: {kind} has subject 'log', not {subject!r}")
     elif not (isinstance(subject, str) and re.fullmatch("org:" + _ORG_ID, subject)):
@@ -579,9 +597,17 @@ def check_registry_claim(claim: Any, index: int) -> None:
             _instant(data[moment], moment)
     if data.get("valid_from", "") is None:
         raise SpecViolation(f"entry {index}: valid_from may not be null")
-    for text in ("reason", "verifier_key", "old", "new"):
+    for text in ("reason", "verifier_key", "old", "new", "source", "note"):
         if text in data and not isinstance(data[text], str):
             raise SpecViolation(f"entry {index}: {text} is not a string")
+    if kind == "heads_committed":
+        for count in ("size", "count"):
+            if not (isinstance(data[count], int) and not isinstance(data[count], bool) and data[count] >= 0):
+                raise SpecViolation(f"entry {index}: heads_committed {count} is not a whole number")
+        if not (isinstance(data["root"], str) and re.fullmatch(r"[0-9a-f]{64}", data["root"])):
+            raise SpecViolation(f"entry {index}: heads_committed root is not 64 lower-case hex digits")
+        if data["size"] > index:
+            raise SpecViolation(f"entry {index}: a head commitment covers size {data['size']}, beyond itself")
 
 
 def _check_pack_claim(entry: Mapping[str, Any], registry: SpecRegistry, index: int, recorded_at: datetime) -> None:
@@ -621,6 +647,13 @@ def verify_entries(entries: Sequence[Mapping[str, Any]]) -> SpecRegistry:
     registry = SpecRegistry()
     before = _pre_migration_registry(entries)
     heads: dict[str, tuple[str, int]] = {}
+    at: dict[str, int] = {}  # chain -> the index of its last entry so far
+    due = sorted(
+        (e["claim"]["data"]["size"], e["index"], e["claim"]["data"]) for e in entries
+        if isinstance(e, dict) and "subject" in e and isinstance(e.get("claim"), dict)
+        and e["claim"].get("type") == "heads_committed" and isinstance(e["claim"].get("data"), dict)
+        and isinstance(e["claim"]["data"].get("size"), int)
+    )  # fmt: skip
     last_recorded: datetime | None = None
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict) or entry.get("v") != 1 or entry.get("index") != position:
@@ -639,13 +672,15 @@ def verify_entries(entries: Sequence[Mapping[str, Any]]) -> SpecRegistry:
             raise SpecViolation(f"entry {position}: {chain_member} is not a string or claim not an object")
         if entry["claim"].get(chain_member) != chain or (registry_entry and "pack" in entry["claim"]):
             raise SpecViolation(f"entry {position}: the claim's {chain_member} is not the entry's {chain!r}")
-        if registry_entry != (chain == "log" or chain.startswith("org:")):
+        if registry_entry != (chain in ("log", "heads", "calendar") or chain.startswith("org:")):
             raise SpecViolation(f"entry {position}: {chain_member} {chain!r} is not a {chain_member}")
+        while due and due[0][0] <= position:
+            _check_heads(due.pop(0), heads, at)
         last_hash, last_seq = heads.get(chain, (None, -1))
         if entry["seq"] != last_seq + 1 or entry["prev"] != last_hash:
             raise SpecViolation(f"entry {position}: {chain} seq {entry['seq']} prev {entry['prev']} does not follow "
                                 f"seq {last_seq} hash {last_hash}")  # fmt: skip
-        heads[chain] = (entry_hash(entry), entry["seq"])
+        heads[chain], at[chain] = (entry_hash(entry), entry["seq"]), position
         if not (isinstance(entry["recorded_at"], str) and re.fullmatch(_RECORDED_AT, entry["recorded_at"])):
             raise SpecViolation(f"entry {position}: recorded_at {entry['recorded_at']!r} is not µs UTC")
         recorded_at = _instant(entry["recorded_at"], "recorded_at")
@@ -657,7 +692,29 @@ def verify_entries(entries: Sequence[Mapping[str, Any]]) -> SpecRegistry:
         else:
             in_force = before if before is not None and not registry.orgs else registry
             _check_pack_claim(entry, in_force, position, recorded_at)
+    for commitment in due:
+        _check_heads(commitment, heads, at)
     return registry
+
+
+def _check_heads(
+    commitment: tuple[int, int, Mapping[str, Any]], heads: Mapping[str, tuple[str, int]], at: Mapping[str, int]
+) -> None:
+    """§6.4: a head commitment's root is the RFC 6962 root over every chain's last entry before its size
+    (the `heads` chain left out), one leaf per chain, sorted by the subject's UTF-8 bytes, each leaf the
+    RFC 8785 bytes of {hash, index, seq, subject}."""
+    size, index, data = commitment
+    subjects = sorted((s for s in heads if s != "heads"), key=lambda s: s.encode())
+    leaves = [
+        bytes(rfc8785.dumps({"hash": heads[s][0], "index": at[s], "seq": heads[s][1], "subject": s}))
+        for s in subjects
+    ]
+    root = mth(leaves).hex() if leaves else _sha256(b"").hex()
+    if (root, len(leaves)) != (data["root"], data["count"]):
+        raise SpecViolation(
+            f"entry {index}: head commitment root {data['root']} over {data['count']} chains, but the chains at "
+            f"size {size} give {root} over {len(leaves)}"
+        )
 
 
 def root_of(entries: Sequence[Mapping[str, Any]]) -> bytes:

@@ -577,3 +577,44 @@ def test_the_registry_entry_example_of_the_format_is_canonical() -> None:
     assert specverify.entry_bytes(entry) == line.encode()
     assert "sig" not in entry and entry["claim"]["by"] == "admin"
     specverify.check_registry_claim(entry["claim"], entry["index"])
+
+
+def test_head_commitments_and_calendar_imports_verify_from_the_spec_and_a_forged_root_is_named(engine: Any) -> None:
+    """§6.4: the spec's own fold rebuilds every head commitment's root from the chains it replays; a
+    calendar import (§5.2) changes nothing it holds. A commitment with another root is named."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as Private
+
+    from events.registry import new_registry_claim
+    from ledger.format.logkey import LogSigner
+    from ledger.log import Ledger
+    from ledger.usecases import calendar as calendars
+    from ledger.usecases.access import ADMIN
+    from ledger.usecases.heads import commit_heads
+    from tests.support import PRODUCED, Clock, code, province
+
+    lg = Ledger(engine, LogSigner("packtrace.test/log", Private.generate()), clock=Clock())
+    lg.init()
+    try:
+        actors = province(lg)
+        lg.append([actors["catl"].claim(code(n), "produced", PRODUCED) for n in (1, 2)])
+        made = commit_heads(lg)
+        fixture = Path(__file__).resolve().parent / "data" / "calendar-2027-test.json"
+        calendars.import_calendar(lg, ADMIN, fixture.read_bytes())
+        lg.append([actors["catl"].claim(code(3), "produced", PRODUCED)])
+        again = commit_heads(lg)
+        entries = [json.loads(e.body) for e in lg.entries(0, lg.size())]
+        registry = specverify.verify_entries(entries)
+        forged = new_registry_claim(subject="heads", type="heads_committed", by="log", at=lg.clock(),
+                                    data={"size": lg.size(), "count": 3, "root": "ab" * 32})  # fmt: skip
+        lg.append_registry([(forged, None)])
+        with_forged = [json.loads(e.body) for e in lg.entries(0, lg.size())]
+    finally:
+        lg.close()
+    assert made is not None and again is not None and registry.heads_size == again.size
+    assert {e["subject"] for e in entries if "subject" in e} >= {"heads", "calendar", "org:catl"}
+    with pytest.raises(specverify.SpecViolation) as caught:
+        specverify.verify_entries(with_forged)
+    index = len(with_forged) - 1
+    assert str(caught.value).startswith(
+        f"entry {index}: head commitment root {'ab' * 32} over 3 chains, but the chains at size {index} give "
+    )
