@@ -60,7 +60,7 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
     if where.flag is not None:
         stmt = stmt.where(PACK.c.code.in_(select(ENTRY.c.pack).where(ENTRY.c.type == where.flag)))
     if where.batch is not None:
-        stmt = stmt.where(PACK.c.code.in_(_batch_packs(conn, where.batch)))
+        stmt = stmt.where(PACK.c.code.in_(batch_codes(conn, where.batch)))
     if where.custodian is not None:
         stmt = stmt.where(PACK.c.custodian == where.custodian)
     if where.vin is not None:
@@ -84,14 +84,19 @@ def _maker_condition(producer: str | None, maker_codes: Sequence[str]) -> Column
     return or_(*makers) if makers else None
 
 
-def _batch_packs(conn: Connection, batch: str) -> Select[tuple[str]]:
-    """The codes whose `produced` entry (seq 0) records `batch`: read from the entry's stored JSON, as the
-    projection does not keep it (see docs/integration.md, "Finding makers", for the index that would)."""
+def entry_json_text(conn: Connection, body: Any, *path: str) -> ColumnElement[Any]:
+    """The text at `path` of an entry's stored JSON bytes (`body`: an `entry.body` column), in SQL."""
     if conn.dialect.name == "postgresql":
         # json, not jsonb: reading one path from json text costs less than building a jsonb (measured)
-        recorded = sqlalchemy.cast(func.convert_from(ENTRY.c.body, "UTF8"), PG_JSON)[("claim", "data", "batch")].astext
-    else:
-        recorded = func.json_extract(sqlalchemy.cast(ENTRY.c.body, sqlalchemy.Text), "$.claim.data.batch")
+        text: ColumnElement[Any] = sqlalchemy.cast(func.convert_from(body, "UTF8"), PG_JSON)[path].astext
+        return text
+    return func.json_extract(sqlalchemy.cast(body, sqlalchemy.Text), "$." + ".".join(path))
+
+
+def batch_codes(conn: Connection, batch: str) -> Select[tuple[str]]:
+    """The codes whose `produced` entry (seq 0) records `batch`: read from the entry's stored JSON, as the
+    projection does not keep it (see docs/integration.md, "Finding makers", for the index that would)."""
+    recorded = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch")
     return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, recorded == batch)
 
 

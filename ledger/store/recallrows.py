@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from ledger.store.packrows import batch_codes, entry_json_text
 from ledger.store.schema import ENTRY, PACK, RECALL_CAMPAIGN, RECALL_PACK
 
 _IN_CHUNK = 500  # values in one IN (…)
@@ -119,19 +120,18 @@ def packs_by_code(conn: Connection, codes: Sequence[str]) -> list[ScopePack]:
 
 
 def batch_of(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
-    """`produced.batch` of each pack of `codes` (read from its `produced` entry)."""
+    """`produced.batch` of each pack of `codes` (read from its `produced` entry, in SQL)."""
+    batch = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch")
     batches: dict[str, str | None] = {}
     for chunk in _chunks(codes):
-        stmt = select(ENTRY.c.pack, ENTRY.c.body).where(ENTRY.c.pack.in_(chunk), ENTRY.c.type == "produced")
-        for pack, body in conn.execute(stmt):
-            batches[pack] = json.loads(body)["claim"]["data"].get("batch")
+        stmt = select(ENTRY.c.pack, batch).where(ENTRY.c.pack.in_(chunk), ENTRY.c.seq == 0, ENTRY.c.type == "produced")
+        batches.update((pack, value) for pack, value in conn.execute(stmt))
     return batches
 
 
 def produced_in_batch(conn: Connection, batch: str) -> list[str]:
-    """The codes whose `produced` entry names `batch` (reads every `produced` entry: a batch-only scope)."""
-    stmt = select(ENTRY.c.pack, ENTRY.c.body).where(ENTRY.c.type == "produced")
-    return sorted(pack for pack, body in conn.execute(stmt) if json.loads(body)["claim"]["data"].get("batch") == batch)
+    """The codes whose `produced` entry names `batch` (a batch-only scope), in code order."""
+    return sorted(str(code) for code in conn.execute(batch_codes(conn, batch)).scalars())
 
 
 def entries_of(conn: Connection, codes: Sequence[str], types: Iterable[str]) -> list[EntryOfPack]:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, String, and_, case, cast, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
+from ledger.store.packrows import entry_json_text
 from ledger.store.schema import ENTRY, PACK
 
 
@@ -43,18 +43,11 @@ class IncidentGroup(NamedTuple):
     incidents: int
 
 
-def _json_text(conn: Connection, body: Any, *path: str) -> ColumnElement[Any]:
-    """The text at `path` of an entry's stored JSON bytes."""
-    if conn.dialect.name == "sqlite":
-        return func.json_extract(cast(body, String), "$." + ".".join(path))
-    return func.jsonb_extract_path_text(cast(func.convert_from(body, "UTF8"), JSONB), *path)
-
-
 def _keys(conn: Connection, produced: Any) -> list[ColumnElement[Any]]:
     return [
         PACK.c.manufacturer,
-        _json_text(conn, produced.c.body, "claim", "data", "batch").label("batch"),
-        _json_text(conn, produced.c.body, "claim", "data", "plant").label("plant"),
+        entry_json_text(conn, produced.c.body, "claim", "data", "batch").label("batch"),
+        entry_json_text(conn, produced.c.body, "claim", "data", "plant").label("plant"),
         func.substr(PACK.c.code, 6, 2).label("spec"),
         PACK.c.chemistry,
         PACK.c.production_date,
@@ -84,7 +77,7 @@ def incident_groups(conn: Connection, as_of: date, until: str) -> list[IncidentG
     per finest group, production date and kind."""
     produced = ENTRY.alias("produced")
     incident = ENTRY.alias("incident")
-    kind = _json_text(conn, incident.c.body, "claim", "data", "kind").label("kind")
+    kind = entry_json_text(conn, incident.c.body, "claim", "data", "kind").label("kind")
     keys = [*_keys(conn, produced), kind]
     stmt = (
         select(*keys, func.count())
