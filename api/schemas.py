@@ -283,6 +283,13 @@ class BatchCreate(Body):
     )
 
 
+REGION_FIELD: dict[str, Any] = {
+    "description": "a GB/T 2260 division code (350000 a province, 350200 a city, 350205 a district): only what "
+    "touches it (docs/regions.md); a region-scoped regulator gets its region without asking",
+    "json_schema_extra": {"pattern": "^[0-9]{6}$"},
+}
+
+
 class PackQuery(Body):
     status: str | None = Field(
         default=None, description="lifecycle status, e.g. in_vehicle", json_schema_extra={"enum": [*STATUSES, None]}
@@ -305,6 +312,7 @@ class PackQuery(Body):
         description="the `batch` of the pack's `produced` entry, exactly as recorded",
         json_schema_extra={"minLength": 1, "maxLength": SHORT_TEXT_MAX, "pattern": NAME_PATTERN},
     )
+    region: str | None = Field(default=None, **REGION_FIELD)
     cursor: str | None = Field(
         default=None, description="`next` of the previous page", json_schema_extra={"pattern": CURSOR_PATTERN}
     )

@@ -30,7 +30,7 @@ from ledger.format import merkle
 from ledger.format.logkey import LogSigner
 from ledger.format.signatures import SignatureChecker
 from ledger.groupcommit.commit import GroupCommit, Queued
-from ledger.store import head, logreads, registry
+from ledger.store import head, logreads, registry, reportreset
 from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection
 from ledger.store.driver import Engine
 from ledger.store.logreads import LoggedEntry, PackHead, StoredCheckpoint
@@ -75,6 +75,7 @@ class Ledger:
         `record_registry`, once the log key is known to be the log's own)."""
         create_schema(self.engine)
         registry.add_missing_columns(self.engine)
+        reportreset.upgrade_day_table(self.engine)
         with write_connection(self.engine) as conn, conn.begin():
             origin = head.claim_head(conn, self.signer.origin)
         if origin != self.signer.origin:

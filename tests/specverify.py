@@ -706,8 +706,7 @@ def _check_heads(
     size, index, data = commitment
     subjects = sorted((s for s in heads if s != "heads"), key=lambda s: s.encode())
     leaves = [
-        bytes(rfc8785.dumps({"hash": heads[s][0], "index": at[s], "seq": heads[s][1], "subject": s}))
-        for s in subjects
+        bytes(rfc8785.dumps({"hash": heads[s][0], "index": at[s], "seq": heads[s][1], "subject": s})) for s in subjects
     ]
     root = mth(leaves).hex() if leaves else _sha256(b"").hex()
     if (root, len(leaves)) != (data["root"], data["count"]):

@@ -21,8 +21,8 @@ router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 4
 @router.get("", response_model=PackPage)
 def list_packs(query: Annotated[PackQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> PackPage:
     """List packs by filter in code order with cursor pagination; organisations see their own custody."""
-    where = PackFilter(**query.model_dump(exclude={"cursor", "limit"}))
-    return packreads.list_packs(ledger, caller, where, cursor=query.cursor, limit=query.limit)
+    where = PackFilter(**query.model_dump(exclude={"cursor", "limit", "region"}))
+    return packreads.list_packs(ledger, caller, where, cursor=query.cursor, limit=query.limit, region=query.region)
 
 
 @router.get("/{code}", response_model=PackView, responses=problems(404), openapi_extra=OPTIONAL_BEARER)

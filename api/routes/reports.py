@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
-from api.schemas import CHEMISTRIES, MAKER_FIELD, ORG_ID_DOC, SPEC_PATTERN, Day
+from api.schemas import CHEMISTRIES, MAKER_FIELD, ORG_ID_DOC, REGION_FIELD, SPEC_PATTERN, Day
 from ledger.usecases.report_index import DEFAULT_BASIS
 from ledger.usecases.reports.compliance import (
     MAX_LATE,
@@ -43,6 +43,10 @@ class ReportQuery(BaseModel):
     format: Format = Field(default="json", description="`csv` for a spreadsheet")
 
 
+class RegionQuery(ReportQuery):
+    region: str | None = Field(default=None, **REGION_FIELD)
+
+
 class RecallQuery(ReportQuery):
     manufacturer: str | None = Field(default=None, **MAKER_FIELD)
     produced_from: Day | None = None
@@ -57,7 +61,7 @@ class RecallQuery(ReportQuery):
     )
 
 
-class ComplianceQuery(ReportQuery):
+class ComplianceQuery(RegionQuery):
     org: str | None = Field(
         default=None,
         description="only this organisation's late entries and 流向不明 packs",
@@ -97,7 +101,7 @@ def get_compliance(
     query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> ComplianceReport | Response:
     """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明)."""
-    report = compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit)
+    report = compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit, region=query.region)
     if query.format == "json":
         return report
     sections: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {
@@ -112,17 +116,17 @@ def get_compliance(
 
 @router.get("/recovery", response_model=RecoveryReport, responses=CSV_RESPONSE)
 def get_recovery(
-    query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
+    query: Annotated[RegionQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> RecoveryReport | Response:
     """Material recovery per recycler and element against the 规范条件 thresholds."""
-    report = recovery(ledger, caller)
+    report = recovery(ledger, caller, region=query.region)
     return _csv("recovery", RecoveryRow, report.rows) if query.format == "csv" else report
 
 
 @router.get("/organisations", response_model=OrganisationsReport, responses=CSV_RESPONSE)
 def get_organisations(
-    query: Annotated[ReportQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
+    query: Annotated[RegionQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> OrganisationsReport | Response:
     """Per organisation: entries, late reports, custody, 流向不明 packs and recycling."""
-    report = organisations(ledger, caller)
+    report = organisations(ledger, caller, region=query.region)
     return _csv("organisations", OrgStats, report.orgs) if query.format == "csv" else report

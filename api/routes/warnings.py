@@ -10,7 +10,7 @@ from pydantic import Field
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
-from api.routes.reports import CSV_MEDIA_TYPE, CSV_RESPONSE, ReportQuery
+from api.routes.reports import CSV_MEDIA_TYPE, CSV_RESPONSE, RegionQuery
 from api.schemas import Day
 from ledger.usecases.reports.csvtext import csv_text
 from ledger.usecases.reports.warnings import WarningAlarm, WarningsReport, warnings
@@ -18,7 +18,7 @@ from ledger.usecases.reports.warnings import WarningAlarm, WarningsReport, warni
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problems(401, 403, 422))
 
 
-class WarningsQuery(ReportQuery):
+class WarningsQuery(RegionQuery):
     as_of: Day | None = Field(
         default=None, description="the report day (China time; default today): exposure and incidents up to its end"
     )
@@ -29,7 +29,7 @@ def get_warnings(
     query: Annotated[WarningsQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> WarningsReport | Response:
     """Quality early warning: incident rates per group by exposure, and the groups significantly above the rest."""
-    report = warnings(ledger, caller, as_of=query.as_of)
+    report = warnings(ledger, caller, as_of=query.as_of, region=query.region)
     if query.format == "json":
         return report
     return Response(

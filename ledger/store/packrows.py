@@ -39,6 +39,7 @@ class PackFilter:
     maker_codes: tuple[str, ...] = ()  # 3-character maker codes of the battery code
     flag: str | None = None  # the pack has an entry of this (flagging) type
     batch: str | None = None  # the `batch` of the pack's `produced` entry
+    touched_by: tuple[str, ...] | None = None  # packs one of these organisations touches (`touching`)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
         stmt = stmt.where(PACK.c.code.in_(batch_codes(conn, where.batch)))
     if where.custodian is not None:
         stmt = stmt.where(PACK.c.custodian == where.custodian)
+    if where.touched_by is not None:
+        stmt = stmt.where(touching(where.touched_by))
     if where.vin is not None:
         stmt = stmt.where(PACK.c.vin == where.vin)
     if where.chemistry is not None:
@@ -144,9 +147,10 @@ def latest_entries_of_types(conn: Connection, code: str, types: Sequence[str], l
 # -- counts ---------------------------------------------------------------------------------------------
 
 
-def count_by_status(conn: Connection) -> dict[str, int]:
-    """Packs per status, in status order."""
-    rows = conn.execute(select(PACK.c.status, func.count()).group_by(PACK.c.status).order_by(PACK.c.status))
+def count_by_status(conn: Connection, orgs: Sequence[str] | None = None) -> dict[str, int]:
+    """Packs per status, in status order; with `orgs`, of the packs they touch (`touching`)."""
+    stmt = select(PACK.c.status, func.count()).group_by(PACK.c.status).order_by(PACK.c.status)
+    rows = conn.execute(stmt if orgs is None else stmt.where(touching(orgs)))
     return {status: int(count) for status, count in rows}
 
 
@@ -174,6 +178,7 @@ class BatchFilter:
     produced_to: date | None = None
     chemistry: str | None = None
     spec: str | None = None  # positions 6-7 of the code
+    touched_by: tuple[str, ...] | None = None  # packs one of these organisations touches (`touching`)
 
 
 class BatchPack(NamedTuple):
@@ -214,6 +219,8 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
         stmt = stmt.where(PACK.c.chemistry == where.chemistry)
     if where.spec is not None:
         stmt = stmt.where(func.substr(PACK.c.code, 6, 2) == where.spec)
+    if where.touched_by is not None:
+        stmt = stmt.where(touching(where.touched_by))
     rows = conn.execute(stmt.order_by(PACK.c.code).limit(limit))
     return [
         BatchPack(*row[:-1], placed=PackState.from_dict(row.placed) if row.placed is not None else None) for row in rows
@@ -234,23 +241,35 @@ class PackSummaryRow(NamedTuple):
     vin: str | None
 
 
-def search_packs(conn: Connection, by: SearchBy, value: str, *, limit: int) -> list[PackSummaryRow]:
+def search_packs(
+    conn: Connection, by: SearchBy, value: str, *, limit: int, touched_by: Sequence[str] | None = None
+) -> list[PackSummaryRow]:
     """Up to `limit` packs in code order whose `by` is `value` (`prefix`: whose code starts with it; a prefix
-    holds digits and upper-case letters only)."""
+    holds digits and upper-case letters only); with `touched_by`, only packs they touch (`touching`)."""
     stmt = select(
         PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
     ).where(_search_condition(by, value))
+    if touched_by is not None:
+        stmt = stmt.where(touching(touched_by))
     return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
 
 
 def maker_pack_summaries(
-    conn: Connection, producer: str, maker_codes: Sequence[str], *, limit: int
+    conn: Connection,
+    producer: str,
+    maker_codes: Sequence[str],
+    *,
+    limit: int,
+    touched_by: Sequence[str] | None = None,
 ) -> list[PackSummaryRow]:
-    """Up to `limit` packs in code order produced by `producer` or bearing one of `maker_codes`."""
+    """Up to `limit` packs in code order produced by `producer` or bearing one of `maker_codes` (with
+    `touched_by`: that they touch)."""
     condition = _maker_condition(producer, maker_codes)
     stmt = select(
         PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
     ).where(condition if condition is not None else sqlalchemy.false())
+    if touched_by is not None:
+        stmt = stmt.where(touching(touched_by))
     return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
 
 
@@ -280,3 +299,27 @@ def _prefix_bound(prefix: str) -> str | None:
     if not prefix:
         return None
     return prefix[:-1] + _ALPHABET[_ALPHABET.index(prefix[-1]) + 1]
+
+
+# -- places ---------------------------------------------------------------------------------------------
+
+
+def touching(orgs: Sequence[str]) -> ColumnElement[bool]:
+    """The packs one of `orgs` made, holds now, or recorded an entry about (ledger.usecases.places): the
+    custodian and producer columns, or an entry of the pack's chain (found through uq_entry_pack_seq)."""
+    if not orgs:
+        return sqlalchemy.false()
+    listed = sorted(orgs)
+    recorded = sqlalchemy.exists().where(ENTRY.c.pack == PACK.c.code, ENTRY.c.actor.in_(listed))
+    return or_(PACK.c.custodian.in_(listed), PACK.c.manufacturer.in_(listed), recorded)
+
+
+def codes_touching(conn: Connection, codes: Sequence[str], orgs: Sequence[str]) -> set[str]:
+    """Those of `codes` that one of `orgs` made, holds or recorded an entry about."""
+    found: set[str] = set()
+    unique = sorted(set(codes))
+    for start in range(0, len(unique), _IN_CHUNK):
+        chunk = unique[start : start + _IN_CHUNK]
+        stmt = select(PACK.c.code).where(PACK.c.code.in_(chunk), touching(orgs))
+        found.update(code for (code,) in conn.execute(stmt))
+    return found

@@ -176,39 +176,43 @@ def add_rows(conn: Connection, late: Sequence[LateRow], elements: Sequence[Eleme
 def add_actor_counts(conn: Connection, basis: str, counts: Mapping[str, Counter[str]]) -> None:
     """Add `entries`, `timed` and `late` per organisation, creating missing rows (the caller holds the
     cursor's lock, which makes this read-then-write safe)."""
-    _add_counts(conn, REPORT_ACTOR, "actor", basis, counts, ("entries", "timed", "late"))
+    _add_counts(
+        conn, REPORT_ACTOR, ("actor",), basis, {(k,): v for k, v in counts.items()}, ("entries", "timed", "late")
+    )
 
 
-def add_day_counts(conn: Connection, basis: str, counts: Mapping[date, Counter[str]]) -> None:
-    """Add `entries` and `late` per day, as `add_actor_counts`."""
-    _add_counts(conn, REPORT_DAY, "day", basis, counts, ("entries", "late"))
+def add_day_counts(conn: Connection, basis: str, counts: Mapping[tuple[date, str], Counter[str]]) -> None:
+    """Add `entries` and `late` per (day, organisation), as `add_actor_counts`."""
+    _add_counts(conn, REPORT_DAY, ("day", "actor"), basis, counts, ("entries", "late"))
 
 
 def _add_counts(
     conn: Connection,
     table: Table,
-    key: str,
+    key: tuple[str, ...],
     basis: str,
-    counts: Mapping[Any, Counter[str]],
+    counts: Mapping[tuple[Any, ...], Counter[str]],
     columns: tuple[str, ...],
 ) -> None:
     if not counts:
         return
-    key_column = table.c[key]
-    keys = list(counts)
-    existing: dict[Any, tuple[int, ...]] = {}
-    for start in range(0, len(keys), _IN_CHUNK):
-        stmt = select(key_column, *(table.c[name] for name in columns)).where(
-            table.c.basis == basis, key_column.in_(keys[start : start + _IN_CHUNK])
+    key_columns = [table.c[name] for name in key]
+    firsts = sorted({k[0] for k in counts})
+    existing: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    for start in range(0, len(firsts), _IN_CHUNK):
+        stmt = select(*key_columns, *(table.c[name] for name in columns)).where(
+            table.c.basis == basis, key_columns[0].in_(firsts[start : start + _IN_CHUNK])
         )
-        existing.update({row[0]: tuple(row[1:]) for row in conn.execute(stmt)})
+        existing.update({tuple(row[: len(key)]): tuple(row[len(key) :]) for row in conn.execute(stmt)})
     inserts = []
     for value, added in counts.items():
+        keyed = {name: part for name, part in zip(key, value, strict=True)}
         if value in existing:
             totals = {name: old + added[name] for name, old in zip(columns, existing[value], strict=True)}
-            conn.execute(update(table).where(table.c.basis == basis, key_column == value).values(**totals))
+            matches = [table.c[name] == part for name, part in keyed.items()]
+            conn.execute(update(table).where(table.c.basis == basis, *matches).values(**totals))
         else:
-            inserts.append({"basis": basis, key: value, **{name: added[name] for name in columns}})
+            inserts.append({"basis": basis, **keyed, **{name: added[name] for name in columns}})
     if inserts:
         conn.execute(table.insert(), inserts)
 
@@ -217,12 +221,22 @@ def _add_counts(
 
 
 def late_rows(
-    conn: Connection, basis: str, size: int, *, actor: str | None = None, rule: str | None = None, limit: int
+    conn: Connection,
+    basis: str,
+    size: int,
+    *,
+    actor: str | None = None,
+    actors: Sequence[str] | None = None,
+    rule: str | None = None,
+    limit: int,
 ) -> list[LateRow]:
-    """The first `limit` late entries below `size` in index order, of `actor` and under `rule` if given."""
+    """The first `limit` late entries below `size` in index order, of `actor` (or one of `actors`) and under
+    `rule` if given."""
     stmt = select(REPORT_LATE).where(REPORT_LATE.c.basis == basis, REPORT_LATE.c.idx < size)
     if actor is not None:
         stmt = stmt.where(REPORT_LATE.c.actor == actor)
+    if actors is not None:
+        stmt = stmt.where(REPORT_LATE.c.actor.in_(sorted(actors)))
     if rule is not None:
         stmt = stmt.where(REPORT_LATE.c.rule == rule)
     return [LateRow(**row._asdict()) for row in conn.execute(stmt.order_by(REPORT_LATE.c.idx).limit(limit))]
@@ -262,14 +276,18 @@ def actor_counts(conn: Connection, basis: str, *, timed_only: bool = False) -> l
     return [ActorCounts(actor, int(entries), int(timed), int(late)) for actor, entries, timed, late in rows]
 
 
-def day_counts(conn: Connection, basis: str, first: date, last: date) -> dict[date, DayCounts]:
-    """Per day from `first` to `last`, the days with entries."""
-    rows = conn.execute(
-        select(REPORT_DAY.c.day, REPORT_DAY.c.entries, REPORT_DAY.c.late).where(
-            REPORT_DAY.c.basis == basis, REPORT_DAY.c.day >= first, REPORT_DAY.c.day <= last
-        )
+def day_counts(
+    conn: Connection, basis: str, first: date, last: date, *, actors: Sequence[str] | None = None
+) -> dict[date, DayCounts]:
+    """Per day from `first` to `last`, the days with entries (of `actors`, if given)."""
+    stmt = (
+        select(REPORT_DAY.c.day, func.sum(REPORT_DAY.c.entries), func.sum(REPORT_DAY.c.late))
+        .where(REPORT_DAY.c.basis == basis, REPORT_DAY.c.day >= first, REPORT_DAY.c.day <= last)
+        .group_by(REPORT_DAY.c.day)
     )
-    return {day: DayCounts(day, int(entries), int(late)) for day, entries, late in rows}
+    if actors is not None:
+        stmt = stmt.where(REPORT_DAY.c.actor.in_(sorted(actors)))
+    return {day: DayCounts(day, int(entries), int(late)) for day, entries, late in conn.execute(stmt)}
 
 
 # -- recovery -------------------------------------------------------------------------------------------

@@ -253,12 +253,13 @@ class ReportActor(SQLModel, table=True):
 
 
 class ReportDay(SQLModel, table=True):
-    """Per day the events happened (China time): entries, and of them the late ones."""
+    """Per day the events happened (China time) and organisation: entries, and of them the late ones."""
 
     __tablename__ = "report_day"
 
     basis: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
+    actor: str = Field(primary_key=True, max_length=64)
     entries: int = Field(sa_column=Column(BigInteger, nullable=False))
     late: int = Field(sa_column=Column(BigInteger, nullable=False))
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
-from ledger.store.packrows import entry_json_text
+from ledger.store.packrows import entry_json_text, touching
 from ledger.store.schema import ENTRY, PACK
 
 
@@ -54,9 +54,12 @@ def _keys(conn: Connection, produced: Any) -> list[ColumnElement[Any]]:
     ]
 
 
-def pack_groups(conn: Connection, as_of: date, ended: Sequence[str]) -> list[PackGroup]:
+def pack_groups(
+    conn: Connection, as_of: date, ended: Sequence[str], *, touched_by: Sequence[str] | None = None
+) -> list[PackGroup]:
     """Packs with a production date up to `as_of`, counted per finest group, production date and end day
-    (the UTC day a pack whose status is in `ended` entered that status)."""
+    (the UTC day a pack whose status is in `ended` entered that status); with `touched_by`, only the packs
+    they touch (packrows.touching)."""
     produced = ENTRY.alias("produced")
     end_day = case(
         (PACK.c.status.in_(list(ended)), func.substr(PACK.c.state["extra"]["status_since"].as_string(), 1, 10)),
@@ -69,12 +72,16 @@ def pack_groups(conn: Connection, as_of: date, ended: Sequence[str]) -> list[Pac
         .where(PACK.c.production_date.is_not(None), PACK.c.production_date <= as_of)
         .group_by(*keys)
     )
+    if touched_by is not None:
+        stmt = stmt.where(touching(touched_by))
     return [PackGroup._make([*row[:-1], int(row[-1])]) for row in conn.execute(stmt)]
 
 
-def incident_groups(conn: Connection, as_of: date, until: str) -> list[IncidentGroup]:
+def incident_groups(
+    conn: Connection, as_of: date, until: str, *, touched_by: Sequence[str] | None = None
+) -> list[IncidentGroup]:
     """`incident` entries that happened before `until` (RFC 3339), on packs produced up to `as_of`, counted
-    per finest group, production date and kind."""
+    per finest group, production date and kind (with `touched_by`: on the packs they touch)."""
     produced = ENTRY.alias("produced")
     incident = ENTRY.alias("incident")
     kind = entry_json_text(conn, incident.c.body, "claim", "data", "kind").label("kind")
@@ -94,4 +101,6 @@ def incident_groups(conn: Connection, as_of: date, until: str) -> list[IncidentG
         )
         .group_by(*keys)
     )
+    if touched_by is not None:
+        stmt = stmt.where(touching(touched_by))
     return [IncidentGroup._make([*row[:-1], int(row[-1])]) for row in conn.execute(stmt)]

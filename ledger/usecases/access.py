@@ -6,6 +6,10 @@ Tiers follow the EU battery passport's:
                          grades and the history without personal data or counterparties
     authority            a regulator or the platform administrator: everything, VINs and counterparties
 
+A regulator organisation registered in a city or county is scoped to it (events.regions): its jurisdiction. It
+sees reports and packs of its region only (ledger.usecases.places says what "touches" a region), and for a
+pack outside its region it is an ordinary organisation: `Caller.outside` marks such a per-pack caller.
+
 The tier says what a caller sees of a pack. The regulator's reports and web workspace (DESIGN §5, §7) are
 another matter, decided by `Caller.is_regulator` alone: an organisation with the regulator role. The
 platform administrator runs the registry (organisations, keys, tokens) and is not a regulator; it sees
@@ -20,8 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from events import regions
 from events.errors import AuthorisationError
 from events.orgs import Org, Role
+from events.regions import OutOfJurisdiction
 
 
 class Tier(StrEnum):
@@ -42,6 +48,17 @@ class Caller:
 
     org: Org | None = None
     admin_token: bool = False
+    outside: bool = False  # a region-scoped regulator reading a pack outside its jurisdiction
+
+    @property
+    def jurisdiction(self) -> str | None:
+        """The region a regulator organisation is scoped to: its registered region when that is a city or a
+        county. None: not a regulator, or the platform's own (provincial) regulator, registered at province
+        level or without a region, which sees everything the platform holds."""
+        org = self.org
+        if org is not None and org.has(Role.REGULATOR) and org.region is not None:
+            return None if regions.level(org.region) == "province" else org.region
+        return None
 
     @property
     def authenticated(self) -> bool:
@@ -57,13 +74,13 @@ class Caller:
 
     @property
     def is_authority(self) -> bool:
-        return self.is_admin or (self.org is not None and self.org.has(Role.REGULATOR))
+        return self.is_admin or (not self.outside and self.org is not None and self.org.has(Role.REGULATOR))
 
     @property
     def is_regulator(self) -> bool:
         """May use the regulator's reports and workspace: an organisation with the regulator role, never
         the admin token nor an organisation with the admin role only."""
-        return self.org is not None and self.org.has(Role.REGULATOR)
+        return not self.outside and self.org is not None and self.org.has(Role.REGULATOR)
 
     @property
     def tier(self) -> Tier:
@@ -96,6 +113,18 @@ def require_authority(caller: Caller, action: str) -> None:
     require_authenticated(caller, action)
     if not caller.is_authority:
         raise AuthorisationError(f"only a regulator may {action}; you are {caller.describe()}")
+
+
+def require_whole_platform(caller: Caller, action: str) -> None:
+    """What only an authority over the whole platform may do (the log's entries in bulk): not a
+    region-scoped regulator, whose reads are limited to the packs of its region."""
+    require_authority(caller, action)
+    if caller.jurisdiction is not None:
+        raise OutOfJurisdiction(
+            f"only a regulator of the whole platform may {action}; your jurisdiction is "
+            f"{caller.jurisdiction} ({regions.name(caller.jurisdiction, 'en')}): read its packs, reports and "
+            "bundles instead"
+        )
 
 
 def require_regulator(caller: Caller, action: str) -> None:

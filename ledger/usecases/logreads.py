@@ -16,7 +16,7 @@ from ledger.log import Ledger
 from ledger.store import cosignatures, logmeta
 from ledger.store import logreads as stored
 from ledger.store.logreads import StoredCheckpoint
-from ledger.usecases.access import Caller, require_authority
+from ledger.usecases.access import Caller, require_whole_platform
 from ledger.usecases.views import ConsistencyProof, InclusionProof, LogEntries, LogEntry, LogKey, LogKeyEvent
 
 MAX_LOG_PAGE = 1_000
@@ -57,7 +57,7 @@ def log_key(ledger: Ledger) -> LogKey:
 
 def log_entries(ledger: Ledger, caller: Caller, start: int, end: int | None = None) -> LogEntries:
     """Entries [start, end) in index order, at most 1,000; `end` defaults to a full page or the log's end."""
-    require_authority(caller, "read the log's entries")
+    require_whole_platform(caller, "read the log's entries")
     if start < 0:
         raise InputError(f"start must not be negative, found {start}", code="invalid_range")
     if end is not None and end < start:

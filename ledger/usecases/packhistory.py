@@ -10,6 +10,7 @@ from events.errors import InputError
 from ledger.format.redaction import Redactor
 from ledger.log import Ledger
 from ledger.store import chains, registry
+from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated
 from ledger.usecases.bundles import bundle_chunks, redacted_bundle_chunks
 from ledger.usecases.cursors import check_limit, decode_seq_cursor, seq_cursor
@@ -27,6 +28,14 @@ def _chain_head(ledger: Ledger, code: str) -> chains.ChainHead:
     if found is None:
         raise unknown_pack(code)
     return found
+
+
+def _as_reader(ledger: Ledger, caller: Caller, code: str) -> Caller:
+    """A region-scoped regulator reads a pack outside its region as an ordinary organisation."""
+    if caller.jurisdiction is None:
+        return caller
+    with ledger.engine.connect() as conn:
+        return places.for_pack(conn, caller, code)
 
 
 def _redactor(ledger: Ledger, caller: Caller, manufacturer: str) -> Redactor:
@@ -61,6 +70,7 @@ def get_pack_history(
     require_authenticated(caller, "reading a pack's history")
     check_limit(limit, MAX_HISTORY_PAGE)
     code = checked_code(code)
+    caller = _as_reader(ledger, caller, code)
     start = decode_seq_cursor(cursor) if cursor else 0
     items, total = _history(ledger, caller, code, start, limit)
     if start > total:
@@ -78,6 +88,7 @@ def latest_pack_history(
     require_authenticated(caller, "reading a pack's history")
     check_limit(limit, MAX_HISTORY_PAGE)
     code = checked_code(code)
+    caller = _as_reader(ledger, caller, code)
     last_seq = _chain_head(ledger, code).last_seq
     end = last_seq + 1 if before is None else max(0, min(before, last_seq + 1))
     start = max(0, end - limit)
@@ -91,6 +102,7 @@ def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Iterator[bytes
     only when the caller may read all of it (ledger.usecases.views.discloses) and is otherwise withheld whole."""
     require_authenticated(caller, "fetching a pack's bundle")
     code = checked_code(code)
+    caller = _as_reader(ledger, caller, code)
     if caller.tier is Tier.AUTHORITY:
         return bundle_chunks(ledger, code)
     manufacturer = _chain_head(ledger, code).manufacturer

@@ -12,6 +12,7 @@ from events.packfilters import check_batch_filter, check_flag_filter
 from events.vin import validate_vin
 from ledger.log import Ledger
 from ledger.store.packrows import PackFilter, get_pack, produced_payloads
+from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated, require_org
 from ledger.usecases.cursors import decode_cursor, encode_cursor
 from ledger.usecases.packs import find_packs
@@ -35,6 +36,7 @@ def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
         row = get_pack(conn, code)
         if row is None:
             raise unknown_pack(code)
+        caller = places.for_pack(conn, caller, code)
         technical = produced_payloads(conn, [code]).get(code) if caller.authenticated else None
     return pack_view(row.state, row.head, caller, technical)
 
@@ -59,9 +61,16 @@ def _checked_filter(where: PackFilter) -> PackFilter:
 
 
 def list_packs(
-    ledger: Ledger, caller: Caller, where: PackFilter, *, cursor: str | None = None, limit: int = 100
+    ledger: Ledger,
+    caller: Caller,
+    where: PackFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = 100,
+    region: str | None = None,
 ) -> PackPage:
-    """Packs matching `where` in code order; a regulator sees all, an organisation those in its custody."""
+    """Packs matching `where` in code order; a regulator sees all (a region-scoped one those that touch its
+    region), an organisation those in its custody; `region` keeps the packs that touch it."""
     require_authenticated(caller, "listing packs")
     where = _checked_filter(where)
     if not 1 <= limit <= MAX_PACK_PAGE:
@@ -77,6 +86,9 @@ def list_packs(
         where = replace(where, custodian=own)
     after = decode_cursor(cursor) if cursor else None
     with ledger.engine.connect() as conn:
+        scope = places.place(conn, caller, region)
+        if scope is not None:
+            where = replace(where, touched_by=scope.orgs)
         rows = find_packs(conn, where, after=after, limit=limit + 1)
         page = rows[:limit]
         technical = produced_payloads(conn, [r.state.code for r in page])

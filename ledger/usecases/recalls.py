@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import Field
 
+from events import regions
 from events.errors import AuthorisationError, ConflictError, InputError, NotFoundError
 from events.orgs import Org, Role
 from events.recalls import (
@@ -34,14 +35,17 @@ from events.recalls import (
     recalled_data,
     remedy,
 )
+from events.regions import OutOfJurisdiction
 from events.timestamps import china_date
 from ledger.log import Ledger
 from ledger.store import packrows, recallrows, registry
 from ledger.store.db import Connection, write_connection
 from ledger.store.packrows import BatchFilter
 from ledger.store.recallrows import CampaignRow, ScopePack
+from ledger.usecases import places
 from ledger.usecases.access import Caller, require_org, require_regulator
 from ledger.usecases.makers import maker_org
+from ledger.usecases.places import Place
 from ledger.usecases.views import BatchResult, EventResult, View
 
 
@@ -97,6 +101,9 @@ class CampaignReport(CampaignSummary):
     by_status: dict[str, int]
     overdue_packs: list[str]
     scope_packs: list[CampaignPack] = Field(description="every pack in scope, in code order")
+    region: str | None = Field(
+        default=None, description="a region-scoped regulator sees the packs that touch its region (docs/regions.md)"
+    )
 
 
 class CampaignList(View):
@@ -111,6 +118,12 @@ def _creator(caller: Caller) -> Org:
     if not (org.has(Role.REGULATOR) or org.has(Role.MANUFACTURER)):
         raise AuthorisationError(
             f"only a regulator or a manufacturer may create a recall campaign; you are {caller.describe()}"
+        )
+    if caller.jurisdiction is not None:
+        raise OutOfJurisdiction(
+            "a recall campaign covers every pack in its scope wherever it is, so it is opened by the province's "
+            f"regulator or the maker; your jurisdiction is {caller.jurisdiction} "
+            f"({regions.name(caller.jurisdiction, 'en')})"
         )
     return org
 
@@ -268,8 +281,14 @@ def _may_read(caller: Caller, row: CampaignRow) -> None:
     require_regulator(caller, "follow a recall campaign")
 
 
-def _report(conn: Connection, row: CampaignRow, today: date, names: dict[str, str]) -> CampaignReport:
+def _report(
+    conn: Connection, row: CampaignRow, today: date, names: dict[str, str], where: Place | None = None
+) -> CampaignReport:
+    """The campaign's figures; with `where` (a region-scoped regulator), of the packs that touch its region."""
     scope_packs = recallrows.campaign_packs(conn, row.id)
+    if where is not None:
+        touching = packrows.codes_touching(conn, [p.code for p in scope_packs], where.orgs)
+        scope_packs = [p for p in scope_packs if p.code in touching]
     codes = [p.code for p in scope_packs]
     kinds = {"recalled", str(REMEDY_BY_CAMPAIGN), *(str(t) for t in REMEDY_EVENTS)}
     by_pack: dict[str, list[PackEvent]] = {}
@@ -317,6 +336,7 @@ def _report(conn: Connection, row: CampaignRow, today: date, names: dict[str, st
         by_status=dict(sorted(by_status.items())),
         overdue_packs=late,
         scope_packs=packs,
+        region=where.region if where is not None else None,
     )
 
 
@@ -329,7 +349,7 @@ def campaign_report(ledger: Ledger, caller: Caller, campaign_id: str) -> Campaig
             raise NotFoundError(f"no recall campaign {campaign_id!r}", code="unknown_campaign")
         _may_read(caller, row)
         names = {org.id: org.name for org in registry.list_orgs(conn)}
-        return _report(conn, row, china_date(ledger.clock()), names)
+        return _report(conn, row, china_date(ledger.clock()), names, places.place(conn, caller, None))
 
 
 def list_campaigns(ledger: Ledger, caller: Caller) -> CampaignList:
@@ -343,6 +363,7 @@ def list_campaigns(ledger: Ledger, caller: Caller) -> CampaignList:
                 require_regulator(caller, "list recall campaigns")
             rows = [row for row in rows if row.created_by == org.id]
         names = {o.id: o.name for o in registry.list_orgs(conn)}
-        reports = [_report(conn, row, today, names) for row in rows]
+        where = places.place(conn, caller, None)
+        reports = [_report(conn, row, today, names, where) for row in rows]
     return CampaignList(campaigns=[CampaignSummary(**r.model_dump(include=set(CampaignSummary.model_fields)))
                                    for r in reports])  # fmt: skip

@@ -7,7 +7,7 @@ events appended since it last ran, in index order, and adds what they contribute
 
     report_late      one row per late entry (events.deadlines.lateness)
     report_actor     per organisation: entries posted, entries a deadline applies to, late entries
-    report_day       per day (China time) the events happened: entries, late entries
+    report_day       per day (China time) the events happened and organisation: entries, late entries
     report_recovery  per `recycled` entry and element: content, recovered, below the threshold
 
 Every row carries the `basis` it was computed under (the deadline rule set, the recovery-threshold version and
@@ -80,7 +80,7 @@ class _Tally:
 
     late: list[LateRow] = field(default_factory=list)
     actors: dict[str, Counter[str]] = field(default_factory=dict)
-    days: dict[date, Counter[str]] = field(default_factory=dict)
+    days: dict[tuple[date, str], Counter[str]] = field(default_factory=dict)
     recovery: list[ElementRow] = field(default_factory=list)
 
     def count(self, actor: str, day: date, *, timed: bool, late: bool) -> None:
@@ -88,7 +88,7 @@ class _Tally:
         counts["entries"] += 1
         counts["timed"] += timed
         counts["late"] += late
-        daily = self.days.setdefault(day, Counter())
+        daily = self.days.setdefault((day, actor), Counter())
         daily["entries"] += 1
         daily["late"] += late
 

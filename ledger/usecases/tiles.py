@@ -13,7 +13,7 @@ from ledger.log import Ledger
 from ledger.store import tiles as stored
 from ledger.store.logreads import StoredCheckpoint
 from ledger.usecases import cosigning, logreads
-from ledger.usecases.access import Caller, require_authenticated, require_authority
+from ledger.usecases.access import Caller, require_authenticated, require_whole_platform
 from ledger.usecases.packreads import checked_code, unknown_pack
 
 
@@ -43,7 +43,7 @@ def read_tile(ledger: Ledger, caller: Caller, path: str) -> TileBody:
     """The tile at `path` (after `tile/`) of the tree of the latest checkpoint; entry bundles to regulators."""
     tile = tiles.parse_path(path)
     if tile.is_entries:
-        require_authority(caller, "read the log's entry bundles")
+        require_whole_platform(caller, "read the log's entry bundles")
     size = _checkpoint(ledger).size
     if tiles.width_in(tile, size) < tile.width:
         raise NotFoundError(f"{tile.path} is beyond the latest checkpoint (tree size {size})", code="beyond_checkpoint")

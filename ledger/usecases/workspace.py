@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from events import regions
 from events.codes import parse_code
 from events.effects import CUSTODY_MOVES
 from events.errors import InputError, PacktraceError, VerificationError
@@ -22,12 +23,12 @@ from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows
 from ledger.store.packrows import SearchBy
 from ledger.usecases import calendar as calendars
-from ledger.usecases import packhistory, packreads
+from ledger.usecases import packhistory, packreads, places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
 from ledger.usecases.makers import maker_org
 from ledger.usecases.report_index import DEFAULT_BASIS, refresh
-from ledger.usecases.reports.compliance import OrgLateness, compliance
+from ledger.usecases.reports.compliance import OrgLateness, UnaccountedPack, compliance, late_pct
 from ledger.usecases.reports.recall import MAKER_CODE
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
 from ledger.usecases.views import BindingView, HistoryItem, PackView, View
@@ -52,6 +53,27 @@ class DayCount(View):
     late: int
 
 
+class CityFigures(View):
+    """One city's figures on the overview: the organisations located in it and what they did."""
+
+    region: str | None = Field(description="the city's GB/T 2260 code; null: organisations with no region")
+    name_zh: str
+    name_en: str
+    orgs: int = Field(description="organisations located in it")
+    custody: int = Field(description="packs its organisations hold now")
+    entries: int = Field(description="entries its organisations posted")
+    timed: int = Field(description="of them, entries a reporting deadline applies to")
+    late: int
+    late_pct: float | None
+    unaccounted: int = Field(description="流向不明 packs its organisations hold (or were sent)")
+
+
+class RegionChoice(View):
+    region: str
+    name_zh: str
+    name_en: str
+
+
 class Overview(View):
     as_of: datetime
     log_size: int
@@ -66,23 +88,36 @@ class Overview(View):
         description="this year and next (China time) when the working-day calendar has no data for them "
         "(docs/calendar.md)"
     )
+    region: str | None = Field(default=None, description="the region the figures cover (docs/regions.md)")
+    jurisdiction: str | None = Field(default=None, description="the caller's jurisdiction, if it is scoped")
+    cities: list[CityFigures] = Field(default=[], description="per city (prefecture level), within `region`")
+    regions: list[RegionChoice] = Field(
+        default=[], description="the regions the caller may pick: its jurisdiction's and its cities and districts"
+    )
 
 
-def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS) -> Overview:
-    """Packs by status, events per day, timeliness per organisation and recovery rates."""
+def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS, region: str | None = None) -> Overview:
+    """Packs by status, events per day, timeliness per organisation, recovery rates and per-city figures, of
+    the whole platform or of a region (a region-scoped regulator: its region)."""
     require_regulator(caller, "open the regulator's overview")
-    lateness = compliance(ledger, caller, limit=1)
-    recovered = recovery(ledger, caller)
+    lateness = compliance(ledger, caller, limit=1, region=region)
+    recovered = recovery(ledger, caller, region=region)
     last = china_date(lateness.as_of)
     first = last - timedelta(days=days - 1)
     with ledger.engine.connect() as conn:
-        by_status = packrows.count_by_status(conn)
-        daily = reportrows.day_counts(conn, DEFAULT_BASIS.name, first, last)
+        where = places.place(conn, caller, region)
+        scope = where.orgs if where is not None else None
+        by_status = packrows.count_by_status(conn, scope)
+        daily = reportrows.day_counts(conn, DEFAULT_BASIS.name, first, last, actors=scope)
+        orgs = registry.list_orgs(conn)
+        activity = reportrows.actor_counts(conn, DEFAULT_BASIS.name)
+        custody = packrows.count_by_custodian(conn)
     per_day = []
     for n in range(days):
         day = first + timedelta(days=n)
         row = daily.get(day)
         per_day.append(DayCount(day=day, entries=row.entries if row else 0, late=row.late if row else 0))
+    located = [o for o in orgs if where is None or where.holds(o.id)]
     return Overview(
         as_of=lateness.as_of,
         log_size=lateness.log_size,
@@ -94,7 +129,65 @@ def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS) -> Ov
         timeliness=lateness.by_org,
         recovery=recovered.totals,
         calendar_missing=calendars.missing_years(ledger, last),
+        region=where.region if where is not None else None,
+        jurisdiction=caller.jurisdiction,
+        cities=_cities(located, activity, custody, lateness.unaccounted),
+        regions=_choices(caller.jurisdiction, orgs),
     )
+
+
+def _cities(
+    orgs: list[Org],
+    activity: list[reportrows.ActorCounts],
+    custody: dict[str, int],
+    unaccounted: list[UnaccountedPack],
+) -> list[CityFigures]:
+    """Per city: sums over the organisations located in it (those with no region in a row of their own)."""
+    city = {o.id: regions.city_of(o.region) if o.region is not None else None for o in orgs}
+    counts = {row.actor: row for row in activity}
+    sums: dict[str | None, list[int]] = {}
+    for org in orgs:
+        row = counts.get(org.id)
+        total = sums.setdefault(city[org.id], [0, 0, 0, 0, 0, 0])
+        total[0] += 1
+        total[1] += custody.get(org.id, 0)
+        if row is not None:
+            total[2] += row.entries
+            total[3] += row.timed
+            total[4] += row.late
+    for pack in unaccounted:
+        holder = pack.custodian if pack.custodian in city else pack.receiver
+        if holder in city:
+            sums[city[holder]][5] += 1
+    figures = [
+        CityFigures(
+            region=code,
+            name_zh=regions.name(code) if code is not None else "未登记地区",
+            name_en=regions.name(code, "en") if code is not None else "no region registered",
+            orgs=n[0],
+            custody=n[1],
+            entries=n[2],
+            timed=n[3],
+            late=n[4],
+            late_pct=late_pct(n[4], n[3]),
+            unaccounted=n[5],
+        )
+        for code, n in sums.items()
+    ]
+    return sorted(figures, key=lambda f: (f.region is None, f.region or ""))
+
+
+def _choices(jurisdiction: str | None, orgs: list[Org]) -> list[RegionChoice]:
+    """The regions a regulator may pick: its jurisdiction, and the cities and districts its organisations are
+    located in (for the whole platform: every province and city they are in)."""
+    codes: set[str] = set()
+    for org in orgs:
+        if org.region is None or (jurisdiction is not None and not regions.covers(jurisdiction, org.region)):
+            continue
+        codes.update({org.region[:2] + "0000", regions.city_of(org.region), org.region})
+    if jurisdiction is not None:
+        codes = {c for c in codes if regions.covers(jurisdiction, c)} | {jurisdiction}
+    return [RegionChoice(region=c, name_zh=regions.name(c), name_en=regions.name(c, "en")) for c in sorted(codes)]
 
 
 # -- search ---------------------------------------------------------------------------------------------
@@ -131,15 +224,17 @@ def search_packs(ledger: Ledger, caller: Caller, query: str) -> SearchResult:
     except InputError as exc:
         kind, value, refusal = "prefix", "", exc
     with ledger.engine.connect() as conn:
+        where = places.place(conn, caller, None)
+        scope = where.orgs if where is not None else None
         # a maker code, or what is no code, VIN or organisation id, may name a maker: then all of its packs
         maker = _maker_named(conn, text) if kind in ("maker_code", "prefix") else None
         if maker is not None:
             codes = sorted(maker.manufacturer_codes)
-            rows = packrows.maker_pack_summaries(conn, maker.id, codes, limit=SEARCH_LIMIT + 1)
+            rows = packrows.maker_pack_summaries(conn, maker.id, codes, limit=SEARCH_LIMIT + 1, touched_by=scope)
         elif refusal is not None:
             raise refusal
         else:
-            rows = packrows.search_packs(conn, kind, value, limit=SEARCH_LIMIT + 1)
+            rows = packrows.search_packs(conn, kind, value, limit=SEARCH_LIMIT + 1, touched_by=scope)
     packs = [PackSummary(**row._asdict()) for row in rows[:SEARCH_LIMIT]]
     return SearchResult(
         query=text, kind="maker" if maker is not None else kind, packs=packs, more=len(rows) > SEARCH_LIMIT
@@ -238,6 +333,9 @@ def pack_dossier(
     trust policy, when one is configured). A page shows the latest DOSSIER_SHOWN entries before `seq`
     `before` (default: the chain's end), however long the chain, and verifies those."""
     require_regulator(caller, "open a pack's dossier")
+    if caller.jurisdiction is not None:
+        with ledger.engine.connect() as conn:
+            places.require_pack_in_jurisdiction(conn, caller, packreads.checked_code(code), "open its dossier")
     view = packreads.get_pack_view(ledger, caller, code)
     page = packhistory.latest_pack_history(ledger, caller, view.code, limit=DOSSIER_SHOWN, before=_before(before))
     history = page.events

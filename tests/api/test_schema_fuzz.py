@@ -63,7 +63,12 @@ REGISTRY_CLAIM_CHECKS = {
 }
 MAKER_CHECKS = {"unknown_manufacturer", "ambiguous_manufacturer"}  # events.makers: the registry's, per value
 RECALL_SCOPE_CHECKS = {
-    "empty_scope", "invalid_scope", "unknown_manufacturer", "unknown_pack", "scope_too_large", "invalid_campaign",
+    "empty_scope",
+    "invalid_scope",
+    "unknown_manufacturer",
+    "unknown_pack",
+    "scope_too_large",
+    "invalid_campaign",
     "invalid_code",
 }
 # What a schema cannot say: for each operation, the 422 codes a request valid by its schema may still get

@@ -151,8 +151,11 @@ def test_verify_finds_a_forged_head_commitment(ledger: Ledger, five: None) -> No
     report = verify_database(ledger.engine, ledger.signer.verifier_key)
     true_root = heads.build(_heads(ledger)).root.hex()
     assert [(p.index, str(p)) for p in report.problems] == [
-        (size, f"step 5: head commitment at entry {size} (size {size}): root {tree.root.hex()} over "
-        f"{tree.count} chains, but the log's chains at size {size} give {true_root} over {tree.count + 1}")
+        (
+            size,
+            f"step 5: head commitment at entry {size} (size {size}): root {tree.root.hex()} over "
+            f"{tree.count} chains, but the log's chains at size {size} give {true_root} over {tree.count + 1}",
+        )
     ]
 
 
@@ -217,8 +220,11 @@ def test_a_redacted_bundle_with_its_last_items_removed_is_refused(
     del bundle["items"][-cut:]
     last = next(item for item in reversed(bundle["items"]) if "entry" in item)
     index = last["entry"]["index"]
-    last["proof"] = {"index": index, "tree_size": bundle["heads"]["proof"]["tree_size"],
-                     "hashes": [h.hex() for h in ledger.inclusion_proof(index, bundle["heads"]["proof"]["tree_size"])]}
+    last["proof"] = {
+        "index": index,
+        "tree_size": bundle["heads"]["proof"]["tree_size"],
+        "hashes": [h.hex() for h in ledger.inclusion_proof(index, bundle["heads"]["proof"]["tree_size"])],
+    }
     bundle.pop("keys")
     with pytest.raises(VerificationError, match=rf"^pack {code(1)}: entries were removed from its end: .* but the "
                                                  rf"bundle lists {5 - cut}$"):  # fmt: skip
@@ -248,8 +254,11 @@ def test_another_packs_head_or_a_changed_path_is_refused(ledger: Ledger, five: N
     assert caught.value.message == f"pack {code(1)}: the head proven is {code(2)!r}'s, not {code(1)!r}'s"
     bent = copy.deepcopy(bundle)
     bent["heads"]["head"]["path"][0] = "00" * 32
-    with pytest.raises(VerificationError, match=rf"^the head of {code(1)} \(seq 4, entry \d+\) is not in the log's "
-                                                 r"head commitment at entry \d+: inclusion proof does not verify"):
+    with pytest.raises(
+        VerificationError,
+        match=rf"^the head of {code(1)} \(seq 4, entry \d+\) is not in the log's "
+        r"head commitment at entry \d+: inclusion proof does not verify",
+    ):
         verify_bundle(bent, ledger.signer.verifier_key)
 
 

@@ -287,18 +287,30 @@ class ReportStoreContract:
         day = date(2024, 1, 1)
         with engine.begin() as conn:
             reportrows.add_actor_counts(conn, BASIS, {"byd": Counter(entries=2, timed=1, late=1)})
-            reportrows.add_day_counts(conn, BASIS, {day: Counter(entries=2, late=1)})
+            reportrows.add_day_counts(conn, BASIS, {(day, "byd"): Counter(entries=2, late=1)})
             reportrows.add_actor_counts(conn, OTHER, {"byd": Counter(entries=5)})
         with engine.begin() as conn:
             reportrows.add_actor_counts(conn, BASIS, {"byd": Counter(entries=1), "gen": Counter(entries=3)})
-            reportrows.add_day_counts(conn, BASIS, {day: Counter(entries=1), date(2024, 1, 3): Counter(late=0)})
+            reportrows.add_day_counts(
+                conn,
+                BASIS,
+                {
+                    (day, "byd"): Counter(entries=1),
+                    (day, "gen"): Counter(entries=4),
+                    (date(2024, 1, 3), "gen"): Counter(),
+                },
+            )
             reportrows.add_actor_counts(conn, BASIS, {})
         with engine.connect() as conn:
             assert sorted(reportrows.actor_counts(conn, BASIS)) == [("byd", 3, 1, 1), ("gen", 3, 0, 0)]
             assert reportrows.actor_counts(conn, BASIS, timed_only=True) == [reportrows.ActorCounts("byd", 3, 1, 1)]
             assert reportrows.actor_counts(conn, OTHER) == [("byd", 5, 0, 0)]
-            assert reportrows.day_counts(conn, BASIS, day, date(2024, 1, 2)) == {day: reportrows.DayCounts(day, 3, 1)}
-            assert list(reportrows.day_counts(conn, BASIS, day, date(2024, 1, 3))) == [day, date(2024, 1, 3)]
+            assert reportrows.day_counts(conn, BASIS, day, date(2024, 1, 2)) == {day: reportrows.DayCounts(day, 7, 1)}
+            assert reportrows.day_counts(conn, BASIS, day, day, actors=["byd"]) == {
+                day: reportrows.DayCounts(day, 3, 1)
+            }
+            assert reportrows.day_counts(conn, BASIS, day, day, actors=[]) == {}
+            assert sorted(reportrows.day_counts(conn, BASIS, day, date(2024, 1, 3))) == [day, date(2024, 1, 3)]
 
     def test_counts_of_more_keys_than_one_in_list_holds(self, engine: Engine) -> None:
         actors = {f"org-{n:04d}": Counter(entries=1) for n in range(1100)}

@@ -62,8 +62,6 @@ class Witnesses:
             return Answer(refusal.status, refusal.media_type, refusal.body)
 
 
-
-
 def produce(ledger: Ledger, maker: Actor, serials: range) -> None:
     ledger.append([maker.claim(code(s), "produced", PRODUCED) for s in serials])
 

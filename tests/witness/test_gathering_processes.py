@@ -31,8 +31,6 @@ pytestmark = pytest.mark.slow
 ORIGIN = "packtrace.test/log"
 
 
-
-
 def test_two_witness_processes_cosign_the_served_checkpoint_after_1000_appends(
     ledger: Ledger, maker: Actor, tmp_path: Path
 ) -> None:

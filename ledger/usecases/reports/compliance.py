@@ -28,6 +28,7 @@ from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows, whereaboutsrows
 from ledger.store.db import Connection
 from ledger.usecases import calendar as calendars
+from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
 from ledger.usecases.views import View
@@ -101,6 +102,9 @@ class ComplianceReport(View):
     by_rule: list[RuleLateness]
     unaccounted: list[UnaccountedPack]
     unaccounted_by_reason: dict[str, int] = Field(description="packs in `unaccounted` per reason (every reason)")
+    region: str | None = Field(
+        default=None, description="the region the report covers (GB/T 2260; docs/regions.md); null: everywhere"
+    )
 
 
 def compliance(
@@ -111,8 +115,11 @@ def compliance(
     rule: str | None = None,
     limit: int = MAX_LATE,
     basis: Basis = DEFAULT_BASIS,
+    region: str | None = None,
 ) -> ComplianceReport:
-    """Late reports (per entry, per organisation, per rule) and packs whose whereabouts are unknown."""
+    """Late reports (per entry, per organisation, per rule) and packs whose whereabouts are unknown; with a
+    region (or for a region-scoped regulator), the late reports of the organisations located in it and the
+    packs that touch it (ledger.usecases.places)."""
     require_regulator(caller, "read the compliance report")
     check_org_filter("org", org)
     rules = {r.id: r for r in basis.ruleset.rules}
@@ -123,11 +130,20 @@ def compliance(
     size = refresh(ledger, basis)
     now = ledger.clock()
     with ledger.engine.connect() as conn:
+        where = places.place(conn, caller, region)
+        actors = where.orgs if where is not None else None
         names = {o.id: o.name for o in registry.list_orgs(conn)}
-        late_rows = reportrows.late_rows(conn, basis.name, size, actor=org, rule=rule, limit=limit)
-        groups = reportrows.late_groups(conn, basis.name, size)
-        timed = reportrows.actor_counts(conn, basis.name, timed_only=True)
+        late_rows = reportrows.late_rows(conn, basis.name, size, actor=org, actors=actors, rule=rule, limit=limit)
+        groups = [g for g in reportrows.late_groups(conn, basis.name, size) if where is None or where.holds(g.actor)]
+        timed = [
+            t
+            for t in reportrows.actor_counts(conn, basis.name, timed_only=True)
+            if where is None or where.holds(t.actor)
+        ]
         lost = unaccounted_packs(conn, now, basis)
+        if where is not None:
+            touching = packrows.codes_touching(conn, [p.pack for p in lost], where.orgs)
+            lost = [p for p in lost if p.pack in touching]
         calendar = calendars.in_force(conn, size)
     if org is not None:
         lost = [p for p in lost if org in (p.custodian, p.receiver)]
@@ -184,6 +200,7 @@ def compliance(
         ],
         unaccounted=lost,
         unaccounted_by_reason={reason.value: sum(p.reason == reason for p in lost) for reason in Reason},
+        region=where.region if where is not None else None,
     )
 
 

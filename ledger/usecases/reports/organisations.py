@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ledger.log import Ledger
 from ledger.store import packrows, registry, reportrows
+from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
 from ledger.usecases.reports.compliance import late_pct, unaccounted_packs
@@ -37,15 +38,20 @@ class OrganisationsReport(View):
     as_of: datetime
     log_size: int
     orgs: list[OrgStats]
+    region: str | None = Field(default=None, description="the region the report covers (docs/regions.md)")
 
 
-def organisations(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) -> OrganisationsReport:
-    """Per organisation: entries, timeliness, custody, 流向不明 and recycling."""
+def organisations(
+    ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS, region: str | None = None
+) -> OrganisationsReport:
+    """Per organisation: entries, timeliness, custody, 流向不明 and recycling (with a region, or for a
+    region-scoped regulator: the organisations located in it)."""
     require_regulator(caller, "read the organisation statistics")
     size = refresh(ledger, basis)
     now = ledger.clock()
     with ledger.engine.connect() as conn:
-        orgs = {org.id: org for org in registry.list_orgs(conn)}
+        where = places.place(conn, caller, region)
+        orgs = {org.id: org for org in registry.list_orgs(conn) if where is None or where.holds(org.id)}
         activity = {row.actor: row for row in reportrows.actor_counts(conn, basis.name)}
         custody = packrows.count_by_custodian(conn)
         recycled = reportrows.recycled_counts(conn, basis.name, size)
@@ -79,4 +85,5 @@ def organisations(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASI
         as_of=now,
         log_size=size,
         orgs=stats,
+        region=where.region if where is not None else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from pydantic import Field
@@ -18,6 +18,7 @@ from events.orgs import Org
 from ledger.log import Ledger
 from ledger.store import packrows, registry
 from ledger.store.packrows import BatchFilter, BatchPack
+from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.makers import maker_org
 from ledger.usecases.views import View
@@ -100,6 +101,9 @@ class RecallReport(View):
     truncated: bool = Field(description=f"more than {MAX_RECALL:,} packs matched; narrow the filter")
     by_status: dict[str, int]
     packs: list[RecallPack]
+    region: str | None = Field(
+        default=None, description="a region-scoped regulator's trace covers the packs of its region (docs/regions.md)"
+    )
 
 
 def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
@@ -108,7 +112,11 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
     where = where.checked()
     with ledger.engine.connect() as conn:
         maker = maker_org(conn, where.manufacturer) if where.manufacturer is not None else None
-        rows = packrows.batch_packs(conn, where.batch(maker), placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
+        scope = places.place(conn, caller, None)  # a region-scoped regulator traces the packs of its region
+        batch = where.batch(maker)
+        if scope is not None:
+            batch = replace(batch, touched_by=scope.orgs)
+        rows = packrows.batch_packs(conn, batch, placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
         names = {org.id: org.name for org in registry.list_orgs(conn)}
     packs = [_recall_pack(row, names) for row in rows[:MAX_RECALL]]
     by_status: dict[str, int] = defaultdict(int)
@@ -122,6 +130,7 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
         truncated=len(rows) > MAX_RECALL,
         by_status=dict(sorted(by_status.items())),
         packs=packs,
+        region=scope.region if scope is not None else None,
     )
 
 

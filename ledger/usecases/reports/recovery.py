@@ -15,6 +15,7 @@ from events.recovery import RECOVERY_THRESHOLDS, recovery_rates
 from ledger.log import Ledger
 from ledger.store import registry, reportrows
 from ledger.store.reportrows import ElementSum
+from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.report_index import DEFAULT_BASIS, Basis, refresh
 from ledger.usecases.views import View
@@ -51,6 +52,7 @@ class RecoveryReport(View):
     log_size: int
     rows: list[RecoveryRow]
     totals: list[RecoveryRow] = Field(description="all recyclers together, per element (recycler '*')")
+    region: str | None = Field(default=None, description="the region the report covers (docs/regions.md)")
     implausible: list[ImplausibleRecovery] = Field(
         default_factory=list,
         description=f"left out of the sums: masses outside 0-{MASS_KG.maximum:g} kg ({MASS_KG.reason}), "
@@ -58,16 +60,23 @@ class RecoveryReport(View):
     )
 
 
-def recovery(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) -> RecoveryReport:
-    """Recovered over contained mass per recycler and element, against the 规范条件 thresholds."""
+def recovery(
+    ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS, region: str | None = None
+) -> RecoveryReport:
+    """Recovered over contained mass per recycler and element, against the 规范条件 thresholds (with a region,
+    or for a region-scoped regulator: of the recyclers located in it)."""
     require_regulator(caller, "read the recovery report")
     size = refresh(ledger, basis)
     with ledger.engine.connect() as conn:
+        where = places.place(conn, caller, region)
         orgs = {org.id: org for org in registry.list_orgs(conn)}
         sums = reportrows.element_sums(conn, basis.name, size, max_kg=MASS_KG.maximum)
         implausible = reportrows.implausible_elements(
             conn, basis.name, size, max_kg=MASS_KG.maximum, limit=MAX_IMPLAUSIBLE
         )
+    if where is not None:
+        sums = [row for row in sums if where.holds(row.actor)]
+        implausible = [row for row in implausible if where.holds(row.actor)]
     per_recycler: dict[str, list[ElementSum]] = defaultdict(list)
     overall: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
     for row in sums:
@@ -92,6 +101,7 @@ def recovery(ledger: Ledger, caller: Caller, *, basis: Basis = DEFAULT_BASIS) ->
         log_size=size,
         rows=report_rows,
         totals=totals,
+        region=where.region if where is not None else None,
         implausible=[
             ImplausibleRecovery(
                 index=row.idx,

@@ -25,6 +25,7 @@ from events.timestamps import china_date
 from events.warnings import DEFAULT_RULES, DIMENSIONS, FINEST, Comparison, Counts, WarningRules
 from ledger.log import Ledger
 from ledger.store import warningrows
+from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.views import View
 
@@ -66,6 +67,9 @@ class WarningsReport(View):
     rate: float = Field(description="the whole population's weighted incidents per 1,000 pack-years")
     groups_tested: int
     alarms: list[WarningAlarm]
+    region: str | None = Field(
+        default=None, description="the population is the packs that touch this region (docs/regions.md)"
+    )
 
 
 @dataclass
@@ -114,9 +118,16 @@ class _Fine:
 
 
 def warnings(
-    ledger: Ledger, caller: Caller, *, as_of: date | None = None, rules: WarningRules = DEFAULT_RULES
+    ledger: Ledger,
+    caller: Caller,
+    *,
+    as_of: date | None = None,
+    rules: WarningRules = DEFAULT_RULES,
+    region: str | None = None,
 ) -> WarningsReport:
-    """Incident rates per group against the rest, and the groups significantly above it."""
+    """Incident rates per group against the rest, and the groups significantly above it. With a region (or
+    for a region-scoped regulator) the population is the packs that touch the region: each group is
+    compared with the rest of them."""
     require_regulator(caller, "read the quality early warnings")
     today = china_date(ledger.clock())
     as_of = as_of or today
@@ -124,8 +135,10 @@ def warnings(
         raise InputError(f"as_of {as_of} is after today ({today}): exposure is counted up to it", code="invalid_filter")
     until = f"{as_of.isoformat()}T16:00:00Z"  # the end of `as_of` in China time, as entries' `at` is stored
     with ledger.engine.connect() as conn:
-        pack_rows = warningrows.pack_groups(conn, as_of, method.ENDED)
-        incident_rows = warningrows.incident_groups(conn, as_of, until)
+        where = places.place(conn, caller, region)
+        scope = where.orgs if where is not None else None
+        pack_rows = warningrows.pack_groups(conn, as_of, method.ENDED, touched_by=scope)
+        incident_rows = warningrows.incident_groups(conn, as_of, until, touched_by=scope)
     fine: dict[_Fine, _Group] = {}
     for row in pack_rows:
         end = min(as_of, date.fromisoformat(row.ended)) if row.ended else as_of
@@ -134,7 +147,8 @@ def warnings(
     for incident in incident_rows:
         kind = incident.kind if incident.kind is not None and incident.kind in rules.weights else "other"
         fine.setdefault(_Fine(*incident[:6]), _Group()).incidents[kind] += incident.incidents
-    return _report(fine, as_of, rules)
+    report = _report(fine, as_of, rules)
+    return report.model_copy(update={"region": where.region}) if where is not None else report
 
 
 def _report(fine: dict[_Fine, _Group], as_of: date, rules: WarningRules) -> WarningsReport:

@@ -1,0 +1,73 @@
+"""Places and scope: which packs and organisations a read covers when it names a region, or when the caller
+is a region-scoped regulator (docs/regions.md).
+
+An organisation is located in the region its registry record names now (GB/T 2260, events.regions). A pack
+**touches** a region when an organisation located in it made the pack, holds it now, or recorded an entry of
+its chain (received it, installed it, repaired it, collected, dismantled or recycled it, reported an incident,
+…). A region-scoped regulator (a regulator registered in a city or county, `Caller.jurisdiction`) reads the
+packs that touch its region and the organisations located in it; a region asked for must lie within its
+jurisdiction (403 `out_of_jurisdiction`). For a pack outside its region it is an ordinary organisation: it
+reads the pack at the legitimate-interest tier, and the regulator's dossier of it is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from events import regions
+from events.regions import OutOfJurisdiction
+from ledger.log import Ledger
+from ledger.store import packrows, registry
+from ledger.store.packrows import Connection
+from ledger.usecases.access import Caller
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region a read is limited to, with the organisations located in it."""
+
+    region: str
+    orgs: tuple[str, ...]
+
+    def name(self, lang: str = "zh") -> str:
+        return regions.name(self.region, lang)
+
+    def holds(self, org_id: str | None) -> bool:
+        return org_id is not None and org_id in self.orgs
+
+
+def place(conn: Connection, caller: Caller, asked: str | None) -> Place | None:
+    """The region a read covers (None: everywhere): `asked`, within the caller's jurisdiction; a scoped
+    regulator asking nothing gets its jurisdiction."""
+    region = regions.narrowed(caller.jurisdiction, asked or None)
+    if region is None:
+        return None
+    located = (o.id for o in registry.list_orgs(conn) if o.region is not None and regions.covers(region, o.region))
+    return Place(region, tuple(sorted(located)))
+
+
+def place_of(ledger: Ledger, caller: Caller, asked: str | None) -> Place | None:
+    with ledger.engine.connect() as conn:
+        return place(conn, caller, asked)
+
+
+def touches(conn: Connection, where: Place | None, code: str) -> bool:
+    return where is None or bool(packrows.codes_touching(conn, [code], where.orgs))
+
+
+def for_pack(conn: Connection, caller: Caller, code: str) -> Caller:
+    """The caller as it reads one pack: a region-scoped regulator reading a pack outside its region is an
+    ordinary organisation (`Caller.outside`)."""
+    if caller.jurisdiction is None or touches(conn, place(conn, caller, None), code):
+        return caller
+    return replace(caller, outside=True)
+
+
+def require_pack_in_jurisdiction(conn: Connection, caller: Caller, code: str, action: str) -> None:
+    """For the regulator's own views of one pack (the dossier): refused outside the caller's region."""
+    jurisdiction = caller.jurisdiction
+    if jurisdiction is not None and not touches(conn, place(conn, caller, None), code):
+        raise OutOfJurisdiction(
+            f"pack {code} has never touched your jurisdiction, {jurisdiction} ({regions.name(jurisdiction, 'en')}), "
+            f"so you may not {action}"
+        )
