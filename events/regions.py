@@ -79,9 +79,15 @@ NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+class OutOfJurisdiction(AuthorisationError):
+    """A region-scoped regulator asked about a place or a pack outside its jurisdiction (HTTP 403)."""
+
+    code = "out_of_jurisdiction"
+
+
 def check_code(text: str, what: str = "region") -> str:
     """A well-formed division code, else InputError (code `invalid_filter` as it is most often a filter)."""
-    if not (isinstance(text, str) and CODE.fullmatch(text)) or text[:2] == "00":
+    if not (isinstance(text, str) and CODE.fullmatch(text)):
         raise InputError(
             f"{what} {text!r} must be a 6-digit GB/T 2260 division code, e.g. 350000 (Fujian) or 350200 (Xiamen)",
             code="invalid_filter",
@@ -137,9 +143,3 @@ def narrowed(jurisdiction: str | None, asked: str | None) -> str | None:
             f"{jurisdiction} ({name(jurisdiction, 'en')})"
         )
     return asked
-
-
-class OutOfJurisdiction(AuthorisationError):
-    """A region-scoped regulator asked about a place or a pack outside its jurisdiction (HTTP 403)."""
-
-    code = "out_of_jurisdiction"

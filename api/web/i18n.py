@@ -13,6 +13,7 @@ from fastapi import Request
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
+from api.web.i18n_regions import MESSAGES_REGIONS
 from api.web.i18n_unaccounted import MESSAGES_UNACCOUNTED
 from api.web.i18n_warnings import MESSAGES_WARNINGS
 from events.orgs import ROLE_NAMES_ZH, Role
@@ -274,6 +275,7 @@ MESSAGES.update(MESSAGES_CALENDAR)
 MESSAGES.update(MESSAGES_WARNINGS)
 MESSAGES.update(MESSAGES_UNACCOUNTED)
 MESSAGES.update(MESSAGES_MAKERS)
+MESSAGES.update(MESSAGES_REGIONS)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "produced": ("已生产", "produced"),

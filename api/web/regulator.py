@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from api.cosigner import witness_states
 from api.web import figures
+from api.web.regionform import region_form, region_of
 from api.web.render import Web, WebDep
 from events.catalogue import CHEMISTRIES
 from events.errors import InputError
@@ -49,10 +50,11 @@ def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Respon
 @router.get("")
 def overview_page(web: WebDep) -> Response:
     def build() -> Response:
-        overview = workspace.overview(web.ledger, web.caller)
+        overview = workspace.overview(web.ledger, web.caller, region=region_of(web))
         t = web.words
         return web.page(
             "regulator/overview.html",
+            **region_form(web, overview.region),
             overview=overview,
             status_chart=figures.status_chart(overview, t),
             per_day_chart=figures.per_day_chart(overview, t),
@@ -176,10 +178,11 @@ def recall_csv(web: WebDep) -> Response:
 @router.get("/compliance")
 def compliance_page(web: WebDep, org: str | None = None) -> Response:
     def build() -> Response:
-        report = compliance(web.ledger, web.caller, org=org or None)
+        report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web))
         rules = [rule.rule for rule in report.by_rule]
         return web.page(
             "regulator/compliance.html",
+            **region_form(web, report.region, org=org or ""),
             report=report,
             rules=rules,
             late_shown=report.late[:LATE_SHOWN],
@@ -203,7 +206,7 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
     def build() -> Response:
         if section not in COMPLIANCE_SECTIONS:
             raise InputError(f"section must be one of {', '.join(COMPLIANCE_SECTIONS)}", code="invalid_filter")
-        report = compliance(web.ledger, web.caller, org=org or None)
+        report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web))
         return _csv(f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
 
     return web.respond(build)
@@ -212,9 +215,10 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
 @router.get("/recovery")
 def recovery_page(web: WebDep) -> Response:
     def build() -> Response:
-        report = recovery(web.ledger, web.caller)
+        report = recovery(web.ledger, web.caller, region=region_of(web))
         return web.page(
             "regulator/recovery.html",
+            **region_form(web, report.region),
             report=report,
             chart=figures.recovery_chart(report.rows, web.words, by_recycler=True),
         )
@@ -224,14 +228,22 @@ def recovery_page(web: WebDep) -> Response:
 
 @router.get("/recovery.csv")
 def recovery_csv(web: WebDep) -> Response:
-    return web.respond(lambda: _csv("recovery", RecoveryRow, recovery(web.ledger, web.caller).rows))
+    return web.respond(
+        lambda: _csv("recovery", RecoveryRow, recovery(web.ledger, web.caller, region=region_of(web)).rows)
+    )
 
 
 @router.get("/organisations")
 def organisations_page(web: WebDep) -> Response:
-    return web.respond(lambda: web.page("regulator/organisations.html", report=organisations(web.ledger, web.caller)))
+    def build() -> Response:
+        report = organisations(web.ledger, web.caller, region=region_of(web))
+        return web.page("regulator/organisations.html", **region_form(web, report.region), report=report)
+
+    return web.respond(build)
 
 
 @router.get("/organisations.csv")
 def organisations_csv(web: WebDep) -> Response:
-    return web.respond(lambda: _csv("organisations", OrgStats, organisations(web.ledger, web.caller).orgs))
+    return web.respond(
+        lambda: _csv("organisations", OrgStats, organisations(web.ledger, web.caller, region=region_of(web)).orgs)
+    )

@@ -24,6 +24,7 @@ from api.errors import status_of
 from api.settings import Settings
 from api.web.i18n import LANG_COOKIE, Words, pick_lang
 from api.web.session import session_caller
+from events import regions
 from events.errors import PacktraceError
 from events.timestamps import CHINA_TZ, from_rfc3339
 from ledger.log import Ledger
@@ -71,6 +72,7 @@ def environment() -> Environment:
     env.filters["when"] = _when
     env.filters["num"] = _num
     env.filters["short"] = lambda digest: digest[:12] if digest else ""
+    env.filters["region_name"] = regions.name
     return env
 
 
@@ -154,7 +156,9 @@ class Web:
     def error(self, exc: PacktraceError) -> HTMLResponse:
         status = status_of(exc)
         title = {403: "forbidden_title", 404: "not_found_title"}.get(status, "error_title")
-        return self.page("error.html", status_code=status, title=self.words(title), detail=exc.message, status=status)
+        return self.page(
+            "error.html", status_code=status, title=self.words(title), detail=exc.message, status=status, code=exc.code
+        )
 
 
 def web_context(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Web:

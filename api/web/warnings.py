@@ -4,12 +4,14 @@ its scope, and the method's thresholds."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 from markupsafe import Markup
 
 from api.web import charts
 from api.web.i18n import Words
+from api.web.regionform import region_form, region_of
 from api.web.render import WebDep
 from events.errors import InputError
 from ledger.usecases.reports.csvtext import csv_text
@@ -47,10 +49,14 @@ def group_text(group: dict[str, str], t: Words) -> str:
 @router.get("/warnings")
 def warnings_page(web: WebDep, as_of: str = "") -> Response:
     def build() -> Response:
-        report = warnings(web.ledger, web.caller, as_of=_as_of(as_of))
-        csv_url = "/regulator/warnings.csv" + (f"?as_of={report.as_of.isoformat()}" if as_of.strip() else "")
+        report = warnings(web.ledger, web.caller, as_of=_as_of(as_of), region=region_of(web))
+        query = {"as_of": report.as_of.isoformat() if as_of.strip() else "", "region": report.region or ""}
+        csv_url = "/regulator/warnings.csv" + (
+            "?" + urlencode({k: v for k, v in query.items() if v}) if any(query.values()) else ""
+        )
         return web.page(
             "regulator/warnings.html",
+            **region_form(web, report.region, as_of=as_of.strip()),
             report=report,
             as_of=as_of.strip(),
             csv_url=csv_url,
@@ -64,7 +70,7 @@ def warnings_page(web: WebDep, as_of: str = "") -> Response:
 @router.get("/warnings.csv")
 def warnings_csv(web: WebDep, as_of: str = "") -> Response:
     def build() -> Response:
-        report = warnings(web.ledger, web.caller, as_of=_as_of(as_of))
+        report = warnings(web.ledger, web.caller, as_of=_as_of(as_of), region=region_of(web))
         return Response(
             csv_text(WarningAlarm, report.alarms),
             media_type="text/csv; charset=utf-8",

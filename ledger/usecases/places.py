@@ -12,14 +12,17 @@ reads the pack at the legitimate-interest tier, and the regulator's dossier of i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from events import regions
+from events.orgs import Org
 from events.regions import OutOfJurisdiction
 from ledger.log import Ledger
 from ledger.store import packrows, registry
 from ledger.store.packrows import Connection
-from ledger.usecases.access import Caller
+from ledger.usecases.access import Caller, require_regulator
+from ledger.usecases.views import View
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,28 @@ def require_pack_in_jurisdiction(conn: Connection, caller: Caller, code: str, ac
             f"pack {code} has never touched your jurisdiction, {jurisdiction} ({regions.name(jurisdiction, 'en')}), "
             f"so you may not {action}"
         )
+
+
+class RegionChoice(View):
+    region: str
+    name_zh: str
+    name_en: str
+
+
+def choices(jurisdiction: str | None, orgs: Iterable[Org]) -> list[RegionChoice]:
+    """The regions a regulator may pick: the provinces, cities and districts its organisations are located in,
+    within its jurisdiction (which is always among them)."""
+    codes: set[str] = set()
+    for org in orgs:
+        if org.region is not None:
+            codes.update({org.region[:2] + "0000", regions.city_of(org.region), org.region})
+    if jurisdiction is not None:
+        codes = {c for c in codes if regions.covers(jurisdiction, c)} | {jurisdiction}
+    return [RegionChoice(region=c, name_zh=regions.name(c), name_en=regions.name(c, "en")) for c in sorted(codes)]
+
+
+def region_choices(ledger: Ledger, caller: Caller) -> list[RegionChoice]:
+    """For the pages' region pickers."""
+    require_regulator(caller, "pick a region")
+    with ledger.engine.connect() as conn:
+        return choices(caller.jurisdiction, registry.list_orgs(conn))

@@ -68,12 +68,6 @@ class CityFigures(View):
     unaccounted: int = Field(description="流向不明 packs its organisations hold (or were sent)")
 
 
-class RegionChoice(View):
-    region: str
-    name_zh: str
-    name_en: str
-
-
 class Overview(View):
     as_of: datetime
     log_size: int
@@ -91,7 +85,7 @@ class Overview(View):
     region: str | None = Field(default=None, description="the region the figures cover (docs/regions.md)")
     jurisdiction: str | None = Field(default=None, description="the caller's jurisdiction, if it is scoped")
     cities: list[CityFigures] = Field(default=[], description="per city (prefecture level), within `region`")
-    regions: list[RegionChoice] = Field(
+    regions: list[places.RegionChoice] = Field(
         default=[], description="the regions the caller may pick: its jurisdiction's and its cities and districts"
     )
 
@@ -132,7 +126,7 @@ def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS, regio
         region=where.region if where is not None else None,
         jurisdiction=caller.jurisdiction,
         cities=_cities(located, activity, custody, lateness.unaccounted),
-        regions=_choices(caller.jurisdiction, orgs),
+        regions=places.choices(caller.jurisdiction, orgs),
     )
 
 
@@ -175,19 +169,6 @@ def _cities(
         for code, n in sums.items()
     ]
     return sorted(figures, key=lambda f: (f.region is None, f.region or ""))
-
-
-def _choices(jurisdiction: str | None, orgs: list[Org]) -> list[RegionChoice]:
-    """The regions a regulator may pick: its jurisdiction, and the cities and districts its organisations are
-    located in (for the whole platform: every province and city they are in)."""
-    codes: set[str] = set()
-    for org in orgs:
-        if org.region is None or (jurisdiction is not None and not regions.covers(jurisdiction, org.region)):
-            continue
-        codes.update({org.region[:2] + "0000", regions.city_of(org.region), org.region})
-    if jurisdiction is not None:
-        codes = {c for c in codes if regions.covers(jurisdiction, c)} | {jurisdiction}
-    return [RegionChoice(region=c, name_zh=regions.name(c), name_en=regions.name(c, "en")) for c in sorted(codes)]
 
 
 # -- search ---------------------------------------------------------------------------------------------
