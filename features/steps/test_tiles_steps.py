@@ -50,7 +50,7 @@ def _verify(ledger: Ledger, proof: dict[str, Path]) -> Any:
     return CliRunner().invoke(app, args)
 
 
-@then("\"packtrace verify-bundle\" accepts the proof with the entry and the log's verifier key")
+@then('"packtrace verify-bundle" accepts the proof with the entry and the log\'s verifier key')
 def proof_accepted(ledger: Ledger, proof: dict[str, Path]) -> None:
     result = _verify(ledger, proof)
     assert result.exit_code == 0, result.output

@@ -10,14 +10,19 @@ import re
 import httpx
 import pytest
 
-from events.orgs import Role
+from events.orgs import Org, Role
+from ledger.log import Ledger
+from ledger.usecases import orgkeys
+from ledger.usecases.access import ADMIN
 from tests.api.parties import ADMIN_TOKEN, Party
 from tests.api.scenario import code, in_vehicle
 from tests.web.login import login_cookie
 
-ANONYMOUS, ADMIN_TOKEN_CALLER = "anonymous", "admin-token"
-CALLERS = [str(role) for role in Role] + [ANONYMOUS, ADMIN_TOKEN_CALLER]
-AUTHORITIES = {"regulator"}  # DESIGN §5, §7: not the platform administrator either
+ANONYMOUS, ADMIN_TOKEN_CALLER, CITY_REGULATOR = "anonymous", "admin-token", "city-regulator"
+CALLERS = [str(role) for role in Role] + [ANONYMOUS, ADMIN_TOKEN_CALLER, CITY_REGULATOR]
+# DESIGN §5, §7: not the platform administrator either; a regulator scoped to a city (issue 15) reads the
+# reports and pages of its city
+AUTHORITIES = {"regulator", CITY_REGULATOR}
 
 REPORTS = [
     "/v1/reports/recall?manufacturer=001",
@@ -50,15 +55,19 @@ PAGES = [
 ]
 
 
-def tokens(parties: dict[Role, Party]) -> dict[str, str | None]:
+def tokens(parties: dict[Role, Party], city: str) -> dict[str, str | None]:
     found: dict[str, str | None] = {str(role): party.token for role, party in parties.items()}
-    return {**found, ANONYMOUS: None, ADMIN_TOKEN_CALLER: ADMIN_TOKEN}
+    return {**found, ANONYMOUS: None, ADMIN_TOKEN_CALLER: ADMIN_TOKEN, CITY_REGULATOR: city}
 
 
 @pytest.fixture
-def callers(client: httpx.Client, parties: dict[Role, Party]) -> dict[str, str | None]:
+def callers(client: httpx.Client, ledger: Ledger, parties: dict[Role, Party]) -> dict[str, str | None]:
+    """Every role, nobody, the admin token, and a regulator scoped to Xiamen (350200), where pack 1, made and
+    held by organisations with no region, has never been."""
     in_vehicle(client, parties, 1)
-    return tokens(parties)
+    city = Org(CITY_REGULATOR, "厦门市工信局", frozenset({Role.REGULATOR}), region="350200")
+    token = orgkeys.register_many(ledger, ADMIN, [(city, [])])[CITY_REGULATOR]
+    return tokens(parties, token)
 
 
 @pytest.mark.parametrize("path", REPORTS)
@@ -85,8 +94,23 @@ def test_pages_answer_only_regulators(client: httpx.Client, callers: dict[str, s
             assert response.headers["location"].startswith("/login?next=")
         if response.status_code == 403:
             assert "text/html" in response.headers["content-type"]
-            assert "仅对监管部门开放" in response.text
+            refusal = "该内容超出您的辖区" if name == CITY_REGULATOR else "仅对监管部门开放"
+            assert refusal in response.text
     expected = {name: 200 if name in AUTHORITIES else 403 for name in CALLERS} | {ANONYMOUS: 303}
+    if path.startswith("/regulator/packs/"):  # a pack outside the city: not the city regulator's dossier
+        expected[CITY_REGULATOR] = 403
+    assert actual == expected
+
+
+def test_the_logs_entries_answer_regulators_of_the_whole_platform(
+    client: httpx.Client, callers: dict[str, str | None]
+) -> None:
+    actual = {}
+    for name, token in callers.items():
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        actual[name] = client.get("/v1/log/entries", headers=headers).status_code
+    authorities = {"regulator", "admin", ADMIN_TOKEN_CALLER}
+    expected = {name: 200 if name in authorities else 403 for name in CALLERS} | {ANONYMOUS: 401}
     assert actual == expected
 
 
