@@ -13,6 +13,8 @@ MESSAGES_REGIONS: dict[str, tuple[str, str]] = {
         "只统计位于该地区的企业，以及由这些企业生产、持有或上报过记录的电池",
         "Counts the organisations located in the region and the packs they made, hold or recorded",
     ),
+    "chart_recovery_region": ("再生利用回收率（{name}）", "Material recovery rates ({name})"),
+    "entries_region": ("本地区企业上报记录", "Entries by the region's organisations"),
     "cities_title": ("各地市情况", "By city"),
     "city": ("地市", "City"),
     "city_orgs": ("企业数", "Organisations"),

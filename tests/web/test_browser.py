@@ -179,6 +179,8 @@ def test_every_page_fits_phone_and_desk(browser: Browser, live: Live, width: int
         ("recovery", "/regulator/recovery"),
         ("organisations", "/regulator/organisations"),
         ("overview-en", "/regulator?lang=en"),
+        ("overview-xiamen", "/regulator?region=350200"),
+        ("compliance-xiamen", "/regulator/compliance?region=350200"),
     ]:
         page.goto(live.url(path))
         assert page.locator("h1").count() == 1

@@ -237,3 +237,15 @@ def test_the_city_csv_holds_the_city_rows(world: World, web_client: httpx.Client
     csv_text = web_client.get("/regulator/organisations.csv", headers=cookie).content.decode("utf-8-sig")
     rows = csv_text.splitlines()[1:]
     assert sorted(row.split(",")[0] for row in rows) == sorted(located(world, "3502"))
+
+
+def test_the_city_overview_page_counts_the_citys_entries(
+    world: World, web_client: httpx.Client, recount: Recount
+) -> None:
+    page = web_client.get("/regulator", headers=login_cookie(web_client, world.province.token(CITY)))
+    shown = re.search(r'id="stat-entries">([\d,]+)</span><span>([^<]+)<', page.text)
+    assert shown is not None
+    expected = sum(recount.posted[org] for org in located(world, "3502"))
+    assert (int(shown.group(1).replace(",", "")), shown.group(2)) == (expected, "本地区企业上报记录")
+    assert "再生利用回收率（厦门市）" in page.text
+    assert re.findall(r'<tr data-region="(\d*)">', page.text) == [XIAMEN]
