@@ -38,7 +38,7 @@ ORGS: tuple[Org, ...] = (
     Org("sm-recycle", "三明再生资源（2026年起列入规范条件）", frozenset({R.RECYCLER}), region="350400"),
     Org("fj-miit", "福建省工业和信息化厅", frozenset({R.REGULATOR}), region="350000"),
     Org("xm-miit", "厦门市工业和信息化局", frozenset({R.REGULATOR}), region="350200"),
-    Org("platform", "溯源平台运维", frozenset({R.ADMIN})),
+    Org("platform", "溯源平台运维", frozenset({R.ADMIN}), region="350102"),
 )
 DEMO = Scenario(
     orgs=ORGS,

@@ -102,6 +102,14 @@ def level(code: str) -> str:
     return "city" if code.endswith("00") else "county"
 
 
+def prefix(code: str) -> str:
+    """What the codes a division covers start with: `35` for 350000, `3502` for 350200, the code itself for
+    a county."""
+    if code.endswith("0000"):
+        return code[:2]
+    return code[:4] if code.endswith("00") else code
+
+
 def covers(outer: str, inner: str) -> bool:
     """Whether the division `outer` contains `inner` (every code covers itself)."""
     if outer.endswith("0000"):

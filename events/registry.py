@@ -25,9 +25,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from events import regions
 from events.calendar import parse_year
 from events.errors import AuthorisationError, ConflictError, InputError, NotFoundError
 from events.orgs import MANUFACTURER_CODE, ORG_ID, Org, Role, check_org_name, parse_roles
+from events.regions import OutOfJurisdiction
 from events.text import KEY_ID_MAX, check_text
 from events.timestamps import china_date, format_at, from_rfc3339
 
@@ -295,7 +297,15 @@ class Registry:
             raise AuthorisationError(f"the signature does not verify with key {c.key!r}", code="bad_signature")
         if c.actor == c.org_id:
             return Authority.OWN_KEY
-        if actor.at(recorded_at).has(Role.REGULATOR):
+        signer = actor.at(recorded_at)
+        if signer.has(Role.REGULATOR):
+            subject = self.orgs.get(c.org_id or "")
+            where = subject.at(recorded_at).region if subject is not None else None
+            if signer.region is not None and (where is None or not regions.covers(signer.region, where)):
+                raise OutOfJurisdiction(
+                    f"{c.actor!r} is a regulator of {signer.region} ({regions.name(signer.region, 'en')}); "
+                    f"{c.subject} is located in {where or 'no registered region'}, outside its jurisdiction",
+                )
             return Authority.REGULATOR_KEY
         raise AuthorisationError(
             f"{c.actor!r} signs a change of {c.subject}: only the organisation itself or a regulator may",

@@ -47,7 +47,7 @@ class RegionQuery(ReportQuery):
     region: str | None = Field(default=None, **REGION_FIELD)
 
 
-class RecallQuery(ReportQuery):
+class RecallQuery(RegionQuery):
     manufacturer: str | None = Field(default=None, **MAKER_FIELD)
     produced_from: Day | None = None
     produced_to: Day | None = None

@@ -35,7 +35,7 @@ from ledger.usecases.workspace import SearchResult
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
 
 LATE_SHOWN = 200
-RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "spec")
+RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "spec", "region")
 PACK_FILTER_FIELDS = ("manufacturer", "flag", "batch")
 
 
@@ -127,6 +127,7 @@ def _recall_filter(web: Web) -> RecallFilter | None:
         produced_to=_date("produced_to", given["produced_to"]),
         chemistry=given["chemistry"] or None,
         spec=given["spec"].upper() or None,
+        region=given["region"] or None,
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 
 from events.catalogue import EventType
 from events.state import PackState
-from ledger.store.schema import ENTRY, PACK
+from ledger.store.schema import ENTRY, ORG, PACK
 
 # What a use case holds between store calls of one read, without knowing what it is.
 Connection: TypeAlias = sqlalchemy.Connection
@@ -39,7 +39,7 @@ class PackFilter:
     maker_codes: tuple[str, ...] = ()  # 3-character maker codes of the battery code
     flag: str | None = None  # the pack has an entry of this (flagging) type
     batch: str | None = None  # the `batch` of the pack's `produced` entry
-    touched_by: tuple[str, ...] | None = None  # packs one of these organisations touches (`touching`)
+    touched_by: Area | None = None  # packs an organisation of the area touches (`touching`)
 
 
 @dataclass(frozen=True)
@@ -147,16 +147,29 @@ def latest_entries_of_types(conn: Connection, code: str, types: Sequence[str], l
 # -- counts ---------------------------------------------------------------------------------------------
 
 
-def count_by_status(conn: Connection, orgs: Sequence[str] | None = None) -> dict[str, int]:
-    """Packs per status, in status order; with `orgs`, of the packs they touch (`touching`)."""
+def count_by_status(conn: Connection, area: Area | None = None) -> dict[str, int]:
+    """Packs per status, in status order; with `area`, of the packs it touches (`touching`)."""
     stmt = select(PACK.c.status, func.count()).group_by(PACK.c.status).order_by(PACK.c.status)
-    rows = conn.execute(stmt if orgs is None else stmt.where(touching(orgs)))
+    rows = conn.execute(stmt if area is None else stmt.where(touching(area)))
     return {status: int(count) for status, count in rows}
 
 
 def count_by_custodian(conn: Connection) -> dict[str, int]:
     rows = conn.execute(select(PACK.c.custodian, func.count()).group_by(PACK.c.custodian))
     return {custodian: int(count) for custodian, count in rows}
+
+
+def states_sharing_a_vehicle(conn: Connection, status: str) -> list[PackState]:
+    """The packs in `status` (in_vehicle) whose vehicle holds another pack of that status too, by code: the
+    only ones a displacement can concern (ix on `vin` finds the shared vehicles without reading states)."""
+    shared = (
+        select(PACK.c.vin)
+        .where(PACK.c.status == status, PACK.c.vin.is_not(None))
+        .group_by(PACK.c.vin)
+        .having(func.count() > 1)
+    )
+    stmt = select(PACK.c.state).where(PACK.c.status == status, PACK.c.vin.in_(shared)).order_by(PACK.c.code)
+    return [PackState.from_dict(data) for (data,) in conn.execute(stmt)]
 
 
 def states_with_status(conn: Connection, statuses: Sequence[str]) -> list[PackState]:
@@ -178,7 +191,7 @@ class BatchFilter:
     produced_to: date | None = None
     chemistry: str | None = None
     spec: str | None = None  # positions 6-7 of the code
-    touched_by: tuple[str, ...] | None = None  # packs one of these organisations touches (`touching`)
+    touched_by: Area | None = None  # packs an organisation of the area touches (`touching`)
 
 
 class BatchPack(NamedTuple):
@@ -242,7 +255,7 @@ class PackSummaryRow(NamedTuple):
 
 
 def search_packs(
-    conn: Connection, by: SearchBy, value: str, *, limit: int, touched_by: Sequence[str] | None = None
+    conn: Connection, by: SearchBy, value: str, *, limit: int, touched_by: Area | None = None
 ) -> list[PackSummaryRow]:
     """Up to `limit` packs in code order whose `by` is `value` (`prefix`: whose code starts with it; a prefix
     holds digits and upper-case letters only); with `touched_by`, only packs they touch (`touching`)."""
@@ -260,7 +273,7 @@ def maker_pack_summaries(
     maker_codes: Sequence[str],
     *,
     limit: int,
-    touched_by: Sequence[str] | None = None,
+    touched_by: Area | None = None,
 ) -> list[PackSummaryRow]:
     """Up to `limit` packs in code order produced by `producer` or bearing one of `maker_codes` (with
     `touched_by`: that they touch)."""
@@ -304,22 +317,40 @@ def _prefix_bound(prefix: str) -> str | None:
 # -- places ---------------------------------------------------------------------------------------------
 
 
-def touching(orgs: Sequence[str]) -> ColumnElement[bool]:
-    """The packs one of `orgs` made, holds now, or recorded an entry about (ledger.usecases.places): the
-    custodian and producer columns, or an entry of the pack's chain (found through uq_entry_pack_seq)."""
-    if not orgs:
-        return sqlalchemy.false()
-    listed = sorted(orgs)
-    recorded = sqlalchemy.exists().where(ENTRY.c.pack == PACK.c.code, ENTRY.c.actor.in_(listed))
-    return or_(PACK.c.custodian.in_(listed), PACK.c.manufacturer.in_(listed), recorded)
+@dataclass(frozen=True)
+class Area:
+    """The organisations located in a region, for SQL: those whose registered region starts with `prefix`
+    (events.regions.prefix), less `exclude` (ledger.usecases.places: the region's regulators, whose own
+    entries do not make a pack theirs)."""
+
+    prefix: str
+    exclude: tuple[str, ...] = ()
 
 
-def codes_touching(conn: Connection, codes: Sequence[str], orgs: Sequence[str]) -> set[str]:
-    """Those of `codes` that one of `orgs` made, holds or recorded an entry about."""
+def _located(area: Area) -> Select[tuple[str]]:
+    stmt = select(ORG.c.id).where(func.substr(ORG.c.region, 1, len(area.prefix)) == area.prefix)
+    return stmt.where(ORG.c.id.not_in(area.exclude)) if area.exclude else stmt
+
+
+def touching(area: Area) -> ColumnElement[bool]:
+    """The packs an organisation of `area` made, holds now, or recorded an entry of (ledger.usecases.places):
+    the producer and custodian columns, or the packs of its entries (found through uq_entry_actor_claim, so
+    the cost follows the region's entries, not the whole pack table)."""
+    located = _located(area)
+    recorded = select(ENTRY.c.pack).where(ENTRY.c.actor.in_(located))
+    return or_(PACK.c.custodian.in_(located), PACK.c.manufacturer.in_(located), PACK.c.code.in_(recorded))
+
+
+def codes_touching(conn: Connection, codes: Sequence[str], area: Area) -> set[str]:
+    """Those of `codes` that an organisation of `area` made, holds or recorded an entry of."""
     found: set[str] = set()
     unique = sorted(set(codes))
+    located = _located(area)
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
-        stmt = select(PACK.c.code).where(PACK.c.code.in_(chunk), touching(orgs))
-        found.update(code for (code,) in conn.execute(stmt))
+        recorded = select(ENTRY.c.pack).where(ENTRY.c.pack.in_(chunk), ENTRY.c.actor.in_(located))
+        held = select(PACK.c.code).where(
+            PACK.c.code.in_(chunk), or_(PACK.c.custodian.in_(located), PACK.c.manufacturer.in_(located))
+        )
+        found.update(code for (code,) in conn.execute(recorded.union(held)))
     return found

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
-from ledger.store.packrows import entry_json_text, touching
+from ledger.store.packrows import Area, entry_json_text, touching
 from ledger.store.schema import ENTRY, PACK
 
 
@@ -55,7 +55,7 @@ def _keys(conn: Connection, produced: Any) -> list[ColumnElement[Any]]:
 
 
 def pack_groups(
-    conn: Connection, as_of: date, ended: Sequence[str], *, touched_by: Sequence[str] | None = None
+    conn: Connection, as_of: date, ended: Sequence[str], *, touched_by: Area | None = None
 ) -> list[PackGroup]:
     """Packs with a production date up to `as_of`, counted per finest group, production date and end day
     (the UTC day a pack whose status is in `ended` entered that status); with `touched_by`, only the packs
@@ -78,7 +78,7 @@ def pack_groups(
 
 
 def incident_groups(
-    conn: Connection, as_of: date, until: str, *, touched_by: Sequence[str] | None = None
+    conn: Connection, as_of: date, until: str, *, touched_by: Area | None = None
 ) -> list[IncidentGroup]:
     """`incident` entries that happened before `until` (RFC 3339), on packs produced up to `as_of`, counted
     per finest group, production date and kind (with `touched_by`: on the packs they touch)."""

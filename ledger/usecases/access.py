@@ -6,7 +6,7 @@ Tiers follow the EU battery passport's:
                          grades and the history without personal data or counterparties
     authority            a regulator or the platform administrator: everything, VINs and counterparties
 
-A regulator organisation registered in a city or county is scoped to it (events.regions): its jurisdiction. It
+A regulator organisation registered in a region is scoped to it (events.regions): its jurisdiction. It
 sees reports and packs of its region only (ledger.usecases.places says what "touches" a region), and for a
 pack outside its region it is an ordinary organisation: `Caller.outside` marks such a per-pack caller.
 
@@ -52,12 +52,12 @@ class Caller:
 
     @property
     def jurisdiction(self) -> str | None:
-        """The region a regulator organisation is scoped to: its registered region when that is a city or a
-        county. None: not a regulator, or the platform's own (provincial) regulator, registered at province
-        level or without a region, which sees everything the platform holds."""
+        """The region a regulator organisation is scoped to: its registered region, at any level (a province,
+        a city, a county). None: not a regulator, or a regulator registered without a region, the
+        platform's own, which sees everything the platform holds."""
         org = self.org
-        if org is not None and org.has(Role.REGULATOR) and org.region is not None:
-            return None if regions.level(org.region) == "province" else org.region
+        if org is not None and org.has(Role.REGULATOR):
+            return org.region
         return None
 
     @property
@@ -116,14 +116,15 @@ def require_authority(caller: Caller, action: str) -> None:
 
 
 def require_whole_platform(caller: Caller, action: str) -> None:
-    """What only an authority over the whole platform may do (the log's entries in bulk): not a
-    region-scoped regulator, whose reads are limited to the packs of its region."""
+    """The log's entries in bulk: an authority not scoped below a province (a regulator registered without a
+    region or at province level, or the administrator). A city's or county's regulator reads the packs of
+    its region, with their bundles and proofs, instead."""
     require_authority(caller, action)
-    if caller.jurisdiction is not None:
+    where = caller.jurisdiction
+    if where is not None and regions.level(where) != "province":
         raise OutOfJurisdiction(
-            f"only a regulator of the whole platform may {action}; your jurisdiction is "
-            f"{caller.jurisdiction} ({regions.name(caller.jurisdiction, 'en')}): read its packs, reports and "
-            "bundles instead"
+            f"only a regulator of a whole province may {action}; your jurisdiction is "
+            f"{where} ({regions.name(where, 'en')}): read its packs, reports and bundles instead"
         )
 
 

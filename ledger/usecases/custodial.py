@@ -34,7 +34,7 @@ from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
 from ledger.store import registry
 from ledger.store.db import Connection
-from ledger.usecases import registration
+from ledger.usecases import places, registration
 from ledger.usecases.access import Caller, require_org
 
 MIN_SEALING_KEY_BYTES = 32
@@ -212,6 +212,7 @@ def post_for(
 ) -> Appended:
     """`post_as` for the organisation of an authenticated request, so the platform cannot sign for anyone else."""
     org = require_org(caller, "posting events")
+    places.require_writes_in_jurisdiction(ledger, caller, [{"pack": pack}])
     return post_as(
         ledger, org.id, pack=pack, type=type, data=data, at=at, prev=prev, claim_id=claim_id, sealing_key=sealing_key
     )

@@ -16,10 +16,12 @@ from datetime import date
 from events import rules
 from events.codes import parse_code
 from events.errors import AuthorisationError, InputError, InvalidCode, NotFoundError
+from events.regions import OutOfJurisdiction
 from events.state import PackState
 from ledger.log import Ledger
-from ledger.store import registry
-from ledger.store.packrows import get_pack, pack_states, produced_payloads
+from ledger.store import packrows, registry
+from ledger.store.packrows import Connection, get_pack, pack_states, produced_payloads
+from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated
 from ledger.usecases.views import PackView, View, pack_view
 
@@ -66,8 +68,16 @@ def _checked_codes(codes: Sequence[str]) -> list[str]:
     return checked
 
 
-def _check_may_print(caller: Caller, states: Sequence[PackState]) -> None:
+def _check_may_print(conn: Connection, caller: Caller, states: Sequence[PackState]) -> None:
     if caller.tier is Tier.AUTHORITY:
+        where = places.place(conn, caller, None)  # a region-scoped regulator: the packs of its region
+        inside = packrows.codes_touching(conn, [s.code for s in states], where.area) if where is not None else None
+        others = [s.code for s in states if inside is not None and s.code not in inside]
+        if where is not None and others:
+            raise OutOfJurisdiction(
+                f"a regulator of {where.region} ({where.name('en')}) prints the labels of its region's packs only; "
+                f"{_named(list(dict.fromkeys(others)))} never touched it"
+            )
         return
     others = [state.code for state in states if state.custodian != caller.org_id]
     if others:
@@ -98,7 +108,7 @@ def label_facts(ledger: Ledger, caller: Caller, codes: Sequence[str]) -> list[La
         if unknown:
             raise NotFoundError(f"unknown pack(s): {_named(unknown)}", code="unknown_pack")
         ordered = [states[code] for code in checked]
-        _check_may_print(caller, ordered)
+        _check_may_print(conn, caller, ordered)
         makers = {org_id: registry.get_org(conn, org_id) for org_id in {s.manufacturer for s in ordered}}
     return [
         LabelFacts(
@@ -122,5 +132,6 @@ def scan(ledger: Ledger, caller: Caller, code: str) -> ScanResult:
         if row is None:
             raise NotFoundError(f"unknown pack {code}: no event of it is recorded", code="unknown_pack")
         technical = produced_payloads(conn, [code]).get(code)
+        caller = places.for_pack(conn, caller, code)
     actions = rules.next_actions(row.state, caller.org) if caller.org is not None else []
     return ScanResult(code=code, pack=pack_view(row.state, row.head, caller, technical), next_actions=actions)

@@ -88,7 +88,7 @@ def list_packs(
     with ledger.engine.connect() as conn:
         scope = places.place(conn, caller, region)
         if scope is not None:
-            where = replace(where, touched_by=scope.orgs)
+            where = replace(where, touched_by=scope.area)
         rows = find_packs(conn, where, after=after, limit=limit + 1)
         page = rows[:limit]
         technical = produced_payloads(conn, [r.state.code for r in page])

@@ -13,7 +13,7 @@ from events.errors import LifecycleError, NotFoundError
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
 from ledger.store import registry
-from ledger.usecases import custodial, packreads
+from ledger.usecases import custodial, packreads, places
 from ledger.usecases.access import Caller, require_org
 from ledger.usecases.views import PackView, View
 
@@ -48,6 +48,7 @@ def post_action(
     surprise.
     """
     org = require_org(caller, "posting events")
+    places.require_writes_in_jurisdiction(ledger, caller, [{"pack": code}])
     payload = dict(data)
     if event_type == "received" and "from" not in payload:
         state = ledger.pack_state(code)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from events import regions
-from events.orgs import Org
+from events.orgs import Org, Role
 from events.regions import OutOfJurisdiction
 from ledger.log import Ledger
 from ledger.store import packrows, registry
@@ -30,13 +30,19 @@ class Place:
     """A region a read is limited to, with the organisations located in it."""
 
     region: str
-    orgs: tuple[str, ...]
+    orgs: frozenset[str]  # every organisation located in it
+    regulators: tuple[str, ...] = ()  # of them, the regulators: their own entries do not make a pack theirs
 
     def name(self, lang: str = "zh") -> str:
         return regions.name(self.region, lang)
 
     def holds(self, org_id: str | None) -> bool:
         return org_id is not None and org_id in self.orgs
+
+    @property
+    def area(self) -> packrows.Area:
+        """For the store's `touching`: the organisations located in the region but its regulators."""
+        return packrows.Area(regions.prefix(self.region), self.regulators)
 
 
 def place(conn: Connection, caller: Caller, asked: str | None) -> Place | None:
@@ -45,8 +51,9 @@ def place(conn: Connection, caller: Caller, asked: str | None) -> Place | None:
     region = regions.narrowed(caller.jurisdiction, asked or None)
     if region is None:
         return None
-    located = (o.id for o in registry.list_orgs(conn) if o.region is not None and regions.covers(region, o.region))
-    return Place(region, tuple(sorted(located)))
+    located = [o for o in registry.list_orgs(conn) if o.region is not None and regions.covers(region, o.region)]
+    regulators = tuple(sorted(o.id for o in located if o.has(Role.REGULATOR)))
+    return Place(region, frozenset(o.id for o in located), regulators)
 
 
 def place_of(ledger: Ledger, caller: Caller, asked: str | None) -> Place | None:
@@ -55,7 +62,7 @@ def place_of(ledger: Ledger, caller: Caller, asked: str | None) -> Place | None:
 
 
 def touches(conn: Connection, where: Place | None, code: str) -> bool:
-    return where is None or bool(packrows.codes_touching(conn, [code], where.orgs))
+    return where is None or bool(packrows.codes_touching(conn, [code], where.area))
 
 
 def for_pack(conn: Connection, caller: Caller, code: str) -> Caller:
@@ -64,6 +71,28 @@ def for_pack(conn: Connection, caller: Caller, code: str) -> Caller:
     if caller.jurisdiction is None or touches(conn, place(conn, caller, None), code):
         return caller
     return replace(caller, outside=True)
+
+
+def require_writes_in_jurisdiction(ledger: Ledger, caller: Caller, claims: Iterable[object]) -> None:
+    """A region-scoped regulator posts (an incident, a recall, a loss, a correction, …) only on packs of its
+    region: refused (403 `out_of_jurisdiction`) before anything is appended. Claims that name no pack are
+    left to the ledger, which refuses them."""
+    jurisdiction = caller.jurisdiction
+    if jurisdiction is None:
+        return
+    codes = sorted({c["pack"] for c in claims if isinstance(c, dict) and isinstance(c.get("pack"), str)})
+    if not codes:
+        return
+    with ledger.engine.connect() as conn:
+        where = place(conn, caller, None)
+        inside = packrows.codes_touching(conn, codes, where.area) if where is not None else set(codes)
+    outside = [code for code in codes if code not in inside]
+    if outside:
+        named = ", ".join(outside[:5]) + (f" and {len(outside) - 5} more" if len(outside) > 5 else "")
+        raise OutOfJurisdiction(
+            f"a regulator of {jurisdiction} ({regions.name(jurisdiction, 'en')}) posts on the packs of its region "
+            f"only; {named} never touched it"
+        )
 
 
 def require_pack_in_jurisdiction(conn: Connection, caller: Caller, code: str, action: str) -> None:

@@ -119,7 +119,7 @@ def _creator(caller: Caller) -> Org:
         raise AuthorisationError(
             f"only a regulator or a manufacturer may create a recall campaign; you are {caller.describe()}"
         )
-    if caller.jurisdiction is not None:
+    if caller.jurisdiction is not None and regions.level(caller.jurisdiction) != "province":
         raise OutOfJurisdiction(
             "a recall campaign covers every pack in its scope wherever it is, so it is opened by the province's "
             f"regulator or the maker; your jurisdiction is {caller.jurisdiction} "
@@ -286,9 +286,14 @@ def _report(
 ) -> CampaignReport:
     """The campaign's figures; with `where` (a region-scoped regulator), of the packs that touch its region."""
     scope_packs = recallrows.campaign_packs(conn, row.id)
+    scope = row.scope
     if where is not None:
-        touching = packrows.codes_touching(conn, [p.code for p in scope_packs], where.orgs)
+        named = scope.get("codes")
+        listed: list[str] = [str(code) for code in named] if isinstance(named, list) else []
+        touching = packrows.codes_touching(conn, [p.code for p in scope_packs] + listed, where.area)
         scope_packs = [p for p in scope_packs if p.code in touching]
+        if listed:  # an explicit list names the region's packs only
+            scope = scope | {"codes": [code for code in listed if code in touching]}
     codes = [p.code for p in scope_packs]
     kinds = {"recalled", str(REMEDY_BY_CAMPAIGN), *(str(t) for t in REMEDY_EVENTS)}
     by_pack: dict[str, list[PackEvent]] = {}
@@ -324,7 +329,7 @@ def _report(
     return CampaignReport(
         id=row.id,
         reason=row.reason,
-        scope=row.scope,
+        scope=scope,
         due=row.due,
         created_by=row.created_by,
         created_at=row.created_at.isoformat(timespec="seconds"),

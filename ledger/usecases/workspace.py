@@ -65,7 +65,7 @@ class CityFigures(View):
     timed: int = Field(description="of them, entries a reporting deadline applies to")
     late: int
     late_pct: float | None
-    unaccounted: int = Field(description="流向不明 packs its organisations hold (or were sent)")
+    unaccounted: int = Field(description="流向不明 packs its organisations hold (in transit: sent)")
 
 
 class Overview(View):
@@ -100,9 +100,9 @@ def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS, regio
     first = last - timedelta(days=days - 1)
     with ledger.engine.connect() as conn:
         where = places.place(conn, caller, region)
-        scope = where.orgs if where is not None else None
-        by_status = packrows.count_by_status(conn, scope)
-        daily = reportrows.day_counts(conn, DEFAULT_BASIS.name, first, last, actors=scope)
+        by_status = packrows.count_by_status(conn, where.area if where is not None else None)
+        actors = sorted(where.orgs) if where is not None else None
+        daily = reportrows.day_counts(conn, DEFAULT_BASIS.name, first, last, actors=actors)
         orgs = registry.list_orgs(conn)
         activity = reportrows.actor_counts(conn, DEFAULT_BASIS.name)
         custody = packrows.count_by_custodian(conn)
@@ -111,7 +111,6 @@ def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS, regio
         day = first + timedelta(days=n)
         row = daily.get(day)
         per_day.append(DayCount(day=day, entries=row.entries if row else 0, late=row.late if row else 0))
-    located = [o for o in orgs if where is None or where.holds(o.id)]
     return Overview(
         as_of=lateness.as_of,
         log_size=lateness.log_size,
@@ -125,22 +124,29 @@ def overview(ledger: Ledger, caller: Caller, *, days: int = OVERVIEW_DAYS, regio
         calendar_missing=calendars.missing_years(ledger, last),
         region=where.region if where is not None else None,
         jurisdiction=caller.jurisdiction,
-        cities=_cities(located, activity, custody, lateness.unaccounted),
+        cities=_cities(orgs, where, activity, custody, lateness.unaccounted),
         regions=places.choices(caller.jurisdiction, orgs),
     )
 
 
 def _cities(
     orgs: list[Org],
+    where: places.Place | None,
     activity: list[reportrows.ActorCounts],
     custody: dict[str, int],
     unaccounted: list[UnaccountedPack],
 ) -> list[CityFigures]:
-    """Per city: sums over the organisations located in it (those with no region in a row of their own)."""
-    city = {o.id: regions.city_of(o.region) if o.region is not None else None for o in orgs}
+    """Per city: sums over the organisations located in it (those with no region on a row of their own);
+    within `where` only. A 流向不明 pack counts for its custodian's city (a pack shipped and never received:
+    its sender's, which stays responsible for it), whatever the view. A county's view has one row: the
+    county."""
+    county = where is not None and regions.level(where.region) == "county"
+    city = {o.id: (o.region if county else regions.city_of(o.region)) if o.region else None for o in orgs}
     counts = {row.actor: row for row in activity}
     sums: dict[str | None, list[int]] = {}
     for org in orgs:
+        if where is not None and not where.holds(org.id):
+            continue
         row = counts.get(org.id)
         total = sums.setdefault(city[org.id], [0, 0, 0, 0, 0, 0])
         total[0] += 1
@@ -150,8 +156,8 @@ def _cities(
             total[3] += row.timed
             total[4] += row.late
     for pack in unaccounted:
-        holder = pack.custodian if pack.custodian in city else pack.receiver
-        if holder in city:
+        holder = pack.custodian
+        if holder in city and city[holder] in sums and (where is None or where.holds(holder)):
             sums[city[holder]][5] += 1
     figures = [
         CityFigures(
@@ -206,7 +212,7 @@ def search_packs(ledger: Ledger, caller: Caller, query: str) -> SearchResult:
         kind, value, refusal = "prefix", "", exc
     with ledger.engine.connect() as conn:
         where = places.place(conn, caller, None)
-        scope = where.orgs if where is not None else None
+        scope = where.area if where is not None else None
         # a maker code, or what is no code, VIN or organisation id, may name a maker: then all of its packs
         maker = _maker_named(conn, text) if kind in ("maker_code", "prefix") else None
         if maker is not None:

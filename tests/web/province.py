@@ -32,7 +32,7 @@ ORGS: tuple[Org, ...] = (
     Org("backyard", "某小作坊", frozenset({R.RECYCLER}), region="350600"),
     Org("fj-miit", "福建省工信厅", frozenset({R.REGULATOR}), region="350000"),
     Org("xm-miit", "厦门市工信局", frozenset({R.REGULATOR}), region="350200"),
-    Org("platform", "平台运维", frozenset({R.ADMIN})),
+    Org("platform", "平台运维", frozenset({R.ADMIN}), region="350102"),
 )
 SCENARIO = Scenario(
     orgs=ORGS,

@@ -12,6 +12,7 @@ from events import extras
 from events.errors import InputError
 from events.lifecycle import Status
 from events.orgs import check_org_filter
+from events.regions import OutOfJurisdiction
 from events.timestamps import china_date, from_rfc3339, to_rfc3339
 from events.whereabouts import (
     CANDIDATE_STATUSES,
@@ -131,7 +132,11 @@ def compliance(
     now = ledger.clock()
     with ledger.engine.connect() as conn:
         where = places.place(conn, caller, region)
-        actors = where.orgs if where is not None else None
+        if org is not None and where is not None and caller.jurisdiction is not None and not where.holds(org):
+            raise OutOfJurisdiction(
+                f"organisation {org!r} is not located in your jurisdiction, {where.region} ({where.name('en')})"
+            )
+        actors = sorted(where.orgs) if where is not None else None
         names = {o.id: o.name for o in registry.list_orgs(conn)}
         late_rows = reportrows.late_rows(conn, basis.name, size, actor=org, actors=actors, rule=rule, limit=limit)
         groups = [g for g in reportrows.late_groups(conn, basis.name, size) if where is None or where.holds(g.actor)]
@@ -142,7 +147,7 @@ def compliance(
         ]
         lost = unaccounted_packs(conn, now, basis)
         if where is not None:
-            touching = packrows.codes_touching(conn, [p.pack for p in lost], where.orgs)
+            touching = packrows.codes_touching(conn, [p.pack for p in lost], where.area)
             lost = [p for p in lost if p.pack in touching]
         calendar = calendars.in_force(conn, size)
     if org is not None:
@@ -217,7 +222,13 @@ def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[Una
     # custodian may not have been allowed to hold it when it received it: not a keeper now, or its whitelist
     # status has changed; the packs of the others, most of them, are not even read
     doubtful = [o.id for o in records.values() if o.whitelist or not may_hold_retired(o.at(now), rules)]
-    states = packrows.states_with_status(conn, UNACCOUNTED) + whereaboutsrows.states_held_by(conn, DONE, doubtful)
+    # of the packs in a vehicle (most of a province's), only those sharing their vehicle with another can be
+    # displaced: the others are not read
+    states = (
+        packrows.states_with_status(conn, [s for s in UNACCOUNTED if s != Status.IN_VEHICLE])
+        + packrows.states_sharing_a_vehicle(conn, Status.IN_VEHICLE)
+        + whereaboutsrows.states_held_by(conn, DONE, doubtful)
+    )
     held = [s for s in states if s.status in HELD_STATUSES and extras.RETIRED_AT in s.extra]
     receipts = whereaboutsrows.latest_of_types(conn, [s.code for s in held], ("received", "found"))
     retirements = whereaboutsrows.latest_of_types(conn, [s.code for s in states if s.status == "retired"], ("retired",))

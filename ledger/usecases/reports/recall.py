@@ -37,9 +37,10 @@ class RecallFilter:
     produced_to: date | None = None
     chemistry: str | None = None
     spec: str | None = None  # the spec code, positions 6-7 of the battery code
+    region: str | None = None  # only the packs that touch it (ledger.usecases.places); not a filter on its own
 
     def checked(self) -> RecallFilter:
-        if not any(vars(self).values()):
+        if not any(value for name, value in vars(self).items() if name != "region"):
             raise InputError(
                 "a recall trace needs at least one of manufacturer, produced_from, produced_to, chemistry, spec",
                 code="invalid_filter",
@@ -102,7 +103,7 @@ class RecallReport(View):
     by_status: dict[str, int]
     packs: list[RecallPack]
     region: str | None = Field(
-        default=None, description="a region-scoped regulator's trace covers the packs of its region (docs/regions.md)"
+        default=None, description="the trace covers the packs that touch this region (docs/regions.md)"
     )
 
 
@@ -112,10 +113,10 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
     where = where.checked()
     with ledger.engine.connect() as conn:
         maker = maker_org(conn, where.manufacturer) if where.manufacturer is not None else None
-        scope = places.place(conn, caller, None)  # a region-scoped regulator traces the packs of its region
+        scope = places.place(conn, caller, where.region)  # a scoped regulator traces the packs of its region
         batch = where.batch(maker)
         if scope is not None:
-            batch = replace(batch, touched_by=scope.orgs)
+            batch = replace(batch, touched_by=scope.area)
         rows = packrows.batch_packs(conn, batch, placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
         names = {org.id: org.name for org in registry.list_orgs(conn)}
     packs = [_recall_pack(row, names) for row in rows[:MAX_RECALL]]
@@ -123,14 +124,13 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
     for pack in packs:
         by_status[pack.status] += 1
     return RecallReport(
-        **vars(where),
+        **(vars(where) | {"region": scope.region if scope is not None else None}),
         maker=maker.id if maker is not None else None,
         maker_name=maker.name if maker is not None else None,
         count=len(packs),
         truncated=len(rows) > MAX_RECALL,
         by_status=dict(sorted(by_status.items())),
         packs=packs,
-        region=scope.region if scope is not None else None,
     )
 
 

@@ -136,7 +136,7 @@ def warnings(
     until = f"{as_of.isoformat()}T16:00:00Z"  # the end of `as_of` in China time, as entries' `at` is stored
     with ledger.engine.connect() as conn:
         where = places.place(conn, caller, region)
-        scope = where.orgs if where is not None else None
+        scope = where.area if where is not None else None
         pack_rows = warningrows.pack_groups(conn, as_of, method.ENDED, touched_by=scope)
         incident_rows = warningrows.incident_groups(conn, as_of, until, touched_by=scope)
     fine: dict[_Fine, _Group] = {}
@@ -148,7 +148,13 @@ def warnings(
         kind = incident.kind if incident.kind is not None and incident.kind in rules.weights else "other"
         fine.setdefault(_Fine(*incident[:6]), _Group()).incidents[kind] += incident.incidents
     report = _report(fine, as_of, rules)
-    return report.model_copy(update={"region": where.region}) if where is not None else report
+    if where is None:
+        return report
+    suffix = f"&region={where.region}"  # each alarm's trace covers the same packs as the report
+    alarms = [
+        a.model_copy(update={"trace": a.trace + suffix, "trace_api": a.trace_api + suffix}) for a in report.alarms
+    ]
+    return report.model_copy(update={"region": where.region, "alarms": alarms})
 
 
 def _report(fine: dict[_Fine, _Group], as_of: date, rules: WarningRules) -> WarningsReport:
