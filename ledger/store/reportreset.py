@@ -21,3 +21,9 @@ def clear_basis(conn: Connection, basis: str) -> None:
     for table in (REPORT_LATE, REPORT_RECOVERY, REPORT_ACTOR, REPORT_DAY):
         conn.execute(delete(table).where(table.c.basis == basis))
     conn.execute(update(REPORT_CURSOR).where(REPORT_CURSOR.c.basis == basis).values(position=0))
+
+
+def clear_all(conn: Connection) -> None:
+    """Remove every basis' rows and cursors: the next refresh counts the whole log again."""
+    for table in (REPORT_LATE, REPORT_RECOVERY, REPORT_ACTOR, REPORT_DAY, REPORT_CURSOR):
+        conn.execute(delete(table))
