@@ -22,12 +22,14 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    or_,
     select,
     update,
 )
 
-from ledger.store.packrows import entry_json_text
-from ledger.store.schema import CORRECTION, ENTRY
+from events.catalogue import EventType
+from ledger.store.jsontext import entry_json_text
+from ledger.store.schema import CORRECTION, ENTRY, PACK
 
 _IN_CHUNK = 500
 
@@ -103,8 +105,38 @@ def of_packs(conn: Connection, codes: Sequence[str]) -> list[CorrectionRow]:
     return sorted(found)
 
 
+def at(conn: Connection, indexes: Sequence[int], kind: str) -> list[CorrectionRow]:
+    """The corrections among the entries at `indexes` that changed an entry of type `kind`, in index order."""
+    found: list[CorrectionRow] = []
+    for start in range(0, len(indexes), _IN_CHUNK):
+        chunk = indexes[start : start + _IN_CHUNK]
+        found += [
+            _row(row)
+            for row in conn.execute(select(CORRECTION).where(CORRECTION.c.idx.in_(chunk), CORRECTION.c.type == kind))
+        ]
+    return sorted(found)
+
+
 def all_rows(conn: Connection) -> list[CorrectionRow]:
     return [_row(row) for row in conn.execute(select(CORRECTION).order_by(CORRECTION.c.idx))]
+
+
+class EntryRef(NamedTuple):
+    seq: int
+    hash: str
+    body: bytes
+
+
+def entries_at(conn: Connection, indexes: Sequence[int]) -> dict[int, EntryRef]:
+    """The seq, hash and stored bytes of the entries at `indexes`, by index."""
+    found: dict[int, EntryRef] = {}
+    wanted = sorted(set(indexes))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        stmt = select(ENTRY.c.idx, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body).where(
+            ENTRY.c.idx.in_(wanted[start : start + _IN_CHUNK])
+        )
+        found.update({int(row.idx): EntryRef(int(row.seq), row.hash, bytes(row.body)) for row in conn.execute(stmt)})
+    return found
 
 
 def corrected_entries(conn: Connection, after: int = -1) -> Iterable[tuple[int, str, bytes]]:
@@ -118,11 +150,13 @@ def corrected_entries(conn: Connection, after: int = -1) -> Iterable[tuple[int, 
 
 
 def current_values(kind: str | None = None, *, before: int | None = None, name: str = "corrected") -> Subquery:
-    """The corrected entries' latest values as a subquery (`target`, `idx` of the correction, `data`) to
-    join on an entry's index; `kind`: of entries of that type only; `before`: counting only corrections
-    below that index (a report of the log at that size)."""
+    """The corrected entries' latest values as a subquery (`target`, `idx` of the correction, `pack`, `data`)
+    to join on an entry's index (or, for `produced` values, on a pack's code); `kind`: of entries of that
+    type only; `before`: counting only corrections below that index (a report of the log at that size)."""
     if before is None:
-        stmt = select(CORRECTION.c.target, CORRECTION.c.idx, CORRECTION.c.data).where(CORRECTION.c.current.is_(True))
+        stmt = select(CORRECTION.c.target, CORRECTION.c.idx, CORRECTION.c.pack, CORRECTION.c.data).where(
+            CORRECTION.c.current.is_(True)
+        )
         if kind is not None:
             stmt = stmt.where(CORRECTION.c.type == kind)
         return stmt.subquery(name)
@@ -130,17 +164,43 @@ def current_values(kind: str | None = None, *, before: int | None = None, name: 
     if kind is not None:
         latest = latest.where(CORRECTION.c.type == kind)
     last = latest.group_by(CORRECTION.c.target).subquery()
-    stmt = select(CORRECTION.c.target, CORRECTION.c.idx, CORRECTION.c.data).join(
+    stmt = select(CORRECTION.c.target, CORRECTION.c.idx, CORRECTION.c.pack, CORRECTION.c.data).join(
         last, and_(last.c.target == CORRECTION.c.target, last.c.idx == CORRECTION.c.idx)
     )
     return stmt.subquery(name)
 
 
 def corrected_text(conn: Connection, corrected: Subquery, body: Any, member: str) -> ColumnElement[Any]:
-    """A payload member's text as corrected: from the (outer-joined) correction's values where there is one
-    (they hold the whole payload, so a member corrected to null is null), else from the entry's own stored
-    JSON (`body`)."""
-    return case(
-        (corrected.c.target.is_not(None), entry_json_text(conn, corrected.c.data, member)),
-        else_=entry_json_text(conn, body, "claim", "data", member),
+    """A payload member's text as corrected: from the (outer-joined) correction's values where there is one,
+    else from the entry's own stored JSON (`body`)."""
+    return corrected_or(conn, corrected, member, entry_json_text(conn, body, "claim", "data", member))
+
+
+def corrected_or(conn: Connection, corrected: Subquery, member: str, otherwise: Any) -> ColumnElement[Any]:
+    """A payload member's text from the (outer-joined) correction's values where there is one (they hold the
+    whole payload, so a member corrected to null is null), else `otherwise` (e.g. a projection's column)."""
+    return case((corrected.c.target.is_not(None), entry_json_text(conn, corrected.c.data, member)), else_=otherwise)
+
+
+# -- a pack's corrected `produced` values, beside the pack projection ------------------------------------
+
+
+def produced_values() -> Subquery:
+    """The packs' corrected `produced` values, to outer-join on `pack.code` (`fixed.c.pack == PACK.c.code`)."""
+    return current_values(EventType.PRODUCED, name="corrected_produced")
+
+
+def pack_chemistry(conn: Connection, fixed: Subquery) -> ColumnElement[Any]:
+    """A pack's chemistry as corrected (with `produced_values()` outer-joined as `fixed`)."""
+    return corrected_or(conn, fixed, "chemistry", PACK.c.chemistry).label("chemistry")
+
+
+def chemistry_is(conn: Connection, chemistry: str) -> ColumnElement[bool]:
+    """Packs whose chemistry, as corrected, is `chemistry`: those the projection says so of which none was
+    corrected, and the corrected ones that are (so the projection's index still serves the filter)."""
+    corrected = and_(CORRECTION.c.current.is_(True), CORRECTION.c.type == EventType.PRODUCED.value)
+    now = entry_json_text(conn, CORRECTION.c.data, "chemistry") == chemistry
+    return or_(
+        and_(PACK.c.chemistry == chemistry, PACK.c.code.not_in(select(CORRECTION.c.pack).where(corrected))),
+        PACK.c.code.in_(select(CORRECTION.c.pack).where(corrected, now)),
     )

@@ -71,6 +71,7 @@ def collected(client: httpx.Client, parties: dict[Role, Party]) -> list[str]:
 # -- item 7: the history without personal data -----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("corrections_as_recorded")
 def test_item7_history_withholds_nested_and_differently_cased_personal_fields(
     client: httpx.Client, parties: dict[Role, Party]
 ) -> None:
@@ -107,6 +108,7 @@ def test_item7_history_withholds_nested_and_differently_cased_personal_fields(
     assert history(client, parties[Role.REGULATOR])[-1]["data"]["fields"] == fields
 
 
+@pytest.mark.usefixtures("corrections_as_recorded")
 def test_item7_history_withholds_free_text_holding_a_vin_or_naming_a_counterparty(
     client: httpx.Client, parties: dict[Role, Party]
 ) -> None:
