@@ -139,6 +139,16 @@ def entries_at(conn: Connection, indexes: Sequence[int]) -> dict[int, EntryRef]:
     return found
 
 
+def entry_place(conn: Connection, index: int) -> tuple[str, int, int] | None:
+    """The pack, seq and the pack's last seq of the pack entry at `index` (None: no pack entry there)."""
+    row = conn.execute(
+        select(ENTRY.c.pack, ENTRY.c.seq, PACK.c.seq.label("last"))
+        .join(PACK, PACK.c.code == ENTRY.c.pack)
+        .where(ENTRY.c.idx == index)
+    ).first()
+    return None if row is None else (str(row.pack), int(row.seq), int(row.last))
+
+
 def corrected_entries(conn: Connection, after: int = -1) -> Iterable[tuple[int, str, bytes]]:
     """(index, pack, bytes) of every `corrected` entry after index `after`, in index order."""
     rows = conn.execute(
