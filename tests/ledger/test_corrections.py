@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from events import corrections as events_corrections
 from events.codes import make_code
+from events.corrections import Correction
 from events.errors import InvalidPayload
+from ledger.append import steps
 from ledger.append.outcome import BatchRejected
 from ledger.log import Ledger
 from ledger.store import correctionrows
@@ -119,4 +122,27 @@ def test_a_database_without_the_projection_gets_it_when_opened(ledger: Ledger, a
     reopened.init()
     with ledger.engine.connect() as conn:
         assert correctionrows.all_rows(conn) == rows
+    assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
+
+
+def test_a_recorded_correction_counts_only_what_it_may_change(
+    ledger: Ledger, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log recorded before corrections were checked: its corrections stay as recorded, `verify` passes,
+    and the projection ignores the members a correction may not change."""
+
+    def as_recorded(*args: Any, admitting: bool) -> Correction | None:
+        return events_corrections.corrected(*args, admitting=False)
+
+    monkeypatch.setattr(steps, "corrected", as_recorded)
+    maker = actors["catl"]
+    produced = ledger.append_one(*maker.claim(PACK, "produced", PRODUCED))
+    shipped = ledger.append_one(*maker.claim(PACK, "shipped", {"to": "byd-auto"}))
+    ledger.append_one(*maker.claim(PACK, "corrected", _fix(shipped.hash, {"to": "nio-swap"})))
+    mixed = ledger.append_one(*maker.claim(PACK, "corrected", _fix(produced.hash, {"from": [PACK], "batch": "B7"})))
+    ledger.append_one(*maker.claim(PACK, "corrected", _fix(produced.hash, {"mass_kg": -1})))  # refused values
+    with ledger.engine.connect() as conn:
+        assert correctionrows.all_rows(conn) == [
+            CorrectionRow(mixed.index, produced.index, PACK, "produced", {**PRODUCED, "batch": "B7"}, ("batch",))
+        ]
     assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
