@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +106,11 @@ def test_a_recorded_correction_ignores_what_it_may_not_change() -> None:
     assert result == Correction({**PRODUCED, "batch": "B9"}, ("batch",))
     assert corrected(LFP_PACK, "shipped", {"to": "byd"}, {"to": "geely"}, admitting=False) is None
     assert corrected(LFP_PACK, "recycled", RECYCLED, {"recovered_kg": {"Li": 5.0}}, admitting=False) is None
+
+
+def test_docs_list_the_correctable_members_as_the_table_holds_them() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    section = doc.split("## Corrections", 1)[1]
+    rows = re.findall(r"^\| `(\w+)` \| ((?:`\w+`(?:, )?)+) \|$", section, flags=re.MULTILINE)
+    documented = {kind: frozenset(re.findall(r"`(\w+)`", members)) for kind, members in rows}
+    assert documented == {str(kind): members for kind, members in CORRECTABLE.items()}
