@@ -205,12 +205,25 @@ def pack_chemistry(conn: Connection, fixed: Subquery) -> ColumnElement[Any]:
     return corrected_or(conn, fixed, "chemistry", PACK.c.chemistry).label("chemistry")
 
 
-def chemistry_is(conn: Connection, chemistry: str) -> ColumnElement[bool]:
-    """Packs whose chemistry, as corrected, is `chemistry`: those the projection says so of which none was
-    corrected, and the corrected ones that are (so the projection's index still serves the filter)."""
-    corrected = and_(CORRECTION.c.current.is_(True), CORRECTION.c.type == EventType.PRODUCED.value)
-    now = entry_json_text(conn, CORRECTION.c.data, "chemistry") == chemistry
-    return or_(
-        and_(PACK.c.chemistry == chemistry, PACK.c.code.not_in(select(CORRECTION.c.pack).where(corrected))),
-        PACK.c.code.in_(select(CORRECTION.c.pack).where(corrected, now)),
+def produced_now(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The corrected `produced` values of every pack whose `produced` was corrected, by code."""
+    rows = conn.execute(
+        select(CORRECTION.c.pack, CORRECTION.c.data).where(
+            CORRECTION.c.current.is_(True), CORRECTION.c.type == EventType.PRODUCED.value
+        )
     )
+    return {str(pack): dict(json.loads(bytes(data))) for pack, data in rows}
+
+
+def as_corrected(
+    conn: Connection, recorded: ColumnElement[bool], pack: Any, member: str, value: str
+) -> ColumnElement[bool]:
+    """`recorded` (a condition on a pack's `produced` value as recorded, `pack` its code column) made to hold
+    for the packs whose `produced` `member` is `value` as corrected. The corrected packs are few: they are
+    named in the statement, so while there are none it is `recorded` itself and its indexes serve it."""
+    corrected = produced_now(conn)
+    if not corrected:
+        return recorded
+    now = sorted(code for code, data in corrected.items() if data.get(member) == value)
+    condition = and_(recorded, pack.not_in(sorted(corrected)))
+    return or_(condition, pack.in_(now)) if now else condition

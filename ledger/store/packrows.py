@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from events.catalogue import EventType
 from events.state import PackState
 from ledger.store import correctionrows
+from ledger.store.jsontext import entry_json_text
 from ledger.store.schema import ENTRY, PACK
 
 # What a use case holds between store calls of one read, without knowing what it is.
@@ -66,7 +67,8 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
     if where.vin is not None:
         stmt = stmt.where(PACK.c.vin == where.vin)
     if where.chemistry is not None:
-        stmt = stmt.where(correctionrows.chemistry_is(conn, where.chemistry))
+        chemistry = PACK.c.chemistry == where.chemistry
+        stmt = stmt.where(correctionrows.as_corrected(conn, chemistry, PACK.c.code, "chemistry", where.chemistry))
     if where.produced_from is not None:
         stmt = stmt.where(PACK.c.production_date >= where.produced_from)
     if where.produced_to is not None:
@@ -86,15 +88,12 @@ def _maker_condition(producer: str | None, maker_codes: Sequence[str]) -> Column
 
 def batch_codes(conn: Connection, batch: str) -> Select[tuple[str]]:
     """The codes whose `produced` entry (seq 0) records `batch`, as corrected: read from the entry's stored
-    JSON (or its corrected values), as the projection does not keep it (see docs/integration.md, "Finding
-    makers", for the index that would)."""
-    fixed = correctionrows.current_values(EventType.PRODUCED)
-    recorded = correctionrows.corrected_text(conn, fixed, ENTRY.c.body, "batch")
-    return (
-        select(ENTRY.c.pack)
-        .select_from(ENTRY.outerjoin(fixed, fixed.c.target == ENTRY.c.idx))
-        .where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, recorded == batch)
-    )
+    JSON, as the projection does not keep it (see docs/integration.md, "Finding makers", for the index that
+    would), for the packs whose `produced` was never corrected, and from the corrected values for the few
+    others (named in the statement, which stays the plain one while none are corrected)."""
+    condition = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch") == batch
+    condition = correctionrows.as_corrected(conn, condition, ENTRY.c.pack, "batch", batch)
+    return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, condition)
 
 
 def get_pack(conn: Connection, code: str) -> PackRow | None:
@@ -209,7 +208,8 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
     if where.produced_to is not None:
         stmt = stmt.where(PACK.c.production_date <= where.produced_to)
     if where.chemistry is not None:
-        stmt = stmt.where(correctionrows.chemistry_is(conn, where.chemistry))
+        chemistry = PACK.c.chemistry == where.chemistry
+        stmt = stmt.where(correctionrows.as_corrected(conn, chemistry, PACK.c.code, "chemistry", where.chemistry))
     if where.spec is not None:
         stmt = stmt.where(func.substr(PACK.c.code, 6, 2) == where.spec)
     rows = conn.execute(stmt.order_by(PACK.c.code).limit(limit))
