@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
+from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
@@ -340,6 +341,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES.update(MESSAGES_RECALLS)
+MESSAGES.update(MESSAGES_CORRECTIONS)
 
 
 def pick_lang(request: Request) -> str:

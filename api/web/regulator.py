@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
 from api.cosigner import witness_states
@@ -114,6 +115,18 @@ def pack_page(web: WebDep, code: str, before: str | None = None) -> Response:
             "regulator/pack.html", d=workspace.pack_dossier(web.ledger, web.caller, code, before=before, policy=policy)
         )
     )
+
+
+@router.get("/entries/{index}")
+def entry_page(web: WebDep, index: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
+    """An entry of a pack's chain (a correction a report names): its place in the pack's dossier."""
+
+    def build() -> Response:
+        place = workspace.entry_place(web.ledger, web.caller, index)
+        page = f"/regulator/packs/{place.pack}" + ("" if place.before is None else f"?before={place.before}")
+        return web.redirect(f"{page}#e{place.index}")
+
+    return web.respond(build)
 
 
 def _recall_filter(web: Web) -> RecallFilter | None:

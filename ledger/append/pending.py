@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from events.orgs import Org
 from events.registry import OrgRecord
@@ -13,8 +14,9 @@ from events.state import PackState
 from events.timestamps import format_recorded_at
 from ledger.append.outcome import Appended
 from ledger.format.claims import SignedClaim
-from ledger.store import appending
+from ledger.store import appending, correctionrows
 from ledger.store.appending import EntryRow, PackWrite, RecordedClaim, SigningKey
+from ledger.store.correctionrows import CorrectionRow
 from ledger.store.driver import Connection
 
 Heads = dict[str, tuple[str | None, int]]  # code -> (head hash, last seq)
@@ -36,6 +38,7 @@ class Pending:
     rows: list[EntryRow] = field(default_factory=list)  # the entries staged by the requests accepted so far
     touched: dict[str, int] = field(default_factory=dict)  # pack -> index of its last staged entry
     claimed: dict[tuple[str, str], tuple[bytes, Appended]] = field(default_factory=dict)  # staged in this group
+    corrections: list[CorrectionRow] = field(default_factory=list)  # of the staged entries, in index order
     recorded_at: str = ""
 
     def __post_init__(self) -> None:
@@ -90,6 +93,16 @@ class Pending:
 
     def restore(self, saved: tuple[dict[str, PackState | None], Heads]) -> None:
         self.states, self.heads = saved
+
+    def discard_from(self, mark: int) -> None:
+        """Unstage the entries from position `mark` on (a refused request's), with their corrections."""
+        del self.rows[mark:]
+        self.corrections = [c for c in self.corrections if c.idx < self.next_index]
+
+    def corrected_data(self, target: int) -> dict[str, Any] | None:
+        """The values of entry `target` after its latest correction, staged or stored (None: uncorrected)."""
+        staged = [c for c in self.corrections if c.target == target]
+        return staged[-1].data if staged else correctionrows.current_data(self.conn, target)
 
     @property
     def next_index(self) -> int:

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import datetime
 
+from events.corrections import corrected
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload, PacktraceError
 from events.permissions import check_correction_author
 from events.state import PackState
@@ -20,6 +21,7 @@ from ledger.format.canonical import canonical, entry_bytes, entry_hash
 from ledger.format.claims import SignedClaim
 from ledger.store import appending
 from ledger.store.appending import SigningKey
+from ledger.store.correctionrows import CorrectionRow
 
 Fresh = list[tuple[int, SignedClaim]]  # claims to append, with their numbers in the request
 
@@ -35,7 +37,7 @@ def apply_request(pending: Pending, request: Request, validator: Validator) -> l
     mark = len(pending.rows)
     staged = stage_claims(pending, fresh, validator, results, errors)
     if errors or request.rejected:  # then list its signature failures too; otherwise they come last
-        del pending.rows[mark:]
+        pending.discard_from(mark)
         raise request.rejection(errors | request.signature_failures())
     for sc, appended in staged:
         pending.touched[sc.pack] = appended.index
@@ -98,23 +100,23 @@ def stage_claims(
             continue
         try:
             state = judge(pending, sc, validator)
+            correction = check_correction(pending, sc) if sc.type == "corrected" else None
         except PacktraceError as exc:
             errors[pos] = exc
             continue
         appended = stage_entry(pending, sc, state)
+        if correction is not None:
+            pending.corrections.append(correction._replace(idx=appended.index))
         results[pos] = appended
         staged.append((sc, appended))
     return staged
 
 
 def judge(pending: Pending, sc: SignedClaim, validator: Validator) -> PackState:
-    """The pack's state after the claim, if its key, its `prev`, the domain and a correction's target allow it."""
+    """The pack's state after the claim, if its key, its `prev` and the domain allow it."""
     check_key(pending.keys.get(sc.key_id), sc.key_id, pending.now)
     check_prev(sc, pending.heads.get(sc.pack, (None, -1))[0])
-    state = validator.apply(pending.states.get(sc.pack), sc.event, pending)
-    if sc.type == "corrected":
-        check_correction(pending, sc)
-    return state
+    return validator.apply(pending.states.get(sc.pack), sc.event, pending)
 
 
 def check_key(key: SigningKey | None, key_id: str, now: datetime) -> None:
@@ -140,18 +142,28 @@ def check_prev(sc: SignedClaim, head: str | None) -> None:
         raise ConflictError(f"stale prev for pack {sc.pack}: the current head is {head or 'none'}", code="stale_prev")
 
 
-def check_correction(pending: Pending, sc: SignedClaim) -> None:
+def check_correction(pending: Pending, sc: SignedClaim) -> CorrectionRow | None:
     """The ledger's half of the `corrected` rule: the target is an entry of this pack (staged or stored),
-    and the actor wrote it (or is a regulator)."""
-    target = str(sc.claim["data"]["target"])
-    author = appending.staged_author(pending.rows, sc.pack, target)
-    if author is None:
-        author = appending.author_of(pending.conn, sc.pack, target)
-    if author is None:
-        raise InvalidPayload(f"'corrected' names entry {target}, which is not an entry of pack {sc.pack}")
+    the actor wrote it (or is a regulator), and the correction changes only what events.corrections lets
+    it change, into values the target's rules accept. What it changes, as the projection's row (its index
+    is the entry's, given when staged); None if it changes nothing."""
+    data = sc.claim["data"]
+    target_hash = str(data["target"])
+    target = appending.staged_target(pending.rows, sc.pack, target_hash)
+    if target is None:
+        target = appending.target_entry(pending.conn, sc.pack, target_hash)
+    if target is None:
+        raise InvalidPayload(f"'corrected' names entry {target_hash}, which is not an entry of pack {sc.pack}")
     actor = pending.org(sc.actor)
     assert actor is not None  # apply() refused unknown actors
-    check_correction_author(actor, author, target)
+    check_correction_author(actor, target.actor, target_hash)
+    so_far = pending.corrected_data(target.idx)
+    if so_far is None:
+        so_far = json.loads(target.body)["claim"]["data"]
+    changed = corrected(sc.pack, target.type, so_far, data.get("fields", {}), admitting=True)
+    if changed is None:
+        return None
+    return CorrectionRow(-1, target.idx, sc.pack, target.type, changed.data, changed.members)
 
 
 def stage_entry(pending: Pending, sc: SignedClaim, state: PackState) -> Appended:

@@ -4,8 +4,9 @@
         ledger.append.head);
     (3), (4) each request against the state so far (ledger.append.steps), the database read once for the
         whole group (ledger.append.pending);
-    (5) insert the entries and the new Merkle nodes, update the pack projections and the head, sign and
-        store the checkpoint; collect the signature checks (they overlapped with all of this); commit.
+    (5) insert the entries and the new Merkle nodes, update the pack projections (and the corrections'), the
+        head, sign and store the checkpoint; collect the signature checks (they overlapped with all of this);
+        commit.
 A request refused in (3) or (4) leaves the others; a signature found forged in (5) rolls the whole
 transaction back (`LateRejection`) for the group commit to write it again without that request. The
 frontier and the last recording time are remembered from one commit to the next.
@@ -26,7 +27,7 @@ from ledger.append.rules import Validator
 from ledger.append.steps import apply_request
 from ledger.format import merkle
 from ledger.format.logkey import LogSigner
-from ledger.store import appending, logmeta
+from ledger.store import appending, correctionrows, logmeta
 from ledger.store import head as stored_head
 from ledger.store.driver import Connection
 
@@ -141,4 +142,6 @@ class Appender:
         """(5): the entries, their Merkle nodes, the packs' projections, the head, the signed checkpoint."""
         frontier = self.load_frontier(conn, pending.size)
         appending.write_packs(conn, pending.changed_packs(), pending.existed)
+        if pending.corrections:
+            correctionrows.add(conn, pending.corrections)
         return write_log(conn, self.signer, pending.size, frontier, pending.rows, pending.now)

@@ -1,7 +1,7 @@
 """Every statement of the append transaction but the log head's (ledger.store.head).
 
 What the append reads under the lock (claims recorded already, keys, the packs the batch touches, the
-Merkle frontier, a corrected entry's author) comes back as named records; what it writes (entries, Merkle
+Merkle frontier, the entry a correction names) comes back as named records; what it writes (entries, Merkle
 nodes, pack projections, the signed checkpoint) goes in as plain rows through the driver, one statement
 per table. Entry rows are tuples in `ENTRY_COLUMNS` order, built once per claim by the append.
 """
@@ -25,7 +25,7 @@ from ledger.store.schema import node_id, node_key
 CHUNK = 500  # values in one IN list
 ENTRY_COLUMNS = ("idx", "pack", "seq", "hash", "actor", "claim_id", "type", "at", "recorded_at", "body")
 EntryRow = tuple[int, str, int, str, str, str, str, str, str, bytes]  # in ENTRY_COLUMNS order
-_PACK, _HASH, _ACTOR = 1, 3, 4
+_PACK, _HASH, _ACTOR, _TYPE = 1, 3, 4, 6
 PACK_COLUMNS = (
     "status",
     "custodian",
@@ -139,16 +139,27 @@ def frontier(conn: Connection, size: int) -> list[bytes]:
     return [nodes[k] for k in keys]
 
 
-def staged_author(rows: Sequence[EntryRow], pack: str, target: str) -> str | None:
-    """The actor of the entry `target` of `pack` among rows not written yet."""
-    return next((str(r[_ACTOR]) for r in rows if r[_HASH] == target and r[_PACK] == pack), None)
+class TargetEntry(NamedTuple):
+    """The entry a correction names: its index, author, event type and stored bytes."""
+
+    idx: int
+    actor: str
+    type: str
+    body: bytes
 
 
-def author_of(conn: Connection, pack: str, target: str) -> str | None:
-    """The actor of the entry `target` of `pack`. (`entry.hash` has no index: at scale its random keys made
-    every append dirty a page per entry; the pack's entries are few.)"""
-    row = driver_sql(conn, "SELECT actor FROM entry WHERE pack = ? AND hash = ?", (pack, target)).fetchone()
-    return None if row is None else str(row[0])
+def staged_target(rows: Sequence[EntryRow], pack: str, target: str) -> TargetEntry | None:
+    """The entry `target` of `pack` among rows not written yet."""
+    row = next((r for r in rows if r[_HASH] == target and r[_PACK] == pack), None)
+    return None if row is None else TargetEntry(row[0], str(row[_ACTOR]), str(row[_TYPE]), row[-1])
+
+
+def target_entry(conn: Connection, pack: str, target: str) -> TargetEntry | None:
+    """The entry `target` of `pack`. (`entry.hash` has no index: at scale its random keys made every append
+    dirty a page per entry; the pack's entries are few.)"""
+    sql = "SELECT idx, actor, type, body FROM entry WHERE pack = ? AND hash = ?"
+    row = driver_sql(conn, sql, (pack, target)).fetchone()
+    return None if row is None else TargetEntry(int(row[0]), str(row[1]), str(row[2]), bytes(row[3]))
 
 
 def insert_entries(conn: Connection, rows: Sequence[EntryRow]) -> None:

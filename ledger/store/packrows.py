@@ -13,10 +13,11 @@ from typing import Any, Literal, NamedTuple, TypeAlias
 
 import sqlalchemy
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
-from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 
 from events.catalogue import EventType
 from events.state import PackState
+from ledger.store import correctionrows
+from ledger.store.jsontext import entry_json_text
 from ledger.store.schema import ENTRY, ORG, PACK
 
 # What a use case holds between store calls of one read, without knowing what it is.
@@ -69,7 +70,8 @@ def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit:
     if where.vin is not None:
         stmt = stmt.where(PACK.c.vin == where.vin)
     if where.chemistry is not None:
-        stmt = stmt.where(PACK.c.chemistry == where.chemistry)
+        chemistry = PACK.c.chemistry == where.chemistry
+        stmt = stmt.where(correctionrows.as_corrected(conn, chemistry, PACK.c.code, "chemistry", where.chemistry))
     if where.produced_from is not None:
         stmt = stmt.where(PACK.c.production_date >= where.produced_from)
     if where.produced_to is not None:
@@ -87,20 +89,14 @@ def _maker_condition(producer: str | None, maker_codes: Sequence[str]) -> Column
     return or_(*makers) if makers else None
 
 
-def entry_json_text(conn: Connection, body: Any, *path: str) -> ColumnElement[Any]:
-    """The text at `path` of an entry's stored JSON bytes (`body`: an `entry.body` column), in SQL."""
-    if conn.dialect.name == "postgresql":
-        # json, not jsonb: reading one path from json text costs less than building a jsonb (measured)
-        text: ColumnElement[Any] = sqlalchemy.cast(func.convert_from(body, "UTF8"), PG_JSON)[path].astext
-        return text
-    return func.json_extract(sqlalchemy.cast(body, sqlalchemy.Text), "$." + ".".join(path))
-
-
 def batch_codes(conn: Connection, batch: str) -> Select[tuple[str]]:
-    """The codes whose `produced` entry (seq 0) records `batch`: read from the entry's stored JSON, as the
-    projection does not keep it (see docs/integration.md, "Finding makers", for the index that would)."""
-    recorded = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch")
-    return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, recorded == batch)
+    """The codes whose `produced` entry (seq 0) records `batch`, as corrected: read from the entry's stored
+    JSON, as the projection does not keep it (see docs/integration.md, "Finding makers", for the index that
+    would), for the packs whose `produced` was never corrected, and from the corrected values for the few
+    others (named in the statement, which stays the plain one while none are corrected)."""
+    condition = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch") == batch
+    condition = correctionrows.as_corrected(conn, condition, ENTRY.c.pack, "batch", batch)
+    return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, condition)
 
 
 def get_pack(conn: Connection, code: str) -> PackRow | None:
@@ -210,17 +206,18 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
     """Up to `limit` packs of the batch in code order. Their states are parsed only for packs in `placed`
     statuses (what the rest shows needs no more than the columns)."""
     state = case((PACK.c.status.in_(placed), PACK.c.state), else_=None)
+    fixed = correctionrows.produced_values()
     stmt = select(
         PACK.c.code,
         PACK.c.status,
         PACK.c.custodian,
         PACK.c.manufacturer,
         PACK.c.maker_code,
-        PACK.c.chemistry,
+        correctionrows.pack_chemistry(conn, fixed),
         PACK.c.production_date,
         PACK.c.vin,
         state.label("placed"),
-    )
+    ).select_from(PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code))
     makers = _maker_condition(where.producer, where.maker_codes)
     if makers is not None:
         stmt = stmt.where(makers)
@@ -229,7 +226,8 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
     if where.produced_to is not None:
         stmt = stmt.where(PACK.c.production_date <= where.produced_to)
     if where.chemistry is not None:
-        stmt = stmt.where(PACK.c.chemistry == where.chemistry)
+        chemistry = PACK.c.chemistry == where.chemistry
+        stmt = stmt.where(correctionrows.as_corrected(conn, chemistry, PACK.c.code, "chemistry", where.chemistry))
     if where.spec is not None:
         stmt = stmt.where(func.substr(PACK.c.code, 6, 2) == where.spec)
     if where.touched_by is not None:
@@ -259,9 +257,7 @@ def search_packs(
 ) -> list[PackSummaryRow]:
     """Up to `limit` packs in code order whose `by` is `value` (`prefix`: whose code starts with it; a prefix
     holds digits and upper-case letters only); with `touched_by`, only packs they touch (`touching`)."""
-    stmt = select(
-        PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
-    ).where(_search_condition(by, value))
+    stmt = _summaries(conn).where(_search_condition(by, value))
     if touched_by is not None:
         stmt = stmt.where(touching(touched_by))
     return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
@@ -278,12 +274,18 @@ def maker_pack_summaries(
     """Up to `limit` packs in code order produced by `producer` or bearing one of `maker_codes` (with
     `touched_by`: that they touch)."""
     condition = _maker_condition(producer, maker_codes)
-    stmt = select(
-        PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.chemistry, PACK.c.production_date, PACK.c.vin
-    ).where(condition if condition is not None else sqlalchemy.false())
+    stmt = _summaries(conn).where(condition if condition is not None else sqlalchemy.false())
     if touched_by is not None:
         stmt = stmt.where(touching(touched_by))
     return [PackSummaryRow(*row) for row in conn.execute(stmt.order_by(PACK.c.code).limit(limit))]
+
+
+def _summaries(conn: Connection) -> Select[Any]:
+    fixed = correctionrows.produced_values()
+    columns = (PACK.c.code, PACK.c.status, PACK.c.custodian, correctionrows.pack_chemistry(conn, fixed))
+    return select(*columns, PACK.c.production_date, PACK.c.vin).select_from(
+        PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code)
+    )
 
 
 def _search_condition(by: SearchBy, value: str) -> ColumnElement[bool]:

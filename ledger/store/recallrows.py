@@ -8,10 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ledger.store.packrows import batch_codes, entry_json_text
+from ledger.store import correctionrows
+from ledger.store.packrows import batch_codes
 from ledger.store.schema import ENTRY, PACK, RECALL_CAMPAIGN, RECALL_PACK
 
 _IN_CHUNK = 500  # values in one IN (…)
@@ -38,10 +39,13 @@ class ScopePack(NamedTuple):
     production_date: date | None
 
 
-_SCOPE_COLUMNS = (
-    PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.manufacturer, PACK.c.maker_code, PACK.c.chemistry,
-    PACK.c.production_date,
-)  # fmt: skip
+def _scope_packs(conn: Connection) -> Select[Any]:
+    """The packs with their `ScopePack` columns, the chemistry as corrected."""
+    fixed = correctionrows.produced_values()
+    columns = (PACK.c.code, PACK.c.status, PACK.c.custodian, PACK.c.manufacturer, PACK.c.maker_code)
+    return select(*columns, correctionrows.pack_chemistry(conn, fixed), PACK.c.production_date).select_from(
+        PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code)
+    )
 
 
 class EntryOfPack(NamedTuple):
@@ -102,7 +106,7 @@ def campaign(conn: Connection, campaign_id: str) -> CampaignRow | None:
 def campaign_packs(conn: Connection, campaign_id: str) -> list[ScopePack]:
     """The packs in a campaign's scope as they are now, in code order."""
     stmt = (
-        select(*_SCOPE_COLUMNS)
+        _scope_packs(conn)
         .join(RECALL_PACK, RECALL_PACK.c.code == PACK.c.code)
         .where(RECALL_PACK.c.campaign == campaign_id)
         .order_by(PACK.c.code)
@@ -114,17 +118,22 @@ def packs_by_code(conn: Connection, codes: Sequence[str]) -> list[ScopePack]:
     """The packs of `codes` that exist, in code order."""
     found: list[ScopePack] = []
     for chunk in _chunks(codes):
-        stmt = select(*_SCOPE_COLUMNS).where(PACK.c.code.in_(chunk))
+        stmt = _scope_packs(conn).where(PACK.c.code.in_(chunk))
         found += [ScopePack(*row) for row in conn.execute(stmt)]
     return sorted(found)
 
 
 def batch_of(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
-    """`produced.batch` of each pack of `codes` (read from its `produced` entry, in SQL)."""
-    batch = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch")
+    """`produced.batch` of each pack of `codes`, as corrected (read from its `produced` entry, in SQL)."""
+    fixed = correctionrows.produced_values()
+    batch = correctionrows.corrected_text(conn, fixed, ENTRY.c.body, "batch")
     batches: dict[str, str | None] = {}
     for chunk in _chunks(codes):
-        stmt = select(ENTRY.c.pack, batch).where(ENTRY.c.pack.in_(chunk), ENTRY.c.seq == 0, ENTRY.c.type == "produced")
+        stmt = (
+            select(ENTRY.c.pack, batch)
+            .select_from(ENTRY.outerjoin(fixed, fixed.c.target == ENTRY.c.idx))
+            .where(ENTRY.c.pack.in_(chunk), ENTRY.c.seq == 0, ENTRY.c.type == "produced")
+        )
         batches.update((pack, value) for pack, value in conn.execute(stmt))
     return batches
 

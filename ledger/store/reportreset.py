@@ -36,3 +36,9 @@ def upgrade_day_table(engine: Engine) -> bool:
         for table in (REPORT_LATE, REPORT_RECOVERY, REPORT_ACTOR, REPORT_CURSOR):
             conn.execute(delete(table))
     return True
+
+
+def clear_all(conn: Connection) -> None:
+    """Remove every basis' rows and cursors: the next refresh counts the whole log again."""
+    for table in (REPORT_LATE, REPORT_RECOVERY, REPORT_ACTOR, REPORT_DAY, REPORT_CURSOR):
+        conn.execute(delete(table))

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, case, distinct, f
 from sqlalchemy.dialects import postgresql, sqlite
 
 from events.registry import REGISTRY_TYPES
+from ledger.store.correctionrows import current_values
 from ledger.store.schema import ENTRY, HEAD, REPORT_ACTOR, REPORT_CURSOR, REPORT_DAY, REPORT_LATE, REPORT_RECOVERY
 
 _IN_CHUNK = 500  # values in one IN (…)
@@ -171,6 +172,13 @@ def add_rows(conn: Connection, late: Sequence[LateRow], elements: Sequence[Eleme
         conn.execute(REPORT_LATE.insert(), [asdict(row) for row in late])
     if elements:
         conn.execute(REPORT_RECOVERY.insert(), [asdict(row) for row in elements])
+
+
+def remove_recovery(conn: Connection, basis: str, indexes: Sequence[int]) -> None:
+    """Remove the recovery rows of the `recycled` entries at `indexes` (to count their corrected values)."""
+    for start in range(0, len(indexes), _IN_CHUNK):
+        chunk = indexes[start : start + _IN_CHUNK]
+        conn.execute(REPORT_RECOVERY.delete().where(REPORT_RECOVERY.c.basis == basis, REPORT_RECOVERY.c.idx.in_(chunk)))
 
 
 def add_actor_counts(conn: Connection, basis: str, counts: Mapping[str, Counter[str]]) -> None:
@@ -348,3 +356,24 @@ def recycled_counts(conn: Connection, basis: str, size: int) -> dict[str, Recycl
         .group_by(REPORT_RECOVERY.c.actor)
     )
     return {actor: RecycledCount(actor, int(entries), int(below)) for actor, entries, below in rows}
+
+
+class CorrectedElement(NamedTuple):
+    """A recovery row counted with corrected values: the recycler, the element, the correction."""
+
+    actor: str
+    element: str
+    correction: int  # the index of the (latest) correcting entry counted
+
+
+def corrected_elements(conn: Connection, basis: str, size: int, *, max_kg: float) -> list[CorrectedElement]:
+    """The plausible rows (those `element_sums` sums) below `size` of `recycled` entries corrected below
+    `size`, with their latest correction."""
+    fixed = current_values("recycled", before=size)
+    rows = conn.execute(
+        select(REPORT_RECOVERY.c.actor, REPORT_RECOVERY.c.element, fixed.c.idx)
+        .join(fixed, fixed.c.target == REPORT_RECOVERY.c.idx)
+        .where(REPORT_RECOVERY.c.basis == basis, REPORT_RECOVERY.c.idx < size, _plausible(max_kg))
+        .order_by(fixed.c.idx)
+    )
+    return [CorrectedElement(actor, element, int(idx)) for actor, element, idx in rows]

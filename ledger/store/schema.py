@@ -25,7 +25,7 @@ class Entry(SQLModel, table=True):
     idx: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))
     pack: str = Field(max_length=80)  # a pack's code, or a registry entry's subject (`org:<id>`, `log`)
     seq: int
-    hash: str = Field(max_length=64)  # no index: looked up only within a pack (store.appending.author_of)
+    hash: str = Field(max_length=64)  # no index: looked up only within a pack (store.appending.target_entry)
     actor: str = Field(max_length=64)  # uq_entry_actor_claim serves lookups by actor
     claim_id: str = Field(max_length=64)
     type: str = Field(max_length=32)
@@ -303,6 +303,24 @@ class RecallPackRow(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=32)
 
 
+class CorrectionRow(SQLModel, table=True):
+    """Projection of the `corrected` entries that change their target (events.corrections), one row per such
+    correction, written in the append transaction: the target's values after it (its whole payload, as
+    JSON bytes like `entry.body`), and whether it is the target's latest (`current`), whose values reports
+    and projections read instead of the target's own."""
+
+    __tablename__ = "correction"
+    __table_args__ = (Index("ix_correction_pack", "pack", "current"), Index("ix_correction_target", "target"))
+
+    idx: int = Field(sa_column=Column(ROWID_KEY, primary_key=True, autoincrement=False))  # the correcting entry
+    target: int = Field(sa_column=Column(BigInteger, nullable=False))  # the corrected entry's index
+    pack: str = Field(max_length=32)
+    type: str = Field(max_length=32)  # the corrected entry's event type
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the corrected entry's values after it
+    members: list[str] = Field(sa_column=Column(JSON, nullable=False))  # the members this correction changed
+    current: bool
+
+
 REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
 
 # The tables as SQLAlchemy Core sees them, named once here for every statement of the store.
@@ -326,8 +344,10 @@ WITNESS_HEAD: Table = WitnessHead.__table__  # type: ignore[attr-defined]
 PUBLISHED: Table = PublishedCheckpoint.__table__  # type: ignore[attr-defined]
 RECALL_CAMPAIGN: Table = RecallCampaign.__table__  # type: ignore[attr-defined]
 RECALL_PACK: Table = RecallPackRow.__table__  # type: ignore[attr-defined]
+CORRECTION: Table = CorrectionRow.__table__  # type: ignore[attr-defined]
 
 TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
 TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY, HEAD_LEAF, HEAD_NODE]
 TABLES += [COSIGNATURE, WITNESS_HEAD, PUBLISHED]
 TABLES += [RECALL_CAMPAIGN, RECALL_PACK]
+TABLES += [CORRECTION]

@@ -23,6 +23,7 @@ from ledger.store import packrows, registry
 from ledger.store.packrows import Connection, get_pack, pack_states, produced_payloads
 from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated
+from ledger.usecases.corrected import corrected_produced
 from ledger.usecases.views import PackView, View, pack_view
 
 MAX_SHEET_LABELS = 1_000
@@ -132,6 +133,9 @@ def scan(ledger: Ledger, caller: Caller, code: str) -> ScanResult:
         if row is None:
             raise NotFoundError(f"unknown pack {code}: no event of it is recorded", code="unknown_pack")
         technical = produced_payloads(conn, [code]).get(code)
+        corrected = corrected_produced(conn, [code]).get(code)
         caller = places.for_pack(conn, caller, code)
     actions = rules.next_actions(row.state, caller.org) if caller.org is not None else []
-    return ScanResult(code=code, pack=pack_view(row.state, row.head, caller, technical), next_actions=actions)
+    return ScanResult(
+        code=code, pack=pack_view(row.state, row.head, caller, technical, corrected), next_actions=actions
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from events.errors import InputError
 from ledger.format.redaction import Redactor
@@ -13,9 +14,10 @@ from ledger.store import chains, registry
 from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated
 from ledger.usecases.bundles import bundle_chunks, redacted_bundle_chunks
+from ledger.usecases.corrected import corrected_entries
 from ledger.usecases.cursors import check_limit, decode_seq_cursor, seq_cursor
 from ledger.usecases.packreads import checked_code, unknown_pack
-from ledger.usecases.views import HistoryItem, PackHistory, discloses, history_item
+from ledger.usecases.views import EntryLink, HistoryItem, PackHistory, discloses, history_item
 
 HISTORY_PAGE = 100
 MAX_HISTORY_PAGE = 1_000
@@ -58,7 +60,35 @@ def _history(ledger: Ledger, caller: Caller, code: str, start: int, limit: int) 
     orgs = {actor: ledger.org(actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
     redactor = _redactor(ledger, caller, manufacturer)
     items = [history_item(entry, digest, caller, orgs.__getitem__, redactor) for entry, digest in entries]
-    return items, last_seq + 1
+    return _with_corrections(ledger, code, items, caller, redactor), last_seq + 1
+
+
+def _with_corrections(
+    ledger: Ledger, code: str, items: list[HistoryItem], caller: Caller, redactor: Redactor
+) -> list[HistoryItem]:
+    """Each corrected entry with its values as corrected and links to its corrections; each correction
+    with a link to the entry it corrects (below the authority tier, corrected values are redacted like
+    the entries' own)."""
+    with ledger.engine.connect() as conn:
+        corrected = corrected_entries(conn, [code])
+        named = {str(item.data.get("target")) for item in items if item.type == "corrected"}
+        targets = chains.entries_by_hash(conn, code, sorted(named)) if named else {}
+    shown = []
+    for item in items:
+        changes: dict[str, Any] = {}
+        values = corrected.get(item.index)
+        if values is not None:
+            if caller.tier is not Tier.AUTHORITY:
+                values = values.model_copy(
+                    update={"values": redactor.withhold(item.type, values.values)[0],
+                            "recorded": redactor.withhold(item.type, values.recorded)[0]}
+                )  # fmt: skip
+            changes["corrected"] = values
+        if item.type == "corrected" and str(item.data.get("target")) in targets:
+            index, seq = targets[str(item.data["target"])]
+            changes["corrects"] = EntryLink(index=index, seq=seq, hash=str(item.data["target"]))
+        shown.append(item.model_copy(update=changes) if changes else item)
+    return shown
 
 
 def get_pack_history(

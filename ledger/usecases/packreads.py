@@ -14,6 +14,7 @@ from ledger.log import Ledger
 from ledger.store.packrows import PackFilter, get_pack, produced_payloads
 from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated, require_org
+from ledger.usecases.corrected import corrected_produced
 from ledger.usecases.cursors import decode_cursor, encode_cursor
 from ledger.usecases.packs import find_packs
 from ledger.usecases.views import PackPage, PackView, pack_view
@@ -38,7 +39,8 @@ def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
             raise unknown_pack(code)
         caller = places.for_pack(conn, caller, code)
         technical = produced_payloads(conn, [code]).get(code) if caller.authenticated else None
-    return pack_view(row.state, row.head, caller, technical)
+        corrected = corrected_produced(conn, [code]).get(code)
+    return pack_view(row.state, row.head, caller, technical, corrected)
 
 
 def _checked_filter(where: PackFilter) -> PackFilter:
@@ -92,7 +94,10 @@ def list_packs(
         rows = find_packs(conn, where, after=after, limit=limit + 1)
         page = rows[:limit]
         technical = produced_payloads(conn, [r.state.code for r in page])
+        corrected = corrected_produced(conn, [r.state.code for r in page])
     return PackPage(
-        packs=[pack_view(r.state, r.head, caller, technical.get(r.state.code)) for r in page],
+        packs=[
+            pack_view(r.state, r.head, caller, technical.get(r.state.code), corrected.get(r.state.code)) for r in page
+        ],
         next=encode_cursor(page[-1].state.code) if len(rows) > limit else None,
     )

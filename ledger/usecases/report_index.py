@@ -19,8 +19,11 @@ again from index 0 (ledger.store.reportreset), so a report always counts with th
 counts. Each chunk is one transaction holding the cursor row's lock, so concurrent refreshes never count an
 entry twice, and a crash loses nothing but the chunk in progress.
 
-`corrected` entries are counted as the entries they are; they do not change the lateness or the masses
-of the entry they correct (the record is judged as it was reported).
+`corrected` entries are counted as the entries they are, and they do not change the lateness of the entry
+they correct (the record is judged as it was reported). They do change its masses: when a refresh counts a
+correction of a `recycled` entry (always after its target, as it reads in index order), the target's
+`report_recovery` rows are computed again from its values after that correction (the `correction`
+projection's row of that index: ledger.store.correctionrows), and the reports mark them corrected.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from events import recovery
 from events.calendar import Calendar, shipped
@@ -38,7 +42,8 @@ from events.errors import InputError
 from events.orgs import Org
 from events.timestamps import china_date, from_rfc3339
 from ledger.log import Ledger
-from ledger.store import registry, reportreset, reportrows
+from ledger.store import correctionrows, registry, reportreset, reportrows
+from ledger.store.correctionrows import CorrectionRow
 from ledger.store.db import write_connection
 from ledger.store.reportrows import ElementRow, EntryBody, EntryFacts, LateRow
 from ledger.usecases import calendar as calendars
@@ -132,7 +137,12 @@ def refresh(ledger: Ledger, basis: Basis = DEFAULT_BASIS, *, chunk: int = CHUNK)
             if any(entry.actor not in orgs for entry in entries):
                 orgs = {org.id: org for org in registry.list_orgs(conn)}
             recycled = reportrows.entry_bodies(conn, [e.idx for e in entries if e.type == "recycled"])
+            fixes = correctionrows.at(conn, [e.idx for e in entries if e.type == "corrected"], "recycled")
             tally = _tally(entries, recycled, orgs, basis, calendar, memo)
+            tally.recovery = _corrected(
+                tally.recovery, fixes, reportrows.entry_bodies(conn, [f.target for f in fixes]), basis
+            )
+            reportrows.remove_recovery(conn, basis.name, [f.target for f in fixes])
             reportrows.add_rows(conn, tally.late, tally.recovery)
             reportrows.add_actor_counts(conn, basis.name, tally.actors)
             reportrows.add_day_counts(conn, basis.name, tally.days)
@@ -183,18 +193,36 @@ def _tally(
             )
         tally.count(entry.actor, china_date(occurred), timed=rule is not None, late=late is not None)
     for body in recycled:
-        data = json.loads(body.body)["claim"]["data"]
-        for rate in recovery.recovery_rates(data["content_kg"], data["recovered_kg"], basis.recovery_version):
-            tally.recovery.append(
-                ElementRow(
-                    basis=basis.name,
-                    idx=body.idx,
-                    element=rate.element,
-                    actor=body.actor,
-                    pack=body.pack,
-                    content_kg=rate.content_kg,
-                    recovered_kg=rate.recovered_kg,
-                    below=rate.below,
-                )
-            )
+        tally.recovery += _elements(body, json.loads(body.body)["claim"]["data"], basis)
     return tally
+
+
+def _elements(entry: EntryBody, data: dict[str, Any], basis: Basis) -> list[ElementRow]:
+    """The recovery rows of a `recycled` entry whose values are `data`."""
+    return [
+        ElementRow(
+            basis=basis.name,
+            idx=entry.idx,
+            element=rate.element,
+            actor=entry.actor,
+            pack=entry.pack,
+            content_kg=rate.content_kg,
+            recovered_kg=rate.recovered_kg,
+            below=rate.below,
+        )
+        for rate in recovery.recovery_rates(data["content_kg"], data["recovered_kg"], basis.recovery_version)
+    ]
+
+
+def _corrected(
+    rows: list[ElementRow], fixes: Sequence[CorrectionRow], targets: Sequence[EntryBody], basis: Basis
+) -> list[ElementRow]:
+    """`rows` with the rows of each corrected `recycled` entry computed again from its corrected values (the
+    latest correction counted last)."""
+    if not fixes:
+        return rows
+    by_index = {entry.idx: entry for entry in targets}
+    replaced: dict[int, list[ElementRow]] = {}
+    for fix in fixes:
+        replaced[fix.target] = _elements(by_index[fix.target], fix.data, basis)
+    return [row for row in rows if row.idx not in replaced] + [row for new in replaced.values() for row in new]

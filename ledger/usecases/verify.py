@@ -10,7 +10,8 @@
     (5) replaying the events through the domain rules reproduces the stored pack projections. The replay
         folds each entry as recorded (`events.rules.refold`): the admission checks added after entries
         were first recorded (event times before 2000 or before production, plausible ranges in payloads)
-        are not held against an entry, so an honest log recorded before them still verifies.
+        are not held against an entry, so an honest log recorded before them still verifies. Replaying
+        the `corrected` entries reproduces the stored corrected values (ledger.usecases.corrections).
 
 All steps run to the end and collect problems; the report names the problem at the lowest index first,
 because one edit often shows up in several steps (an edited entry breaks its hash, its signature and its
@@ -44,9 +45,10 @@ from ledger.append.rules import Validator
 from ledger.format import heads as heads_format
 from ledger.format import logkeys, merkle, note
 from ledger.format.canonical import is_canonical
-from ledger.store import logmeta, registry, snapshot
+from ledger.store import correctionrows, logmeta, registry, snapshot
 from ledger.store.db import Connection, Engine
 from ledger.store.snapshot import EntryRow, NodeRow
+from ledger.usecases import corrections
 
 Progress = Callable[[str, int, int], None]
 PACK_ENTRY_MEMBERS = frozenset({"claim", "index", "pack", "prev", "recorded_at", "seq", "sig", "v"})
@@ -262,6 +264,7 @@ def _verify(
     for code in states.keys() - stored.keys():
         problem(replay.last_index[code], 5, f"pack {code} has entries but no stored state")
     _check_registry(replay, registry.org_records(conn), registry.all_keys(conn), total, problem)
+    _check_corrections(conn, total, problem)
     report.timings["replay"] = time.perf_counter() - t0 + replay.seconds
     return report
 
@@ -414,6 +417,21 @@ def _check_registry(
                     f"{', '.join(differs)}")  # fmt: skip
     for key_id in replayed.keys.keys() - keys.keys():
         problem(replayed.keys[key_id].added, 5, f"key {key_id!r} has a registry entry but no row in the registry table")
+
+
+def _check_corrections(conn: Connection, total: int, problem: Callable[[int, int, str], None]) -> None:
+    """(5) for the corrected values: the `correction` rows equal those the log's `corrected` entries make."""
+    want = {row.idx: row for row in corrections.replayed(conn)}
+    stored = {row.idx: row for row in correctionrows.all_rows(conn)}
+    for idx in sorted(want.keys() | stored.keys()):
+        if idx not in stored:
+            problem(idx, 5, f"correction {idx} changes entry {want[idx].target} but has no stored corrected values")
+        elif idx not in want:
+            problem(min(idx, total), 5, f"stored corrected values of entry {stored[idx].target} name correction {idx}, "
+                                        "which changes nothing")  # fmt: skip
+        elif want[idx] != stored[idx]:
+            problem(idx, 5, f"correction {idx}: the stored corrected values of entry {want[idx].target} differ from "
+                            "the log's")  # fmt: skip
 
 
 def _check_row(

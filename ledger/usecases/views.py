@@ -66,6 +66,23 @@ class BindingView(View):
     end: str | None
 
 
+class EntryLink(View):
+    """Another entry of the pack's chain: a correction, or the entry a correction corrects."""
+
+    index: int = Field(description="its index in the log")
+    seq: int = Field(description="its place in the pack's chain")
+    hash: str
+
+
+class CorrectedValues(View):
+    """An entry's values as its corrections left them (events.corrections), beside what it recorded: the
+    figures reports and projections use."""
+
+    values: dict[str, Any] = Field(description="the corrected members, as corrected")
+    recorded: dict[str, Any] = Field(description="the same members as the entry recorded them (absent: not given)")
+    corrections: list[EntryLink] = Field(description="the corrections that changed them, in log order (the last wins)")
+
+
 class PackView(View):
     """A pack as the caller's tier may see it; fields the tier may not see are null."""
 
@@ -92,6 +109,11 @@ class PackView(View):
     sender: str | None
     receiver: str | None
     bindings: list[BindingView] | None
+    corrected: CorrectedValues | None = Field(
+        default=None,
+        description="the `produced` values corrected since (chemistry, rated capacity and `technical` show them "
+        "as corrected)",
+    )
 
 
 class HistoryItem(View):
@@ -107,6 +129,10 @@ class HistoryItem(View):
     data: dict[str, Any]
     redacted: list[str] = Field(description="payload fields withheld from this tier")
     entry: dict[str, Any] | None = Field(description="the entry verbatim (authority tier only)")
+    corrected: CorrectedValues | None = Field(
+        default=None, description="this entry's values as corrected since, with links to the corrections"
+    )
+    corrects: EntryLink | None = Field(default=None, description="a `corrected` entry: the entry it corrects")
 
 
 class PackHistory(View):
@@ -126,11 +152,30 @@ def _is_party(state: PackState, caller: Caller) -> bool:
     return caller.org_id is not None and caller.org_id in {state.custodian, state.sender, state.receiver}
 
 
-def pack_view(state: PackState, head: str, caller: Caller, technical: Mapping[str, Any] | None = None) -> PackView:
+PUBLIC_PRODUCED = frozenset({"chemistry", "rated_capacity_kwh"})  # the `produced` members the public tier sees
+
+
+def pack_view(
+    state: PackState,
+    head: str,
+    caller: Caller,
+    technical: Mapping[str, Any] | None = None,
+    corrected: CorrectedValues | None = None,
+) -> PackView:
+    """`corrected`: the pack's `produced` values corrected since, which the view shows instead."""
     tier = caller.tier
     public = tier is Tier.PUBLIC
     authority = tier is Tier.AUTHORITY
     binding = state.binding
+    if corrected is not None:
+        values = corrected.values
+        state = state.evolve(
+            chemistry=values.get("chemistry", state.chemistry),
+            rated_capacity_kwh=values.get("rated_capacity_kwh", state.rated_capacity_kwh),
+        )
+        technical = None if technical is None else {**technical, **values}
+        if public:
+            corrected = _only(corrected, PUBLIC_PRODUCED)
     return PackView(
         tier=tier,
         code=state.code,
@@ -155,7 +200,16 @@ def pack_view(state: PackState, head: str, caller: Caller, technical: Mapping[st
         sender=state.sender if authority or _is_party(state, caller) else None,
         receiver=state.receiver if authority or _is_party(state, caller) else None,
         bindings=[BindingView(**vars(b)) for b in state.bindings] if authority else None,
+        corrected=corrected,
     )
+
+
+def _only(corrected: CorrectedValues, members: frozenset[str]) -> CorrectedValues | None:
+    values = {k: v for k, v in corrected.values.items() if k in members}
+    if not values:
+        return None
+    recorded = {k: v for k, v in corrected.recorded.items() if k in members}
+    return CorrectedValues(values=values, recorded=recorded, corrections=[])
 
 
 def history_item(

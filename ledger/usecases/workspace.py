@@ -13,14 +13,14 @@ from pydantic import Field
 from events import regions
 from events.codes import parse_code
 from events.effects import CUSTODY_MOVES
-from events.errors import InputError, PacktraceError, VerificationError
+from events.errors import InputError, NotFoundError, PacktraceError, VerificationError
 from events.orgs import ORG_ID, Org
 from events.timestamps import china_date
 from events.vin import validate_vin
 from ledger.format.bundle import verify_bundle, verify_window
 from ledger.format.policy import Policy, check_checkpoint
 from ledger.log import Ledger
-from ledger.store import packrows, registry, reportrows
+from ledger.store import correctionrows, packrows, registry, reportrows
 from ledger.store.packrows import SearchBy
 from ledger.usecases import calendar as calendars
 from ledger.usecases import packhistory, packreads, places
@@ -352,6 +352,28 @@ def pack_dossier(
         bindings=bindings[-DOSSIER_SHOWN:],
         verification=verify_pack_record(ledger, view.code, first, last, page.total, policy=policy),
     )
+
+
+class EntryPlace(View):
+    """Where an entry of a pack's chain is shown: the pack, its seq, and the page of the dossier holding it."""
+
+    pack: str
+    seq: int
+    index: int
+    before: int | None = Field(description="the dossier page's `before` (None: the chain's latest page)")
+
+
+def entry_place(ledger: Ledger, caller: Caller, index: int) -> EntryPlace:
+    """The pack and seq of the entry at `index` (a correction a report names), for a link to the dossier."""
+    require_regulator(caller, "open a pack's dossier")
+    with ledger.engine.connect() as conn:
+        found = correctionrows.entry_place(conn, index)
+    if found is None:
+        raise NotFoundError(f"no pack entry at index {index}", code="unknown_entry")
+    pack, seq, last_seq = found
+    # the page ending with it, unless the latest page (the last DOSSIER_SHOWN entries) shows it
+    before = None if seq > last_seq - DOSSIER_SHOWN else seq + 1
+    return EntryPlace(pack=pack, seq=seq, index=index, before=before)
 
 
 def verify_pack_record(

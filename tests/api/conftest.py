@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,10 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.settings import Settings
+from events import corrections
+from events.corrections import Correction
 from events.orgs import Role
+from ledger.append import steps
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store.db import make_engine
@@ -140,3 +144,14 @@ def write_log_key(ledger: Ledger, path: Path) -> None:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
+
+
+@pytest.fixture
+def corrections_as_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Admit corrections as a log recorded them before events.corrections checked them (any members, ignored
+    where not correctable), for tests of what such recorded entries show."""
+
+    def lenient(*args: Any, admitting: bool) -> Correction | None:
+        return corrections.corrected(*args, admitting=False)
+
+    monkeypatch.setattr(steps, "corrected", lenient)

@@ -54,6 +54,7 @@ def test_the_public_view_of_a_pack_in_a_vehicle_has_no_vin_and_no_counterparty(
         "status": "in_use",
         "head": vehicle_pack[-1],
         "flags": [],
+        "corrected": None,
         **dict.fromkeys(HIDDEN_FROM_PUBLIC),
     }
     assert VIN not in str(public) and "automaker" not in str(public)
@@ -201,7 +202,22 @@ def test_the_regulator_sees_every_entry_verbatim(
     assert events[3]["entry"]["claim"]["data"]["vin"] == VIN
 
 
-def test_a_correction_of_a_vin_is_redacted_too(client: httpx.Client, parties: dict[Role, Party]) -> None:
+def test_a_correction_of_a_vin_is_refused(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    hashes = in_vehicle(client, parties, 1)
+    automaker = parties[Role.AUTOMAKER]
+    fix = {"target": hashes[3], "reason": "typo", "fields": {"vin": OTHER_VIN}}
+    response = client.post("/v1/events", json=automaker.claim(code(1), "corrected", fix), headers=automaker.auth)
+    assert_problem(
+        response,
+        422,
+        "uncorrectable_field",
+        "'corrected' cannot change 'vin' of 'installed' entries: a correction never changes what the pack was "
+        "installed in: record its removal and the right installation",
+    )
+
+
+@pytest.mark.usefixtures("corrections_as_recorded")
+def test_a_recorded_correction_of_a_vin_is_redacted_too(client: httpx.Client, parties: dict[Role, Party]) -> None:
     hashes = in_vehicle(client, parties, 1)
     automaker = parties[Role.AUTOMAKER]
     fix = {"target": hashes[3], "reason": "typo", "fields": {"vin": OTHER_VIN, "note": "kept"}}

@@ -89,13 +89,16 @@ class AppendStoreContract:
         assert found == expected
         assert other == {}
 
-    def test_a_corrected_entrys_author_is_found_within_its_pack(self, engine: Engine) -> None:
+    def test_a_corrected_entry_is_found_within_its_pack(self, engine: Engine) -> None:
         rows = write_entries(engine, signed_claims(2))
         with engine.connect() as conn:
-            assert appending.author_of(conn, code(1), rows[1][3]) == "catl"
-            assert appending.author_of(conn, code(0), rows[1][3]) is None  # another pack's entry
-        assert appending.staged_author(rows, code(0), rows[0][3]) == "catl"
-        assert appending.staged_author(rows, code(1), rows[0][3]) is None
+            found = appending.target_entry(conn, code(1), rows[1][3])
+            assert found == appending.TargetEntry(rows[1][0], "catl", rows[1][6], rows[1][9])
+            assert appending.target_entry(conn, code(0), rows[1][3]) is None  # another pack's entry
+        assert appending.staged_target(rows, code(0), rows[0][3]) == appending.TargetEntry(
+            rows[0][0], "catl", rows[0][6], rows[0][9]
+        )
+        assert appending.staged_target(rows, code(1), rows[0][3]) is None
 
     def test_signing_keys_read_owner_public_key_and_validity(self, engine: Engine) -> None:
         public = PRIVATE.public_key().public_bytes_raw()

@@ -166,3 +166,23 @@ def test_the_navigation_shows_no_page_its_reader_may_not_open(
         answers = {link: client.get(link, headers=headers).status_code for link in sorted(links)}
         refused[name] = {link: status for link, status in answers.items() if status != 200}
     assert refused == {name: {} for name, token in callers.items() if token is not None}
+
+
+def test_an_entry_link_opens_the_dossier_for_regulators_only(
+    client: httpx.Client, callers: dict[str, str | None]
+) -> None:
+    regulator = {"Authorization": f"Bearer {callers['regulator']}"}
+    first = client.get(f"/v1/packs/{code(1)}/events", headers=regulator).json()["events"][0]["index"]
+    actual, places = {}, set()
+    for name, token in callers.items():
+        headers = login_cookie(client, token) if token else {}
+        response = client.get(f"/regulator/entries/{first}", headers=headers)
+        actual[name] = response.status_code
+        if response.status_code == 303:
+            places.add(response.headers["location"])
+        if response.status_code == 403:
+            assert "仅对监管部门开放" in response.text
+    assert actual == {name: 303 if name in AUTHORITIES else 403 for name in CALLERS} | {ANONYMOUS: 303}
+    assert places == {f"/regulator/packs/{code(1)}#e{first}", f"/login?next=%2Fregulator%2Fentries%2F{first}"}
+    unknown = client.get("/regulator/entries/999999", headers=login_cookie(client, callers["regulator"]))
+    assert unknown.status_code == 404 and "no pack entry at index 999999" in unknown.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
@@ -35,6 +35,10 @@ class RecoveryRow(View):
     threshold: float | None
     below: bool
     events_below: int = Field(description="entries whose own rate for this element is below the threshold")
+    corrected: int = Field(default=0, description="of `events`, entries counted with their corrected values")
+    corrections: list[int] = Field(
+        default_factory=list, description="log indexes of the corrections those values come from (the latest of each)"
+    )
 
 
 class ImplausibleRecovery(View):
@@ -74,9 +78,15 @@ def recovery(
         implausible = reportrows.implausible_elements(
             conn, basis.name, size, max_kg=MASS_KG.maximum, limit=MAX_IMPLAUSIBLE
         )
+        fixed = reportrows.corrected_elements(conn, basis.name, size, max_kg=MASS_KG.maximum)
     if where is not None:
         sums = [row for row in sums if where.holds(row.actor)]
         implausible = [row for row in implausible if where.holds(row.actor)]
+        fixed = [fix for fix in fixed if where.holds(fix.actor)]
+    corrections: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for fix in fixed:
+        corrections[(fix.actor, fix.element)].append(fix.correction)
+        corrections[("*", fix.element)].append(fix.correction)
     per_recycler: dict[str, list[ElementSum]] = defaultdict(list)
     overall: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
     for row in sums:
@@ -88,12 +98,13 @@ def recovery(
         total[3] += row.below
     report_rows = []
     for actor, elements in per_recycler.items():
-        report_rows += _recovery_rows(actor, orgs.get(actor), elements, basis.recovery_version)
+        report_rows += _recovery_rows(actor, orgs.get(actor), elements, basis.recovery_version, corrections)
     totals = _recovery_rows(
         "*",
         None,
         [ElementSum("*", e, int(t[0]), t[1], t[2], int(t[3])) for e, t in sorted(overall.items())],
         basis.recovery_version,
+        corrections,
     )
     return RecoveryReport(
         thresholds_version=basis.recovery_version,
@@ -120,7 +131,13 @@ def _finite(kg: float | None) -> float | None:
     return float(kg) if kg is not None and math.isfinite(kg) else None
 
 
-def _recovery_rows(actor: str, org: Org | None, elements: Sequence[ElementSum], version: str) -> list[RecoveryRow]:
+def _recovery_rows(
+    actor: str,
+    org: Org | None,
+    elements: Sequence[ElementSum],
+    version: str,
+    corrections: Mapping[tuple[str, str], list[int]],
+) -> list[RecoveryRow]:
     counts = {row.element: (row.events, row.below) for row in elements}
     rates = recovery_rates(
         {row.element: row.content_kg for row in elements},
@@ -140,6 +157,8 @@ def _recovery_rows(actor: str, org: Org | None, elements: Sequence[ElementSum], 
             threshold=rate.threshold,
             below=rate.below,
             events_below=counts[rate.element][1],
+            corrected=len(corrections.get((actor, rate.element), ())),
+            corrections=sorted(set(corrections.get((actor, rate.element), ()))),
         )
         for rate in rates
     ]

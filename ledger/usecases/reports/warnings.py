@@ -51,6 +51,12 @@ class WarningAlarm(View):
     trace_api: str = Field(description="the same trace from the API")
     trace_exact: bool = Field(description="the trace lists exactly the group's packs (false: a superset)")
     trace_packs: int = Field(description="packs the trace's scope holds")
+    corrected_packs: int = Field(
+        default=0, description="of `packs`, those counted with corrected `produced` values (batch, plant, chemistry)"
+    )
+    corrected_incidents: int = Field(
+        default=0, description="of `incidents`, those counted with corrected values (kind, or the pack's)"
+    )
 
 
 class WarningsReport(View):
@@ -79,6 +85,8 @@ class _Group:
     exposure: int = 0
     packs: int = 0
     incidents: Counter[str] = field(default_factory=Counter)
+    corrected_packs: int = 0
+    corrected_incidents: int = 0
     first: date | None = None
     last: date | None = None
 
@@ -143,10 +151,14 @@ def warnings(
     for row in pack_rows:
         end = min(as_of, date.fromisoformat(row.ended)) if row.ended else as_of
         days = max(0, (end - row.production_date).days + 1)
-        fine.setdefault(_Fine(*row[:6]), _Group()).add_packs(row.packs, row.packs * days, row.production_date)
+        group = fine.setdefault(_Fine(*row[:6]), _Group())
+        group.add_packs(row.packs, row.packs * days, row.production_date)
+        group.corrected_packs += row.corrected
     for incident in incident_rows:
         kind = incident.kind if incident.kind is not None and incident.kind in rules.weights else "other"
-        fine.setdefault(_Fine(*incident[:6]), _Group()).incidents[kind] += incident.incidents
+        group = fine.setdefault(_Fine(*incident[:6]), _Group())
+        group.incidents[kind] += incident.incidents
+        group.corrected_incidents += incident.corrected
     report = _report(fine, as_of, rules)
     if where is None:
         return report
@@ -205,6 +217,8 @@ def _sum(groups: Iterable[_Group]) -> _Group:
             total.add_packs(group.packs, group.exposure, group.first or date.min)
             total.add_packs(0, 0, group.last or date.min)
         total.incidents.update(group.incidents)
+        total.corrected_packs += group.corrected_packs
+        total.corrected_incidents += group.corrected_incidents
     return total
 
 
@@ -267,6 +281,8 @@ def _alarm(
         trace_api=f"/v1/reports/recall?{query}",
         trace_exact=trace_packs == group.packs,
         trace_packs=trace_packs,
+        corrected_packs=group.corrected_packs,
+        corrected_incidents=group.corrected_incidents,
     )
 
 

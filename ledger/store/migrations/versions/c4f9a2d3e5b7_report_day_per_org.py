@@ -3,7 +3,7 @@ region (ledger.usecases.places). The report tables are derived from the log: the
 report counts them again.
 
 Revision ID: c4f9a2d3e5b7
-Revises: a7c1d2e3f4b5
+Revises: b3e8f1c2d4a6
 Create Date: 2026-12-05 01:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "c4f9a2d3e5b7"
-down_revision = "a7c1d2e3f4b5"  # MERGE: b3e8f1c2d4a6 once corrections land
+down_revision = "b3e8f1c2d4a6"
 branch_labels = None
 depends_on = None
 
