@@ -1,8 +1,11 @@
 """Checks across the packs of one atomic batch.
 
 A `repurposed` and the `produced` of its second-life code (with `from` listing the original) travel
-together, and the originals' `repurposed` come first. Payloads are read leniently here: a malformed
-payload is left to `rules.apply`, which refuses that item with its own message.
+together, and the originals' `repurposed` come first. The two halves of a swap travel together too: the
+`swapped` `out` of the pack leaving a vehicle and the `swapped` `in` of the pack entering it, by the same
+swap operator, for the same vehicle, each naming the other as `partner` (SWAP_UNPAIRED when not).
+Payloads are read leniently here: a malformed payload is left to `rules.apply`, which refuses that item
+with its own message.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from events.catalogue import EventType
 from events.errors import InputError, LifecycleError, PacktraceError
 from events.state import Event
+
+SWAP_UNPAIRED = "swap_unpaired"
+_OTHER_DIRECTION = {"out": "in", "in": "out"}
 
 
 def batch_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
@@ -52,7 +58,44 @@ def batch_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
                     f"'produced' of {new} (position {position}) lists {original} in 'from', "
                     f"but the batch has no 'repurposed' of {original} into {new}"
                 ))  # fmt: skip
+    for position, error in _swap_problems(events):
+        blame(position, error)
     return sorted(problems.items())
+
+
+def _swap_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
+    halves: dict[str, tuple[int, Event, str, str, str]] = {}  # pack -> (position, event, direction, vin, partner)
+    found: list[tuple[int, PacktraceError]] = []
+    for position, event in enumerate(events):
+        half = _swap_half(event)
+        if half is None:
+            continue
+        if event.pack in halves:
+            first = halves[event.pack][0]
+            found.append((position, InputError(
+                f"the batch swaps {event.pack} twice (positions {first}, {position})", code=SWAP_UNPAIRED
+            )))  # fmt: skip
+            continue
+        halves[event.pack] = (position, event, *half)
+    for pack, (position, event, direction, vin, partner) in halves.items():
+        other = halves.get(partner)
+        wanted = _OTHER_DIRECTION[direction]
+        if other is None or other[2:] != (wanted, vin, pack) or other[1].actor != event.actor:
+            found.append((position, LifecycleError(
+                f"'swapped' {direction} of {pack} (position {position}) needs, in the same batch, the 'swapped' "
+                f"{wanted} of {partner} by {event.actor!r} for vehicle {vin} naming {pack} as partner",
+                code=SWAP_UNPAIRED,
+            )))  # fmt: skip
+    return found
+
+
+def _swap_half(event: Event) -> tuple[str, str, str] | None:
+    if event.type != EventType.SWAPPED or not isinstance(event.data, Mapping):
+        return None
+    half = tuple(event.data.get(key) for key in ("direction", "vin", "partner"))
+    if half[0] not in _OTHER_DIRECTION or not all(isinstance(value, str) for value in half):
+        return None
+    return half  # type: ignore[return-value]
 
 
 def _into(event: Event) -> str | None:
