@@ -195,7 +195,9 @@ def swapped(step: Step) -> PackState:
                 "a swap takes out the pack the vehicle holds"
             )
         state = _unbound(state, step.at).evolve(custodian=step.actor.id)
-        return _with_extra(state, **{extras.LAST_REMOVAL_REASON: "swap"})
+        extra = {key: value for key, value in state.extra.items() if key != extras.SWAP_SITE}
+        site = {extras.SWAP_SITE: data.site} if data.site is not None else {}
+        return state.evolve(extra={**extra, extras.LAST_REMOVAL_REASON: "swap", **site})
     earlier_vins = {b.target for b in state.bindings if b.kind == "vin"}
     if earlier_vins - {data.vin} and state.extra.get(extras.LAST_REMOVAL_REASON) != "swap":
         state = _with_extra(state, **{extras.REUSED: True})

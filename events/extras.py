@@ -8,6 +8,7 @@ authors              sorted org ids that have posted on this pack (the `correcte
 last_removal_reason  `removed.reason` of the last removal ("swap" after a `swapped` `out` too)
 reused               True once the pack went into another vehicle after a non-swap removal
 remanufactured       True once a `serviced` event declared remanufacturing
+swap_site            the swap station the last `swapped` `out` names (`site`), if it names one
 box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
 """
 
@@ -21,3 +22,4 @@ LAST_REMOVAL_REASON = "last_removal_reason"
 REUSED = "reused"
 REMANUFACTURED = "remanufactured"
 BOX_CODE = "box_code"
+SWAP_SITE = "swap_site"

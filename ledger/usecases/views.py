@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from events import extras
 from events.eu_status import eu_status
 from events.lifecycle import Status
 from events.orgs import Org
@@ -92,6 +93,9 @@ class PackView(View):
     sender: str | None
     receiver: str | None
     bindings: list[BindingView] | None
+    box_code: str | None = Field(
+        default=None, description="GB/T 40098 swap battery box code (换电电池箱编码), authority tier only"
+    )
 
 
 class HistoryItem(View):
@@ -155,6 +159,7 @@ def pack_view(state: PackState, head: str, caller: Caller, technical: Mapping[st
         sender=state.sender if authority or _is_party(state, caller) else None,
         receiver=state.receiver if authority or _is_party(state, caller) else None,
         bindings=[BindingView(**vars(b)) for b in state.bindings] if authority else None,
+        box_code=state.extra.get(extras.BOX_CODE) if authority else None,
     )
 
 
