@@ -10,6 +10,7 @@ with its own message.
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 
 from events.catalogue import EventType
@@ -64,28 +65,28 @@ def batch_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
 
 
 def _swap_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
-    halves: dict[str, tuple[int, Event, str, str, str]] = {}  # pack -> (position, event, direction, vin, partner)
+    """Each half is paired with the first unpaired half that answers it (a busy station's batch may swap one
+    pack out in the morning and into another vehicle in the afternoon); a half left over is blamed."""
+    halves = [(position, event, half) for position, event in enumerate(events) if (half := _swap_half(event))]
+    waiting: dict[tuple[str, ...], deque[int]] = defaultdict(deque)
+    for position, event, (direction, vin, partner) in halves:
+        waiting[(event.pack, direction, vin, partner, event.actor)].append(position)
+    paired: set[int] = set()
     found: list[tuple[int, PacktraceError]] = []
-    for position, event in enumerate(events):
-        half = _swap_half(event)
-        if half is None:
+    for position, event, (direction, vin, partner) in halves:
+        if position in paired:
             continue
-        if event.pack in halves:
-            first = halves[event.pack][0]
-            found.append((position, InputError(
-                f"the batch swaps {event.pack} twice (positions {first}, {position})", code=SWAP_UNPAIRED
-            )))  # fmt: skip
-            continue
-        halves[event.pack] = (position, event, *half)
-    for pack, (position, event, direction, vin, partner) in halves.items():
-        other = halves.get(partner)
+        waiting[(event.pack, direction, vin, partner, event.actor)].popleft()  # this half: the first left of its kind
         wanted = _OTHER_DIRECTION[direction]
-        if other is None or other[2:] != (wanted, vin, pack) or other[1].actor != event.actor:
-            found.append((position, LifecycleError(
-                f"'swapped' {direction} of {pack} (position {position}) needs, in the same batch, the 'swapped' "
-                f"{wanted} of {partner} by {event.actor!r} for vehicle {vin} naming {pack} as partner",
-                code=SWAP_UNPAIRED,
-            )))  # fmt: skip
+        answers = waiting.get((partner, wanted, vin, event.pack, event.actor))
+        if answers:
+            paired |= {position, answers.popleft()}
+            continue
+        found.append((position, LifecycleError(
+            f"'swapped' {direction} of {event.pack} (position {position}) needs, in the same batch, the 'swapped' "
+            f"{wanted} of {partner} by {event.actor!r} for vehicle {vin} naming {event.pack} as partner",
+            code=SWAP_UNPAIRED,
+        )))  # fmt: skip
     return found
 
 

@@ -81,8 +81,19 @@ def test_halves_that_disagree_are_refused(world: World) -> None:
     other_partner = world.event(C, "swapped", "nio-power", {"direction": "in", "vin": VIN_A, "partner": A})
     for into in (other_vehicle, other_partner):
         assert [p for p, _ in batch_problems([out, into])] == [0, 1]
-    twice = batch_problems([out, *halves(world)])
-    assert next((p, e.message) for p, e in twice) == (1, f"the batch swaps {A} twice (positions 0, 1)")
+    duplicated = batch_problems([out, *halves(world)])
+    assert [(p, e.code) for p, e in duplicated] == [(1, SWAP_UNPAIRED)]  # the second `out` has no answer
+
+
+def test_one_batch_may_swap_a_pack_out_and_into_another_vehicle(world: World) -> None:
+    """A busy station's batch: A out of VIN_A (B in) in the morning, A into VIN_B (C out) in the afternoon."""
+    world.post(C, "installed", "nio-power", {"vin": VIN_B})
+    batch = [*halves(world), *halves(world, outgoing=C, incoming=A, vin=VIN_B)]
+    assert batch_problems(batch) == []
+    world.post_batch(batch)
+    assert [(world.packs[p].status, world.packs[p].binding) for p in (A, C)][1] == ("in_stock", None)
+    binding = world.packs[A].binding
+    assert binding is not None and binding.target == VIN_B and world.packs[B].status == "in_vehicle"
 
 
 def test_the_two_halves_are_by_one_operator(world: World) -> None:
