@@ -112,3 +112,17 @@ def test_the_box_code_is_for_the_authority_tier(
     assert client.get(f"/v1/packs/{B}", headers=parties[Role.REGULATOR].auth).json()["box_code"] == BOX
     assert client.get(f"/v1/packs/{B}", headers=station.auth).json()["box_code"] is None
     assert client.get(f"/v1/packs/{B}").json()["box_code"] is None
+
+
+def test_below_the_authority_tier_a_swap_names_no_vehicle_and_no_station(
+    client: httpx.Client, parties: dict[Role, Party], station: Party
+) -> None:
+    response = client.post(
+        "/v1/events/batch", json=swap_halves(station, A, B, site="厦门海沧换电站"), headers=station.auth
+    )
+    assert response.status_code == 201, response.text
+    dealer = parties[Role.DEALER]
+    last = client.get(f"/v1/packs/{A}/events", headers=dealer.auth).json()["events"][-1]
+    assert last["data"] == {"direction": "out", "partner": B}
+    assert last["redacted"] == ["data.site", "data.vin"]
+    assert VIN not in client.get(f"/v1/packs/{A}/bundle", headers=dealer.auth).text
