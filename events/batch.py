@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from events.catalogue import EventType
 from events.errors import InputError, LifecycleError, PacktraceError
@@ -88,6 +89,46 @@ def _swap_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
             code=SWAP_UNPAIRED,
         )))  # fmt: skip
     return found
+
+
+def batch_end(claims: Sequence[Mapping[str, Any]], start: int, size: int, limit: int) -> int:
+    """Where a batch of `claims` (claim objects: `pack`, `type`, `data`) that starts at `start` ends: after
+    `size` claims, or later (at most `limit` claims in all) rather than part what must travel together --
+    the halves of a swap, the `repurposed` of a product's originals and its `produced`."""
+    end = min(start + size, len(claims))
+    swapped: set[str] = set()
+    into: set[str] = set()
+    originals: set[str] = set()
+    for claim in claims[start:end]:
+        _note(claim, swapped, into, originals)
+    while end < len(claims) and end - start < limit and _answers(claims[end], swapped, into, originals):
+        _note(claims[end], swapped, into, originals)
+        end += 1
+    return end
+
+
+def _note(claim: Mapping[str, Any], swapped: set[str], into: set[str], originals: set[str]) -> None:
+    data = claim.get("data")
+    data = data if isinstance(data, Mapping) else {}
+    if claim.get("type") == EventType.SWAPPED:
+        swapped.add(str(claim.get("pack")))
+    elif claim.get("type") == EventType.REPURPOSED:
+        into.add(str(data.get("into")))
+        originals.add(str(claim.get("pack")))
+
+
+def _answers(claim: Mapping[str, Any], swapped: set[str], into: set[str], originals: set[str]) -> bool:
+    data = claim.get("data")
+    data = data if isinstance(data, Mapping) else {}
+    match claim.get("type"):
+        case EventType.SWAPPED:
+            return data.get("partner") in swapped
+        case EventType.REPURPOSED:
+            return data.get("into") in into
+        case EventType.PRODUCED:
+            listed = data.get("from")
+            return isinstance(listed, list) and any(code in originals for code in listed)
+    return False
 
 
 def _swap_half(event: Event) -> tuple[str, str, str] | None:

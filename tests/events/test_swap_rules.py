@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from events.batch import SWAP_UNPAIRED, batch_problems
+from events.batch import SWAP_UNPAIRED, batch_end, batch_problems
 from events.catalogue import parse_payload
 from events.errors import AuthorisationError, InvalidPayload, LifecycleError, PacktraceError
 from events.eu_status import eu_status
@@ -185,3 +185,21 @@ def test_a_refused_half_leaves_both_packs_as_they_were(world: World) -> None:
     with pytest.raises(PacktraceError):
         world.post_batch(halves(world, incoming=C))
     assert world.packs == before and len(world.log) == entries
+
+
+def test_a_batch_ends_where_it_parts_nothing_that_travels_together() -> None:
+    def claim(pack: str, type_: str, **data: Any) -> dict[str, Any]:
+        return {"pack": pack, "type": type_, "data": data}
+
+    swap = [claim(A, "swapped", direction="out", vin=VIN_A, partner=B),
+            claim(B, "swapped", direction="in", vin=VIN_A, partner=A)]  # fmt: skip
+    product = "S2L" + A[3:]
+    repurposing = [claim(A, "repurposed", into=product), claim(B, "repurposed", into=product),
+                   claim(product, "produced", **{"from": [A, B]})]  # fmt: skip
+    other = claim(C, "serviced", description="checked")
+    claims = [other, *swap, other, *repurposing, other]
+    assert batch_end(claims, 0, 1, 10_000) == 1
+    assert batch_end(claims, 1, 1, 10_000) == 3  # both halves
+    assert batch_end(claims, 4, 1, 10_000) == 7  # both originals and the product
+    assert batch_end(claims, 4, 1, 2) == 6  # never beyond the limit: the server then names the lone item
+    assert batch_end(claims, 7, 5, 10_000) == 8
