@@ -21,6 +21,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from events.batch import batch_end
 from events.registry import By, RegistryType, new_registry_claim, org_subject
 from ledger.format.claims import make_signed_claim, sign_claim
 
@@ -173,11 +174,17 @@ class PacktraceClient:
     def post_batches(
         self, events: Sequence[Mapping[str, Any]], *, size: int = 1_000
     ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Post in consecutive batches of `size`, yielding (offset of the batch, its results)."""
+        """Post in consecutive batches of `size`, yielding (offset of the batch, its results). A batch may run
+        a little longer rather than part what must travel together (a swap's halves, a repurposing and
+        the `produced` of its product: events.batch.batch_end)."""
         if not 1 <= size <= MAX_BATCH:
             raise ValueError(f"batch size must be 1 to {MAX_BATCH}, not {size}")
-        for offset in range(0, len(events), size):
-            yield offset, self.post_batch(events[offset : offset + size])
+        claims = [event.get("claim", {}) for event in events]
+        offset = 0
+        while offset < len(events):
+            end = batch_end(claims, offset, size, MAX_BATCH)
+            yield offset, self.post_batch(events[offset:end])
+            offset = end
 
     def recall_scope(self, draft: Mapping[str, Any]) -> dict[str, Any]:
         """What a recall campaign `{id, reason, due?, scope}` would recall: `{campaign, data, codes, excluded}`."""

@@ -44,8 +44,11 @@ PATHS = (
 )  # fmt: skip
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
-# repair shops): with a sealing key they get a platform-held key, so the scan page can sign for them.
-PLATFORM_KEY_ROLES = {Role.COLLECTOR, Role.RECYCLER, Role.SECOND_LIFE, Role.VEHICLE_DISMANTLER, Role.SERVICE}
+# repair shops, swap stations): with a sealing key they get a platform-held key, so the scan page can sign
+# for them.
+PLATFORM_KEY_ROLES = {
+    Role.COLLECTOR, Role.RECYCLER, Role.SECOND_LIFE, Role.VEHICLE_DISMANTLER, Role.SERVICE, Role.SWAP_OPERATOR,
+}  # fmt: skip
 NCM_CONTENT = {"Li": 5.0, "Ni": 18.0, "Co": 6.0, "Mn": 5.5, "Cu": 21.0, "Al": 14.0}
 LFP_CONTENT = {"Li": 4.6, "Fe": 38.0, "Cu": 22.0, "Al": 16.0, ELECTRODE_POWDER: 120.0}
 
@@ -89,6 +92,7 @@ class Scenario:
     weak_recycler: str  # the recycler whose lithium recovery is now and then below the threshold
     vin_makers: tuple[str, ...]  # world manufacturer identifiers of the vehicles' VINs
     sites: tuple[str, ...] = ("厦门海沧储能电站",)
+    swap_sites: tuple[str, ...] = ("厦门海沧换电站", "福州仓山换电站")
     incidents: float = 0.0  # the odds that a pack in a vehicle has an incident
     recall: Recall | None = None
     listings: tuple[Listing, ...] = ()  # recorded with the organisations; `late_listed` packs go to the first
@@ -131,9 +135,11 @@ class Province:
 class _Life:
     """One pack's events, each after the one before; `late` events are recorded weeks after they happen."""
 
-    def __init__(self, rng: random.Random, scenario: Scenario, code: str, at: datetime) -> None:
+    def __init__(self, rng: random.Random, scenario: Scenario, code: str, at: datetime, serial: int = 0) -> None:
         self.rng, self.scenario, self.code, self.at, self.recorded = rng, scenario, code, at, at
+        self.serial = serial
         self.steps: list[Step] = []
+        self.spares: list[str] = []  # packs this life brought in beside its own (a swap station's spare)
 
     def late(self, odds: float) -> bool:
         return self.rng.random() < odds * self.scenario.lateness
@@ -202,13 +208,15 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
         code = make_code(makers[maker], "pack", chemistry_letter(chemistry), rng.choice(scenario.specs),
                          f"FJ{serial:05d}", made.date(), serial)  # fmt: skip
         paths[path].append(code)
-        life = _Life(rng, scenario, code, made)
+        life = _Life(rng, scenario, code, made, serial)
         life.add("produced", maker, _produced(rng, chemistry))
         recall = scenario.recall
         if recall and recall.covers(maker, chemistry, made.date()):
             life.add("recalled", maker, {"campaign": recall.campaign, "reason": recall.reason},
                      days=rng.uniform(30, 60))  # fmt: skip
         _live(life, path, maker, chemistry, len(paths.get("second_life", ())), shared_vins)
+        if life.spares:
+            paths.setdefault("swap_spare", []).extend(life.spares)
         steps += life.steps
     steps = [step for step in steps if step.recorded < scenario.end]
     steps.sort(key=lambda s: s.recorded)
@@ -256,9 +264,7 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
         life.add("serviced", service, {"description": "更换采样板 replaced the sampling board"}, days=1)
         life.add("installed", service, {"vin": vin}, days=1)
     elif path == "swap":
-        for _ in range(rng.randint(1, 2)):
-            life.add("removed", user, {"reason": "swap"}, days=rng.uniform(5, 30))
-            life.add("installed", user, {"vin": _vin(rng, scenario.vin_makers)}, days=0.05, late=life.late(0.3))
+        _swaps(life, user, maker, chemistry, vin)
     elif path == "scrapped":  # the vehicle is scrapped: its dismantler takes the pack out and sends it on
         life.add("removed", dismantler, {"reason": "scrap"}, days=life.used(), late=life.late(0.5))
         life.add("retired", dismantler, {"reason": "vehicle_scrapped", "scrap_certificate": "FJ-2026-001"}, days=1)
@@ -306,6 +312,32 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
             _recycle(life, collector, recycler, chemistry, below=below)
         elif path == "second_life":
             _second_life(life, user, chemistry, s2l_serial, steady[0])
+
+
+def _swaps(life: _Life, operator: str, maker: str, chemistry: str, vin: str) -> None:
+    """The vehicle comes to the operator's station: its pack goes out into the station's pool and a spare of
+    the operator's stock goes in, as one `swapped` batch; half the time the vehicle comes back later and
+    gets its own pack back (the spare returns to the pool)."""
+    rng, scenario = life.rng, life.scenario
+    day = life.at.date() + timedelta(days=1)
+    day += timedelta(days=1) if day.day == 31 else timedelta(0)
+    serial = life.serial
+    spare = make_code(scenario.makers[maker], "pack", chemistry_letter(chemistry), rng.choice(scenario.specs),
+                      f"SW{serial:05d}", day, serial)  # fmt: skip
+    life.spares.append(spare)
+    box = {"box_code": f"NIO{serial:07d}SW"}
+    life.add("produced", maker, _produced(rng, chemistry, **box), days=2, pack=spare)
+    life.add("shipped", maker, {"to": operator}, days=1, pack=spare)
+    life.add("received", operator, {"from": maker}, days=1, pack=spare)
+    site = rng.choice(scenario.swap_sites)
+    pair = [(life.code, spare), (spare, life.code)]
+    for _ in range(rng.randint(1, 2)):
+        (outgoing, incoming) = pair[0]
+        life.together([(outgoing, "swapped", operator, {"direction": "out", "vin": vin, "partner": incoming,
+                                                         "site": site}),
+                       (incoming, "swapped", operator, {"direction": "in", "vin": vin, "partner": outgoing})],
+                      days=rng.uniform(5, 30))  # fmt: skip
+        pair.reverse()
 
 
 def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: str) -> None:

@@ -74,6 +74,7 @@ class EventType(StrEnum):
     LOST = "lost"
     EXPORTED = "exported"
     FOUND = "found"
+    SWAPPED = "swapped"
 
 
 def _as_value_error(check: Callable[[str], object]) -> Callable[[str], str]:
@@ -183,6 +184,19 @@ Day = Annotated[
 ]
 CountryCode = Annotated[str, Field(strict=True, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
+# GB/T 40098-2021 电动汽车更换用动力蓄电池箱编码: we could not confirm the code's exact structure (its parts
+# and their lengths), so a box code is accepted as what every reading of the standard agrees on: digits and
+# upper-case Latin letters, bounded in length.
+BOX_CODE_PATTERN = r"^[0-9A-Z]{8,40}$"
+BoxCode = Annotated[
+    str,
+    Field(
+        strict=True,
+        pattern=BOX_CODE_PATTERN,
+        description="GB/T 40098 swap battery box code (电池箱编码): 8 to 40 digits and upper-case letters",
+    ),
+]
+
 Chemistry = Literal["LFP", "NCM", "NCA", "LMO", "LTO", "NiMH", "sodium-ion", "other"]
 CHEMISTRIES: tuple[str, ...] = get_args(Chemistry)
 
@@ -202,6 +216,9 @@ class ProducedData(Payload):
     plant: ShortText | None = None
     origins: tuple[Code, ...] | None = Field(
         default=None, alias="from", min_length=1, max_length=100, description="second life only: the original codes"
+    )
+    box_code: BoxCode | None = Field(
+        default=None, description="a swappable pack's GB/T 40098 battery box code (换电电池箱编码), bound to the pack"
     )
 
     @field_validator("modules", "cells", "origins")
@@ -422,6 +439,16 @@ class ExportedData(Payload):
         return self
 
 
+class SwappedData(Payload):
+    """One half of a battery swap (换电): `out` on the pack leaving the vehicle, `in` on the pack entering it.
+    Both halves travel in one batch (events.batch), each naming the other as `partner`."""
+
+    direction: Literal["out", "in"]
+    vin: Vin
+    partner: Code = Field(description="the other pack of the swap: the incoming one on `out`, the outgoing on `in`")
+    site: ShortText | None = Field(default=None, description="the swap station")
+
+
 class FoundData(Payload):
     custodian: OrgId = Field(description="the organisation that holds the pack now")
     note: Text
@@ -445,6 +472,7 @@ PAYLOAD_MODELS: dict[EventType, type[Payload]] = {
     EventType.LOST: LostData,
     EventType.EXPORTED: ExportedData,
     EventType.FOUND: FoundData,
+    EventType.SWAPPED: SwappedData,
 }
 
 

@@ -67,7 +67,7 @@ RULESETS: dict[str, RuleSet] = {
             Rule("installation-15wd", "vehicle certificate / installation: within 15 working days",
                  frozenset({E.INSTALLED}), frozenset({R.AUTOMAKER}), 15),
             Rule("repair-replacement-30wd", "repair or replacement: within 30 working days",
-                 frozenset({E.SERVICED, E.REMOVED, E.INSTALLED}),
+                 frozenset({E.SERVICED, E.REMOVED, E.INSTALLED, E.SWAPPED}),  # a swap: removal and installation
                  frozenset({R.SERVICE, R.SWAP_OPERATOR, R.LESSOR}), 30),
             Rule("collection-intake-30wd", "collection point intake: within 30 working days",
                  frozenset({E.RECEIVED}), frozenset({R.COLLECTOR}), 30),

@@ -27,6 +27,7 @@ from events.catalogue import (
     RetiredData,
     ServicedData,
     ShippedData,
+    SwappedData,
 )
 from events.codes import BatteryCode
 from events.errors import AuthorisationError, InvalidPayload, LifecycleError, NotFoundError
@@ -115,7 +116,7 @@ def produced(step: Step) -> PackState:
         )
     for original in data.origins or ():
         _check_original(step, original)
-    return PackState(
+    state = PackState(
         code=code.code,
         status=step.status,
         custodian=step.actor.id,
@@ -126,6 +127,7 @@ def produced(step: Step) -> PackState:
         rated_capacity_kwh=data.rated_capacity_kwh,
         origins=tuple(data.origins or ()),
     )
+    return _with_extra(state, **{extras.BOX_CODE: data.box_code}) if data.box_code is not None else state
 
 
 def _check_original(step: Step, original: str) -> None:
@@ -175,6 +177,31 @@ def installed(step: Step) -> PackState:
         state = _with_extra(state, **{extras.REUSED: True})
     binding = Binding(kind=data.binding_kind, target=data.target, start=step.at)
     return state.evolve(bindings=(*state.bindings, binding))
+
+
+def swapped(step: Step) -> PackState:
+    """One half of a swap; the lifecycle has checked the direction against the status, the batch that the
+    other half travels with this one."""
+    data, state = _payload(step, SwappedData), step.current
+    if data.partner == step.code.code:
+        raise InvalidPayload(
+            f"invalid 'swapped' payload: data.partner: a pack cannot be swapped with itself ({data.partner})"
+        )
+    if data.direction == "out":
+        bound = state.binding
+        if bound is None or (bound.kind, bound.target) != ("vin", data.vin):
+            raise LifecycleError(
+                f"pack {step.code.code} is in vehicle {bound.target if bound else None}, not in {data.vin}: "
+                "a swap takes out the pack the vehicle holds"
+            )
+        state = _unbound(state, step.at).evolve(custodian=step.actor.id)
+        extra = {key: value for key, value in state.extra.items() if key != extras.SWAP_SITE}
+        site = {extras.SWAP_SITE: data.site} if data.site is not None else {}
+        return state.evolve(extra={**extra, extras.LAST_REMOVAL_REASON: "swap", **site})
+    earlier_vins = {b.target for b in state.bindings if b.kind == "vin"}
+    if earlier_vins - {data.vin} and state.extra.get(extras.LAST_REMOVAL_REASON) != "swap":
+        state = _with_extra(state, **{extras.REUSED: True})
+    return state.evolve(bindings=(*state.bindings, Binding(kind="vin", target=data.vin, start=step.at)))
 
 
 def removed(step: Step) -> PackState:
@@ -239,6 +266,7 @@ CUSTODY_MOVES: dict[str, str | None] = {
     EventType.RECEIVED.value: None,
     EventType.REMOVED.value: None,
     EventType.FOUND.value: "custodian",
+    EventType.SWAPPED.value: None,  # `out` moves custody to the swap operator; `in` needs its custody
 }
 
 EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
@@ -259,4 +287,5 @@ EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
     EventType.LOST: gone,
     EventType.EXPORTED: gone,
     EventType.FOUND: found,
+    EventType.SWAPPED: swapped,
 }

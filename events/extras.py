@@ -5,9 +5,11 @@ retired_at           RFC 3339 `at` of the `retired` event
 collected_at         RFC 3339 `at` of the first receipt, after retirement, by a collector,
                      second-life company or recycler (流向不明 stops counting then)
 authors              sorted org ids that have posted on this pack (the `corrected` rule)
-last_removal_reason  `removed.reason` of the last removal
+last_removal_reason  `removed.reason` of the last removal ("swap" after a `swapped` `out` too)
 reused               True once the pack went into another vehicle after a non-swap removal
 remanufactured       True once a `serviced` event declared remanufacturing
+swap_site            the swap station the last `swapped` `out` names (`site`), if it names one
+box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
 """
 
 from __future__ import annotations
@@ -19,3 +21,5 @@ AUTHORS = "authors"
 LAST_REMOVAL_REASON = "last_removal_reason"
 REUSED = "reused"
 REMANUFACTURED = "remanufactured"
+BOX_CODE = "box_code"
+SWAP_SITE = "swap_site"

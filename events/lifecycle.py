@@ -6,6 +6,8 @@ allowed in every status: a correction never changes the past, it adds to it.
 
 Two refinements sit next to the table because they depend on more than the status:
 - `installed` goes to `in_vehicle` for a `vin` and to `in_storage_system` for a `site` (INSTALLED_INTO);
+- `swapped` takes a pack out of a vehicle (`out`, from `in_vehicle`) or puts one in (`in`, from
+  `in_stock`): the table allows it in both statuses, and SWAPPED_FROM says which direction each is for;
 - a pack that has been retired never reads `in_stock` again: wherever the table says `in_stock`, a
   retired pack is `retired` (ONCE_RETIRED), so it cannot be installed in a vehicle again.
 
@@ -66,6 +68,7 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.IN_STOCK, E.INCIDENT): S.IN_STOCK,
     (S.IN_STOCK, E.RECALLED): S.IN_STOCK,
     (S.IN_STOCK, E.CORRECTED): S.IN_STOCK,
+    (S.IN_STOCK, E.SWAPPED): S.IN_VEHICLE,
     #
     (S.IN_VEHICLE, E.REMOVED): S.IN_STOCK,
     (S.IN_VEHICLE, E.RETIRED): S.RETIRED,
@@ -75,6 +78,7 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.IN_VEHICLE, E.INCIDENT): S.IN_VEHICLE,
     (S.IN_VEHICLE, E.RECALLED): S.IN_VEHICLE,
     (S.IN_VEHICLE, E.CORRECTED): S.IN_VEHICLE,
+    (S.IN_VEHICLE, E.SWAPPED): S.IN_STOCK,
     #
     (S.IN_STORAGE_SYSTEM, E.REMOVED): S.IN_STOCK,
     (S.IN_STORAGE_SYSTEM, E.RETIRED): S.RETIRED,
@@ -124,6 +128,8 @@ AT_BEFORE_PRODUCTION = "at_before_production"  # before the production date in t
 AT_OUT_OF_ORDER = "at_out_of_order"  # a moving event before the last moving event
 INSTALLED_INTO: dict[str, Status] = {"vin": S.IN_VEHICLE, "site": S.IN_STORAGE_SYSTEM}
 ONCE_RETIRED: dict[Status, Status] = {S.IN_STOCK: S.RETIRED}
+# `swapped`'s direction and the status it starts from (a swap never puts a pack into a storage site)
+SWAPPED_FROM: dict[str, Status] = {"out": S.IN_VEHICLE, "in": S.IN_STOCK}
 # Status(x) without the enum machinery, like catalogue.EVENT_TYPE_OF
 _STATUS_OF: dict[str, Status] = {str(status): status for status in Status}
 
@@ -141,11 +147,13 @@ def next_status(
     *,
     binding_kind: str = "vin",
     retired: bool = False,
+    swap_direction: str | None = None,
 ) -> Status:
     """The status after `event_type`; LifecycleError names the status, the event and what is allowed.
 
     `binding_kind` ("vin" or "site") chooses the status after `installed`; `retired` says the pack has
-    been retired before (see ONCE_RETIRED).
+    been retired before (see ONCE_RETIRED); `swap_direction` ("out" or "in") is checked against the
+    status `swapped` starts from (SWAPPED_FROM).
     """
     if status is None:
         if event_type == GENESIS[0]:
@@ -162,6 +170,11 @@ def next_status(
         if binding_kind not in INSTALLED_INTO:
             raise LifecycleError(f"'installed' binds to a vin or a site, not to '{binding_kind}'")
         target = INSTALLED_INTO[binding_kind]
+    if event_type == E.SWAPPED and swap_direction is not None:
+        start = SWAPPED_FROM.get(swap_direction)
+        if start != status:
+            fits = " or ".join(f"'{d}' when {s}" for d, s in SWAPPED_FROM.items())
+            raise LifecycleError(f"pack is {status}: 'swapped' {swap_direction!r} is not allowed; a swap is {fits}")
     if retired:
         target = ONCE_RETIRED.get(target, target)
     return target
@@ -178,6 +191,8 @@ def mermaid_diagram() -> str:
     edges: dict[tuple[Status, Status], list[str]] = defaultdict(list)
     for (source, event), target in TRANSITIONS.items():
         label = f"{event} (vin)" if event == E.INSTALLED else str(event)
+        if event == E.SWAPPED:
+            label = f"{event} ({next(d for d, start in SWAPPED_FROM.items() if start == source)})"
         edges[(source, target)].append(label)
         if event == E.INSTALLED:
             edges[(source, INSTALLED_INTO["site"])].append(f"{event} (site)")

@@ -9,6 +9,8 @@ Two readings of the table are ours, not DESIGN's words:
 - While a pack is in a vehicle the vehicle, not the custodian, decides who handles it: a service shop,
   a swap station or a vehicle dismantler may post `removed` without custody (and becomes custodian).
   Without this a swap station or a vehicle dismantler could never remove a pack an automaker installed.
+- `swapped` follows the same reading: a swap operator takes the outgoing pack out of a vehicle without
+  custody (and becomes custodian); the incoming pack must be its own, in custody.
 - `corrected` by a non-regulator needs authorship of an entry of the pack (recorded in
   `PackState.extra["authors"]`); that the author wrote *the target entry* is for the ledger, which knows
   entries, to check with `check_correction_author`.
@@ -39,6 +41,7 @@ class Scope(StrEnum):
     INTO_VEHICLE = "into a vehicle"
     INTO_SITE = "at a storage site"
     IN_VEHICLE = "while the pack is in a vehicle"
+    OUT_OF_VEHICLE = "while the pack is not in a vehicle"
 
 
 class Relation(StrEnum):
@@ -91,6 +94,11 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
     EventType.LOST: (CUSTODIAN, REGULATOR),
     EventType.EXPORTED: (CUSTODIAN, REGULATOR),
     EventType.FOUND: (REGULATOR,),
+    # a swap station takes out whatever pack the vehicle brings, and puts in one of its own
+    EventType.SWAPPED: (
+        Grant(frozenset({R.SWAP_OPERATOR}), scope=Scope.IN_VEHICLE),
+        Grant(frozenset({R.SWAP_OPERATOR}), custody=True, scope=Scope.OUT_OF_VEHICLE),
+    ),
 }
 
 
@@ -153,6 +161,8 @@ def _in_scope(scope: Scope | None, state: PackState | None, code: BatteryCode, i
             return install_target == "site"
         case Scope.IN_VEHICLE:
             return state is not None and state.status == Status.IN_VEHICLE
+        case Scope.OUT_OF_VEHICLE:
+            return state is None or state.status != Status.IN_VEHICLE
 
 
 def _grants(grant: Grant, actor: Org, state: PackState | None, code: BatteryCode) -> bool:

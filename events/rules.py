@@ -87,7 +87,10 @@ def _apply(state: PackState | None, event: Event, ctx: Context, *, admitting: bo
     into_site = event_type is EventType.INSTALLED and event.data.get("site") is not None
     retired = state is not None and extras.RETIRED_AT in state.extra
     kind = "site" if into_site else "vin"
-    status = next_status(state.status if state else None, event_type, binding_kind=kind, retired=retired)
+    direction = event.data.get("direction") if event_type is EventType.SWAPPED else None
+    status = next_status(
+        state.status if state else None, event_type, binding_kind=kind, retired=retired, swap_direction=direction
+    )
     # (8)
     if state is not None and admitting:
         _check_after_production(event.at, state)

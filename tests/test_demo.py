@@ -60,7 +60,7 @@ def test_demo_covers_every_role_and_lifecycle_path_and_verifies(province: tuple[
         "dismantled",
         "retired",
     } <= set(statuses)
-    assert {"recalled", "incident", "serviced", "removed", "inspected"} <= set(types)
+    assert {"recalled", "incident", "serviced", "removed", "inspected", "swapped"} <= set(types)
     assert platform_keys >= 5
     assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import KeyCreate, KeyPath, OrgCreate, OrgPath, OrgUpdate
-from ledger.usecases import callers, orgkeys
+from ledger.usecases import callers, orgkeys, pool
 from ledger.usecases.views import KeyView, OrgCreated, OrgView, RegistryEntryView, TokenIssued
 
 router = APIRouter(prefix="/v1/orgs", tags=["organisations"], responses=problems(401, 403, 422))
@@ -50,6 +52,18 @@ def update_org(org: OrgPath, body: OrgUpdate, ledger: LedgerDep, caller: Current
 def history(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[RegistryEntryView]:
     """Every registry entry about the organisation, in log order (itself, regulators, the administrator)."""
     return orgkeys.history(ledger, caller, org)
+
+
+@router.get("/{org}/pool", response_model=pool.PoolPage, responses=problems(404))
+def station_pool(
+    org: OrgPath,
+    ledger: LedgerDep,
+    caller: CurrentOrg,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=pool.MAX_POOL_PAGE, description="packs a page")] = 100,
+) -> pool.PoolPage:
+    """A swap station's pool: the packs in the organisation's custody and in stock (itself or a regulator)."""
+    return pool.station_pool(ledger, caller, org, cursor=cursor, limit=limit)
 
 
 @router.post("/{org}/token", response_model=TokenIssued, responses=problems(404))

@@ -4,7 +4,9 @@ The payload's rules are the domain's (events.catalogue): this only turns form te
 shape and numbers; whatever the form gets wrong, the ledger refuses with its own message.
 
 `repurposed` (two packs in one transaction) and `corrected` (names an entry hash) are not offered on the
-phone: they are posted through the API.
+phone: they are posted through the API. `swapped` is: a swap station scans the outgoing pack (the one in
+the vehicle) and names the incoming one (scanned into the field, or picked from its pool); the page posts
+both halves in one request (ledger.usecases.pages.post_swap). It is offered on the outgoing pack only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from events.catalogue import EventType as E
 from events.catalogue import choices
 from events.elements import ELEMENT_SYMBOLS
 from events.errors import InputError
+from events.lifecycle import SWAPPED_FROM
 from events.recovery import DEFAULT_VERSION, RECOVERY_THRESHOLDS
 
 # the elements the 规范条件 sets a recovery threshold on: the masses a recycler's phone form asks for
@@ -30,6 +33,7 @@ class Input:
     required: bool = False
     number: bool = False
     options: tuple[str, ...] = ()
+    pool: bool = False  # suggest the codes of the organisation's pool (a swap station's packs in stock)
 
 
 def _masses(kind: str, zh: str, en: str) -> tuple[Input, ...]:
@@ -67,12 +71,20 @@ FORMS: dict[str, tuple[Input, ...]] = {
                  Input("reason", ("原因", "Reason"))),
     "found": (Input("custodian", ("现持有单位标识", "Organisation holding it"), required=True),
               Input("note", ("说明", "Note"), required=True)),
+    "swapped": (Input("partner", ("换入电池包编码（扫码或从本站电池池中选）", "Incoming pack (scan it, or pick from "
+                                  "the pool)"), required=True, pool=True),
+                Input("site", ("换电站", "Swap station"))),
 }  # fmt: skip
 
 
-def forms_for(actions: list[str]) -> list[tuple[str, tuple[Input, ...]]]:
-    """The forms of the actions the phone can post, in the order given."""
-    return [(action, FORMS[action]) for action in actions if action in FORMS]
+def forms_for(actions: list[str], status: str) -> list[tuple[str, tuple[Input, ...]]]:
+    """The forms of the actions the phone can post on a pack in `status`, in the order given: a swap starts
+    from the outgoing pack."""
+    return [
+        (action, FORMS[action])
+        for action in actions
+        if action in FORMS and (action != E.SWAPPED or status == SWAPPED_FROM["out"])
+    ]
 
 
 def payload(action: str, form: Mapping[str, str]) -> dict[str, Any]:

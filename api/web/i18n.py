@@ -15,6 +15,7 @@ from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
+from api.web.i18n_swaps import ACTION_NAMES_SWAPS, EVENT_NAMES_SWAPS, MESSAGES_SWAPS
 from api.web.i18n_unaccounted import MESSAGES_UNACCOUNTED
 from api.web.i18n_warnings import MESSAGES_WARNINGS
 from events.orgs import ROLE_NAMES_ZH, Role
@@ -342,6 +343,9 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
 
 MESSAGES.update(MESSAGES_RECALLS)
 MESSAGES.update(MESSAGES_CORRECTIONS)
+MESSAGES.update(MESSAGES_SWAPS)
+EVENT_NAMES.update(EVENT_NAMES_SWAPS)
+ACTION_NAMES.update(ACTION_NAMES_SWAPS)
 
 
 def pick_lang(request: Request) -> str:

@@ -58,7 +58,11 @@ def _result_page(
         if result is not None
         else None
     )
-    offered = actions.forms_for(result.next_actions) if result is not None and caller.org is not None else []
+    offered = (
+        actions.forms_for(result.next_actions, result.pack.status)
+        if result is not None and caller.org is not None
+        else []
+    )
     return web.page(
         "scan.html",
         status_code=status,
@@ -69,6 +73,7 @@ def _result_page(
         error=error,
         typed=typed,
         needs_org=caller.org is None,
+        pool=pages.scan_pool(web.ledger, caller),
     )
 
 

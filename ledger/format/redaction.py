@@ -32,6 +32,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "installed": ("vin", "site"),
     "retired": ("scrap_certificate",),
     "found": ("custodian",),
+    "swapped": ("vin", "site"),
 }
 
 # Names that mean one of them (rule 2), compared after `_meaning`: lower case, letters and digits only.

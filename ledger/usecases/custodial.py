@@ -198,6 +198,24 @@ def post_as(
     return ledger.append_one(claim, sig, as_org=org_id)
 
 
+def post_together_as(
+    ledger: Ledger,
+    org_id: str,
+    claims: list[tuple[str, str, Mapping[str, Any], str | None]],
+    *,
+    at: datetime | None = None,
+    sealing_key: bytes,
+) -> list[Appended]:
+    """`post_as` for claims that travel together, `(pack, type, data, prev)` each: one request, all or none."""
+    key_id, private = _signing_key(ledger, org_id, sealing_key=sealing_key)
+    when = at or ledger.clock()
+    items = [
+        make_signed_claim(private, pack=pack, type=type, actor=org_id, key=key_id, data=data, at=when, prev=prev)
+        for pack, type, data, prev in claims
+    ]
+    return ledger.append(items, as_org=org_id)
+
+
 def post_for(
     ledger: Ledger,
     caller: Caller,

@@ -1,5 +1,6 @@
 """What the web pages do beyond the API's views: the public pack page (what a phone camera opens from the
-QR code) and events posted from the scan page with the organisation's platform-held key.
+QR code), events posted from the scan page with the organisation's platform-held key (a swap as its two
+halves in one request), and the pool a swap station's scan page offers.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from typing import Any
 
 from pydantic import Field
 
+from events.catalogue import EventType
 from events.errors import LifecycleError, NotFoundError
+from events.orgs import Role
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
 from ledger.store import registry
-from ledger.usecases import custodial, packreads, places
+from ledger.usecases import custodial, packreads, places, pool
 from ledger.usecases.access import Caller, require_org
 from ledger.usecases.views import PackView, View
 
@@ -50,6 +53,8 @@ def post_action(
     org = require_org(caller, "posting events")
     places.require_writes_in_jurisdiction(ledger, caller, [{"pack": code}])
     payload = dict(data)
+    if event_type == EventType.SWAPPED:
+        return post_swap(ledger, caller, outgoing=code, data=payload, prev=prev, sealing_key=sealing_key)[0]
     if event_type == "received" and "from" not in payload:
         state = ledger.pack_state(code)
         if state is None:
@@ -60,3 +65,37 @@ def post_action(
     return custodial.post_as(
         ledger, org.id, pack=code, type=event_type, data=payload, prev=prev, sealing_key=sealing_key
     )
+
+
+def post_swap(
+    ledger: Ledger, caller: Caller, *, outgoing: str, data: Mapping[str, Any], prev: str | None, sealing_key: bytes
+) -> list[Appended]:
+    """A swap from the scan page: the outgoing pack is the one scanned, in its vehicle (read here, as the
+    person does not type the VIN); `data` names the incoming pack (`partner`) and, optionally, the station
+    (`site`). Both halves go in one request: both are recorded, or neither."""
+    org = require_org(caller, "posting events")
+    state = ledger.pack_state(outgoing)
+    if state is None:
+        raise NotFoundError(f"unknown pack {outgoing}", code="unknown_pack")
+    binding = state.binding
+    if binding is None or binding.kind != "vin":
+        raise LifecycleError(
+            f"pack {outgoing} is {state.status}, not in a vehicle: a swap starts from the pack in the vehicle"
+        )
+    incoming = str(data.get("partner", ""))
+    site = {"site": data["site"]} if data.get("site") else {}
+    out = {"direction": "out", "vin": binding.target, "partner": incoming, **site}
+    into = {"direction": "in", "vin": binding.target, "partner": outgoing}
+    return custodial.post_together_as(
+        ledger,
+        org.id,
+        [(outgoing, EventType.SWAPPED, out, prev), (incoming, EventType.SWAPPED, into, None)],
+        sealing_key=sealing_key,
+    )
+
+
+def scan_pool(ledger: Ledger, caller: Caller) -> pool.PoolPage | None:
+    """The pool the scan page offers a swap station (its own packs in stock); None for other organisations."""
+    if caller.org is None or not caller.org.has(Role.SWAP_OPERATOR):
+        return None
+    return pool.station_pool(ledger, caller, caller.org.id, limit=pool.MAX_POOL_PAGE)

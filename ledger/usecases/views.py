@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from events import extras
 from events.eu_status import eu_status
 from events.lifecycle import Status
 from events.orgs import Org
@@ -113,6 +114,9 @@ class PackView(View):
         default=None,
         description="the `produced` values corrected since (chemistry, rated capacity and `technical` show them "
         "as corrected)",
+    )
+    box_code: str | None = Field(
+        default=None, description="GB/T 40098 swap battery box code (换电电池箱编码), authority tier only"
     )
 
 
@@ -201,6 +205,7 @@ def pack_view(
         receiver=state.receiver if authority or _is_party(state, caller) else None,
         bindings=[BindingView(**vars(b)) for b in state.bindings] if authority else None,
         corrected=corrected,
+        box_code=state.extra.get(extras.BOX_CODE) if authority else None,
     )
 
 

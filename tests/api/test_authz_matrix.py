@@ -88,6 +88,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get("/v1/orgs/automaker/history", headers=c.headers),
         expect(403, automaker=200, regulator=200, admin=200, admin_token=200),
     ),
+    "GET /v1/orgs/{org}/pool": (  # a swap station's pool (issue 16): the organisation itself and regulators
+        lambda client, c, _: client.get("/v1/orgs/swap-operator/pool", headers=c.headers),
+        expect(403, swap_operator=200, regulator=200),
+    ),
     "POST /v1/registry": (_signed_key, expect(201)),  # any organisation, for itself, with its current key
     # a token adds only an organisation's first key (issue 13): the automaker's is registered already
     "POST /v1/orgs/{org}/keys": (_add_key, expect(403, admin=201, admin_token=201)),

@@ -166,7 +166,7 @@ CASES = [
     Case("unknown event type", lambda w: w.post_event(w.claim("teleported", {})), 422, "unknown_event_type",
          "unknown event type 'teleported'; event types are: corrected, dismantled, exported, found, incident, "
          "inspected, installed, lost, produced, recalled, received, recycled, removed, repurposed, retired, "
-         "serviced, shipped"),
+         "serviced, shipped, swapped"),
     Case("unknown payload field", lambda w: w.post_event(w.claim("shipped", {"to": "recycler", "eta": 3})), 422,
          "invalid_payload", "invalid 'shipped' payload: data.eta: unknown field"),
     Case("negative mass", lambda w: w.post_event(w.claim("produced", {**PRODUCED, "mass_kg": -5.0}, pack=code(7))),

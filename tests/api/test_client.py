@@ -119,3 +119,24 @@ def test_the_client_manages_orgs_and_keys(connect: Connect) -> None:
     key = admin.add_key("fz-dealer", "fz-dealer/1", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
     assert key["revoked_at"] is None
     assert admin.revoke_key("fz-dealer", "fz-dealer/1")["revoked_at"] is not None
+
+
+def test_batches_never_part_a_swap(connect: Connect, parties: dict[Role, Party], base: int) -> None:
+    """Batches of one event each, but a swap's two halves go in one request: a lone half would be refused."""
+    maker, swap = parties[Role.MANUFACTURER], parties[Role.SWAP_OPERATOR]
+    sign_maker, sign_swap = signer_of(maker), signer_of(swap)
+    a, b = code(1), code(2)
+    setup = [sign_maker.sign(p, "produced", PRODUCED, at=T0) for p in (a, b)]
+    setup += [sign_maker.sign(p, "shipped", {"to": swap.id}, at=T0) for p in (a, b)]
+    connect(maker.token).post_batch(setup)
+    as_swap = connect(swap.token)
+    as_swap.post_batch([sign_swap.sign(p, "received", {"from": maker.id}, at=T0) for p in (a, b)])
+    as_swap.post_event(sign_swap.sign(a, "installed", {"vin": VIN}, at=T0))
+    events = [
+        sign_swap.sign(a, "serviced", {"description": "checked before the swap"}, at=T0),
+        sign_swap.sign(a, "swapped", {"direction": "out", "vin": VIN, "partner": b}, at=T0),
+        sign_swap.sign(b, "swapped", {"direction": "in", "vin": VIN, "partner": a}, at=T0),
+        sign_swap.sign(b, "serviced", {"description": "checked after the swap"}, at=T0),
+    ]
+    posted = list(as_swap.post_batches(events, size=1))
+    assert [(offset, len(results)) for offset, results in posted] == [(0, 1), (1, 2), (3, 1)]

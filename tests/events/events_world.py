@@ -101,8 +101,14 @@ class World:
         return state
 
     def post_batch(self, events: Sequence[Event]) -> list[PackState]:
+        """All or nothing, as the ledger appends a batch."""
         check_batch(events)
-        return [self.post_event(event) for event in events]
+        packs, log = dict(self.packs), list(self.log)
+        try:
+            return [self.post_event(event) for event in events]
+        except Exception:
+            self.packs, self.log = packs, log
+            raise
 
     def produce(self, code: str, maker: str = "catl", **changes: Any) -> PackState:
         return self.post(code, "produced", maker, produced_data(**changes))

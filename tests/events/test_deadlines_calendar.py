@@ -103,6 +103,7 @@ def test_outside_the_calendar_weekdays_are_working_days() -> None:
         ("installed", Role.AUTOMAKER, "installation-15wd"),
         ("installed", Role.SERVICE, "repair-replacement-30wd"),
         ("removed", Role.SWAP_OPERATOR, "repair-replacement-30wd"),
+        ("swapped", Role.SWAP_OPERATOR, "repair-replacement-30wd"),
         ("serviced", Role.LESSOR, "repair-replacement-30wd"),
         ("received", Role.COLLECTOR, "collection-intake-30wd"),
         ("shipped", Role.COLLECTOR, "collection-handover-30wd"),

@@ -9,7 +9,7 @@ import pytest
 from events.catalogue import EventType
 from events.errors import LifecycleError
 from events.lifecycle import TRANSITIONS, Status, allowed_events, next_status, terminal_statuses
-from tests.events.events_world import exact
+from tests.events.events_world import exact, starting
 
 FLAGS_LIVE = ("incident", "recalled", "corrected")
 
@@ -18,10 +18,10 @@ EXPECTED: dict[str, dict[str, str]] = {
                  "exported": "exported", "serviced": "produced"} | dict.fromkeys(FLAGS_LIVE, "produced"),
     "in_transit": {"received": "in_stock", "lost": "lost"} | dict.fromkeys(FLAGS_LIVE, "in_transit"),
     "in_stock": {"shipped": "in_transit", "installed": "in_vehicle", "retired": "retired", "lost": "lost",
-                 "exported": "exported", "serviced": "in_stock", "inspected": "in_stock"}
+                 "exported": "exported", "serviced": "in_stock", "inspected": "in_stock", "swapped": "in_vehicle"}
                 | dict.fromkeys(FLAGS_LIVE, "in_stock"),
     "in_vehicle": {"removed": "in_stock", "retired": "retired", "lost": "lost", "exported": "exported",
-                   "serviced": "in_vehicle"} | dict.fromkeys(FLAGS_LIVE, "in_vehicle"),
+                   "serviced": "in_vehicle", "swapped": "in_stock"} | dict.fromkeys(FLAGS_LIVE, "in_vehicle"),
     "in_storage_system": {"removed": "in_stock", "retired": "retired", "lost": "lost",
                           "serviced": "in_storage_system", "inspected": "in_storage_system"}
                          | dict.fromkeys(FLAGS_LIVE, "in_storage_system"),
@@ -61,7 +61,7 @@ def test_the_message_form_of_the_brief() -> None:
         next_status("in_vehicle", "dismantled")
     assert caught.value.message == (
         "pack is in_vehicle: 'dismantled' is not allowed; allowed: corrected, exported, incident, lost, recalled, "
-        "removed, retired, serviced"
+        "removed, retired, serviced, swapped"
     )
 
 
@@ -103,6 +103,29 @@ def test_a_retired_pack_returns_to_retired_not_in_stock(status: str, event: str)
 def test_retired_changes_nothing_else() -> None:
     assert next_status("retired", "shipped", retired=True) == "in_transit"
     assert next_status("retired", "dismantled", retired=True) == "dismantled"
+
+
+@pytest.mark.parametrize(
+    ("status", "direction", "after"), [("in_vehicle", "out", "in_stock"), ("in_stock", "in", "in_vehicle")]
+)
+def test_a_swap_direction_fits_its_status(status: str, direction: str, after: str) -> None:
+    assert next_status(status, "swapped", swap_direction=direction) == after
+
+
+@pytest.mark.parametrize(("status", "direction"), [("in_vehicle", "in"), ("in_stock", "out")])
+def test_a_swap_direction_that_does_not_fit_is_refused(status: str, direction: str) -> None:
+    with pytest.raises(LifecycleError) as caught:
+        next_status(status, "swapped", swap_direction=direction)
+    assert caught.value.message == (
+        f"pack is {status}: 'swapped' '{direction}' is not allowed; a swap is 'out' when in_vehicle or 'in' when "
+        "in_stock"
+    )
+    assert caught.value.code == "illegal_transition"
+
+
+def test_a_retired_pack_cannot_be_swapped_in() -> None:
+    with pytest.raises(LifecycleError, match=starting("pack is retired: 'swapped' is not allowed; allowed: ")):
+        next_status("retired", "swapped", swap_direction="in")
 
 
 def test_unknown_status_is_refused() -> None:

@@ -330,7 +330,7 @@ def test_next_actions_depend_on_role_and_custody(world: World) -> None:
         "corrected", "exported", "incident", "installed", "lost", "retired", "serviced", "shipped",
     ]  # fmt: skip
     state = world.post(pack_code(1), "installed", "geely", {"vin": VIN_A})
-    assert next_actions(state, ORGS["nio-power"]) == ["removed"]
+    assert next_actions(state, ORGS["nio-power"]) == ["removed", "swapped"]
     assert next_actions(state, ORGS["platform"]) == []
 
 

@@ -45,6 +45,7 @@ VALID: dict[str, dict[str, Any]] = {
     "lost": {"reason": "stolen from the depot"},
     "exported": {"destination": "DE", "reason": "vehicle exported"},
     "found": {"custodian": "gem-collect", "note": "recovered by police"},
+    "swapped": {"direction": "out", "vin": VIN_A, "partner": pack_code(2), "site": "厦门海沧换电站"},
 }  # fmt: skip
 
 
@@ -160,7 +161,7 @@ def test_unknown_event_type_names_the_allowed_types() -> None:
     assert caught.value.message == (
         "unknown event type 'exploded'; event types are: corrected, dismantled, exported, found, incident, "
         "inspected, installed, lost, produced, recalled, received, recycled, removed, repurposed, retired, "
-        "serviced, shipped"
+        "serviced, shipped, swapped"
     )
     assert caught.value.code == "unknown_event_type"
 

@@ -29,6 +29,7 @@ STATUS_FOR = {
     "removed": "in_vehicle", "serviced": "in_stock", "retired": "in_stock", "inspected": "in_stock",
     "repurposed": "retired", "dismantled": "retired", "recycled": "dismantled", "incident": "in_stock",
     "recalled": "in_stock", "corrected": "in_stock", "lost": "in_stock", "exported": "in_stock", "found": "lost",
+    "swapped": "in_stock",  # the incoming half; the outgoing half (in a vehicle) has a test of its own
 }  # fmt: skip
 VEHICLE_INSTALLERS = {"automaker", "lessor", "service", "swap_operator"}
 WORKSHOPS = {"service", "swap_operator", "vehicle_dismantler"}  # may take a pack out of a vehicle they hold
@@ -65,6 +66,8 @@ def expected(event: str, role: str, holds: bool) -> bool:
             return holds or regulator
         case "found":  # a regulator only
             return regulator
+        case "swapped":  # into a vehicle: a swap operator's own pack, in custody
+            return holds and role == "swap_operator"
     raise AssertionError(f"no expectation for {event}")
 
 
@@ -112,7 +115,7 @@ def test_matrix(event: EventType, role: Role, holds: bool) -> None:
 
 
 def test_the_matrix_covers_every_event_and_role() -> None:
-    assert len(CASES) == len(EventType) * len(Role) * 2 == 442
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 468
 
 
 def test_the_message_of_the_brief() -> None:
@@ -146,6 +149,9 @@ def test_the_message_of_the_brief() -> None:
          "requires being the pack's manufacturer ('some-maker'), or the regulator role"),
         ("corrected", Role.SERVICE, False, "requires authorship of an entry of this pack, or the regulator role"),
         ("found", Role.COLLECTOR, True, "requires the regulator role"),
+        ("swapped", Role.SERVICE, True, "requires custody and the swap_operator role"),
+        ("swapped", Role.SWAP_OPERATOR, False, "requires custody and the swap_operator role; the custodian is "
+         "'someone-else'"),
     ],
 )  # fmt: skip
 def test_refusals_say_why(event: str, role: Role, holds: bool, why: str) -> None:
@@ -237,3 +243,14 @@ def test_correction_author_is_checked_by_the_ledger_half() -> None:
         f"org 'dealer-org' (dealer) may not correct entry {'ab' * 32}: it was posted by 'service-org'; "
         "only its author or a regulator may correct it"
     )
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("holds", [True, False])
+def test_a_swap_operator_swaps_a_pack_out_of_any_vehicle(role: Role, holds: bool) -> None:
+    actor = make_org(role)
+    state = make_state("removed", actor, holds)  # in a vehicle
+    denial = permission_denial("swapped", actor, state, CODE)
+    assert (denial is None) == (role == Role.SWAP_OPERATOR)
+    if denial is not None and role != Role.ADMIN:
+        assert denial == f"org '{actor.id}' ({role}) may not post 'swapped': requires the swap_operator role"

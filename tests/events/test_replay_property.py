@@ -79,6 +79,26 @@ def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, 
     raise AssertionError(f"no payload for {action}")
 
 
+def swap_partner(world: World, state: PackState, operator: str, serial: int) -> tuple[str, str, str, str]:
+    """A pack to swap `state`'s pack with, made ready: one in the operator's stock for an outgoing pack, one
+    in a vehicle for an incoming pack. (outgoing code, incoming code, vin, partner code)"""
+    partner = pack_code(serial)
+    world.produce(partner)
+    world.move(partner, "catl", operator)
+    if state.status == "in_vehicle":
+        assert state.binding is not None
+        return state.code, partner, state.binding.target, partner
+    world.post(partner, "installed", operator, {"vin": VIN_B})
+    return partner, state.code, VIN_B, partner
+
+
+def swap_events(world: World, operator: str, outgoing: str, incoming: str, vin: str) -> list[Any]:
+    return [
+        world.event(outgoing, "swapped", operator, {"direction": "out", "vin": vin, "partner": incoming}),
+        world.event(incoming, "swapped", operator, {"direction": "in", "vin": vin, "partner": outgoing}),
+    ]
+
+
 def check_invariants(state: PackState) -> None:
     assert (state.binding is not None) == (state.status in ("in_vehicle", "in_storage_system"))
     assert all(b.end is not None for b in state.bindings[:-1])
@@ -98,7 +118,7 @@ def test_random_legal_lives(data: st.DataObject) -> None:
     maker = data.draw(st.sampled_from(["catl", "byd"]), label="maker")
     current = pack_code(1, maker={"catl": "0RJ", "byd": "001"}[maker])
     seen = [world.produce(current, maker)]
-    second_life_serial = 0
+    second_life_serial, partner_serial = 0, 1000
     for _ in range(data.draw(st.integers(1, 30), label="steps")):
         state = world.packs[current]
         offers = {org_id: next_actions(state, ORGS[org_id]) for org_id in ORG_IDS}
@@ -118,6 +138,12 @@ def test_random_legal_lives(data: st.DataObject) -> None:
             ])  # fmt: skip
             seen += [world.packs[current], world.packs[product]]
             current = product
+            continue
+        if action == "swapped":  # both halves in one batch, with a partner made ready for it
+            partner_serial += 1
+            outgoing, incoming, vin, partner = swap_partner(world, state, org_id, partner_serial)
+            world.post_batch(swap_events(world, org_id, outgoing, incoming, vin))
+            seen += [world.packs[current], world.packs[partner]]
             continue
         seen.append(world.post(current, action, org_id, payload_for(action, ORGS[org_id], state, data, world)))
 

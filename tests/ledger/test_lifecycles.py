@@ -1,5 +1,6 @@
 """Whole lives through the ledger, on both backends: multi-pack repurposing in one transaction, swaps
-with their binding intervals, and random legal lives whose replay reproduces every stored projection."""
+with their binding intervals (the old way, removed and installed; `swapped` is in test_swaps.py), and
+random legal lives (swaps included) whose replay reproduces every stored projection."""
 
 from __future__ import annotations
 
@@ -126,6 +127,19 @@ class _World:
         self.timeline = Timeline()
 
 
+def _ready_partner(world: _World, state: Any, operator: str, maker: str, partner: str) -> tuple[str, str, str]:
+    """A pack to swap with `state`'s: in the operator's stock for an outgoing pack, in a vehicle for an incoming
+    one; (outgoing, incoming, vin)."""
+    t, op = world.timeline, world.actors[operator]
+    world.ledger.append_one(*world.actors[maker].claim(partner, "produced", produced_data(), at=t.next()))
+    world.ledger.append_one(*world.actors[maker].claim(partner, "shipped", {"to": operator}, at=t.next()))
+    world.ledger.append_one(*op.claim(partner, "received", {"from": maker}, at=t.next()))
+    if state.status == "in_vehicle":
+        return state.code, partner, state.binding.target
+    world.ledger.append_one(*op.claim(partner, "installed", {"vin": VIN_B}, at=t.next()))
+    return partner, state.code, VIN_B
+
+
 @pytest.fixture
 def world(ledger: Ledger) -> _World:
     return _World(ledger)
@@ -160,6 +174,15 @@ def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data
                     actor.claim(product, "produced", produced_data(**{"from": [current]}), at=at),
                 ])  # fmt: skip
                 current = product
+                continue
+            if action == "swapped":  # both halves in one request, with a partner made ready for it
+                partner = code(next(world.serials), maker={"catl": "0RJ", "byd": "001"}[maker])
+                outgoing, incoming, vin = _ready_partner(world, state, org_id, maker, partner)
+                at = t.next()  # after the partner's own steps
+                ledger.append([
+                    actor.claim(outgoing, "swapped", {"direction": "out", "vin": vin, "partner": incoming}, at=at),
+                    actor.claim(incoming, "swapped", {"direction": "in", "vin": vin, "partner": outgoing}, at=at),
+                ])  # fmt: skip
                 continue
             payload = RECYCLED_DATA if action == "recycled" else payload_for(action, ORGS[org_id], state, data, None)  # type: ignore[arg-type]
             ledger.append_one(*actor.claim(current, action, payload, at=at))

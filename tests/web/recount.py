@@ -158,10 +158,12 @@ class Recount:
             return
         pack = self.packs[entry["pack"]]
         binding = "site" if kind == "installed" and "site" in data else "vin"
-        status = str(next_status(pack.status, kind, binding_kind=binding, retired=pack.retired_at is not None))
+        direction = data.get("direction") if kind == "swapped" else None
+        status = str(next_status(pack.status, kind, binding_kind=binding, retired=pack.retired_at is not None,
+                                 swap_direction=direction))  # fmt: skip
         if status != pack.status:
             pack.status, pack.since = status, at
-        if kind in ("received", "removed"):
+        if kind in ("received", "removed") or direction == "out":
             pack.custodian = actor
         if kind == "found":
             pack.custodian = data["custodian"]
@@ -169,9 +171,9 @@ class Recount:
             pack.sender, pack.receiver = actor, data["to"]
         if kind in ("received", "lost", "exported"):
             pack.sender = pack.receiver = None
-        if kind == "installed":
-            pack.vin, pack.site = data.get("vin"), data.get("site")
-        if kind in ("removed", "retired", "lost", "exported"):
+        if kind == "installed" or direction == "in":
+            pack.vin, pack.site = data.get("vin"), data.get("site") if kind == "installed" else None
+        if kind in ("removed", "retired", "lost", "exported") or direction == "out":
             pack.vin = pack.site = None
         if kind == "retired":
             pack.retired_at, pack.retired_reason, pack.retired_by = at, data.get("reason"), actor
