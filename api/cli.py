@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from api.bootstrap import key_files
 from api.cli_calendar import calendar_app
-from api.cli_config import load_settings, refusals
+from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_label import label
@@ -60,6 +60,7 @@ def verify(
 ) -> None:
     """Check a whole database: hashes, chains, signatures, checkpoints and replayed states."""
     settings = load_settings(database_url=database_url)
+    require_existing_database(settings)
     from ledger.store.db import make_engine
     from ledger.usecases.verify import verify_database
 
@@ -371,7 +372,7 @@ def export(
     from ledger.usecases.bundles import bundle_chunks
     from ledger.usecases.logreads import iter_entries
 
-    with open_ledger(database_url) as ledger:
+    with open_ledger(database_url, existing=True) as ledger:
         if pack is not None:
             chunks = bundle_chunks(ledger, pack)  # an unknown pack raises here, before the file is opened
             with out.open("wb") as handle:  # written as it is read: a chain has no length limit

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -40,3 +41,20 @@ def load_settings(**overrides: Any) -> Settings:
     """The settings from the environment (PACKTRACE_*), with the given values set; None values are not set."""
     with refusals():
         return Settings(**{name: value for name, value in overrides.items() if value is not None})
+
+
+def require_existing_database(settings: Settings) -> None:
+    """For commands that check a database rather than make one (`packtrace verify`): an SQLite file that is
+    not there is refused (exit 1) instead of being created empty."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if not path.exists():
+        console.print(
+            f"[red]configuration refused[/red]: no database at {escape(str(path.resolve()))}; run it where the "
+            "platform's database is, or pass --database-url or set PACKTRACE_DATABASE_URL (nothing was created)"
+        )
+        raise typer.Exit(1)

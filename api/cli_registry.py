@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.bootstrap import BoundLedger, build_ledger
-from api.cli_config import load_settings, refusals
+from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_remote import Url, server
 from api.client import Signer
 from events.errors import PacktraceError
@@ -33,10 +33,13 @@ keys_app = typer.Typer(help="Register, revoke and list organisations' Ed25519 si
 
 
 @contextmanager
-def open_ledger(database_url: str | None) -> Iterator[BoundLedger]:
+def open_ledger(database_url: str | None, *, existing: bool = False) -> Iterator[BoundLedger]:
     """The ledger the settings (or --database-url) name; errors of the family, and a refused configuration
-    (api/cli_config.py), end the command cleanly."""
+    (api/cli_config.py), end the command cleanly. `existing`: a command that reads a platform's database
+    refuses an SQLite file that is not there instead of creating one."""
     settings = load_settings(database_url=database_url)
+    if existing:
+        require_existing_database(settings)
     with refusals():
         ledger = build_ledger(settings)
     try:

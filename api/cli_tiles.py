@@ -39,7 +39,7 @@ def export_tiles(
 
     witnessed = bool(load_settings().witnesses)  # the checkpoint the server serves (docs/ledger-format.md §4.3)
     tiles = bundles = 0
-    with open_ledger(database_url) as ledger:
+    with open_ledger(database_url, existing=True) as ledger:
         for path, content in export(ledger, entries=entries, witnessed=witnessed):
             _write(out / path, content)
             if path.startswith("tile/entries/"):

@@ -383,3 +383,36 @@ def test_item4_the_demo_seals_with_the_secret_its_start_checked(
     for org in orgs:
         for key_id, blob in sealed_keys(engine, org):
             custodial.unseal(blob, org_id=org, key_id=key_id, sealing_key=secret)
+
+
+def test_cli_verify_outside_a_project_creates_no_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19: `packtrace verify` where there is no database said the log key was missing and left an empty
+    packtrace.db behind; it now says there is no database, and creates nothing."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("PACKTRACE_DATABASE_URL", "PACKTRACE_LOG_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(cli, ["verify"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    message = " ".join(result.stderr.split())
+    assert message == (
+        f"configuration refused: no database at {tmp_path / 'packtrace.db'}; run it where the platform's database "
+        "is, or pass --database-url or set PACKTRACE_DATABASE_URL (nothing was created)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["export", "log.jsonl"], ["export-tiles", "tiles"]])
+def test_cli_reading_commands_outside_a_project_create_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """Issue 19: `packtrace export` where there is no database made a new log (database, log key, sealing
+    secret) and exported its one entry; commands that read a platform's database now refuse instead."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("PACKTRACE_DATABASE_URL", "PACKTRACE_LOG_KEY_FILE", "PACKTRACE_SEALING_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert " ".join(result.stderr.split()).startswith(
+        f"configuration refused: no database at {tmp_path / 'packtrace.db'};"
+    )
+    assert list(tmp_path.iterdir()) == []
