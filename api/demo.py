@@ -23,7 +23,7 @@ ORGS: tuple[Org, ...] = (
     Org("fd-battery", "弗迪电池", frozenset({R.MANUFACTURER}), frozenset({"03U"}), region="350200"),
     Org("byd-auto", "比亚迪汽车（福建）", frozenset({R.AUTOMAKER}), region="350100"),
     Org("geely-auto", "吉利汽车（福建）", frozenset({R.AUTOMAKER}), region="350200"),
-    Org("xm-import", "厦门进口汽车", frozenset({R.IMPORTER}), region="350200"),
+    Org("xm-import", "厦门进口汽车", frozenset({R.IMPORTER}), frozenset({"0XM"}), region="350200"),
     Org("fz-dealer", "福州新能源汽车销售", frozenset({R.DEALER}), region="350102"),
     Org("fz-service", "福州新能源汽车维修", frozenset({R.SERVICE}), region="350111"),
     Org("nio-power", "蔚来能源（福建）换电", frozenset({R.SWAP_OPERATOR}), region="350200"),
@@ -82,4 +82,6 @@ def build(
     companies, dismantlers, repair shops) also get a platform-held key, so the scan page can sign for them.
     """
     plan = random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=packs)
+    imports = max(1, packs // 60)  # the last lives: imported by xm-import (the earlier lives stay as they were)
+    plan[-imports:] = ["imported"] * imports
     return build_province(ledger, DEMO, plan, seed=seed, sealing_key=sealing_key, progress=progress)

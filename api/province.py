@@ -41,6 +41,7 @@ PATHS = (
     "in_vehicle", "repair", "swap", "lessor", "exported", "in_stock", "lost", "in_transit_unknown", "for_scan",
     "recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "scrapped", "backyard",
     "scrapped_kept", "collector_idle", "idle_stock", "dealer_retired", "late_listed", "displaced",
+    "imported",  # made abroad, registered by an importer (进口商) with the 报关单号, then a vehicle's like in_vehicle
 )  # fmt: skip
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
@@ -96,6 +97,11 @@ class Scenario:
     incidents: float = 0.0  # the odds that a pack in a vehicle has an incident
     recall: Recall | None = None
     listings: tuple[Listing, ...] = ()  # recorded with the organisations; `late_listed` packs go to the first
+
+    @property
+    def importers(self) -> dict[str, str]:
+        """Importer organisation → its (first) manufacturer code: the prefix of the packs it imports."""
+        return {o.id: min(o.manufacturer_codes) for o in self.orgs if Role.IMPORTER in o.roles and o.manufacturer_codes}
 
     def ids(self, role: Role, *, whitelisted: bool | None = None) -> list[str]:
         return [o.id for o in self.orgs if role in o.roles and whitelisted in (None, o.whitelisted)]
@@ -173,6 +179,14 @@ def _produced(rng: random.Random, chemistry: str, **extra: Any) -> dict[str, Any
             **extra}  # fmt: skip
 
 
+def _import(made: datetime, serial: int) -> dict[str, Any]:
+    """An imported pack's `produced` members: made abroad, declared at Xiamen customs (关区 3701) the day it was
+    made (the demo's ships are fast), registered by the importer minutes later."""
+    return {"plant": "LG Energy Solution Ochang", "imported": {
+        "foreign_manufacturer": {"name": "LG Energy Solution", "country": "KR"},
+        "customs_declaration": f"3701{made.year}1{serial:09d}", "import_date": made.date().isoformat()}}  # fmt: skip
+
+
 def _recycled(rng: random.Random, chemistry: str, below: bool) -> dict[str, Any]:
     content = dict(LFP_CONTENT if chemistry == "LFP" else NCM_CONTENT)
     rates = {element: rng.uniform(0.985, 0.999) for element in content}
@@ -202,19 +216,23 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
     makers = scenario.makers
     shared_vins: list[str] = []  # the vehicle of a `displaced` pack, waiting for the second
     for serial, path in enumerate(plan, start=1):
-        maker = rng.choice(sorted(makers))
+        imported = path == "imported"
+        prefixes = scenario.importers if imported else makers
+        maker = rng.choice(sorted(prefixes))
         chemistry = rng.choice(scenario.chemistries)
         made = _made(rng, scenario, path)
-        code = make_code(makers[maker], "pack", chemistry_letter(chemistry), rng.choice(scenario.specs),
+        code = make_code(prefixes[maker], "pack", chemistry_letter(chemistry), rng.choice(scenario.specs),
                          f"FJ{serial:05d}", made.date(), serial)  # fmt: skip
         paths[path].append(code)
         life = _Life(rng, scenario, code, made, serial)
-        life.add("produced", maker, _produced(rng, chemistry))
+        life.add("produced", maker, _produced(rng, chemistry, **(_import(made, serial) if imported else {})))
         recall = scenario.recall
         if recall and recall.covers(maker, chemistry, made.date()):
             life.add("recalled", maker, {"campaign": recall.campaign, "reason": recall.reason},
                      days=rng.uniform(30, 60))  # fmt: skip
-        _live(life, path, maker, chemistry, len(paths.get("second_life", ())), shared_vins)
+        _live(
+            life, "in_vehicle" if imported else path, maker, chemistry, len(paths.get("second_life", ())), shared_vins
+        )
         if life.spares:
             paths.setdefault("swap_spare", []).extend(life.spares)
         steps += life.steps

@@ -197,6 +197,39 @@ BoxCode = Annotated[
     ),
 ]
 
+# 报关单号 (the customs declaration number, 海关编号): 18 digits, 1-4 the customs office that accepted the
+# declaration (关区代码), 5-8 the year it accepted it, 9 the import/export flag ("1" import, "0" export), 10-18
+# a serial. An import's declaration has "1" in the ninth place.
+CUSTOMS_DECLARATION_PATTERN = r"^[0-9]{8}1[0-9]{9}$"
+CustomsDeclaration = Annotated[
+    str,
+    Field(
+        strict=True,
+        pattern=CUSTOMS_DECLARATION_PATTERN,
+        description="报关单号: 18 digits, the ninth '1' (an import declaration)",
+    ),
+]
+
+
+class ForeignManufacturer(BaseModel):
+    """境外生产企业: the foreign maker of an imported pack, as the importer declares it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: ShortText
+    country: CountryCode
+
+
+class ImportData(BaseModel):
+    """The import of a pack made abroad (进口): who made it, the customs declaration, the day it was declared."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    foreign_manufacturer: ForeignManufacturer
+    customs_declaration: CustomsDeclaration
+    import_date: Day = Field(description="the day customs accepted the declaration (China time)")
+
+
 Chemistry = Literal["LFP", "NCM", "NCA", "LMO", "LTO", "NiMH", "sodium-ion", "other"]
 CHEMISTRIES: tuple[str, ...] = get_args(Chemistry)
 
@@ -219,6 +252,9 @@ class ProducedData(Payload):
     )
     box_code: BoxCode | None = Field(
         default=None, description="a swappable pack's GB/T 40098 battery box code (换电电池箱编码), bound to the pack"
+    )
+    imported: ImportData | None = Field(
+        default=None, description="an imported pack (进口): the foreign manufacturer and the customs declaration"
     )
 
     @field_validator("modules", "cells", "origins")

@@ -87,6 +87,19 @@ RULESETS: dict[str, RuleSet] = {
         unaccounted_days=30,
     ),
 }  # fmt: skip
+# The same provisions read with the importer's duty (article 9: 进口商应在进口新能源汽车通关并完成检验检疫后
+# 15个工作日内上传信息), counted from the imported pack's `produced` entry (its `at`: cleared and inspected).
+# A version of its own, so that "2018-interim" keeps the meaning its reports were computed under.
+RULESETS["2018-interim-importers"] = RuleSet(
+    version="2018-interim-importers",
+    title="新能源汽车动力蓄电池回收利用溯源管理暂行规定 (2018)，含进口商时限 (with the importer deadline)",
+    rules=(
+        Rule("import-15wd", "importer: within 15 working days of customs clearance and inspection",
+             frozenset({E.PRODUCED}), frozenset({R.IMPORTER}), 15),
+        *RULESETS["2018-interim"].rules,
+    ),
+    unaccounted_days=RULESETS["2018-interim"].unaccounted_days,
+)  # fmt: skip
 DEFAULT_VERSION = "2018-interim"
 DEFAULT_RULESET = RULESETS[DEFAULT_VERSION]
 

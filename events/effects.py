@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 from events import extras
@@ -16,6 +17,7 @@ from events.catalogue import (
     EventType,
     ExportedData,
     FoundData,
+    ImportData,
     InspectedData,
     InstalledData,
     LostData,
@@ -116,6 +118,8 @@ def produced(step: Step) -> PackState:
         )
     for original in data.origins or ():
         _check_original(step, original)
+    if data.imported is not None:
+        _check_import(step, data.imported)
     state = PackState(
         code=code.code,
         status=step.status,
@@ -127,7 +131,31 @@ def produced(step: Step) -> PackState:
         rated_capacity_kwh=data.rated_capacity_kwh,
         origins=tuple(data.origins or ()),
     )
+    if data.imported is not None:
+        state = _with_extra(state, **{extras.IMPORTED: data.imported.model_dump()})
     return _with_extra(state, **{extras.BOX_CODE: data.box_code}) if data.box_code is not None else state
+
+
+def _check_import(step: Step, imported: ImportData) -> None:
+    """An import is declared on or before the day of its `produced` entry, and not before the pack was made."""
+    code, declared = step.code, date.fromisoformat(imported.import_date)
+    if code.second_life:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.imported: {code.code} is a second-life code; "
+            "a second-life product is made here, not imported"
+        )
+    happened = china_date(step.event.at)
+    if declared > happened:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.imported.import_date: {declared.isoformat()} is after this "
+            f"'produced' event ({happened.isoformat()}, China time); a pack is registered after its import"
+        )
+    made = code.production_date
+    if made is not None and declared < made:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.imported.import_date: {declared.isoformat()} is before the "
+            f"production date {made.isoformat()} in battery code {code.code}"
+        )
 
 
 def _check_original(step: Step, original: str) -> None:

@@ -10,6 +10,8 @@ reused               True once the pack went into another vehicle after a non-sw
 remanufactured       True once a `serviced` event declared remanufacturing
 swap_site            the swap station the last `swapped` `out` names (`site`), if it names one
 box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
+imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
+                     customs_declaration (报关单号), import_date
 """
 
 from __future__ import annotations
@@ -23,3 +25,4 @@ REUSED = "reused"
 REMANUFACTURED = "remanufactured"
 BOX_CODE = "box_code"
 SWAP_SITE = "swap_site"
+IMPORTED = "imported"

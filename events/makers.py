@@ -1,9 +1,10 @@
 """Which maker a regulator means: the rule that turns what someone typed into one producing organisation.
 
 A maker is an organisation that may record a pack's `produced` entry (events.permissions): a battery
-manufacturer, or a second-life company for the codes it gives repurposed packs. A value names a maker when,
-compared as `maker_key` compares them (Unicode NFKC, case folded, spaces trimmed and runs of spaces made
-one), it equals
+manufacturer, a second-life company for the codes it gives repurposed packs, or an importer (进口商) for the
+packs it imports under its own maker codes (the foreign manufacturer is in the entry, not a maker). A value
+names a maker when, compared as `maker_key` compares them (Unicode NFKC, case folded, spaces trimmed and
+runs of spaces made one), it equals
 
   (1) the maker's organisation id (`catl`, `CATL`),
   (2) one of its GB/T 34014 manufacturer codes (`0RJ`, `0rj`), or

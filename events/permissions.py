@@ -16,6 +16,9 @@ Two readings of the table are ours, not DESIGN's words:
   entries, to check with `check_correction_author`.
 The `admin` role grants no event at all: the platform administrator manages organisations and keys.
 A second-life company producing a second-life code must own its maker prefix, like a manufacturer.
+An importer (进口商) creates the chain of a pack made abroad: `produced` with `data.imported` (the foreign
+manufacturer and the 报关单号), on a regular code whose maker prefix it owns (the importer registers its
+manufacturer codes, like a manufacturer). Without `data.imported` an importer may not post `produced`.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Scope(StrEnum):
     INTO_SITE = "at a storage site"
     IN_VEHICLE = "while the pack is in a vehicle"
     OUT_OF_VEHICLE = "while the pack is not in a vehicle"
+    IMPORTED = "an imported pack (data.imported)"
 
 
 class Relation(StrEnum):
@@ -71,6 +75,8 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
     EventType.PRODUCED: (
         Grant(frozenset({R.MANUFACTURER}), relation=Relation.OWNS_PREFIX, scope=Scope.REGULAR_CODE),
         Grant(frozenset({R.SECOND_LIFE}), relation=Relation.OWNS_PREFIX, scope=Scope.SECOND_LIFE_CODE),
+        # an importer registers a pack made abroad under a maker prefix of its own (docs/importers.md)
+        Grant(frozenset({R.IMPORTER}), relation=Relation.OWNS_PREFIX, scope=Scope.IMPORTED),
     ),
     EventType.SHIPPED: (CUSTODIAN,),
     EventType.RECEIVED: (Grant(relation=Relation.NAMED_RECEIVER),),
@@ -107,20 +113,31 @@ def check_permission(
 ) -> None:
     """Return if `actor` may post `event_type` on this pack now; else AuthorisationError saying why.
 
-    `data` is the event's payload; only `installed` looks at it (a `site` or a `vin`).
+    `data` is the event's payload; only `installed` (a `site` or a `vin`) and `produced` (`imported`) look at it.
     """
     target = "site" if event_type == EventType.INSTALLED and data.get("site") is not None else "vin"
-    denial = permission_denial(event_type, actor, state, code, install_target=target)
+    imported = event_type == EventType.PRODUCED and data.get("imported") is not None
+    denial = permission_denial(event_type, actor, state, code, install_target=target, imported=imported)
     if denial is not None:
         raise AuthorisationError(denial)
 
 
 def permission_denial(
-    event_type: str, actor: Org, state: PackState | None, code: BatteryCode, *, install_target: str = "vin"
+    event_type: str,
+    actor: Org,
+    state: PackState | None,
+    code: BatteryCode,
+    *,
+    install_target: str = "vin",
+    imported: bool = False,
 ) -> str | None:
-    """None if allowed, else the message explaining the refusal."""
+    """None if allowed, else the message explaining the refusal. `imported`: a `produced` with `data.imported`."""
     known = EVENT_TYPE_OF.get(event_type) if isinstance(event_type, str) else None
-    grants = [g for g in PERMISSIONS[known or EventType(event_type)] if _in_scope(g.scope, state, code, install_target)]
+    grants = [
+        g
+        for g in PERMISSIONS[known or EventType(event_type)]
+        if _in_scope(g.scope, state, code, install_target) and (g.scope is not Scope.IMPORTED or imported)
+    ]
     if R.ADMIN in actor.roles and len(actor.roles) == 1:
         return f"{actor.describe()} may not post '{event_type}': the admin role posts no events"
     for grant in grants:
@@ -163,6 +180,8 @@ def _in_scope(scope: Scope | None, state: PackState | None, code: BatteryCode, i
             return state is not None and state.status == Status.IN_VEHICLE
         case Scope.OUT_OF_VEHICLE:
             return state is None or state.status != Status.IN_VEHICLE
+        case Scope.IMPORTED:  # and `imported` (permission_denial): a regular code only
+            return not code.second_life
 
 
 def _grants(grant: Grant, actor: Org, state: PackState | None, code: BatteryCode) -> bool:

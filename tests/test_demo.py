@@ -103,3 +103,20 @@ def test_cli_demo_builds_and_prints_a_token_per_organisation(tmp_path: Path, mon
     again = CliRunner().invoke(app, ["demo", "--no-serve"])
     assert again.exit_code == 0 and "serving it with fresh tokens" in again.output
     assert json.loads((tmp_path / "demo-tokens.json").read_text())["fj-miit"] != tokens["fj-miit"]
+
+
+@pytest.mark.slow
+def test_demo_imports_packs_through_xm_import(province: tuple[Ledger, demo.Province]) -> None:
+    """The province's last lives (400 // 60 = 6) are imported by xm-import and then go into vehicles."""
+    ledger, built = province
+    imported = built.paths["imported"]
+    assert len(imported) == 6 and all(code.startswith("0XM") for code in imported)
+    states = [ledger.pack_state(code) for code in imported]
+    assert {state.manufacturer for state in states if state is not None} == {"xm-import"}
+    first = states[0]
+    assert first is not None and first.extra["imported"]["foreign_manufacturer"] == {
+        "name": "LG Energy Solution",
+        "country": "KR",
+    }
+    assert {state.status for state in states if state is not None} <= {"in_vehicle", "in_transit", "produced"}
+    assert "in_vehicle" in {state.status for state in states if state is not None}

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
+from api.web.i18n_importers import MESSAGES_IMPORTERS
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
@@ -344,6 +345,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
 MESSAGES.update(MESSAGES_RECALLS)
 MESSAGES.update(MESSAGES_CORRECTIONS)
 MESSAGES.update(MESSAGES_SWAPS)
+MESSAGES.update(MESSAGES_IMPORTERS)
 EVENT_NAMES.update(EVENT_NAMES_SWAPS)
 ACTION_NAMES.update(ACTION_NAMES_SWAPS)
 

@@ -42,6 +42,7 @@ PERSONAL_NAMES = frozenset(
         "address", "to", "from", "sender", "receiver", "recipient", "consignee", "shipper", "counterparty",
         "custodian", "holder", "owner", "customer", "waybill", "waybillno", "waybillnumber", "trackingnumber",
         "scrapcertificate", "certificate", "contact", "phone", "email",
+        "customsdeclaration",  # an import's 报关单号 (produced.imported), authority tier only
     }
 )  # fmt: skip
 

@@ -118,6 +118,15 @@ class PackView(View):
     box_code: str | None = Field(
         default=None, description="GB/T 40098 swap battery box code (换电电池箱编码), authority tier only"
     )
+    foreign_manufacturer: dict[str, str] | None = Field(
+        default=None, description="an imported pack's 境外生产企业 {name, country} (legitimate interest and up)"
+    )
+    import_date: str | None = Field(
+        default=None, description="an imported pack's import date (legitimate interest and up)"
+    )
+    customs_declaration: str | None = Field(
+        default=None, description="an imported pack's 报关单号 (customs declaration number), authority tier only"
+    )
 
 
 class HistoryItem(View):
@@ -194,7 +203,7 @@ def pack_view(
         head=head,
         vin=binding.target if authority and binding is not None and binding.kind == "vin" else None,
         flags=[f for f in state.flags if not public or f in PUBLIC_FLAGS],
-        technical=None if public or technical is None else dict(technical),
+        technical=None if public or technical is None else _technical(technical, authority),
         soh_pct=None if public else state.soh_pct,
         verdict=None if public else state.verdict,
         origins=None if public else list(state.origins),
@@ -206,7 +215,30 @@ def pack_view(
         bindings=[BindingView(**vars(b)) for b in state.bindings] if authority else None,
         corrected=corrected,
         box_code=state.extra.get(extras.BOX_CODE) if authority else None,
+        **_import_members(state, tier),
     )
+
+
+def _technical(technical: Mapping[str, Any], authority: bool) -> dict[str, Any]:
+    """The `produced` payload; below the authority tier without the 报关单号 of an import."""
+    shown = dict(technical)
+    imported = shown.get("imported")
+    if not authority and isinstance(imported, Mapping):
+        shown["imported"] = {k: v for k, v in imported.items() if k != "customs_declaration"}
+    return shown
+
+
+def _import_members(state: PackState, tier: Tier) -> dict[str, Any]:
+    """An imported pack's foreign manufacturer and import date (not the public tier), its 报关单号 (the
+    authority tier only)."""
+    imported = state.extra.get(extras.IMPORTED)
+    if imported is None or tier is Tier.PUBLIC:
+        return {}
+    return {
+        "foreign_manufacturer": dict(imported["foreign_manufacturer"]),
+        "import_date": imported["import_date"],
+        "customs_declaration": imported["customs_declaration"] if tier is Tier.AUTHORITY else None,
+    }
 
 
 def _only(corrected: CorrectedValues, members: frozenset[str]) -> CorrectedValues | None:

@@ -67,7 +67,7 @@ def org_id_of(role: Role) -> str:
 def party_org(role: Role) -> Org:
     """The organisation of the party of `role`: 'The <role>', the codes its role needs, a recycler on the
     whitelist."""
-    codes = {Role.MANUFACTURER: ["001"], Role.SECOND_LIFE: ["S2L"]}.get(role, [])
+    codes = {Role.MANUFACTURER: ["001"], Role.SECOND_LIFE: ["S2L"], Role.IMPORTER: ["0XM"]}.get(role, [])
     return Org(
         org_id_of(role), f"The {role.value}", frozenset({role}), frozenset(codes), whitelisted=role is Role.RECYCLER
     )

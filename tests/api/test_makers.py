@@ -210,6 +210,7 @@ def test_the_function_the_other_reports_call(ledger: Ledger, makers: dict[str, l
     choices = [(m.id, m.name, m.codes) for m in maker_choices(ledger)]
     assert choices == [
         ("fd-battery", "弗迪电池", ["03U"]),
+        ("importer", "The importer", ["0XM"]),  # an importer registers imported packs under codes of its own
         ("lg-es", "LG Energy Solution", ["0LG"]),
         ("manufacturer", "宁德时代新能源科技", ["001", "0RJ"]),
         ("second-life", "The second_life", ["S2L"]),

@@ -24,7 +24,7 @@ ORGS: dict[str, Org] = {
         Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"0RJ"})),
         Org("byd", "比亚迪", frozenset({Role.MANUFACTURER, Role.AUTOMAKER}), frozenset({"001"})),
         Org("geely", "吉利汽车", frozenset({Role.AUTOMAKER})),
-        Org("importer-x", "Import Co", frozenset({Role.IMPORTER})),
+        Org("importer-x", "Import Co", frozenset({Role.IMPORTER}), frozenset({"0XM"})),
         Org("dealer-fz", "福州车行", frozenset({Role.DEALER})),
         Org("fz-service", "福州维修", frozenset({Role.SERVICE})),
         Org("nio-power", "蔚来能源", frozenset({Role.SWAP_OPERATOR})),
@@ -57,6 +57,20 @@ def second_life_code(serial: int) -> str:
 
 def produced_data(**changes: Any) -> dict[str, Any]:
     return {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 400.0} | changes
+
+
+# an imported pack's `produced.imported` (进口): the foreign manufacturer, the 报关单号, the import date
+IMPORTED_DATA = {
+    "foreign_manufacturer": {"name": "LG Energy Solution", "country": "KR"},
+    "customs_declaration": "531320261000012345",
+    "import_date": "2026-03-01",
+}
+MAKER_CODES = {"catl": "0RJ", "byd": "001", "importer-x": "0XM"}  # the makers the replay tests draw
+
+
+def genesis_data(maker: str, **changes: Any) -> dict[str, Any]:
+    """`produced` as `maker` records it: an importer's with `imported`."""
+    return produced_data(**({"imported": IMPORTED_DATA} if maker == "importer-x" else {}), **changes)
 
 
 RECYCLED_DATA = {

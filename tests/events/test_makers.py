@@ -18,7 +18,7 @@ ORGS = [CATL, CALB, S2L, AUTO]
 
 
 def test_the_makers_are_the_roles_that_may_record_produced() -> None:
-    assert {M, S} == MAKER_ROLES
+    assert {M, S, Role.IMPORTER} == MAKER_ROLES  # an importer records `produced` for the packs it imports
 
 
 def test_the_key_folds_width_case_and_spaces() -> None:

@@ -254,3 +254,37 @@ def test_a_swap_operator_swaps_a_pack_out_of_any_vehicle(role: Role, holds: bool
     assert (denial is None) == (role == Role.SWAP_OPERATOR)
     if denial is not None and role != Role.ADMIN:
         assert denial == f"org '{actor.id}' ({role}) may not post 'swapped': requires the swap_operator role"
+
+
+# Importers (进口商): `produced` with `data.imported`, every role × owning the code's maker prefix or not
+IMPORTED = {"imported": {"foreign_manufacturer": {"name": "LG Energy Solution", "country": "KR"},
+                         "customs_declaration": "531320261000012345", "import_date": "2026-03-05"}}  # fmt: skip
+IMPORT_CASES = [(role, holds) for role in Role for holds in (True, False)]
+
+
+@pytest.mark.parametrize(("role", "holds"), IMPORT_CASES, ids=[f"imported-{r}-{h}" for r, h in IMPORT_CASES])
+def test_matrix_imported(role: Role, holds: bool) -> None:
+    actor = make_org(role, owns_prefix=holds)
+    if holds and role in {Role.MANUFACTURER, Role.IMPORTER}:  # a maker prefix of its own; a maker may import too
+        check_permission("produced", actor, None, CODE, IMPORTED)
+    else:
+        with pytest.raises(AuthorisationError) as caught:
+            check_permission("produced", actor, None, CODE, IMPORTED)
+        assert caught.value.message.startswith(f"org '{actor.id}' ({role}) may not post 'produced': ")
+
+
+def test_an_importer_without_an_import_or_a_prefix() -> None:
+    importer = make_org(Role.IMPORTER, owns_prefix=True)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("produced", importer, None, CODE, {})
+    assert caught.value.message == (
+        "org 'importer-org' (importer) may not post 'produced': requires the manufacturer role and ownership of the "
+        "maker prefix '0RJ'"
+    )
+    stranger = make_org(Role.IMPORTER)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("produced", stranger, None, CODE, IMPORTED)
+    assert caught.value.message == (
+        "org 'importer-org' (importer) may not post 'produced': requires the manufacturer role and ownership of the "
+        "maker prefix '0RJ', or the importer role and ownership of the maker prefix '0RJ'"
+    )

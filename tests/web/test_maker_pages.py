@@ -65,6 +65,7 @@ def test_both_pages_offer_every_maker_with_its_name_and_codes(
 ) -> None:
     options = [
         '<option value="fd-battery" label="弗迪电池 · fd-battery · 03U">弗迪电池</option>',
+        '<option value="importer" label="The importer · importer · 0XM">The importer</option>',  # imports under 0XM
         '<option value="lg-es" label="LG Energy Solution · lg-es · 0LG">LG Energy Solution</option>',
         '<option value="manufacturer" label="宁德时代新能源科技 · manufacturer · 001, 0RJ">宁德时代新能源科技</option>',
         '<option value="second-life" label="The second_life · second-life · S2L">The second_life</option>',
