@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -46,13 +45,10 @@ def load_settings(**overrides: Any) -> Settings:
 def require_existing_database(settings: Settings) -> None:
     """For commands that check a database rather than make one (`packtrace verify`): an SQLite file that is
     not there is refused (exit 1) instead of being created empty."""
-    from sqlalchemy.engine import make_url
+    from ledger.store.db import sqlite_file
 
-    url = make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return
-    path = Path(url.database)
-    if not path.exists():
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
         console.print(
             f"[red]configuration refused[/red]: no database at {escape(str(path.resolve()))}; run it where the "
             "platform's database is, or pass --database-url or set PACKTRACE_DATABASE_URL (nothing was created)"
