@@ -103,3 +103,22 @@ def test_cli_demo_builds_and_prints_a_token_per_organisation(tmp_path: Path, mon
     again = CliRunner().invoke(app, ["demo", "--no-serve"])
     assert again.exit_code == 0 and "serving it with fresh tokens" in again.output
     assert json.loads((tmp_path / "demo-tokens.json").read_text())["fj-miit"] != tokens["fj-miit"]
+
+
+@pytest.mark.slow
+def test_demo_leases_its_lessor_packs(province: tuple[Ledger, demo.Province]) -> None:
+    """车电分离 (docs/ownership.md): the lessor path's packs are sold to the lessor before shipping, leased for
+    their vehicle, some taken to the service shop and back (custody moves, the owner stays), some leased
+    anew after an ended lease."""
+    ledger, built = province
+    leased = built.paths["lessor"]
+    assert leased
+    states = [ledger.pack_state(code) for code in leased]
+    with ledger.engine.connect() as conn:
+        types = Counter(dict(conn.execute(text("SELECT type, COUNT(*) FROM entry GROUP BY type")).all()))
+    assert types["ownership_transferred"] == len(leased) and types["leased"] >= len(leased)
+    assert {"leased", "lease_ended", "ownership_transferred"} <= set(types)
+    assert all(s is not None and s.owner == "fj-baas" and s.manufacturer != "fj-baas" for s in states)
+    active = [s for s in states if s is not None and s.lease is not None]
+    assert active and all(s.lease is not None and s.lease["lessor"] == "fj-baas" for s in active)
+    assert {s.custodian for s in states if s is not None} >= {"fj-baas"}

@@ -13,6 +13,7 @@ from fastapi import Request
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_makers import MESSAGES_MAKERS
+from api.web.i18n_owners import EVENT_NAMES_OWNERS, MESSAGES_OWNERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
 from api.web.i18n_swaps import ACTION_NAMES_SWAPS, EVENT_NAMES_SWAPS, MESSAGES_SWAPS
@@ -346,6 +347,8 @@ MESSAGES.update(MESSAGES_CORRECTIONS)
 MESSAGES.update(MESSAGES_SWAPS)
 EVENT_NAMES.update(EVENT_NAMES_SWAPS)
 ACTION_NAMES.update(ACTION_NAMES_SWAPS)
+MESSAGES.update(MESSAGES_OWNERS)
+EVENT_NAMES.update(EVENT_NAMES_OWNERS)
 
 
 def pick_lang(request: Request) -> str:
