@@ -250,13 +250,13 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
         if path == "displaced":
             shared_vins.append(vin)
     life.add("installed", user, {"vin": vin}, days=rng.uniform(2, 10), late=life.late(0.25))
-    if path == "lessor":
-        _lease(life, user, vin)
     if rng.random() < scenario.incidents:
         life.add("incident", user, {"kind": rng.choice(["collision", "flood", "thermal_event"]),
                                     "severity": rng.choice(["low", "medium", "high"]),
                                     "description": "车辆事故后检查 checked after an accident"},
                  days=rng.uniform(30, 200))  # fmt: skip
+    if path == "lessor":
+        _lease(life, user, vin)
     whitelisted = scenario.ids(Role.RECYCLER, whitelisted=True)
     steady = [r for r in whitelisted if r != scenario.weak_recycler]
     dismantler = scenario.ids(Role.VEHICLE_DISMANTLER)[0]

@@ -27,7 +27,7 @@ IDENTITY = {
 }
 HIDDEN_FROM_PUBLIC = (
     "custodian", "vin", "technical", "soh_pct", "verdict", "origins", "successor", "last_event_at", "events",
-    "sender", "receiver", "bindings", "box_code",
+    "sender", "receiver", "bindings", "box_code", "owner", "lease",
 )  # fmt: skip
 
 
