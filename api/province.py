@@ -249,6 +249,9 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
     if path == "for_scan":
         life.add("shipped", maker, {"to": collectors[0]}, days=rng.uniform(1, 5))
         return
+    if path == "lessor":  # 车电分离: the lessor buys the pack from its maker before it is shipped
+        sale = {"to": user, "reference": f"购销合同 BAAS-{life.serial:05d}"}
+        life.together([(life.code, "ownership_transferred", maker, sale)], days=0.5)
     life.add("shipped", maker, {"to": user, "waybill": f"SF{rng.randint(10**9, 10**10 - 1)}"}, days=rng.uniform(1, 10))
     if path == "in_transit_unknown":
         return
@@ -270,6 +273,8 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
                                     "severity": rng.choice(["low", "medium", "high"]),
                                     "description": "车辆事故后检查 checked after an accident"},
                  days=rng.uniform(30, 200))  # fmt: skip
+    if path == "lessor":
+        _lease(life, user, vin)
     whitelisted = scenario.ids(Role.RECYCLER, whitelisted=True)
     steady = [r for r in whitelisted if r != scenario.weak_recycler]
     dismantler = scenario.ids(Role.VEHICLE_DISMANTLER)[0]
@@ -356,6 +361,24 @@ def _swaps(life: _Life, operator: str, maker: str, chemistry: str, vin: str) -> 
                        (incoming, "swapped", operator, {"direction": "in", "vin": vin, "partner": outgoing})],
                       days=rng.uniform(5, 30))  # fmt: skip
         pair.reverse()
+
+
+def _lease(life: _Life, lessor: str, vin: str) -> None:
+    """车电分离 (docs/ownership.md): the lessor, owner of the pack, leases it out for the vehicle it installed it
+    in; the lessee is a swap operator, the service provider its users deal with. Every other lease takes the
+    pack to the service shop and back, so custody changes while the lessor stays the owner; every third
+    ends (and a new one begins). Steps without random draws, so the rest of the province is as it was."""
+    scenario, serial = life.scenario, life.serial
+    lessee = (scenario.ids(Role.SWAP_OPERATOR) or scenario.ids(Role.AUTOMAKER))[0]
+    until = (life.at + timedelta(days=5 * 365)).date().isoformat()
+    life.together([(life.code, "leased", lessor, {"lessee": lessee, "vin": vin, "until": until})], days=1)
+    if serial % 2 == 0:
+        service = scenario.ids(Role.SERVICE)[0]
+        life.together([(life.code, "removed", service, {"reason": "repair"})], days=40)
+        life.together([(life.code, "installed", service, {"vin": vin})], days=2)
+    if serial % 3 == 0:
+        life.together([(life.code, "lease_ended", lessor, {"reason": "terminated"})], days=30)
+        life.together([(life.code, "leased", lessor, {"lessee": lessee, "vin": vin})], days=1)
 
 
 def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: str) -> None:

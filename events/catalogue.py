@@ -75,6 +75,9 @@ class EventType(StrEnum):
     EXPORTED = "exported"
     FOUND = "found"
     SWAPPED = "swapped"
+    OWNERSHIP_TRANSFERRED = "ownership_transferred"
+    LEASED = "leased"
+    LEASE_ENDED = "lease_ended"
 
 
 def _as_value_error(check: Callable[[str], object]) -> Callable[[str], str]:
@@ -485,6 +488,26 @@ class SwappedData(Payload):
     site: ShortText | None = Field(default=None, description="the swap station")
 
 
+class OwnershipTransferredData(Payload):
+    """The pack's owner (所有权人) changes; custody does not (docs/ownership.md)."""
+
+    to: OrgId = Field(description="the new owner: a registered organisation whose roles may own a pack")
+    reference: ShortText | None = Field(default=None, description="the contract or invoice of the transfer")
+
+
+class LeasedData(Payload):
+    """The owner, a lessor, leases the pack out (车电分离): it stays the owner throughout the lease."""
+
+    lessee: OrgId = Field(description="the organisation that leases the pack (an operator, a fleet)")
+    vin: Vin | None = Field(default=None, description="the vehicle the lease is for")
+    site: ShortText | None = Field(default=None, description="the storage site the lease is for")
+    until: Day | None = Field(default=None, description="the agreed end of the lease")
+
+
+class LeaseEndedData(Payload):
+    reason: Literal["expired", "terminated", "bought_out", "retired", "other"]
+
+
 class FoundData(Payload):
     custodian: OrgId = Field(description="the organisation that holds the pack now")
     note: Text
@@ -509,6 +532,9 @@ PAYLOAD_MODELS: dict[EventType, type[Payload]] = {
     EventType.EXPORTED: ExportedData,
     EventType.FOUND: FoundData,
     EventType.SWAPPED: SwappedData,
+    EventType.OWNERSHIP_TRANSFERRED: OwnershipTransferredData,
+    EventType.LEASED: LeasedData,
+    EventType.LEASE_ENDED: LeaseEndedData,
 }
 
 

@@ -20,7 +20,10 @@ from events.catalogue import (
     ImportData,
     InspectedData,
     InstalledData,
+    LeasedData,
+    LeaseEndedData,
     LostData,
+    OwnershipTransferredData,
     Payload,
     ProducedData,
     ReceivedData,
@@ -39,6 +42,11 @@ from events.state import Binding, Context, Event, PackState
 from events.timestamps import china_date, to_rfc3339
 
 COLLECTING_ROLES = frozenset({Role.COLLECTOR, Role.SECOND_LIFE, Role.RECYCLER})
+# Who may own a pack (所有权人, docs/ownership.md): those who make, sell, lease or run packs. Collectors,
+# dismantlers and recyclers hold packs at the end of life but the record does not make them owners.
+OWNING_ROLES = frozenset(
+    {Role.MANUFACTURER, Role.AUTOMAKER, Role.IMPORTER, Role.DEALER, Role.LESSOR, Role.SWAP_OPERATOR, Role.SECOND_LIFE}
+)
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,59 @@ def found(step: Step) -> PackState:
     return step.current.evolve(custodian=data.custodian)
 
 
+def ownership_transferred(step: Step) -> PackState:
+    data, state = _payload(step, OwnershipTransferredData), step.current
+    _known_org(step, data.to, "to")
+    if data.to == state.owner:
+        raise InvalidPayload(f"invalid 'ownership_transferred' payload: data.to: {data.to!r} already owns this pack")
+    new_owner = step.ctx.org(data.to)
+    if not new_owner.roles & OWNING_ROLES:
+        raise InvalidPayload(
+            f"invalid 'ownership_transferred' payload: data.to: {new_owner.describe()} may not own a pack; "
+            f"an owner has one of the roles {', '.join(sorted(OWNING_ROLES))}"
+        )
+    if state.lease is not None:
+        raise LifecycleError(
+            f"pack {step.code.code} is leased to {state.lease['lessee']!r}: "
+            "the lessor stays the owner throughout a lease; end the lease first"
+        )
+    return _with_extra(state, **{extras.OWNER: data.to})
+
+
+def leased(step: Step) -> PackState:
+    data, state = _payload(step, LeasedData), step.current
+    _known_org(step, data.lessee, "lessee")
+    if data.lessee == step.actor.id:
+        raise InvalidPayload(f"invalid 'leased' payload: data.lessee: {data.lessee!r} cannot lease to itself")
+    if data.vin is not None and data.site is not None:
+        raise InvalidPayload("invalid 'leased' payload: a lease is for a vehicle (vin) or a site, not both")
+    if state.lease is not None:
+        raise LifecycleError(
+            f"pack {step.code.code} is already leased to {state.lease['lessee']!r} since {state.lease['since']}: "
+            "end that lease first"
+        )
+    given = {"vin": data.vin, "site": data.site, "until": data.until}
+    lease = {"lessor": step.actor.id, "lessee": data.lessee, "since": step.at}
+    return _with_extra(state, **{extras.LEASE: {**lease, **{k: v for k, v in given.items() if v is not None}}})
+
+
+def lease_ended(step: Step) -> PackState:
+    _payload(step, LeaseEndedData)
+    state = step.current
+    if state.lease is None:
+        raise LifecycleError(f"pack {step.code.code} is not leased: there is no lease to end")
+    return state.evolve(extra={key: value for key, value in state.extra.items() if key != extras.LEASE})
+
+
+# Whether each ownership event needs an active lease (True), or none (False): `leased` starts one,
+# `lease_ended` ends it, and an ownership transfer waits for the lease to end (the lessor stays owner).
+NEEDS_LEASE: dict[str, bool] = {
+    EventType.OWNERSHIP_TRANSFERRED: False,
+    EventType.LEASED: False,
+    EventType.LEASE_ENDED: True,
+}
+
+
 # Who holds the pack after an entry of these types (see the effects above): the poster, or the organisation
 # the named payload member gives. Every other event leaves custody where it was.
 CUSTODY_MOVES: dict[str, str | None] = {
@@ -316,4 +377,7 @@ EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
     EventType.EXPORTED: gone,
     EventType.FOUND: found,
     EventType.SWAPPED: swapped,
+    EventType.OWNERSHIP_TRANSFERRED: ownership_transferred,
+    EventType.LEASED: leased,
+    EventType.LEASE_ENDED: lease_ended,
 }

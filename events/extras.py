@@ -9,6 +9,8 @@ last_removal_reason  `removed.reason` of the last removal ("swap" after a `swapp
 reused               True once the pack went into another vehicle after a non-swap removal
 remanufactured       True once a `serviced` event declared remanufacturing
 swap_site            the swap station the last `swapped` `out` names (`site`), if it names one
+owner                the owner (所有权人) after an `ownership_transferred`; absent: the producer owns it
+lease                the active lease (`leased`): lessee, lessor, since, and vin, site, until when given
 box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
 imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
                      customs_declaration (报关单号), import_date
@@ -26,3 +28,5 @@ REMANUFACTURED = "remanufactured"
 BOX_CODE = "box_code"
 SWAP_SITE = "swap_site"
 IMPORTED = "imported"
+OWNER = "owner"
+LEASE = "lease"

@@ -115,6 +115,15 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.EXPORTED, E.CORRECTED): S.EXPORTED,
 }
 
+# Ownership and leases (车电分离, docs/ownership.md): the owner changes and leases begin and end while the
+# pack is anywhere in use or in stock; none of them changes the status (nor custody).
+OWNERSHIP_STATUSES: dict[EventType, tuple[Status, ...]] = {
+    E.OWNERSHIP_TRANSFERRED: (S.PRODUCED, S.IN_TRANSIT, S.IN_STOCK, S.IN_VEHICLE, S.IN_STORAGE_SYSTEM, S.RETIRED),
+    E.LEASED: (S.PRODUCED, S.IN_STOCK, S.IN_VEHICLE, S.IN_STORAGE_SYSTEM),
+    E.LEASE_ENDED: (S.PRODUCED, S.IN_TRANSIT, S.IN_STOCK, S.IN_VEHICLE, S.IN_STORAGE_SYSTEM, S.RETIRED, S.LOST),
+}
+TRANSITIONS.update({(status, event): status for event, statuses in OWNERSHIP_STATUSES.items() for status in statuses})
+
 # The time order of a pack's life (docs/lifecycle.md): the event types that move the pack, changing its
 # status (each does wherever the table allows it) or its custody (only ever with the status: received,
 # removed, found), come in time order; the others never change the status in the table -- the flag-only

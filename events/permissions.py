@@ -53,6 +53,7 @@ class Relation(StrEnum):
     NAMED_RECEIVER = "named_receiver"
     PRODUCER = "producer"
     AUTHOR = "author"
+    OWNER = "owner"
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,10 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
         Grant(frozenset({R.SWAP_OPERATOR}), scope=Scope.IN_VEHICLE),
         Grant(frozenset({R.SWAP_OPERATOR}), custody=True, scope=Scope.OUT_OF_VEHICLE),
     ),
+    # ownership and leases (车电分离, docs/ownership.md): the owner, not the custodian, decides
+    EventType.OWNERSHIP_TRANSFERRED: (Grant(relation=Relation.OWNER),),
+    EventType.LEASED: (Grant(frozenset({R.LESSOR}), relation=Relation.OWNER),),
+    EventType.LEASE_ENDED: (Grant(relation=Relation.OWNER),),
 }
 
 
@@ -202,6 +207,8 @@ def _grants(grant: Grant, actor: Org, state: PackState | None, code: BatteryCode
             return state is not None and state.manufacturer == actor.id
         case Relation.AUTHOR:
             return state is not None and actor.id in state.extra.get("authors", ())
+        case Relation.OWNER:
+            return state is not None and state.owner == actor.id
 
 
 def _describe(grant: Grant, state: PackState | None, code: BatteryCode) -> str:
@@ -221,4 +228,7 @@ def _describe(grant: Grant, state: PackState | None, code: BatteryCode) -> str:
             parts.append(f"being the pack's manufacturer ({producer!r})")
         case Relation.AUTHOR:
             parts.append("authorship of an entry of this pack")
+        case Relation.OWNER:
+            owner = state.owner if state is not None else None
+            parts.append(f"being the pack's owner ({owner!r})")
     return " and ".join(parts)

@@ -30,7 +30,7 @@ from events import extras
 from events.batch import batch_problems
 from events.catalogue import EventType, event_type_of, parse_payload
 from events.codes import parse_code
-from events.effects import EFFECTS, Step
+from events.effects import EFFECTS, NEEDS_LEASE, Step
 from events.errors import AuthorisationError, InputError, InvalidPayload, LifecycleError, NotFoundError
 from events.lifecycle import (
     AT_BEFORE_2000,
@@ -173,6 +173,8 @@ def next_actions(state: PackState, org: Org) -> list[str]:
     code = parse_code(state.code)
     actions = []
     for event_type in allowed_events(state.status):
+        if NEEDS_LEASE.get(event_type, state.lease is not None) != (state.lease is not None):
+            continue
         targets = ("vin", "site") if event_type == EventType.INSTALLED else ("vin",)
         if any(permission_denial(event_type, org, state, code, install_target=t) is None for t in targets):
             actions.append(event_type)

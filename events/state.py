@@ -63,6 +63,19 @@ class PackState:
             return self.bindings[-1]
         return None
 
+    @property
+    def owner(self) -> str:
+        """The owner (所有权人, docs/ownership.md): the producer from genesis (the maker, or the second-life
+        company), until an `ownership_transferred` names another; custody moves never change it."""
+        owner = self.extra.get("owner")
+        return owner if isinstance(owner, str) else self.manufacturer
+
+    @property
+    def lease(self) -> Mapping[str, Any] | None:
+        """The active lease (`leased`, until `lease_ended`): lessee, lessor, since, and vin, site, until."""
+        lease = self.extra.get("lease")
+        return lease if isinstance(lease, Mapping) else None
+
     def evolve(self, **changes: Any) -> PackState:
         # What dataclasses.replace does, without its per-field introspection and __init__ (this runs at
         # least twice per appended entry): PackState has no __post_init__ and no slots, so a copy of the

@@ -120,3 +120,21 @@ def test_demo_imports_packs_through_xm_import(province: tuple[Ledger, demo.Provi
     }
     assert {state.status for state in states if state is not None} <= {"in_vehicle", "in_transit", "produced"}
     assert "in_vehicle" in {state.status for state in states if state is not None}
+
+
+def test_demo_leases_its_lessor_packs(province: tuple[Ledger, demo.Province]) -> None:
+    """车电分离 (docs/ownership.md): the lessor path's packs are sold to the lessor before shipping, leased for
+    their vehicle, some taken to the service shop and back (custody moves, the owner stays), some leased
+    anew after an ended lease."""
+    ledger, built = province
+    leased = built.paths["lessor"]
+    assert leased
+    states = [ledger.pack_state(code) for code in leased]
+    with ledger.engine.connect() as conn:
+        types = Counter(dict(conn.execute(text("SELECT type, COUNT(*) FROM entry GROUP BY type")).all()))
+    assert types["ownership_transferred"] == len(leased) and types["leased"] >= len(leased)
+    assert {"leased", "lease_ended", "ownership_transferred"} <= set(types)
+    assert all(s is not None and s.owner == "fj-baas" and s.manufacturer != "fj-baas" for s in states)
+    active = [s for s in states if s is not None and s.lease is not None]
+    assert active and all(s.lease is not None and s.lease["lessor"] == "fj-baas" for s in active)
+    assert {s.custodian for s in states if s is not None} >= {"fj-baas"}

@@ -14,6 +14,7 @@ from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_importers import MESSAGES_IMPORTERS
 from api.web.i18n_makers import MESSAGES_MAKERS
+from api.web.i18n_owners import EVENT_NAMES_OWNERS, MESSAGES_OWNERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
 from api.web.i18n_swaps import ACTION_NAMES_SWAPS, EVENT_NAMES_SWAPS, MESSAGES_SWAPS
@@ -348,6 +349,8 @@ MESSAGES.update(MESSAGES_SWAPS)
 MESSAGES.update(MESSAGES_IMPORTERS)
 EVENT_NAMES.update(EVENT_NAMES_SWAPS)
 ACTION_NAMES.update(ACTION_NAMES_SWAPS)
+MESSAGES.update(MESSAGES_OWNERS)
+EVENT_NAMES.update(EVENT_NAMES_OWNERS)
 
 
 def pick_lang(request: Request) -> str:

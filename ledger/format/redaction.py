@@ -33,6 +33,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "retired": ("scrap_certificate",),
     "found": ("custodian",),
     "swapped": ("vin", "site"),
+    "ownership_transferred": ("to", "reference"),
+    "leased": ("lessee", "vin", "site"),
 }
 
 # Names that mean one of them (rule 2), compared after `_meaning`: lower case, letters and digits only.

@@ -10,6 +10,8 @@
     technical data, grades, links      -      yes                        yes
     custodian, sender, receiver        -      only to the parties        yes
                                               (custodian, sender, receiver)
+    owner, lease (车电分离)             -      only to the owner and      yes
+                                              the lessee
     vin, bindings                      -        -                        yes
     history                            -      without personal data      every entry, verbatim
                                               and counterparties
@@ -65,6 +67,17 @@ class BindingView(View):
     target: str
     start: str
     end: str | None
+
+
+class LeaseView(View):
+    """The active lease (车电分离): the lessor owns the pack throughout, the lessee uses it."""
+
+    lessor: str
+    lessee: str
+    since: str = Field(description="RFC 3339 `at` of the `leased` entry")
+    vin: str | None = None
+    site: str | None = None
+    until: str | None = Field(default=None, description="the agreed end, YYYY-MM-DD")
 
 
 class EntryLink(View):
@@ -127,6 +140,13 @@ class PackView(View):
     customs_declaration: str | None = Field(
         default=None, description="an imported pack's 报关单号 (customs declaration number), authority tier only"
     )
+    owner: str | None = Field(
+        default=None,
+        description="the owner (所有权人; the producer unless transferred): authority tier, the owner and the lessee",
+    )
+    lease: LeaseView | None = Field(
+        default=None, description="the active lease (车电分离): authority tier, the owner and the lessee"
+    )
 
 
 class HistoryItem(View):
@@ -163,6 +183,11 @@ class PackPage(View):
 
 def _is_party(state: PackState, caller: Caller) -> bool:
     return caller.org_id is not None and caller.org_id in {state.custodian, state.sender, state.receiver}
+
+
+def _is_owner_party(state: PackState, caller: Caller) -> bool:
+    lease = state.lease
+    return caller.org_id is not None and caller.org_id in {state.owner, lease["lessee"] if lease else None}
 
 
 PUBLIC_PRODUCED = frozenset({"chemistry", "rated_capacity_kwh"})  # the `produced` members the public tier sees
@@ -216,6 +241,8 @@ def pack_view(
         corrected=corrected,
         box_code=state.extra.get(extras.BOX_CODE) if authority else None,
         **_import_members(state, tier),
+        owner=state.owner if authority or _is_owner_party(state, caller) else None,
+        lease=LeaseView(**state.lease) if state.lease and (authority or _is_owner_party(state, caller)) else None,
     )
 
 

@@ -143,8 +143,8 @@ def test_a_batch_lists_every_item_failing_the_domain_rules(
         (3, "not_found", 404),
     ]
     assert body["errors"][1]["detail"] == (
-        "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, installed, lost, "
-        "recalled, retired, serviced, shipped"
+        "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, installed, "
+        "lease_ended, leased, lost, ownership_transferred, recalled, retired, serviced, shipped"
     )
     assert body["errors"][2]["detail"] == f"unknown pack {code(9)}"
     assert client.get("/healthz").json()["log_size"] == base

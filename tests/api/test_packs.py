@@ -28,6 +28,7 @@ IDENTITY = {
 HIDDEN_FROM_PUBLIC = (
     "custodian", "vin", "technical", "soh_pct", "verdict", "origins", "successor", "last_event_at", "events",
     "sender", "receiver", "bindings", "box_code", "foreign_manufacturer", "import_date", "customs_declaration",
+    "owner", "lease",
 )  # fmt: skip
 
 

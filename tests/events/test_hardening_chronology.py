@@ -99,6 +99,9 @@ def test_item10_flags_may_be_reported_late_for_an_earlier_moment(world: World) -
         EventType.CORRECTED: ("fj-miit", {"target": "ab" * 32, "reason": "typo"}),
         EventType.SERVICED: ("gem-collect", {"description": "cleaned the terminals"}),
         EventType.INSPECTED: ("gem-collect", {"soh_pct": 81.0, "verdict": "repurpose"}),
+        EventType.OWNERSHIP_TRANSFERRED: ("catl", {"to": "baas-lease"}),
+        EventType.LEASED: ("baas-lease", {"lessee": "nio-power"}),
+        EventType.LEASE_ENDED: ("baas-lease", {"reason": "expired"}),
     }
     assert set(late) == LATE_REPORTABLE_EVENTS
     for event_type, (actor, data) in late.items():

@@ -33,6 +33,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "lost": {"found": "in_stock", "recalled": "lost", "corrected": "lost"},
     "exported": {"found": "in_stock", "recalled": "exported", "corrected": "exported"},
 }  # fmt: skip
+# Ownership and leases (车电分离) never change the status: where each is allowed, it leaves the status as it is
+OWNERSHIP_ALLOWED = {
+    "ownership_transferred": ("produced", "in_transit", "in_stock", "in_vehicle", "in_storage_system", "retired"),
+    "leased": ("produced", "in_stock", "in_vehicle", "in_storage_system"),
+    "lease_ended": ("produced", "in_transit", "in_stock", "in_vehicle", "in_storage_system", "retired", "lost"),
+}
+for _event, _statuses in OWNERSHIP_ALLOWED.items():
+    for _status in _statuses:
+        EXPECTED[_status][_event] = _status
 
 PAIRS = [(status, event) for status in Status for event in EventType]
 
@@ -60,8 +69,8 @@ def test_the_message_form_of_the_brief() -> None:
     with pytest.raises(LifecycleError) as caught:
         next_status("in_vehicle", "dismantled")
     assert caught.value.message == (
-        "pack is in_vehicle: 'dismantled' is not allowed; allowed: corrected, exported, incident, lost, recalled, "
-        "removed, retired, serviced, swapped"
+        "pack is in_vehicle: 'dismantled' is not allowed; allowed: corrected, exported, incident, lease_ended, "
+        "leased, lost, ownership_transferred, recalled, removed, retired, serviced, swapped"
     )
 
 

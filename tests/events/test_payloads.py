@@ -46,6 +46,9 @@ VALID: dict[str, dict[str, Any]] = {
     "exported": {"destination": "DE", "reason": "vehicle exported"},
     "found": {"custodian": "gem-collect", "note": "recovered by police"},
     "swapped": {"direction": "out", "vin": VIN_A, "partner": pack_code(2), "site": "厦门海沧换电站"},
+    "ownership_transferred": {"to": "fj-baas", "reference": "转让合同 2026-017"},
+    "leased": {"lessee": "nio-power", "vin": VIN_A, "until": "2031-12-31"},
+    "lease_ended": {"reason": "expired"},
 }  # fmt: skip
 
 
@@ -160,8 +163,8 @@ def test_unknown_event_type_names_the_allowed_types() -> None:
         parse_payload("exploded", {})
     assert caught.value.message == (
         "unknown event type 'exploded'; event types are: corrected, dismantled, exported, found, incident, "
-        "inspected, installed, lost, produced, recalled, received, recycled, removed, repurposed, retired, "
-        "serviced, shipped, swapped"
+        "inspected, installed, lease_ended, leased, lost, ownership_transferred, produced, recalled, received, "
+        "recycled, removed, repurposed, retired, serviced, shipped, swapped"
     )
     assert caught.value.code == "unknown_event_type"
 

@@ -31,6 +31,9 @@ STATUS_FOR = {
     "recalled": "in_stock", "corrected": "in_stock", "lost": "in_stock", "exported": "in_stock", "found": "lost",
     "swapped": "in_stock",  # the incoming half; the outgoing half (in a vehicle) has a test of its own
 }  # fmt: skip
+# ownership and leases (车电分离): "holding" is being the pack's owner; another organisation has custody
+OWNERSHIP_EVENTS = {"ownership_transferred", "leased", "lease_ended"}
+STATUS_FOR |= dict.fromkeys(OWNERSHIP_EVENTS, "in_vehicle")
 VEHICLE_INSTALLERS = {"automaker", "lessor", "service", "swap_operator"}
 WORKSHOPS = {"service", "swap_operator", "vehicle_dismantler"}  # may take a pack out of a vehicle they hold
 
@@ -68,6 +71,10 @@ def expected(event: str, role: str, holds: bool) -> bool:
             return regulator
         case "swapped":  # into a vehicle: a swap operator's own pack, in custody
             return holds and role == "swap_operator"
+        case "ownership_transferred" | "lease_ended":  # the owner, whatever its role
+            return holds
+        case "leased":  # the owner, a lessor
+            return holds and role == "lessor"
     raise AssertionError(f"no expectation for {event}")
 
 
@@ -92,6 +99,8 @@ def make_state(event: str, actor: Org, holds: bool) -> PackState | None:
         return state.evolve(custodian=OTHER, manufacturer=actor.id if holds else "some-maker")
     if event == "corrected":
         return state.evolve(custodian=OTHER, extra={"authors": sorted({"some-maker", actor.id if holds else OTHER})})
+    if event in OWNERSHIP_EVENTS:
+        return state.evolve(custodian=OTHER, extra={"authors": ["some-maker"], "owner": actor.id if holds else OTHER})
     return state
 
 
@@ -115,7 +124,7 @@ def test_matrix(event: EventType, role: Role, holds: bool) -> None:
 
 
 def test_the_matrix_covers_every_event_and_role() -> None:
-    assert len(CASES) == len(EventType) * len(Role) * 2 == 468
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 546
 
 
 def test_the_message_of_the_brief() -> None:
@@ -152,6 +161,10 @@ def test_the_message_of_the_brief() -> None:
         ("swapped", Role.SERVICE, True, "requires custody and the swap_operator role"),
         ("swapped", Role.SWAP_OPERATOR, False, "requires custody and the swap_operator role; the custodian is "
          "'someone-else'"),
+        ("ownership_transferred", Role.AUTOMAKER, False, "requires being the pack's owner ('someone-else')"),
+        ("leased", Role.AUTOMAKER, True, "requires the lessor role and being the pack's owner ('automaker-org')"),
+        ("leased", Role.LESSOR, False, "requires the lessor role and being the pack's owner ('someone-else')"),
+        ("lease_ended", Role.SWAP_OPERATOR, False, "requires being the pack's owner ('someone-else')"),
     ],
 )  # fmt: skip
 def test_refusals_say_why(event: str, role: Role, holds: bool, why: str) -> None:

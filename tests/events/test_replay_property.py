@@ -33,6 +33,7 @@ ORG_IDS = sorted(ORGS)
 USERS = {"geely", "byd", "nio-power", "fz-service", "s2l-energy"}
 TREATERS = {"s2l-energy", "brunp", "gem-collect", "fj-dismantler"}
 DETOURS = {"corrected", "recalled", "incident", "serviced", "inspected", "lost", "exported"}
+DETOURS |= {"ownership_transferred", "leased", "lease_ended"}  # 车电分离: never move the pack
 
 
 def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, world: World) -> dict[str, Any]:
@@ -78,6 +79,14 @@ def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, 
             return {"destination": "DE"}
         case "found":
             return {"custodian": draw(st.sampled_from(ORG_IDS)), "note": "found"}
+        case "ownership_transferred":  # mostly to the lessor, so that leases follow
+            owners = [o for o in ("baas-lease", "baas-lease", "geely", "dealer-fz", "nio-power") if o != actor.id]
+            return {"to": draw(st.sampled_from(owners)), "reference": "合同 2026-001"}
+        case "leased":
+            where = draw(st.sampled_from([{"vin": VIN_A}, {"site": "厦门储能站 1"}, {}]))
+            return {"lessee": draw(st.sampled_from(["nio-power", "geely"])), "until": "2031-12-31"} | where
+        case "lease_ended":
+            return {"reason": draw(st.sampled_from(["expired", "terminated", "bought_out", "retired", "other"]))}
     raise AssertionError(f"no payload for {action}")
 
 
@@ -107,6 +116,7 @@ def check_invariants(state: PackState) -> None:
     assert (state.receiver is not None) == (state.status == "in_transit") == (state.sender is not None)
     assert list(state.flags) == sorted(set(state.flags))
     assert eu_status(state) in EU_STATUSES
+    assert state.owner in ORGS and (state.lease is None or state.lease["lessor"] == state.owner)
     stored = json.loads(json.dumps(state.to_dict()))  # what the ledger keeps as the projection
     assert stored == state.to_dict()
     assert PackState.from_dict(stored) == state

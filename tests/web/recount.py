@@ -69,6 +69,7 @@ class PackFacts:
     retired_reason: str | None = None
     retired_by: str | None = None
     taken: tuple[str, str] | None = None  # (holder, at) of the latest received/found after retirement
+    owner: str = ""  # the producer from genesis, then whoever an `ownership_transferred` names (车电分离)
 
     @property
     def maker_code(self) -> str:
@@ -154,7 +155,9 @@ class Recount:
         claim = entry["claim"]
         kind, actor, data, at = claim["type"], claim["actor"], claim["data"], claim["at"]
         if kind == "produced":
-            self.packs[entry["pack"]] = PackFacts(entry["pack"], actor, data["chemistry"], custodian=actor, since=at)
+            self.packs[entry["pack"]] = PackFacts(
+                entry["pack"], actor, data["chemistry"], custodian=actor, since=at, owner=actor
+            )
             return
         pack = self.packs[entry["pack"]]
         binding = "site" if kind == "installed" and "site" in data else "vin"
@@ -167,6 +170,8 @@ class Recount:
             pack.custodian = actor
         if kind == "found":
             pack.custodian = data["custodian"]
+        if kind == "ownership_transferred":
+            pack.owner = data["to"]
         if kind == "shipped":
             pack.sender, pack.receiver = actor, data["to"]
         if kind in ("received", "lost", "exported"):
@@ -193,7 +198,8 @@ class Recount:
                 reason, since, limit, unit = why
                 found.append({"pack": pack.code, "status": pack.status, "reason": reason, "since": since,
                               "days": (now - from_rfc3339(since)).days, "limit_days": limit, "limit_unit": unit,
-                              "custodian": pack.custodian, "receiver": pack.receiver})  # fmt: skip
+                              "custodian": pack.custodian, "receiver": pack.receiver,
+                              "owner": pack.owner})  # fmt: skip
         return sorted(found, key=lambda p: (p["since"], p["pack"]))
 
     def displaced(self) -> dict[str, str]:

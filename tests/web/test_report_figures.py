@@ -84,7 +84,7 @@ def test_compliance_counts_per_organisation_and_rule_equal_the_recount(
 def test_unaccounted_packs_equal_the_recount(world: World, web_client: httpx.Client, recount: Recount) -> None:
     report = get(web_client, world, "/v1/reports/compliance")
     now = datetime.fromisoformat(report["as_of"])
-    fields = ["pack", "status", "reason", "since", "days", "limit_days", "limit_unit", "custodian", "receiver"]
+    fields = ["pack", "status", "reason", "since", "days", "limit_days", "limit_unit", "custodian", "receiver", "owner"]
     assert [{k: row[k] for k in fields} for row in report["unaccounted"]] == recount.unaccounted(now)
     lost_paths = world.province.paths["in_transit_unknown"] + world.province.paths["retired_unknown"]
     assert set(lost_paths) <= {row["pack"] for row in report["unaccounted"]}
@@ -151,8 +151,10 @@ def test_organisation_statistics_equal_the_recount(world: World, web_client: htt
     report = get(web_client, world, "/v1/reports/organisations")
     now = datetime.fromisoformat(report["as_of"])
     lost_by_custodian: dict[str, int] = {}
+    lost_by_owner: dict[str, int] = {}
     for pack in recount.unaccounted(now):
         lost_by_custodian[pack["custodian"]] = lost_by_custodian.get(pack["custodian"], 0) + 1
+        lost_by_owner[pack["owner"]] = lost_by_owner.get(pack["owner"], 0) + 1
     custody = recount.custody()
     assert [row["org"] for row in report["orgs"]] == sorted(world.province.orgs)
     for row in report["orgs"]:
@@ -161,6 +163,7 @@ def test_organisation_statistics_equal_the_recount(world: World, web_client: htt
         recycled = sum(1 for who, _, _ in recount.recycled if who == org)
         assert (row["entries"], row["timed"], row["late"]) == (recount.posted[org], recount.timed[org], late), org
         assert (row["custody"], row["unaccounted"]) == (custody[org], lost_by_custodian.get(org, 0)), org
+        assert row["owned_unaccounted"] == lost_by_owner.get(org, 0), org
         assert (row["recycled"], row["recycled_below"]) == (recycled, recount.recycled_below(org)), org
     assert sum(row["entries"] for row in report["orgs"]) == len(recount.events)
 

@@ -89,6 +89,9 @@ class UnaccountedPack(View):
     limit_unit: str = Field(description="days or working_days")
     custodian: str
     receiver: str | None
+    owner: str = Field(
+        description="the pack's owner (所有权人, docs/ownership.md), who answers for it where the rules say so",
+    )
 
 
 class ComplianceReport(View):
@@ -269,6 +272,7 @@ def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[Una
                     limit_unit="working_days" if lost.working_days else "days",
                     custodian=state.custodian,
                     receiver=state.receiver,
+                    owner=state.owner,
                 )
             )
     return sorted(found, key=lambda p: (p.since, p.pack))

@@ -28,6 +28,9 @@ class OrgStats(View):
     late_pct: float | None
     custody: int = Field(description="packs in its custody now")
     unaccounted: int = Field(description="packs in its custody that are 流向不明")
+    owned_unaccounted: int = Field(
+        description="packs it owns (所有权人, docs/ownership.md) that are 流向不明, whoever holds them"
+    )
     recycled: int = Field(description="`recycled` entries it posted")
     recycled_below: int = Field(description="of them, entries with an element below its threshold")
 
@@ -56,8 +59,10 @@ def organisations(
         custody = packrows.count_by_custodian(conn)
         recycled = reportrows.recycled_counts(conn, basis.name, size)
         lost: dict[str, int] = defaultdict(int)
+        owned_lost: dict[str, int] = defaultdict(int)
         for pack in unaccounted_packs(conn, now, basis):
             lost[pack.custodian] += 1
+            owned_lost[pack.owner] += 1
     stats = []
     for org_id, org in sorted(orgs.items()):
         row = activity.get(org_id)
@@ -75,6 +80,7 @@ def organisations(
                 late_pct=late_pct(late, timed),
                 custody=custody.get(org_id, 0),
                 unaccounted=lost.get(org_id, 0),
+                owned_unaccounted=owned_lost.get(org_id, 0),
                 recycled=done.entries if done is not None else 0,
                 recycled_below=done.below if done is not None else 0,
             )
