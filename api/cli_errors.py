@@ -69,10 +69,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _api_error(exc: ApiError) -> str:
-    line = f"[red]{escape(exc.code)}[/red] (HTTP {exc.status}): {escape(exc.detail)}"
-    if exc.status == 401:
-        line += f"; the server refused the token（令牌无效）: check --token or {TOKEN_ENV}"
-    return line
+    return f"[red]{escape(exc.code)}[/red] (HTTP {exc.status}): {escape(exc.detail)}{token_hint(exc)}"
+
+
+def token_hint(exc: ApiError) -> str:
+    """After a refusal of the token itself (HTTP 401), what to do about it."""
+    return f"; the server refused the token（令牌无效）: check --token or {TOKEN_ENV}" if exc.status == 401 else ""
 
 
 def _unreachable(exc: httpx.TransportError, argv: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.cli_config import load_settings
-from api.cli_errors import url_hint
+from api.cli_errors import token_hint, url_hint
 from api.client import ApiError, PacktraceClient
 
 console = Console(stderr=True, soft_wrap=True)
@@ -32,7 +32,9 @@ def server(url: str | None, token: str, *, failure: int = 1) -> Iterator[Packtra
         with PacktraceClient(base, token=token, timeout=30.0) as api:
             yield api
     except ApiError as exc:
-        console.print(f"[red]{exc.code}[/red] (HTTP {exc.status} from {escape(base)}): {escape(exc.detail)}")
+        console.print(
+            f"[red]{exc.code}[/red] (HTTP {exc.status} from {escape(base)}): {escape(exc.detail)}{token_hint(exc)}"
+        )
         raise typer.Exit(failure) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         console.print(

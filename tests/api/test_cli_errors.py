@@ -249,3 +249,14 @@ def test_the_long_commands_show_their_progress(env: Path, monkeypatch: pytest.Mo
     assert recorder.bars[-1] == {"description": "files", "total": None, "done": files}
     assert run("calendar", "import", str(CALENDAR_2027))[0] == 0
     assert recorder.bars[-1]["description"] == "recording, recounting deadlines（记录并重算期限）"
+
+
+def test_a_refused_token_on_the_commands_that_ask_a_server(env: Path, server: str) -> None:
+    """`watch-org` (exit 2 there: it could not check) says the same of a refused token, naming the server."""
+    make_maker(env)
+    known = env / "known-keys.txt"
+    known.write_text("")
+    exit_code, out, err = run("watch-org", "catl", "--known-keys", str(known), "--token", "pt_wrong", "--url", server)
+    assert (exit_code, out) == (2, "") and err.startswith(f"invalid_token (HTTP 401 from {server}): ")
+    assert err.endswith("; the server refused the token（令牌无效）: check --token or PACKTRACE_TOKEN\n")
+    assert err.count("\n") == 1
