@@ -255,7 +255,7 @@ def test_a_refused_token_on_the_commands_that_ask_a_server(env: Path, server: st
     """`watch-org` (exit 2 there: it could not check) says the same of a refused token, naming the server."""
     make_maker(env)
     known = env / "known-keys.txt"
-    known.write_text("")
+    known.write_text("catl/1\n")
     exit_code, out, err = run("watch-org", "catl", "--known-keys", str(known), "--token", "pt_wrong", "--url", server)
     assert (exit_code, out) == (2, "") and err.startswith(f"invalid_token (HTTP 401 from {server}): ")
     assert err.endswith("; the server refused the token（令牌无效）: check --token or PACKTRACE_TOKEN\n")
