@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from api.settings import Settings
+from ledger.append.head import utcnow
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store import logmeta
@@ -14,8 +18,10 @@ class BoundLedger(Ledger):
     """A ledger built from settings, with the sealing secret its start checked against the log's recorded
     one (and bound to it): use `sealing_key`, never the file again, which may have changed since."""
 
-    def __init__(self, engine: Engine, signer: LogSigner, *, sealing_key: bytes) -> None:
-        super().__init__(engine, signer)
+    def __init__(
+        self, engine: Engine, signer: LogSigner, *, sealing_key: bytes, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        super().__init__(engine, signer, clock=clock)
         self.sealing_key = sealing_key
 
 
@@ -25,7 +31,7 @@ def key_files(settings: Settings, engine: Engine) -> keybinding.KeyFiles:
     )
 
 
-def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
+def build_ledger(settings: Settings, *, init: bool = True, clock: Callable[[], datetime] = utcnow) -> BoundLedger:
     """The ledger of the configured database. A log keeps the origin it was started with: unless
     PACKTRACE_LOG_ORIGIN is set explicitly (and then must match), an existing database's origin is used,
     so serving it under another public URL, or administering it from the CLI, does not rename the log.
@@ -33,7 +39,8 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
     It also keeps its keys (ledger/usecases/keybinding.py): key files are created only for a log that cannot depend
     on them yet, and keys other than the recorded ones raise `KeyBindingError` before anything is served.
     A log in the middle of a key rollover, or after one, signs with the keys its own entries put in force
-    (the file's, and the rollover's new key beside it in `<file>.next`).
+    (the file's, and the rollover's new key beside it in `<file>.next`). `clock`: when its entries are
+    recorded (the demo starts a new log before the story it then records).
     The sealing secret so checked is the ledger's `sealing_key`: the one to seal and open platform-held keys
     with (loading the file again could make a new, unchecked secret if it had gone in between)."""
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous.upper())
@@ -50,7 +57,7 @@ def build_ledger(settings: Settings, *, init: bool = True) -> BoundLedger:
     except BaseException:
         engine.dispose()
         raise
-    ledger = BoundLedger(engine, signer, sealing_key=secret)
+    ledger = BoundLedger(engine, signer, sealing_key=secret, clock=clock)
     if init:
         try:
             ledger.init()

@@ -19,6 +19,7 @@ from api.cli_calendar import calendar_app
 from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_db import migrate
 from api.cli_demo import demo
+from api.cli_errors import CliGroup
 from api.cli_label import label
 from api.cli_log import log_app
 from api.cli_recalls import recall_app
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from ledger.format.policy import Accepted, Policy
     from ledger.store.db import Engine
 
-app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True)
+app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True, cls=CliGroup)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(log_app, name="log")
@@ -351,6 +352,8 @@ def submit(
                 bar.advance(len(results))
         except ApiError as exc:
             bar.stop()
+            if not exc.errors and exc.status in (401, 403):  # the token, not the rows: said at the CLI's entry
+                raise
             failed = created + repeated  # the offset of the refused batch: every earlier one succeeded
             first = rows[failed].number
             console.print(f"[red]batch from row {first} refused[/red] ({exc.code}): {exc.detail}")
@@ -382,10 +385,16 @@ def export(
             typer.echo(f"OK: bundle of {pack} written to {out}")
             return
         count = 0
-        with out.open("wb") as handle:
+        with (
+            out.open("wb") as handle,
+            progress_bar(console, "entries", total=ledger.size(), shown=sys.stderr.isatty()) as bar,
+        ):
             for body in iter_entries(ledger):
                 handle.write(body + b"\n")
                 count += 1
+                if count % 1000 == 0:
+                    bar(count, ledger.size())
+            bar(count, count)
     typer.echo(f"OK: {count} entries written to {out}")
 
 

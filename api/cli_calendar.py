@@ -3,6 +3,7 @@ other administration commands. `import` records a year's file in the log; `show`
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from api.cli_registry import DatabaseUrl, console, open_ledger, out
+from api.progress import progress_bar
 from events.calendar import WEEKDAYS_ZH
 from ledger.usecases import calendar as calendars
 from ledger.usecases.access import ADMIN
@@ -49,7 +51,10 @@ def calendar_import(
         console.print(f"[red]invalid_calendar[/red]: cannot read {escape(str(file))}: {escape(exc.strerror or '')}"
                       f"（无法读取文件）")  # fmt: skip
         raise typer.Exit(1) from None
-    with open_ledger(database_url) as ledger:
+    with (
+        open_ledger(database_url) as ledger,
+        progress_bar(console, "recording, recounting deadlines（记录并重算期限）", shown=sys.stderr.isatty()),
+    ):
         view = calendars.import_calendar(ledger, ADMIN, content)
     console.print(f"imported the {view.year} calendar as entry {view.index}（已导入 {view.year} 年日历）")
     _print(view)

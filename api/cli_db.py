@@ -30,7 +30,7 @@ def migrate(
         engine.dispose()
     typer.echo(f"schema {done} to the latest revision")
     if before.orgs and not before.logged:
-        with open_ledger(database_url) as ledger:  # binds the key files, then records the registry
+        with open_ledger(database_url, existing=False) as ledger:  # binds the key files, then records the registry
             after = registry_state(ledger.engine)
         typer.echo(
             f"registry recorded in the log: {after.entries} registry entries for {after.orgs} organisations "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from rich.table import Table
 from api.bootstrap import build_ledger
 from api.cli_config import load_settings, refusals
 from api.progress import progress_bar
+from events.timestamps import CHINA_TZ
+from ledger.append.head import utcnow
 from ledger.store import registry
 from ledger.usecases import registration
 
@@ -38,19 +41,25 @@ def demo(
     settings = load_settings(
         environment="development", public_url=os.environ.get("PACKTRACE_PUBLIC_URL", f"http://{host}:{port}")
     )
+    now = datetime.now(UTC)
+    today = now.astimezone(CHINA_TZ).date()  # the story ends today, and nothing is recorded after now
+    opened = province.scenario(today, now).start - timedelta(days=31)  # a new log starts before the story
     with refusals():
-        ledger = build_ledger(settings)
+        ledger = build_ledger(settings, clock=lambda: opened)
     try:
+        ledger.clock = utcnow  # the log is open: anything but the story is recorded now
         with ledger.engine.connect() as conn:
             empty = registry.org_count(conn) == 0  # a new log holds its key's registry entry, no organisation
         if empty:
-            console.print(f"building the demo province on {settings.database_url} …")
+            console.print(f"building the demo province on {settings.database_url}, ending {today} …")
             with progress_bar(console, "events") as bar:
                 built = province.build(
                     ledger,
                     packs=packs,
                     sealing_key=ledger.sealing_key,  # the secret checked against the log at start
                     progress=bar,
+                    ends=today,
+                    until=now,
                 )
             tokens = built.tokens
             paths = {path: len(codes) for path, codes in built.paths.items()}

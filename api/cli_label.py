@@ -3,6 +3,8 @@ this can read the database anyway)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ from rich.console import Console
 
 from api import labelling
 from api.cli_registry import DatabaseUrl, open_ledger
+from api.progress import progress_bar
 from api.settings import Settings
 from ledger.usecases.access import ADMIN
 from ledger.usecases.labelling import LabelFacts, label_facts
@@ -39,30 +42,41 @@ def label(
     with open_ledger(database_url) as ledger:  # errors of the family, a missing font too, end it cleanly
         labelling.require_ready()
         facts = label_facts(ledger, ADMIN, codes)  # every code checked before any file is written
-        written = _write(facts, public_url=public_url, pdf=pdf, png=png, svg=svg)
         unique = len({f.code for f in facts})
+        files = (pdf is not None) + unique * ((png is not None) + (svg is not None))
+        with progress_bar(console, "labels", total=files, shown=sys.stderr.isatty()) as bar:
+            written = _write(facts, public_url=public_url, pdf=pdf, png=png, svg=svg, done=lambda: bar.advance(1))
     for path in written:
         typer.echo(str(path))
     console.print(f"OK: {len(written)} file(s) for {unique} pack(s)")
 
 
 def _write(
-    facts: list[LabelFacts], *, public_url: str, pdf: Path | None, png: Path | None, svg: Path | None
+    facts: list[LabelFacts],
+    *,
+    public_url: str,
+    pdf: Path | None,
+    png: Path | None,
+    svg: Path | None,
+    done: Callable[[], None] = lambda: None,
 ) -> list[Path]:
     written: list[Path] = []
     if pdf is not None:
         pdf.parent.mkdir(parents=True, exist_ok=True)
         pdf.write_bytes(labelling.sheet_of(facts, public_url=public_url))
         written.append(pdf)
+        done()
     unique = list({f.code: f for f in facts}.values())
     if png is not None:
         png.mkdir(parents=True, exist_ok=True)
         for one in unique:
             (png / f"{one.code}.png").write_bytes(labelling.png_of(one, public_url=public_url))
             written.append(png / f"{one.code}.png")
+            done()
     if svg is not None:
         svg.mkdir(parents=True, exist_ok=True)
         for one in unique:
             (svg / f"{one.code}.svg").write_text(labelling.svg_of(one, public_url=public_url), encoding="utf-8")
             written.append(svg / f"{one.code}.svg")
+            done()
     return written

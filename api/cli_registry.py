@@ -33,10 +33,11 @@ keys_app = typer.Typer(help="Register, revoke and list organisations' Ed25519 si
 
 
 @contextmanager
-def open_ledger(database_url: str | None, *, existing: bool = False) -> Iterator[BoundLedger]:
+def open_ledger(database_url: str | None, *, existing: bool = True) -> Iterator[BoundLedger]:
     """The ledger the settings (or --database-url) name; errors of the family, and a refused configuration
-    (api/cli_config.py), end the command cleanly. `existing`: a command that reads a platform's database
-    refuses an SQLite file that is not there instead of creating one."""
+    (api/cli_config.py), end the command cleanly. A command works on a platform's database: an SQLite file
+    that is not there is refused instead of being created, unless `existing` is False (`orgs create`, the
+    platform's first step, and `migrate`)."""
     settings = load_settings(database_url=database_url)
     if existing:
         require_existing_database(settings)
@@ -65,7 +66,7 @@ def orgs_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an organisation (a registry entry in the log) and print its API token (shown only this once)."""
-    with open_ledger(database_url) as ledger:
+    with open_ledger(database_url, existing=False) as ledger:
         created = orgkeys.create_org(
             ledger,
             ADMIN,

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.cli_config import load_settings
+from api.cli_errors import token_hint, url_hint
 from api.client import ApiError, PacktraceClient
 
 console = Console(stderr=True, soft_wrap=True)
@@ -31,11 +32,14 @@ def server(url: str | None, token: str, *, failure: int = 1) -> Iterator[Packtra
         with PacktraceClient(base, token=token, timeout=30.0) as api:
             yield api
     except ApiError as exc:
-        console.print(f"[red]{exc.code}[/red] (HTTP {exc.status} from {escape(base)}): {escape(exc.detail)}")
+        console.print(
+            f"[red]{exc.code}[/red] (HTTP {exc.status} from {escape(base)}): {escape(exc.detail)}{token_hint(exc)}"
+        )
         raise typer.Exit(failure) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         console.print(
-            f"[red]cannot reach {escape(base)}[/red]（无法连接服务器）: {escape(str(exc) or type(exc).__name__)}"
+            f"[red]cannot reach {escape(base)}[/red]（无法连接服务器）: {escape(str(exc) or type(exc).__name__)}; "
+            f"{url_hint(url is not None)}"
         )
         raise typer.Exit(failure) from None
     except (ValueError, KeyError, TypeError) as exc:  # a 2xx answer that is not the API's JSON

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.cli_registry import DatabaseUrl, open_ledger
+from api.cli_registry import DatabaseUrl, console, open_ledger
+from api.progress import progress_bar
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -39,9 +41,13 @@ def export_tiles(
 
     witnessed = bool(load_settings().witnesses)  # the checkpoint the server serves (docs/ledger-format.md §4.3)
     tiles = bundles = 0
-    with open_ledger(database_url, existing=True) as ledger:
+    with (
+        open_ledger(database_url) as ledger,
+        progress_bar(console, "files", shown=sys.stderr.isatty()) as bar,
+    ):
         for path, content in export(ledger, entries=entries, witnessed=witnessed):
             _write(out / path, content)
+            bar.advance(1)
             if path.startswith("tile/entries/"):
                 bundles += 1
             elif path.startswith("tile/"):

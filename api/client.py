@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -27,6 +28,10 @@ from ledger.format.claims import make_signed_claim, sign_claim
 
 MAX_BATCH = 10_000
 MAX_HISTORY_PAGE = 1_000  # entries a page of GET /v1/packs/{code}/events
+
+
+class KeyFileError(ValueError):
+    """A private key file that cannot be read as an Ed25519 key in PEM (PKCS #8)."""
 
 
 class ApiError(Exception):
@@ -56,9 +61,12 @@ class Signer:
     @classmethod
     def from_key_file(cls, path: Path | str, *, actor: str, key_id: str) -> Signer:
         """Load a PEM (PKCS #8) Ed25519 private key, as `packtrace keygen` writes it."""
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+        try:
+            key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm):  # not PEM, encrypted, or an unknown key type
+            raise KeyFileError(f"{path} is not a private key in PEM, as `packtrace keygen` writes it") from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 private key")
+            raise KeyFileError(f"{path} does not hold an Ed25519 private key")
         return cls(actor, key_id, key)
 
     def sign(

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from api.province import Listing, Province, Recall, Scenario
+from api.province import Listing, Province, Recall, Scenario, ending_on
 from api.province import build as build_province
 from events.orgs import Org, Role
 from ledger.log import Ledger
@@ -75,13 +75,29 @@ def build(
     seed: int = 34014,
     sealing_key: bytes | None = None,
     progress: Callable[[int, int], None] | None = None,
+    ends: date | None = None,
+    until: datetime | None = None,
 ) -> Province:
     """Register the organisations and append the demo province; the ledger must be empty.
 
     With `sealing_key`, organisations that work from a phone (collection points, recyclers, second-life
     companies, dismantlers, repair shops) also get a platform-held key, so the scan page can sign for them.
+    With `ends` (`packtrace demo` gives today, China time) the story is moved to end that day (DEMO ends on
+    16 November 2026), and with `until` nothing is recorded at or after that moment.
     """
-    plan = random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=packs)
+    return build_province(
+        ledger, scenario(ends, until), plan(packs, seed), seed=seed, sealing_key=sealing_key, progress=progress
+    )
+
+
+def plan(packs: int, seed: int) -> list[str]:
+    """The path of each pack's life."""
+    paths = random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=packs)
     imports = max(1, packs // 60)  # the last lives: imported by xm-import (the earlier lives stay as they were)
-    plan[-imports:] = ["imported"] * imports
-    return build_province(ledger, DEMO, plan, seed=seed, sealing_key=sealing_key, progress=progress)
+    paths[-imports:] = ["imported"] * imports
+    return paths
+
+
+def scenario(ends: date | None = None, until: datetime | None = None) -> Scenario:
+    """DEMO, or with `ends` its story moved to end that day (China time) and recorded until `until`."""
+    return DEMO if ends is None else ending_on(DEMO, ends, until=until)

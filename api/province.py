@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from events.codes import chemistry_letter, make_code, make_second_life_code
 from events.elements import ELECTRODE_POWDER
 from events.orgs import Org, Role
+from events.timestamps import CHINA_TZ
 from events.vin import vin_with_check_digit
 from ledger.format.claims import make_signed_claim
 from ledger.log import Ledger
@@ -97,6 +98,12 @@ class Scenario:
     incidents: float = 0.0  # the odds that a pack in a vehicle has an incident
     recall: Recall | None = None
     listings: tuple[Listing, ...] = ()  # recorded with the organisations; `late_listed` packs go to the first
+    until: datetime | None = None  # nothing recorded at or after it either: no entry later than the build
+
+    @property
+    def last_moment(self) -> datetime:
+        """Where the record stops: the end, or earlier `until`."""
+        return self.end if self.until is None else min(self.end, self.until)
 
     @property
     def importers(self) -> dict[str, str]:
@@ -195,6 +202,25 @@ def _recycled(rng: random.Random, chemistry: str, below: bool) -> dict[str, Any]
     return {"feed_mass_kg": 380.0, "content_kg": content, "recovered_kg": recovered}
 
 
+def ending_on(scenario: Scenario, day: date, *, until: datetime | None = None) -> Scenario:
+    """The scenario's storyline moved by whole days so that its last day (China time) is `day`: the same lives
+    at the same times of day, every date of the story (window, recall, registry decisions) moved alike, so the
+    province is the same for the same day. With `until` (the moment of building), nothing is recorded at or
+    after it: the story's last afternoon is not recorded in the morning."""
+    shift = timedelta(days=(day - scenario.end.astimezone(CHINA_TZ).date()).days)
+    recall = scenario.recall
+    if recall is not None:
+        recall = replace(recall, produced=(recall.produced[0] + shift, recall.produced[1] + shift))
+    return replace(
+        scenario,
+        start=scenario.start + shift,
+        end=scenario.end + shift,
+        recall=recall,
+        listings=tuple(replace(listing, effective=listing.effective + shift) for listing in scenario.listings),
+        until=until,
+    )
+
+
 def _made(rng: random.Random, scenario: Scenario, path: str) -> datetime:
     if path == "for_scan":  # shipped lately: in transit, waiting for the collection point to scan it
         made = scenario.end - timedelta(days=rng.uniform(8, 20))
@@ -236,7 +262,7 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
         if life.spares:
             paths.setdefault("swap_spare", []).extend(life.spares)
         steps += life.steps
-    steps = [step for step in steps if step.recorded < scenario.end]
+    steps = [step for step in steps if step.recorded < scenario.last_moment]
     steps.sort(key=lambda s: s.recorded)
     return steps, paths
 
@@ -484,4 +510,4 @@ def build(
                 progress(done, len(steps))
     finally:
         ledger.clock = real_clock
-    return Province({o.id: o for o in scenario.orgs}, tokens, keys, paths, ledger.size(), scenario.end)
+    return Province({o.id: o for o in scenario.orgs}, tokens, keys, paths, ledger.size(), scenario.last_moment)

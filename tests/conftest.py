@@ -20,7 +20,6 @@ from ledger.store.db import make_engine, normalise_url
 # subprocesses the tests start inherit it. tests/test_settings.py clears it to check the default.
 os.environ["PACKTRACE_ENVIRONMENT"] = "development"
 
-TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 T = TypeVar("T")
 
 

@@ -124,3 +124,14 @@ def regulator_caller() -> Any:
     from ledger.usecases.access import Caller
 
     return Caller(org=Org("fj-miit", "福建省工信厅", frozenset({Role.REGULATOR})))
+
+
+def platform_database() -> None:
+    """Make the database and key files the PACKTRACE_* settings name, as a platform's first start does (the
+    CLI's commands other than `orgs create`, `migrate`, `serve` and `demo` refuse a database that is not there)."""
+    from api.bootstrap import build_ledger
+    from api.settings import Settings
+
+    ledger = build_ledger(Settings())
+    ledger.close()
+    ledger.engine.dispose()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,12 @@ from typer.testing import CliRunner
 
 from api import demo
 from api.cli import app
+from api.province import ending_on, simulate
 from events.orgs import Role
+from events.timestamps import CHINA_TZ, from_rfc3339
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
+from ledger.store.db import make_engine
 from ledger.usecases.verify import verify_database
 
 
@@ -67,8 +72,6 @@ def test_demo_covers_every_role_and_lifecycle_path_and_verifies(province: tuple[
 
 @pytest.mark.slow
 def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, demo.Province]) -> None:
-    from datetime import UTC, datetime
-
     from events.deadlines import lateness
     from events.timestamps import from_rfc3339
     from ledger.usecases.report_index import DEFAULT_BASIS
@@ -100,6 +103,19 @@ def test_cli_demo_builds_and_prints_a_token_per_organisation(tmp_path: Path, mon
     tokens = json.loads((tmp_path / "demo-tokens.json").read_text())
     assert set(tokens) == {org.id for org in demo.ORGS}
     assert tokens["fj-miit"] in result.output
+    # the story ends today (China time) and nothing is recorded after the command ran
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    with engine.connect() as conn:
+        bodies = conn.execute(text("SELECT body FROM entry ORDER BY idx DESC LIMIT 100")).scalars()
+        last = next(e for e in map(json.loads, bodies) if "pack" in e)  # the last pack entry of the story
+        bodies = conn.execute(text("SELECT body FROM entry ORDER BY idx LIMIT 100")).scalars()
+        first = next(e for e in map(json.loads, bodies) if "pack" in e)
+    engine.dispose()
+    recorded, now = from_rfc3339(last["recorded_at"]), datetime.now(UTC)
+    story, _ = simulate(random.Random(34014), ending_on(demo.DEMO, china_day(now)), demo.plan(120, 34014))
+    # each entry recorded when the story has it happen, not when the command ran (a new log starts before it)
+    assert from_rfc3339(first["recorded_at"]) < now - timedelta(days=365)
+    assert recorded <= now and china_day(recorded) == china_day([s for s in story if s.recorded < now][-1].recorded)
     again = CliRunner().invoke(app, ["demo", "--no-serve"])
     assert again.exit_code == 0 and "serving it with fresh tokens" in again.output
     assert json.loads((tmp_path / "demo-tokens.json").read_text())["fj-miit"] != tokens["fj-miit"]
@@ -138,3 +154,44 @@ def test_demo_leases_its_lessor_packs(province: tuple[Ledger, demo.Province]) ->
     active = [s for s in states if s is not None and s.lease is not None]
     assert active and all(s.lease is not None and s.lease["lessor"] == "fj-baas" for s in active)
     assert {s.custodian for s in states if s is not None} >= {"fj-baas"}
+
+
+def china_day(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TZ).date()
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 5), date(2027, 3, 10)])
+def test_the_demo_story_ends_on_the_day_it_is_built(day: date) -> None:
+    """`packtrace demo` gives today (China time): the same lives, every date of the story moved by whole days
+    to end that day, the same for the same day. (A life is not moved exactly: a production date that falls on
+    a 31st moves to the 1st, so the draws after it differ.)"""
+    lives = demo.plan(2400, 34014)  # as `packtrace demo` builds it
+    fixed, fixed_paths = simulate(random.Random(34014), demo.DEMO, lives)
+    moved_scenario = ending_on(demo.DEMO, day)
+    moved, paths = simulate(random.Random(34014), moved_scenario, lives)
+    again, paths_again = simulate(random.Random(34014), ending_on(demo.DEMO, day), lives)
+    shift = day - date(2026, 11, 16)
+    assert china_day(demo.DEMO.end) == date(2026, 11, 16) and china_day(moved_scenario.end) == day
+    assert china_day(moved[-1].recorded) == day
+    assert china_day(fixed[-1].recorded) == date(2026, 11, 16)
+    assert {path: len(codes) for path, codes in paths.items()} == {p: len(c) for p, c in fixed_paths.items()}
+    assert abs(len(moved) - len(fixed)) < len(fixed) // 100  # the same story, give or take a few steps
+    assert china_day(moved[0].recorded) == china_day(fixed[0].recorded) + shift
+    assert [s.claims for s in moved] == [s.claims for s in again] and paths == paths_again
+    recall = moved_scenario.recall
+    assert recall is not None and recall.produced == (date(2025, 5, 1) + shift, date(2025, 7, 31) + shift)
+    assert [listing.effective for listing in moved_scenario.listings] == [date(2026, 3, 1) + shift]
+
+
+def test_the_demo_records_nothing_after_the_moment_it_is_built() -> None:
+    """Built at 10:00 China time, the story's last afternoon is not recorded: its morning is (the last day
+    holds events at 02:40, 08:43, 08:51 and 14:40)."""
+    day = date(2027, 3, 10)
+    lives = demo.plan(2400, 34014)  # as `packtrace demo` builds it
+    whole, _ = simulate(random.Random(34014), ending_on(demo.DEMO, day), lives)
+    morning = datetime(2027, 3, 10, 10, 0, tzinfo=CHINA_TZ)
+    scenario = ending_on(demo.DEMO, day, until=morning)
+    cut, _ = simulate(random.Random(34014), scenario, lives)
+    assert scenario.last_moment == morning
+    assert cut == [step for step in whole if step.recorded < morning] and len(cut) < len(whole)
+    assert china_day(cut[-1].recorded) == day

@@ -81,7 +81,7 @@ def test_item11_serve_refuses_a_placeholder_token_and_only_the_demo_runs_in_deve
 
     seen: dict[str, Any] = {}
 
-    def stop_after_settings(settings: Settings) -> None:
+    def stop_after_settings(settings: Settings, **_: Any) -> None:
         seen["settings"] = settings
         raise typer.Exit(0)
 

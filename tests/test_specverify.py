@@ -19,12 +19,11 @@ from hypothesis import strategies as st
 
 from events.errors import PacktraceError
 from ledger.format import merkle, note
-from tests import specverify
+from tests import specverify, vectors
 from tests.specverify import SpecViolation
 
-TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
-VECTORS: dict[str, Any] = json.loads((TESTDATA / "rfc6962-vectors.json").read_text())
-EXAMPLE: dict[str, str] = json.loads((TESTDATA / "c2sp-signed-note-example.json").read_text())
+VECTORS: dict[str, Any] = vectors.load("rfc6962-vectors.json")
+EXAMPLE: dict[str, str] = vectors.load("c2sp-signed-note-example.json")
 LEAF_INPUTS = [bytes.fromhex(x) for x in VECTORS["leaf_inputs_hex"]]
 
 

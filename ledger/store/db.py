@@ -155,3 +155,18 @@ class WalCheckpointer:
             except OperationalError:  # busy, or the database is going away: the next commit asks again
                 pass
             self._stop.wait(self.interval)  # meanwhile commits accumulate: one checkpoint copies them all
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """What is wrong with a database that cannot be opened or used (a server that does not answer, refused
+    credentials, a URL that is not one, a file that is not a database), in the driver's own first line; None
+    for any other error."""
+    from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError
+
+    if isinstance(exc, ArgumentError | NoSuchModuleError):
+        return str(exc).splitlines()[0]
+    if isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError:
+        orig = getattr(exc, "orig", None) or exc
+        lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+        return lines[0] if lines else type(orig).__name__
+    return None

@@ -27,6 +27,7 @@ from ledger.usecases import callers
 from ledger.usecases.access import Unauthenticated
 from tests.api.conftest import write_log_key
 from tests.api.parties import ADMIN_TOKEN, Party, make_party
+from tests.support import platform_database
 
 BROWSER = {"Accept": "text/html"}
 
@@ -139,6 +140,7 @@ def test_item8_cli_rotation_of_an_unknown_org_says_so(
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
     monkeypatch.setenv("PACKTRACE_SEALING_KEY_FILE", str(tmp_path / "sealing.key"))
+    platform_database()
     result = CliRunner().invoke(cli, ["orgs", "rotate-token", "nobody"])
     assert result.exit_code == 1 and "unknown_org: unknown organisation 'nobody'" in result.stderr
 

@@ -28,7 +28,7 @@ from tests.api.conftest import write_log_key
 from tests.api.parties import VIN, Party
 from tests.api.scenario import PRODUCED, code, post
 from tests.events.events_world import exact
-from tests.support import Clock, regulator_caller
+from tests.support import Clock, platform_database, regulator_caller
 from tests.web.login import session_cookie
 
 FIXTURE_2027 = Path(__file__).resolve().parent.parent / "data" / "calendar-2027-test.json"
@@ -157,6 +157,7 @@ def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> P
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
     monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
     monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", "cli.test/log")
+    platform_database()  # the commands work on a platform's database: they never create one
     return tmp_path
 
 

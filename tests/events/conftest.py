@@ -2,21 +2,18 @@
 
 Tests that take a `shared_valid_code`, `shared_invalid_code`, `shared_second_life_code`,
 `shared_valid_vin` or `shared_invalid_vin` argument run once per entry of
-../shared/testdata/gbt34014-codes.json.
+tests/vectors/gbt34014-codes.json.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import vectors
 from tests.events.events_world import World
-
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 
 SHARED_CASES = {
     "shared_valid_code": ("valid", lambda case: case["code"]),
@@ -29,7 +26,7 @@ SHARED_CASES = {
 
 @cache
 def codes_testdata() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((TESTDATA / "gbt34014-codes.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = vectors.load("gbt34014-codes.json")
     return data
 
 

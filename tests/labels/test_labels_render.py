@@ -3,14 +3,12 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import astuple, replace
 from datetime import date
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pymupdf
@@ -23,14 +21,14 @@ from labels.fonts import DESCENT, text_width
 from labels.layout import ELLIPSIS, ORIGINS_HEADING, PAD, LabelInfo, layout_label
 from labels.qr import QUIET_ZONE, QrcodeEncoder, QrMatrix, ZxingEncoder
 from labels.render import render_png, render_svg
+from tests import vectors
 
-TESTDATA = Path(__file__).parents[3] / "shared" / "testdata" / "gbt34014-codes.json"
 ReadQr = Callable[[Image.Image | bytes], list[str]]
 UrlOf = Callable[[str], str]
 
 
 def shared_codes() -> list[str]:
-    data = json.loads(TESTDATA.read_text())
+    data = vectors.load("gbt34014-codes.json")
     return [entry["code"] for entry in data["valid"] + data["second_life_valid"]]
 
 

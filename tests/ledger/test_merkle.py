@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from events.errors import InputError, VerificationError
 from ledger.format import merkle
+from tests import vectors
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
-VECTORS: dict[str, Any] = json.loads((TESTDATA / "rfc6962-vectors.json").read_text())
+VECTORS: dict[str, Any] = vectors.load("rfc6962-vectors.json")
 MAX_SIZE = 64
 
 Nodes = dict[tuple[int, int], bytes]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import base64
-import json
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.errors import InputError, VerificationError
 from ledger.format import note
+from tests import vectors
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
-EXAMPLE = json.loads((TESTDATA / "c2sp-signed-note-example.json").read_text())
+EXAMPLE = vectors.load("c2sp-signed-note-example.json")
 VKEY: str = EXAMPLE["verifier_key"]
 NOTE: str = EXAMPLE["note"]
 TEXT = "This is an example message.\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from labels.payload import label_url
 from labels.render import LabelInfo, render_png
@@ -217,14 +217,29 @@ def test_a_collection_point_scans_a_label(browser: Browser, live: Live, width: i
 
 
 def test_no_page_asks_another_host(browser: Browser, live: Live) -> None:
-    """On an intranet with no way out, /docs and every page still work: each request the browser makes
-    (scripts, styles, images, fonts, the OpenAPI document) goes to the server itself."""
+    """On an intranet with no way out, /docs and every page still work: every request to another host is
+    refused (as a provincial intranet would), and each request the browser makes (scripts, styles, images,
+    fonts, the OpenAPI document) goes to the server itself; /docs renders its operations all the same."""
     page = new_page(browser, 1440)
     asked: list[str] = []
+    refused: list[str] = []
+
+    def only_here(route: Route) -> None:
+        url = route.request.url
+        if url.startswith((live.base + "/", "data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort("addressunreachable")
+
+    page.route("**/*", only_here)
     page.on("request", lambda request: asked.append(request.url))
     page.goto(live.url("/docs"))
     page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)  # the UI ran and read /openapi.json
     assert page.locator(".swagger-ui .opblock").count() >= 20
+    assert page.locator(".swagger-ui .opblock").first.is_visible()
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("packtrace")
+    shoot(page, "docs-offline")
     pack = live.world.province.paths["second_life"][0]
     page.goto(live.url(f"/p/{pack}"))
     log_in(page, live, REGULATOR, "/regulator")
@@ -235,10 +250,12 @@ def test_no_page_asks_another_host(browser: Browser, live: Live) -> None:
         "/regulator/compliance",
         "/regulator/recovery",
         "/regulator/organisations",
+        "/regulator/campaigns",
+        "/regulator/warnings",
         "/scan",
     ]:
         page.goto(live.url(path))
     elsewhere = sorted({url for url in asked if not url.startswith((live.base + "/", "data:", "blob:"))})
-    assert elsewhere == []
+    assert elsewhere == [] and refused == []
     assert any(url.endswith("/swagger-ui-bundle.js") for url in asked)
     page.context.close()
