@@ -30,22 +30,34 @@ def submit(
         Path | None, typer.Option(help="Where to write the refused rows (default: FILE.refused with FILE's suffix)")
     ] = None,
 ) -> None:
+    import httpx
+
     from api.client import ApiError, PacktraceClient, Signer
-    from api.submit import poster, submit_file
+    from api.submit import Stopped, poster, submit_file
 
     signer = Signer.from_key_file(key_file, actor=actor, key_id=key_id)
+    base = url or load_settings().public_url
     with (
-        PacktraceClient(url or load_settings().public_url, token=token) as api,
+        PacktraceClient(base, token=token) as api,
         progress_bar(console, "posting", total=None, shown=sys.stderr.isatty()) as bar,
     ):
         try:
             summary, written = submit_file(
                 file, signer, poster(api), batch_size=batch_size, refused_file=refused_file, on_progress=bar
             )
-        except ApiError as exc:
+        except Stopped as stop:
             bar.stop()
-            console.print(f"[red]refused[/red] ({exc.code}): {escape(exc.detail)}")
-            console.print("rows recorded before it stay recorded; run again once it is fixed (none posts twice)")
+            error = stop.error
+            if isinstance(error, ApiError):
+                console.print(f"[red]refused[/red] ({error.code}): {escape(error.detail)}")
+            elif isinstance(error, httpx.HTTPError):
+                console.print(f"[red]cannot reach {escape(base)}[/red]: {escape(str(error))}")
+            else:
+                raise
+            console.print(
+                f"{stop.summary.recorded} rows recorded before it stay recorded; run again once it is fixed "
+                "(none posts twice)"
+            )
             raise typer.Exit(1) from None
     for refusal in summary.refused[:SHOWN_REFUSALS]:
         console.print(f"  {escape(str(refusal))}")

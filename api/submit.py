@@ -104,6 +104,16 @@ class Rejected(Exception):
         self.items = error.errors
 
 
+class Stopped(Exception):
+    """The run stopped on an error that is not about a row (the token refused, the server unreachable):
+    `summary` counts what was recorded before it, `error` is what stopped it."""
+
+    def __init__(self, summary: Summary, error: Exception) -> None:
+        super().__init__(str(error))
+        self.summary = summary
+        self.error = error
+
+
 def poster(api: PacktraceClient) -> Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]:
     """`api.post_batch`, raising Rejected when the batch is refused for some of its items."""
 
@@ -220,7 +230,7 @@ def submit_file(
 ) -> tuple[Summary, Path | None]:
     """Post every row of `path` (see the module's doc); the summary, and the file the refused rows were
     written to (None when none was refused). `post` posts one batch, raising Rejected for item refusals;
-    any other error it raises stops the run (what was recorded before it stays recorded)."""
+    any other error it raises stops the run as Stopped (what was recorded before it stays recorded)."""
     csv_data = path.suffix.lower() == ".csv"
     raws = list(_raw_rows(path))
     summary = Summary(rows=len(raws))
@@ -252,7 +262,10 @@ def submit_file(
     offset = 0
     while offset < len(pending):
         end = batch_end(claims, offset, batch_size, MAX_BATCH)
-        recorded, already, failed = _post_batch(post, pending[offset:end])
+        try:
+            recorded, already, failed = _post_batch(post, pending[offset:end])
+        except Exception as exc:
+            raise Stopped(summary, exc) from exc
         summary.recorded += recorded
         summary.already += already
         refused.update((r.row, r) for r in failed)

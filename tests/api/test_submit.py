@@ -207,3 +207,26 @@ def test_the_refused_column_is_ignored_on_reading(tmp_path: Path) -> None:
     file = tmp_path / "back.csv"
     file.write_text(f'pack,type,at,data,refused\n{code(1)},produced,{AT},"{{}}","row 4: invalid_payload: …"\n')
     assert read_rows(file) == [Row(1, code(1), "produced", AT, {})]
+
+
+def test_a_refused_token_stops_the_run_in_one_line(maker: Submitter) -> None:
+    file = maker.write_csv("rows.csv", [produced(1)])
+    maker.token = "pt_catl_not-the-token"
+
+    exit_code, out, err = maker.submit(file)
+
+    assert (exit_code, out) == (1, "")
+    assert err.startswith("refused (invalid_token): ")
+    assert err.endswith("0 rows recorded before it stay recorded; run again once it is fixed (none posts twice)\n")
+    assert "Traceback" not in err
+
+
+def test_an_unreachable_server_stops_the_run_in_one_line(maker: Submitter) -> None:
+    file = maker.write_csv("rows.csv", [produced(1)])
+    maker.url = "http://127.0.0.1:9"  # discard: nothing listens
+
+    exit_code, out, err = maker.submit(file)
+
+    assert (exit_code, out) == (1, "")
+    assert err.startswith("cannot reach http://127.0.0.1:9: ")
+    assert "Traceback" not in err
