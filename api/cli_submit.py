@@ -33,7 +33,7 @@ def submit(
     import httpx
 
     from api.client import ApiError, PacktraceClient, Signer
-    from api.submit import Stopped, poster, submit_file
+    from api.submit import FileError, Stopped, poster, submit_file
 
     signer = Signer.from_key_file(key_file, actor=actor, key_id=key_id)
     base = url or load_settings().public_url
@@ -45,6 +45,10 @@ def submit(
             summary, written = submit_file(
                 file, signer, poster(api), batch_size=batch_size, refused_file=refused_file, on_progress=bar
             )
+        except FileError as exc:
+            bar.stop()
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(1) from None
         except Stopped as stop:
             bar.stop()
             error = stop.error

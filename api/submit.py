@@ -104,6 +104,10 @@ class Rejected(Exception):
         self.items = error.errors
 
 
+class FileError(ValueError):
+    """The file cannot be read as rows at all (not UTF-8, not CSV); nothing was posted."""
+
+
 class Stopped(Exception):
     """The run stopped on an error that is not about a row (the token refused, the server unreachable):
     `summary` counts what was recorded before it, `error` is what stopped it."""
@@ -232,7 +236,12 @@ def submit_file(
     written to (None when none was refused). `post` posts one batch, raising Rejected for item refusals;
     any other error it raises stops the run as Stopped (what was recorded before it stays recorded)."""
     csv_data = path.suffix.lower() == ".csv"
-    raws = list(_raw_rows(path))
+    try:
+        raws = list(_raw_rows(path))
+    except UnicodeDecodeError as exc:
+        raise FileError(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8 and run again") from None
+    except csv.Error as exc:
+        raise FileError(f"{path} is not a CSV file this reads: {exc}") from None
     summary = Summary(rows=len(raws))
     refused: dict[int, Refusal] = {}
     pending: list[tuple[Raw, dict[str, Any]]] = []

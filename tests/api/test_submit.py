@@ -230,3 +230,13 @@ def test_an_unreachable_server_stops_the_run_in_one_line(maker: Submitter) -> No
     assert (exit_code, out) == (1, "")
     assert err.startswith("cannot reach http://127.0.0.1:9: ")
     assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_utf8_is_refused_whole(maker: Submitter) -> None:
+    file = maker.dir / "gbk.csv"
+    file.write_bytes(b"pack,type,at,data\n" + "宁德".encode("gbk") + b"\n")
+
+    exit_code, out, err = maker.submit(file)
+
+    assert (exit_code, out) == (1, "")
+    assert err == f"{file} is not UTF-8 text (byte 18): save it as UTF-8 and run again\n"
