@@ -29,6 +29,13 @@ def submit(
     refused_file: Annotated[
         Path | None, typer.Option(help="Where to write the refused rows (default: FILE.refused with FILE's suffix)")
     ] = None,
+    legacy_ids: Annotated[
+        bool,
+        typer.Option(
+            help="Derive claim ids from the file name and row number, as packtrace submit did before issue 19: "
+            "only to finish a file that such a version began posting"
+        ),
+    ] = False,
 ) -> None:
     import httpx
 
@@ -43,7 +50,13 @@ def submit(
     ):
         try:
             summary, written = submit_file(
-                file, signer, poster(api), batch_size=batch_size, refused_file=refused_file, on_progress=bar
+                file,
+                signer,
+                poster(api),
+                batch_size=batch_size,
+                refused_file=refused_file,
+                on_progress=bar,
+                legacy_ids=legacy_ids,
             )
         except FileError as exc:
             bar.stop()

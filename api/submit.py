@@ -38,6 +38,7 @@ NOTE_FIELD = "refused"  # written into the refused-rows file, ignored on reading
 REQUIRED = ("pack", "type", "at", "data")
 # v2: ids over the row's content and the organisation (v1, until issue 19, hashed the file name and row number)
 CLAIM_ID_NAMESPACE = uuid.UUID("9d4c1f7a-2b8e-5c3d-a6f0-7e1b2c3d4e5f")
+LEGACY_CLAIM_ID_NAMESPACE = uuid.UUID("5b0f8a3e-6c1d-4f2a-9e77-2d1c0a9b8e45")  # v1, for --legacy-ids only
 MAX_BATCH = 10_000
 
 ROW_FORMAT_HELP = """\
@@ -202,16 +203,21 @@ def claim_id(actor: str, row: Row) -> str:
     return str(uuid.uuid5(CLAIM_ID_NAMESPACE, actor + "\n" + canonical(event).decode("utf-8")))
 
 
-def signed_event(row: Row, signer: Signer) -> dict[str, Any]:
-    """The POST body of a row, with its claim id (the row's `id`, or `claim_id`)."""
-    return signer.sign(
-        row.pack,
-        row.type,
-        row.data,
-        at=from_rfc3339(row.at),
-        claim_id=row.id or claim_id(signer.actor, row),
-        prev=row.prev,
+def legacy_claim_id(actor: str, source: str, row: int) -> str:
+    """The claim id an older `packtrace submit` (before issue 19) gave a row without an `id`: a UUID5 of the
+    organisation, the file's name and the row's number. Only to finish a file such a version began."""
+    return str(uuid.uuid5(LEGACY_CLAIM_ID_NAMESPACE, f"{actor}\n{source}\n{row}"))
+
+
+def signed_event(row: Row, signer: Signer, *, legacy_source: str | None = None) -> dict[str, Any]:
+    """The POST body of a row, with its claim id: the row's `id`, else `claim_id` (or, given
+    `legacy_source`, the file name an older version derived ids from, `legacy_claim_id`)."""
+    derived = (
+        legacy_claim_id(signer.actor, legacy_source, row.number)
+        if legacy_source is not None
+        else claim_id(signer.actor, row)
     )
+    return signer.sign(row.pack, row.type, row.data, at=from_rfc3339(row.at), claim_id=row.id or derived, prev=row.prev)
 
 
 def signed_events(rows: list[Row], signer: Signer) -> list[dict[str, Any]]:
@@ -231,10 +237,12 @@ def submit_file(
     batch_size: int = 1_000,
     refused_file: Path | None = None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
+    legacy_ids: bool = False,
 ) -> tuple[Summary, Path | None]:
     """Post every row of `path` (see the module's doc); the summary, and the file the refused rows were
     written to (None when none was refused). `post` posts one batch, raising Rejected for item refusals;
-    any other error it raises stops the run as Stopped (what was recorded before it stays recorded)."""
+    any other error it raises stops the run as Stopped (what was recorded before it stays recorded).
+    `legacy_ids`: derive ids from the file name and row number, as versions before issue 19 did."""
     csv_data = path.suffix.lower() == ".csv"
     try:
         raws = list(_raw_rows(path))
@@ -248,7 +256,8 @@ def submit_file(
     seen: dict[str, dict[str, Any]] = {}
     for raw in raws:
         try:
-            body = signed_event(_row(raw, csv_data=csv_data), signer)
+            row = _row(raw, csv_data=csv_data)
+            body = signed_event(row, signer, legacy_source=path.name if legacy_ids else None)
         except RowError as exc:
             refused[raw.number] = Refusal(raw.number, "invalid_row", str(exc).removeprefix(f"row {raw.number}: "))
             continue

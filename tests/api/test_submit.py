@@ -7,14 +7,15 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.client import Signer
-from api.submit import Row, claim_id, read_rows, refused_file_for, signed_event
+from api.client import PacktraceClient, Signer
+from api.submit import Row, claim_id, legacy_claim_id, read_rows, refused_file_for, signed_event
 from tests.api.scenario import code
 from tests.api.submitting import MAKER_ROW, Submitter, submitting
 
@@ -240,3 +241,19 @@ def test_a_file_that_is_not_utf8_is_refused_whole(maker: Submitter) -> None:
 
     assert (exit_code, out) == (1, "")
     assert err == f"{file} is not UTF-8 text (byte 18): save it as UTF-8 and run again\n"
+
+
+def test_legacy_ids_are_the_ones_older_versions_made() -> None:
+    """Before issue 19: UUID5 of the actor, the file name and the row number (the old api/submit.py)."""
+    old_namespace = uuid.UUID("5b0f8a3e-6c1d-4f2a-9e77-2d1c0a9b8e45")
+    assert legacy_claim_id("catl", "events.jsonl", 3) == str(uuid.uuid5(old_namespace, "catl\nevents.jsonl\n3"))
+
+
+def test_a_file_an_older_version_began_is_finished_with_legacy_ids(maker: Submitter) -> None:
+    file = maker.write_csv("daily.csv", [produced(1), produced(2)])
+    signer = Signer.from_key_file(maker.key_file, actor="catl", key_id="catl/1")
+    with PacktraceClient(maker.url, token=maker.token) as api:  # an older version posted the first row
+        api.post_event(signed_event(read_rows(file)[0], signer, legacy_source="daily.csv"))
+
+    assert maker.submit(file, "--legacy-ids") == (0, f"OK: {summary(1, 1, 0, 2, file)}\n", "")
+    assert [maker.chain_length(code(n)) for n in (1, 2)] == [1, 1]
