@@ -24,12 +24,12 @@ from api.cli_label import label
 from api.cli_log import log_app
 from api.cli_recalls import recall_app
 from api.cli_registry import DatabaseUrl, keys_app, open_ledger, orgs_app
+from api.cli_submit import submit
 from api.cli_tiles import export_tiles
 from api.cli_watch import watch_org
 from api.cli_witness import witness_app
 from api.progress import progress_bar
 from api.settings import Settings
-from api.submit import ROW_FORMAT_HELP
 from events.errors import InputError, VerificationError
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ app.command()(demo)
 app.command()(migrate)
 app.command("watch-org")(watch_org)
 app.command("export-tiles")(export_tiles)
+app.command()(submit)
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -318,51 +319,6 @@ def keygen(
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     console.print(f"wrote {file}; register the public key with `packtrace keys add ORG KEY_ID <key>`:")
     typer.echo(base64.b64encode(public).decode())
-
-
-@app.command(help="Sign the events of FILE and post them in batches.\n\n" + ROW_FORMAT_HELP)
-def submit(
-    file: Annotated[Path, typer.Argument(help="CSV or JSONL file of events", exists=True, dir_okay=False)],
-    actor: Annotated[str, typer.Option(help="Your organisation id")],
-    key_id: Annotated[str, typer.Option(help="Id of your registered signing key")],
-    key_file: Annotated[Path, typer.Option(help="Your private key (PEM, as keygen writes it)", exists=True)],
-    token: Annotated[str, typer.Option(help="Your organisation's API token", envvar="PACKTRACE_TOKEN")],
-    url: Annotated[str | None, typer.Option(help="API base URL (default: PACKTRACE_PUBLIC_URL)")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Events per atomic batch")] = 1_000,
-) -> None:
-    from api.client import ApiError, PacktraceClient, Signer
-    from api.submit import RowError, read_rows, signed_events
-
-    try:
-        rows = read_rows(file)
-    except RowError as exc:
-        console.print(f"[red]{file}[/red]: {exc}")
-        raise typer.Exit(1) from None
-    signer = Signer.from_key_file(key_file, actor=actor, key_id=key_id)
-    events = signed_events(rows, signer, source=file.name)
-    created = repeated = 0
-    with (
-        PacktraceClient(url or load_settings().public_url, token=token) as api,
-        progress_bar(console, "posting", total=len(events), shown=sys.stderr.isatty()) as bar,
-    ):
-        try:
-            for _, results in api.post_batches(events, size=batch_size):
-                fresh = sum(1 for r in results if r["created"])
-                created, repeated = created + fresh, repeated + len(results) - fresh
-                bar.advance(len(results))
-        except ApiError as exc:
-            bar.stop()
-            if not exc.errors and exc.status in (401, 403):  # the token, not the rows: said at the CLI's entry
-                raise
-            failed = created + repeated  # the offset of the refused batch: every earlier one succeeded
-            first = rows[failed].number
-            console.print(f"[red]batch from row {first} refused[/red] ({exc.code}): {exc.detail}")
-            for item in exc.errors:
-                row = rows[failed + item["position"]].number
-                console.print(f"  row {row}: {item['code']}: {item['detail']}")
-            console.print(f"{failed} rows recorded before it; fix the rows and run again (none posts twice)")
-            raise typer.Exit(1) from None
-    typer.echo(f"OK: {created} recorded, {repeated} already recorded, from {len(rows)} rows of {file}")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import web
-from api.routes import events, health, labels, log, orgs, packs, recalls, registry, reports, tiles
+from api.routes import events, health, labels, log, orgs, packs, recalls, registry, reports, schemas, tiles
 from api.routes import warnings as quality_warnings
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -20,5 +20,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     recalls.router,
     quality_warnings.router,
+    schemas.router,
     *web.ROUTERS,
 )

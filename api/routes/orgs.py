@@ -79,9 +79,17 @@ def add_key(org: OrgPath, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg
 
 
 @router.get("/{org}/keys", response_model=list[KeyView], responses=problems(404))
+@router.get("/{org}/keys/", response_model=list[KeyView], include_in_schema=False)
 def list_keys(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[KeyView]:
-    """The organisation's public keys with their validity and whether the platform holds them (any organisation)."""
+    """The organisation's public keys with their status and validity, and whether the platform holds them
+    (any organisation)."""
     return orgkeys.list_keys(ledger, caller, org)
+
+
+@router.get("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))
+def get_key(org: OrgPath, key: KeyPath, ledger: LedgerDep, caller: CurrentOrg) -> KeyView:
+    """One of the organisation's public keys with its status and validity (any organisation)."""
+    return orgkeys.get_key(ledger, caller, org, key)
 
 
 @router.delete("/{org}/keys/{key:path}", response_model=KeyView, responses=problems(404))

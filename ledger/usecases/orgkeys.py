@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from events.errors import AuthorisationError, InvalidClaim, NotFoundError
@@ -38,7 +38,7 @@ from ledger.usecases.access import (
     require_authenticated,
     require_self_or_admin,
 )
-from ledger.usecases.views import KeyView, OrgCreated, OrgView, RegistryAppended, RegistryEntryView
+from ledger.usecases.views import KeyStatus, KeyView, OrgCreated, OrgView, RegistryAppended, RegistryEntryView
 
 
 def create_org(
@@ -152,7 +152,14 @@ def list_orgs(ledger: Ledger, caller: Caller) -> list[OrgView]:
         return [OrgView.of(org) for org in registry.list_orgs(conn)]
 
 
-def _key_view(record: registry.KeyRecord) -> KeyView:
+def _key_status(record: registry.KeyRecord, now: datetime) -> KeyStatus:
+    refusal = record.validity.refusal(as_utc(now))
+    if refusal == "key_revoked":
+        return "revoked"
+    return "not_yet_valid" if refusal == "key_not_yet_valid" else "active"
+
+
+def _key_view(record: registry.KeyRecord, now: datetime) -> KeyView:
     return KeyView(
         key_id=record.key_id,
         org=record.org,
@@ -160,12 +167,13 @@ def _key_view(record: registry.KeyRecord) -> KeyView:
         valid_from=as_utc(record.valid_from),
         revoked_at=as_utc(record.revoked_at) if record.revoked_at else None,
         platform_held=record.platform_held,
+        status=_key_status(record, now),
     )
 
 
 def _key(ledger: Ledger, key_id: str) -> KeyView:
     with ledger.engine.connect() as conn:
-        return _key_view(registry.get_keys(conn, [key_id])[key_id])
+        return _key_view(registry.get_keys(conn, [key_id])[key_id], ledger.clock())
 
 
 def add_key(ledger: Ledger, caller: Caller, org_id: str, *, key_id: str, public_key: str) -> KeyView:
@@ -255,7 +263,21 @@ def list_keys(ledger: Ledger, caller: Caller, org_id: str | None = None) -> list
             if registry.get_org(conn, org_id) is None:
                 raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
             records = registry.keys_of(conn, [org_id])
-    return [_key_view(r) for r in records]
+    now = ledger.clock()
+    return [_key_view(r, now) for r in records]
+
+
+def get_key(ledger: Ledger, caller: Caller, org_id: str, key_id: str) -> KeyView:
+    """One of the organisation's public keys with its validity (`GET /v1/orgs/{org}/keys/{key}`), to any
+    authenticated caller, like `list_keys`."""
+    require_authenticated(caller, "reading an organisation's key")
+    with ledger.engine.connect() as conn:
+        if registry.get_org(conn, org_id) is None:
+            raise NotFoundError(f"unknown organisation {org_id!r}", code="unknown_org")
+        record = registry.get_keys(conn, [key_id]).get(key_id)
+    if record is None or record.org != org_id:
+        raise NotFoundError(f"organisation {org_id!r} has no key {key_id!r}", code="unknown_key")
+    return _key_view(record, ledger.clock())
 
 
 def history(ledger: Ledger, caller: Caller, org_id: str) -> list[RegistryEntryView]:

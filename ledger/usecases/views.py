@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -351,6 +351,9 @@ class TokenIssued(View):
     token: str = Field(description="the organisation's new API token: shown once, stored hashed")
 
 
+KeyStatus = Literal["active", "revoked", "not_yet_valid"]
+
+
 class KeyView(View):
     key_id: str
     org: str
@@ -358,6 +361,10 @@ class KeyView(View):
     valid_from: datetime
     revoked_at: datetime | None
     platform_held: bool
+    status: KeyStatus = Field(
+        description="as the registry stands when read: `active` (signs new entries), `revoked` (signs no entry "
+        "recorded from `revoked_at` on) or `not_yet_valid` (`valid_from` is still ahead)"
+    )
 
 
 class RegistryEntryView(View):

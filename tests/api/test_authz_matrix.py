@@ -99,6 +99,18 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get("/v1/orgs/automaker/keys", headers=c.headers),
         expect(200),
     ),
+    "GET /v1/schemas/events": (  # the payload schemas: public (issue 19)
+        lambda client, c, _: client.get("/v1/schemas/events", headers=c.headers),
+        expect(200, anonymous=200),
+    ),
+    "GET /v1/schemas/events/{type}": (
+        lambda client, c, _: client.get("/v1/schemas/events/shipped", headers=c.headers),
+        expect(200, anonymous=200),
+    ),
+    "GET /v1/orgs/{org}/keys/{key}": (  # one public key: any authenticated caller (issue 19)
+        lambda client, c, _: client.get("/v1/orgs/automaker/keys/automaker/1", headers=c.headers),
+        expect(200),
+    ),
     "DELETE /v1/orgs/{org}/keys/{key}": (
         lambda client, c, _: client.delete("/v1/orgs/automaker/keys/automaker/spare", headers=c.headers),
         expect(403, admin=200, admin_token=200),  # the organisation revokes with a signed claim (issue 13)

@@ -104,9 +104,9 @@ def test_submit_posts_a_file_and_a_rerun_posts_nothing_twice(env: Path, server: 
 
     first = run(*args)
     assert first[0] == 0, first[2]
-    assert first[1] == f"OK: 6 recorded, 0 already recorded, from 6 rows of {events}\n"
+    assert first[1] == f"OK: 6 recorded, 0 already recorded, 0 refused, from 6 rows of {events}\n"
     again = run(*args)
-    assert again[1] == f"OK: 0 recorded, 6 already recorded, from 6 rows of {events}\n"
+    assert again[1] == f"OK: 0 recorded, 6 already recorded, 0 refused, from 6 rows of {events}\n"
 
     # a CSV file of the same kind of rows, with a JSON `data` column
     csv_file = env / "more.csv"
@@ -124,16 +124,19 @@ def test_submit_names_the_rows_a_batch_was_refused_for(env: Path, server: str) -
     events = write_jsonl(env / "events.jsonl", rows)
     base = ["--actor", "catl", "--key-id", "catl/1", "--key-file", key_file, "--token", token, "--url", server]
 
-    exit_code, _, err = run("submit", str(events), *base, "--batch-size", "2")
+    exit_code, out, err = run("submit", str(events), *base, "--batch-size", "2")
     assert exit_code == 1
-    assert "batch from row 3 refused (batch_rejected)" in err
     assert "row 3: invalid_payload: invalid 'produced' payload: data.mass_kg:" in err
-    assert "2 rows recorded before it" in err
+    refused = env / "events.refused.jsonl"
+    assert (
+        out
+        == f"2 recorded, 0 already recorded, 1 refused, from 3 rows of {events}; refused rows written to {refused}\n"
+    )
 
     bad_row = write_jsonl(env / "bad.jsonl", [{"pack": code(1), "type": "produced", "at": "yesterday", "data": {}}])
     exit_code, _, err = run("submit", str(bad_row), *base)
     assert exit_code == 1
-    assert "row 1: at must be RFC 3339 UTC with whole seconds and Z, found 'yesterday'" in err
+    assert "row 1: invalid_row: at must be RFC 3339 UTC with whole seconds and Z, found 'yesterday'" in err
 
 
 def test_export_writes_the_log_and_a_bundle_that_verify_bundle_accepts(env: Path, server: str) -> None:

@@ -1,0 +1,305 @@
+"""What each event type and each payload field means, in Chinese and English, and an example of each event:
+the words of the published JSON Schemas (`GET /v1/schemas/events/{type}`, events.schemas) and of the
+generated docs/events.md.
+
+Data only. `FIELD_TEXT` is keyed by the payload model's class name (events.catalogue) and the field's name
+in JSON (its alias: `from`, not `origins`); tests/events/test_event_schemas.py checks that every field of
+every model, nested ones included, is described here and nothing else is, and that every example is a
+valid payload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.catalogue import EventType
+
+E = EventType
+
+# (name zh, what it records zh, what it records en)
+EVENT_TEXT: dict[EventType, tuple[str, str, str]] = {
+    E.PRODUCED: ("生产", "电池包下线，建立其溯源链。", "The pack is made: the start of its chain."),
+    E.SHIPPED: (
+        "出库/移交",
+        "持有方把电池包交给另一企业（在途）。",
+        "The custodian hands the pack to another organisation (in transit).",
+    ),
+    E.RECEIVED: ("入库/接收", "被指定的接收方确认收到电池包。", "The named receiver acknowledges the pack."),
+    E.INSTALLED: (
+        "装车/安装",
+        "电池包装入车辆或储能系统。",
+        "The pack goes into a vehicle or a stationary storage system.",
+    ),
+    E.REMOVED: ("拆卸", "电池包从车辆或储能系统中拆下。", "The pack comes out of a vehicle or a storage system."),
+    E.SERVICED: ("维修", "电池包被维修（可含模组更换）。", "The pack is repaired (module replacements included)."),
+    E.RETIRED: ("退役", "电池包退出车用。", "The pack leaves automotive use."),
+    E.INSPECTED: ("检测", "退役电池包的检测与分级。", "A retired pack is tested and graded."),
+    E.REPURPOSED: (
+        "梯次利用",
+        "电池包改作梯次产品，获得新的编码。",
+        "The pack becomes a second-life product under a new code.",
+    ),
+    E.DISMANTLED: (
+        "拆解",
+        "电池包被拆解为模组、单体或材料。",
+        "The pack is taken apart into modules, cells or material.",
+    ),
+    E.RECYCLED: (
+        "再生利用",
+        "电池包材料被再生利用，记录各元素回收量。",
+        "The pack's material is recycled: what each element held and what was recovered.",
+    ),
+    E.INCIDENT: (
+        "事故",
+        "电池包发生事故（热事件、碰撞、水淹、起火等）。",
+        "Something happened to the pack (a thermal event, a collision, a flood, a fire, …).",
+    ),
+    E.RECALLED: ("召回", "电池包被列入召回活动。", "The pack is recalled under a campaign."),
+    E.CORRECTED: (
+        "更正",
+        "更正此前一条记录中的数值（原记录保留）。",
+        "Corrects values of an earlier entry (which stays as it was).",
+    ),
+    E.LOST: ("丢失", "电池包下落不明。", "The pack's whereabouts are unknown."),
+    E.EXPORTED: ("出口", "电池包出口至境外。", "The pack leaves China."),
+    E.FOUND: (
+        "找回",
+        "监管部门把丢失或出口的电池包重新纳入记录。",
+        "A regulator brings a lost or exported pack back into the record.",
+    ),
+    E.SWAPPED: (
+        "换电",
+        "换电站换电的一半：换下（out）或换上（in）。",
+        "One half of a battery swap: the pack taken out (out) or put in (in).",
+    ),
+    E.OWNERSHIP_TRANSFERRED: (
+        "所有权转移",
+        "电池包的所有权人变更（持有方不变）。",
+        "The pack's owner changes (its custodian does not).",
+    ),
+    E.LEASED: (
+        "租赁",
+        "所有权人（出租方）把电池包出租（车电分离）。",
+        "The owner, a lessor, leases the pack out (battery as a service).",
+    ),
+    E.LEASE_ENDED: ("租赁结束", "电池包的租赁结束。", "The pack's lease ends."),
+}
+
+_VIN = ("车辆识别代号（17 位，含校验位）", "the vehicle identification number (17 characters, check digit included)")
+_SITE = ("储能电站或站点名称", "the stationary storage system or site")
+
+# model class name -> field name in JSON -> (zh, en)
+FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "ProducedData": {
+        "chemistry": ("电池化学体系", "the cell chemistry"),
+        "rated_capacity_kwh": ("额定能量（kWh）", "rated energy (kWh)"),
+        "nominal_voltage_v": ("标称电压（V）", "nominal voltage (V)"),
+        "mass_kg": ("电池包质量（kg）", "the pack's mass (kg)"),
+        "modules": ("所含模组编码（GB/T 34014）", "the codes of its modules (GB/T 34014)"),
+        "cells": ("所含单体编码（GB/T 34014）", "the codes of its cells (GB/T 34014)"),
+        "batch": ("生产批次", "the production batch"),
+        "plant": ("生产工厂", "the plant that made it"),
+        "from": ("仅梯次产品：原电池包编码", "second life only: the codes of the original packs"),
+        "box_code": ("换电电池箱编码（GB/T 40098）", "the swap battery box code (GB/T 40098)"),
+        "imported": ("进口电池包：境外生产企业与报关单", "an imported pack: its foreign maker and customs declaration"),
+    },
+    "ImportData": {
+        "foreign_manufacturer": ("境外生产企业", "the foreign manufacturer"),
+        "customs_declaration": (
+            "报关单号（18 位，第 9 位为 1：进口）",
+            "the customs declaration number (18 digits, the ninth '1': import)",
+        ),
+        "import_date": ("海关接受申报之日（中国时间）", "the day customs accepted the declaration (China time)"),
+    },
+    "ForeignManufacturer": {
+        "name": ("境外生产企业名称", "the foreign manufacturer's name"),
+        "country": ("所在国家（ISO 3166-1 两位字母代码）", "its country (ISO 3166-1 alpha-2)"),
+    },
+    "ShippedData": {
+        "to": ("接收方的企业标识", "the receiving organisation's id"),
+        "waybill": ("运单号", "the waybill number"),
+    },
+    "ReceivedData": {"from": ("发出方的企业标识（须为发货方）", "the sending organisation's id (must be the shipper)")},
+    "InstalledData": {"vin": _VIN, "site": _SITE},
+    "RemovedData": {"reason": ("拆卸原因", "why it was removed")},
+    "ServicedData": {
+        "description": ("维修内容", "what was done"),
+        "replaced_modules": ("更换的模组（旧→新）", "the modules replaced (old → new)"),
+        "remanufactured": ("是否属于再制造（欧盟 2023/1542）", "whether this is remanufacturing (EU 2023/1542)"),
+        "campaign": ("本次维修所补救的召回活动编号", "the recall campaign this service remedies"),
+    },
+    "ModuleReplacement": {
+        "old": ("换下的模组编码", "the code of the module taken out"),
+        "new": ("换上的模组编码", "the code of the module put in"),
+    },
+    "RetiredData": {
+        "reason": ("退役原因", "why it was retired"),
+        "scrap_certificate": ("报废汽车回收证明编号", "the scrapped-vehicle certificate number (报废汽车回收证明)"),
+    },
+    "InspectedData": {
+        "soh_pct": ("健康度 SOH（%）", "state of health (%)"),
+        "verdict": ("分级结论：再用、梯次利用或再生利用", "the verdict: reuse, repurpose or recycle"),
+        "residual_capacity_kwh": ("剩余能量（kWh）", "residual energy (kWh)"),
+        "internal_resistance_mohm": ("内阻（mΩ）", "internal resistance (mΩ)"),
+        "safety_class": ("安全等级（GB/T 38698.1）", "the safety class (GB/T 38698.1)"),
+    },
+    "RepurposedData": {
+        "into": (
+            "梯次产品的新编码（19 位，以 R 加产品类型结尾）",
+            "the second-life product's code (19 characters ending in R and a product type)",
+        )
+    },
+    "DismantledData": {"outputs": ("拆解产物", "what the pack was taken apart into")},
+    "DismantledOutput": {
+        "kind": ("产物类型：模组、单体或材料", "the kind of output: module, cell or material"),
+        "code": ("模组或单体的编码", "the module's or cell's code"),
+        "name": ("材料名称", "the material's name"),
+        "mass_kg": ("质量（kg）", "its mass (kg)"),
+    },
+    "RecycledData": {
+        "feed_mass_kg": ("投料质量（kg）", "the mass fed in (kg)"),
+        "content_kg": (
+            "投料中各元素含量（kg），键为元素符号或 electrode_powder",
+            "each element's content in the feed (kg), keyed by element symbol or electrode_powder",
+        ),
+        "recovered_kg": ("各元素回收量（kg），不超过其含量", "each element recovered (kg), at most its content"),
+    },
+    "IncidentData": {
+        "kind": ("事故类型", "the kind of incident"),
+        "severity": ("严重程度", "how severe"),
+        "description": ("事故经过", "what happened"),
+    },
+    "RecalledData": {
+        "campaign": ("召回活动编号", "the recall campaign's id"),
+        "reason": ("召回原因", "why the pack is recalled"),
+        "due": ("补救截止日期（中国时间）", "the deadline for the remedy (China date)"),
+    },
+    "CorrectedData": {
+        "target": ("被更正记录的哈希（64 位十六进制）", "the hash of the entry corrected (64 hex digits)"),
+        "reason": ("更正原因", "why it is corrected"),
+        "fields": ("更正后的数值", "the corrected values"),
+    },
+    "LostData": {"reason": ("丢失情况说明", "how it was lost")},
+    "ExportedData": {
+        "destination": (
+            "目的国（ISO 3166-1 两位字母代码，不可为 CN）",
+            "the destination country (ISO 3166-1 alpha-2, not CN)",
+        ),
+        "reason": ("出口说明", "why it was exported"),
+    },
+    "FoundData": {
+        "custodian": ("现持有方的企业标识", "the id of the organisation holding it now"),
+        "note": ("找回情况说明", "how it was found"),
+    },
+    "SwappedData": {
+        "direction": ("换下（out）或换上（in）", "taken out (out) or put in (in)"),
+        "vin": _VIN,
+        "partner": ("同一次换电的另一电池包编码", "the other pack of the same swap"),
+        "site": ("换电站", "the swap station"),
+    },
+    "OwnershipTransferredData": {
+        "to": ("新的所有权人（企业标识）", "the new owner's organisation id"),
+        "reference": ("转让合同或发票编号", "the contract or invoice of the transfer"),
+    },
+    "LeasedData": {
+        "lessee": ("承租方的企业标识", "the lessee's organisation id"),
+        "vin": ("租赁所对应车辆的车辆识别代号", "the vehicle the lease is for"),
+        "site": ("租赁所对应的储能站点", "the storage site the lease is for"),
+        "until": ("约定的租赁结束日期", "the agreed end of the lease"),
+    },
+    "LeaseEndedData": {"reason": ("租赁结束原因", "why the lease ended")},
+}
+
+_PACK = "001PB12ABCDEFGGBL0000001"
+_VIN_EXAMPLE = "LSVAU218XN2183294"
+
+# event type -> (the pack, the actor, the payload) of an example claim; a valid payload of its type
+EXAMPLES: dict[EventType, tuple[str, str, dict[str, Any]]] = {
+    E.PRODUCED: (
+        _PACK,
+        "catl",
+        {
+            "chemistry": "LFP",
+            "rated_capacity_kwh": 60.0,
+            "nominal_voltage_v": 350.0,
+            "mass_kg": 380.0,
+            "batch": "B2026-11",
+            "plant": "宁德基地",
+            "modules": ["001MB12ABCDEFGGBL0000001"],
+        },
+    ),
+    E.SHIPPED: (_PACK, "catl", {"to": "byd-auto", "waybill": "SF1234567890"}),
+    E.RECEIVED: (_PACK, "byd-auto", {"from": "catl"}),
+    E.INSTALLED: (_PACK, "byd-auto", {"vin": _VIN_EXAMPLE}),
+    E.REMOVED: (_PACK, "xm-service", {"reason": "repair"}),
+    E.SERVICED: (
+        _PACK,
+        "xm-service",
+        {
+            "description": "更换故障模组 replaced a failed module",
+            "replaced_modules": [{"old": "001MB12ABCDEFGGBL0000001", "new": "001MB12ABCDEFGGBL0000002"}],
+        },
+    ),
+    E.RETIRED: (_PACK, "byd-auto", {"reason": "vehicle_scrapped", "scrap_certificate": "BF2026-000123"}),
+    E.INSPECTED: (
+        _PACK,
+        "gem-recycling",
+        {
+            "soh_pct": 72.5,
+            "verdict": "repurpose",
+            "residual_capacity_kwh": 43.5,
+            "internal_resistance_mohm": 85.0,
+            "safety_class": "A",
+        },
+    ),
+    E.REPURPOSED: (_PACK, "fj-second-life", {"into": "002PB12GBL0000001RP"}),
+    E.DISMANTLED: (
+        _PACK,
+        "gem-recycling",
+        {
+            "outputs": [
+                {"kind": "module", "code": "001MB12ABCDEFGGBL0000001", "mass_kg": 25.0},
+                {"kind": "material", "name": "electrode powder", "mass_kg": 120.0},
+            ]
+        },
+    ),
+    E.RECYCLED: (
+        _PACK,
+        "gem-recycling",
+        {
+            "feed_mass_kg": 380.0,
+            "content_kg": {"Li": 5.0, "Ni": 20.0, "Co": 4.0},
+            "recovered_kg": {"Li": 4.5, "Ni": 19.0, "Co": 3.9},
+        },
+    ),
+    E.INCIDENT: (
+        _PACK,
+        "byd-auto",
+        {
+            "kind": "thermal_event",
+            "severity": "high",
+            "description": "行驶中电池包冒烟 smoke from the pack while driving",
+        },
+    ),
+    E.RECALLED: (
+        _PACK,
+        "catl",
+        {"campaign": "R2026-001", "reason": "BMS 软件缺陷 BMS software defect", "due": "2027-03-31"},
+    ),
+    E.CORRECTED: (
+        _PACK,
+        "catl",
+        {"target": "9f2c" + "0" * 60, "reason": "批次录入错误 batch typed wrong", "fields": {"batch": "B2026-12"}},
+    ),
+    E.LOST: (_PACK, "xm-collect", {"reason": "运输途中遗失 lost in transit"}),
+    E.EXPORTED: (_PACK, "byd-auto", {"destination": "TH", "reason": "整车出口 exported with the vehicle"}),
+    E.FOUND: (_PACK, "fj-miit", {"custodian": "xm-collect", "note": "执法检查中发现 found in an inspection"}),
+    E.SWAPPED: (
+        _PACK,
+        "nio-swap",
+        {"direction": "out", "vin": _VIN_EXAMPLE, "partner": "001PB12ABCDEFGGBL0000002", "site": "厦门软件园换电站"},
+    ),
+    E.OWNERSHIP_TRANSFERRED: (_PACK, "catl", {"to": "fj-baas", "reference": "HT-2026-0042"}),
+    E.LEASED: (_PACK, "fj-baas", {"lessee": "nio-swap", "vin": _VIN_EXAMPLE, "until": "2031-12-31"}),
+    E.LEASE_ENDED: (_PACK, "fj-baas", {"reason": "expired"}),
+}
