@@ -65,6 +65,9 @@ def submit(
         except Stopped as stop:
             bar.stop()
             error = stop.error
+            token_refused = isinstance(error, ApiError) and not error.errors and error.status in (401, 403)
+            if stop.summary.recorded == 0 and (token_refused or isinstance(error, httpx.TransportError)):
+                raise error from None  # nothing recorded: the CLI's entry says it in one line (api.cli_errors)
             if isinstance(error, ApiError):
                 console.print(f"[red]refused[/red] ({error.code}): {escape(error.detail)}")
             elif isinstance(error, httpx.HTTPError):

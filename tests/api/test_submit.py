@@ -217,8 +217,9 @@ def test_a_refused_token_stops_the_run_in_one_line(maker: Submitter) -> None:
     exit_code, out, err = maker.submit(file)
 
     assert (exit_code, out) == (1, "")
-    assert err.startswith("refused (invalid_token): ")
-    assert err.endswith("0 rows recorded before it stay recorded; run again once it is fixed (none posts twice)\n")
+    assert err.startswith("invalid_token (HTTP 401): ")
+    assert err.endswith("; the server refused the token（令牌无效）: check --token or PACKTRACE_TOKEN\n")
+    assert err.count("\n") == 1
     assert "Traceback" not in err
 
 
@@ -229,7 +230,8 @@ def test_an_unreachable_server_stops_the_run_in_one_line(maker: Submitter) -> No
     exit_code, out, err = maker.submit(file)
 
     assert (exit_code, out) == (1, "")
-    assert err.startswith("cannot reach http://127.0.0.1:9: ")
+    assert err.startswith("cannot reach http://127.0.0.1:9（无法连接服务器）: ")
+    assert err.count("\n") == 1
     assert "Traceback" not in err
 
 
