@@ -1,6 +1,6 @@
 """Recycler lots (events.lots, docs/recycling-lots.md): the lots' own chains and what their input packs'
-`produced` entries declared. A lot's chain is `lot:<recycler>:<lot id>`; the range below reads every lot
-through the primary key (`lot:` up to, not including, `lot;`, the character after ':')."""
+`produced` entries declared. A lot's chain is `lot:<recycler>:<lot id>`; its projection row in `pack` is
+found with LIKE 'lot:%' (PostgreSQL's pattern index serves it; a pack code never holds ':')."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from sqlalchemy import select
 
 from events.lots import LOT_SUBJECT
 from ledger.store.driver import Connection
-from ledger.store.schema import ENTRY
+from ledger.store.schema import ENTRY, PACK
 
 _IN_CHUNK = 500  # values in one IN (…)
-_AFTER_LOTS = LOT_SUBJECT[:-1] + chr(ord(LOT_SUBJECT[-1]) + 1)  # "lot;"
 
 
 class LotEntry(NamedTuple):
@@ -30,16 +29,18 @@ class LotEntry(NamedTuple):
 
 def lot_entries(conn: Connection, size: int) -> list[LotEntry]:
     """Every entry of every lot's chain below log index `size`, by lot and seq."""
-    query = (
-        select(ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.idx, ENTRY.c.body)
-        .where(ENTRY.c.pack >= LOT_SUBJECT, ENTRY.c.pack < _AFTER_LOTS, ENTRY.c.idx < size)
-        .order_by(ENTRY.c.pack, ENTRY.c.seq)
-    )
+    lots = [row[0] for row in conn.execute(select(PACK.c.code).where(PACK.c.code.like(f"{LOT_SUBJECT}%")))]
     found = []
-    for pack, seq, idx, body in conn.execute(query):
-        claim = json.loads(bytes(body))["claim"]
-        found.append(LotEntry(pack, seq, idx, claim["type"], claim["at"], claim["actor"], claim["data"]))
-    return found
+    for start in range(0, len(lots), _IN_CHUNK):
+        query = (
+            select(ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.idx, ENTRY.c.body)
+            .where(ENTRY.c.pack.in_(lots[start : start + _IN_CHUNK]), ENTRY.c.idx < size)
+            .order_by(ENTRY.c.pack, ENTRY.c.seq)
+        )
+        for pack, seq, idx, body in conn.execute(query):
+            claim = json.loads(bytes(body))["claim"]
+            found.append(LotEntry(pack, seq, idx, claim["type"], claim["at"], claim["actor"], claim["data"]))
+    return sorted(found)
 
 
 def produced_data(conn: Connection, codes: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -77,6 +77,24 @@ class RecyclerLots(View):
     rates: list[LotRate] = Field(description="per element, summed over the recycler's recovered lots")
 
 
+class LotCsvRow(View):
+    """One element of one lot, for the CSV: its rate and the mass-balance flags on that element."""
+
+    lot: str
+    recycler: str
+    status: str
+    packs: int
+    black_mass_kg: float
+    input_mass_kg: float
+    element: str
+    content_kg: float
+    recovered_kg: float
+    rate: float
+    threshold: float | None
+    below: bool
+    flags: str = Field(description="the flags' messages, '; ' between them")
+
+
 class LotsReport(View):
     thresholds_version: str
     thresholds: dict[str, float]
@@ -218,3 +236,28 @@ def _per_recycler(rows: Sequence[LotRow], orgs: dict[str, Org]) -> list[Recycler
             )
         )
     return summary
+
+
+def csv_rows(report: LotsReport) -> list[LotCsvRow]:
+    """The report as a spreadsheet: a row per lot and element."""
+    rows = []
+    for lot in report.lots:
+        for rate in lot.rates:
+            rows.append(
+                LotCsvRow(
+                    lot=lot.lot,
+                    recycler=lot.recycler,
+                    status=lot.status,
+                    packs=len(lot.packs),
+                    black_mass_kg=sum(b.mass_kg for b in lot.black_mass),
+                    input_mass_kg=lot.input_mass_kg,
+                    element=rate.element,
+                    content_kg=rate.content_kg,
+                    recovered_kg=rate.recovered_kg,
+                    rate=rate.rate,
+                    threshold=rate.threshold,
+                    below=rate.below,
+                    flags="; ".join(f.message for f in lot.flags if f.element == rate.element),
+                )
+            )
+    return rows
