@@ -84,4 +84,6 @@ def build(
     plan = random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=packs)
     imports = max(1, packs // 60)  # the last lives: imported by xm-import (the earlier lives stay as they were)
     plan[-imports:] = ["imported"] * imports
+    lots = max(4, packs // 40)  # before them: retired packs shredded in two recycler lots (docs/recycling-lots.md)
+    plan[-imports - lots : -imports] = ["lot"] * lots
     return build_province(ledger, DEMO, plan, seed=seed, sealing_key=sealing_key, progress=progress)

@@ -18,6 +18,7 @@ from ledger.store import lotrows, registry
 from ledger.store.lotrows import LotEntry
 from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
+from ledger.usecases.reports.recovery import RecoveryReport, recovery
 from ledger.usecases.views import View
 
 
@@ -261,3 +262,17 @@ def csv_rows(report: LotsReport) -> list[LotCsvRow]:
                 )
             )
     return rows
+
+
+class RecoveryWithLots(View):
+    """The regulator's recovery page: per-pack `recycled` rates and the lots, for the same region."""
+
+    recovery: RecoveryReport
+    lots: LotsReport
+
+
+def recovery_with_lots(ledger: Ledger, caller: Caller, *, region: str | None = None) -> RecoveryWithLots:
+    """The recovery report and the lots report together (the regulator's recovery page)."""
+    return RecoveryWithLots(
+        recovery=recovery(ledger, caller, region=region), lots=lots_report(ledger, caller, region=region)
+    )
