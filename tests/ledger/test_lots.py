@@ -86,6 +86,8 @@ def test_fifty_packs_and_black_mass_get_rates_and_an_overclaiming_lot_is_flagged
         "Ni": (2000.0, 1970.0, 98.5, 98.0, False),
     }
     assert a.flags == []
+    assert [entry[0] for entry in ledger.pack_entries(LOT_A)] == a.entries  # its chain: opened, recovered
+    assert [b'"type":"lot_opened"' in entry[2] for entry in ledger.pack_entries(LOT_A)] == [True, False]
     (flag,) = b.flags
     assert (flag.element, flag.kind, flag.recovered_kg, flag.packs_kg, flag.black_mass_kg, flag.limit_kg) == (
         "Ni", "exceeds_inputs", 450.0, 300.0, 0.0, 300.0

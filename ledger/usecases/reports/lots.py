@@ -67,6 +67,7 @@ class LotRow(View):
     input_mass_kg: float = Field(description="the packs' `produced` masses plus the black mass")
     rates: list[LotRate]
     flags: list[LotFlag]
+    entries: list[int] = Field(description="the log indexes of the lot's chain (GET /v1/log/entries, proofs)")
 
 
 class RecyclerLots(View):
@@ -185,6 +186,7 @@ def _lot_row(lot: str, chain: Sequence[LotEntry], produced: dict[str, dict[str, 
         black_mass=black,
         input_mass_kg=sum(p.mass_kg for p in packs) + sum(b.mass_kg for b in black),
         rates=rates,
+        entries=[entry.idx for entry in chain],
         flags=[
             LotFlag(
                 element=f.element,
