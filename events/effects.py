@@ -283,7 +283,8 @@ def lotted(step: Step) -> PackState:
     recycler = data.lot.split(":")[1]
     if recycler != step.actor.id:
         raise AuthorisationError(
-            f"{step.actor.describe()} may not put pack {step.code.code} into {data.lot}: the lot is {recycler!r}'s"
+            f"{step.actor.describe()} may not put pack {step.code.code} into {data.lot}: "
+            f"the lot belongs to {recycler!r}"
         )
     lot = step.ctx.pack(data.lot)
     if lot is None:

@@ -137,7 +137,10 @@ def refusal(ledger: Ledger, claim: tuple[dict[str, Any], str]) -> PacktraceError
 @pytest.mark.parametrize(
     ("lot", "message"),
     [
-        ("lot:other-recycler:7", "may not put pack {pack} into lot:other-recycler:7: the lot is 'other-recycler''s"),
+        (
+            "lot:other-recycler:7",
+            "may not put pack {pack} into lot:other-recycler:7: the lot belongs to 'other-recycler'",
+        ),
         ("lot:gem-recycling:nope", "unknown lot lot:gem-recycling:nope: the recycler opens it with 'lot_opened' first"),
         ("lot:gem-recycling", "data.lot: String should match pattern"),
     ],
