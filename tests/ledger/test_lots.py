@@ -229,3 +229,35 @@ def test_lot_refusals(
 ) -> None:
     t, _ = open_lot
     assert message in refusal(ledger, actors[who].claim(subject, type_, data, at=t.next())).message
+
+
+def test_an_edited_lot_report_and_an_edited_lot_projection_are_found(
+    ledger: Ledger, actors: dict[str, Actor], open_lot: tuple[Timeline, list[str]]
+) -> None:
+    import json
+
+    import rfc8785
+    from sqlalchemy import text, update
+
+    from ledger.store.schema import PACK
+
+    t, packs = open_lot
+    gem = actors["gem-recycling"]
+    ledger.append_one(*gem.claim(packs[0], "lotted", {"lot": LOT_A}, at=t.next()))
+    ledger.append_one(*recovered(gem, LOT_A, packs[:1], t, {"Ni": 50.0}, {"Ni": 49.0}))
+    index = ledger.pack_entries(LOT_A)[-1][0]
+    state = ledger.pack_state(LOT_A)
+    assert state is not None
+    with ledger.engine.begin() as conn:
+        update_state = update(PACK).where(PACK.c.code == LOT_A).values(state={**state.to_dict(), "status": "lot_open"})
+        conn.execute(update_state)
+    report = verify_database(ledger.engine, ledger.signer.verifier_key)
+    assert [str(p) for p in report.problems] == [f"step 5: pack {LOT_A}: stored state differs from the replayed state"]
+    with ledger.engine.begin() as conn:
+        conn.execute(update(PACK).where(PACK.c.code == LOT_A).values(state=state.to_dict()))
+        body = json.loads(bytes(conn.execute(text("SELECT body FROM entry WHERE idx = :i"), {"i": index}).scalar_one()))
+        body["claim"]["data"]["recovered_kg"]["Ni"] = 50.0  # a better rate, after the fact
+        conn.execute(text("UPDATE entry SET body = :b WHERE idx = :i"), {"b": rfc8785.dumps(body), "i": index})
+    first = verify_database(ledger.engine, ledger.signer.verifier_key).problems[0]
+    assert (first.index, first.step) == (index, 1) and first.message.startswith("stored hash ")
+    assert "but the stored bytes hash to " in first.message
