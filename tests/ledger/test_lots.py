@@ -261,3 +261,16 @@ def test_an_edited_lot_report_and_an_edited_lot_projection_are_found(
     first = verify_database(ledger.engine, ledger.signer.verifier_key).problems[0]
     assert (first.index, first.step) == (index, 1) and first.message.startswith("stored hash ")
     assert "but the stored bytes hash to " in first.message
+
+
+def test_a_pack_in_a_lot_has_a_bundle_that_verifies(
+    ledger: Ledger, actors: dict[str, Actor], open_lot: tuple[Timeline, list[str]]
+) -> None:
+    from ledger.format.bundle import verify_bundle
+    from ledger.usecases.bundles import make_bundle
+
+    t, packs = open_lot
+    ledger.append_one(*actors["gem-recycling"].claim(packs[0], "lotted", {"lot": LOT_A}, at=t.next()))
+    bundle = make_bundle(ledger, packs[0])
+    assert bundle["entries"][-1]["claim"]["type"] == "lotted"
+    verify_bundle(bundle, ledger.signer.verifier_key)
