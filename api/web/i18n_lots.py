@@ -20,6 +20,7 @@ MESSAGES_LOTS: dict[str, tuple[str, str]] = {
     "lot_status": ("状态", "Status"),
     "lot_flags": ("物料平衡", "Mass balance"),
     "lot_balanced": ("平衡", "balanced"),
+    "lot_unreported": ("{n} 块电池包已入批但未列入回收上报", "{n} packs put into the lot but missing from its report"),
     "lot_recyclers": ("各企业批次回收率", "Lot recovery per recycler"),
     "lot_count": ("已上报批次", "Lots reported"),
     "lot_flagged": ("异常批次", "Lots flagged"),

@@ -53,3 +53,14 @@ def produced_data(conn: Connection, codes: Sequence[str]) -> dict[str, dict[str,
         for pack, body in conn.execute(query):
             found[pack] = json.loads(bytes(body))["claim"]["data"]
     return found
+
+
+def lotted_packs(conn: Connection, size: int) -> dict[str, list[str]]:
+    """Per lot, the packs a `lotted` entry below log index `size` put into it, in log order (the type's
+    index finds them)."""
+    query = select(ENTRY.c.pack, ENTRY.c.body).where(ENTRY.c.type == "lotted", ENTRY.c.idx < size).order_by(ENTRY.c.idx)
+    found: dict[str, list[str]] = {}
+    for pack, body in conn.execute(query):
+        lot = json.loads(bytes(body))["claim"]["data"]["lot"]
+        found.setdefault(lot, []).append(pack)
+    return found

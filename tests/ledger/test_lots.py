@@ -85,7 +85,7 @@ def test_fifty_packs_and_black_mass_get_rates_and_an_overclaiming_lot_is_flagged
         "Mn": (500.0, 491.0, 98.2, 98.0, False),
         "Ni": (2000.0, 1970.0, 98.5, 98.0, False),
     }
-    assert a.flags == []
+    assert a.flags == [] and a.unreported == []
     assert [entry[0] for entry in ledger.pack_entries(LOT_A)] == a.entries  # its chain: opened, recovered
     assert [b'"type":"lot_opened"' in entry[2] for entry in ledger.pack_entries(LOT_A)] == [True, False]
     (flag,) = b.flags
@@ -166,9 +166,11 @@ def test_a_lot_takes_no_pack_once_recovered(
 ) -> None:
     t, packs = open_lot
     gem = actors["gem-recycling"]
-    ledger.append_one(*gem.claim(packs[0], "lotted", {"lot": LOT_A}, at=t.next()))
+    ledger.append([gem.claim(pack, "lotted", {"lot": LOT_A}, at=t.next()) for pack in packs[:2]])
     ledger.append_one(*recovered(gem, LOT_A, packs[:1], t, {"Ni": 50.0}, {"Ni": 49.0}))
-    error = refusal(ledger, gem.claim(packs[1], "lotted", {"lot": LOT_A}, at=t.next()))
+    (lot,) = lots_report(ledger, regulator_caller()).lots
+    assert ([p.code for p in lot.packs], lot.unreported) == ([packs[0]], [packs[1]])  # in the lot, not reported
+    error = refusal(ledger, gem.claim(packs[2], "lotted", {"lot": LOT_A}, at=t.next()))
     assert error.message == f"lot {LOT_A} is lot_recovered: packs enter a lot only while it is open (lot_open)"
     again = refusal(ledger, recovered(gem, LOT_A, packs[:1], t, {"Ni": 50.0}, {"Ni": 49.0}))
     assert again.message == f"lot {LOT_A} is lot_recovered: 'lot_recovered' is not allowed; allowed: nothing"

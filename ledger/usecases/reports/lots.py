@@ -68,6 +68,11 @@ class LotRow(View):
     rates: list[LotRate]
     flags: list[LotFlag]
     entries: list[int] = Field(description="the log indexes of the lot's chain (GET /v1/log/entries, proofs)")
+    unreported: list[str] = Field(
+        default_factory=list,
+        description="packs put into the lot (`lotted`) that its `lot_recovered` does not list: their mass is "
+        "missing from the inputs",
+    )
 
 
 class RecyclerLots(View):
@@ -128,7 +133,8 @@ def lots_report(ledger: Ledger, caller: Caller, *, region: str | None = None) ->
             for code in entry.data.get("packs", ())
         ]
         produced = lotrows.produced_data(conn, codes)
-    rows = [_lot_row(lot, chain, produced) for lot, chain in sorted(chains.items())]
+        lotted = lotrows.lotted_packs(conn, size)
+    rows = [_lot_row(lot, chain, produced, lotted.get(lot, [])) for lot, chain in sorted(chains.items())]
     return LotsReport(
         thresholds_version=DEFAULT_VERSION,
         thresholds=RECOVERY_THRESHOLDS[DEFAULT_VERSION],
@@ -140,7 +146,9 @@ def lots_report(ledger: Ledger, caller: Caller, *, region: str | None = None) ->
     )
 
 
-def _lot_row(lot: str, chain: Sequence[LotEntry], produced: dict[str, dict[str, object]]) -> LotRow:
+def _lot_row(
+    lot: str, chain: Sequence[LotEntry], produced: dict[str, dict[str, object]], lotted: Sequence[str]
+) -> LotRow:
     recycler, lot_id = parse_lot_subject(lot)
     opened = chain[0]
     black = [LotBlackMass.model_validate(item) for item in opened.data.get("black_mass", ())]
@@ -187,6 +195,7 @@ def _lot_row(lot: str, chain: Sequence[LotEntry], produced: dict[str, dict[str, 
         input_mass_kg=sum(p.mass_kg for p in packs) + sum(b.mass_kg for b in black),
         rates=rates,
         entries=[entry.idx for entry in chain],
+        unreported=[code for code in lotted if report is not None and code not in set(report.data.get("packs", ()))],
         flags=[
             LotFlag(
                 element=f.element,
