@@ -26,3 +26,13 @@ def test_the_recovery_page_shows_the_lots_and_the_flag(world: World, web_client:
     english = web_client.get("/regulator/recovery?lang=en", headers=session(world, REGULATOR)).text
     assert "Recycler lots and mass balance" in english and "Lot recovery per recycler" in english
     assert "<td>DEMO-A</td>" in english and ">recovered</td>" in english
+
+
+def test_a_city_regulator_sees_the_lots_of_its_city_only(world: World, web_client: httpx.Client) -> None:
+    """brunp, whose lots they are, is located in 宁德 (350900): Xiamen's regulator sees none of them, the
+    province's regulator asking for 宁德 sees them all."""
+    xiamen = web_client.get("/v1/reports/lots", headers=world.auth("xm-miit")).json()
+    assert (xiamen["region"], xiamen["lots"], xiamen["recyclers"]) == ("350200", [], [])
+    ningde = web_client.get("/v1/reports/lots", params={"region": "350900"}, headers=world.auth(REGULATOR)).json()
+    assert ningde["region"] == "350900" and {lot["recycler"] for lot in ningde["lots"]} == {"brunp"}
+    assert len(ningde["lots"]) == len(lots_report(world.ledger, regulator_caller()).lots)
