@@ -95,6 +95,8 @@ def plan(packs: int, seed: int) -> list[str]:
     paths = random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=packs)
     imports = max(1, packs // 60)  # the last lives: imported by xm-import (the earlier lives stay as they were)
     paths[-imports:] = ["imported"] * imports
+    lots = max(4, packs // 40)  # before them: retired packs shredded in two recycler lots (docs/recycling-lots.md)
+    paths[-imports - lots : -imports] = ["lot"] * lots
     return paths
 
 

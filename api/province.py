@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from events.codes import chemistry_letter, make_code, make_second_life_code
 from events.elements import ELECTRODE_POWDER
+from events.lots import lot_subject
 from events.orgs import Org, Role
 from events.timestamps import CHINA_TZ
 from events.vin import vin_with_check_digit
@@ -43,6 +44,7 @@ PATHS = (
     "recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "scrapped", "backyard",
     "scrapped_kept", "collector_idle", "idle_stock", "dealer_retired", "late_listed", "displaced",
     "imported",  # made abroad, registered by an importer (进口商) with the 报关单号, then a vehicle's like in_vehicle
+    "lot",  # retired, shredded in a recycler lot (docs/recycling-lots.md); the lot reports for all its inputs
 )  # fmt: skip
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
@@ -263,6 +265,7 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
             paths.setdefault("swap_spare", []).extend(life.spares)
         steps += life.steps
     steps = [step for step in steps if step.recorded < scenario.last_moment]
+    steps += _lot_steps(steps, scenario.last_moment)
     steps.sort(key=lambda s: s.recorded)
     return steps, paths
 
@@ -323,7 +326,7 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
         life.add("removed", dismantler, {"reason": "scrap"}, days=life.used())
         life.add("retired", dismantler, {"reason": "vehicle_scrapped", "scrap_certificate": "FJ-2026-002"}, days=1)
     elif path in ("recycling", "second_life", "retired_unknown", "retired_shipped_unknown", "dismantler", "backyard",
-                  "collector_idle", "dealer_retired", "late_listed"):  # fmt: skip
+                  "collector_idle", "dealer_retired", "late_listed", "lot"):  # fmt: skip
         # the packs retired and left where they are have reasons other than scrapping (see scrapped_kept)
         reasons = ["end_of_life", "vehicle_scrapped", "damaged"]
         reasons = [r for r in reasons if path != "retired_unknown" or r != "vehicle_scrapped"]
@@ -361,6 +364,12 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
             _recycle(life, collector, recycler, chemistry, below=below)
         elif path == "second_life":
             _second_life(life, user, chemistry, s2l_serial, steady[0])
+        elif path == "lot":  # every other lot pack into each of the recycler's two demo lots
+            recycler = steady[0]
+            life.add("shipped", user, {"to": recycler}, days=rng.uniform(1, 5))
+            life.add("received", recycler, {"from": user}, days=rng.uniform(1, 3))
+            lot = lot_subject(recycler, DEMO_LOTS[life.serial % 2])
+            life.add("lotted", recycler, {"lot": lot}, days=rng.uniform(2, 10))
 
 
 def _swaps(life: _Life, operator: str, maker: str, chemistry: str, vin: str) -> None:
@@ -436,6 +445,50 @@ def _recycle(life: _Life, sender: str, recycler: str, chemistry: str, *, below: 
     life.add("received", recycler, {"from": sender}, days=rng.uniform(1, 3), late=life.late(0.25))
     life.add("dismantled", recycler, {"outputs": outputs}, days=rng.uniform(2, 10))
     life.add("recycled", recycler, _recycled(rng, chemistry, below), days=rng.uniform(3, 10), late=life.late(0.3))
+
+
+# The demo's two recycler lots: the first takes in imported black mass too and balances; the second claims
+# more nickel than its packs could hold, for the mass balance to flag.
+DEMO_LOTS = ("DEMO-A", "DEMO-B")
+LOT_SHARE = {"NCM": {"Ni": 0.08, "Co": 0.02, "Mn": 0.02, "Li": 0.015}, "LFP": {"Li": 0.01}}  # of the pack's mass
+BLACK_MASS_CONTENT = {"Ni": 240.0, "Co": 60.0, "Mn": 50.0, "Li": 50.0}  # of 2,000 kg imported from Korea
+
+
+def _lot_steps(steps: list[Step], end: datetime) -> list[Step]:
+    """Each lot's `lot_opened` before its first pack went in and, if before `end`, its `lot_recovered` after
+    the last: the assay from each pack's `produced` mass and chemistry (and the black mass as declared)."""
+    produced = {pack: data for step in steps for pack, type_, _, data in step.claims if type_ == "produced"}
+    into: dict[str, list[tuple[Step, str]]] = {}
+    for step in steps:
+        for pack, type_, _, data in step.claims:
+            if type_ == "lotted":
+                into.setdefault(data["lot"], []).append((step, pack))
+    added = []
+    for n, (lot, entered) in enumerate(sorted(into.items())):
+        recycler = lot.split(":")[1]
+        first, last = min(s.at for s, _ in entered), max(s.recorded for s, _ in entered)
+        opened_at = first - timedelta(days=2)
+        black = [{"mass_kg": 2000.0, "content_kg": BLACK_MASS_CONTENT, "origin": "KR", "supplier": "SungEel HiTech",
+                  "customs_declaration": f"3701{opened_at.year}1{n + 1:09d}"}] if n == 0 else []  # fmt: skip
+        added.append(
+            Step(opened_at, opened_at + timedelta(hours=1), [(lot, "lot_opened", recycler, {"black_mass": black})])
+        )
+        content: dict[str, float] = dict(BLACK_MASS_CONTENT) if black else {}
+        for _, pack in entered:
+            data = produced[pack]
+            for element, share in LOT_SHARE.get(data["chemistry"], {}).items():
+                content[element] = content.get(element, 0.0) + share * data["mass_kg"]
+        content = {element: round(kg, 1) for element, kg in content.items()}
+        recovered = {element: round(kg * (0.92 if element == "Li" else 0.985), 1) for element, kg in content.items()}
+        if n == 1:  # the second lot claims more nickel than its packs could hold (15 % of their mass at most)
+            ceiling = sum(0.15 * produced[pack]["mass_kg"] for _, pack in entered)
+            recovered["Ni"] = round(ceiling + 120.0, 1)
+            content["Ni"] = round(recovered["Ni"] + 5.0, 1)
+        at = last + timedelta(days=3)
+        if at + timedelta(hours=2) < end:
+            report = {"packs": [pack for _, pack in entered], "content_kg": content, "recovered_kg": recovered}
+            added.append(Step(at, at + timedelta(hours=2), [(lot, "lot_recovered", recycler, report)]))
+    return added
 
 
 def _batches(steps: list[Step]) -> Iterator[tuple[datetime, list[Step]]]:

@@ -13,9 +13,10 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from events.catalogue import SHORT_TEXT_MAX, Chemistry, EventType
+from events.catalogue import LOT_SUBJECT_PATTERN, SHORT_TEXT_MAX, Chemistry, EventType
 from events.codes import CHEMISTRY_LETTERS, DAY_31, DAY_LETTERS, MONTH_LETTERS, PRODUCT_TYPES, YEAR_LETTERS
 from events.lifecycle import Status
+from events.lots import LotEventType
 from events.orgs import MANUFACTURER_CODE_PATTERN, ORG_ID_PATTERN, Role
 from events.packfilters import PACK_FLAGS
 from events.text import KEY_ID_MAX, NO_CONTROL_PATTERN, ORG_NAME_MAX
@@ -249,8 +250,13 @@ CLAIM_SCHEMA: dict[str, Any] = {
     "properties": {
         "v": {"type": "integer", "enum": [1]},
         "id": {"type": "string", "pattern": UUID_PATTERN},
-        "pack": {"type": "string", "pattern": STRICT_CODE_PATTERN, "minLength": 19, "maxLength": 24},
-        "type": {"type": "string", "enum": [str(event_type) for event_type in EventType]},
+        "pack": {
+            "anyOf": [
+                {"type": "string", "pattern": STRICT_CODE_PATTERN, "minLength": 19, "maxLength": 24},
+                {"type": "string", "pattern": LOT_SUBJECT_PATTERN, "maxLength": 32, "description": "a recycler lot"},
+            ]
+        },
+        "type": {"type": "string", "enum": [str(t) for t in EventType] + [str(t) for t in LotEventType]},
         "at": {"type": "string", "pattern": AT_PATTERN},
         "actor": {"type": "string", **ORG_ID_DOC},
         "key": {"type": "string", "pattern": KEY_ID_PATTERN, "maxLength": KEY_ID_MAX},

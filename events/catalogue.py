@@ -78,6 +78,7 @@ class EventType(StrEnum):
     OWNERSHIP_TRANSFERRED = "ownership_transferred"
     LEASED = "leased"
     LEASE_ENDED = "lease_ended"
+    LOTTED = "lotted"
 
 
 def _as_value_error(check: Callable[[str], object]) -> Callable[[str], str]:
@@ -508,6 +509,22 @@ class LeaseEndedData(Payload):
     reason: Literal["expired", "terminated", "bought_out", "retired", "other"]
 
 
+# A recycler lot (docs/recycling-lots.md): `lot:<recycler org id>:<lot id>`, checked by events.lots.
+LOT_SUBJECT_PATTERN = r"^lot:[a-z0-9][a-z0-9-]{1,62}:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class LottedData(Payload):
+    """The pack goes into a recycler's lot (入批): shredded with the lot's other inputs; the lot reports
+    the recovered elements (events.lots)."""
+
+    lot: str = Field(
+        strict=True,
+        max_length=32,
+        pattern=LOT_SUBJECT_PATTERN,
+        description="the lot: lot:<recycler org id>:<lot id>, at most 32 characters",
+    )
+
+
 class FoundData(Payload):
     custodian: OrgId = Field(description="the organisation that holds the pack now")
     note: Text
@@ -535,6 +552,7 @@ PAYLOAD_MODELS: dict[EventType, type[Payload]] = {
     EventType.OWNERSHIP_TRANSFERRED: OwnershipTransferredData,
     EventType.LEASED: LeasedData,
     EventType.LEASE_ENDED: LeaseEndedData,
+    EventType.LOTTED: LottedData,
 }
 
 

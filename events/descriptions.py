@@ -72,6 +72,11 @@ EVENT_TEXT: dict[EventType, tuple[str, str, str]] = {
         "换电站换电的一半：换下（out）或换上（in）。",
         "One half of a battery swap: the pack taken out (out) or put in (in).",
     ),
+    E.LOTTED: (
+        "入批",
+        "退役或已拆解的电池包进入再生利用企业的批次，与批次的其他投料一同破碎。",
+        "A retired or dismantled pack goes into a recycler's lot, shredded with the lot's other inputs.",
+    ),
     E.OWNERSHIP_TRANSFERRED: (
         "所有权转移",
         "电池包的所有权人变更（持有方不变）。",
@@ -208,6 +213,12 @@ FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "until": ("约定的租赁结束日期", "the agreed end of the lease"),
     },
     "LeaseEndedData": {"reason": ("租赁结束原因", "why the lease ended")},
+    "LottedData": {
+        "lot": (
+            "批次：lot:<再生利用企业标识>:<批次号>，最长 32 个字符",
+            "the lot: lot:<recycler org id>:<lot id>, at most 32 characters",
+        )
+    },
 }
 
 _PACK = "001PB12ABCDEFGGBL0000001"
@@ -299,6 +310,7 @@ EXAMPLES: dict[EventType, tuple[str, str, dict[str, Any]]] = {
         "nio-swap",
         {"direction": "out", "vin": _VIN_EXAMPLE, "partner": "001PB12ABCDEFGGBL0000002", "site": "厦门软件园换电站"},
     ),
+    E.LOTTED: (_PACK, "brunp", {"lot": "lot:brunp:2026-118"}),
     E.OWNERSHIP_TRANSFERRED: (_PACK, "catl", {"to": "fj-baas", "reference": "HT-2026-0042"}),
     E.LEASED: (_PACK, "fj-baas", {"lessee": "nio-swap", "vin": _VIN_EXAMPLE, "until": "2031-12-31"}),
     E.LEASE_ENDED: (_PACK, "fj-baas", {"reason": "expired"}),

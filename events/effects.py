@@ -23,6 +23,7 @@ from events.catalogue import (
     LeasedData,
     LeaseEndedData,
     LostData,
+    LottedData,
     OwnershipTransferredData,
     Payload,
     ProducedData,
@@ -275,6 +276,24 @@ def repurposed(step: Step) -> PackState:
     return step.current.evolve(successor=data.into)
 
 
+def lotted(step: Step) -> PackState:
+    """The pack goes into a lot of its custodian's (docs/recycling-lots.md): the lot must be open, and the
+    poster's own (`lot:<poster>:<lot id>`)."""
+    data = _payload(step, LottedData)
+    recycler = data.lot.split(":")[1]
+    if recycler != step.actor.id:
+        raise AuthorisationError(
+            f"{step.actor.describe()} may not put pack {step.code.code} into {data.lot}: "
+            f"the lot belongs to {recycler!r}"
+        )
+    lot = step.ctx.pack(data.lot)
+    if lot is None:
+        raise NotFoundError(f"unknown lot {data.lot}: the recycler opens it with 'lot_opened' first")
+    if lot.status != "lot_open":
+        raise LifecycleError(f"lot {data.lot} is {lot.status}: packs enter a lot only while it is open (lot_open)")
+    return _with_extra(step.current, **{extras.LOT: data.lot})
+
+
 def unchanged(step: Step) -> PackState:
     return step.current
 
@@ -380,4 +399,5 @@ EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
     EventType.OWNERSHIP_TRANSFERRED: ownership_transferred,
     EventType.LEASED: leased,
     EventType.LEASE_ENDED: lease_ended,
+    EventType.LOTTED: lotted,
 }

@@ -20,7 +20,7 @@ from events.lifecycle import Status
 from events.state import PackState
 
 EU_STATUSES = ("original", "repurposed", "re-used", "remanufactured", "waste")
-_WASTE = frozenset({Status.RETIRED, Status.DISMANTLED, Status.RECYCLED})
+_WASTE = frozenset({Status.RETIRED, Status.DISMANTLED, Status.RECYCLED, Status.IN_LOT})
 
 
 def eu_status(state: PackState) -> str:

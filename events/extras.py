@@ -14,6 +14,7 @@ lease                the active lease (`leased`): lessee, lessor, since, and vin
 box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
 imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
                      customs_declaration (报关单号), import_date
+lot                  the recycler lot (`lotted.lot`, lot:<recycler>:<lot id>) the pack went into
 """
 
 from __future__ import annotations
@@ -30,3 +31,4 @@ SWAP_SITE = "swap_site"
 IMPORTED = "imported"
 OWNER = "owner"
 LEASE = "lease"
+LOT = "lot"

@@ -36,6 +36,7 @@ class Status(StrEnum):
     RECYCLED = "recycled"
     LOST = "lost"
     EXPORTED = "exported"
+    IN_LOT = "in_lot"
 
 
 S, E = Status, EventType
@@ -105,6 +106,11 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.DISMANTLED, E.CORRECTED): S.DISMANTLED,
     #
     (S.RECYCLED, E.CORRECTED): S.RECYCLED,
+    #
+    # a recycler lot (docs/recycling-lots.md): the pack is shredded with the lot's other inputs
+    (S.RETIRED, E.LOTTED): S.IN_LOT,
+    (S.DISMANTLED, E.LOTTED): S.IN_LOT,
+    (S.IN_LOT, E.CORRECTED): S.IN_LOT,
     #
     (S.LOST, E.FOUND): S.IN_STOCK,
     (S.LOST, E.RECALLED): S.LOST,

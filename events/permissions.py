@@ -95,6 +95,8 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
         Grant(frozenset({R.VEHICLE_DISMANTLER}), custody=True),
     ),
     EventType.RECYCLED: (Grant(frozenset({R.RECYCLER}), whitelisted=True),),
+    # a recycler lot (docs/recycling-lots.md): the pack's custodian puts it into a lot of its own
+    EventType.LOTTED: (Grant(frozenset({R.RECYCLER}), custody=True, whitelisted=True),),
     EventType.INCIDENT: (CUSTODIAN, REGULATOR),
     EventType.RECALLED: (Grant(relation=Relation.PRODUCER), REGULATOR),
     EventType.CORRECTED: (Grant(relation=Relation.AUTHOR), REGULATOR),

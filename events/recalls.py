@@ -31,7 +31,7 @@ CAMPAIGN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SPEC_CODE = re.compile(r"[A-Z0-9]{2}")
 MAX_CODES = 10_000  # an explicit list of codes; also the most packs one campaign reaches (one atomic batch)
 REMEDY_EVENTS: frozenset[EventType] = frozenset(
-    {EventType.RETIRED, EventType.REPURPOSED, EventType.DISMANTLED, EventType.RECYCLED}
+    {EventType.RETIRED, EventType.REPURPOSED, EventType.DISMANTLED, EventType.RECYCLED, EventType.LOTTED}
 )
 REMEDY_BY_CAMPAIGN = EventType.SERVICED  # remedies when its `campaign` names the pack's campaign
 # The statuses a `recalled` entry is allowed in (events.lifecycle): packs in scope in any other status

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from events import extras
+from events import extras, lots
 from events.batch import batch_problems
 from events.catalogue import EventType, event_type_of, parse_payload
 from events.codes import parse_code
@@ -62,6 +62,8 @@ def refold(state: PackState | None, event: Event, ctx: Context) -> PackState:
 
 
 def _apply(state: PackState | None, event: Event, ctx: Context, *, admitting: bool) -> PackState:
+    if lots.is_lot_subject(event.pack):  # a recycler lot's own chain (docs/recycling-lots.md)
+        return _apply_lot(state, event, ctx, admitting=admitting)
     # (1), (2)
     code = parse_code(event.pack)
     event_type = event_type_of(event.type)
@@ -100,6 +102,15 @@ def _apply(state: PackState | None, event: Event, ctx: Context, *, admitting: bo
     step = Step(state=state, event=event, payload=payload, actor=actor, code=code, ctx=ctx, status=status)
     after = EFFECTS[event_type](step)
     return _bookkept(after, state, step)
+
+
+def _apply_lot(state: PackState | None, event: Event, ctx: Context, *, admitting: bool) -> PackState:
+    """A lot's event: its subject and type, the time checks and the actor as for a pack; then events.lots."""
+    lots.parse_lot_subject(event.pack)
+    _check_not_in_future(event.at, ctx.now)
+    if admitting:
+        _check_after_epoch(event.at)
+    return lots.apply_lot(state, event, _actor(ctx, event.actor), ctx)
 
 
 def _check_not_in_future(at: datetime, now: datetime) -> None:

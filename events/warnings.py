@@ -28,7 +28,7 @@ THERMAL_KINDS = frozenset({"thermal_event", "fire"})
 
 # Pack statuses (events.lifecycle.Status) after which a pack is no longer at risk: its exposure ends on
 # the (UTC) day it entered that status.
-ENDED = ("recycled", "dismantled", "repurposed", "exported", "lost")
+ENDED = ("recycled", "dismantled", "repurposed", "exported", "lost", "in_lot")
 
 # The groupings, finest first: each names the pack fields that make its key. Batch, plant and spec
 # codes are the maker's own, so they are keyed with the maker.

@@ -128,7 +128,7 @@ def may_hold_retired(org: Org, rules: WhereaboutsRules = DEFAULT_WHEREABOUTS) ->
 
 
 # Statuses in which a retired pack stays with its custodian: a custody the reasons look at
-HELD_STATUSES: tuple[Status, ...] = (Status.RETIRED, Status.DISMANTLED, Status.RECYCLED)
+HELD_STATUSES: tuple[Status, ...] = (Status.RETIRED, Status.DISMANTLED, Status.RECYCLED, Status.IN_LOT)
 # Statuses any reason can apply to: what a report loads
 CANDIDATE_STATUSES: tuple[Status, ...] = (Status.IN_TRANSIT, Status.IN_STOCK, Status.IN_VEHICLE, *HELD_STATUSES)
 

@@ -195,3 +195,26 @@ def test_the_demo_records_nothing_after_the_moment_it_is_built() -> None:
     assert scenario.last_moment == morning
     assert cut == [step for step in whole if step.recorded < morning] and len(cut) < len(whole)
     assert china_day(cut[-1].recorded) == day
+
+
+@pytest.mark.slow
+def test_demo_shreds_packs_in_recycler_lots(province: tuple[Ledger, demo.Province]) -> None:
+    """Before the imports, 400 // 40 = 10 lives end in brunp's two lots: DEMO-A with imported black mass
+    balances; DEMO-B claims more nickel than its packs could hold, and the mass balance flags it."""
+    from ledger.usecases.reports.lots import lots_report
+    from tests.support import regulator_caller
+
+    ledger, built = province
+    assert len(built.paths["lot"]) == 10
+    report = lots_report(ledger, regulator_caller())
+    a, b = report.lots
+    assert (a.lot, a.status, b.lot, b.status) == (
+        "lot:brunp:DEMO-A",
+        "lot_recovered",
+        "lot:brunp:DEMO-B",
+        "lot_recovered",
+    )
+    in_lots = {p.code for p in a.packs} | {p.code for p in b.packs}
+    assert in_lots <= set(built.paths["lot"]) and all(ledger.pack_state(c).status == "in_lot" for c in in_lots)  # type: ignore[union-attr]
+    assert [bm.origin for bm in a.black_mass] == ["KR"] and a.flags == [] and a.rates
+    assert [(f.element, f.kind) for f in b.flags] == [("Ni", "exceeds_inputs")]

@@ -23,6 +23,7 @@ from ledger.usecases.reports.compliance import (
     compliance,
 )
 from ledger.usecases.reports.csvtext import csv_text
+from ledger.usecases.reports.lots import LotCsvRow, LotsReport, csv_rows, lots_report
 from ledger.usecases.reports.organisations import OrganisationsReport, OrgStats, organisations
 from ledger.usecases.reports.recall import RecallFilter, RecallPack, RecallReport, recall
 from ledger.usecases.reports.recovery import RecoveryReport, RecoveryRow, recovery
@@ -121,6 +122,13 @@ def get_recovery(
     """Material recovery per recycler and element against the 规范条件 thresholds."""
     report = recovery(ledger, caller, region=query.region)
     return _csv("recovery", RecoveryRow, report.rows) if query.format == "csv" else report
+
+
+@router.get("/lots", response_model=LotsReport, responses=CSV_RESPONSE)
+def get_lots(query: Annotated[RegionQuery, Query()], ledger: LedgerDep, caller: CurrentOrg) -> LotsReport | Response:
+    """Recycler lots: inputs, recovery rates per lot and per recycler, and mass-balance flags."""
+    report = lots_report(ledger, caller, region=query.region)
+    return _csv("lots", LotCsvRow, csv_rows(report)) if query.format == "csv" else report
 
 
 @router.get("/organisations", response_model=OrganisationsReport, responses=CSV_RESPONSE)

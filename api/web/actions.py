@@ -59,6 +59,8 @@ FORMS: dict[str, tuple[Input, ...]] = {
                    Input("output_mass_kg", ("产出物重量 (kg)", "Its mass (kg)"), number=True)),
     "recycled": (Input("feed_mass_kg", ("投料重量 (kg)", "Feed mass (kg)"), required=True, number=True),
                  *_masses("content_kg", "含量", "content"), *_masses("recovered_kg", "回收量", "recovered")),
+    # into a recycler lot (docs/recycling-lots.md): the lot reports its recovery through the API
+    "lotted": (Input("lot", ("回收批次 (lot:企业标识:批次号)", "Lot (lot:<org id>:<lot id>)"), required=True),),
     "incident": (Input("kind", ("类型", "Kind"), required=True,
                        options=choices(E.INCIDENT, "kind")),
                  Input("severity", ("严重程度", "Severity"), required=True,

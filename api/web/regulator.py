@@ -27,6 +27,7 @@ from ledger.usecases.access import require_regulator
 from ledger.usecases.makers import maker_choices
 from ledger.usecases.reports.compliance import LateEntry, OrgLateness, RuleLateness, UnaccountedPack, compliance
 from ledger.usecases.reports.csvtext import csv_text
+from ledger.usecases.reports.lots import recovery_with_lots
 from ledger.usecases.reports.organisations import OrgStats, organisations
 from ledger.usecases.reports.recall import RecallFilter, RecallPack, recall
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
@@ -229,11 +230,13 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
 @router.get("/recovery")
 def recovery_page(web: WebDep) -> Response:
     def build() -> Response:
-        report = recovery(web.ledger, web.caller, region=region_of(web))
+        both = recovery_with_lots(web.ledger, web.caller, region=region_of(web))
+        report = both.recovery
         return web.page(
             "regulator/recovery.html",
             **region_form(web, report.region),
             report=report,
+            lots=both.lots,
             chart=figures.recovery_chart(report.rows, web.words, by_recycler=True),
         )
 

@@ -15,6 +15,7 @@ import sqlalchemy
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 
 from events.catalogue import EventType
+from events.lots import LOT_SUBJECT
 from events.state import PackState
 from ledger.store import correctionrows
 from ledger.store.jsontext import entry_json_text
@@ -24,6 +25,9 @@ from ledger.store.schema import ENTRY, ORG, PACK
 Connection: TypeAlias = sqlalchemy.Connection
 
 _IN_CHUNK = 500  # values in one IN (…)
+# A recycler lot's chain (events.lots, `lot:<recycler>:<lot id>`) has a row here too, for the append path;
+# pack listings and counts leave it out (a pack code never holds ':', whatever LIKE's case rules).
+IS_PACK: ColumnElement[bool] = ~PACK.c.code.like(f"{LOT_SUBJECT}%")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class PackRow:
 
 def find_packs(conn: Connection, where: PackFilter, *, after: str | None, limit: int) -> list[PackRow]:
     """Up to `limit` packs matching `where` with codes greater than `after`, in code order."""
-    stmt = select(PACK.c.state, PACK.c.head).order_by(PACK.c.code).limit(limit)
+    stmt = select(PACK.c.state, PACK.c.head).where(IS_PACK).order_by(PACK.c.code).limit(limit)
     if after is not None:
         stmt = stmt.where(PACK.c.code > after)
     if where.status is not None:
@@ -145,13 +149,13 @@ def latest_entries_of_types(conn: Connection, code: str, types: Sequence[str], l
 
 def count_by_status(conn: Connection, area: Area | None = None) -> dict[str, int]:
     """Packs per status, in status order; with `area`, of the packs it touches (`touching`)."""
-    stmt = select(PACK.c.status, func.count()).group_by(PACK.c.status).order_by(PACK.c.status)
+    stmt = select(PACK.c.status, func.count()).where(IS_PACK).group_by(PACK.c.status).order_by(PACK.c.status)
     rows = conn.execute(stmt if area is None else stmt.where(touching(area)))
     return {status: int(count) for status, count in rows}
 
 
 def count_by_custodian(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(PACK.c.custodian, func.count()).group_by(PACK.c.custodian))
+    rows = conn.execute(select(PACK.c.custodian, func.count()).where(IS_PACK).group_by(PACK.c.custodian))
     return {custodian: int(count) for custodian, count in rows}
 
 
@@ -283,8 +287,10 @@ def maker_pack_summaries(
 def _summaries(conn: Connection) -> Select[Any]:
     fixed = correctionrows.produced_values()
     columns = (PACK.c.code, PACK.c.status, PACK.c.custodian, correctionrows.pack_chemistry(conn, fixed))
-    return select(*columns, PACK.c.production_date, PACK.c.vin).select_from(
-        PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code)
+    return (
+        select(*columns, PACK.c.production_date, PACK.c.vin)
+        .select_from(PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code))
+        .where(IS_PACK)
     )
 
 

@@ -52,6 +52,7 @@ COARSE_STATUS: dict[Status, str] = {
     Status.REPURPOSED: "end_of_life",
     Status.DISMANTLED: "end_of_life",
     Status.RECYCLED: "end_of_life",
+    Status.IN_LOT: "end_of_life",
     Status.LOST: "lost",
     Status.EXPORTED: "exported",
 }

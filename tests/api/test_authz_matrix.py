@@ -192,7 +192,7 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
             ),
             expect(403, regulator=200),  # DESIGN §5: the regulator's; not the platform administrator's
         )
-        for report in ("recall", "compliance", "recovery", "organisations", "warnings")
+        for report in ("recall", "compliance", "recovery", "organisations", "warnings", "lots")
     },
     # recall campaigns (api/routes/recalls.py): a regulator, or the manufacturer for its own packs
     "POST /v1/recalls/scope": (

@@ -39,7 +39,7 @@ def test_the_diagram_has_every_table_edge() -> None:
     assert "    in_stock --> in_storage_system : installed (site)\n" in diagram
     assert "    in_transit --> retired : received (once retired)\n" in diagram
     assert "    in_vehicle --> in_stock : removed (once retired)" not in diagram  # unreachable once retired
-    assert diagram.endswith("    repurposed --> [*]\n    recycled --> [*]\n")
+    assert diagram.endswith("    repurposed --> [*]\n    recycled --> [*]\n    in_lot --> [*]\n")
 
 
 def test_without_the_flag_the_module_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,12 +26,14 @@ EXPECTED: dict[str, dict[str, str]] = {
                           "serviced": "in_storage_system", "inspected": "in_storage_system"}
                          | dict.fromkeys(FLAGS_LIVE, "in_storage_system"),
     "retired": {"shipped": "in_transit", "repurposed": "repurposed", "dismantled": "dismantled", "lost": "lost",
-                "exported": "exported", "inspected": "retired"} | dict.fromkeys(FLAGS_LIVE, "retired"),
+                "exported": "exported", "inspected": "retired", "lotted": "in_lot"}
+               | dict.fromkeys(FLAGS_LIVE, "retired"),
     "repurposed": {"corrected": "repurposed"},
-    "dismantled": {"recycled": "recycled", "corrected": "dismantled"},
+    "dismantled": {"recycled": "recycled", "corrected": "dismantled", "lotted": "in_lot"},
     "recycled": {"corrected": "recycled"},
     "lost": {"found": "in_stock", "recalled": "lost", "corrected": "lost"},
     "exported": {"found": "in_stock", "recalled": "exported", "corrected": "exported"},
+    "in_lot": {"corrected": "in_lot"},  # shredded in a recycler lot (docs/recycling-lots.md)
 }  # fmt: skip
 # Ownership and leases (车电分离) never change the status: where each is allowed, it leaves the status as it is
 OWNERSHIP_ALLOWED = {
@@ -143,4 +145,4 @@ def test_unknown_status_is_refused() -> None:
 
 
 def test_terminal_statuses() -> None:
-    assert terminal_statuses() == ["repurposed", "recycled"]
+    assert terminal_statuses() == ["repurposed", "recycled", "in_lot"]

@@ -168,7 +168,7 @@ def test_a_dismantled_pack_is_owned_no_more_by_transfer() -> None:
     world.post(A, "received", "brunp", {"from": "catl"})
     world.post(A, "dismantled", "brunp", {"outputs": []})
     with pytest.raises(LifecycleError, match=exact(
-        "pack is dismantled: 'ownership_transferred' is not allowed; allowed: corrected, recycled"
+        "pack is dismantled: 'ownership_transferred' is not allowed; allowed: corrected, lotted, recycled"
     )):  # fmt: skip
         world.post(A, "ownership_transferred", "catl", {"to": "geely"})
 

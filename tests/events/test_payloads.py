@@ -48,6 +48,7 @@ VALID: dict[str, dict[str, Any]] = {
     "swapped": {"direction": "out", "vin": VIN_A, "partner": pack_code(2), "site": "厦门海沧换电站"},
     "ownership_transferred": {"to": "fj-baas", "reference": "转让合同 2026-017"},
     "leased": {"lessee": "nio-power", "vin": VIN_A, "until": "2031-12-31"},
+    "lotted": {"lot": "lot:gem-recycling:2026-001"},
     "lease_ended": {"reason": "expired"},
 }  # fmt: skip
 
@@ -163,7 +164,7 @@ def test_unknown_event_type_names_the_allowed_types() -> None:
         parse_payload("exploded", {})
     assert caught.value.message == (
         "unknown event type 'exploded'; event types are: corrected, dismantled, exported, found, incident, "
-        "inspected, installed, lease_ended, leased, lost, ownership_transferred, produced, recalled, received, "
+        "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, produced, recalled, received, "
         "recycled, removed, repurposed, retired, serviced, shipped, swapped"
     )
     assert caught.value.code == "unknown_event_type"

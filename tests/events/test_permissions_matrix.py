@@ -30,6 +30,7 @@ STATUS_FOR = {
     "repurposed": "retired", "dismantled": "retired", "recycled": "dismantled", "incident": "in_stock",
     "recalled": "in_stock", "corrected": "in_stock", "lost": "in_stock", "exported": "in_stock", "found": "lost",
     "swapped": "in_stock",  # the incoming half; the outgoing half (in a vehicle) has a test of its own
+    "lotted": "retired",  # into a recycler lot (docs/recycling-lots.md)
 }  # fmt: skip
 # ownership and leases (车电分离): "holding" is being the pack's owner; another organisation has custody
 OWNERSHIP_EVENTS = {"ownership_transferred", "leased", "lease_ended"}
@@ -75,6 +76,8 @@ def expected(event: str, role: str, holds: bool) -> bool:
             return holds
         case "leased":  # the owner, a lessor
             return holds and role == "lessor"
+        case "lotted":  # a whitelisted recycler, with custody, into a lot of its own
+            return holds and role == "recycler"
     raise AssertionError(f"no expectation for {event}")
 
 
@@ -124,7 +127,18 @@ def test_matrix(event: EventType, role: Role, holds: bool) -> None:
 
 
 def test_the_matrix_covers_every_event_and_role() -> None:
-    assert len(CASES) == len(EventType) * len(Role) * 2 == 546
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 572
+
+
+def test_a_recycler_off_the_whitelist_may_not_put_a_pack_into_a_lot() -> None:
+    actor = make_org(Role.RECYCLER, whitelisted=False)
+    state = make_state("lotted", actor, holds=True)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("lotted", actor, state, CODE, {})
+    assert caught.value.message == (
+        "org 'recycler-org' (recycler) may not post 'lotted': requires custody and the recycler role (whitelisted "
+        "under 规范条件); 'recycler-org' is not on the 规范条件 whitelist"
+    )
 
 
 def test_the_message_of_the_brief() -> None:

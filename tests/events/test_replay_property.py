@@ -157,6 +157,14 @@ def test_random_legal_lives(data: st.DataObject) -> None:
             world.post_batch(swap_events(world, org_id, outgoing, incoming, vin))
             seen += [world.packs[current], world.packs[partner]]
             continue
+        if action == "lotted":  # into a lot of the recycler's own, opened for it; the lot reports or not
+            lot = f"lot:{org_id}:L{len(world.log)}"
+            seen.append(world.post(lot, "lot_opened", org_id, {}))
+            seen.append(world.post(current, "lotted", org_id, {"lot": lot}))
+            if data.draw(st.booleans(), label="lot recovered"):
+                report = {"packs": [current], "content_kg": {"Ni": 30.0}, "recovered_kg": {"Ni": 29.5}}
+                seen.append(world.post(lot, "lot_recovered", org_id, report))
+            continue
         seen.append(world.post(current, action, org_id, payload_for(action, ORGS[org_id], state, data, world)))
 
     for state in seen:

@@ -184,6 +184,14 @@ def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data
                     actor.claim(incoming, "swapped", {"direction": "in", "vin": vin, "partner": outgoing}, at=at),
                 ])  # fmt: skip
                 continue
+            if action == "lotted":  # into a lot of the recycler's own, opened for it; the lot reports or not
+                lot = f"lot:{org_id}:L{serial}"
+                ledger.append_one(*actor.claim(lot, "lot_opened", {}, at=at))
+                ledger.append_one(*actor.claim(current, "lotted", {"lot": lot}, at=t.next()))
+                if data.draw(st.booleans(), label="lot recovered"):
+                    report = {"packs": [current], "content_kg": {"Ni": 30.0}, "recovered_kg": {"Ni": 29.5}}
+                    ledger.append_one(*actor.claim(lot, "lot_recovered", report, at=t.next()))
+                continue
             payload = RECYCLED_DATA if action == "recycled" else payload_for(action, ORGS[org_id], state, data, None)  # type: ignore[arg-type]
             ledger.append_one(*actor.claim(current, action, payload, at=at))
     report = verify_database(ledger.engine, ledger.signer.verifier_key)

@@ -55,6 +55,7 @@ PATHS = {
     "exported": 2, "for_scan": 3,
     # 流向不明 of every reason (events.whereabouts); last, so the packs above stay the same
     "backyard": 3, "scrapped_kept": 2, "collector_idle": 2, "dealer_retired": 2, "displaced": 4,
+    "lot": 6,  # two recycler lots (docs/recycling-lots.md); last, so the packs above stay the same
 }  # fmt: skip
 
 

@@ -104,7 +104,8 @@ class Recount:
                 self._listing(entry["subject"].removeprefix("org:"), entry["claim"])
         for entry in self.events:
             self._count(entry)
-            self._fold(entry)
+            if not entry["pack"].startswith("lot:"):  # a recycler lot's own chain is no pack (docs/recycling-lots.md)
+                self._fold(entry)
 
     @property
     def events(self) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ from ledger.usecases.views import View
 MAX_LATE = 100_000
 
 # 流向不明 candidates (events.whereabouts): every pack in these statuses, and in DONE those held by doubtful orgs
-DONE = [Status.DISMANTLED.value, Status.RECYCLED.value]
+DONE = [Status.DISMANTLED.value, Status.RECYCLED.value, Status.IN_LOT.value]
 UNACCOUNTED = [status.value for status in CANDIDATE_STATUSES if status.value not in DONE]
 
 
