@@ -294,7 +294,9 @@ def serve(
     settings = load_settings()
     with refusals():
         application = create_app(settings)
-    uvicorn.run(application, host=host, port=port)
+    # X-Forwarded-* are honoured by the app from PACKTRACE_TRUSTED_PROXIES only (api/proxies.py), not by
+    # uvicorn's own default (which trusts 127.0.0.1 whatever the settings say)
+    uvicorn.run(application, host=host, port=port, proxy_headers=False)
 
 
 @app.command()
