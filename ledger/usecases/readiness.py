@@ -26,7 +26,9 @@ class Readiness:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    """`<class>: <first line>` of the driver's own error (SQLAlchemy wraps it as `orig`), without the SQL."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
