@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.bootstrap import key_files
+from api.cli_backup import backup
 from api.cli_calendar import calendar_app
 from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_db import migrate
@@ -46,6 +47,7 @@ app.add_typer(recall_app, name="recall")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)
+app.command()(backup)
 app.command("watch-org")(watch_org)
 app.command("export-tiles")(export_tiles)
 console = Console(stderr=True, soft_wrap=True)
