@@ -174,3 +174,28 @@ def test_backup_refuses_without_the_key_files(live: Settings, tmp_path: Path) ->
         "PACKTRACE_SEALING_KEY_FILE to the server's"
     )
     assert not (tmp_path / "b").exists()
+
+
+def test_backup_of_postgresql_without_pg_dump_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("log.key", "sealing.key"):
+        (tmp_path / name).write_bytes(b"a key")
+    monkeypatch.setenv("PACKTRACE_DATABASE_URL", "postgresql://packtrace@db.invalid:5432/packtrace")
+    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
+    monkeypatch.setenv("PACKTRACE_SEALING_KEY_FILE", str(tmp_path / "sealing.key"))
+    monkeypatch.setattr(shutil, "which", lambda program: None)
+    refused = CliRunner().invoke(cli, ["backup", str(tmp_path / "b")])
+    assert refused.exit_code == 1
+    assert " ".join(refused.stderr.split()) == (
+        "backup failed: pg_dump is not on PATH: install the PostgreSQL client of the server's major version"
+    )
+
+
+def test_the_libpq_uri_keeps_an_escaped_password_and_the_log_s_schema() -> None:
+    url = "postgresql+psycopg://pack:p%40ss%2Fw%3Ard@db:5433/packtrace?options=-csearch_path%3Dlog_2026"
+    assert libpq_uri(url) == (
+        "postgresql://pack:p%40ss%2Fw%3Ard@db:5433/packtrace?options=-csearch_path%3Dlog_2026",
+        "log_2026",
+    )
+    assert libpq_uri("postgresql://pack@db/packtrace") == ("postgresql://pack@db/packtrace", None)
