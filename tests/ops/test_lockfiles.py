@@ -69,3 +69,4 @@ def test_compose_passes_the_database_by_parts_and_requires_the_public_url() -> N
         assert f"PACKTRACE_DB_{part}:" in compose
     assert "PACKTRACE_PUBLIC_URL: ${PACKTRACE_PUBLIC_URL:?" in compose
     assert "http://127.0.0.1:8000/healthz" in compose
+    assert '- "127.0.0.1:8000:8000"' in compose  # plain HTTP never beyond the host: the TLS proxy is in front
