@@ -16,6 +16,8 @@ from api import errors, labelling
 from api.bootstrap import build_ledger
 from api.cosigner import Cosigner
 from api.limits import BodyLimit
+from api.metrics import AppMetrics, RequestLatency
+from api.proxies import ForwardedHeaders
 from api.responses import problem_content
 from api.routes import ROUTERS
 from api.settings import Settings
@@ -38,6 +40,7 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
         settings = settings or Settings()
     else:
         settings, owned = source, True
+        settings.require_public_url()  # outside development: the log's name and the labels' links
         ledger = build_ledger(settings)
         sealing_key = ledger.sealing_key  # the secret its start checked, not the file read again
 
@@ -67,6 +70,10 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
         logging.getLogger("packtrace").error("not ready: %s", problem)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.state.metrics = AppMetrics(app)
+    app.add_middleware(RequestLatency, metrics=app.state.metrics)
+    # outermost: behind a trusted proxy every layer sees the client, scheme and Host the proxy saw
+    app.add_middleware(ForwardedHeaders, proxies=settings.proxies)
     for router in ROUTERS:
         app.include_router(router)
     # FastAPI's documented way to extend the schema ("Extending OpenAPI") replaces the method; FastAPIOffline

@@ -47,7 +47,10 @@ def build_ledger(settings: Settings, *, init: bool = True, clock: Callable[[], d
     try:
         origin = settings.log_origin
         if not settings.origin_is_explicit:
-            origin = logmeta.stored_origin(engine) or origin
+            stored = logmeta.stored_origin(engine)
+            if stored is None:  # a new log is named after the public URL for good: not after a default
+                settings.require_public_url()
+            origin = stored or origin
         files = key_files(settings, engine)
         found = logmeta.recorded(engine)
         signer = keybinding.log_signer(origin, keybinding.open_log_key(settings.log_key_file, found, files), files)

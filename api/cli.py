@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.bootstrap import key_files
+from api.cli_backup import backup
 from api.cli_calendar import calendar_app
 from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_db import migrate
@@ -47,6 +48,7 @@ app.add_typer(recall_app, name="recall")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)
+app.command()(backup)
 app.command("watch-org")(watch_org)
 app.command("export-tiles")(export_tiles)
 app.command()(submit)
@@ -296,7 +298,9 @@ def serve(
     settings = load_settings()
     with refusals():
         application = create_app(settings)
-    uvicorn.run(application, host=host, port=port)
+    # X-Forwarded-* are honoured by the app from PACKTRACE_TRUSTED_PROXIES only (api/proxies.py), not by
+    # uvicorn's own default (which trusts 127.0.0.1 whatever the settings say)
+    uvicorn.run(application, host=host, port=port, proxy_headers=False)
 
 
 @app.command()

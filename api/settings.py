@@ -9,18 +9,34 @@ from urllib.parse import unquote, urlsplit
 from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.proxies import TrustedProxies
 from ledger.format.policy import Policy, PolicyError, read_policy
+from ledger.store.db import postgres_url
 from ledger.usecases.cosigning import parse_witnesses
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
 MIN_ADMIN_TOKEN = 24
+DEVELOPMENT_PUBLIC_URL = "http://localhost:8000"
+PUBLIC_URL_REQUIRED = (
+    "PACKTRACE_PUBLIC_URL is required outside development (PACKTRACE_ENVIRONMENT is production): "
+    "the log is named after it for good and the labels' QR codes link to it"
+)
+DB_PARTS = ("db_host", "db_port", "db_user", "db_password", "db_name")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PACKTRACE_", env_file=None, extra="ignore")
 
     database_url: str = "sqlite:///./packtrace.db"
-    public_url: str = "http://localhost:8000"
+    # or PostgreSQL by parts (docs/operations.md §1): the URL is made with each part escaped, so a password
+    # may hold `@`, `/`, `:` or `%`; PACKTRACE_DB_HOST or PACKTRACE_DB_NAME set means "by parts"
+    db_host: str = ""
+    db_port: int = 5432
+    db_user: str = "packtrace"
+    db_password: str = ""
+    db_name: str = ""
+    # required outside development (`require_public_url`): the log's name and the labels' links
+    public_url: str = DEVELOPMENT_PUBLIC_URL
     log_origin: str = ""
     log_key_file: Path = Path("./packtrace-log.key")
     sealing_key_file: Path = Path("./packtrace-sealing.key")  # seals platform-held keys at rest (0600)
@@ -32,10 +48,14 @@ class Settings(BaseSettings):
     # served) and key revocations commit with at least FULL, so power loss never rolls them back.
     sqlite_synchronous: str = "NORMAL"
     max_body_bytes: int = 16 * 1024 * 1024
+    # addresses and networks (CIDR) of the reverse proxies whose X-Forwarded-For/-Proto/-Host headers are
+    # honoured, comma-separated; "" (the default): none, the headers are ignored (api/proxies.py)
+    trusted_proxies: str = ""
     # PACKTRACE_POLICY: the trust policy (docs/ledger-format.md §9) the regulator's badge applies
     policy_file: Path | None = Field(default=None, validation_alias=AliasChoices("PACKTRACE_POLICY", "policy_file"))
 
     _origin_derived: bool = PrivateAttr(default=False)
+    _public_url_given: bool = PrivateAttr(default=False)
     _policy: Policy | None = PrivateAttr(default=None)
 
     @property
@@ -54,9 +74,26 @@ class Settings(BaseSettings):
         # refuses a bad key or URL, or a witness named twice, naming the item; "" when none is configured
         return ",".join(f"{w.verifier_key}={w.url}" for w in parse_witnesses(value))
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        # refuses an item that is neither an address nor a network, naming it
+        return str(TrustedProxies.parse(value))
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.trusted_proxies)
+
+    def require_public_url(self) -> None:
+        """Outside development the public URL must be given: a ValueError naming PACKTRACE_PUBLIC_URL."""
+        if self.environment != "development" and not self._public_url_given:
+            raise ValueError(PUBLIC_URL_REQUIRED)
+
     @model_validator(mode="after")
     def _derive(self) -> Settings:
+        self._public_url_given = "public_url" in self.model_fields_set
         self.public_url = self.public_url.rstrip("/")
+        self._database_by_parts()
         if not self.log_origin:
             host = urlsplit(self.public_url).netloc or "localhost"
             self.log_origin = f"{host}/packtrace"
@@ -80,6 +117,21 @@ class Settings(BaseSettings):
     def policy(self) -> Policy | None:
         return self._policy
 
+    def _database_by_parts(self) -> None:
+        """PACKTRACE_DB_HOST/PORT/USER/PASSWORD/NAME instead of PACKTRACE_DATABASE_URL (not both)."""
+        if not (self.db_host or self.db_name):
+            if self.db_password:
+                raise ValueError("PACKTRACE_DB_PASSWORD is set but PACKTRACE_DB_HOST and PACKTRACE_DB_NAME are not")
+            return
+        if "database_url" in self.model_fields_set:
+            raise ValueError("set PACKTRACE_DATABASE_URL or the PACKTRACE_DB_* parts, not both")
+        missing = [f"PACKTRACE_{name.upper()}" for name in ("db_host", "db_name") if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} must be set with the other PACKTRACE_DB_* parts")
+        self.database_url = postgres_url(
+            host=self.db_host, port=self.db_port, user=self.db_user, password=self.db_password, name=self.db_name
+        )
+
     def _refuse_placeholders(self) -> None:
         """Outside development a secret must not be a well-known word (nor the admin token short)."""
         token = self.admin_token
@@ -90,6 +142,6 @@ class Settings(BaseSettings):
             )
         password = urlsplit(self.database_url).password
         if password is not None and unquote(password).lower() in PLACEHOLDER_SECRETS:
-            raise ValueError(
-                "the password in PACKTRACE_DATABASE_URL is a placeholder (PACKTRACE_ENVIRONMENT is production)"
-            )
+            by_parts = self.db_host or self.db_name
+            where = "PACKTRACE_DB_PASSWORD" if by_parts else "the password in PACKTRACE_DATABASE_URL"
+            raise ValueError(f"{where} is a placeholder (PACKTRACE_ENVIRONMENT is production)")

@@ -37,14 +37,20 @@ def run_setup(tmp_path: Path, *, setup_for: str | None) -> list[str]:
 def test_the_demo_installs_neither_chromium_nor_poppler_nor_the_test_extras(tmp_path: Path) -> None:
     calls = run_setup(tmp_path, setup_for="demo")
     assert not any("chromium" in call or "poppler" in call for call in calls)
-    assert calls[-1] == "python -m pip install -q --disable-pip-version-check -e ."
+    assert calls[-2:] == [
+        "python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock",
+        "python -m pip install -q --disable-pip-version-check --no-deps -e .",
+    ]
 
 
 def test_the_tests_get_chromium_poppler_and_the_test_extras(tmp_path: Path) -> None:
     calls = run_setup(tmp_path, setup_for=None)
     [install] = [call for call in calls if call.startswith("apt-get install")]
-    assert install.split()[5:7] == ["chromium", "poppler-utils"]  # and the label font, if it is missing
-    assert calls[-1] == "python -m pip install -q --disable-pip-version-check -e .[test]"
+    assert install.split()[5:9] == ["chromium", "poppler-utils", "postgresql-client", "curl"]  # and the font
+    assert calls[-2:] == [
+        "python -m pip install -q --disable-pip-version-check --require-hashes -r requirements-test.lock",
+        "python -m pip install -q --disable-pip-version-check --no-deps -e .",
+    ]
 
 
 def test_scripts_demo_sets_up_for_the_demo() -> None:

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import URL, create_engine, event, make_url
+
 # Connection and Engine are re-exported: the use cases hold them opaquely, typed through the store.
 from sqlalchemy import Connection as Connection
 from sqlalchemy import Engine as Engine
-from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
@@ -41,6 +42,12 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def postgres_url(*, host: str, port: int, user: str, password: str, name: str) -> str:
+    """A PostgreSQL URL from its parts, each escaped (a password may hold `@`, `/`, `:` or `%`)."""
+    url = URL.create("postgresql+psycopg", username=user or None, password=password or None, host=host, port=port)
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -6,8 +6,12 @@ rather than migrated, so either way of starting leads to the same managed schema
 
 from __future__ import annotations
 
+import functools
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 
@@ -29,3 +33,19 @@ def migrate(engine: Engine, revision: str = "head") -> str:
             return "stamped"
         command.upgrade(config, revision)
         return "upgraded"
+
+
+@functools.cache
+def code_heads() -> tuple[str, ...]:
+    """The head revisions of this version's migrations (read once: the code does not change while it runs)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
+
+
+def schema_revisions(engine: Engine) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """(the revisions the database is stamped at, None for a schema made by `Ledger.init` and never
+    migrated; the head revisions of this version's migrations), for readiness (docs/operations.md §6)."""
+    heads = code_heads()
+    with engine.connect() as conn:
+        if "alembic_version" not in inspect(conn).get_table_names():
+            return None, heads
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads())), heads

@@ -214,6 +214,7 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         expect(403, regulator=404),
     ),
     "GET /healthz": (lambda client, c, _: client.get("/healthz", headers=c.headers), expect(200, anonymous=200)),
+    "GET /metrics": (lambda client, c, _: client.get("/metrics", headers=c.headers), expect(200, anonymous=200)),
     "GET /p/{code}": (lambda client, c, _: client.get(f"/p/{code(1)}", headers=c.headers), expect(200, anonymous=200)),
 }
 

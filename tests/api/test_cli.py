@@ -168,10 +168,15 @@ def test_export_writes_the_log_and_a_bundle_that_verify_bundle_accepts(env: Path
 
 def test_serve_runs_uvicorn_on_the_app_of_the_settings(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port: served.update(app=app, host=host, port=port))
+    monkeypatch.setattr(
+        uvicorn,
+        "run",
+        lambda app, host, port, proxy_headers: served.update(app=app, host=host, port=port, proxies=proxy_headers),
+    )
 
     assert run("serve", "--host", "0.0.0.0", "--port", "9000")[0] == 0
-    assert (served["host"], served["port"]) == ("0.0.0.0", 9000)
+    # uvicorn's own X-Forwarded-* handling is off: the app honours them from PACKTRACE_TRUSTED_PROXIES only
+    assert (served["host"], served["port"], served["proxies"]) == ("0.0.0.0", 9000, False)
     assert isinstance(served["app"], FastAPI)
     served["app"].state.ledger.close()
     served["app"].state.ledger.engine.dispose()

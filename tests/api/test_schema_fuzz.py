@@ -32,6 +32,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXAMPLES = 40
 NOTHING_TO_GET_WRONG = {
     "GET /healthz",
+    "GET /metrics",
     "GET /v1/log/checkpoint",
     "GET /v1/log/key",
     "GET /v1/packs/{code}",
