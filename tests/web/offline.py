@@ -25,11 +25,12 @@ def elsewhere(text: str, pattern: re.Pattern[str], own: str) -> list[str]:
 
 def page_paths() -> list[str]:
     """Every GET route that answers a browser with a page or its stylesheet: the web routes (outside the API
-    schema; their CSV downloads are data, not pages), the public pack page, and /docs."""
+    schema, but not the API's own aliases under /v1/; their CSV downloads are data, not pages), the public
+    pack page, and /docs."""
     paths = ["/p/{code}", "/docs", "/docs/oauth2-redirect"]
     for router in ROUTERS:
         for route in router.routes:
             page = isinstance(route, APIRoute) and "GET" in route.methods and not route.include_in_schema
-            if page and not route.path.endswith(".csv"):
+            if page and not route.path.endswith(".csv") and not route.path.startswith("/v1/"):
                 paths.append(route.path)
     return paths
