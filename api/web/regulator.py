@@ -94,7 +94,7 @@ def search_page(web: WebDep, q: str = "") -> Response:
             try:
                 return show(listed=packreads.list_packs(web.ledger, web.caller, where, limit=workspace.SEARCH_LIMIT))
             except InputError as exc:
-                return show(error=exc.message, status_code=422)
+                return show(error=web.say(exc), status_code=422)
         if not q.strip():
             return show()
         found = workspace.search_packs(web.ledger, web.caller, q)
@@ -162,7 +162,7 @@ def recall_page(web: WebDep) -> Response:
             where = _recall_filter(web)
             report = recall(web.ledger, web.caller, where) if where is not None else None
         except InputError as exc:
-            return web.page("regulator/recall.html", form=form, report=None, error=exc.message, csv_url="",
+            return web.page("regulator/recall.html", form=form, report=None, error=web.say(exc), csv_url="",
                             chemistries=sorted(CHEMISTRIES), makers=maker_choices(web.ledger),
                             status_code=422)  # fmt: skip
         csv_url = "/regulator/recall.csv?" + urlencode({k: v for k, v in form.items() if v})

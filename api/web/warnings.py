@@ -3,6 +3,7 @@ its scope, and the method's thresholds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlencode
 
@@ -41,9 +42,17 @@ def rate_chart(report: WarningsReport, t: Words) -> Markup:
     return charts.bars(items, title=t("warnings_chart"), empty=t("no_data"))
 
 
-def group_text(group: dict[str, str], t: Words) -> str:
-    """`企业 catl · 批次 B1` (`maker catl · batch B1`)."""
-    return " · ".join(f"{t('warnings_field_' + name)} {value}" for name, value in group.items())
+def group_text(group: dict[str, str], t: Words, org_name: Callable[[str], str] = str) -> str:
+    """`企业 宁德时代 · 批次 B1` (`maker 宁德时代 · batch B1`): the maker by name."""
+    return " · ".join(
+        f"{t('warnings_field_' + name)} {org_name(value) if name == 'maker' else t.value(value)}"
+        for name, value in group.items()
+    )
+
+
+def weights_text(weights: dict[str, int], t: Words) -> str:
+    """The incident kinds' weights: `热失控×3, 火灾×3, …`."""
+    return ", ".join(f"{t.value(kind)}×{weight:g}" for kind, weight in weights.items())
 
 
 @router.get("/warnings")
@@ -61,7 +70,8 @@ def warnings_page(web: WebDep, as_of: str = "") -> Response:
             as_of=as_of.strip(),
             csv_url=csv_url,
             chart=rate_chart(report, web.words),
-            group_text=lambda group: group_text(group, web.words),
+            group_text=lambda group: group_text(group, web.words, web.org_name),
+            weights=weights_text(report.weights, web.words),
         )
 
     return web.respond(build)
