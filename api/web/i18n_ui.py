@@ -218,3 +218,29 @@ ERROR_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"may not post '(?P<event>\w+)'", "您当前的身份不能对此电池进行“{event}”操作。"),
     (r"unknown pack\S* (?P<code>\S+)", "没有编码为 {code} 的电池。"),
 )
+
+# the columns of the pages' CSV downloads (the report models' fields), in Chinese; an English CSV keeps the
+# field names (what the API's CSVs have), so scripts read both the same way
+CSV_HEADERS_ZH: dict[str, str] = {
+    "code": "电池编码", "status": "状态", "custodian": "持有单位标识", "custodian_name": "持有单位",
+    "manufacturer": "生产企业标识", "maker_code": "厂商代码", "chemistry": "电池类型", "spec": "规格代码",
+    "production_date": "生产日期", "vin": "车辆识别代号", "site": "储能电站", "receiver": "收货单位标识",
+    "index": "日志序号", "org": "企业标识", "org_name": "企业", "rule": "规则", "rule_text": "规则内容",
+    "type": "事件", "pack": "电池编码", "occurred_at": "发生时间", "recorded_at": "上报时间", "due": "应报截止日",
+    "working_days_late": "迟报工作日", "provisional": "暂定", "reason": "原因", "reason_zh": "原因（中文）",
+    "reason_en": "原因（英文）", "since": "起始时间", "days": "天数", "limit_days": "时限", "limit_unit": "时限单位",
+    "owner": "所有权人标识", "name": "名称", "timed": "应限期上报事件", "late": "迟报", "late_pct": "迟报率 (%)",
+    "by_rule": "按规则迟报", "text": "规则内容", "working_days": "工作日时限", "recycler": "再生利用企业标识",
+    "whitelisted": "规范条件企业", "element": "元素", "events": "批次数", "content_kg": "含量 (kg)",
+    "recovered_kg": "回收量 (kg)", "rate": "比率", "threshold": "门槛", "below": "低于门槛",
+    "events_below": "低于门槛批次", "corrected": "已更正", "corrections": "更正记录", "roles": "角色",
+    "entries": "上报事件", "custody": "持有电池", "unaccounted": "流向不明",
+    "owned_unaccounted": "所有权人名下流向不明",
+    "recycled": "再生利用批次", "recycled_below": "低于门槛批次", "dimension": "分组维度", "group": "组别",
+    "packs": "电池数", "incidents": "事故数", "thermal_incidents": "热事故数", "weighted_incidents": "加权事故数",
+    "exposure_pack_days": "暴露（包·天）", "baseline_rate": "基准比率", "expected": "期望事故数", "statistic": "统计量",
+    "p_value": "p 值", "produced_from": "生产日期自", "produced_to": "生产日期至", "trace": "追溯链接",
+    "trace_api": "追溯接口", "trace_exact": "追溯精确", "trace_packs": "追溯电池数", "corrected_packs": "已更正电池数",
+    "corrected_incidents": "已更正事故数", "recalled_at": "召回时间", "remedied": "已整改", "remedy": "整改方式",
+    "remedied_at": "整改时间", "overdue": "逾期",
+}  # fmt: skip

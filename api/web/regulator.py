@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from api.cosigner import witness_states
 from api.web import figures
+from api.web.csvpage import page_csv
 from api.web.regionform import region_form, region_of
 from api.web.render import Web, WebDep
 from events.catalogue import CHEMISTRIES
@@ -26,7 +27,6 @@ from ledger.usecases import packreads, workspace
 from ledger.usecases.access import require_regulator
 from ledger.usecases.makers import maker_choices
 from ledger.usecases.reports.compliance import LateEntry, OrgLateness, RuleLateness, UnaccountedPack, compliance
-from ledger.usecases.reports.csvtext import csv_text
 from ledger.usecases.reports.organisations import OrgStats, organisations
 from ledger.usecases.reports.recall import RecallFilter, RecallPack, recall
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
@@ -40,9 +40,9 @@ RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "s
 PACK_FILTER_FIELDS = ("manufacturer", "flag", "batch")
 
 
-def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
+def _csv(web: Web, name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
     return Response(
-        csv_text(model, rows),
+        page_csv(model, rows, web.words),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )
@@ -184,7 +184,7 @@ def recall_csv(web: WebDep) -> Response:
     def build() -> Response:
         require_regulator(web.caller, "run a recall trace")
         where = _recall_filter(web) or RecallFilter()
-        return _csv("recall", RecallPack, recall(web.ledger, web.caller, where).packs)
+        return _csv(web, "recall", RecallPack, recall(web.ledger, web.caller, where).packs)
 
     return web.respond(build)
 
@@ -221,7 +221,7 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
         if section not in COMPLIANCE_SECTIONS:
             raise InputError(f"section must be one of {', '.join(COMPLIANCE_SECTIONS)}", code="invalid_filter")
         report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web))
-        return _csv(f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
+        return _csv(web, f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
 
     return web.respond(build)
 
@@ -243,7 +243,7 @@ def recovery_page(web: WebDep) -> Response:
 @router.get("/recovery.csv")
 def recovery_csv(web: WebDep) -> Response:
     return web.respond(
-        lambda: _csv("recovery", RecoveryRow, recovery(web.ledger, web.caller, region=region_of(web)).rows)
+        lambda: _csv(web, "recovery", RecoveryRow, recovery(web.ledger, web.caller, region=region_of(web)).rows)
     )
 
 
@@ -259,5 +259,5 @@ def organisations_page(web: WebDep) -> Response:
 @router.get("/organisations.csv")
 def organisations_csv(web: WebDep) -> Response:
     return web.respond(
-        lambda: _csv("organisations", OrgStats, organisations(web.ledger, web.caller, region=region_of(web)).orgs)
+        lambda: _csv(web, "organisations", OrgStats, organisations(web.ledger, web.caller, region=region_of(web)).orgs)
     )

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Response
 from markupsafe import Markup
 
 from api.web import charts
+from api.web.csvpage import page_csv
 from api.web.i18n import Words
 from api.web.regionform import region_form, region_of
 from api.web.render import WebDep
 from events.errors import InputError
-from ledger.usecases.reports.csvtext import csv_text
 from ledger.usecases.reports.warnings import WarningAlarm, WarningsReport, warnings
 
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
@@ -82,7 +82,7 @@ def warnings_csv(web: WebDep, as_of: str = "") -> Response:
     def build() -> Response:
         report = warnings(web.ledger, web.caller, as_of=_as_of(as_of), region=region_of(web))
         return Response(
-            csv_text(WarningAlarm, report.alarms),
+            page_csv(WarningAlarm, report.alarms, web.words),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="warnings.csv"', "Cache-Control": "no-store"},
         )

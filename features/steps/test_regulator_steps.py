@@ -105,7 +105,7 @@ def _batch_listed(desk: Desk) -> None:
 
 @then("the batch's CSV download lists the same packs")
 def _batch_csv(desk: Desk) -> None:
-    response = desk.get("/regulator/recall.csv", **desk.params)
+    response = desk.get("/regulator/recall.csv", **desk.params, lang="en")
     assert response.headers["content-disposition"] == 'attachment; filename="recall.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     listed = re.findall(r'<tr><td><a class="code" href="/regulator/packs/([0-9A-Z]+)"', desk.page)

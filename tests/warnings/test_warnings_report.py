@@ -96,7 +96,16 @@ def test_the_csv_holds_the_alarms(scaled: Generated) -> None:
         (row["dimension"], row["group"], row["incidents"], row["exposure_pack_days"], row["trace"]) for row in rows
     ] == [("maker+batch", "maker=catl;batch=B1", "6", str(alarm["exposure_pack_days"]), alarm["trace"])]
     cookie = session_cookie(scaled.ledger, scaled.made.actors[REGULATOR].token)
-    assert scaled.client.get("/regulator/warnings.csv", headers=cookie).text == response.text
+    english = scaled.client.get("/regulator/warnings.csv?lang=en", headers=cookie).text.removeprefix("\ufeff")
+    page_rows = list(csv.reader(io.StringIO(english)))
+    api_rows = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
+    assert page_rows[0] == api_rows[0] and len(page_rows) == len(api_rows)  # the field names, in English
+    for page_row, api_row in zip(page_rows[1:], api_rows[1:], strict=True):
+        for shown, exact in zip(page_row, api_row, strict=True):  # floats to six significant digits, for people
+            assert shown == exact or (float(shown) == pytest.approx(float(exact), rel=1e-5) and len(shown) <= 12)
+    assert "371.186" in english and "371.1864406779661" not in english
+    chinese = scaled.client.get("/regulator/warnings.csv", headers=cookie).text
+    assert chinese.startswith("\ufeff分组维度,组别,电池数,事故数,")
 
 
 def test_before_the_fires_nothing_alarms(scaled: Generated) -> None:

@@ -228,7 +228,12 @@ def test_recall_page_lists_the_trace_and_links_its_csv(world: World, web_client:
     assert rows == [p["code"] for p in report["packs"]] and rows
     assert f"共 {report['count']} 块电池" in page
     assert 'href="/regulator/recall.csv?manufacturer=0RJ&amp;chemistry=NCM"' in page
-    csv_text = web_client.get("/regulator/recall.csv", params=params, headers=session(world, REGULATOR))
+    chinese = web_client.get("/regulator/recall.csv", params=params, headers=session(world, REGULATOR))
+    header, first = chinese.content.decode("utf-8-sig").splitlines()[:2]
+    assert header.startswith("电池编码,状态,持有单位标识,持有单位,") and ",装车使用中," in first  # the page's language
+    csv_text = web_client.get(
+        "/regulator/recall.csv", params={**params, "lang": "en"}, headers=session(world, REGULATOR)
+    )
     assert csv_text.content.decode("utf-8-sig").splitlines()[1:] == [
         line for line in web_client.get("/v1/reports/recall", params={**params, "format": "csv"},
                                         headers=world.auth(REGULATOR)).content.decode("utf-8-sig").splitlines()[1:]
