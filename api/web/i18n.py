@@ -45,7 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # login
     "login_title": ("登录", "Log in"),
     "login_intro": (
-        "请输入贵单位的访问令牌（API token）。令牌只用于登录，不保存在浏览器中；退出登录即结束会话。",
+        "请输入贵单位的访问令牌（即 API 令牌）。令牌只用于登录，不保存在浏览器中；退出登录即结束会话。",
         "Enter your organisation's API token. It is used to log in only, never kept in the browser; "
         "logging out ends the session.",
     ),

@@ -26,7 +26,7 @@ from api.web import fields
 from api.web.i18n import LANG_COOKIE, Words, pick_lang
 from api.web.session import session_caller
 from events import regions
-from events.errors import PacktraceError
+from events.errors import NotFoundError, PacktraceError
 from events.timestamps import CHINA_TZ, from_rfc3339
 from ledger.log import Ledger
 from ledger.usecases import directory
@@ -192,3 +192,9 @@ def web_context(request: Request, ledger: LedgerDep, settings: SettingsDep) -> W
 
 
 WebDep = Annotated[Web, Depends(web_context)]
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 page of an address nothing answers, in the visitor's language."""
+    web = Web(request, request.app.state.ledger, request.app.state.settings)
+    return web.error(NotFoundError(f"no page at {request.url.path}", code="not_found"))
