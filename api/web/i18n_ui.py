@@ -211,6 +211,12 @@ ERROR_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"pack (?P<code>\S+) has never touched your jurisdiction", "电池 {code} 从未进入您的辖区，您无权查看其档案。"),
     (r"no pack entry at index (?P<index>\d+)", "日志中没有序号为 {index} 的电池记录。"),
     (r"'(?P<text>.*?)' is not a date", "“{text}”不是有效日期（格式为 YYYY-MM-DD）。"),
+    (r"before: '(?P<text>.*?)' is not an entry's seq", "“{text}”不是有效的记录序号（应为整数）。"),
+    (
+        r"image of (?P<size>\S+) pixels is wider or taller than (?P<limit>[\d,]+) pixels",
+        "照片为 {size} 像素，超过上限（长、宽均不超过 {limit} 像素），请重拍。",
+    ),
+    (r"the scanner is busy: (?P<n>\d+) photos are being read", "识别服务繁忙（正在识别 {n} 张照片），请稍后再试。"),
     (r"no QR code or barcode found", "照片中未找到二维码或条码，请重拍或直接输入编码。"),
     (r"stale prev for pack", "电池记录已在别处更新，请刷新页面后重试。"),
     (r"has no platform-held key", "贵单位尚无平台托管的签名密钥，不能在网页上报事件。"),
