@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -163,7 +163,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, "invalid_request", detail, instance=request.url.path, invalid_params=params)
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:  # the framework could not read the body: bad input is a 422 here
         if exc.detail == FASTAPI_UNDECODABLE_BODY:
@@ -174,8 +174,18 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
                 instance=request.url.path,
             )
         return problem_response(422, "invalid_request", str(exc.detail), instance=request.url.path)
+    if exc.status_code == 404 and _wants_page(request):
+        from api.web.render import not_found_page  # the web layer draws pages; imported here, it imports this
+
+        return not_found_page(request)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     return problem_response(exc.status_code, code, str(exc.detail), instance=request.url.path, headers=exc.headers)
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API): an unknown address answers with the site's 404 page."""
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "text/html" in accept and not request.url.path.startswith("/v1/")
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:

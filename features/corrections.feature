@@ -12,7 +12,7 @@ Feature: Corrections count: the regulator sees the corrected figure and the corr
   Scenario: The dossier shows the corrected figure beside the reported one, with the link to the correction
     When "catl" corrects the rated capacity of pack 1 to 62.5 kWh
     Then the dossier of pack 1 shows a rated capacity of "62.5 kWh" marked "已更正"
-    And its "produced" entry shows "rated_capacity_kwh：原报 60 → 更正为 62.5" with a link to the correction
+    And its "produced" entry shows "额定容量：原报 60 → 更正为 62.5" with a link to the correction
     And the link opens the dossier at the correction, which links back to the "produced" entry
     And the API's pack view gives a rated capacity of 62.5 kWh, recorded as 60.0
 

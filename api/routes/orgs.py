@@ -81,8 +81,7 @@ def add_key(org: OrgPath, body: KeyCreate, ledger: LedgerDep, caller: CurrentOrg
 @router.get("/{org}/keys", response_model=list[KeyView], responses=problems(404))
 @router.get("/{org}/keys/", response_model=list[KeyView], include_in_schema=False)
 def list_keys(org: OrgPath, ledger: LedgerDep, caller: CurrentOrg) -> list[KeyView]:
-    """The organisation's public keys with their status and validity, and whether the platform holds them
-    (any organisation)."""
+    """An organisation's public keys: status, validity, and whether the platform holds them (any caller)."""
     return orgkeys.list_keys(ledger, caller, org)
 
 

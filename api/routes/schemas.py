@@ -33,6 +33,5 @@ def event_schema_index() -> SchemaIndex:
     responses=problems(404, 422),
 )
 def event_schema(type: EventTypePath) -> dict[str, Any]:
-    """The JSON Schema (2020-12) of the event type's `data`, each field described in Chinese and English
-    (no token needed); docs/events.md is generated from the same schemas."""
+    """The JSON Schema (2020-12) of an event type's `data`, fields described in Chinese and English; no token."""
     return schemas.event_schema(type)

@@ -34,6 +34,7 @@ class Input:
     number: bool = False
     options: tuple[str, ...] = ()
     pool: bool = False  # suggest the codes of the organisation's pool (a swap station's packs in stock)
+    org: bool = False  # an organisation, picked by name from those that may receive a pack
 
 
 def _masses(kind: str, zh: str, en: str) -> tuple[Input, ...]:
@@ -42,7 +43,7 @@ def _masses(kind: str, zh: str, en: str) -> tuple[Input, ...]:
 
 FORMS: dict[str, tuple[Input, ...]] = {
     "received": (),
-    "shipped": (Input("to", ("收货单位标识", "Receiving organisation id"), required=True),
+    "shipped": (Input("to", ("收货单位", "Receiving organisation"), required=True, org=True),
                 Input("waybill", ("运单号", "Waybill"))),
     "installed": (Input("vin", ("车辆识别代号 (VIN)", "VIN")), Input("site", ("或储能电站", "or storage site"))),
     "removed": (Input("reason", ("原因", "Reason"), required=True,
@@ -71,7 +72,7 @@ FORMS: dict[str, tuple[Input, ...]] = {
     "lost": (Input("reason", ("原因", "Reason"), required=True),),
     "exported": (Input("destination", ("目的国（两位代码）", "Destination country (2 letters)"), required=True),
                  Input("reason", ("原因", "Reason"))),
-    "found": (Input("custodian", ("现持有单位标识", "Organisation holding it"), required=True),
+    "found": (Input("custodian", ("现持有单位", "Organisation holding it"), required=True, org=True),
               Input("note", ("说明", "Note"), required=True)),
     "swapped": (Input("partner", ("换入电池包编码（扫码或从本站电池池中选）", "Incoming pack (scan it, or pick from "
                                   "the pool)"), required=True, pool=True),
@@ -79,14 +80,35 @@ FORMS: dict[str, tuple[Input, ...]] = {
 }  # fmt: skip
 
 
+# the actions in order of likelihood: what a person holding the pack most often does first (acknowledging a
+# receipt that waits for them above all), the rare and the grave (a loss, a recall, an export) last
+LIKELIHOOD: tuple[str, ...] = (
+    "received", "swapped", "installed", "shipped", "inspected", "removed", "serviced", "retired",
+    "dismantled", "recycled", "repurposed", "incident", "found", "lost", "recalled", "exported",
+)  # fmt: skip
+
+# the actions whose form picks an organisation
+ORG_PICKS = frozenset(action for action, inputs in FORMS.items() if any(field.org for field in inputs))
+
+
 def forms_for(actions: list[str], status: str) -> list[tuple[str, tuple[Input, ...]]]:
-    """The forms of the actions the phone can post on a pack in `status`, in the order given: a swap starts
-    from the outgoing pack."""
-    return [
+    """The forms of the actions the phone can post on a pack in `status`, most likely first (LIKELIHOOD): a
+    swap starts from the outgoing pack."""
+    rank = {action: i for i, action in enumerate(LIKELIHOOD)}
+    offered = [
         (action, FORMS[action])
         for action in actions
         if action in FORMS and (action != E.SWAPPED or status == SWAPPED_FROM["out"])
     ]
+    return sorted(offered, key=lambda item: rank.get(item[0], len(rank)))
+
+
+class FormError(InputError):
+    """A form field left blank or not a number; `localized` is its message in Chinese and English."""
+
+    def __init__(self, localized: tuple[str, str]) -> None:
+        super().__init__(localized[1], code="invalid_request")
+        self.localized = localized
 
 
 def payload(action: str, form: Mapping[str, str]) -> dict[str, Any]:
@@ -98,7 +120,7 @@ def payload(action: str, form: Mapping[str, str]) -> dict[str, Any]:
         text = str(form.get(field.name, "")).strip()
         if not text:
             if field.required:
-                raise InputError(f"{field.label[1]} is required", code="invalid_request")
+                raise FormError((f"请填写“{field.label[0]}”。", f"{field.label[1]} is required"))
             continue
         value: Any = _number(field, text) if field.number else text
         target = data
@@ -119,4 +141,6 @@ def _number(field: Input, text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise InputError(f"{field.label[1]}: {text!r} is not a number", code="invalid_request") from None
+        raise FormError(
+            (f"“{field.label[0]}”须为数字：{text}", f"{field.label[1]}: {text!r} is not a number")
+        ) from None

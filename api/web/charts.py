@@ -60,11 +60,42 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _label(text: str, y: float) -> str:
+def _label(text: str, y: float, room: float = LABEL_W - 6) -> str:
     shown = text
-    while _text_width(shown) > LABEL_W - 6:
+    while _text_width(shown) > room and len(shown) > 1:
         shown = shown[:-2] + "…"
     return f'<text class="lbl" x="0" y="{_n(y)}">{escape(shown)}</text>'
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Where a chart's rows put their label and bar: beside each other while every label fits the label
+    column, else each label on a line of its own above its bar (so no name is cut, at any width)."""
+
+    stacked: bool
+
+    @classmethod
+    def of(cls, labels: Sequence[str]) -> _Rows:
+        return cls(any(_text_width(label) > LABEL_W - 6 for label in labels))
+
+    @property
+    def height(self) -> int:
+        return ROW + 20 if self.stacked else ROW
+
+    @property
+    def x(self) -> int:
+        return 0 if self.stacked else LABEL_W
+
+    @property
+    def span(self) -> int:
+        return WIDTH - self.x - VALUE_W
+
+    @property
+    def bar_dy(self) -> int:  # from the row's top to its bar's
+        return 25 if self.stacked else 5
+
+    def label(self, text: str, y: float) -> str:
+        return _label(text, y + 15, WIDTH) if self.stacked else _label(text, y + 17)
 
 
 def bars(items: Sequence[Bar], *, title: str, empty: str) -> Markup:
@@ -72,37 +103,39 @@ def bars(items: Sequence[Bar], *, title: str, empty: str) -> Markup:
     if not items:
         return _nothing(title, empty)
     top = max(_finite(item.value) for item in items) or 1
-    span = WIDTH - LABEL_W - VALUE_W
+    rows = _Rows.of([item.label for item in items])
+    span, x0 = rows.span, rows.x
     body = []
     for n, item in enumerate(items):
-        y = n * ROW
+        y = n * rows.height
         value = _finite(item.value)
         w = max(1.0, span * value / top) if value else 0.0
-        body.append(_label(item.label, y + 17))
-        body.append(
-            f'<rect class="c-{item.tone}" x="{LABEL_W}" y="{y + 5}" width="{_n(w)}" height="{ROW - 9}" rx="2"/>'
-        )
-        body.append(f'<text class="num" x="{_n(LABEL_W + w + 4)}" y="{y + 17}">{escape(item.text)}</text>')
-    return _svg(len(items) * ROW, title, body)
+        bar = y + rows.bar_dy
+        body.append(rows.label(item.label, y))
+        body.append(f'<rect class="c-{item.tone}" x="{x0}" y="{bar}" width="{_n(w)}" height="{ROW - 9}" rx="2"/>')
+        body.append(f'<text class="num" x="{_n(x0 + w + 4)}" y="{bar + 12}">{escape(item.text)}</text>')
+    return _svg(len(items) * rows.height, title, body)
 
 
 def splits(rows: Sequence[Split], *, title: str, first: str, second: str, empty: str) -> Markup:
     """Two-part horizontal bars scaled to each row's total, with the second part's share written out."""
     if not rows:
         return _nothing(title, empty)
-    span = WIDTH - LABEL_W - VALUE_W
+    layout = _Rows.of([row.label for row in rows])
+    span, x0 = layout.span, layout.x
     body = [_legend(0, [("ok", first), ("late", second)])]
     for n, row in enumerate(rows):
-        y = 22 + n * ROW
+        y = 22 + n * layout.height
+        bar = y + layout.bar_dy
         total = row.first + row.second
         w1 = span * row.first / total if total else 0.0
         w2 = span * row.second / total if total else 0.0
         share = f"{row.second / total * 100:.1f}%" if total else "–"
-        body.append(_label(row.label, y + 17))
-        body.append(f'<rect class="c-ok" x="{LABEL_W}" y="{y + 5}" width="{_n(w1)}" height="{ROW - 9}"/>')
-        body.append(f'<rect class="c-late" x="{_n(LABEL_W + w1)}" y="{y + 5}" width="{_n(w2)}" height="{ROW - 9}"/>')
-        body.append(f'<text class="num" x="{_n(LABEL_W + span + 4)}" y="{y + 17}">{share}</text>')
-    return _svg(22 + len(rows) * ROW, title, body)
+        body.append(layout.label(row.label, y))
+        body.append(f'<rect class="c-ok" x="{x0}" y="{bar}" width="{_n(w1)}" height="{ROW - 9}"/>')
+        body.append(f'<rect class="c-late" x="{_n(x0 + w1)}" y="{bar}" width="{_n(w2)}" height="{ROW - 9}"/>')
+        body.append(f'<text class="num" x="{_n(x0 + span + 4)}" y="{bar + 12}">{share}</text>')
+    return _svg(22 + len(rows) * layout.height, title, body)
 
 
 def columns(days: Sequence[tuple[str, int, int]], *, title: str, first: str, second: str, empty: str) -> Markup:
@@ -131,9 +164,11 @@ def columns(days: Sequence[tuple[str, int, int]], *, title: str, first: str, sec
             body.append(
                 f'<rect class="c-late" x="{_n(x)}" y="{_n(bottom - h_part)}" width="{_n(w)}" height="{_n(h_part)}"/>'
             )
-        if (n % 5 == 0 and n < len(days) - 3) or n == len(days) - 1:
-            anchor = "end" if n == len(days) - 1 else "middle"
-            x_text = x + w if anchor == "end" else x + w / 2
+        last = len(days) - 1
+        if (n % 5 == 0 and n <= last - 5) or n == last:  # five days apart at least: room for a date at 375 px
+            # the first starts at the axis (clear of the scale's 0), the last ends at the edge
+            anchor = "end" if n == last else "start" if n == 0 else "middle"
+            x_text = x + w if anchor == "end" else left if anchor == "start" else x + w / 2
             body.append(
                 f'<text class="axis" x="{_n(x_text)}" y="{bottom + 14}" text-anchor="{anchor}">{escape(label)}</text>'
             )
@@ -148,22 +183,24 @@ def rates(items: Sequence[Rate], *, title: str, threshold: str, empty: str) -> M
     shown = [min(100.0, max(0.0, item.rate)) for item in items if math.isfinite(item.rate)]
     lowest = min(shown + [item.threshold for item in items if item.threshold is not None], default=100.0)
     floor = max(0, min(80, math.floor((lowest - 5) / 10) * 10))
-    span = WIDTH - LABEL_W - VALUE_W
+    layout = _Rows.of([item.label for item in items])
+    span, x0 = layout.span, layout.x
     body = [_legend(0, [("ok", f"{floor}–100%"), ("mark", threshold)])]
     for n, item in enumerate(items):
-        y = 22 + n * ROW
+        y = 22 + n * layout.height
+        bar = y + layout.bar_dy
         rate = min(100.0, item.rate) if math.isfinite(item.rate) else floor
         w = span * max(0.0, rate - floor) / (100 - floor)
         tone = "late" if item.below else "ok"
-        body.append(_label(item.label, y + 17))
-        body.append(f'<rect class="c-track" x="{LABEL_W}" y="{y + 5}" width="{span}" height="{ROW - 9}"/>')
-        body.append(f'<rect class="c-{tone}" x="{LABEL_W}" y="{y + 5}" width="{_n(w)}" height="{ROW - 9}"/>')
+        body.append(layout.label(item.label, y))
+        body.append(f'<rect class="c-track" x="{x0}" y="{bar}" width="{span}" height="{ROW - 9}"/>')
+        body.append(f'<rect class="c-{tone}" x="{x0}" y="{bar}" width="{_n(w)}" height="{ROW - 9}"/>')
         if item.threshold is not None:
-            x = LABEL_W + span * (item.threshold - floor) / (100 - floor)
-            body.append(f'<line class="c-mark" x1="{_n(x)}" x2="{_n(x)}" y1="{y + 2}" y2="{y + ROW - 2}"/>')
+            x = x0 + span * (item.threshold - floor) / (100 - floor)
+            body.append(f'<line class="c-mark" x1="{_n(x)}" x2="{_n(x)}" y1="{bar - 3}" y2="{bar + ROW - 7}"/>')
         text = f"{item.rate:.1f}%" if math.isfinite(item.rate) else "–"
-        body.append(f'<text class="num" x="{LABEL_W + span + 4}" y="{y + 17}">{text}</text>')
-    return _svg(22 + len(items) * ROW, title, body)
+        body.append(f'<text class="num" x="{x0 + span + 4}" y="{bar + 12}">{text}</text>')
+    return _svg(22 + len(items) * layout.height, title, body)
 
 
 def _legend(y: float, entries: list[tuple[str, str]]) -> str:
@@ -176,8 +213,8 @@ def _legend(y: float, entries: list[tuple[str, str]]) -> str:
 
 
 def _text_width(text: str) -> float:
-    """Roughly, at the charts' 12-unit font: CJK characters are square, Latin ones about half that."""
-    return sum(12.0 if ord(char) > 0x2E80 else 7.2 for char in text)
+    """Roughly, at the charts' 14-unit font (app.css): CJK characters are square, Latin ones about half that."""
+    return sum(14.0 if ord(char) > 0x2E80 else 8.0 for char in text)
 
 
 def _nothing(title: str, empty: str) -> Markup:

@@ -45,7 +45,7 @@ def timeliness_chart(rows: Sequence[OrgLateness], t: Words) -> Markup:
 def recovery_chart(rows: Sequence[RecoveryRow], t: Words, *, by_recycler: bool = False) -> Markup:
     items = [
         charts.Rate(
-            f"{row.name or row.recycler} · {row.element}" if by_recycler else row.element,
+            f"{row.name or row.recycler} · {t.value(row.element)}" if by_recycler else t.value(row.element),
             row.rate,
             row.threshold,
             row.below,

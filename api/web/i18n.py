@@ -6,6 +6,7 @@ Every text a template shows goes through `Words`: a missing key is a bug the tes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -19,6 +20,7 @@ from api.web.i18n_owners import EVENT_NAMES_OWNERS, MESSAGES_OWNERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
 from api.web.i18n_swaps import ACTION_NAMES_SWAPS, EVENT_NAMES_SWAPS, MESSAGES_SWAPS
+from api.web.i18n_ui import ERROR_NAMES, ERROR_PATTERNS, FIELD_NAMES, MESSAGES_UI, RULE_NAMES, VALUE_NAMES
 from api.web.i18n_unaccounted import MESSAGES_UNACCOUNTED
 from api.web.i18n_warnings import MESSAGES_WARNINGS
 from events.orgs import ROLE_NAMES_ZH, Role
@@ -44,7 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # login
     "login_title": ("登录", "Log in"),
     "login_intro": (
-        "请输入贵单位的访问令牌（API token）。令牌只用于登录，不保存在浏览器中；退出登录即结束会话。",
+        "请输入贵单位的访问令牌（即 API 令牌）。令牌只用于登录，不保存在浏览器中；退出登录即结束会话。",
         "Enter your organisation's API token. It is used to log in only, never kept in the browser; "
         "logging out ends the session.",
     ),
@@ -356,6 +358,7 @@ MESSAGES.update(MESSAGES_LOTS)
 EVENT_NAMES.update(EVENT_NAMES_LOTS)
 ACTION_NAMES.update(ACTION_NAMES_LOTS)
 STATUS_NAMES.update(STATUS_NAMES_LOTS)
+MESSAGES.update(MESSAGES_UI)
 
 
 def pick_lang(request: Request) -> str:
@@ -391,6 +394,34 @@ class Words:
     def pair(self, pair: tuple[str, str]) -> str:
         """One of a (Chinese, English) pair kept next to the code that uses it."""
         return self._pick(pair)
+
+    def field(self, name: str) -> str:
+        """A payload member's name (`feed_mass_kg` → 投料重量)."""
+        return self._pick(FIELD_NAMES[name]) if name in FIELD_NAMES else name
+
+    def value(self, value: object) -> str:
+        """A closed value's name (`waste` → 废旧电池); anything else as it is."""
+        text = str(value)
+        return self._pick(VALUE_NAMES[text]) if text in VALUE_NAMES else text
+
+    def rule(self, rule: str) -> str:
+        """A reporting rule's name (`installation-15wd` → 装车 15 个工作日), or a rule set's title."""
+        return self._pick(RULE_NAMES[rule]) if rule in RULE_NAMES else rule
+
+    def error(self, code: str | None, message: str, status: int) -> str:
+        """An error for a person: its own message in English; in Chinese its code's sentence, else its status's."""
+        if self.lang == "en":
+            return message
+        for pattern, sentence in ERROR_PATTERNS:
+            if (match := re.search(pattern, message)) is not None:
+                found = match.groupdict()
+                if "event" in found:
+                    found["event"] = self.event(found["event"])
+                return sentence.format(**found)
+        if code in ERROR_NAMES:
+            return self._pick(ERROR_NAMES[code])
+        key = f"error_generic_{status}"
+        return self(key if key in MESSAGES else ("error_generic_500" if status >= 500 else "error_generic_400"))
 
     def role(self, name: str) -> str:
         return self._pick(ROLE_NAMES[name]) if name in ROLE_NAMES else name

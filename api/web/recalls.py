@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api.web.csvpage import page_csv
 from api.web.render import WebDep
 from ledger.usecases import recalls
 from ledger.usecases.access import require_regulator
 from ledger.usecases.recalls import CampaignPack
-from ledger.usecases.reports.csvtext import csv_text
 
 router = APIRouter(prefix="/regulator/campaigns", tags=["web"], include_in_schema=False)
 
@@ -29,7 +29,7 @@ def campaign_csv(web: WebDep, campaign_id: str) -> Response:
         require_regulator(web.caller, "follow recall campaigns")
         report = recalls.campaign_report(web.ledger, web.caller, campaign_id)
         return Response(
-            csv_text(CampaignPack, report.scope_packs),
+            page_csv(CampaignPack, report.scope_packs, web.words),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="campaign-{report.id}.csv"',

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from api.cosigner import witness_states
 from api.web import figures
+from api.web.csvpage import page_csv
 from api.web.regionform import region_form, region_of
 from api.web.render import Web, WebDep
 from events.catalogue import CHEMISTRIES
@@ -26,7 +27,6 @@ from ledger.usecases import packreads, workspace
 from ledger.usecases.access import require_regulator
 from ledger.usecases.makers import maker_choices
 from ledger.usecases.reports.compliance import LateEntry, OrgLateness, RuleLateness, UnaccountedPack, compliance
-from ledger.usecases.reports.csvtext import csv_text
 from ledger.usecases.reports.lots import recovery_with_lots
 from ledger.usecases.reports.organisations import OrgStats, organisations
 from ledger.usecases.reports.recall import RecallFilter, RecallPack, recall
@@ -41,9 +41,9 @@ RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "s
 PACK_FILTER_FIELDS = ("manufacturer", "flag", "batch")
 
 
-def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
+def _csv(web: Web, name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
     return Response(
-        csv_text(model, rows),
+        page_csv(model, rows, web.words),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )
@@ -95,7 +95,7 @@ def search_page(web: WebDep, q: str = "") -> Response:
             try:
                 return show(listed=packreads.list_packs(web.ledger, web.caller, where, limit=workspace.SEARCH_LIMIT))
             except InputError as exc:
-                return show(error=exc.message, status_code=422)
+                return show(error=web.say(exc), status_code=422)
         if not q.strip():
             return show()
         found = workspace.search_packs(web.ledger, web.caller, q)
@@ -163,7 +163,7 @@ def recall_page(web: WebDep) -> Response:
             where = _recall_filter(web)
             report = recall(web.ledger, web.caller, where) if where is not None else None
         except InputError as exc:
-            return web.page("regulator/recall.html", form=form, report=None, error=exc.message, csv_url="",
+            return web.page("regulator/recall.html", form=form, report=None, error=web.say(exc), csv_url="",
                             chemistries=sorted(CHEMISTRIES), makers=maker_choices(web.ledger),
                             status_code=422)  # fmt: skip
         csv_url = "/regulator/recall.csv?" + urlencode({k: v for k, v in form.items() if v})
@@ -185,7 +185,7 @@ def recall_csv(web: WebDep) -> Response:
     def build() -> Response:
         require_regulator(web.caller, "run a recall trace")
         where = _recall_filter(web) or RecallFilter()
-        return _csv("recall", RecallPack, recall(web.ledger, web.caller, where).packs)
+        return _csv(web, "recall", RecallPack, recall(web.ledger, web.caller, where).packs)
 
     return web.respond(build)
 
@@ -222,7 +222,7 @@ def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -
         if section not in COMPLIANCE_SECTIONS:
             raise InputError(f"section must be one of {', '.join(COMPLIANCE_SECTIONS)}", code="invalid_filter")
         report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web))
-        return _csv(f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
+        return _csv(web, f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
 
     return web.respond(build)
 
@@ -246,7 +246,7 @@ def recovery_page(web: WebDep) -> Response:
 @router.get("/recovery.csv")
 def recovery_csv(web: WebDep) -> Response:
     return web.respond(
-        lambda: _csv("recovery", RecoveryRow, recovery(web.ledger, web.caller, region=region_of(web)).rows)
+        lambda: _csv(web, "recovery", RecoveryRow, recovery(web.ledger, web.caller, region=region_of(web)).rows)
     )
 
 
@@ -262,5 +262,5 @@ def organisations_page(web: WebDep) -> Response:
 @router.get("/organisations.csv")
 def organisations_csv(web: WebDep) -> Response:
     return web.respond(
-        lambda: _csv("organisations", OrgStats, organisations(web.ledger, web.caller, region=region_of(web)).orgs)
+        lambda: _csv(web, "organisations", OrgStats, organisations(web.ledger, web.caller, region=region_of(web)).orgs)
     )

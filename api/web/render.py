@@ -22,12 +22,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.deps import LedgerDep, SettingsDep
 from api.errors import status_of
 from api.settings import Settings
+from api.web import fields
 from api.web.i18n import LANG_COOKIE, Words, pick_lang
 from api.web.session import session_caller
 from events import regions
-from events.errors import PacktraceError
+from events.errors import NotFoundError, PacktraceError
 from events.timestamps import CHINA_TZ, from_rfc3339
 from ledger.log import Ledger
+from ledger.usecases import directory
 from ledger.usecases.access import Caller, Unauthenticated
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -107,6 +109,23 @@ class Web:
     def words(self) -> Words:
         return Words(pick_lang(self.request))
 
+    @cached_property
+    def org_names(self) -> dict[str, str]:
+        return directory.org_names(self.ledger)
+
+    def org_name(self, org_id: str | None) -> str:
+        """An organisation's name for a page (its id when it is not registered; "–" for none)."""
+        if not org_id:
+            return "–"
+        return self.org_names.get(org_id, org_id)
+
+    def say(self, exc: PacktraceError) -> str:
+        """An error's words for a person, in the page's language (api/web/i18n_ui.py)."""
+        localized = getattr(exc, "localized", None)
+        if isinstance(localized, tuple) and self.words.lang == "zh":
+            return str(localized[0])
+        return self.words.error(exc.code, exc.message, status_of(exc))
+
     @property
     def here(self) -> str:
         query = self.request.url.query
@@ -127,6 +146,8 @@ class Web:
                 here=self.here,
                 lang_url=self.lang_url(),
                 path=self.request.url.path,
+                orgname=self.org_name,
+                fields=lambda data: fields.shown(data, self.words, self.org_name),
                 **context,
             )
         )
@@ -157,7 +178,12 @@ class Web:
         status = status_of(exc)
         title = {403: "forbidden_title", 404: "not_found_title"}.get(status, "error_title")
         return self.page(
-            "error.html", status_code=status, title=self.words(title), detail=exc.message, status=status, code=exc.code
+            "error.html",
+            status_code=status,
+            title=self.words(title),
+            detail=self.say(exc),
+            status=status,
+            code=exc.code,
         )
 
 
@@ -166,3 +192,9 @@ def web_context(request: Request, ledger: LedgerDep, settings: SettingsDep) -> W
 
 
 WebDep = Annotated[Web, Depends(web_context)]
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 page of an address nothing answers, in the visitor's language."""
+    web = Web(request, request.app.state.ledger, request.app.state.settings)
+    return web.error(NotFoundError(f"no page at {request.url.path}", code="not_found"))

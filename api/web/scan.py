@@ -20,7 +20,7 @@ from api.errors import status_of
 from api.web import actions, session
 from api.web.render import Web, WebDep
 from events.errors import InputError, NotFoundError, PacktraceError, UnavailableError
-from ledger.usecases import packhistory, pages
+from ledger.usecases import directory, packhistory, pages
 from ledger.usecases.access import Unauthenticated, require_authenticated
 from ledger.usecases.labelling import ScanResult
 
@@ -63,6 +63,7 @@ def _result_page(
         if result is not None and caller.org is not None
         else []
     )
+    receivers = directory.receivers(web.ledger, caller) if any(a in actions.ORG_PICKS for a, _ in offered) else []
     return web.page(
         "scan.html",
         status_code=status,
@@ -74,7 +75,15 @@ def _result_page(
         typed=typed,
         needs_org=caller.org is None,
         pool=pages.scan_pool(web.ledger, caller),
+        receivers=receivers,
     )
+
+
+def typed_code(text: str) -> str:
+    """A typed or scanned code in any case: battery codes are upper-case (GB/T 34014), so a bare code is read
+    in capitals; a label URL is left as it is."""
+    text = text.strip()
+    return text if "://" in text else text.upper()
 
 
 def _scan_or_say_why(web: Web, scan: Callable[[], ScanResult], *, typed: str = "", done: str | None = None) -> Response:
@@ -82,12 +91,14 @@ def _scan_or_say_why(web: Web, scan: Callable[[], ScanResult], *, typed: str = "
     try:
         result = scan()
     except (InputError, NotFoundError) as exc:
-        return _result_page(web, None, error=exc.message, status=status_of(exc), typed=typed)
+        return _result_page(web, None, error=web.say(exc), status=status_of(exc), typed=typed)
     except UnavailableError as exc:  # the photo decoder is busy: try again shortly
-        page = _result_page(web, None, error=exc.message, status=status_of(exc), typed=typed)
+        page = _result_page(web, None, error=web.say(exc), status=status_of(exc), typed=typed)
         if exc.retry_after is not None:
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
+    if web.request.method == "POST":  # POST-redirect-GET: Back and reload never post the form again
+        return web.redirect("/scan?" + urlencode({"code": result.code}))
     return _result_page(web, result, done=done)
 
 
@@ -101,7 +112,9 @@ def scan_page(web: WebDep, code: str | None = None, done: str | None = None) -> 
             return _result_page(web, None)
         public_url = web.settings.public_url
         return _scan_or_say_why(
-            web, lambda: labelling.scan_text(web.ledger, web.caller, code, public_url=public_url), done=done
+            web,
+            lambda: labelling.scan_text(web.ledger, web.caller, typed_code(code), public_url=public_url),
+            done=done,
         )
 
     return web.respond(build)
@@ -130,7 +143,9 @@ async def scan_post(request: Request, web: WebDep) -> Response:
             )
         if text:
             return _scan_or_say_why(
-                web, lambda: labelling.scan_text(web.ledger, web.caller, text, public_url=public_url), typed=text
+                web,
+                lambda: labelling.scan_text(web.ledger, web.caller, typed_code(text), public_url=public_url),
+                typed=text,
             )
         return _result_page(web, None, error=web.words("scan_intro"), status=422)
 
@@ -163,11 +178,11 @@ async def scan_act(request: Request, web: WebDep) -> Response:
             raise
         except NotConfigured as exc:
             return web.page(
-                "error.html", status_code=503, title=web.words("error_title"), detail=exc.message, status=503
+                "error.html", status_code=503, title=web.words("error_title"), detail=web.say(exc), status=503
             )
         except PacktraceError as exc:
             result = labelling.scan_text(web.ledger, web.caller, code, public_url=web.settings.public_url)
-            return _result_page(web, result, error=exc.message, status=status_of(exc))
+            return _result_page(web, result, error=web.say(exc), status=status_of(exc))
         return web.redirect("/scan?" + urlencode({"code": code, "done": action}))
 
     return await run_in_threadpool(web.respond, build)

@@ -3,6 +3,7 @@ its scope, and the method's thresholds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlencode
 
@@ -10,11 +11,11 @@ from fastapi import APIRouter, Response
 from markupsafe import Markup
 
 from api.web import charts
+from api.web.csvpage import page_csv
 from api.web.i18n import Words
 from api.web.regionform import region_form, region_of
 from api.web.render import WebDep
 from events.errors import InputError
-from ledger.usecases.reports.csvtext import csv_text
 from ledger.usecases.reports.warnings import WarningAlarm, WarningsReport, warnings
 
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
@@ -41,9 +42,17 @@ def rate_chart(report: WarningsReport, t: Words) -> Markup:
     return charts.bars(items, title=t("warnings_chart"), empty=t("no_data"))
 
 
-def group_text(group: dict[str, str], t: Words) -> str:
-    """`企业 catl · 批次 B1` (`maker catl · batch B1`)."""
-    return " · ".join(f"{t('warnings_field_' + name)} {value}" for name, value in group.items())
+def group_text(group: dict[str, str], t: Words, org_name: Callable[[str], str] = str) -> str:
+    """`企业 宁德时代 · 批次 B1` (`maker 宁德时代 · batch B1`): the maker by name."""
+    return " · ".join(
+        f"{t('warnings_field_' + name)} {org_name(value) if name == 'maker' else t.value(value)}"
+        for name, value in group.items()
+    )
+
+
+def weights_text(weights: dict[str, int], t: Words) -> str:
+    """The incident kinds' weights: `热失控×3, 火灾×3, …`."""
+    return ", ".join(f"{t.value(kind)}×{weight:g}" for kind, weight in weights.items())
 
 
 @router.get("/warnings")
@@ -61,7 +70,8 @@ def warnings_page(web: WebDep, as_of: str = "") -> Response:
             as_of=as_of.strip(),
             csv_url=csv_url,
             chart=rate_chart(report, web.words),
-            group_text=lambda group: group_text(group, web.words),
+            group_text=lambda group: group_text(group, web.words, web.org_name),
+            weights=weights_text(report.weights, web.words),
         )
 
     return web.respond(build)
@@ -72,7 +82,7 @@ def warnings_csv(web: WebDep, as_of: str = "") -> Response:
     def build() -> Response:
         report = warnings(web.ledger, web.caller, as_of=_as_of(as_of), region=region_of(web))
         return Response(
-            csv_text(WarningAlarm, report.alarms),
+            page_csv(WarningAlarm, report.alarms, web.words),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="warnings.csv"', "Cache-Control": "no-store"},
         )

@@ -139,9 +139,11 @@ def _regulator_page(lessor: Lessor, name: str, owner: str, custodian: str, lesse
     cookie = session_cookie(lessor.ledger, lessor.actors[REGULATOR].token)
     page = lessor.client.get(f"/regulator/packs/{lessor.packs[name]}", headers=cookie)
     assert page.status_code == 200, page.text[:300]
-    assert re.search(rf'<dd id="owner">{owner}</dd>', page.text)
+    owner_name, lessee_name = (lessor.ledger.org(o).name for o in (owner, lessee))  # type: ignore[union-attr]
+    assert re.search(rf'<dd id="owner">{owner_name}</dd>', page.text)  # organisations by name
     lease = re.search(r'<dd id="lease">(.*?)</dd>', page.text, flags=re.DOTALL)
-    assert lease is not None and f"出租方 {owner} → 承租方 {lessee}" in lease.group(1) and VINS["V1"] in lease.group(1)
+    assert lease is not None and f"出租方 {owner_name} → 承租方 {lessee_name}" in lease.group(1)
+    assert VINS["V1"] in lease.group(1)
     assert "所有权人" in page.text
 
 

@@ -110,8 +110,10 @@ def _named(desk: Desk, org_id: str, name: str) -> None:
 def _refused_everywhere(desk: Desk, problem: str, detail: str) -> None:
     assert_problem(desk.api("/v1/reports/recall", manufacturer=desk.maker), 422, problem, detail)
     assert_problem(desk.api("/v1/packs", manufacturer=desk.maker), 422, problem, detail)
-    page = desk.page("/regulator/recall", manufacturer=desk.maker)
+    page = desk.page("/regulator/recall", manufacturer=desk.maker, lang="en")
     assert page.status_code == 422 and str(escape(detail)) in page.text and ROW.findall(page.text) == []
+    page = desk.page("/regulator/recall", manufacturer=desk.maker)  # in Chinese, naming what was typed
+    assert page.status_code == 422 and f"没有与“{desk.maker}”相符的生产企业" in page.text
 
 
 @then(parsers.parse('the trace refuses it with 422 "{problem}": "{detail}"'))

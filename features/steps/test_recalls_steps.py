@@ -148,7 +148,7 @@ def _page_matches_csv(desk: Desk, ledger: Ledger) -> None:
     cookie = session_cookie(ledger, desk.actors[REGULATOR].token)
     html = desk.client.get("/regulator/campaigns/R-B7", headers=cookie).text
     shown = re.findall(r'data-code="([^"]+)" data-remedied="(true|false)" data-overdue="(true|false)"', html)
-    text = desk.client.get("/regulator/campaigns/R-B7.csv", headers=cookie).text.lstrip("\ufeff")
+    text = desk.client.get("/regulator/campaigns/R-B7.csv?lang=en", headers=cookie).text.lstrip("\ufeff")
     rows = [(r["code"], r["remedied"], r["overdue"]) for r in csv.DictReader(io.StringIO(text))]
     assert shown == rows and len(rows) == 1000
     assert '<span id="campaign-completion">60.0%</span>' in html

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from api.web.i18n import Words
 from api.web.session import SESSION_COOKIE
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN
@@ -104,7 +105,7 @@ def _batch_listed(desk: Desk) -> None:
 
 @then("the batch's CSV download lists the same packs")
 def _batch_csv(desk: Desk) -> None:
-    response = desk.get("/regulator/recall.csv", **desk.params)
+    response = desk.get("/regulator/recall.csv", **desk.params, lang="en")
     assert response.headers["content-disposition"] == 'attachment; filename="recall.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     listed = re.findall(r'<tr><td><a class="code" href="/regulator/packs/([0-9A-Z]+)"', desk.page)
@@ -129,14 +130,14 @@ def _late_orgs(desk: Desk) -> None:
         row = desk.page.split(f'data-org="{org}"')[1].split("</tr>")[0]
         for (who, rule), count in recount.late_by.items():
             if who == org:
-                assert f"{rule}: {count}" in row
+                assert f"{Words('zh').rule(rule)}: {count}" in row  # the rule by its name
 
 
 @then("each late report names the rule, the pack and how many working days late it was")
 def _late_rows(desk: Desk) -> None:
     table = desk.page.split('<table id="late-entries">')[1].split("</table>")[0]
     for late in desk.report["late"][:200]:
-        assert late["rule"] in table and late["pack"] in table
+        assert f'data-rule="{late["rule"]}">{Words("zh").rule(late["rule"])}<' in table and late["pack"] in table
     assert all(late["working_days_late"] > 0 for late in desk.report["late"])
 
 

@@ -81,7 +81,8 @@ def _rows(page: str) -> list[str]:
 )
 def _alarms(desk: Desk, batch: str, maker: str, n: int, weighted: int, days: str) -> None:
     [row] = _rows(desk.page)
-    assert f"<td>企业 {maker} · 批次 {batch}</td>" in row
+    maker_org = desk.world.ledger.org(maker)
+    assert maker_org is not None and f"<td>企业 {maker_org.name} · 批次 {batch}</td>" in row  # the maker by name
     assert f'<td class="n">{n} (热事故 {n}; 加权 {weighted})</td>' in row
     assert f'<td class="n">{days}</td>' in row
     [alarm] = desk.report["alarms"]

@@ -342,7 +342,9 @@ def test_item9_the_dossier_of_a_long_chain_shows_and_verifies_the_latest_200(
     assert "Showing seq 0–149" in first and 'id="older"' not in first and 'class="verify ok"' in first
     assert f'href="{url}?before=350" id="newer"' in first
 
-    bad = client.get(f"{url}?before=abc", headers=regulator)
+    bad = client.get(f"{url}?before=abc&lang=zh", headers=regulator)
+    assert bad.status_code == 422 and "“abc”不是有效的记录序号（应为整数）。" in bad.text
+    bad = client.get(f"{url}?before=abc&lang=en", headers=regulator)
     assert bad.status_code == 422 and "before: &#39;abc&#39; is not an entry&#39;s seq" in bad.text
 
 

@@ -136,8 +136,10 @@ def test_campaign_over_1000_packs_completes_as_packs_are_serviced(
     assert html.count('<li><a href="/regulator/packs/') == 200 and "另有 399 块逾期电池，见下表及 CSV。" in html
     english = client.get("/regulator/campaigns/R-2026-01?lang=en", headers=cookie).text
     assert "Completion" in english and "Overdue packs" in english
-    page_csv = client.get("/regulator/campaigns/R-2026-01.csv", headers=cookie)
-    assert page_csv.text == response.text
+    page_csv = client.get("/regulator/campaigns/R-2026-01.csv?lang=en", headers=cookie)
+    assert page_csv.text == response.text  # in English, the API's CSV (no float to round)
+    chinese = client.get("/regulator/campaigns/R-2026-01.csv", headers=cookie).text
+    assert chinese.startswith("\ufeff电池编码,状态,持有单位标识,持有单位,召回时间,已整改,整改方式,整改时间,逾期\r\n")
     listing = client.get("/regulator/campaigns", headers=cookie).text
     assert '<a class="code" href="/regulator/campaigns/R-2026-01">R-2026-01</a>' in listing
     assert client.get("/regulator/campaigns", headers=login_cookie(client, maker.token)).status_code == 403

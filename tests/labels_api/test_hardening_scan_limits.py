@@ -95,9 +95,11 @@ def test_item6_the_scan_page_says_a_photo_is_too_large_or_the_scanner_busy(
     huge = {"image": ("photo.png", png(Image.new("1", (40_000_000, 1), 1)), "image/png")}
     page = client.post("/scan", files=huge, headers=cookie)
     assert page.status_code == 422 and 'id="scan-error"' in page.text
-    assert "image of 40000000×1 pixels is wider or taller than 16,384 pixels" in page.text
+    assert "照片为 40000000×1 像素，超过上限（长、宽均不超过 16,384 像素），请重拍。" in page.text
+    english = client.post("/scan?lang=en", files=huge, headers=cookie)
+    assert "image of 40000000×1 pixels is wider or taller than 16,384 pixels" in english.text
     photo = {"image": ("photo.png", png(Image.new("L", (640, 480), 255)), "image/png")}
     with all_slots_taken(monkeypatch):
         page = client.post("/scan", files=photo, headers=cookie)
     assert page.status_code == 503 and 'id="scan-error"' in page.text and page.headers["retry-after"] == "5"
-    assert "the scanner is busy: 2 photos are being read" in page.text
+    assert "识别服务繁忙（正在识别 2 张照片），请稍后再试。" in page.text

@@ -77,12 +77,13 @@ def test_the_alarm_links_the_recall_page_of_the_batch(scaled: Generated) -> None
     cookie = session_cookie(scaled.ledger, scaled.made.actors[REGULATOR].token)
     page = scaled.client.get("/regulator/warnings", headers=cookie).text
     assert f'href="{alarm["trace"].replace("&", "&amp;")}"' in page
-    assert "企业 catl · 批次 B1" in page and "追溯 100 块电池" in page
+    maker = scaled.ledger.org("catl")
+    assert maker is not None and f"企业 {maker.name} · 批次 B1" in page and "追溯 100 块电池" in page
     recall = scaled.client.get(alarm["trace"], headers=cookie).text
     assert '<h2 id="recall-count">共 100 块电池</h2>' in recall
     english = scaled.client.get("/regulator/warnings?lang=en", headers=cookie).text
     assert "Quality early warning" in english and "1 alarms" in english and "Trace 100 packs" in english
-    assert "<td>maker catl · batch B1</td>" in english
+    assert f"<td>maker {scaled.ledger.org('catl').name} · batch B1</td>" in english  # type: ignore[union-attr]
 
 
 def test_the_csv_holds_the_alarms(scaled: Generated) -> None:
@@ -95,7 +96,16 @@ def test_the_csv_holds_the_alarms(scaled: Generated) -> None:
         (row["dimension"], row["group"], row["incidents"], row["exposure_pack_days"], row["trace"]) for row in rows
     ] == [("maker+batch", "maker=catl;batch=B1", "6", str(alarm["exposure_pack_days"]), alarm["trace"])]
     cookie = session_cookie(scaled.ledger, scaled.made.actors[REGULATOR].token)
-    assert scaled.client.get("/regulator/warnings.csv", headers=cookie).text == response.text
+    english = scaled.client.get("/regulator/warnings.csv?lang=en", headers=cookie).text.removeprefix("\ufeff")
+    page_rows = list(csv.reader(io.StringIO(english)))
+    api_rows = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
+    assert page_rows[0] == api_rows[0] and len(page_rows) == len(api_rows)  # the field names, in English
+    for page_row, api_row in zip(page_rows[1:], api_rows[1:], strict=True):
+        for shown, exact in zip(page_row, api_row, strict=True):  # floats to six significant digits, for people
+            assert shown == exact or (float(shown) == pytest.approx(float(exact), rel=1e-5) and len(shown) <= 12)
+    assert "371.186" in english and "371.1864406779661" not in english
+    chinese = scaled.client.get("/regulator/warnings.csv", headers=cookie).text
+    assert chinese.startswith("\ufeff分组维度,组别,电池数,事故数,")
 
 
 def test_before_the_fires_nothing_alarms(scaled: Generated) -> None:
@@ -124,6 +134,8 @@ def test_bad_report_days_are_refused(scaled: Generated) -> None:
     assert unknown.status_code == 422
     cookie = session_cookie(scaled.ledger, scaled.made.actors[REGULATOR].token)
     page = scaled.client.get("/regulator/warnings?as_of=July", headers=cookie)
+    assert page.status_code == 422 and "“July”不是有效日期（格式为 YYYY-MM-DD）。" in page.text
+    page = scaled.client.get("/regulator/warnings?as_of=July&lang=en", headers=cookie)
     assert page.status_code == 422 and "as_of: &#39;July&#39; is not a date (YYYY-MM-DD)" in page.text
 
 

@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from api.web.i18n import Words
 from labels.payload import label_url
 from labels.render import LabelInfo, render_png
 from tests.web.conftest import World, make_world
@@ -140,9 +141,9 @@ def test_a_regulator_traces_and_verifies(browser: Browser, live: Live) -> None:
         page.click("#recall-csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert download.value.suggested_filename == "recall.csv"
-    assert [(r["code"], r["status"], r["custodian"], r["vin"]) for r in rows] == [
-        (p["code"], p["status"], p["custodian"], p["vin"] or "") for p in expected
-    ]
+    assert [(r["电池编码"], r["状态"], r["持有单位标识"], r["车辆识别代号"]) for r in rows] == [
+        (p["code"], Words("zh").status(p["status"]), p["custodian"], p["vin"] or "") for p in expected
+    ]  # the page is in Chinese, and so is its CSV
 
     page.click("text=合规")
     assert page.locator("#unaccounted-packs tbody tr").count() > 0

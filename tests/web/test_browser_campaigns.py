@@ -62,7 +62,8 @@ def test_a_regulator_follows_a_campaign(browser: Browser, live: Live, campaign: 
     with page.expect_download() as download:
         page.click("#campaign-csv")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    rows = [[r["code"], r["remedied"], r["overdue"]] for r in csv.DictReader(io.StringIO(text))]
+    yes_no = {"是": "true", "否": "false"}  # the page is in Chinese, and so is its CSV
+    rows = [[r["电池编码"], yes_no[r["已整改"]], yes_no[r["逾期"]]] for r in csv.DictReader(io.StringIO(text))]
     assert download.value.suggested_filename == f"campaign-{CAMPAIGN}.csv"
     assert shown == rows and len(rows) == campaign["packs"]
     page.click("a.lang")

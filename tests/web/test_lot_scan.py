@@ -46,10 +46,8 @@ def test_the_scan_page_puts_a_pack_into_a_lot(world: World, web_client: httpx.Cl
     assert 'data-action="lotted"' in page and "投入回收批次" in page and 'name="lot"' in page
     refused = web_client.post("/scan/act", data={"code": held, "action": "lotted", "lot": "lot:gem:X"}, headers=session)
     assert refused.status_code == 403
-    assert (
-        f'id="scan-error">org &#39;brunp&#39; (recycler) may not put pack {held} into lot:gem:X: the lot belongs to '
-        "&#39;gem&#39;</p>" in refused.text
-    )
+    said = f"电池 {held} 不能投入批次 lot:gem:X：该批次属于 gem，只有它能向其中投料。"
+    assert f'id="scan-error">{said}</p>' in refused.text
     done = web_client.post("/scan/act", data={"code": held, "action": "lotted", "lot": LOT}, headers=session)
     assert done.status_code == 303 and done.headers["location"] == f"/scan?code={held}&done=lotted"
     state = world.ledger.pack_state(held)

@@ -85,7 +85,9 @@ def test_a_value_naming_no_maker_is_a_422_page_naming_it(
 ) -> None:
     response = page(client, cookie, path, manufacturer="CATL")
     assert response.status_code == 422
-    assert escape(UNKNOWN.format("CATL")) in response.text
+    assert "没有与“CATL”相符的生产企业（企业标识、厂商代码或登记名称）。" in response.text
+    english = page(client, cookie, path, manufacturer="CATL", lang="en")
+    assert english.status_code == 422 and escape(UNKNOWN.format("CATL")) in english.text
     assert ROW.findall(response.text) == []
     assert '<input id="manufacturer" name="manufacturer" value="CATL"' in response.text  # kept, to correct
 
@@ -95,7 +97,9 @@ def test_the_recall_csv_of_an_unknown_maker_is_a_422(
 ) -> None:
     response = page(client, cookie, "/regulator/recall.csv", manufacturer="比亚迪")
     assert response.status_code == 422
-    assert escape(UNKNOWN.format("比亚迪")) in response.text  # no maker's id, code or name holds it
+    assert "没有与“比亚迪”相符的生产企业（企业标识、厂商代码或登记名称）。" in response.text  # nothing holds it
+    english = page(client, cookie, "/regulator/recall.csv", manufacturer="比亚迪", lang="en")
+    assert english.status_code == 422 and escape(UNKNOWN.format("比亚迪")) in english.text
 
 
 def test_the_packs_page_filters_by_flag_and_batch(
@@ -111,6 +115,9 @@ def test_the_packs_page_filters_by_flag_and_batch(
     assert "没有找到匹配的电池。" in page(client, cookie, "/regulator/packs", batch="B9").text
     refused = page(client, cookie, "/regulator/packs", flag="lost")
     assert refused.status_code == 422
+    chinese = "没有“lost”这种标记；可选标记：已更正、事故、召回。"
+    assert f'<p class="alert" role="alert" id="filter-error">{chinese}</p>' in refused.text
+    refused = page(client, cookie, "/regulator/packs", flag="lost", lang="en")
     detail = "unknown flag 'lost'; flags are: corrected, incident, recalled ('lost' is a status: status=lost)"
     assert f'<p class="alert" role="alert" id="filter-error">{escape(detail)}</p>' in refused.text
 
@@ -140,4 +147,6 @@ def test_the_search_box_keeps_its_other_readings(
     assert "没有找到匹配的电池。" in page(client, cookie, "/regulator/packs", q="ZZZ").text  # a code of no maker
     refused = page(client, cookie, "/regulator/packs", q="比亚迪")
     assert refused.status_code == 422
+    assert "“比亚迪”不是电池编码、车辆识别代号、厂商代码、企业标识或生产企业名称。" in refused.text
+    refused = page(client, cookie, "/regulator/packs", q="比亚迪", lang="en")
     assert str(escape("'比亚迪' is not a code, VIN, maker code, organisation id or maker's name")) in refused.text

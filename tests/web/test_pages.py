@@ -228,7 +228,12 @@ def test_recall_page_lists_the_trace_and_links_its_csv(world: World, web_client:
     assert rows == [p["code"] for p in report["packs"]] and rows
     assert f"共 {report['count']} 块电池" in page
     assert 'href="/regulator/recall.csv?manufacturer=0RJ&amp;chemistry=NCM"' in page
-    csv_text = web_client.get("/regulator/recall.csv", params=params, headers=session(world, REGULATOR))
+    chinese = web_client.get("/regulator/recall.csv", params=params, headers=session(world, REGULATOR))
+    header, first = chinese.content.decode("utf-8-sig").splitlines()[:2]
+    assert header.startswith("电池编码,状态,持有单位标识,持有单位,") and ",装车使用中," in first  # the page's language
+    csv_text = web_client.get(
+        "/regulator/recall.csv", params={**params, "lang": "en"}, headers=session(world, REGULATOR)
+    )
     assert csv_text.content.decode("utf-8-sig").splitlines()[1:] == [
         line for line in web_client.get("/v1/reports/recall", params={**params, "format": "csv"},
                                         headers=world.auth(REGULATOR)).content.decode("utf-8-sig").splitlines()[1:]
@@ -239,7 +244,11 @@ def test_recall_form_errors_are_shown(world: World, web_client: httpx.Client) ->
     response = web_client.get(
         "/regulator/recall", params={"produced_from": "2026-13-01"}, headers=session(world, REGULATOR)
     )
-    assert response.status_code == 422 and "not a date" in response.text
+    assert response.status_code == 422 and "“2026-13-01”不是有效日期（格式为 YYYY-MM-DD）。" in response.text
+    english = web_client.get(
+        "/regulator/recall", params={"produced_from": "2026-13-01", "lang": "en"}, headers=session(world, REGULATOR)
+    )
+    assert english.status_code == 422 and "produced_from: &#39;2026-13-01&#39; is not a date" in english.text
     empty = web_client.get("/regulator/recall", headers=session(world, REGULATOR))
     assert empty.status_code == 200 and 'id="recall-results"' not in empty.text
 
@@ -292,8 +301,11 @@ def test_scan_a_label_photo_then_acknowledge_receipt(world: World, web_client: h
     collector = session(world, "xm-collect")
     page = web_client.post("/scan", files={"image": ("label.png", label_photo(world, pack), "image/png")},
                            headers=collector)  # fmt: skip
+    assert page.status_code == 303 and page.headers["location"] == f"/scan?code={pack}"  # POST-redirect-GET
+    page = web_client.get(page.headers["location"], headers=collector)
     assert page.status_code == 200, page.text
     assert f'<p class="code" id="pack-code">{pack}</p>' in page.text
+    assert page.text.index('data-action="received"') < page.text.index('id="scan-form"')  # the tap first
     assert "运输中" in page.text and 'data-action="received"' in page.text and "确认接收" in page.text
     head = re.search(r'name="prev" value="([0-9a-f]{64})"', page.text)
     assert head is not None
@@ -319,7 +331,11 @@ def test_a_stale_page_cannot_post(world: World, web_client: httpx.Client) -> Non
     response = web_client.post(
         "/scan/act", data={"code": pack, "action": "received", "prev": "0" * 64}, headers=collector
     )
-    assert response.status_code == 409 and "stale prev" in response.text
+    assert response.status_code == 409 and "电池记录已在别处更新，请刷新页面后重试。" in response.text
+    english = web_client.post(
+        "/scan/act?lang=en", data={"code": pack, "action": "received", "prev": "0" * 64}, headers=collector
+    )
+    assert english.status_code == 409 and "stale prev" in english.text
     assert 'id="pack-status">运输中<' in response.text
 
 
@@ -332,7 +348,7 @@ def test_actions_that_need_details_ask_for_them(world: World, web_client: httpx.
     missing = web_client.post(
         "/scan/act", data={"code": pack, "action": "shipped"}, headers=session(world, holder.custodian)
     )
-    assert missing.status_code == 422 and "Receiving organisation id is required" in missing.text
+    assert missing.status_code == 422 and "请填写“收货单位”。" in missing.text
 
 
 def test_an_organisation_without_a_platform_key_is_told(world: World, web_client: httpx.Client) -> None:
@@ -344,7 +360,7 @@ def test_an_organisation_without_a_platform_key_is_told(world: World, web_client
         data={"code": pack, "action": "retired", "reason": "damaged"},
         headers=session(world, holder.custodian),
     )
-    assert response.status_code == 403 and "no platform-held key" in response.text
+    assert response.status_code == 403 and "贵单位尚无平台托管的签名密钥，不能在网页上报事件。" in response.text
 
 
 def test_a_photo_without_a_code_is_said_on_the_page(world: World, web_client: httpx.Client) -> None:
@@ -352,7 +368,8 @@ def test_a_photo_without_a_code_is_said_on_the_page(world: World, web_client: ht
     Image.new("L", (400, 300), 255).save(out, format="PNG")
     response = web_client.post("/scan", files={"image": ("blank.png", out.getvalue(), "image/png")},
                                headers=session(world, "xm-collect"))  # fmt: skip
-    assert response.status_code == 422 and 'id="scan-error"' in response.text and "no QR code" in response.text
+    assert response.status_code == 422 and 'id="scan-error"' in response.text
+    assert "照片中未找到二维码或条码，请重拍或直接输入编码。" in response.text
 
 
 def test_the_admin_token_can_scan_but_not_post(world: World, web_client: httpx.Client) -> None:
@@ -373,4 +390,4 @@ def test_without_a_sealing_secret_the_page_says_posting_is_not_set_up(
     response = client.post(
         "/scan/act", data={"code": code(1), "action": "removed", "reason": "repair"}, headers=automaker
     )
-    assert response.status_code == 503 and "no sealing secret" in response.text
+    assert response.status_code == 503 and "此服务器未配置平台托管密钥，暂不能上报事件。" in response.text

@@ -193,6 +193,8 @@ def test_a_pack_outside_the_city_is_read_as_an_ordinary_organisation(
     page = web_client.get(f"/regulator/packs/{outside}", headers=cookie)
     assert page.status_code == 403
     assert "该内容超出您的辖区" in page.text and "仅对监管部门开放" not in page.text
+    assert f"电池 {outside} 从未进入您的辖区，您无权查看其档案。" in page.text
+    page = web_client.get(f"/regulator/packs/{outside}?lang=en", headers=cookie)
     assert f"pack {outside} has never touched your jurisdiction, 350200 (Xiamen), so you may not open its dossier" in (
         page.text
     )

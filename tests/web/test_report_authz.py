@@ -185,4 +185,4 @@ def test_an_entry_link_opens_the_dossier_for_regulators_only(
     assert actual == {name: 303 if name in AUTHORITIES else 403 for name in CALLERS} | {ANONYMOUS: 303}
     assert places == {f"/regulator/packs/{code(1)}#e{first}", f"/login?next=%2Fregulator%2Fentries%2F{first}"}
     unknown = client.get("/regulator/entries/999999", headers=login_cookie(client, callers["regulator"]))
-    assert unknown.status_code == 404 and "no pack entry at index 999999" in unknown.text
+    assert unknown.status_code == 404 and "日志中没有序号为 999999 的电池记录。" in unknown.text

@@ -32,6 +32,7 @@ def test_item10_report_operations_answer_no_5xx_stay_on_schema_and_no_looser(
     assert sorted(op.label for op in ours) == [
         "GET /p/{code}",
         "GET /v1/reports/compliance",
+        "GET /v1/reports/lots",
         "GET /v1/reports/organisations",
         "GET /v1/reports/recall",
         "GET /v1/reports/recovery",

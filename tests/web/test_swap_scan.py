@@ -71,6 +71,8 @@ def test_a_refused_swap_is_said_on_the_page_and_records_nothing(
     size = world.ledger.size()
     form = {"code": outgoing, "action": "swapped", "partner": stranger}
     page = web_client.post("/scan/act", data=form, headers=station)
+    assert page.status_code == 403 and "您当前的身份不能对此电池进行“{}”操作。".format("换电") in page.text
+    page = web_client.post("/scan/act?lang=en", data=form, headers=station)
     assert page.status_code == 403
     assert (
         "org &#39;nio-swap&#39; (swap_operator) may not post &#39;swapped&#39;: requires custody and the swap_operator "
@@ -78,7 +80,7 @@ def test_a_refused_swap_is_said_on_the_page_and_records_nothing(
     ) in page.text
     assert world.ledger.size() == size
     missing = web_client.post("/scan/act", data={"code": outgoing, "action": "swapped"}, headers=station)
-    assert missing.status_code == 422 and "Incoming pack (scan it, or pick from the pool) is required" in missing.text
+    assert missing.status_code == 422 and "请填写“换入电池包编码（扫码或从本站电池池中选）”。" in missing.text
 
 
 def test_a_city_regulator_reads_the_pools_of_its_city_only(world: World, web_client: httpx.Client) -> None:

@@ -24,6 +24,11 @@ def csv_text(model: type[BaseModel], rows: Sequence[BaseModel]) -> str:
     return out.getvalue()
 
 
+def cell(value: Any) -> str:
+    """One value as a CSV cell (the pages' CSVs write theirs so too)."""
+    return _cell(value)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
