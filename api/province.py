@@ -43,6 +43,7 @@ PATHS = (
     "scrapped_kept", "collector_idle", "idle_stock", "dealer_retired", "late_listed", "displaced",
     "imported",  # made abroad, registered by an importer (进口商) with the 报关单号, then a vehicle's like in_vehicle
 )  # fmt: skip
+SPLIT_SERIALS = 500_000  # the second product of a one-to-many repurposing: its serial is this plus the first's
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
 # repair shops, swap stations): with a sealing key they get a platform-held key, so the scan page can sign
@@ -146,6 +147,7 @@ class _Life:
         self.serial = serial
         self.steps: list[Step] = []
         self.spares: list[str] = []  # packs this life brought in beside its own (a swap station's spare)
+        self.split: list[str] = []  # a retired pack repurposed into two products (one-to-many): the original
 
     def late(self, odds: float) -> bool:
         return self.rng.random() < odds * self.scenario.lateness
@@ -235,6 +237,8 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
         )
         if life.spares:
             paths.setdefault("swap_spare", []).extend(life.spares)
+        if life.split:
+            paths.setdefault("second_life_split", []).extend(life.split)
         steps += life.steps
     steps = [step for step in steps if step.recorded < scenario.end]
     steps.sort(key=lambda s: s.recorded)
@@ -392,9 +396,17 @@ def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: 
     product_day += timedelta(days=1) if product_day.day == 31 else timedelta(0)
     letter = chemistry_letter(chemistry)
     product = make_second_life_code(min(s2l.manufacturer_codes), "pack", letter, "A1", product_day, serial)
-    life.together([(life.code, "repurposed", s2l.id, {"into": product}),
-                   (product, "produced", s2l.id, _produced(rng, chemistry, **{"from": [life.code]}))],
-                  days=5)  # fmt: skip
+    made = _produced(rng, chemistry, **{"from": [life.code]})
+    if serial % 2:  # one-to-many: every other pack becomes two storage products, the second kept at a site
+        second = make_second_life_code(min(s2l.manufacturer_codes), "pack", letter, "A1", product_day,
+                                       SPLIT_SERIALS + serial)  # fmt: skip
+        life.split.append(life.code)
+        life.together([(life.code, "repurposed", s2l.id, {"into": [product, second]}),
+                       (product, "produced", s2l.id, made), (second, "produced", s2l.id, made)], days=5)  # fmt: skip
+        life.together([(second, "installed", s2l.id, {"site": scenario.sites[0]})], days=0)  # no draws: as before
+    else:
+        life.together([(life.code, "repurposed", s2l.id, {"into": product}), (product, "produced", s2l.id, made)],
+                      days=5)  # fmt: skip
     life.code = product
     life.add("installed", s2l.id, {"site": rng.choice(scenario.sites)}, days=3)
     life.add("removed", s2l.id, {"reason": "retirement"}, days=rng.uniform(*scenario.storage_days))

@@ -138,3 +138,21 @@ def test_demo_leases_its_lessor_packs(province: tuple[Ledger, demo.Province]) ->
     active = [s for s in states if s is not None and s.lease is not None]
     assert active and all(s.lease is not None and s.lease["lessor"] == "fj-baas" for s in active)
     assert {s.custodian for s in states if s is not None} >= {"fj-baas"}
+
+
+def test_demo_repurposes_one_pack_into_two_products(province: tuple[Ledger, demo.Province]) -> None:
+    """Repurposing one-to-many: every other second-life pack becomes two storage products in one batch, the
+    second kept at a site; each product names the original in `from`, the original names both."""
+    ledger, built = province
+    split = built.paths["second_life_split"]
+    assert split and set(split) <= set(built.paths["second_life"])
+    states = [s for code in split if (s := ledger.pack_state(code)) is not None and s.status == "repurposed"]
+    assert states, "a split recorded before the province's end"  # later ones are not recorded yet
+    for state in states:
+        original = state.code
+        assert len(state.successors) == 2
+        for product in state.successors:
+            made = ledger.pack_state(product)
+            assert made is not None and made.origins == (original,)
+        kept = ledger.pack_state(state.successors[1])
+        assert kept is not None and kept.status == "in_storage_system"

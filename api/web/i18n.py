@@ -13,6 +13,7 @@ from fastapi import Request
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_importers import MESSAGES_IMPORTERS
+from api.web.i18n_life16 import ACTION_NAMES_LIFE16, MESSAGES_LIFE16
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_owners import EVENT_NAMES_OWNERS, MESSAGES_OWNERS
 from api.web.i18n_recalls import MESSAGES_RECALLS
@@ -351,6 +352,8 @@ EVENT_NAMES.update(EVENT_NAMES_SWAPS)
 ACTION_NAMES.update(ACTION_NAMES_SWAPS)
 MESSAGES.update(MESSAGES_OWNERS)
 EVENT_NAMES.update(EVENT_NAMES_OWNERS)
+MESSAGES.update(MESSAGES_LIFE16)
+ACTION_NAMES.update(ACTION_NAMES_LIFE16)
 
 
 def pick_lang(request: Request) -> str:
