@@ -371,7 +371,8 @@ def _lease(life: _Life, lessor: str, vin: str) -> None:
     """车电分离 (docs/ownership.md): the lessor, owner of the pack, leases it out for the vehicle it installed it
     in; the lessee is a swap operator, the service provider its users deal with. Every other lease takes the
     pack to the service shop and back, so custody changes while the lessor stays the owner; every third
-    ends (and a new one begins). Steps without random draws, so the rest of the province is as it was."""
+    ends (and a new one begins); every fourth pack is retired at the service shop and left there, which the
+    lessor answers for (docs/ownership.md). Steps without random draws, so the rest of the province is as it was."""
     scenario, serial = life.scenario, life.serial
     lessee = (scenario.ids(Role.SWAP_OPERATOR) or scenario.ids(Role.AUTOMAKER))[0]
     until = (life.at + timedelta(days=5 * 365)).date().isoformat()
@@ -383,6 +384,11 @@ def _lease(life: _Life, lessor: str, vin: str) -> None:
     if serial % 3 == 0:
         life.together([(life.code, "lease_ended", lessor, {"reason": "terminated"})], days=30)
         life.together([(life.code, "leased", lessor, {"lessee": lessee, "vin": vin})], days=1)
+    if serial % 4 == 0:  # retired at the service shop, and never collected: the lessor answers for it (流向不明)
+        service = scenario.ids(Role.SERVICE)[0]
+        life.together([(life.code, "removed", service, {"reason": "retirement"})], days=20)
+        life.together([(life.code, "retired", service, {"reason": "end_of_life"})], days=1)
+        life.together([(life.code, "lease_ended", lessor, {"reason": "retired"})], days=1)
 
 
 def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: str) -> None:

@@ -156,3 +156,18 @@ def test_demo_repurposes_one_pack_into_two_products(province: tuple[Ledger, demo
             assert made is not None and made.origins == (original,)
         kept = ledger.pack_state(state.successors[1])
         assert kept is not None and kept.status == "in_storage_system"
+
+
+def test_demo_lessor_answers_for_its_retired_packs_left_uncollected(province: tuple[Ledger, demo.Province]) -> None:
+    """docs/ownership.md: a leased pack retired at the service shop and never collected is 流向不明 held by the
+    shop, and the lessor, owner by transfer, answers for it."""
+    from ledger.usecases.reports.compliance import compliance
+    from tests.support import regulator_caller
+
+    ledger, built = province
+    report = compliance(ledger, regulator_caller())
+    owed = [u for u in report.unaccounted if u.answerable != u.custodian]
+    assert owed and {u.pack for u in owed} <= set(built.paths["lessor"])
+    assert {(u.reason, u.owner, u.answerable) for u in owed} == {("retired-not-collected", "fj-baas", "fj-baas")}
+    lessor = compliance(ledger, regulator_caller(), org="fj-baas")
+    assert {u.pack for u in owed} <= {u.pack for u in lessor.unaccounted}

@@ -7,7 +7,7 @@ from __future__ import annotations
 MESSAGES_LIFE16: dict[str, tuple[str, str]] = {
     "became": ("梯次利用为", "Became"),
     "made_from": ("改制自", "Made from"),
-    "rules_version": ("规则版本", "Rule version"),
+    "answerable": ("责任方（所有权人）", "Answerable (owner)"),
 }
 
 # The buttons of the ownership actions on the scan page: what the owner does.
