@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from events.batch import batch_problems
+from events.batch import batch_end, batch_problems
 from events.errors import InvalidPayload, LifecycleError
 from events.rules import check_batch, replay
 from events.state import Event
@@ -156,3 +156,19 @@ def test_a_pack_cannot_become_itself_among_others(world: World) -> None:
         world.post(
             second_life_code(1), "repurposed", "s2l-energy", {"into": [second_life_code(2), second_life_code(1)]}
         )
+
+
+def test_a_file_is_cut_into_batches_without_parting_a_split() -> None:
+    """`packtrace submit` and the client cut where batch_end says: never between an original repurposed into
+    several products and any of their `produced`."""
+    p1, p2 = second_life_code(1), second_life_code(2)
+    claims = [
+        {"pack": pack_code(1), "type": "repurposed", "data": {"into": [p1, p2]}},
+        {"pack": p1, "type": "produced", "data": {"from": [pack_code(1)]}},
+        {"pack": p2, "type": "produced", "data": {"from": [pack_code(1)]}},
+        {"pack": pack_code(3), "type": "serviced", "data": {"description": "checked"}},
+    ]
+    assert batch_end(claims, 0, 1, 10_000) == 3
+    assert batch_end(claims, 0, 2, 10_000) == 3
+    assert batch_end(claims, 0, 1, 2) == 2  # never beyond the limit: the server then names the missing product
+    assert batch_end(claims, 3, 1, 10_000) == 4

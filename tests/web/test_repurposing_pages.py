@@ -44,6 +44,17 @@ def test_the_dossier_of_a_split_original_lists_both_products(world: World, web_c
         assert 'id="became"' not in made
 
 
+def test_the_scan_page_of_the_second_life_company_shows_both_directions(world: World, web_client: httpx.Client) -> None:
+    original = split_original(world)
+    state = world.ledger.pack_state(original)
+    assert state is not None
+    company = session_cookie(world.ledger, world.province.token("fj-s2l"))
+    page = web_client.get("/scan", params={"code": original}, headers=company).text
+    assert f'<dt>梯次利用为</dt><dd class="code" id="became">{" ".join(state.successors)}</dd>' in page
+    product = web_client.get("/scan", params={"code": state.successors[1], "lang": "en"}, headers=company).text
+    assert f'<dt>Made from</dt><dd class="code" id="made-from">{original}</dd>' in product
+
+
 def test_the_api_reads_both_directions_and_the_public_neither(world: World, web_client: httpx.Client) -> None:
     original = split_original(world)
     body = web_client.get(f"/v1/packs/{original}", headers=world.auth(REGULATOR)).json()
