@@ -16,6 +16,8 @@ Feature: The owner's actions on the scan page (车电分离)
     And the page offers "结束租赁", and not "出租（车电分离）"
     When "fj-baas" ends the lease of pack "A" on the scan page, because it "expired"
     Then pack "A" is owned by "fj-baas" and not leased
+    When "fj-baas" leases pack "A" to "nio-swap" on the scan page, typing no vehicle
+    Then pack "A" is owned by "fj-baas", leased to "nio-swap" for vehicle "V1" until ""
 
   Scenario: A lease form without a lessee, or naming both a vehicle and a site, records nothing
     When "fj-baas" leases pack "A" to "" for vehicle "V1" until "" on the scan page

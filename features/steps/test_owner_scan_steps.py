@@ -85,20 +85,27 @@ def _leases_both(app_desk: AppDesk, org: str, name: str, lessee: str, vehicle: s
     _act(app_desk, org, name, "leased", lessee=lessee, vin=VINS[vehicle], site=site)
 
 
+@when(parsers.parse('"{org}" leases pack "{name}" to "{lessee}" on the scan page, typing no vehicle'))
+def _leases_here(app_desk: AppDesk, org: str, name: str, lessee: str) -> None:
+    _act(app_desk, org, name, "leased", lessee=lessee)
+
+
 @when(parsers.parse('"{org}" ends the lease of pack "{name}" on the scan page, because it "{reason}"'))
 def _ends(app_desk: AppDesk, org: str, name: str, reason: str) -> None:
     _act(app_desk, org, name, "lease_ended", reason=reason)
 
 
-@then(
-    parsers.parse('pack "{name}" is owned by "{owner}", leased to "{lessee}" for vehicle "{vehicle}" until "{until}"')
-)
+@then(parsers.re(
+    r'pack "(?P<name>[^"]+)" is owned by "(?P<owner>[^"]+)", leased to "(?P<lessee>[^"]+)" for vehicle '
+    r'"(?P<vehicle>[^"]+)" until "(?P<until>[^"]*)"'
+))  # fmt: skip
 def _leased(app_desk: AppDesk, name: str, owner: str, lessee: str, vehicle: str, until: str) -> None:
     assert app_desk.answer is not None and app_desk.answer.status_code == 303, app_desk.answer.text
     state = app_desk.state(name)
     assert state.lease is not None
-    assert (state.owner, state.lease["lessor"], state.lease["lessee"], state.lease["vin"], state.lease["until"]) == (
-        owner, owner, lessee, VINS[vehicle], until
+    lease = state.lease
+    assert (state.owner, lease["lessor"], lease["lessee"], lease.get("vin"), lease.get("until")) == (
+        owner, owner, lessee, VINS[vehicle], until or None
     )  # fmt: skip
 
 
