@@ -108,8 +108,7 @@ def get_recall(
 def get_compliance(
     query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> ComplianceReport | Response:
-    """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明); under
-    the deadline rule version `rules` names (default: the version reports have been computed under)."""
+    """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明)."""
     report = compliance(
         ledger, caller, org=query.org, rule=query.rule, limit=query.limit, region=query.region, rules=query.rules
     )
