@@ -46,6 +46,7 @@ PATHS = (
     "imported",  # made abroad, registered by an importer (进口商) with the 报关单号, then a vehicle's like in_vehicle
     "lot",  # retired, shredded in a recycler lot (docs/recycling-lots.md); the lot reports for all its inputs
 )  # fmt: skip
+SPLIT_SERIALS = 500_000  # the second product of a one-to-many repurposing: its serial is this plus the first's
 _STANDING = ("in_vehicle", "in_stock", "swap", "lessor")  # lives that end in a standing state
 # Organisations that work from a phone (collection points, recyclers, second-life companies, dismantlers,
 # repair shops, swap stations): with a sealing key they get a platform-held key, so the scan page can sign
@@ -155,6 +156,7 @@ class _Life:
         self.serial = serial
         self.steps: list[Step] = []
         self.spares: list[str] = []  # packs this life brought in beside its own (a swap station's spare)
+        self.split: list[str] = []  # a retired pack repurposed into two products (one-to-many): the original
 
     def late(self, odds: float) -> bool:
         return self.rng.random() < odds * self.scenario.lateness
@@ -263,6 +265,8 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
         )
         if life.spares:
             paths.setdefault("swap_spare", []).extend(life.spares)
+        if life.split:
+            paths.setdefault("second_life_split", []).extend(life.split)
         steps += life.steps
     steps = [step for step in steps if step.recorded < scenario.last_moment]
     steps += _lot_steps(steps, scenario.last_moment)
@@ -402,7 +406,8 @@ def _lease(life: _Life, lessor: str, vin: str) -> None:
     """车电分离 (docs/ownership.md): the lessor, owner of the pack, leases it out for the vehicle it installed it
     in; the lessee is a swap operator, the service provider its users deal with. Every other lease takes the
     pack to the service shop and back, so custody changes while the lessor stays the owner; every third
-    ends (and a new one begins). Steps without random draws, so the rest of the province is as it was."""
+    ends (and a new one begins); every fourth pack is retired at the service shop and left there, which the
+    lessor answers for (docs/ownership.md). Steps without random draws, so the rest of the province is as it was."""
     scenario, serial = life.scenario, life.serial
     lessee = (scenario.ids(Role.SWAP_OPERATOR) or scenario.ids(Role.AUTOMAKER))[0]
     until = (life.at + timedelta(days=5 * 365)).date().isoformat()
@@ -414,6 +419,11 @@ def _lease(life: _Life, lessor: str, vin: str) -> None:
     if serial % 3 == 0:
         life.together([(life.code, "lease_ended", lessor, {"reason": "terminated"})], days=30)
         life.together([(life.code, "leased", lessor, {"lessee": lessee, "vin": vin})], days=1)
+    if serial % 4 == 0:  # retired at the service shop, and never collected: the lessor answers for it (流向不明)
+        service = scenario.ids(Role.SERVICE)[0]
+        life.together([(life.code, "removed", service, {"reason": "retirement"})], days=20)
+        life.together([(life.code, "retired", service, {"reason": "end_of_life"})], days=1)
+        life.together([(life.code, "lease_ended", lessor, {"reason": "retired"})], days=1)
 
 
 def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: str) -> None:
@@ -427,9 +437,17 @@ def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: 
     product_day += timedelta(days=1) if product_day.day == 31 else timedelta(0)
     letter = chemistry_letter(chemistry)
     product = make_second_life_code(min(s2l.manufacturer_codes), "pack", letter, "A1", product_day, serial)
-    life.together([(life.code, "repurposed", s2l.id, {"into": product}),
-                   (product, "produced", s2l.id, _produced(rng, chemistry, **{"from": [life.code]}))],
-                  days=5)  # fmt: skip
+    made = _produced(rng, chemistry, **{"from": [life.code]})
+    if serial % 2:  # one-to-many: every other pack becomes two storage products, the second kept at a site
+        second = make_second_life_code(min(s2l.manufacturer_codes), "pack", letter, "A1", product_day,
+                                       SPLIT_SERIALS + serial)  # fmt: skip
+        life.split.append(life.code)
+        life.together([(life.code, "repurposed", s2l.id, {"into": [product, second]}),
+                       (product, "produced", s2l.id, made), (second, "produced", s2l.id, made)], days=5)  # fmt: skip
+        life.together([(second, "installed", s2l.id, {"site": scenario.sites[0]})], days=0)  # no draws: as before
+    else:
+        life.together([(life.code, "repurposed", s2l.id, {"into": product}), (product, "produced", s2l.id, made)],
+                      days=5)  # fmt: skip
     life.code = product
     life.add("installed", s2l.id, {"site": rng.choice(scenario.sites)}, days=3)
     life.add("removed", s2l.id, {"reason": "retirement"}, days=rng.uniform(*scenario.storage_days))

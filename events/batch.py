@@ -1,9 +1,10 @@
 """Checks across the packs of one atomic batch.
 
-A `repurposed` and the `produced` of its second-life code (with `from` listing the original) travel
-together, and the originals' `repurposed` come first. The two halves of a swap travel together too: the
-`swapped` `out` of the pack leaving a vehicle and the `swapped` `in` of the pack entering it, by the same
-swap operator, for the same vehicle, each naming the other as `partner` (SWAP_UNPAIRED when not).
+A `repurposed` and the `produced` of each of its second-life codes (with `from` listing the original)
+travel together, and the originals' `repurposed` come first: several originals into one product (many-to-one),
+one original into several products (`into` a list, one-to-many), or both. The two halves of a swap travel
+together too: the `swapped` `out` of the pack leaving a vehicle and the `swapped` `in` of the pack entering
+it, by the same swap operator, for the same vehicle, each naming the other as `partner` (SWAP_UNPAIRED when not).
 Payloads are read leniently here: a malformed payload is left to `rules.apply`, which refuses that item
 with its own message.
 """
@@ -29,33 +30,34 @@ def batch_problems(events: Sequence[Event]) -> list[tuple[int, PacktraceError]]:
     def blame(position: int, error: PacktraceError) -> None:
         problems.setdefault(position, error)
 
-    into_of: dict[str, tuple[int, str]] = {}  # original -> (position, second-life code)
+    into_of: dict[str, tuple[int, tuple[str, ...]]] = {}  # original -> (position, second-life codes)
     origins_of: dict[str, tuple[int, tuple[str, ...]]] = {}  # second-life code -> (position, originals)
     for position, event in enumerate(events):
-        if event.type == EventType.REPURPOSED and (into := _into(event)) is not None:
+        if event.type == EventType.REPURPOSED and (products := _into(event)):
             if event.pack in into_of:
                 first = into_of[event.pack][0]
                 blame(position, InputError(f"the batch repurposes {event.pack} twice (positions {first}, {position})"))
                 continue
-            into_of[event.pack] = (position, into)
+            into_of[event.pack] = (position, products)
         elif event.type == EventType.PRODUCED and (origins := _origins(event)):
             origins_of[event.pack] = (position, origins)
 
-    for original, (position, into) in into_of.items():
-        partner = origins_of.get(into)
-        if partner is None or original not in partner[1]:
-            blame(position, LifecycleError(
-                f"'repurposed' of {original} into {into} (position {position}) needs, in the same batch, "
-                f"the 'produced' of {into} listing {original} in 'from'"
-            ))  # fmt: skip
-        elif partner[0] < position:
-            blame(partner[0], LifecycleError(
-                f"'produced' of {into} (position {partner[0]}) comes before the 'repurposed' of its original "
-                f"{original} (position {position}); the originals must be repurposed first"
-            ))  # fmt: skip
+    for original, (position, products) in into_of.items():
+        for into in products:
+            partner = origins_of.get(into)
+            if partner is None or original not in partner[1]:
+                blame(position, LifecycleError(
+                    f"'repurposed' of {original} into {into} (position {position}) needs, in the same batch, "
+                    f"the 'produced' of {into} listing {original} in 'from'"
+                ))  # fmt: skip
+            elif partner[0] < position:
+                blame(partner[0], LifecycleError(
+                    f"'produced' of {into} (position {partner[0]}) comes before the 'repurposed' of its original "
+                    f"{original} (position {position}); the originals must be repurposed first"
+                ))  # fmt: skip
     for new, (position, originals) in origins_of.items():
         for original in originals:
-            if original not in into_of or into_of[original][1] != new:
+            if original not in into_of or new not in into_of[original][1]:
                 blame(position, LifecycleError(
                     f"'produced' of {new} (position {position}) lists {original} in 'from', "
                     f"but the batch has no 'repurposed' of {original} into {new}"
@@ -113,7 +115,7 @@ def _note(claim: Mapping[str, Any], swapped: set[str], into: set[str], originals
     if claim.get("type") == EventType.SWAPPED:
         swapped.add(str(claim.get("pack")))
     elif claim.get("type") == EventType.REPURPOSED:
-        into.add(str(data.get("into")))
+        into.update(_codes(data.get("into")))
         originals.add(str(claim.get("pack")))
 
 
@@ -124,7 +126,7 @@ def _answers(claim: Mapping[str, Any], swapped: set[str], into: set[str], origin
         case EventType.SWAPPED:
             return data.get("partner") in swapped
         case EventType.REPURPOSED:
-            return data.get("into") in into
+            return any(code in into for code in _codes(data.get("into")))
         case EventType.PRODUCED:
             listed = data.get("from")
             return isinstance(listed, list) and any(code in originals for code in listed)
@@ -140,9 +142,17 @@ def _swap_half(event: Event) -> tuple[str, str, str] | None:
     return half  # type: ignore[return-value]
 
 
-def _into(event: Event) -> str | None:
-    into = event.data.get("into") if isinstance(event.data, Mapping) else None
-    return into if isinstance(into, str) else None
+def _codes(into: Any) -> tuple[str, ...]:
+    """`repurposed.into` read leniently: one code, or the codes of a list (what is not text left out)."""
+    if isinstance(into, str):
+        return (into,)
+    if isinstance(into, list | tuple):
+        return tuple(code for code in into if isinstance(code, str))
+    return ()
+
+
+def _into(event: Event) -> tuple[str, ...]:
+    return _codes(event.data.get("into") if isinstance(event.data, Mapping) else None)
 
 
 def _origins(event: Event) -> tuple[str, ...]:

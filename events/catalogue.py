@@ -338,8 +338,37 @@ class InspectedData(Payload):
     safety_class: ShortText | None = Field(default=None, description="GB/T 38698.1 safety class")
 
 
+REPURPOSED_PRODUCTS_MAX = 100
+_SECOND_LIFE_CODE = _code_of(second_life=True)
+
+
 class RepurposedData(Payload):
-    into: SecondLifeCode
+    """`into`: the second-life code this pack becomes, or a list of them when one retired pack becomes two or
+    more second-life products (one-to-many; several packs into one product is many-to-one, by each original
+    naming the same code). Each product's `produced`, listing this pack in `from`, travels in the same batch."""
+
+    into: SecondLifeCode | tuple[SecondLifeCode, ...] = Field(
+        description="a second-life code, or a list of distinct second-life codes (one pack into several products)"
+    )
+
+    @field_validator("into", mode="wrap")
+    @classmethod
+    def _products(cls, into: Any, handler: Any) -> str | tuple[str, ...]:
+        """Checked here rather than by the union, so that a refusal names the code at fault, not the branch."""
+        if isinstance(into, str):
+            return _SECOND_LIFE_CODE(into)
+        if not isinstance(into, list | tuple) or not all(isinstance(code, str) for code in into):
+            raise ValueError("give a second-life code or a list of second-life codes")
+        if not 1 <= len(into) <= REPURPOSED_PRODUCTS_MAX:
+            raise ValueError(f"lists {len(into)} codes; a pack becomes 1 to {REPURPOSED_PRODUCTS_MAX} products")
+        if len(set(into)) != len(into):
+            raise ValueError("lists a code more than once")
+        return tuple(_SECOND_LIFE_CODE(code) for code in into)
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        """The second-life codes, in the order given."""
+        return (self.into,) if isinstance(self.into, str) else self.into
 
 
 class DismantledOutput(Payload):

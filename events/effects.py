@@ -173,8 +173,8 @@ def _check_original(step: Step, original: str) -> None:
         raise NotFoundError(f"unknown pack {original} (listed in 'from' of {new})")
     if state.status != Status.REPURPOSED:
         raise LifecycleError(f"original {original} is {state.status}, not repurposed into {new}")
-    if state.successor != new:
-        raise LifecycleError(f"original {original} was repurposed into {state.successor}, not into {new}")
+    if new not in state.successors:
+        raise LifecycleError(f"original {original} was repurposed into {', '.join(state.successors)}, not into {new}")
     if state.custodian != step.actor.id:
         raise AuthorisationError(
             f"{step.actor.describe()} may not produce {new} from {original}: the original is held by "
@@ -264,16 +264,22 @@ def inspected(step: Step) -> PackState:
 
 
 def repurposed(step: Step) -> PackState:
+    """One pack into one product or, one-to-many, into several (`into` a list): `successor` is the first, and
+    `extra["successors"]` lists them all when there are two or more (a one-product repurposing keeps the
+    projection it always had)."""
     data = _payload(step, RepurposedData)
-    if data.into == step.code.code:
-        raise InvalidPayload(
-            f"invalid 'repurposed' payload: data.into: a pack cannot be repurposed into itself ({data.into})"
-        )
-    if step.ctx.pack(data.into) is not None:
-        raise LifecycleError(
-            f"second-life code {data.into} already exists; {step.code.code} cannot be repurposed into it"
-        )
-    return step.current.evolve(successor=data.into)
+    products = data.products
+    for into in products:
+        if into == step.code.code:
+            raise InvalidPayload(
+                f"invalid 'repurposed' payload: data.into: a pack cannot be repurposed into itself ({into})"
+            )
+        if step.ctx.pack(into) is not None:
+            raise LifecycleError(
+                f"second-life code {into} already exists; {step.code.code} cannot be repurposed into it"
+            )
+    state = step.current.evolve(successor=products[0])
+    return _with_extra(state, **{extras.SUCCESSORS: list(products)}) if len(products) > 1 else state
 
 
 def lotted(step: Step) -> PackState:

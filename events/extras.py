@@ -12,6 +12,8 @@ swap_site            the swap station the last `swapped` `out` names (`site`), i
 owner                the owner (所有权人) after an `ownership_transferred`; absent: the producer owns it
 lease                the active lease (`leased`): lessee, lessor, since, and vin, site, until when given
 box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
+successors           an original repurposed into two or more products (one-to-many): their codes, in
+                     the order `repurposed.into` lists them (`successor` is the first); absent for one
 imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
                      customs_declaration (报关单号), import_date
 lot                  the recycler lot (`lotted.lot`, lot:<recycler>:<lot id>) the pack went into
@@ -32,3 +34,4 @@ IMPORTED = "imported"
 OWNER = "owner"
 LEASE = "lease"
 LOT = "lot"
+SUCCESSORS = "successors"

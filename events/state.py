@@ -71,6 +71,15 @@ class PackState:
         return owner if isinstance(owner, str) else self.manufacturer
 
     @property
+    def successors(self) -> tuple[str, ...]:
+        """What this pack became (its second-life products): every code `repurposed.into` named, the one
+        `successor` when it named one, nothing before it was repurposed."""
+        listed = self.extra.get("successors")
+        if isinstance(listed, list | tuple) and listed:
+            return tuple(str(code) for code in listed)
+        return (self.successor,) if self.successor is not None else ()
+
+    @property
     def lease(self) -> Mapping[str, Any] | None:
         """The active lease (`leased`, until `lease_ended`): lessee, lessor, since, and vin, site, until."""
         lease = self.extra.get("lease")

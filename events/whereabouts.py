@@ -19,6 +19,13 @@ displaced-in-vehicle    still recorded in a vehicle into which another pack was 
 
 Versions are data (WHEREABOUTS), like the deadline rules (events.deadlines.RULESETS): a new version is a
 new entry. Each version names the deadline rule set its N days come from.
+
+Who answers for an unaccounted pack (`answerable`, docs/ownership.md) is data too: the custodian, except for
+the reasons a version lists in `owner_answers` -- the end-of-life duties (a retired pack goes to a collector,
+and to nobody without the right to hold it) -- which fall on the pack's owner when an `ownership_transferred`
+made someone other than its producer the owner (车电分离: the lessor owns the battery it leases out, and
+answers for where it ends up). The producer that merely has not sold the pack is not made to answer for what
+its buyers' customers hold: the 2018 provisions name the enterprises that hold or handle the pack.
 """
 
 from __future__ import annotations
@@ -76,6 +83,8 @@ class WhereaboutsRules:
     idle_at_collector_days: int  # calendar days a collection point may hold a retired pack
     displaced_working_days: int  # working days to report the removal of a pack another pack replaced
     unaccounted_days: int  # calendar days before a shipped pack is not received, a retired one not collected
+    # the reasons whose duty falls on an owner by transfer rather than on the custodian (`answerable`)
+    owner_answers: frozenset[Reason] = frozenset()
 
 
 R = Role
@@ -91,6 +100,7 @@ WHEREABOUTS: dict[str, WhereaboutsRules] = {
         idle_at_collector_days=90,
         displaced_working_days=30,  # repair or replacement: events.deadlines "repair-replacement-30wd"
         unaccounted_days=RULESETS["2018-interim"].unaccounted_days,
+        owner_answers=frozenset({Reason.RETIRED_NOT_COLLECTED, Reason.HELD_BY_UNAUTHORISED}),
     ),
 }  # fmt: skip
 DEFAULT_WHEREABOUTS = WHEREABOUTS["2018-interim"]
@@ -204,3 +214,12 @@ def whereabouts(
     if status == Status.IN_VEHICLE and displaced_by is not None and late:
         return found(Reason.DISPLACED_IN_VEHICLE, displaced_by, rules.displaced_working_days, working=True)
     return None
+
+
+def answerable(state: PackState, reason: Reason, rules: WhereaboutsRules = DEFAULT_WHEREABOUTS) -> str:
+    """Who answers for `state` being unaccounted for `reason`: its owner when the rules put that reason's duty
+    on the owner and an `ownership_transferred` made the owner (not the producer by default); else its
+    custodian."""
+    if reason in rules.owner_answers and extras.OWNER in state.extra:
+        return state.owner
+    return state.custodian

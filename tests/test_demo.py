@@ -218,3 +218,36 @@ def test_demo_shreds_packs_in_recycler_lots(province: tuple[Ledger, demo.Provinc
     assert in_lots <= set(built.paths["lot"]) and all(ledger.pack_state(c).status == "in_lot" for c in in_lots)  # type: ignore[union-attr]
     assert [bm.origin for bm in a.black_mass] == ["KR"] and a.flags == [] and a.rates
     assert [(f.element, f.kind) for f in b.flags] == [("Ni", "exceeds_inputs")]
+
+
+def test_demo_repurposes_one_pack_into_two_products(province: tuple[Ledger, demo.Province]) -> None:
+    """Repurposing one-to-many: every other second-life pack becomes two storage products in one batch, the
+    second kept at a site; each product names the original in `from`, the original names both."""
+    ledger, built = province
+    split = built.paths["second_life_split"]
+    assert split and set(split) <= set(built.paths["second_life"])
+    states = [s for code in split if (s := ledger.pack_state(code)) is not None and s.status == "repurposed"]
+    assert states, "a split recorded before the province's end"  # later ones are not recorded yet
+    for state in states:
+        original = state.code
+        assert len(state.successors) == 2
+        for product in state.successors:
+            made = ledger.pack_state(product)
+            assert made is not None and made.origins == (original,)
+        kept = ledger.pack_state(state.successors[1])
+        assert kept is not None and kept.status == "in_storage_system"
+
+
+def test_demo_lessor_answers_for_its_retired_packs_left_uncollected(province: tuple[Ledger, demo.Province]) -> None:
+    """docs/ownership.md: a leased pack retired at the service shop and never collected is 流向不明 held by the
+    shop, and the lessor, owner by transfer, answers for it."""
+    from ledger.usecases.reports.compliance import compliance
+    from tests.support import regulator_caller
+
+    ledger, built = province
+    report = compliance(ledger, regulator_caller())
+    owed = [u for u in report.unaccounted if u.answerable != u.custodian]
+    assert owed and {u.pack for u in owed} <= set(built.paths["lessor"])
+    assert {(u.reason, u.owner, u.answerable) for u in owed} == {("retired-not-collected", "fj-baas", "fj-baas")}
+    lessor = compliance(ledger, regulator_caller(), org="fj-baas")
+    assert {u.pack for u in owed} <= {u.pack for u in lessor.unaccounted}

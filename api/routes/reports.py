@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CurrentOrg, LedgerDep
 from api.responses import problems
 from api.schemas import CHEMISTRIES, MAKER_FIELD, ORG_ID_DOC, REGION_FIELD, SPEC_PATTERN, Day
+from events.deadlines import RULESETS
 from ledger.usecases.report_index import DEFAULT_BASIS
 from ledger.usecases.reports.compliance import (
     MAX_LATE,
@@ -31,7 +32,8 @@ from ledger.usecases.reports.recovery import RecoveryReport, RecoveryRow, recove
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problems(401, 403, 422))
 
 Format = Literal["json", "csv"]
-RULE_IDS = [rule.id for rule in DEFAULT_BASIS.ruleset.rules]
+RULE_IDS = list(dict.fromkeys(rule.id for ruleset in RULESETS.values() for rule in ruleset.rules))
+RULESET_VERSIONS = sorted(RULESETS)
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report (JSON or CSV)"}
@@ -65,7 +67,7 @@ class RecallQuery(RegionQuery):
 class ComplianceQuery(RegionQuery):
     org: str | None = Field(
         default=None,
-        description="only this organisation's late entries and 流向不明 packs",
+        description="only this organisation's late entries and the 流向不明 packs it holds, receives or answers for",
         json_schema_extra=ORG_ID_DOC,
     )
     rule: str | None = Field(
@@ -74,6 +76,12 @@ class ComplianceQuery(RegionQuery):
         json_schema_extra={"enum": [*RULE_IDS, None]},
     )
     limit: int = Field(default=MAX_LATE, ge=1, le=MAX_LATE, description="late entries listed")
+    rules: str | None = Field(
+        default=None,
+        description=f"the deadline rule version to count under (events.deadlines.RULESETS; default "
+        f"{DEFAULT_BASIS.ruleset.version})",
+        json_schema_extra={"enum": [*RULESET_VERSIONS, None]},
+    )
     section: Literal["late", "unaccounted", "by_org", "by_rule"] = Field(
         default="late", description="which list the CSV holds (JSON holds all)"
     )
@@ -102,7 +110,9 @@ def get_compliance(
     query: Annotated[ComplianceQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> ComplianceReport | Response:
     """Late reports per entry, organisation and rule, and packs whose whereabouts are unknown (流向不明)."""
-    report = compliance(ledger, caller, org=query.org, rule=query.rule, limit=query.limit, region=query.region)
+    report = compliance(
+        ledger, caller, org=query.org, rule=query.rule, limit=query.limit, region=query.region, rules=query.rules
+    )
     if query.format == "json":
         return report
     sections: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {

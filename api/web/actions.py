@@ -7,6 +7,9 @@ shape and numbers; whatever the form gets wrong, the ledger refuses with its own
 phone: they are posted through the API. `swapped` is: a swap station scans the outgoing pack (the one in
 the vehicle) and names the incoming one (scanned into the field, or picked from its pool); the page posts
 both halves in one request (ledger.usecases.pages.post_swap). It is offered on the outgoing pack only.
+The ownership events (docs/ownership.md) are offered to the owner who scans its pack: `ownership_transferred`
+(a sale, with the contract's reference), `leased` (a lessor leasing it for the vehicle or site it is in) and
+`lease_ended`; next_actions decides which (a lease needs none active, its end needs one).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from api.web.i18n_life16 import FIELD_LABELS_LIFE16 as L16
 from events.catalogue import EventType as E
 from events.catalogue import choices
 from events.elements import ELEMENT_SYMBOLS
@@ -77,6 +81,12 @@ FORMS: dict[str, tuple[Input, ...]] = {
     "swapped": (Input("partner", ("换入电池包编码（扫码或从本站电池池中选）", "Incoming pack (scan it, or pick from "
                                   "the pool)"), required=True, pool=True),
                 Input("site", ("换电站", "Swap station"))),
+    "ownership_transferred": (Input("to", L16["owner_to"], required=True),
+                              Input("reference", L16["owner_reference"])),
+    "leased": (Input("lessee", L16["lessee"], required=True), Input("vin", L16["lease_vin"]),
+               Input("site", L16["lease_site"]), Input("until", L16["lease_until"])),
+    "lease_ended": (Input("reason", L16["lease_end_reason"], required=True,
+                          options=choices(E.LEASE_ENDED, "reason")),),
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from fastapi import Request
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_importers import MESSAGES_IMPORTERS
+from api.web.i18n_life16 import ACTION_NAMES_LIFE16, MESSAGES_LIFE16
 from api.web.i18n_lots import ACTION_NAMES_LOTS, EVENT_NAMES_LOTS, MESSAGES_LOTS, STATUS_NAMES_LOTS
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_owners import EVENT_NAMES_OWNERS, MESSAGES_OWNERS
@@ -359,6 +360,8 @@ EVENT_NAMES.update(EVENT_NAMES_LOTS)
 ACTION_NAMES.update(ACTION_NAMES_LOTS)
 STATUS_NAMES.update(STATUS_NAMES_LOTS)
 MESSAGES.update(MESSAGES_UI)
+MESSAGES.update(MESSAGES_LIFE16)
+ACTION_NAMES.update(ACTION_NAMES_LIFE16)
 
 
 def pick_lang(request: Request) -> str:

@@ -225,6 +225,18 @@ ERROR_PATTERNS: tuple[tuple[str, str], ...] = (
         r"may not put pack (?P<code>\S+) into (?P<lot>\S+): the lot belongs to '(?P<owner>.*?)'",
         "电池 {code} 不能投入批次 {lot}：该批次属于 {owner}，只有它能向其中投料。",
     ),
+    (
+        r"data\.to: org '(?P<org>[^']*)' \([^)]*\) may not own a pack",
+        "“{org}”不能成为所有权人：所有权人须为生产、汽车生产、进口、销售、租赁、换电运营或梯次利用企业。",
+    ),
+    (
+        r"a lease is for a vehicle \(vin\) or a site, not both",
+        "租赁对象是车辆（车辆识别代号）或站点，不能同时填写两者。",
+    ),
+    (
+        r"unknown deadline rule set '(?P<text>.*?)'; known: (?P<known>.*)",
+        "没有“{text}”这一时限规则版本；可选：{known}。",
+    ),
     (r"may not post '(?P<event>\w+)'", "您当前的身份不能对此电池进行“{event}”操作。"),
     (r"unknown pack\S* (?P<code>\S+)", "没有编码为 {code} 的电池。"),
 )

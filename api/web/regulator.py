@@ -191,15 +191,14 @@ def recall_csv(web: WebDep) -> Response:
 
 
 @router.get("/compliance")
-def compliance_page(web: WebDep, org: str | None = None) -> Response:
+def compliance_page(web: WebDep, org: str | None = None, rules: str | None = None) -> Response:
     def build() -> Response:
-        report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web))
-        rules = [rule.rule for rule in report.by_rule]
+        report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web), rules=rules or None)
         return web.page(
             "regulator/compliance.html",
             **region_form(web, report.region, org=org or ""),
             report=report,
-            rules=rules,
+            rules=[rule.rule for rule in report.by_rule],
             late_shown=report.late[:LATE_SHOWN],
             org=org or "",
             timeliness_chart=figures.timeliness_chart(report.by_org, web.words),
@@ -217,11 +216,11 @@ COMPLIANCE_SECTIONS: dict[str, type[BaseModel]] = {
 
 
 @router.get("/compliance.csv")
-def compliance_csv(web: WebDep, section: str = "late", org: str | None = None) -> Response:
+def compliance_csv(web: WebDep, section: str = "late", org: str | None = None, rules: str | None = None) -> Response:
     def build() -> Response:
         if section not in COMPLIANCE_SECTIONS:
             raise InputError(f"section must be one of {', '.join(COMPLIANCE_SECTIONS)}", code="invalid_filter")
-        report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web))
+        report = compliance(web.ledger, web.caller, org=org or None, region=region_of(web), rules=rules or None)
         return _csv(web, f"compliance-{section}", COMPLIANCE_SECTIONS[section], getattr(report, section))
 
     return web.respond(build)

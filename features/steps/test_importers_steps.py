@@ -4,27 +4,19 @@ an automaker read them; the importer deadline is counted from the ledger's entry
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from api.app import create_app
-from api.settings import Settings
 from events.codes import make_code
 from events.deadlines import RULESETS, lateness
 from events.orgs import Org, Role
 from events.timestamps import from_rfc3339
 from events.vin import vin_with_check_digit
-from ledger.log import Ledger
-from tests.api.inprocess import in_process_client
-from tests.api.parties import ADMIN_TOKEN
-from tests.support import PRODUCED, Actor, Clock, add_actor
+from features.conftest import AppDesk
+from tests.support import PRODUCED, Clock, add_actor
 from tests.web.login import session_cookie
 
 scenarios("importers.feature")
@@ -34,34 +26,9 @@ VINS = {"V1": vin_with_check_digit("LSJA24U60MS000001")}
 SERIALS = {"P": 71, "Q": 72, "R": 73, "L": 74}
 
 
-@dataclass
-class Desk:
-    ledger: Ledger
-    client: httpx.Client
-    actors: dict[str, Actor]
-    packs: dict[str, str] = field(default_factory=dict)  # name in the feature -> battery code
-    answer: httpx.Response | None = None
-
-    def auth(self, org: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.actors[org].token}"}
-
-    def post(self, org: str, name: str, type_: str, data: dict[str, Any]) -> httpx.Response:
-        claim, sig = self.actors[org].claim(self.packs[name], type_, data)
-        self.answer = self.client.post("/v1/events", json={"claim": claim, "sig": sig}, headers=self.auth(org))
-        return self.answer
-
-    def view(self, org: str, name: str) -> dict[str, Any]:
-        response = self.client.get(f"/v1/packs/{self.packs[name]}", headers=self.auth(org))
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-
 @pytest.fixture
-def desk(ledger: Ledger, actors: dict[str, Actor], tmp_path: Path) -> Iterator[Desk]:
-    settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
-    with in_process_client(create_app(ledger, settings=settings)) as client:
-        yield Desk(ledger, client, actors)
+def desk(app_desk: AppDesk) -> AppDesk:
+    return app_desk
 
 
 def imported(name: str = "LG Energy Solution", country: str = "KR", customs: str = "370120261000004711",
@@ -71,62 +38,62 @@ def imported(name: str = "LG Energy Solution", country: str = "KR", customs: str
 
 
 @given("the province's organisations are registered with their signing keys")
-def _registered(desk: Desk) -> None:
+def _registered(desk: AppDesk) -> None:
     assert {"catl", "byd-auto", REGULATOR} <= set(desk.actors)
 
 
 @given(parsers.parse('the importer "{org}" is registered with maker code "{prefix}"'))
-def _importer(desk: Desk, org: str, prefix: str) -> None:
+def _importer(desk: AppDesk, org: str, prefix: str) -> None:
     desk.actors[org] = add_actor(desk.ledger, Org(org, "厦门进口汽车", frozenset({Role.IMPORTER}), frozenset({prefix})))
     for name, serial in SERIALS.items():
         desk.packs[name] = make_code(prefix, "pack", "B", "12", "ABCDEFG", date(2026, 1, 15), serial)
 
 
 @given(parsers.parse("the platform records on {day} (China time)"))
-def _records_on(desk: Desk, day: str) -> None:
+def _records_on(desk: AppDesk, day: str) -> None:
     desk.ledger.clock = Clock(datetime.fromisoformat(day).replace(hour=2, tzinfo=UTC))  # 10:00 China time
 
 
 @when(parsers.parse('"{org}" registers pack "{name}" made by "{maker}" of "{country}" under customs declaration '
                     '"{customs}"'))  # fmt: skip
-def _register(desk: Desk, org: str, name: str, maker: str, country: str, customs: str) -> None:
-    response = desk.post(org, name, "produced", {**PRODUCED, **imported(maker, country, customs)})
+def _register(desk: AppDesk, org: str, name: str, maker: str, country: str, customs: str) -> None:
+    response = desk.send(org, name, "produced", {**PRODUCED, **imported(maker, country, customs)})
     assert response.status_code == 201, response.text
 
 
 @when(parsers.parse('"{org}" registers pack "{name}" without naming the import'))
-def _register_plain(desk: Desk, org: str, name: str) -> None:
-    desk.post(org, name, "produced", PRODUCED)
+def _register_plain(desk: AppDesk, org: str, name: str) -> None:
+    desk.send(org, name, "produced", PRODUCED)
 
 
 @when(parsers.parse('"{org}" registers pack "{name}" under catl\'s maker code "{prefix}"'))
-def _register_foreign_prefix(desk: Desk, org: str, name: str, prefix: str) -> None:
+def _register_foreign_prefix(desk: AppDesk, org: str, name: str, prefix: str) -> None:
     desk.packs[name] = make_code(prefix, "pack", "B", "12", "ABCDEFG", date(2026, 1, 15), SERIALS[name])
-    desk.post(org, name, "produced", {**PRODUCED, **imported()})
+    desk.send(org, name, "produced", {**PRODUCED, **imported()})
 
 
 @when(parsers.parse('"{org}" registers pack "{name}" cleared on {day} (China time)'))
-def _register_cleared(desk: Desk, org: str, name: str, day: str) -> None:
+def _register_cleared(desk: AppDesk, org: str, name: str, day: str) -> None:
     at = datetime.fromisoformat(day).replace(hour=1, tzinfo=UTC)  # 09:00 China time
     claim, sig = desk.actors[org].claim(desk.packs[name], "produced", {**PRODUCED, **imported(day=day)}, at=at)
     desk.ledger.append_one(claim, sig)
 
 
 @when(parsers.parse('"{org}" ships pack "{name}" to "{automaker}", which installs it in vehicle "{vehicle}"'))
-def _ship_and_install(desk: Desk, org: str, name: str, automaker: str, vehicle: str) -> None:
+def _ship_and_install(desk: AppDesk, org: str, name: str, automaker: str, vehicle: str) -> None:
     for actor, type_, data in ((org, "shipped", {"to": automaker}), (automaker, "received", {"from": org}),
                                (automaker, "installed", {"vin": VINS[vehicle]})):  # fmt: skip
-        assert desk.post(actor, name, type_, data).status_code == 201, desk.answer.text if desk.answer else ""
+        assert desk.send(actor, name, type_, data).status_code == 201, desk.answer.text if desk.answer else ""
 
 
 @then(parsers.parse('pack "{name}" is produced, made and held by "{org}"'))
-def _produced(desk: Desk, name: str, org: str) -> None:
+def _produced(desk: AppDesk, name: str, org: str) -> None:
     view = desk.view(REGULATOR, name)
     assert (view["status"], view["manufacturer"], view["custodian"]) == ("produced", org, org)
 
 
 @then(parsers.parse('the regulator sees the foreign manufacturer "{maker}" and the customs declaration "{customs}"'))
-def _regulator_sees(desk: Desk, maker: str, customs: str) -> None:
+def _regulator_sees(desk: AppDesk, maker: str, customs: str) -> None:
     view = desk.view(REGULATOR, "P")
     foreign = view["foreign_manufacturer"]
     assert (f"{foreign['name']} ({foreign['country']})", view["customs_declaration"]) == (maker, customs)
@@ -138,7 +105,7 @@ def _regulator_sees(desk: Desk, maker: str, customs: str) -> None:
 
 
 @then(parsers.parse('"{org}" sees the foreign manufacturer "{maker}" but no customs declaration'))
-def _automaker_sees(desk: Desk, org: str, maker: str) -> None:
+def _automaker_sees(desk: AppDesk, org: str, maker: str) -> None:
     view = desk.view(org, "P")
     foreign = view["foreign_manufacturer"]
     assert (view["tier"], f"{foreign['name']} ({foreign['country']})") == ("legitimate_interest", maker)
@@ -146,24 +113,24 @@ def _automaker_sees(desk: Desk, org: str, maker: str) -> None:
 
 
 @then(parsers.parse('pack "{name}" is in_vehicle in vehicle "{vehicle}"'))
-def _in_vehicle(desk: Desk, name: str, vehicle: str) -> None:
+def _in_vehicle(desk: AppDesk, name: str, vehicle: str) -> None:
     view = desk.view(REGULATOR, name)
     assert (view["status"], view["vin"]) == ("in_vehicle", VINS[vehicle])
 
 
 @then(parsers.parse('the regulator filtering packs by maker "{value}" finds pack "{name}"'))
-def _filter(desk: Desk, value: str, name: str) -> None:
+def _filter(desk: AppDesk, value: str, name: str) -> None:
     page = desk.client.get("/v1/packs", params={"manufacturer": value}, headers=desk.auth(REGULATOR)).json()
     assert [pack["code"] for pack in page["packs"]] == [desk.packs[name]]
 
 
 @then(parsers.parse('the request is refused with {status:d}: "{message}"'))
-def _refused(desk: Desk, status: int, message: str) -> None:
+def _refused(desk: AppDesk, status: int, message: str) -> None:
     assert desk.answer is not None
     assert (desk.answer.status_code, desk.answer.json()["detail"]) == (status, message)
 
 
-def _late(desk: Desk, ruleset: str) -> Any:
+def _late(desk: AppDesk, ruleset: str) -> Any:
     entry = json.loads(desk.ledger.pack_entries(desk.packs["L"])[0].body)
     claim = entry["claim"]
     actor = desk.ledger.org(claim["actor"])
@@ -173,12 +140,12 @@ def _late(desk: Desk, ruleset: str) -> Any:
 
 
 @then(parsers.parse('under rule set "{ruleset}" the registration is {days:d} working day late by "{rule}", due {due}'))
-def _late_under(desk: Desk, ruleset: str, days: int, rule: str, due: str) -> None:
+def _late_under(desk: AppDesk, ruleset: str, days: int, rule: str, due: str) -> None:
     late = _late(desk, ruleset)
     assert late is not None
     assert (late.rule, late.working_days_late, late.due.isoformat()) == (rule, days, due)
 
 
 @then(parsers.parse('under the default rule set "{ruleset}" the registration is not late'))
-def _not_late(desk: Desk, ruleset: str) -> None:
+def _not_late(desk: AppDesk, ruleset: str) -> None:
     assert _late(desk, ruleset) is None

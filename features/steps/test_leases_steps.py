@@ -4,24 +4,14 @@ owner and the lease read by the regulator (pack view, page, history), the lessee
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from api.app import create_app
-from api.settings import Settings
 from events.orgs import Org, Role
-from events.state import PackState
 from events.vin import vin_with_check_digit
-from ledger.log import Ledger
-from tests.api.inprocess import in_process_client
-from tests.api.parties import ADMIN_TOKEN
-from tests.support import PRODUCED, Actor, add_actor, code
+from features.conftest import AppDesk
+from tests.support import PRODUCED, add_actor, code
 from tests.web.login import session_cookie
 
 scenarios("leases.feature")
@@ -30,46 +20,18 @@ REGULATOR = "fj-miit"
 VINS = {"V1": vin_with_check_digit("LSJA24U60MS000001")}
 
 
-@dataclass
-class Lessor:
-    ledger: Ledger
-    client: httpx.Client
-    actors: dict[str, Actor]
-    packs: dict[str, str] = field(default_factory=dict)  # name in the feature -> battery code
-    answer: httpx.Response | None = None
-
-    def auth(self, org: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.actors[org].token}"}
-
-    def state(self, name: str) -> PackState:
-        state = self.ledger.pack_state(self.packs[name])
-        assert state is not None
-        return state
-
-    def post(self, org: str, *claims: tuple[str, str, dict[str, Any]]) -> None:
-        for pack, type_, data in claims:
-            self.ledger.append_one(*self.actors[org].claim(self.packs.get(pack, pack), type_, data))
-
-    def send(self, org: str, name: str, type_: str, data: dict[str, Any]) -> httpx.Response:
-        claim, sig = self.actors[org].claim(self.packs[name], type_, data)
-        self.answer = self.client.post("/v1/events", json={"claim": claim, "sig": sig}, headers=self.auth(org))
-        return self.answer
-
-
 @pytest.fixture
-def lessor(ledger: Ledger, actors: dict[str, Actor], tmp_path: Path) -> Iterator[Lessor]:
-    settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
-    with in_process_client(create_app(ledger, settings=settings)) as client:
-        yield Lessor(ledger, client, actors)
+def lessor(app_desk: AppDesk) -> AppDesk:
+    return app_desk
 
 
 @given(parsers.parse('the lessor "{org}" is registered'))
-def _lessor_registered(lessor: Lessor, org: str) -> None:
+def _lessor_registered(lessor: AppDesk, org: str) -> None:
     lessor.actors[org] = add_actor(lessor.ledger, Org(org, "福建车电分离电池租赁", frozenset({Role.LESSOR})))
 
 
 @given(parsers.parse('"{maker}" has sold pack "{name}" to "{owner}", which installed it in vehicle "{vehicle}"'))
-def _sold(lessor: Lessor, maker: str, name: str, owner: str, vehicle: str) -> None:
+def _sold(lessor: AppDesk, maker: str, name: str, owner: str, vehicle: str) -> None:
     lessor.packs[name] = code(71)
     sale = {"to": owner, "reference": "购销合同 BAAS-00071"}
     lessor.post(
@@ -79,20 +41,20 @@ def _sold(lessor: Lessor, maker: str, name: str, owner: str, vehicle: str) -> No
 
 
 @given(parsers.parse('pack "{name}" is in the stock of "{org}"'))
-def _in_stock(lessor: Lessor, name: str, org: str) -> None:
+def _in_stock(lessor: AppDesk, name: str, org: str) -> None:
     lessor.packs[name] = code(72)
     lessor.post("catl", (name, "produced", PRODUCED), (name, "shipped", {"to": org}))
     lessor.post(org, (name, "received", {"from": "catl"}))
 
 
 @when(parsers.parse('"{org}" leases pack "{name}" to "{lessee}" for vehicle "{vehicle}" until "{until}"'))
-def _leases(lessor: Lessor, org: str, name: str, lessee: str, vehicle: str, until: str) -> None:
+def _leases(lessor: AppDesk, org: str, name: str, lessee: str, vehicle: str, until: str) -> None:
     response = lessor.send(org, name, "leased", {"lessee": lessee, "vin": VINS[vehicle], "until": until})
     assert response.status_code == 201, response.text
 
 
 @when(parsers.parse('"{org}" swaps pack "{name}" out of vehicle "{vehicle}" for pack "{other}"'))
-def _swaps(lessor: Lessor, org: str, name: str, vehicle: str, other: str) -> None:
+def _swaps(lessor: AppDesk, org: str, name: str, vehicle: str, other: str) -> None:
     vin, actor = VINS[vehicle], lessor.actors[org]
     outgoing, incoming = lessor.packs[name], lessor.packs[other]
     halves = [
@@ -105,32 +67,32 @@ def _swaps(lessor: Lessor, org: str, name: str, vehicle: str, other: str) -> Non
 
 
 @when(parsers.parse('"{org}" ends the lease of pack "{name}"'))
-def _ends(lessor: Lessor, org: str, name: str) -> None:
+def _ends(lessor: AppDesk, org: str, name: str) -> None:
     response = lessor.send(org, name, "lease_ended", {"reason": "expired"})
     assert response.status_code == 201, response.text
 
 
 @when(parsers.parse('"{org}" transfers pack "{name}" to "{to}"'))
-def _transfers(lessor: Lessor, org: str, name: str, to: str) -> None:
+def _transfers(lessor: AppDesk, org: str, name: str, to: str) -> None:
     lessor.send(org, name, "ownership_transferred", {"to": to})
 
 
 @then(parsers.parse('pack "{name}" is owned by "{owner}" and held by "{custodian}", leased to "{lessee}"'))
-def _leased(lessor: Lessor, name: str, owner: str, custodian: str, lessee: str) -> None:
+def _leased(lessor: AppDesk, name: str, owner: str, custodian: str, lessee: str) -> None:
     state = lessor.state(name)
     assert (state.owner, state.custodian) == (owner, custodian)
     assert state.lease is not None and (state.lease["lessor"], state.lease["lessee"]) == (owner, lessee)
 
 
 @then(parsers.parse('pack "{name}" is owned by "{owner}" and held by "{custodian}", not leased'))
-def _not_leased(lessor: Lessor, name: str, owner: str, custodian: str) -> None:
+def _not_leased(lessor: AppDesk, name: str, owner: str, custodian: str) -> None:
     state = lessor.state(name)
     assert (state.owner, state.custodian, state.lease) == (owner, custodian, None)
 
 
 @then(parsers.parse('the regulator\'s page of pack "{name}" shows the owner "{owner}", the custodian "{custodian}" '
                     'and the lease to "{lessee}"'))  # fmt: skip
-def _regulator_page(lessor: Lessor, name: str, owner: str, custodian: str, lessee: str) -> None:
+def _regulator_page(lessor: AppDesk, name: str, owner: str, custodian: str, lessee: str) -> None:
     view = lessor.client.get(f"/v1/packs/{lessor.packs[name]}", headers=lessor.auth(REGULATOR)).json()
     assert (view["owner"], view["custodian"]) == (owner, custodian)
     assert {k: view["lease"][k] for k in ("lessor", "lessee", "vin", "until", "site")} == {
@@ -148,7 +110,7 @@ def _regulator_page(lessor: Lessor, name: str, owner: str, custodian: str, lesse
 
 
 @then(parsers.parse('the regulator\'s history of pack "{name}" lists the sale and the lease'))
-def _history(lessor: Lessor, name: str) -> None:
+def _history(lessor: AppDesk, name: str) -> None:
     events = lessor.client.get(f"/v1/packs/{lessor.packs[name]}/events", headers=lessor.auth(REGULATOR)).json()
     kinds = [(e["type"], e["actor"]) for e in events["events"]]
     assert ("ownership_transferred", "catl") in kinds and ("leased", "fj-baas") in kinds
@@ -157,7 +119,7 @@ def _history(lessor: Lessor, name: str) -> None:
 
 
 @then(parsers.parse('"{lessee}" reads the owner and the lease of pack "{name}", and "{outsider}" reads neither'))
-def _tiers(lessor: Lessor, lessee: str, name: str, outsider: str) -> None:
+def _tiers(lessor: AppDesk, lessee: str, name: str, outsider: str) -> None:
     seen = lessor.client.get(f"/v1/packs/{lessor.packs[name]}", headers=lessor.auth(lessee)).json()
     assert seen["tier"] != "authority" and seen["owner"] == "fj-baas" and seen["lease"]["lessee"] == lessee
     other = lessor.client.get(f"/v1/packs/{lessor.packs[name]}", headers=lessor.auth(outsider)).json()
@@ -168,6 +130,6 @@ def _tiers(lessor: Lessor, lessee: str, name: str, outsider: str) -> None:
 
 
 @then(parsers.parse('the request is refused with {status:d}: "{detail}"'))
-def _refused(lessor: Lessor, status: int, detail: str) -> None:
+def _refused(lessor: AppDesk, status: int, detail: str) -> None:
     assert lessor.answer is not None and lessor.answer.status_code == status, lessor.answer.text
     assert lessor.answer.json()["detail"] == detail.replace("{A}", lessor.packs["A"])

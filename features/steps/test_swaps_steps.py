@@ -4,78 +4,35 @@ halves in one request) and over the API; the pool read by the station, the regul
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from api.app import create_app
-from api.settings import Settings
-from events.state import PackState
 from events.vin import vin_with_check_digit
-from ledger.log import Ledger
+from features.conftest import SEALING_KEY, AppDesk
 from ledger.usecases import custodial
 from ledger.usecases.verify import verify_database
-from tests.api.inprocess import in_process_client
-from tests.api.parties import ADMIN_TOKEN
-from tests.support import PRODUCED, Actor, code
-from tests.web.login import session_cookie
+from tests.support import PRODUCED, code
 
 scenarios("swaps.feature")
 
 REGULATOR = "fj-miit"
-SEALING_KEY = bytes(range(7, 39))
 VINS = {"V1": vin_with_check_digit("LSJA24U60MS000001")}
 
 
-@dataclass
-class Station:
-    ledger: Ledger
-    client: httpx.Client
-    actors: dict[str, Actor]
-    packs: dict[str, str] = field(default_factory=dict)  # name in the feature -> battery code
-    page: str = ""
-    answer: httpx.Response | None = None
-    before: dict[str, PackState | None] = field(default_factory=dict)
-    size: int = 0
-
-    def auth(self, org: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.actors[org].token}"}
-
-    def session(self, org: str) -> dict[str, str]:
-        return session_cookie(self.ledger, self.actors[org].token)
-
-    def state(self, name: str) -> PackState:
-        state = self.ledger.pack_state(self.packs[name])
-        assert state is not None
-        return state
-
-    def post(self, org: str, *claims: tuple[str, str, dict[str, Any]]) -> None:
-        for pack, type_, data in claims:
-            self.ledger.append_one(*self.actors[org].claim(self.packs.get(pack, pack), type_, data))
-
-
 @pytest.fixture
-def station(ledger: Ledger, actors: dict[str, Actor], tmp_path: Path) -> Iterator[Station]:
-    settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
-    app = create_app(ledger, settings=settings)
-    app.state.sealing_key = SEALING_KEY
-    with in_process_client(app) as client:
-        yield Station(ledger, client, actors)
+def station(app_desk: AppDesk) -> AppDesk:
+    return app_desk
 
 
 @given("the province's organisations are registered with their signing keys")
-def _registered(station: Station) -> None:
+def _registered(station: AppDesk) -> None:
     assert {"catl", "nio-swap", "byd-auto", "fz-service", REGULATOR} <= set(station.actors)
 
 
 @given(parsers.parse('pack "{a}" is in vehicle "{vehicle}", installed by "{swap}", and packs "{b}" and "{c}" are in '
                      'the stock of "{owner}"'))  # fmt: skip
-def _ready(station: Station, a: str, vehicle: str, swap: str, b: str, c: str, owner: str) -> None:
+def _ready(station: AppDesk, a: str, vehicle: str, swap: str, b: str, c: str, owner: str) -> None:
     assert swap == owner
     for serial, name in enumerate((a, b, c), start=61):
         station.packs[name] = code(serial)
@@ -86,21 +43,21 @@ def _ready(station: Station, a: str, vehicle: str, swap: str, b: str, c: str, ow
 
 
 @given(parsers.parse('pack "{name}" has gone to "{org}"'))
-def _gone(station: Station, name: str, org: str) -> None:
+def _gone(station: AppDesk, name: str, org: str) -> None:
     state = station.state(name)
     station.post(state.custodian, (name, "shipped", {"to": org}))
     station.post(org, (name, "received", {"from": state.custodian}))
 
 
 @when(parsers.parse('"{org}" scans pack "{name}" on the scan page'))
-def _scans(station: Station, org: str, name: str) -> None:
+def _scans(station: AppDesk, org: str, name: str) -> None:
     response = station.client.get("/scan", params={"code": station.packs[name]}, headers=station.session(org))
     assert response.status_code == 200, response.text[:300]
     station.page = response.text
 
 
 @then(parsers.parse('the page offers the swap, with "{b}" and "{c}" in the pool'))
-def _offers(station: Station, b: str, c: str) -> None:
+def _offers(station: AppDesk, b: str, c: str) -> None:
     assert 'data-action="swapped"' in station.page and "换电（换出此包）" in station.page
     assert 'list="pool-codes"' in station.page
     offered = re.findall(r'<option value="([0-9A-Z]{24})">', station.page)
@@ -109,7 +66,7 @@ def _offers(station: Station, b: str, c: str) -> None:
 
 
 @when(parsers.parse('"{org}" swaps in pack "{name}" at "{site}"'))
-def _swaps_in(station: Station, org: str, name: str, site: str) -> None:
+def _swaps_in(station: AppDesk, org: str, name: str, site: str) -> None:
     head = re.search(r'name="prev" value="([0-9a-f]{64})"', station.page)
     assert head is not None
     outgoing = re.search(r'id="pack-code">([0-9A-Z]{24})<', station.page)
@@ -124,20 +81,20 @@ def _swaps_in(station: Station, org: str, name: str, site: str) -> None:
 
 
 @then(parsers.parse('pack "{name}" is {status} with "{org}", out of vehicle "{vehicle}"'))
-def _out(station: Station, name: str, status: str, org: str, vehicle: str) -> None:
+def _out(station: AppDesk, name: str, status: str, org: str, vehicle: str) -> None:
     state = station.state(name)
     assert (state.status, state.custodian, state.binding) == (status, org, None)
     assert state.bindings[-1].target == VINS[vehicle] and state.extra["last_removal_reason"] == "swap"
 
 
 @then(parsers.parse('pack "{name}" is {status} in vehicle "{vehicle}"'))
-def _in(station: Station, name: str, status: str, vehicle: str) -> None:
+def _in(station: AppDesk, name: str, status: str, vehicle: str) -> None:
     state = station.state(name)
     assert state.status == status and state.binding is not None and state.binding.target == VINS[vehicle]
 
 
 @then("both chains end with the same swap, and the log verifies")
-def _both_chains(station: Station) -> None:
+def _both_chains(station: AppDesk) -> None:
     assert station.ledger.size() == station.size + 2  # one request, two entries
     ends = {}
     for name in ("A", "B"):
@@ -150,7 +107,7 @@ def _both_chains(station: Station) -> None:
 
 
 @then(parsers.parse('the pool of "{org}" lists "{a}" from vehicle "{vehicle}" at "{site}", and "{c}"'))
-def _pool(station: Station, org: str, a: str, vehicle: str, site: str, c: str) -> None:
+def _pool(station: AppDesk, org: str, a: str, vehicle: str, site: str, c: str) -> None:
     for reader in (org, REGULATOR):
         response = station.client.get(f"/v1/orgs/{org}/pool", headers=station.auth(reader))
         assert response.status_code == 200, response.text
@@ -159,7 +116,7 @@ def _pool(station: Station, org: str, a: str, vehicle: str, site: str, c: str) -
 
 
 @then("the regulator sees the same pool on its page, linked from the organisations page")
-def _regulator_page(station: Station) -> None:
+def _regulator_page(station: AppDesk) -> None:
     cookie = station.session(REGULATOR)
     listing = station.client.get("/regulator/organisations", headers=cookie).text
     assert 'href="/regulator/organisations/nio-swap/pool"' in listing
@@ -172,7 +129,7 @@ def _regulator_page(station: Station) -> None:
 
 
 @then(parsers.parse('"{org}" may not read the pool of "{owner}"'))
-def _refused_pool(station: Station, org: str, owner: str) -> None:
+def _refused_pool(station: AppDesk, org: str, owner: str) -> None:
     response = station.client.get(f"/v1/orgs/{owner}/pool", headers=station.auth(org))
     assert response.status_code == 403
     assert response.json()["detail"] == (
@@ -181,7 +138,7 @@ def _refused_pool(station: Station, org: str, owner: str) -> None:
 
 
 @when(parsers.parse('"{org}" posts a swap of pack "{a}" for pack "{c}" in one request'))
-def _posts_swap(station: Station, org: str, a: str, c: str) -> None:
+def _posts_swap(station: AppDesk, org: str, a: str, c: str) -> None:
     station.before = {name: station.ledger.pack_state(station.packs[name]) for name in (a, c)}
     station.size = station.ledger.size()
     vin, actor = VINS["V1"], station.actors[org]
@@ -194,7 +151,7 @@ def _posts_swap(station: Station, org: str, a: str, c: str) -> None:
 
 
 @then(parsers.parse('the request is refused with 403: the incoming half, because "{holder}" holds pack "{name}"'))
-def _refused(station: Station, holder: str, name: str) -> None:
+def _refused(station: AppDesk, holder: str, name: str) -> None:
     assert station.answer is not None and station.answer.status_code == 403  # its only error is a 403
     errors = station.answer.json()["errors"]
     assert [(e["position"], e["code"], e["detail"]) for e in errors] == [
@@ -204,6 +161,6 @@ def _refused(station: Station, holder: str, name: str) -> None:
 
 
 @then(parsers.parse('packs "{a}" and "{c}" are as they were, and the log did not grow'))
-def _unchanged(station: Station, a: str, c: str) -> None:
+def _unchanged(station: AppDesk, a: str, c: str) -> None:
     assert {name: station.ledger.pack_state(station.packs[name]) for name in (a, c)} == station.before
     assert station.ledger.size() == station.size

@@ -204,12 +204,15 @@ class BatchPack(NamedTuple):
     production_date: date | None
     vin: str | None
     placed: PackState | None  # the state, read only for the statuses in `batch_packs`'s `placed`
+    foreign_name: str | None = None  # an imported pack's foreign manufacturer (境外生产企业, extra.imported)
+    foreign_country: str | None = None
 
 
 def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], limit: int) -> list[BatchPack]:
     """Up to `limit` packs of the batch in code order. Their states are parsed only for packs in `placed`
     statuses (what the rest shows needs no more than the columns)."""
     state = case((PACK.c.status.in_(placed), PACK.c.state), else_=None)
+    foreign = PACK.c.state["extra"]["imported"]["foreign_manufacturer"]
     fixed = correctionrows.produced_values()
     stmt = select(
         PACK.c.code,
@@ -221,6 +224,8 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
         PACK.c.production_date,
         PACK.c.vin,
         state.label("placed"),
+        foreign["name"].as_string().label("foreign_name"),
+        foreign["country"].as_string().label("foreign_country"),
     ).select_from(PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code))
     makers = _maker_condition(where.producer, where.maker_codes)
     if makers is not None:
@@ -238,7 +243,15 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
         stmt = stmt.where(touching(where.touched_by))
     rows = conn.execute(stmt.order_by(PACK.c.code).limit(limit))
     return [
-        BatchPack(*row[:-1], placed=PackState.from_dict(row.placed) if row.placed is not None else None) for row in rows
+        BatchPack._make(
+            [
+                *row[:-3],
+                PackState.from_dict(row.placed) if row.placed is not None else None,
+                row.foreign_name,
+                row.foreign_country,
+            ]
+        )
+        for row in rows
     ]
 
 

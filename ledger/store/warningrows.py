@@ -37,6 +37,19 @@ class PackGroup(NamedTuple):
     corrected: int  # of them, packs whose `produced` values were corrected
 
 
+class ForeignGroup(NamedTuple):
+    """The foreign manufacturers (境外生产企业) of the imported packs of one finest group."""
+
+    maker: str
+    batch: str | None
+    plant: str | None
+    spec: str
+    chemistry: str
+    production_date: date
+    name: str
+    country: str
+
+
 class IncidentGroup(NamedTuple):
     maker: str
     batch: str | None
@@ -127,3 +140,21 @@ def incident_groups(
     if touched_by is not None:
         stmt = stmt.where(touching(touched_by))
     return [IncidentGroup._make([*row[:-2], int(row[-2]), int(row[-1])]) for row in conn.execute(stmt)]
+
+
+def foreign_groups(conn: Connection, as_of: date, *, touched_by: Area | None = None) -> list[ForeignGroup]:
+    """The foreign manufacturers of imported packs (the projection's `extra.imported`) produced up to `as_of`,
+    per finest group (distinct; with `touched_by`, of the packs they touch)."""
+    fixed = current_values(EventType.PRODUCED)
+    produced, joined = _produced(fixed)
+    foreign = PACK.c.state["extra"]["imported"]["foreign_manufacturer"]
+    name, country = foreign["name"].as_string(), foreign["country"].as_string()
+    stmt = (
+        select(*_keys(conn, produced, fixed), name.label("name"), country.label("country"))
+        .select_from(joined)
+        .where(name.is_not(None), PACK.c.production_date.is_not(None), PACK.c.production_date <= as_of)
+        .distinct()
+    )
+    if touched_by is not None:
+        stmt = stmt.where(touching(touched_by))
+    return [ForeignGroup._make(row) for row in conn.execute(stmt)]

@@ -47,7 +47,8 @@ def post_action(
     """Post `event_type` on `code` as the caller's organisation, signed with its platform-held key.
 
     A receipt names its sender, which the receiver may not read in its view of the pack: it is filled in
-    here from the pack's state. `prev` (the head the person saw) makes a stale page a 409, not a
+    here from the pack's state. A lease that names neither a vehicle nor a site is for the vehicle or site
+    the pack is installed in, read here likewise. `prev` (the head the person saw) makes a stale page a 409, not a
     surprise.
     """
     org = require_org(caller, "posting events")
@@ -62,6 +63,12 @@ def post_action(
         if state.sender is None:
             raise LifecycleError(f"pack {code} is {state.status}: there is no shipment to acknowledge")
         payload["from"] = state.sender
+    if event_type == EventType.LEASED and "vin" not in payload and "site" not in payload:
+        # a lease taken on the phone is for the vehicle or site the pack is in: read here, not typed
+        state = ledger.pack_state(code)
+        binding = state.binding if state is not None else None
+        if binding is not None:
+            payload[binding.kind] = binding.target
     return custodial.post_as(
         ledger, org.id, pack=code, type=event_type, data=payload, prev=prev, sealing_key=sealing_key
     )

@@ -67,7 +67,8 @@ class Basis:
         chosen = DEFAULT_RULESET if ruleset is None else RULESETS.get(ruleset)
         if chosen is None:
             raise InputError(
-                f"unknown deadline rule set {ruleset!r}; known: {', '.join(sorted(RULESETS))}", code="invalid_filter"
+                f"unknown deadline rule set {str(ruleset)[:40]!r}; known: {', '.join(sorted(RULESETS))}",
+                code="invalid_filter",
             )
         version = recovery_version or recovery.DEFAULT_VERSION
         if version not in recovery.RECOVERY_THRESHOLDS:

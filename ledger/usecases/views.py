@@ -118,7 +118,12 @@ class PackView(View):
     soh_pct: float | None
     verdict: str | None
     origins: list[str] | None = Field(description="second life: the original codes")
-    successor: str | None = Field(description="the second-life code this pack was repurposed into")
+    successor: str | None = Field(description="the second-life code this pack was repurposed into (the first)")
+    successors: list[str] | None = Field(
+        default=None,
+        description="what this pack became: every second-life code it was repurposed into (one-to-many: two or "
+        "more); `origins` is the other direction, what a second-life product was made from",
+    )
     last_event_at: str | None
     events: int | None
     sender: str | None
@@ -234,6 +239,7 @@ def pack_view(
         verdict=None if public else state.verdict,
         origins=None if public else list(state.origins),
         successor=None if public else state.successor,
+        successors=None if public else list(state.successors),
         last_event_at=None if public else state.last_event_at,
         events=None if public else state.events,
         sender=state.sender if authority or _is_party(state, caller) else None,

@@ -13,7 +13,7 @@ from events.codes import make_code
 from events.orgs import Role
 from tests.api.parties import Party
 from tests.api.problem import assert_problem
-from tests.api.scenario import PRODUCED, post
+from tests.api.scenario import PRODUCED, code, post, produced
 
 PACK = make_code("0XM", "pack", "B", "12", "ABCDEFG", date(2026, 1, 15), 1)
 CUSTOMS = "370120261000004711"
@@ -76,3 +76,50 @@ def test_an_importer_without_the_import_is_refused(client: httpx.Client, parties
 def test_the_importer_is_a_maker_filter(client: httpx.Client, parties: dict[Role, Party], importer: Party) -> None:
     page = client.get("/v1/packs", params={"manufacturer": "0xm"}, headers=parties[Role.REGULATOR].auth).json()
     assert [pack["code"] for pack in page["packs"]] == [PACK]
+
+
+def imported_code(serial: int) -> str:
+    return make_code("0XM", "pack", "B", "12", "ABCDEFG", date(2026, 1, 15), serial)
+
+
+def test_the_recall_trace_names_the_foreign_manufacturer_beside_the_importer(
+    client: httpx.Client, parties: dict[Role, Party], importer: Party
+) -> None:
+    regulator = parties[Role.REGULATOR]
+    produced(client, parties, 2)
+    made_here = code(2)
+    trace = client.get("/v1/reports/recall", params={"manufacturer": "0XM"}, headers=regulator.auth).json()
+    assert [(p["code"], p["manufacturer"], p["foreign_manufacturer"]) for p in trace["packs"]] == [
+        (PACK, "importer", "LG Energy Solution (KR)")
+    ]
+    ours = client.get("/v1/reports/recall", params={"manufacturer": "001"}, headers=regulator.auth).json()["packs"]
+    assert [(p["code"], p["foreign_manufacturer"]) for p in ours] == [(made_here, None)]
+    csv = client.get("/v1/reports/recall", params={"manufacturer": "0XM", "format": "csv"}, headers=regulator.auth)
+    header, row = csv.text.splitlines()[:2]
+    assert header.split(",")[-1] == "foreign_manufacturer" and row.endswith(",LG Energy Solution (KR)")
+
+
+def test_a_quality_warning_on_imported_packs_names_their_foreign_manufacturer(
+    client: httpx.Client, parties: dict[Role, Party], importer: Party
+) -> None:
+    """Six imported packs with two thermal events each beside forty made here with one incident in all: the
+    importer's group alarms, and names the foreign manufacturer; the maker's own groups name none."""
+    regulator, maker = parties[Role.REGULATOR], parties[Role.IMPORTER]
+    thermal = {"kind": "thermal_event", "severity": "high", "description": "热失控 thermal runaway"}
+    imported = [PACK]
+    for serial in range(2, 7):
+        imported.append(imported_code(serial))
+        post(client, maker, maker.claim(imported[-1], "produced", {**PRODUCED, "imported": IMPORTED}))
+    for pack in imported:
+        for _ in range(2):
+            post(client, regulator, regulator.claim(pack, "incident", thermal))
+    for serial in range(10, 50):
+        produced(client, parties, serial)
+    post(client, regulator, regulator.claim(code(10), "incident", {**thermal, "kind": "collision"}))
+    report = client.get("/v1/reports/warnings", headers=regulator.auth).json()
+    alarms = {(a["dimension"], tuple(sorted(a["group"].items()))): a["foreign_manufacturers"] for a in report["alarms"]}
+    assert alarms[("maker", (("maker", "importer"),))] == ["LG Energy Solution (KR)"]
+    assert all(
+        names == ["LG Energy Solution (KR)"] for (_, group), names in alarms.items() if ("maker", "importer") in group
+    )
+    assert all(names == [] for (_, group), names in alarms.items() if ("maker", "importer") not in group)

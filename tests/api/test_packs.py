@@ -26,7 +26,8 @@ IDENTITY = {
     "eu_status": "original",
 }
 HIDDEN_FROM_PUBLIC = (
-    "custodian", "vin", "technical", "soh_pct", "verdict", "origins", "successor", "last_event_at", "events",
+    "custodian", "vin", "technical", "soh_pct", "verdict", "origins", "successor", "successors", "last_event_at",
+    "events",
     "sender", "receiver", "bindings", "box_code", "foreign_manufacturer", "import_date", "customs_declaration",
     "owner", "lease",
 )  # fmt: skip

@@ -97,6 +97,7 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     # at least one filter; from <= to; the maker named
     "GET /v1/reports/recall": {"invalid_filter", *MAKER_CHECKS},
     "GET /v1/reports/warnings": {"invalid_filter"},  # as_of not after today
+    "GET /v1/reports/compliance": {"invalid_filter"},  # a rule of the rule set chosen by `rules`
     # a scope names at least one filter; its makers, codes and dates are the record's; the claims match it
     "POST /v1/recalls/scope": RECALL_SCOPE_CHECKS | MAKER_CHECKS,
     "POST /v1/recalls": RECALL_SCOPE_CHECKS | MAKER_CHECKS | {"claims_do_not_match_scope", "batch_rejected"},

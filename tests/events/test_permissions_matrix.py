@@ -315,3 +315,21 @@ def test_an_importer_without_an_import_or_a_prefix() -> None:
         "org 'importer-org' (importer) may not post 'produced': requires the manufacturer role and ownership of the "
         "maker prefix '0RJ', or the importer role and ownership of the maker prefix '0RJ'"
     )
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("holds", [True, False], ids=["holds", "not"])
+def test_one_to_many_repurposing_asks_what_one_product_asks(role: Role, holds: bool) -> None:
+    """`repurposed` into a list of products (one-to-many) is granted exactly as into one code."""
+    actor = make_org(role)
+    state = make_state("repurposed", actor, holds)
+    data = {"into": ["S2LPBA1G310000001RP", "S2LPBA1G310000002RP"]}
+    if expected("repurposed", role, holds):
+        check_permission("repurposed", actor, state, CODE, data)
+    else:
+        with pytest.raises(AuthorisationError) as caught:
+            check_permission("repurposed", actor, state, CODE, data)
+        why = "requires custody and the second_life role" + ("" if holds else "; the custodian is 'someone-else'")
+        if role == Role.ADMIN:
+            why = "the admin role posts no events"
+        assert caught.value.message == f"org '{actor.id}' ({role}) may not post 'repurposed': {why}"

@@ -141,15 +141,17 @@ def test_random_legal_lives(data: st.DataObject) -> None:
         weighted = [a for a in actions for _ in range(1 if a in DETOURS else 5)]
         action = data.draw(st.sampled_from(weighted), label="action")
         org_id = data.draw(st.sampled_from([o for o in ORG_IDS if action in offers[o]]), label="actor")
-        if action == "repurposed":
-            second_life_serial += 1
-            product = second_life_code(second_life_serial)
+        if action == "repurposed":  # into one product, or one-to-many into two or three
+            products = [second_life_code(second_life_serial + n) for n in range(1, data.draw(st.integers(1, 3)) + 1)]
+            second_life_serial += len(products)
+            into: str | list[str] = products[0] if len(products) == 1 else products
             world.post_batch([
-                world.event(current, "repurposed", org_id, {"into": product}),
-                world.event(product, "produced", org_id, produced_data(**{"from": [current]})),
+                world.event(current, "repurposed", org_id, {"into": into}),
+                *(world.event(p, "produced", org_id, produced_data(**{"from": [current]})) for p in products),
             ])  # fmt: skip
-            seen += [world.packs[current], world.packs[product]]
-            current = product
+            assert world.packs[current].successors == tuple(products)
+            seen += [world.packs[current], *(world.packs[p] for p in products)]
+            current = products[-1]
             continue
         if action == "swapped":  # both halves in one batch, with a partner made ready for it
             partner_serial += 1

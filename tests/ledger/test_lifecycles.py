@@ -91,6 +91,42 @@ def test_two_retired_packs_repurposed_into_one_product_in_one_transaction(
     assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
 
 
+def test_one_retired_pack_repurposed_into_two_products_in_one_transaction(
+    ledger: Ledger, actors: dict[str, Actor]
+) -> None:
+    t = Timeline()
+    original = code(5)
+    retire_at_second_life(ledger, actors, original, t)
+    first, second = (make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), n) for n in (21, 22))
+    s2l, at = actors["s2l-energy"], t.next()
+    size = ledger.size()
+    with pytest.raises(BatchRejected) as refused:  # the second product's genesis is missing: nothing is recorded
+        ledger.append([
+            s2l.claim(original, "repurposed", {"into": [first, second]}, at=at),
+            s2l.claim(first, "produced", produced_data(**{"from": [original]}), at=at),
+        ])  # fmt: skip
+    assert refused.value.errors[0][0] == 0
+    assert refused.value.errors[0][1].message == (
+        f"'repurposed' of {original} into {second} (position 0) needs, in the same batch, "
+        f"the 'produced' of {second} listing {original} in 'from'"
+    )
+    assert ledger.size() == size and ledger.pack_state(first) is None
+
+    ledger.append([
+        s2l.claim(original, "repurposed", {"into": [first, second]}, at=at),
+        s2l.claim(first, "produced", produced_data(**{"from": [original]}), at=at),
+        s2l.claim(second, "produced", produced_data(**{"from": [original]}), at=at),
+    ])  # fmt: skip
+    state = ledger.pack_state(original)
+    assert state is not None and (state.status, state.successor, state.successors) == (
+        "repurposed", first, (first, second)
+    )  # fmt: skip
+    for product in (first, second):
+        made = ledger.pack_state(product)
+        assert made is not None and (made.origins, made.custodian) == ((original,), "s2l-energy")
+    assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
+
+
 def test_a_swap_records_both_binding_intervals(ledger: Ledger, actors: dict[str, Actor]) -> None:
     t = Timeline()
     pack = code(3)
@@ -167,13 +203,19 @@ def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data
             action = data.draw(st.sampled_from(actions), label="action")
             org_id = data.draw(st.sampled_from([o for o in sorted(ORGS) if action in offers[o]]), label="actor")
             actor, at = world.actors[org_id], t.next()
-            if action == "repurposed":
-                product = make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), next(world.products))
+            if action == "repurposed":  # into one product, or one-to-many into two or three
+                products = [
+                    make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), next(world.products))
+                    for _ in range(data.draw(st.integers(1, 3), label="products"))
+                ]
+                into: str | list[str] = products[0] if len(products) == 1 else products
                 ledger.append([
-                    actor.claim(current, "repurposed", {"into": product}, at=at),
-                    actor.claim(product, "produced", produced_data(**{"from": [current]}), at=at),
+                    actor.claim(current, "repurposed", {"into": into}, at=at),
+                    *(actor.claim(p, "produced", produced_data(**{"from": [current]}), at=at) for p in products),
                 ])  # fmt: skip
-                current = product
+                state = ledger.pack_state(current)
+                assert state is not None and state.successors == tuple(products)
+                current = products[-1]
                 continue
             if action == "swapped":  # both halves in one request, with a partner made ready for it
                 partner = code(next(world.serials), maker=MAKER_CODES[maker])

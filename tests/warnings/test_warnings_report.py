@@ -53,6 +53,7 @@ def check_batch_alarm(world: Generated, size: int, thermal: dict[str, int], grou
         "trace_packs": size,
         "corrected_packs": 0,
         "corrected_incidents": 0,
+        "foreign_manufacturers": [],  # no imported pack in this province
     }
     assert alarm["rate"] == pytest.approx(want.rate, rel=1e-12)
     assert alarm["baseline_rate"] == pytest.approx(want.baseline_rate, rel=1e-12)

@@ -30,6 +30,8 @@ LIMIT = timedelta(days=DEFAULT_RULESET.unaccounted_days)
 # 流向不明, the 2018 rules (docs/lifecycle.md): who may hold a retired pack, and the limits
 KEEPERS = {Role.COLLECTOR, Role.SECOND_LIFE, Role.RECYCLER, Role.VEHICLE_DISMANTLER}
 MUST_BE_LISTED = {Role.RECYCLER}
+# the 流向不明 reasons whose duty falls on an owner by transfer (docs/ownership.md), not the custodian
+OWNER_ANSWERS = {"retired-not-collected", "held-by-unauthorised"}
 SCRAPPED_WORKING_DAYS = 15
 IDLE_IN_STOCK = timedelta(days=365)
 IDLE_AT_COLLECTOR = timedelta(days=90)
@@ -70,6 +72,7 @@ class PackFacts:
     retired_by: str | None = None
     taken: tuple[str, str] | None = None  # (holder, at) of the latest received/found after retirement
     owner: str = ""  # the producer from genesis, then whoever an `ownership_transferred` names (车电分离)
+    owned_by_transfer: bool = False  # an `ownership_transferred` named the owner
 
     @property
     def maker_code(self) -> str:
@@ -172,7 +175,7 @@ class Recount:
         if kind == "found":
             pack.custodian = data["custodian"]
         if kind == "ownership_transferred":
-            pack.owner = data["to"]
+            pack.owner, pack.owned_by_transfer = data["to"], True
         if kind == "shipped":
             pack.sender, pack.receiver = actor, data["to"]
         if kind in ("received", "lost", "exported"):
@@ -200,8 +203,17 @@ class Recount:
                 found.append({"pack": pack.code, "status": pack.status, "reason": reason, "since": since,
                               "days": (now - from_rfc3339(since)).days, "limit_days": limit, "limit_unit": unit,
                               "custodian": pack.custodian, "receiver": pack.receiver,
-                              "owner": pack.owner})  # fmt: skip
+                              "owner": pack.owner, "answerable": self.answerable(pack, reason)})  # fmt: skip
         return sorted(found, key=lambda p: (p["since"], p["pack"]))
+
+    @staticmethod
+    def answerable(pack: PackFacts, reason: str) -> str:
+        """docs/ownership.md: a retired pack's collection (and not letting an unauthorised holder have it) is
+        the duty of an owner by transfer; every other reason, and a producer that never sold the pack, leave it
+        to the custodian."""
+        if reason in OWNER_ANSWERS and pack.owned_by_transfer:
+            return pack.owner
+        return pack.custodian
 
     def displaced(self) -> dict[str, str]:
         """Packs still in a vehicle into which another pack went later: the later installation's time."""

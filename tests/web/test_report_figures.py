@@ -84,7 +84,10 @@ def test_compliance_counts_per_organisation_and_rule_equal_the_recount(
 def test_unaccounted_packs_equal_the_recount(world: World, web_client: httpx.Client, recount: Recount) -> None:
     report = get(web_client, world, "/v1/reports/compliance")
     now = datetime.fromisoformat(report["as_of"])
-    fields = ["pack", "status", "reason", "since", "days", "limit_days", "limit_unit", "custodian", "receiver", "owner"]
+    fields = [
+        "pack", "status", "reason", "since", "days", "limit_days", "limit_unit", "custodian", "receiver", "owner",
+        "answerable",
+    ]  # fmt: skip
     assert [{k: row[k] for k in fields} for row in report["unaccounted"]] == recount.unaccounted(now)
     lost_paths = world.province.paths["in_transit_unknown"] + world.province.paths["retired_unknown"]
     assert set(lost_paths) <= {row["pack"] for row in report["unaccounted"]}

@@ -133,7 +133,10 @@ def test_every_unaccounted_figure_equals_the_recount(
 ) -> None:
     now = datetime.fromisoformat(str(report["as_of"]))
     expected = recount.unaccounted(now)
-    fields = ["pack", "status", "reason", "since", "days", "limit_days", "limit_unit", "custodian", "receiver", "owner"]
+    fields = [
+        "pack", "status", "reason", "since", "days", "limit_days", "limit_unit", "custodian", "receiver", "owner",
+        "answerable",
+    ]  # fmt: skip
     rows = report["unaccounted"]
     assert isinstance(rows, list)
     assert [{k: row[k] for k in fields} for row in rows] == expected

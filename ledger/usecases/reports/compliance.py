@@ -20,6 +20,7 @@ from events.whereabouts import (
     REASON_TEXT,
     Custody,
     Reason,
+    answerable,
     displacements,
     may_hold_retired,
     rules_for,
@@ -92,6 +93,10 @@ class UnaccountedPack(View):
     owner: str = Field(
         description="the pack's owner (所有权人, docs/ownership.md), who answers for it where the rules say so",
     )
+    answerable: str = Field(
+        description="who answers for it (docs/ownership.md): the custodian, or for the end-of-life reasons the "
+        "rules list (events.whereabouts owner_answers) an owner by transfer, such as a lessor",
+    )
 
 
 class ComplianceReport(View):
@@ -120,15 +125,19 @@ def compliance(
     limit: int = MAX_LATE,
     basis: Basis = DEFAULT_BASIS,
     region: str | None = None,
+    rules: str | None = None,
 ) -> ComplianceReport:
     """Late reports (per entry, per organisation, per rule) and packs whose whereabouts are unknown; with a
     region (or for a region-scoped regulator), the late reports of the organisations located in it and the
-    packs that touch it (ledger.usecases.places)."""
+    packs that touch it (ledger.usecases.places). `rules`: a deadline rule version by name (the report's
+    `?rules=`), in place of `basis`'s."""
     require_regulator(caller, "read the compliance report")
     check_org_filter("org", org)
-    rules = {r.id: r for r in basis.ruleset.rules}
-    if rule is not None and rule not in rules:
-        raise InputError(f"unknown rule {rule!r}; rules are: {', '.join(rules)}", code="invalid_filter")
+    if rules is not None:
+        basis = Basis.of(rules, basis.recovery_version)
+    known = {r.id: r for r in basis.ruleset.rules}
+    if rule is not None and rule not in known:
+        raise InputError(f"unknown rule {rule!r}; rules are: {', '.join(known)}", code="invalid_filter")
     if not 1 <= limit <= MAX_LATE:
         raise InputError(f"limit must be 1 to {MAX_LATE}, found {limit}", code="invalid_filter")
     size = refresh(ledger, basis)
@@ -154,7 +163,7 @@ def compliance(
             lost = [p for p in lost if p.pack in touching]
         calendar = calendars.in_force(conn, size)
     if org is not None:
-        lost = [p for p in lost if org in (p.custodian, p.receiver)]
+        lost = [p for p in lost if org in (p.custodian, p.receiver, p.answerable)]
     per_rule: dict[str, dict[str, int]] = defaultdict(dict)
     rule_totals: dict[str, int] = defaultdict(int)
     total = 0  # the late entries the filters select, counted from the groups rather than the rows
@@ -187,7 +196,7 @@ def compliance(
                 org=row.actor,
                 org_name=names.get(row.actor),
                 rule=row.rule,
-                rule_text=rules[row.rule].text if row.rule in rules else row.rule,
+                rule_text=known[row.rule].text if row.rule in known else row.rule,
                 type=row.type,
                 pack=row.pack,
                 occurred_at=row.at,
@@ -273,6 +282,7 @@ def unaccounted_packs(conn: Connection, now: datetime, basis: Basis) -> list[Una
                     custodian=state.custodian,
                     receiver=state.receiver,
                     owner=state.owner,
+                    answerable=answerable(state, lost.reason, rules),
                 )
             )
     return sorted(found, key=lambda p: (p.since, p.pack))

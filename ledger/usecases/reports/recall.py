@@ -88,6 +88,11 @@ class RecallPack(View):
     vin: str | None = Field(description="the vehicle the pack is installed in now")
     site: str | None = Field(description="the storage system the pack is installed in now")
     receiver: str | None = Field(description="in transit: the organisation it was shipped to")
+    foreign_manufacturer: str | None = Field(
+        default=None,
+        description="an imported pack's foreign manufacturer (境外生产企业), `name (country)`; `manufacturer` is "
+        "the importer that registered it",
+    )
 
 
 class RecallReport(View):
@@ -150,4 +155,5 @@ def _recall_pack(row: BatchPack, names: dict[str, str]) -> RecallPack:
         vin=row.vin,
         site=binding.target if binding is not None and binding.kind == "site" else None,
         receiver=state.receiver if state is not None else None,
+        foreign_manufacturer=f"{row.foreign_name} ({row.foreign_country})" if row.foreign_name is not None else None,
     )

@@ -57,6 +57,11 @@ class WarningAlarm(View):
     corrected_incidents: int = Field(
         default=0, description="of `incidents`, those counted with corrected values (kind, or the pack's)"
     )
+    foreign_manufacturers: list[str] = Field(
+        default_factory=list,
+        description="the foreign manufacturers (境外生产企业, `name (country)`) of the group's imported packs: "
+        "their importer is the group's `maker`",
+    )
 
 
 class WarningsReport(View):
@@ -147,6 +152,7 @@ def warnings(
         scope = where.area if where is not None else None
         pack_rows = warningrows.pack_groups(conn, as_of, method.ENDED, touched_by=scope)
         incident_rows = warningrows.incident_groups(conn, as_of, until, touched_by=scope)
+        foreign_rows = warningrows.foreign_groups(conn, as_of, touched_by=scope)
     fine: dict[_Fine, _Group] = {}
     for row in pack_rows:
         end = min(as_of, date.fromisoformat(row.ended)) if row.ended else as_of
@@ -159,7 +165,7 @@ def warnings(
         group = fine.setdefault(_Fine(*incident[:6]), _Group())
         group.incidents[kind] += incident.incidents
         group.corrected_incidents += incident.corrected
-    report = _report(fine, as_of, rules)
+    report = _with_foreign_makers(_report(fine, as_of, rules), foreign_rows)
     if where is None:
         return report
     suffix = f"&region={where.region}"  # each alarm's trace covers the same packs as the report
@@ -167,6 +173,22 @@ def warnings(
         a.model_copy(update={"trace": a.trace + suffix, "trace_api": a.trace_api + suffix}) for a in report.alarms
     ]
     return report.model_copy(update={"region": where.region, "alarms": alarms})
+
+
+def _with_foreign_makers(report: WarningsReport, rows: Iterable[warningrows.ForeignGroup]) -> WarningsReport:
+    """Each alarm with the foreign manufacturers of the imported packs in its group."""
+    foreign: dict[_Fine, set[str]] = {}
+    for row in rows:
+        foreign.setdefault(_Fine(*row[:6]), set()).add(f"{row.name} ({row.country})")
+    if not foreign:
+        return report
+    alarms = []
+    for alarm in report.alarms:
+        fields = alarm.dimension.split("+")
+        key = tuple((name, alarm.group[name]) for name in fields)
+        names = sorted({name for fine, found in foreign.items() if fine.key(fields) == key for name in found})
+        alarms.append(alarm.model_copy(update={"foreign_manufacturers": names}) if names else alarm)
+    return report.model_copy(update={"alarms": alarms})
 
 
 def _report(fine: dict[_Fine, _Group], as_of: date, rules: WarningRules) -> WarningsReport:
