@@ -24,6 +24,18 @@ MESSAGES_LOTS: dict[str, tuple[str, str]] = {
     "lot_recyclers": ("各企业批次回收率", "Lot recovery per recycler"),
     "lot_count": ("已上报批次", "Lots reported"),
     "lot_flagged": ("异常批次", "Lots flagged"),
+    "lot_flag_exceeds_inputs": (
+        "{element}：上报回收 {recovered} kg，超过投料可能含有的量，最多 {limit} kg"
+        "（{n} 块电池包按类型和重量最多 {packs} kg，黑粉申报 {black} kg）",
+        "{element}: recovered {recovered} kg, more than the inputs could contain: at most {limit} kg ({packs} kg in "
+        "{n} packs by chemistry and mass, {black} kg declared in black mass)",
+    ),
+    "lot_flag_implausible_loss": (
+        "{element}：上报回收 {recovered} kg，低于投料至少含有量的下限 {limit} kg（{n} 块电池包至少 {packs} kg，"
+        "黑粉申报 {black} kg），损耗不合理",
+        "{element}: recovered {recovered} kg, below {limit} kg, the least plausible from what the inputs must have "
+        "held ({packs} kg in {n} packs at least, {black} kg declared in black mass)",
+    ),
     "lot_open": ("投料中", "open"),
     "lot_recovered": ("已上报回收", "recovered"),
 }

@@ -3,6 +3,7 @@ by the regulator through GET /v1/reports/lots and on the recovery page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,7 +164,16 @@ def _flagged(plant: Plant, lot_id: str, message: str) -> None:
 def _page(plant: Plant) -> None:
     cookies = session_cookie(plant.ledger, plant.actors[REGULATOR].token)
     page = plant.client.get("/regulator/recovery", headers=cookies).text
-    assert "⚠ Ni: recovered 450 kg, more than the inputs could contain: at most 300 kg" in page
+    flag = re.search(r'<div class="flag" data-kind="exceeds_inputs" data-element="Ni">(.*?)</div>', page)
+    assert flag is not None and flag.group(1) == (
+        "⚠ Ni：上报回收 450.0 kg，超过投料可能含有的量，最多 300.0 kg"
+        "（5 块电池包按类型和重量最多 300.0 kg，黑粉申报 0.0 kg）"
+    )
+    english = plant.client.get("/regulator/recovery", params={"lang": "en"}, headers=cookies).text
+    assert (
+        "⚠ Ni: recovered 450.0 kg, more than the inputs could contain: at most 300.0 kg (300.0 kg in 5 packs by "
+        "chemistry and mass, 0.0 kg declared in black mass)"
+    ) in english
 
 
 @when(parsers.parse('"{recycler}" opens lot "{lot_id}" of its own'))

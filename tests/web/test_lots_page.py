@@ -21,11 +21,14 @@ def test_the_recovery_page_shows_the_lots_and_the_flag(world: World, web_client:
     assert balanced[0].black_mass[0].origin == "KR"
     page = web_client.get("/regulator/recovery", headers=session(world, REGULATOR)).text
     assert "回收批次与物料平衡" in page and '<table id="lot-rows">' in page
-    assert f"⚠ {flagged[0].flags[0].message}" in page
-    assert re.search(r"<td>DEMO-A</td><td>\S+</td><td>已上报回收</td>", page)
+    flag = flagged[0].flags[0]
+    said = f"⚠ Ni：上报回收 {flag.recovered_kg:.1f} kg，超过投料可能含有的量"
+    assert f'data-kind="exceeds_inputs" data-element="Ni">{said}' in page
+    assert re.search(r'<td class="code">DEMO-A</td><td>[^<a-z]+</td><td>已上报回收</td>', page)
     english = web_client.get("/regulator/recovery?lang=en", headers=session(world, REGULATOR)).text
     assert "Recycler lots and mass balance" in english and "Lot recovery per recycler" in english
-    assert "<td>DEMO-A</td>" in english and ">recovered</td>" in english
+    assert '<td class="code">DEMO-A</td>' in english and ">recovered</td>" in english
+    assert f"⚠ Ni: recovered {flag.recovered_kg:.1f} kg, more than the inputs could contain: at most" in english
 
 
 def test_a_city_regulator_sees_the_lots_of_its_city_only(world: World, web_client: httpx.Client) -> None:
