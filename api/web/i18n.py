@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
+from api.web.i18n_cells import MESSAGES_CELLS
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_importers import MESSAGES_IMPORTERS
 from api.web.i18n_makers import MESSAGES_MAKERS
@@ -351,6 +352,7 @@ EVENT_NAMES.update(EVENT_NAMES_SWAPS)
 ACTION_NAMES.update(ACTION_NAMES_SWAPS)
 MESSAGES.update(MESSAGES_OWNERS)
 EVENT_NAMES.update(EVENT_NAMES_OWNERS)
+MESSAGES.update(MESSAGES_CELLS)
 
 
 def pick_lang(request: Request) -> str:
