@@ -265,6 +265,11 @@ class ProducedData(Payload):
     imported: ImportData | None = Field(
         default=None, description="an imported pack (进口): the foreign manufacturer and the customs declaration"
     )
+    recovered_from: Code | None = Field(
+        default=None,
+        description="a module's own chain, started by its dismantler: the dismantled pack it was taken out of whole "
+        "(docs/modules.md)",
+    )
 
     @field_validator("modules", "cells", "origins")
     @classmethod

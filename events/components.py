@@ -6,6 +6,8 @@ packs ever held cell X" is read from the links, not by replaying chains (ledger.
 
     produced          opens pack→module for each of `modules`, module→cell for each cell of
                       `module_cells`, and pack→cell for each of `cells` no module holds
+                      (a module's own chain, `recovered_from` a dismantled pack: the module must be out
+                      of every pack; the cells it lists that are in it already stay linked)
     serviced          each of `replaced_modules` closes pack→`old` and opens pack→`new` (and
                       module→cell for `new_cells`, a replacement module's cells not on record yet)
     dismantled        each output with a module code closes pack→module; with a cell code, the cell's
@@ -63,13 +65,13 @@ class Folded:
     opened: tuple[OpenLink, ...] = ()
 
 
-def children_named(event_type: str, data: Mapping[str, Any]) -> list[str]:
-    """The codes whose open links `fold` needs for this entry (recorded payloads: read leniently)."""
+def children_named(pack: str, event_type: str, data: Mapping[str, Any]) -> list[str]:
+    """The codes whose open links `fold` needs for the entry of `pack` (recorded payloads: read leniently)."""
     if event_type not in LINKING_EVENTS:
         return []
     payload = parse_payload(event_type, data, recorded=True)
     if isinstance(payload, ProducedData):
-        return [*payload.modules, *payload.cells]
+        return [*payload.modules, *payload.cells, *([pack] if payload.recovered_from is not None else [])]
     if isinstance(payload, ServicedData):
         named = [code for r in payload.replaced_modules for code in (r.old, r.new)]
         return named + [cell for r in payload.replaced_modules for cell in r.new_cells]
@@ -106,6 +108,13 @@ def _free(code: str, kind: str, into: str, links: Mapping[str, OpenLink]) -> Non
 
 
 def _produced(pack: str, data: ProducedData, idx: int, at: str, links: Mapping[str, OpenLink]) -> Folded:
+    held = links.get(pack) if data.recovered_from is not None else None
+    if held is not None:
+        raise LifecycleError(
+            f"module {pack} is in {held.parent} since {held.start_at}: a module's chain starts once the "
+            "dismantling takes it out (a `dismantled` output with its code)",
+            code="component_held",
+        )
     opened: list[OpenLink] = []
     in_modules = {cell for cells in data.module_cells.values() for cell in cells}
     for module in data.modules:
@@ -113,6 +122,8 @@ def _produced(pack: str, data: ProducedData, idx: int, at: str, links: Mapping[s
         opened.append(OpenLink(pack, module, "module", idx, at))
         opened += [OpenLink(module, cell, "cell", idx, at) for cell in data.module_cells.get(module, ())]
     for cell in data.cells:
+        if cell not in in_modules and (cell in links and links[cell].parent == pack):
+            continue  # a recovered module's cells: linked to it already
         _free(cell, "cell", pack, links)
         if cell not in in_modules:
             opened.append(OpenLink(pack, cell, "cell", idx, at))

@@ -14,6 +14,8 @@ lease                the active lease (`leased`): lessee, lessor, since, and vin
 box_code             the GB/T 40098 swap battery box code `produced` bound to the pack (换电电池箱编码)
 imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
                      customs_declaration (报关单号), import_date
+recovered_from       a module's chain started by its dismantler (`produced.recovered_from`): the code of
+                     the dismantled pack it was taken out of whole (docs/modules.md)
 """
 
 from __future__ import annotations
@@ -30,3 +32,4 @@ SWAP_SITE = "swap_site"
 IMPORTED = "imported"
 OWNER = "owner"
 LEASE = "lease"
+RECOVERED_FROM = "recovered_from"

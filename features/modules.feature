@@ -1,7 +1,8 @@
 Feature: Module recall (模组与电芯追溯)
   A pack holds modules (模组) and a module holds cells (单体/电芯). Who held what, and when, is recorded as
   links that open and close with the entries: `produced` lists the modules and their cells, a `serviced`
-  module replacement takes one module out and puts another in, a `dismantled` output takes a module out.
+  module replacement takes one module out and puts another in, a `dismantled` output takes a module out,
+  and its dismantler may give a module taken out whole a chain of its own (`produced.recovered_from`).
   A regulator's recall trace by cell or module code finds every pack that ever held it, and when.
 
   Background:
@@ -14,6 +15,7 @@ Feature: Module recall (模组与电芯追溯)
     When "fz-service" replaces module "M1" of pack "A" with "S1" over the API
     And "fz-service" replaces module "K1" of pack "B" with "M1" over the API
     And "gem-recycling" dismantles pack "B", taking module "M1" out whole
+    And "gem-recycling" gives module "M1" a chain of its own and sells it to "fz-service"
     And "fz-service" replaces module "N1" of pack "C" with "M1" over the API
     Then the regulator's recall trace for cell "X" lists packs "A", "B" and "C", and not "D"
     And "A", "B" and "C" held it through module "M1" one after the other, and "C" holds it still

@@ -132,6 +132,20 @@ def _dismantle(bench: Bench, recycler: str, pack: str, module: str) -> None:
         assert answer.status_code == 201, answer.text
 
 
+@when(parsers.parse('"{recycler}" gives module "{module}" a chain of its own and sells it to "{shop}"'))
+def _recover(bench: Bench, recycler: str, module: str, shop: str) -> None:
+    recovered = {"chemistry": "LFP", "rated_capacity_kwh": 5.0, "nominal_voltage_v": 51.2, "mass_kg": 30.0}
+    for org, type_, data in (
+        (recycler, "produced", recovered | {"recovered_from": bench.codes["B"]}),
+        (recycler, "shipped", {"to": shop}),
+        (shop, "received", {"from": recycler}),
+    ):
+        answer = bench.post(org, module, type_, data)
+        assert answer.status_code == 201, answer.text
+    state = bench.ledger.pack_state(bench.codes[module])
+    assert state is not None and (state.custodian, state.extra["recovered_from"]) == (shop, bench.codes["B"])
+
+
 @then(
     parsers.parse('the regulator\'s recall trace for cell "{cell}" lists packs "{a}", "{b}" and "{c}", and not "{d}"')
 )

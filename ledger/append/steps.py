@@ -173,7 +173,7 @@ def check_correction(pending: Pending, sc: SignedClaim) -> CorrectionRow | None:
 def fold_links(pending: Pending, sc: SignedClaim) -> Folded:
     """The links (events.components) the claim's entry opens and closes, against those open now."""
     data = sc.claim["data"]
-    links = pending.open_links(children_named(sc.type, data))
+    links = pending.open_links(children_named(sc.pack, sc.type, data))
     return fold(sc.pack, sc.type, data, pending.next_index, sc.claim["at"], links)
 
 

@@ -57,12 +57,14 @@ def open_links(conn: Connection, children: Iterable[str]) -> dict[str, OpenLink]
     """The open link of each of `children` that has one, and of each module those are in."""
     found: dict[str, OpenLink] = {}
     wanted = sorted(set(children))
+    asked = set(wanted)
     while wanted:
         for chunk in _chunks(wanted):
             stmt = select(COMPONENT_LINK).where(COMPONENT_LINK.c.child.in_(chunk), COMPONENT_LINK.c.end_idx.is_(None))
             found.update((row.child, _open(row)) for row in conn.execute(stmt))
-        wanted = sorted({link.parent for link in found.values() if link.kind == "cell"} - found.keys())
-        wanted = [code for code in wanted if code[3:4] == "M"]
+        parents = {link.parent for link in found.values() if link.kind == "cell" and link.parent[3:4] == "M"}
+        wanted = sorted(parents - asked)
+        asked |= parents
     return found
 
 

@@ -25,7 +25,7 @@ def replayed(conn: Connection) -> list[LinkRow]:
     for idx, pack, kind, at, body in list(linkrows.linking_entries(conn)):
         try:
             data = json.loads(body)["claim"]["data"]
-            named = set(children_named(kind, data))
+            named = set(children_named(pack, kind, data))
             named |= {open_now[c].parent for c in named if c in open_now and open_now[c].kind == "cell"}
             folded = fold(pack, kind, data, idx, at, {c: open_now[c] for c in named if c in open_now})
         except (PacktraceError, ValueError, KeyError, TypeError):

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from events.codes import make_code
-from events.errors import InputError, LifecycleError
+from events.errors import AuthorisationError, InputError, LifecycleError
+from events.orgs import Org, Role
 from ledger.append.outcome import BatchRejected
 from ledger.log import Ledger
 from ledger.store import linkrows
@@ -17,7 +18,7 @@ from ledger.usecases import components
 from ledger.usecases.reports.recall import RecallFilter, recall
 from ledger.usecases.verify import verify_database
 from tests.ledger.test_lifecycles import VIN_A, VIN_B, Timeline, walk
-from tests.support import PRODUCED, Actor, code, regulator_caller
+from tests.support import PRODUCED, Actor, add_actor, code, regulator_caller
 
 A, B, C, D = code(71), code(72), code(73), code(74)
 
@@ -32,6 +33,9 @@ def cell(serial: int) -> str:
 
 M1, M2, K1, N1, Q1, SPARE = module(1), module(2), module(11), module(21), module(31), module(41)
 X, Y, Z = cell(1), cell(2), cell(3)
+
+
+RECOVERED = {"chemistry": "LFP", "rated_capacity_kwh": 5.0, "nominal_voltage_v": 51.2, "mass_kg": 30.0}
 
 
 def with_modules(modules: dict[str, list[str]]) -> dict[str, Any]:
@@ -61,7 +65,8 @@ def replace(old: str, new: str, **more: Any) -> dict[str, Any]:
 def cell_life(ledger: Ledger, actors: dict[str, Actor]) -> Timeline:
     """Cell X's life: made in module M1 of pack A; the service shop replaces M1 in A (a faulty connector, the
     module tests good) and fits it into pack B as a remanufactured spare; B retires and the recycler dismantles
-    it, taking M1 out whole; the service shop fits M1 into pack C. Pack D never holds X."""
+    it, taking M1 out whole, gives M1 a chain of its own and sells it to the service shop, which fits it into
+    pack C. Pack D never holds X."""
     t = Timeline()
     walk(ledger, actors, [
         (A, "catl", "produced", with_modules({M1: [X, Y], M2: [Z]})),
@@ -77,6 +82,9 @@ def cell_life(ledger: Ledger, actors: dict[str, Actor]) -> Timeline:
         (B, "gem-recycling", "received", {"from": "fz-service"}),
         (B, "gem-recycling", "dismantled", {"outputs": [{"kind": "module", "code": M1, "mass_kg": 30.0},
                                                         {"kind": "material", "name": "casing", "mass_kg": 40.0}]}),
+        (M1, "gem-recycling", "produced", RECOVERED | {"recovered_from": B, "cells": [X, Y]}),
+        (M1, "gem-recycling", "shipped", {"to": "fz-service"}),
+        (M1, "fz-service", "received", {"from": "gem-recycling"}),
         *in_service(C, VIN_A),
         (C, "fz-service", "serviced", replace(N1, M1)),
     ], t)  # fmt: skip
@@ -230,3 +238,70 @@ def test_init_fills_the_links_of_a_database_made_before_them(ledger: Ledger, cel
     ledger.init()
     with ledger.engine.connect() as conn:
         assert linkrows.all_rows(conn) == want
+
+
+def test_a_recovered_module_has_a_chain_of_its_own(ledger: Ledger, cell_life: Timeline) -> None:
+    state = ledger.pack_state(M1)
+    assert state is not None
+    assert (state.status, state.custodian, state.manufacturer) == ("in_stock", "fz-service", "catl")
+    assert state.extra["recovered_from"] == B
+    with ledger.engine.connect() as conn:  # its cells stayed linked to it: no second link opened
+        assert [row.parent for row in linkrows.all_rows(conn) if row.child == X] == [M1]
+
+
+def test_a_module_still_in_its_pack_cannot_start_a_chain(
+    ledger: Ledger, actors: dict[str, Actor], cell_life: Timeline
+) -> None:
+    t = cell_life
+    walk(ledger, actors, [
+        *in_service(D, VIN_B),
+        (D, "fz-service", "retired", {"reason": "end_of_life"}),
+        (D, "fz-service", "shipped", {"to": "gem-recycling"}),
+        (D, "gem-recycling", "received", {"from": "fz-service"}),
+        (D, "gem-recycling", "dismantled", {"outputs": [{"kind": "material", "name": "black mass", "mass_kg": 200.0}]}),
+    ], t)  # fmt: skip
+    with pytest.raises(LifecycleError) as refused:
+        ledger.append_one(
+            *actors["gem-recycling"].claim(Q1, "produced", RECOVERED | {"recovered_from": D}, at=t.next())
+        )
+    assert refused.value.code == "component_held"
+    assert refused.value.message.startswith(f"module {Q1} is in {D} since ")
+    assert refused.value.message.endswith(
+        ": a module's chain starts once the dismantling takes it out (a `dismantled` output with its code)"
+    )
+
+
+def test_a_module_is_recovered_only_from_a_dismantled_pack(
+    ledger: Ledger, actors: dict[str, Actor], cell_life: Timeline
+) -> None:
+    with pytest.raises(LifecycleError) as refused:
+        ledger.append_one(*actors["gem-recycling"].claim(SPARE, "produced", RECOVERED | {"recovered_from": A},
+                                                         at=cell_life.next()))  # fmt: skip
+    assert (
+        refused.value.message == f"pack {A} is in_stock, not dismantled: a module is recovered from a dismantled pack"
+    )
+
+
+def test_only_the_dismantler_holding_the_pack_recovers_its_module(
+    ledger: Ledger, actors: dict[str, Actor], cell_life: Timeline
+) -> None:
+    other = add_actor(ledger, Org("brunp", "邦普循环", frozenset({Role.RECYCLER}), whitelisted=True))
+    with pytest.raises(AuthorisationError) as refused:
+        ledger.append_one(*other.claim(M2, "produced", RECOVERED | {"recovered_from": B}, at=cell_life.next()))
+    assert refused.value.message == (
+        f"org 'brunp' (recycler) may not recover module {M2} from {B}: the pack is held by 'gem-recycling'"
+    )
+
+
+def test_a_chained_module_goes_into_a_pack_only_by_its_holder(
+    ledger: Ledger, actors: dict[str, Actor], cell_life: Timeline
+) -> None:
+    walk(ledger, actors, [(C, "fz-service", "serviced", replace(M1, N1))], cell_life)
+    walk(ledger, actors, [(M1, "fz-service", "shipped", {"to": "byd-auto"}),
+                          (M1, "byd-auto", "received", {"from": "fz-service"})], cell_life)  # fmt: skip
+    with pytest.raises(AuthorisationError) as refused:
+        ledger.append_one(*actors["fz-service"].claim(C, "serviced", replace(N1, M1), at=cell_life.next()))
+    assert refused.value.message == (
+        f"org 'fz-service' (service) may not fit module {M1} into {C}: the module has a chain of its own and is "
+        "held by 'byd-auto'"
+    )
