@@ -150,10 +150,9 @@ class _World:
         self.loose.append(old)
         if action == "dismantled":
             return {"outputs": [{"kind": "module", "code": old, "mass_kg": 30.0}]}
-        reuse = [m for m in self.loose if m != old and data.draw(st.booleans(), label="reuse")][:1]
-        new = reuse[0] if reuse else self.component("module")
-        if reuse:
-            self.loose.remove(new)
+        # one draw whatever the loose modules are (they outlive the example: hypothesis wants the same draws)
+        reuse = data.draw(st.booleans(), label="reuse") and len(self.loose) > 1
+        new = self.loose.pop(0) if reuse else self.component("module")
         modules.append(new)
         return payload | {"replaced_modules": [{"old": old, "new": new}]}
 
