@@ -65,6 +65,19 @@ class Folded:
     opened: tuple[OpenLink, ...] = ()
 
 
+def may_link(event_type: str, data: Mapping[str, Any]) -> bool:
+    """Whether the entry can open or close a link at all, read from the raw payload without validating it (the
+    append's hot path: a `produced` without modules or cells skips the rest)."""
+    if event_type == EventType.PRODUCED:
+        return bool(data.get("modules") or data.get("cells") or data.get("recovered_from"))
+    if event_type == EventType.SERVICED:
+        return bool(data.get("replaced_modules"))
+    if event_type == EventType.DISMANTLED:
+        outputs = data.get("outputs")
+        return isinstance(outputs, list) and any(isinstance(o, Mapping) and o.get("code") for o in outputs)
+    return False
+
+
 def children_named(pack: str, event_type: str, data: Mapping[str, Any]) -> list[str]:
     """The codes whose open links `fold` needs for the entry of `pack` (recorded payloads: read leniently)."""
     if event_type not in LINKING_EVENTS:

@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 from datetime import datetime
 
-from events.components import LINKING_EVENTS, Folded, children_named, fold
+from events.components import Folded, children_named, fold, may_link
 from events.corrections import corrected
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload, PacktraceError
 from events.permissions import check_correction_author
@@ -102,7 +102,7 @@ def stage_claims(
         try:
             state = judge(pending, sc, validator)
             correction = check_correction(pending, sc) if sc.type == "corrected" else None
-            links = fold_links(pending, sc) if sc.type in LINKING_EVENTS else None
+            links = fold_links(pending, sc) if may_link(sc.type, sc.claim["data"]) else None
         except PacktraceError as exc:
             errors[pos] = exc
             continue

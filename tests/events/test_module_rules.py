@@ -11,7 +11,7 @@ import pytest
 
 from events.catalogue import parse_payload
 from events.codes import make_code
-from events.components import Closed, Folded, OpenLink, children_named, fold
+from events.components import Closed, Folded, OpenLink, children_named, fold, may_link
 from events.errors import AuthorisationError, InvalidPayload, LifecycleError, NotFoundError
 from tests.events.events_world import World, exact, module_code, pack_code, produced_data
 
@@ -223,3 +223,26 @@ def test_a_module_with_a_chain_goes_into_a_pack_only_by_its_holder(dismantled: W
         dismantled.post(Q, "serviced", "fz-service", data)
     dismantled.move(M1, "brunp", "fz-service")
     assert dismantled.post(Q, "serviced", "fz-service", data).status == "in_stock"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "links"),
+    [
+        ("produced", produced_data(), False),
+        ("produced", produced_data(cells=[X]), True),
+        ("produced", produced_data(modules=[M1]), True),
+        ("produced", produced_data(recovered_from=P), True),
+        ("serviced", {"description": "checked"}, False),
+        ("serviced", {"description": "换模组", "replaced_modules": [{"old": M1, "new": M3}]}, True),
+        ("dismantled", {"outputs": [{"kind": "material", "name": "casing", "mass_kg": 40.0}]}, False),
+        ("dismantled", {"outputs": [{"kind": "module", "mass_kg": 30.0}]}, False),
+        ("dismantled", {"outputs": [{"kind": "module", "code": M1, "mass_kg": 30.0}]}, True),
+        ("shipped", {"to": "brunp"}, False),
+    ],
+)
+def test_may_link_skips_the_entries_that_name_no_module_or_cell(
+    event_type: str, data: dict[str, Any], links: bool
+) -> None:
+    assert may_link(event_type, data) is links
+    if not links:  # what it skips would have linked nothing
+        assert fold(P, event_type, data, 1, AT, {}) == Folded()
