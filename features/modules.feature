@@ -20,6 +20,7 @@ Feature: Module recall (模组与电芯追溯)
     Then the regulator's recall trace for cell "X" lists packs "A", "B" and "C", and not "D"
     And "A", "B" and "C" held it through module "M1" one after the other, and "C" holds it still
     And the regulator's recall page for cell "X" shows the same packs and holdings
+    And the regulator's page of pack "C" lists module "M1" among what it holds, linked to its recall trace
     And the log verifies with its links
 
   Scenario: A module one pack holds cannot be fitted into another

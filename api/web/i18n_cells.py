@@ -15,4 +15,8 @@ MESSAGES_CELLS: dict[str, tuple[str, str]] = {
     "holding_from": ("装入时间", "Held from"),
     "holding_until": ("取出时间", "Held until"),
     "holding_now": ("至今", "still"),
+    "held_components": ("现装模组/电芯", "Modules and cells held now"),
+    "held_trace": ("追溯曾装有它的电池包", "Trace every pack that held it"),
+    "component_module": ("模组", "module"),
+    "component_cell": ("电芯", "cell"),
 }

@@ -180,6 +180,17 @@ def _page(bench: Bench, cell: str) -> None:
     assert f"曾装有 {bench.codes[cell]} 的电池包" in holdings
 
 
+@then(parsers.parse('the regulator\'s page of pack "{pack}" lists module "{module}" among what it holds, linked to '
+                    "its recall trace"))  # fmt: skip
+def _dossier(bench: Bench, pack: str, module: str) -> None:
+    cookie = session_cookie(bench.ledger, bench.actors[REGULATOR].token)
+    html = bench.client.get(f"/regulator/packs/{bench.codes[pack]}", headers=cookie).text
+    held = html[html.index('id="held-components"') :]
+    held = held[: held.index("</dd>")]
+    assert re.findall(r'href="/regulator/recall\?component=([0-9A-Z]{24})"', held) == [bench.codes[module]]
+    assert "模组" in held
+
+
 @then("the log verifies with its links")
 def _verifies(bench: Bench) -> None:
     assert verify_database(bench.ledger.engine, bench.ledger.signer.verifier_key).problems == []

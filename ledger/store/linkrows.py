@@ -125,6 +125,16 @@ def all_rows(conn: Connection) -> list[LinkRow]:
     ]
 
 
+def held_by(conn: Connection, parent: str) -> list[LinkRow]:
+    """What `parent` holds now (its open links), in the order they were put in."""
+    stmt = (
+        select(*(COMPONENT_LINK.c[name] for name in LinkRow._fields))
+        .where(COMPONENT_LINK.c.parent == parent, COMPONENT_LINK.c.end_idx.is_(None))
+        .order_by(COMPONENT_LINK.c.start_idx, COMPONENT_LINK.c.child)
+    )
+    return [LinkRow(row[0], int(row[1]), row[2], row[3], row[4]) for row in conn.execute(stmt)]
+
+
 def linking_entries(conn: Connection) -> Iterator[tuple[int, str, str, str, bytes]]:
     """(index, pack, type, at, stored bytes) of every entry that may open or close a link, in index order."""
     stmt = (
