@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from events.components import OpenLink, children_named, fold
+from events.components import OpenLink, children_named, fold, may_link
 from events.errors import PacktraceError
 from ledger.store import linkrows
 from ledger.store.driver import Connection
@@ -25,6 +25,8 @@ def replayed(conn: Connection) -> list[LinkRow]:
     for idx, pack, kind, at, body in list(linkrows.linking_entries(conn)):
         try:
             data = json.loads(body)["claim"]["data"]
+            if not may_link(kind, data):
+                continue  # most `produced` entries: no module or cell
             named = set(children_named(pack, kind, data))
             named |= {open_now[c].parent for c in named if c in open_now and open_now[c].kind == "cell"}
             folded = fold(pack, kind, data, idx, at, {c: open_now[c] for c in named if c in open_now})
