@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, inspect, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, inspect, or_, select, update
 
 from events.components import Closed, Folded, OpenLink
 from ledger.store.schema import COMPONENT_LINK, ENTRY
@@ -148,12 +148,13 @@ def linking_entries(conn: Connection) -> Iterator[tuple[int, str, str, str, byte
 
 def holders(conn: Connection, code: str) -> list[Holding]:
     """Every pack that ever held `code` (a module or a cell), directly or through a module while the module held
-    it, in order of the start of the holding. One query on the link index: the code's own links to packs, and
+    it, in order of the start of the holding. (A parent whose product type, the code's 4th character, is `M` is a
+    module, never a pack.) One query on the link index: the code's own links to packs, and
     the links of the modules that held it, joined where the two intervals overlap."""
     child = COMPONENT_LINK.alias("child")
     module = COMPONENT_LINK.alias("module")
     direct = select(child.c.parent, child.c.start_idx, child.c.start_at, child.c.end_idx, child.c.end_at).where(
-        child.c.child == code, child.c.parent.not_in(select(module.c.child).where(module.c.kind == "module"))
+        child.c.child == code, func.substr(child.c.parent, 4, 1) != "M"
     )
     found = [
         Holding(p, None, int(si), sa, None if ei is None else int(ei), ea) for p, si, sa, ei, ea in conn.execute(direct)

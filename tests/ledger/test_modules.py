@@ -305,3 +305,19 @@ def test_a_chained_module_goes_into_a_pack_only_by_its_holder(
         f"org 'fz-service' (service) may not fit module {M1} into {C}: the module has a chain of its own and is "
         "held by 'byd-auto'"
     )
+
+
+def test_a_cell_of_a_module_no_pack_held_is_traced_to_no_pack(
+    ledger: Ledger, actors: dict[str, Actor], cell_life: Timeline
+) -> None:
+    """The record never put module(61) in a pack; its chain lists cell(61): the module is no pack to recall."""
+    claim = actors["gem-recycling"].claim(
+        module(61), "produced", RECOVERED | {"recovered_from": B, "cells": [cell(61)]}, at=cell_life.next()
+    )
+    ledger.append_one(*claim)
+    report = recall(ledger, regulator_caller(), RecallFilter(component=cell(61)))
+    assert (report.count, report.packs, report.holdings) == (0, [], [])
+    with ledger.engine.connect() as conn:
+        assert [(row.parent, row.kind) for row in linkrows.all_rows(conn) if row.child == cell(61)] == [
+            (module(61), "cell")
+        ]
