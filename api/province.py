@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -139,6 +139,8 @@ class Province:
     paths: dict[str, list[str]]  # path -> the first code of each life
     entries: int
     now: datetime  # the scenario's end: the province as seen then
+    # a module a repair took out and a later repair fitted into another pack -> those packs, in order
+    moved_modules: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def packs(self) -> int:
@@ -157,6 +159,7 @@ class _Life:
         self.steps: list[Step] = []
         self.spares: list[str] = []  # packs this life brought in beside its own (a swap station's spare)
         self.split: list[str] = []  # a retired pack repurposed into two products (one-to-many): the original
+        self.modules: list[str] = []  # the modules its `produced` lists (a repair replaces the first)
 
     def late(self, odds: float) -> bool:
         return self.rng.random() < odds * self.scenario.lateness
@@ -239,9 +242,22 @@ def _made(rng: random.Random, scenario: Scenario, path: str) -> datetime:
     return made
 
 
-def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tuple[list[Step], dict[str, list[str]]]:
-    """Every pack's life along the plan's paths; the steps recorded before the end, in recording order."""
+def _modules(prefix: str, letter: str, spec: str, made: date, serial: int) -> dict[str, Any]:
+    """`produced` members of a pack with two modules of two cells each (docs/modules.md)."""
+    modules = [make_code(prefix, "module", letter, spec, f"FM{serial:05d}", made, serial * 10 + k) for k in (1, 2)]
+    cells = {m: [make_code(prefix, "cell", letter, spec, f"FC{serial:05d}", made, serial * 100 + 10 * k + n)
+                 for n in (1, 2)] for k, m in enumerate(modules, start=1)}  # fmt: skip
+    return {"modules": modules, "cells": [c for held in cells.values() for c in held], "module_cells": cells}
+
+
+def simulate(
+    rng: random.Random, scenario: Scenario, plan: Sequence[str], moved: dict[str, list[str]] | None = None
+) -> tuple[list[Step], dict[str, list[str]]]:
+    """Every pack's life along the plan's paths; the steps recorded before the end, in recording order.
+    `moved` gets each module a repair took out of one pack and fitted into another (docs/modules.md)."""
     steps: list[Step] = []
+    loose: list[tuple[datetime, str, str]] = []  # modules repairs took out: (recorded, module, its pack)
+    moved = {} if moved is None else moved
     paths: dict[str, list[str]] = {path: [] for path in dict.fromkeys(plan)}
     makers = scenario.makers
     shared_vins: list[str] = []  # the vehicle of a `displaced` pack, waiting for the second
@@ -255,14 +271,19 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
                          f"FJ{serial:05d}", made.date(), serial)  # fmt: skip
         paths[path].append(code)
         life = _Life(rng, scenario, code, made, serial)
-        life.add("produced", maker, _produced(rng, chemistry, **(_import(made, serial) if imported else {})))
+        extra = _import(made, serial) if imported else {}
+        if path == "repair":
+            extra = _modules(prefixes[maker], code[4], code[5:7], made.date(), serial)
+            life.modules = extra["modules"]
+        life.add("produced", maker, _produced(rng, chemistry, **extra))
         recall = scenario.recall
         if recall and recall.covers(maker, chemistry, made.date()):
             life.add("recalled", maker, {"campaign": recall.campaign, "reason": recall.reason},
                      days=rng.uniform(30, 60))  # fmt: skip
         _live(
-            life, "in_vehicle" if imported else path, maker, chemistry, len(paths.get("second_life", ())), shared_vins
-        )
+            life, "in_vehicle" if imported else path, maker, chemistry, len(paths.get("second_life", ())), shared_vins,
+            _Repairs(loose, moved),
+        )  # fmt: skip
         if life.spares:
             paths.setdefault("swap_spare", []).extend(life.spares)
         if life.split:
@@ -274,7 +295,41 @@ def simulate(rng: random.Random, scenario: Scenario, plan: Sequence[str]) -> tup
     return steps, paths
 
 
-def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, shared_vins: list[str]) -> None:
+@dataclass
+class _Repairs:
+    """What the repair shop's lives share: the modules taken out, waiting to be fitted into another pack."""
+
+    loose: list[tuple[datetime, str, str]]  # (recorded, module, the pack it came out of)
+    moved: dict[str, list[str]]  # module -> the packs that held it
+
+    def replace(self, life: _Life, service: str) -> None:
+        """Replace the pack's first module: with a remanufactured one an earlier repair took out (recorded before
+        this one happens, so the log meets them in order), else with a new spare; the old one goes loose."""
+        old = life.modules[0]
+        fits = [m for m in self.loose if m[0] < life.at + timedelta(days=1)]
+        if fits:
+            self.loose.remove(fits[0])
+            _, new, source = fits[0]
+            data = {"description": "换装再制造模组 fitted a remanufactured module", "remanufactured": True,
+                    "replaced_modules": [{"old": old, "new": new}]}  # fmt: skip
+            self.moved[new] = [source, life.code]
+        else:
+            new = old[:7] + "SPARE" + old[12:]
+            data = {"description": "更换故障模组 replaced a faulty module",
+                    "replaced_modules": [{"old": old, "new": new}]}  # fmt: skip
+        life.add("serviced", service, data, days=1)
+        self.loose.append((life.recorded, old, life.code))
+
+
+def _live(
+    life: _Life,
+    path: str,
+    maker: str,
+    chemistry: str,
+    s2l_serial: int,
+    shared_vins: list[str],
+    repairs: _Repairs | None = None,
+) -> None:
     rng, scenario = life.rng, life.scenario
     users = {"swap": scenario.ids(Role.SWAP_OPERATOR), "lessor": scenario.ids(Role.LESSOR)}
     user = rng.choice(users.get(path) or scenario.ids(Role.AUTOMAKER))
@@ -317,7 +372,10 @@ def _live(life: _Life, path: str, maker: str, chemistry: str, s2l_serial: int, s
     elif path == "repair":
         service = scenario.ids(Role.SERVICE)[0]
         life.add("removed", service, {"reason": "repair"}, days=life.used(), late=life.late(0.4))
-        life.add("serviced", service, {"description": "更换采样板 replaced the sampling board"}, days=1)
+        if repairs is not None and life.modules:
+            repairs.replace(life, service)
+        else:
+            life.add("serviced", service, {"description": "更换采样板 replaced the sampling board"}, days=1)
         life.add("installed", service, {"vin": vin}, days=1)
     elif path == "swap":
         _swaps(life, user, maker, chemistry, vin)
@@ -563,7 +621,8 @@ def build(
             for org in scenario.orgs:
                 if org.roles & PLATFORM_KEY_ROLES:
                     create_platform_key(ledger, org.id, sealing_key=sealing_key)
-        steps, paths = simulate(rng, scenario, plan)
+        moved: dict[str, list[str]] = {}
+        steps, paths = simulate(rng, scenario, plan, moved)
         done = 0
         for recorded, group in _batches(steps):
             items = []
@@ -581,4 +640,12 @@ def build(
                 progress(done, len(steps))
     finally:
         ledger.clock = real_clock
-    return Province({o.id: o for o in scenario.orgs}, tokens, keys, paths, ledger.size(), scenario.last_moment)
+    fitted_in = {
+        replacement["new"]
+        for step in steps
+        for _, type_, _, data in step.claims
+        if type_ == "serviced"
+        for replacement in data.get("replaced_modules", ())
+    }
+    fitted = {module: packs for module, packs in moved.items() if module in fitted_in}
+    return Province({o.id: o for o in scenario.orgs}, tokens, keys, paths, ledger.size(), scenario.last_moment, fitted)

@@ -249,6 +249,12 @@ class ProducedData(Payload):
     mass_kg: Mass
     modules: tuple[ModuleCode, ...] = Field(default=(), max_length=1_000)
     cells: tuple[CellCode, ...] = Field(default=(), max_length=10_000)
+    module_cells: dict[ModuleCode, tuple[CellCode, ...]] = Field(
+        default_factory=dict,
+        max_length=1_000,
+        description="which of `cells` each of `modules` holds (events.components); cells no module lists are "
+        "held by the pack itself",
+    )
     batch: ShortText | None = None
     plant: ShortText | None = None
     origins: tuple[Code, ...] | None = Field(
@@ -260,6 +266,11 @@ class ProducedData(Payload):
     imported: ImportData | None = Field(
         default=None, description="an imported pack (进口): the foreign manufacturer and the customs declaration"
     )
+    recovered_from: Code | None = Field(
+        default=None,
+        description="a module's own chain, started by its dismantler: the dismantled pack it was taken out of whole "
+        "(docs/modules.md)",
+    )
 
     @field_validator("modules", "cells", "origins")
     @classmethod
@@ -267,6 +278,20 @@ class ProducedData(Payload):
         if codes and len(set(codes)) != len(codes):
             raise ValueError("lists a code more than once")
         return codes
+
+    @model_validator(mode="after")
+    def _cells_in_modules(self) -> Self:
+        modules, cells, placed = set(self.modules), set(self.cells), set[str]()
+        for module, held in self.module_cells.items():
+            if module not in modules:
+                raise ValueError(f"module_cells names module {module}, which is not in modules")
+            for cell in held:
+                if cell not in cells:
+                    raise ValueError(f"module_cells puts cell {cell} in {module}, but cells does not list it")
+                if cell in placed:
+                    raise ValueError(f"module_cells puts cell {cell} in more than one module")
+                placed.add(cell)
+        return self
 
 
 class ShippedData(Payload):
@@ -306,11 +331,18 @@ class RemovedData(Payload):
 class ModuleReplacement(Payload):
     old: ModuleCode
     new: ModuleCode
+    new_cells: tuple[CellCode, ...] = Field(
+        default=(),
+        max_length=10_000,
+        description="the new module's cells, when the record does not hold them yet (events.components)",
+    )
 
     @model_validator(mode="after")
     def _different(self) -> Self:
         if self.old == self.new:
             raise ValueError("a module cannot replace itself")
+        if len(set(self.new_cells)) != len(self.new_cells):
+            raise ValueError("new_cells lists a code more than once")
         return self
 
 

@@ -107,6 +107,14 @@ FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "from": ("仅梯次产品：原电池包编码", "second life only: the codes of the original packs"),
         "box_code": ("换电电池箱编码（GB/T 40098）", "the swap battery box code (GB/T 40098)"),
         "imported": ("进口电池包：境外生产企业与报关单", "an imported pack: its foreign maker and customs declaration"),
+        "module_cells": (
+            "各模组所含的单体（未列入任何模组的单体由电池包直接持有）",
+            "which of the cells each module holds (cells no module lists are held by the pack itself)",
+        ),
+        "recovered_from": (
+            "仅由拆解企业为整体拆下的模组建立溯源链时：所拆解的电池包编码",
+            "a module's own chain, started by its dismantler: the dismantled pack it was taken out of whole",
+        ),
     },
     "ImportData": {
         "foreign_manufacturer": ("境外生产企业", "the foreign manufacturer"),
@@ -136,6 +144,10 @@ FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     "ModuleReplacement": {
         "old": ("换下的模组编码", "the code of the module taken out"),
         "new": ("换上的模组编码", "the code of the module put in"),
+        "new_cells": (
+            "换上模组所含的单体编码（记录中尚无时）",
+            "the new module's cells, when the record does not hold them yet",
+        ),
     },
     "RetiredData": {
         "reason": ("退役原因", "why it was retired"),

@@ -129,11 +129,12 @@ def produced(step: Step) -> PackState:
         _check_original(step, original)
     if data.imported is not None:
         _check_import(step, data.imported)
+    source = _recovered_source(step, data) if data.recovered_from is not None else None
     state = PackState(
         code=code.code,
         status=step.status,
         custodian=step.actor.id,
-        manufacturer=step.actor.id,
+        manufacturer=source.manufacturer if source is not None else step.actor.id,
         maker_code=code.manufacturer,
         chemistry=data.chemistry,
         production_date=code.production_date,
@@ -142,6 +143,8 @@ def produced(step: Step) -> PackState:
     )
     if data.imported is not None:
         state = _with_extra(state, **{extras.IMPORTED: data.imported.model_dump()})
+    if source is not None:
+        state = _with_extra(state, **{extras.RECOVERED_FROM: source.code})
     return _with_extra(state, **{extras.BOX_CODE: data.box_code}) if data.box_code is not None else state
 
 
@@ -165,6 +168,33 @@ def _check_import(step: Step, imported: ImportData) -> None:
             f"invalid 'produced' payload: data.imported.import_date: {declared.isoformat()} is before the "
             f"production date {made.isoformat()} in battery code {code.code}"
         )
+
+
+def _recovered_source(step: Step, data: ProducedData) -> PackState:
+    """The dismantled pack a module's chain starts from (docs/modules.md): the module is a regular module code,
+    the pack is dismantled and its dismantler posts. The module's producer is the pack's."""
+    module, source_code = step.code.code, str(data.recovered_from)
+    if step.code.product_type != "module" or step.code.second_life:
+        raise InvalidPayload(
+            f"invalid 'produced' payload: data.recovered_from: {module} is not a module code; only a module is "
+            "recovered whole from a dismantled pack"
+        )
+    if data.imported is not None:
+        raise InvalidPayload("invalid 'produced' payload: a recovered module is not imported: give one of "
+                             "data.recovered_from and data.imported")  # fmt: skip
+    source = step.ctx.pack(source_code)
+    if source is None:
+        raise NotFoundError(f"unknown pack {source_code} (named in 'recovered_from' of {module})")
+    if source.status not in (Status.DISMANTLED, Status.RECYCLED):
+        raise LifecycleError(
+            f"pack {source_code} is {source.status}, not dismantled: a module is recovered from a dismantled pack"
+        )
+    if source.custodian != step.actor.id:
+        raise AuthorisationError(
+            f"{step.actor.describe()} may not recover module {module} from {source_code}: the pack is held by "
+            f"{source.custodian!r}"
+        )
+    return source
 
 
 def _check_original(step: Step, original: str) -> None:
@@ -248,7 +278,15 @@ def removed(step: Step) -> PackState:
 
 
 def serviced(step: Step) -> PackState:
-    if _payload(step, ServicedData).remanufactured:
+    data = _payload(step, ServicedData)
+    for replacement in data.replaced_modules:
+        module = step.ctx.pack(replacement.new)
+        if module is not None and module.custodian != step.actor.id:
+            raise AuthorisationError(
+                f"{step.actor.describe()} may not fit module {replacement.new} into {step.code.code}: the module "
+                f"has a chain of its own and is held by {module.custodian!r}"
+            )
+    if data.remanufactured:
         return _with_extra(step.current, **{extras.REMANUFACTURED: True})
     return step.current
 

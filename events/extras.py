@@ -17,6 +17,8 @@ successors           an original repurposed into two or more products (one-to-ma
 imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
                      customs_declaration (报关单号), import_date
 lot                  the recycler lot (`lotted.lot`, lot:<recycler>:<lot id>) the pack went into
+recovered_from       a module's chain started by its dismantler (`produced.recovered_from`): the code of
+                     the dismantled pack it was taken out of whole (docs/modules.md)
 """
 
 from __future__ import annotations
@@ -35,3 +37,4 @@ OWNER = "owner"
 LEASE = "lease"
 LOT = "lot"
 SUCCESSORS = "successors"
+RECOVERED_FROM = "recovered_from"

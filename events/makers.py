@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from events.catalogue import EventType
 from events.errors import InputError
 from events.orgs import Org, Role
-from events.permissions import PERMISSIONS
+from events.permissions import PERMISSIONS, Scope
 from events.text import ORG_NAME_MAX, refused_character
 
 UNKNOWN_MANUFACTURER = "unknown_manufacturer"
@@ -34,9 +34,13 @@ AMBIGUOUS_MANUFACTURER = "ambiguous_manufacturer"
 MIN_PART = 2  # characters of a name a partial match needs
 NAMED_IN_REFUSAL = 10  # makers an ambiguity names (a partial name can match many)
 
-# the roles that may record `produced`: the makers a filter can name
+# the roles that may record `produced`: the makers a filter can name (a dismantler starting the chain of a
+# module it recovered is none: the module's producer is the dismantled pack's, docs/modules.md)
 MAKER_ROLES: frozenset[Role] = frozenset(
-    role for grant in PERMISSIONS[EventType.PRODUCED] for role in (grant.roles or ())
+    role
+    for grant in PERMISSIONS[EventType.PRODUCED]
+    if grant.scope is not Scope.RECOVERED
+    for role in (grant.roles or ())
 )
 
 _SPACES = re.compile(r"\s+")

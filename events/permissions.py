@@ -19,6 +19,9 @@ A second-life company producing a second-life code must own its maker prefix, li
 An importer (进口商) creates the chain of a pack made abroad: `produced` with `data.imported` (the foreign
 manufacturer and the 报关单号), on a regular code whose maker prefix it owns (the importer registers its
 manufacturer codes, like a manufacturer). Without `data.imported` an importer may not post `produced`.
+A module taken whole out of a dismantled pack gets a chain of its own (docs/modules.md): its dismantler (a
+whitelisted recycler or a vehicle dismantler, as for `dismantled`) posts `produced` on the module's code with
+`data.recovered_from`, the dismantled pack; that it holds that pack, dismantled, is the effect's to check.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Scope(StrEnum):
     IN_VEHICLE = "while the pack is in a vehicle"
     OUT_OF_VEHICLE = "while the pack is not in a vehicle"
     IMPORTED = "an imported pack (data.imported)"
+    RECOVERED = "a module recovered from a dismantled pack (data.recovered_from)"
 
 
 class Relation(StrEnum):
@@ -78,6 +82,9 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
         Grant(frozenset({R.SECOND_LIFE}), relation=Relation.OWNS_PREFIX, scope=Scope.SECOND_LIFE_CODE),
         # an importer registers a pack made abroad under a maker prefix of its own (docs/importers.md)
         Grant(frozenset({R.IMPORTER}), relation=Relation.OWNS_PREFIX, scope=Scope.IMPORTED),
+        # a module taken whole out of a pack its dismantler dismantled (docs/modules.md)
+        Grant(frozenset({R.RECYCLER}), whitelisted=True, scope=Scope.RECOVERED),
+        Grant(frozenset({R.VEHICLE_DISMANTLER}), scope=Scope.RECOVERED),
     ),
     EventType.SHIPPED: (CUSTODIAN,),
     EventType.RECEIVED: (Grant(relation=Relation.NAMED_RECEIVER),),
@@ -120,11 +127,15 @@ def check_permission(
 ) -> None:
     """Return if `actor` may post `event_type` on this pack now; else AuthorisationError saying why.
 
-    `data` is the event's payload; only `installed` (a `site` or a `vin`) and `produced` (`imported`) look at it.
+    `data` is the event's payload; only `installed` (a `site` or a `vin`) and `produced` (`imported`,
+    `recovered_from`) look at it.
     """
     target = "site" if event_type == EventType.INSTALLED and data.get("site") is not None else "vin"
     imported = event_type == EventType.PRODUCED and data.get("imported") is not None
-    denial = permission_denial(event_type, actor, state, code, install_target=target, imported=imported)
+    recovered = event_type == EventType.PRODUCED and data.get("recovered_from") is not None
+    denial = permission_denial(
+        event_type, actor, state, code, install_target=target, imported=imported, recovered=recovered
+    )
     if denial is not None:
         raise AuthorisationError(denial)
 
@@ -137,13 +148,17 @@ def permission_denial(
     *,
     install_target: str = "vin",
     imported: bool = False,
+    recovered: bool = False,
 ) -> str | None:
-    """None if allowed, else the message explaining the refusal. `imported`: a `produced` with `data.imported`."""
+    """None if allowed, else the message explaining the refusal. `imported`: a `produced` with `data.imported`;
+    `recovered`: with `data.recovered_from`."""
     known = EVENT_TYPE_OF.get(event_type) if isinstance(event_type, str) else None
     grants = [
         g
         for g in PERMISSIONS[known or EventType(event_type)]
-        if _in_scope(g.scope, state, code, install_target) and (g.scope is not Scope.IMPORTED or imported)
+        if _in_scope(g.scope, state, code, install_target)
+        and (g.scope is not Scope.IMPORTED or imported)
+        and (g.scope is not Scope.RECOVERED or recovered)
     ]
     if R.ADMIN in actor.roles and len(actor.roles) == 1:
         return f"{actor.describe()} may not post '{event_type}': the admin role posts no events"
@@ -189,6 +204,8 @@ def _in_scope(scope: Scope | None, state: PackState | None, code: BatteryCode, i
             return state is None or state.status != Status.IN_VEHICLE
         case Scope.IMPORTED:  # and `imported` (permission_denial): a regular code only
             return not code.second_life
+        case Scope.RECOVERED:  # and `recovered` (permission_denial): a regular module code only
+            return not code.second_life and code.product_type == "module"
 
 
 def _grants(grant: Grant, actor: Org, state: PackState | None, code: BatteryCode) -> bool:

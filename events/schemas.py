@@ -94,6 +94,10 @@ _SCOPE: dict[Scope, tuple[str, str]] = {
     Scope.IN_VEHICLE: ("电池包在车上时", "while the pack is in a vehicle"),
     Scope.OUT_OF_VEHICLE: ("电池包不在车上时", "while the pack is not in a vehicle"),
     Scope.IMPORTED: ("进口电池包（`data.imported`）", "an imported pack (`data.imported`)"),
+    Scope.RECOVERED: (
+        "从拆解的电池包中整体拆下的模组（`data.recovered_from`）",
+        "a module recovered whole from a dismantled pack (`data.recovered_from`)",
+    ),
 }
 
 

@@ -30,11 +30,11 @@ from ledger.format import merkle
 from ledger.format.logkey import LogSigner
 from ledger.format.signatures import SignatureChecker
 from ledger.groupcommit.commit import GroupCommit, Queued
-from ledger.store import correctionrows, head, logreads, registry, reportreset
+from ledger.store import correctionrows, head, linkrows, logreads, registry, reportreset
 from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection
 from ledger.store.driver import Engine
 from ledger.store.logreads import LoggedEntry, PackHead, StoredCheckpoint
-from ledger.usecases import corrections
+from ledger.usecases import components, corrections
 
 
 class Ledger:
@@ -74,8 +74,10 @@ class Ledger:
         """Create the tables if missing and the head row; refuse a database of another log. A database
         made before the registry was in the log gets its new columns (its rows become entries with
         `record_registry`, once the log key is known to be the log's own); one made before corrections
-        counted gets their projection (ledger.usecases.corrections)."""
+        counted gets their projection (ledger.usecases.corrections), one made before modules and cells were
+        linked gets the links its entries make (ledger.usecases.components)."""
         corrections_counted = correctionrows.exists(self.engine)
+        links_counted = linkrows.exists(self.engine)
         create_schema(self.engine)
         registry.add_missing_columns(self.engine)
         reportreset.upgrade_day_table(self.engine)
@@ -83,6 +85,8 @@ class Ledger:
             origin = head.claim_head(conn, self.signer.origin)
             if not corrections_counted:
                 corrections.rebuild(conn)
+            if not links_counted:
+                components.rebuild(conn)
         if origin != self.signer.origin:
             raise ValueError(
                 f"this database holds the log {origin!r}, not {self.signer.origin!r}; set PACKTRACE_LOG_ORIGIN to match"

@@ -251,3 +251,24 @@ def test_demo_lessor_answers_for_its_retired_packs_left_uncollected(province: tu
     assert {(u.reason, u.owner, u.answerable) for u in owed} == {("retired-not-collected", "fj-baas", "fj-baas")}
     lessor = compliance(ledger, regulator_caller(), org="fj-baas")
     assert {u.pack for u in owed} <= {u.pack for u in lessor.unaccounted}
+
+
+def test_demo_fits_a_replaced_module_into_another_pack_and_traces_it(province: tuple[Ledger, demo.Province]) -> None:
+    """docs/modules.md: a repair replaces a pack's first module; a later repair fits that module, remanufactured,
+    into another pack. The recall by the module's code, and by a cell of it, finds exactly those two packs."""
+    from ledger.usecases.reports.recall import RecallFilter, recall
+    from tests.support import regulator_caller
+
+    ledger, built = province
+    assert built.moved_modules
+    module, packs = next(iter(sorted(built.moved_modules.items())))
+    by_module = recall(ledger, regulator_caller(), RecallFilter(component=module))
+    assert [h.pack for h in by_module.holdings] == packs
+    assert [h.via for h in by_module.holdings] == [None, None]
+    first, second = by_module.holdings
+    assert first.held_until is not None and first.held_until < second.held_from
+    assert sorted(p.code for p in by_module.packs) == sorted(packs)
+    produced = json.loads(ledger.pack_entries(packs[0])[0][2])["claim"]["data"]
+    cell = produced["module_cells"][module][0]
+    by_cell = recall(ledger, regulator_caller(), RecallFilter(component=cell))
+    assert [(h.pack, h.via) for h in by_cell.holdings] == [(packs[0], module), (packs[1], module)]

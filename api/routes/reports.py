@@ -62,6 +62,10 @@ class RecallQuery(RegionQuery):
         description="the 2-character spec code (positions 6-7 of the code)",
         json_schema_extra={"pattern": SPEC_PATTERN},
     )
+    component: str | None = Field(
+        default=None,
+        description="a cell or module code (GB/T 34014): every pack that ever held it, and when (docs/modules.md)",
+    )
 
 
 class ComplianceQuery(RegionQuery):
@@ -99,7 +103,8 @@ def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Respon
 def get_recall(
     query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> RecallReport | Response:
-    """Recall trace: where each pack of a maker, production-date range, chemistry or spec is now."""
+    """Recall trace: where each pack of a maker, production-date range, chemistry or spec is now; with
+    `component`, every pack that ever held that cell or module, and when."""
     where = RecallFilter(**query.model_dump(exclude={"format"}))
     report = recall(ledger, caller, where)
     return _csv("recall", RecallPack, report.packs) if query.format == "csv" else report

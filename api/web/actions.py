@@ -52,7 +52,10 @@ FORMS: dict[str, tuple[Input, ...]] = {
     "installed": (Input("vin", ("车辆识别代号 (VIN)", "VIN")), Input("site", ("或储能电站", "or storage site"))),
     "removed": (Input("reason", ("原因", "Reason"), required=True,
                       options=choices(E.REMOVED, "reason")),),
-    "serviced": (Input("description", ("维修内容", "What was done"), required=True),),
+    "serviced": (Input("description", ("维修内容", "What was done"), required=True),
+                 # a module replacement (docs/modules.md): both codes, or neither
+                 Input("module_old", ("换下的模组编码（可空）", "Module taken out (optional)")),
+                 Input("module_new", ("换上的模组编码", "Module put in"))),
     "retired": (Input("reason", ("原因", "Reason"), required=True,
                       options=choices(E.RETIRED, "reason")),
                 Input("scrap_certificate", ("报废汽车回收证明编号", "Scrap certificate number"))),
@@ -61,7 +64,10 @@ FORMS: dict[str, tuple[Input, ...]] = {
                   Input("verdict", ("结论", "Verdict"), required=True,
                         options=tuple(sorted(choices(E.INSPECTED, "verdict"))))),
     "dismantled": (Input("output_name", ("产出物名称（可空）", "Output material (optional)")),
-                   Input("output_mass_kg", ("产出物重量 (kg)", "Its mass (kg)"), number=True)),
+                   Input("output_mass_kg", ("产出物重量 (kg)", "Its mass (kg)"), number=True),
+                   # a module taken out whole, with its code (docs/modules.md)
+                   Input("module_code", ("整体取出的模组编码（可空）", "Module taken out whole (optional)")),
+                   Input("module_mass_kg", ("该模组重量 (kg)", "Its mass (kg)"), number=True)),
     "recycled": (Input("feed_mass_kg", ("投料重量 (kg)", "Feed mass (kg)"), required=True, number=True),
                  *_masses("content_kg", "含量", "content"), *_masses("recovered_kg", "回收量", "recovered")),
     # into a recycler lot (docs/recycling-lots.md): the lot reports its recovery through the API
@@ -141,6 +147,13 @@ def payload(action: str, form: Mapping[str, str]) -> dict[str, Any]:
     if action == "dismantled":
         name, mass = data.pop("output_name", None), data.pop("output_mass_kg", None)
         data["outputs"] = [{"kind": "material", "name": name, "mass_kg": mass}] if name or mass else []
+        module, module_mass = data.pop("module_code", None), data.pop("module_mass_kg", None)
+        if module or module_mass:
+            data["outputs"].append({"kind": "module", "code": module, "mass_kg": module_mass})
+    if action == "serviced":
+        old, new = data.pop("module_old", None), data.pop("module_new", None)
+        if old or new:
+            data["replaced_modules"] = [{"old": old, "new": new}]
     if action == "recycled":
         data.setdefault("content_kg", {})
         data.setdefault("recovered_kg", {})

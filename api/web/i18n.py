@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.web.i18n_calendar import MESSAGES_CALENDAR
+from api.web.i18n_cells import MESSAGES_CELLS
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_importers import MESSAGES_IMPORTERS
 from api.web.i18n_life16 import ACTION_NAMES_LIFE16, MESSAGES_LIFE16
@@ -362,6 +363,7 @@ STATUS_NAMES.update(STATUS_NAMES_LOTS)
 MESSAGES.update(MESSAGES_UI)
 MESSAGES.update(MESSAGES_LIFE16)
 ACTION_NAMES.update(ACTION_NAMES_LIFE16)
+MESSAGES.update(MESSAGES_CELLS)
 
 
 def pick_lang(request: Request) -> str:

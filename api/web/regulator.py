@@ -37,7 +37,7 @@ from ledger.usecases.workspace import SearchResult
 router = APIRouter(prefix="/regulator", tags=["web"], include_in_schema=False)
 
 LATE_SHOWN = 200
-RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "spec", "region")
+RECALL_FIELDS = ("manufacturer", "produced_from", "produced_to", "chemistry", "spec", "region", "component")
 PACK_FILTER_FIELDS = ("manufacturer", "flag", "batch")
 
 
@@ -142,6 +142,7 @@ def _recall_filter(web: Web) -> RecallFilter | None:
         chemistry=given["chemistry"] or None,
         spec=given["spec"].upper() or None,
         region=given["region"] or None,
+        component=given["component"].upper() or None,
     )
 
 

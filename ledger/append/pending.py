@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from events.components import Folded, OpenLink
 from events.orgs import Org
 from events.registry import OrgRecord
 from events.state import PackState
 from events.timestamps import format_recorded_at
 from ledger.append.outcome import Appended
 from ledger.format.claims import SignedClaim
-from ledger.store import appending, correctionrows
+from ledger.store import appending, correctionrows, linkrows
 from ledger.store.appending import EntryRow, PackWrite, RecordedClaim, SigningKey
 from ledger.store.correctionrows import CorrectionRow
 from ledger.store.driver import Connection
@@ -39,6 +40,8 @@ class Pending:
     touched: dict[str, int] = field(default_factory=dict)  # pack -> index of its last staged entry
     claimed: dict[tuple[str, str], tuple[bytes, Appended]] = field(default_factory=dict)  # staged in this group
     corrections: list[CorrectionRow] = field(default_factory=list)  # of the staged entries, in index order
+    stored_links: dict[str, OpenLink | None] = field(default_factory=dict)  # open links read (None: none)
+    links: list[tuple[int, Folded]] = field(default_factory=list)  # what the staged entries open and close
     recorded_at: str = ""
 
     def __post_init__(self) -> None:
@@ -98,6 +101,23 @@ class Pending:
         """Unstage the entries from position `mark` on (a refused request's), with their corrections."""
         del self.rows[mark:]
         self.corrections = [c for c in self.corrections if c.idx < self.next_index]
+        self.links = [(idx, folded) for idx, folded in self.links if idx < self.next_index]
+
+    def open_links(self, children: Sequence[str]) -> dict[str, OpenLink]:
+        """The open links (events.components) of `children` and of the modules they are in, as the staged
+        entries leave them."""
+        for _ in range(2):  # the second round: the modules of cells the staged entries put into modules
+            missing = [code for code in children if code not in self.stored_links]
+            if missing:
+                self.stored_links.update(dict.fromkeys(missing))
+                self.stored_links.update(linkrows.open_links(self.conn, missing))
+            view = {code: link for code, link in self.stored_links.items() if link is not None}
+            for _, folded in self.links:
+                for end in folded.closed:
+                    view.pop(end.child, None)
+                view.update((link.child, link) for link in folded.opened)
+            children = [link.parent for link in view.values() if link.kind == "cell" and link.parent[3:4] == "M"]
+        return view
 
     def corrected_data(self, target: int) -> dict[str, Any] | None:
         """The values of entry `target` after its latest correction, staged or stored (None: uncorrected)."""

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import datetime
 
+from events.components import Folded, children_named, fold, may_link
 from events.corrections import corrected
 from events.errors import AuthorisationError, ConflictError, InvalidClaim, InvalidPayload, PacktraceError
 from events.permissions import check_correction_author
@@ -101,12 +102,15 @@ def stage_claims(
         try:
             state = judge(pending, sc, validator)
             correction = check_correction(pending, sc) if sc.type == "corrected" else None
+            links = fold_links(pending, sc) if may_link(sc.type, sc.claim["data"]) else None
         except PacktraceError as exc:
             errors[pos] = exc
             continue
         appended = stage_entry(pending, sc, state)
         if correction is not None:
             pending.corrections.append(correction._replace(idx=appended.index))
+        if links is not None and (links.opened or links.closed):
+            pending.links.append((appended.index, links))
         results[pos] = appended
         staged.append((sc, appended))
     return staged
@@ -164,6 +168,13 @@ def check_correction(pending: Pending, sc: SignedClaim) -> CorrectionRow | None:
     if changed is None:
         return None
     return CorrectionRow(-1, target.idx, sc.pack, target.type, changed.data, changed.members)
+
+
+def fold_links(pending: Pending, sc: SignedClaim) -> Folded:
+    """The links (events.components) the claim's entry opens and closes, against those open now."""
+    data = sc.claim["data"]
+    links = pending.open_links(children_named(sc.pack, sc.type, data))
+    return fold(sc.pack, sc.type, data, pending.next_index, sc.claim["at"], links)
 
 
 def stage_entry(pending: Pending, sc: SignedClaim, state: PackState) -> Appended:

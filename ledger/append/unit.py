@@ -27,7 +27,7 @@ from ledger.append.rules import Validator
 from ledger.append.steps import apply_request
 from ledger.format import merkle
 from ledger.format.logkey import LogSigner
-from ledger.store import appending, correctionrows, logmeta
+from ledger.store import appending, correctionrows, linkrows, logmeta
 from ledger.store import head as stored_head
 from ledger.store.driver import Connection
 
@@ -144,4 +144,6 @@ class Appender:
         appending.write_packs(conn, pending.changed_packs(), pending.existed)
         if pending.corrections:
             correctionrows.add(conn, pending.corrections)
+        if pending.links:
+            linkrows.write(conn, [folded for _, folded in pending.links])
         return write_log(conn, self.signer, pending.size, frontier, pending.rows, pending.now)

@@ -192,6 +192,7 @@ class BatchFilter:
     chemistry: str | None = None
     spec: str | None = None  # positions 6-7 of the code
     touched_by: Area | None = None  # packs an organisation of the area touches (`touching`)
+    codes: tuple[str, ...] | None = None  # only these packs (a recall by cell or module code)
 
 
 class BatchPack(NamedTuple):
@@ -241,6 +242,8 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
         stmt = stmt.where(func.substr(PACK.c.code, 6, 2) == where.spec)
     if where.touched_by is not None:
         stmt = stmt.where(touching(where.touched_by))
+    if where.codes is not None:
+        stmt = stmt.where(PACK.c.code.in_(where.codes))
     rows = conn.execute(stmt.order_by(PACK.c.code).limit(limit))
     return [
         BatchPack._make(

@@ -321,6 +321,23 @@ class CorrectionRow(SQLModel, table=True):
     current: bool
 
 
+class ComponentLink(SQLModel, table=True):
+    """Projection of what held what (events.components): a module in a pack, a cell in a module or a pack,
+    from the entry that put it there (`start_idx`) to the one that took it out (`end_idx`, NULL while it is
+    there). Written in the append transaction; rebuilt from the log (ledger.usecases.components)."""
+
+    __tablename__ = "component_link"
+    __table_args__ = (Index("ix_component_link_parent", "parent"),)
+
+    child: str = Field(max_length=32, primary_key=True)
+    start_idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    parent: str = Field(max_length=32)
+    kind: str = Field(max_length=8)  # the child's: module or cell
+    start_at: str = Field(max_length=20)  # RFC 3339, like entry.at
+    end_idx: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    end_at: str | None = Field(default=None, max_length=20)
+
+
 REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
 
 # The tables as SQLAlchemy Core sees them, named once here for every statement of the store.
@@ -345,9 +362,11 @@ PUBLISHED: Table = PublishedCheckpoint.__table__  # type: ignore[attr-defined]
 RECALL_CAMPAIGN: Table = RecallCampaign.__table__  # type: ignore[attr-defined]
 RECALL_PACK: Table = RecallPackRow.__table__  # type: ignore[attr-defined]
 CORRECTION: Table = CorrectionRow.__table__  # type: ignore[attr-defined]
+COMPONENT_LINK: Table = ComponentLink.__table__  # type: ignore[attr-defined]
 
 TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
 TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY, HEAD_LEAF, HEAD_NODE]
 TABLES += [COSIGNATURE, WITNESS_HEAD, PUBLISHED]
 TABLES += [RECALL_CAMPAIGN, RECALL_PACK]
 TABLES += [CORRECTION]
+TABLES += [COMPONENT_LINK]

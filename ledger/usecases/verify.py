@@ -11,7 +11,9 @@
         folds each entry as recorded (`events.rules.refold`): the admission checks added after entries
         were first recorded (event times before 2000 or before production, plausible ranges in payloads)
         are not held against an entry, so an honest log recorded before them still verifies. Replaying
-        the `corrected` entries reproduces the stored corrected values (ledger.usecases.corrections).
+        the `corrected` entries reproduces the stored corrected values (ledger.usecases.corrections), and
+        replaying the `produced`, `serviced` and `dismantled` entries the stored links of modules and cells
+        (ledger.usecases.components).
 
 All steps run to the end and collect problems; the report names the problem at the lowest index first,
 because one edit often shows up in several steps (an edited entry breaks its hash, its signature and its
@@ -45,10 +47,10 @@ from ledger.append.rules import Validator
 from ledger.format import heads as heads_format
 from ledger.format import logkeys, merkle, note
 from ledger.format.canonical import is_canonical
-from ledger.store import correctionrows, logmeta, registry, snapshot
+from ledger.store import correctionrows, linkrows, logmeta, registry, snapshot
 from ledger.store.db import Connection, Engine
 from ledger.store.snapshot import EntryRow, NodeRow
-from ledger.usecases import corrections
+from ledger.usecases import components, corrections
 
 Progress = Callable[[str, int, int], None]
 PACK_ENTRY_MEMBERS = frozenset({"claim", "index", "pack", "prev", "recorded_at", "seq", "sig", "v"})
@@ -265,6 +267,7 @@ def _verify(
         problem(replay.last_index[code], 5, f"pack {code} has entries but no stored state")
     _check_registry(replay, registry.org_records(conn), registry.all_keys(conn), total, problem)
     _check_corrections(conn, total, problem)
+    _check_links(conn, total, problem)
     report.timings["replay"] = time.perf_counter() - t0 + replay.seconds
     return report
 
@@ -432,6 +435,26 @@ def _check_corrections(conn: Connection, total: int, problem: Callable[[int, int
         elif want[idx] != stored[idx]:
             problem(idx, 5, f"correction {idx}: the stored corrected values of entry {want[idx].target} differ from "
                             "the log's")  # fmt: skip
+
+
+def _check_links(conn: Connection, total: int, problem: Callable[[int, int, str], None]) -> None:
+    """(5) for the links of modules and cells: the `component_link` rows equal those the log's entries make."""
+    want = {(row.child, row.start_idx): row for row in components.replayed(conn)}
+    stored = {(row.child, row.start_idx): row for row in linkrows.all_rows(conn)}
+    for key in sorted(want.keys() | stored.keys(), key=lambda k: (k[1], k[0])):
+        child, start = key
+        if key not in stored:
+            problem(start, 5, f"entry {start} puts {child} in {want[key].parent} but the stored links lack it")
+        elif key not in want:
+            problem(min(start, total), 5, f"a stored link puts {child} in {stored[key].parent} from entry {start}, "
+                                          "which the log's entries do not make")  # fmt: skip
+        elif want[key] != stored[key]:
+            problem(start, 5, f"the stored link of {child} from entry {start} differs from the log's "
+                              f"(stored {_link_text(stored[key])}, log {_link_text(want[key])})")  # fmt: skip
+
+
+def _link_text(row: linkrows.LinkRow) -> str:
+    return f"in {row.parent} until {'now' if row.end_idx is None else f'entry {row.end_idx}'}"
 
 
 def _check_row(

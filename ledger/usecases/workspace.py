@@ -20,7 +20,7 @@ from events.vin import validate_vin
 from ledger.format.bundle import verify_bundle, verify_window
 from ledger.format.policy import Policy, check_checkpoint
 from ledger.log import Ledger
-from ledger.store import correctionrows, packrows, registry, reportrows
+from ledger.store import correctionrows, linkrows, packrows, registry, reportrows
 from ledger.store.packrows import SearchBy
 from ledger.usecases import calendar as calendars
 from ledger.usecases import packhistory, packreads, places
@@ -293,6 +293,12 @@ class CustodySpan(View):
     index: int
 
 
+class HeldComponent(View):
+    code: str = Field(description="a module or cell the pack (or module) holds now (docs/modules.md)")
+    kind: str = Field(description="module or cell")
+    since: str = Field(description="`at` of the entry that put it in")
+
+
 class PackDossier(View):
     pack: PackView
     history: list[HistoryItem] = Field(description=f"at most {DOSSIER_SHOWN} entries, the latest first shown")
@@ -303,6 +309,7 @@ class PackDossier(View):
     custody: list[CustodySpan]
     bindings: list[BindingView]
     verification: Verification
+    held: list[HeldComponent] = Field(default_factory=list, description="the modules and cells it holds now")
 
 
 def _before(text: str | None) -> int | None:
@@ -339,6 +346,7 @@ def pack_dossier(
         )
         moves = packrows.latest_entries_of_types(conn, view.code, sorted(CUSTODY_MOVES), CUSTODY_SHOWN + 1)
         names = {org.id: org.name for org in registry.list_orgs(conn)}
+        held = [HeldComponent(code=r.child, kind=r.kind, since=r.start_at) for r in linkrows.held_by(conn, view.code)]
     custody = _custody(moves, names)
     bindings = view.bindings or []
     return PackDossier(
@@ -351,6 +359,7 @@ def pack_dossier(
         custody=custody,
         bindings=bindings[-DOSSIER_SHOWN:],
         verification=verify_pack_record(ledger, view.code, first, last, page.total, policy=policy),
+        held=held,
     )
 
 

@@ -18,7 +18,7 @@ from events.errors import AuthorisationError
 from events.orgs import Org, Role
 from events.permissions import check_correction_author, check_permission, permission_denial
 from events.state import PackState
-from tests.events.events_world import pack_code, second_life_code
+from tests.events.events_world import module_code, pack_code, second_life_code
 
 CODE = parse_code(pack_code(1))
 OTHER = "someone-else"
@@ -333,3 +333,38 @@ def test_one_to_many_repurposing_asks_what_one_product_asks(role: Role, holds: b
         if role == Role.ADMIN:
             why = "the admin role posts no events"
         assert caught.value.message == f"org '{actor.id}' ({role}) may not post 'repurposed': {why}"
+
+
+# A module recovered whole from a dismantled pack (docs/modules.md): `produced` on a module code with
+# `data.recovered_from`, by those who may dismantle: a whitelisted recycler or a vehicle dismantler. (That it
+# holds the dismantled pack is the effect's check: tests/events/test_module_rules.py.) Every role × whitelisted
+# or not, on a module code and on a pack code.
+MODULE = parse_code(module_code(1))
+RECOVERED = {"recovered_from": pack_code(2)}
+RECOVERY_CASES = [(role, listed) for role in Role for listed in (True, False)]
+
+
+@pytest.mark.parametrize(("role", "listed"), RECOVERY_CASES, ids=[f"recovered-{r}-{w}" for r, w in RECOVERY_CASES])
+def test_matrix_recovered(role: Role, listed: bool) -> None:
+    actor = make_org(role, whitelisted=listed)
+    allowed = role == Role.VEHICLE_DISMANTLER or (role == Role.RECYCLER and listed)
+    if allowed:
+        check_permission("produced", actor, None, MODULE, RECOVERED)
+    else:
+        with pytest.raises(AuthorisationError) as caught:
+            check_permission("produced", actor, None, MODULE, RECOVERED)
+        assert caught.value.message.startswith(f"org '{actor.id}' ({role}) may not post 'produced': ")
+    # a pack code is never recovered this way: only a maker owning the prefix may produce it
+    pack_denial = permission_denial("produced", actor, None, CODE, recovered=True)
+    assert pack_denial is not None
+
+
+def test_a_recycler_off_the_whitelist_may_not_recover_a_module() -> None:
+    grey = make_org(Role.RECYCLER, whitelisted=False)
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("produced", grey, None, MODULE, RECOVERED)
+    assert caught.value.message == (
+        "org 'recycler-org' (recycler) may not post 'produced': requires the manufacturer role and ownership of the "
+        "maker prefix '0RJ', or the recycler role (whitelisted under 规范条件), or the vehicle_dismantler role; "
+        "'recycler-org' is not on the 规范条件 whitelist"
+    )

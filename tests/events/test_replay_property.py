@@ -4,13 +4,15 @@ survives to_dict → JSON → from_dict; the state's own invariants hold all alo
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.codes import parse_code
+from events.codes import make_code, parse_code
+from events.components import OpenLink, fold
 from events.eu_status import EU_STATUSES, eu_status
 from events.orgs import Org
 from events.permissions import permission_denial
@@ -24,6 +26,7 @@ from tests.events.events_world import (
     VIN_B,
     World,
     genesis_data,
+    module_code,
     pack_code,
     produced_data,
     second_life_code,
@@ -110,6 +113,26 @@ def swap_events(world: World, operator: str, outgoing: str, incoming: str, vin: 
     ]
 
 
+def cell_code(serial: int) -> str:
+    return make_code("0RJ", "cell", "B", "A0", "0HAU0AA", date(2026, 3, 1), serial)
+
+
+def check_links(world: World, pack: str, modules: list[str]) -> None:
+    """Folding the log's entries into links (events.components) leaves the pack holding the modules its
+    claims put in it, each child in one parent, and the cell in its module while the module is in the pack."""
+    links: dict[str, OpenLink] = {}
+    for idx, event in enumerate(world.log):
+        stamp = event.at.isoformat()
+        folded = fold(event.pack, event.type, event.data, idx, stamp, links)
+        for end in folded.closed:
+            assert links.pop(end.child).parent == end.parent
+        for link in folded.opened:
+            assert link.child not in links
+            links[link.child] = link
+    assert sorted(c for c, link in links.items() if link.parent == pack and link.kind == "module") == sorted(modules)
+    assert links[cell_code(1)].parent == module_code(1)
+
+
 def check_invariants(state: PackState) -> None:
     assert (state.binding is not None) == (state.status in ("in_vehicle", "in_storage_system"))
     assert all(b.end is not None for b in state.bindings[:-1])
@@ -129,8 +152,10 @@ def test_random_legal_lives(data: st.DataObject) -> None:
     world = World()
     maker = data.draw(st.sampled_from(sorted(MAKER_CODES)), label="maker")  # an importer too
     current = pack_code(1, maker=MAKER_CODES[maker])
-    seen = [world.post(current, "produced", maker, genesis_data(maker))]
-    second_life_serial, partner_serial = 0, 1000
+    modules = [module_code(1), module_code(2)]  # the pack's modules, as the claims put them (docs/modules.md)
+    genesis = genesis_data(maker, modules=modules, cells=[cell_code(1)], module_cells={modules[0]: [cell_code(1)]})
+    seen = [world.post(current, "produced", maker, genesis)]
+    second_life_serial, partner_serial, spares = 0, 1000, 100
     for _ in range(data.draw(st.integers(1, 30), label="steps")):
         state = world.packs[current]
         offers = {org_id: next_actions(state, ORGS[org_id]) for org_id in ORG_IDS}
@@ -167,7 +192,12 @@ def test_random_legal_lives(data: st.DataObject) -> None:
                 report = {"packs": [current], "content_kg": {"Ni": 30.0}, "recovered_kg": {"Ni": 29.5}}
                 seen.append(world.post(lot, "lot_recovered", org_id, report))
             continue
-        seen.append(world.post(current, action, org_id, payload_for(action, ORGS[org_id], state, data, world)))
+        payload = payload_for(action, ORGS[org_id], state, data, world)
+        if action == "serviced" and current == pack_code(1, maker=MAKER_CODES[maker]) and data.draw(st.booleans()):
+            spares += 1  # a module replacement: the first module out, a new spare in
+            payload |= {"replaced_modules": [{"old": modules[0], "new": module_code(spares)}]}
+            modules = [*modules[1:], module_code(spares)]
+        seen.append(world.post(current, action, org_id, payload))
 
     for state in seen:
         check_invariants(state)
@@ -175,4 +205,5 @@ def test_random_legal_lives(data: st.DataObject) -> None:
         assert state.events == sum(event.pack == state.code for event in world.log)
     first, second = replay(world.log, World()), replay(list(world.log), World())
     assert first == second == world.packs
+    check_links(world, pack_code(1, maker=MAKER_CODES[maker]), modules)
     assert [s.to_dict() for s in first.values()] == [s.to_dict() for s in world.packs.values()]

@@ -12,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.codes import make_second_life_code
+from events.codes import make_code, make_second_life_code
 from events.rules import next_actions
 from events.vin import vin_with_check_digit
 from ledger.append.outcome import BatchRejected
 from ledger.log import Ledger
+from ledger.store import linkrows
 from ledger.usecases.verify import verify_database
 from tests.events.events_world import MAKER_CODES, ORGS, RECYCLED_DATA, genesis_data, produced_data
 from tests.events.test_replay_property import payload_for
@@ -161,6 +162,35 @@ class _World:
         self.serials = itertools.count(1)
         self.products = itertools.count(1)  # second-life serials: a product may itself be repurposed
         self.timeline = Timeline()
+        self.components = itertools.count(1)  # module and cell serials
+        self.modules: dict[str, list[str]] = {}  # pack -> the modules in it, as the claims put them
+        self.loose: list[str] = []  # modules taken out, waiting to go into another pack
+
+    def component(self, kind: str) -> str:
+        return make_code("0RJ", kind, "B", "A0", "0HAU0AA", date(2026, 1, 10), next(self.components))
+
+    def genesis(self, pack: str, maker: str) -> dict[str, Any]:
+        """`produced` with two modules of two cells each (docs/modules.md)."""
+        held = {self.component("module"): [self.component("cell"), self.component("cell")] for _ in range(2)}
+        self.modules[pack] = list(held)
+        return genesis_data(maker, modules=list(held), cells=[c for cs in held.values() for c in cs], module_cells=held)
+
+    def moving(self, pack: str, action: str, payload: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
+        """A `serviced` may replace a module (with a loose one taken out of another pack, or a new spare); a
+        `dismantled` may take a module out whole."""
+        modules = self.modules.get(pack, [])
+        if not modules or action not in ("serviced", "dismantled") or not data.draw(st.booleans(), label="module"):
+            return payload
+        old = data.draw(st.sampled_from(modules), label="old module")
+        modules.remove(old)
+        self.loose.append(old)
+        if action == "dismantled":
+            return {"outputs": [{"kind": "module", "code": old, "mass_kg": 30.0}]}
+        # one draw whatever the loose modules are (they outlive the example: hypothesis wants the same draws)
+        reuse = data.draw(st.booleans(), label="reuse") and len(self.loose) > 1
+        new = self.loose.pop(0) if reuse else self.component("module")
+        modules.append(new)
+        return payload | {"replaced_modules": [{"old": old, "new": new}]}
 
 
 def _ready_partner(world: _World, state: Any, operator: str, maker: str, partner: str) -> tuple[str, str, str]:
@@ -192,7 +222,8 @@ def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data
     for _ in range(data.draw(st.integers(1, 3), label="packs")):
         serial = next(world.serials)
         current = code(serial, maker=MAKER_CODES[maker])
-        ledger.append_one(*world.actors[maker].claim(current, "produced", genesis_data(maker), at=t.next()))
+        genesis = world.genesis(current, maker)
+        ledger.append_one(*world.actors[maker].claim(current, "produced", genesis, at=t.next()))
         for _ in range(data.draw(st.integers(1, 25), label="steps")):
             state = ledger.pack_state(current)
             assert state is not None
@@ -235,6 +266,13 @@ def test_random_legal_lives_replay_to_the_stored_projections(world: _World, data
                     ledger.append_one(*actor.claim(lot, "lot_recovered", report, at=t.next()))
                 continue
             payload = RECYCLED_DATA if action == "recycled" else payload_for(action, ORGS[org_id], state, data, None)  # type: ignore[arg-type]
+            payload = world.moving(current, action, payload, data)
             ledger.append_one(*actor.claim(current, action, payload, at=at))
     report = verify_database(ledger.engine, ledger.signer.verifier_key)
     assert report.problems == []
+    with ledger.engine.connect() as conn:  # the link index holds each pack's modules as the claims put them
+        links = [row for row in linkrows.all_rows(conn) if row.kind == "module" and row.end_idx is None]
+    held: dict[str, list[str]] = {}
+    for row in links:
+        held.setdefault(row.parent, []).append(row.child)
+    assert {p: sorted(ms) for p, ms in held.items()} == {p: sorted(ms) for p, ms in world.modules.items() if ms}

@@ -1,5 +1,6 @@
 """Recall trace: where every pack of a batch is now (maker by id, code or name; production dates, chemistry,
-spec), read from the pack projection through its indexes."""
+spec), read from the pack projection through its indexes; or every pack that ever held a cell or module
+(`component`), read from the link index (ledger.store.linkrows, docs/modules.md), with when it held it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from datetime import date
 from pydantic import Field
 
 from events.catalogue import CHEMISTRIES
+from events.codes import parse_code
 from events.errors import InputError
 from events.lifecycle import Status
 from events.makers import check_maker_text
 from events.orgs import Org
 from ledger.log import Ledger
-from ledger.store import packrows, registry
+from ledger.store import linkrows, packrows, registry
 from ledger.store.packrows import BatchFilter, BatchPack
 from ledger.usecases import places
 from ledger.usecases.access import Caller, require_regulator
@@ -38,13 +40,25 @@ class RecallFilter:
     chemistry: str | None = None
     spec: str | None = None  # the spec code, positions 6-7 of the battery code
     region: str | None = None  # only the packs that touch it (ledger.usecases.places); not a filter on its own
+    component: str | None = None  # a cell or module code: the packs that ever held it
 
     def checked(self) -> RecallFilter:
         if not any(value for name, value in vars(self).items() if name != "region"):
             raise InputError(
-                "a recall trace needs at least one of manufacturer, produced_from, produced_to, chemistry, spec",
+                "a recall trace needs at least one of manufacturer, produced_from, produced_to, chemistry, spec, "
+                "component",
                 code="invalid_filter",
             )
+        if self.component is not None:
+            try:
+                product = parse_code(self.component).product_type
+            except InputError as exc:
+                raise InputError(f"component: {exc.message}", code="invalid_filter") from None
+            if product == "pack":
+                raise InputError(
+                    f"component {self.component} is a pack code; a component recall takes a module or cell code",
+                    code="invalid_filter",
+                )
         if self.chemistry is not None and self.chemistry not in CHEMISTRIES:
             raise InputError(
                 f"unknown chemistry {self.chemistry!r}; chemistries are: {', '.join(CHEMISTRIES)}",
@@ -73,6 +87,15 @@ class RecallFilter:
             chemistry=self.chemistry,
             spec=self.spec,
         )
+
+
+class RecallHolding(View):
+    pack: str = Field(description="a pack that held the component")
+    via: str | None = Field(description="the module through which it held a cell (none: it held it directly)")
+    held_from: str = Field(description="when the pack came to hold it (the entry's `at`)")
+    held_until: str | None = Field(description="when it stopped holding it; none: it still does, as recorded")
+    from_entry: int = Field(description="the log index of the entry that put it in")
+    until_entry: int | None = Field(description="the log index of the entry that took it out")
 
 
 class RecallPack(View):
@@ -110,6 +133,10 @@ class RecallReport(View):
     region: str | None = Field(
         default=None, description="the trace covers the packs that touch this region (docs/regions.md)"
     )
+    component: str | None = Field(default=None, description="the cell or module code traced (docs/modules.md)")
+    holdings: list[RecallHolding] = Field(
+        default_factory=list, description="with `component`: each span a pack held it, in time order"
+    )
 
 
 def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
@@ -122,6 +149,9 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
         batch = where.batch(maker)
         if scope is not None:
             batch = replace(batch, touched_by=scope.area)
+        held = linkrows.holders(conn, where.component) if where.component is not None else []
+        if where.component is not None:
+            batch = replace(batch, codes=tuple(sorted({h.pack for h in held})))
         rows = packrows.batch_packs(conn, batch, placed=_PLACED_STATUSES, limit=MAX_RECALL + 1)
         names = {org.id: org.name for org in registry.list_orgs(conn)}
     packs = [_recall_pack(row, names) for row in rows[:MAX_RECALL]]
@@ -136,6 +166,18 @@ def recall(ledger: Ledger, caller: Caller, where: RecallFilter) -> RecallReport:
         truncated=len(rows) > MAX_RECALL,
         by_status=dict(sorted(by_status.items())),
         packs=packs,
+        holdings=[_holding(h) for h in held if h.pack in {p.code for p in packs}],
+    )
+
+
+def _holding(held: linkrows.Holding) -> RecallHolding:
+    return RecallHolding(
+        pack=held.pack,
+        via=held.via,
+        held_from=held.start_at,
+        held_until=held.end_at,
+        from_entry=held.start_idx,
+        until_entry=held.end_idx,
     )
 
 
