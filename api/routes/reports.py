@@ -103,8 +103,7 @@ def _csv(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Respon
 def get_recall(
     query: Annotated[RecallQuery, Query()], ledger: LedgerDep, caller: CurrentOrg
 ) -> RecallReport | Response:
-    """Recall trace: where each pack of a maker, production-date range, chemistry or spec is now; with
-    `component`, every pack that ever held that cell or module, and when."""
+    """Recall trace: where packs of a maker, dates, chemistry or spec are; by cell or module, every holder."""
     where = RecallFilter(**query.model_dump(exclude={"format"}))
     report = recall(ledger, caller, where)
     return _csv("recall", RecallPack, report.packs) if query.format == "csv" else report

@@ -21,7 +21,7 @@ from tests.support import PRODUCED, code, province
 
 PROXY_ADDRESS = "127.0.0.1"  # the address the proxy connects to the app from
 OTHER_ADDRESS = "127.0.0.2"  # a client on the same network that is not the proxy
-CROSS_SITE = f"form posted from &#39;{PUBLIC_URL}&#39;, not from this site"
+CROSS_SITE = "表单来自其他网站，已拒绝。请从本站页面重新提交。"  # cross_site_post, in the page's Chinese
 INCIDENT = {"action": "incident", "kind": "thermal_event", "severity": "low", "description": "外壳过热"}
 
 
