@@ -21,6 +21,6 @@ Feature: The owner's actions on the scan page (车电分离)
 
   Scenario: A lease form without a lessee, or naming both a vehicle and a site, records nothing
     When "fj-baas" leases pack "A" to "" for vehicle "V1" until "" on the scan page
-    Then the page says "请填写“承租方单位标识”。" and the log did not grow
+    Then the page says "请填写“承租方”。" and the log did not grow
     When "fj-baas" leases pack "A" to "nio-swap" for vehicle "V1" and site "厦门储能站" on the scan page
     Then the page says "租赁对象是车辆（车辆识别代号）或站点，不能同时填写两者。" and the log did not grow

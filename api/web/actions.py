@@ -87,9 +87,9 @@ FORMS: dict[str, tuple[Input, ...]] = {
     "swapped": (Input("partner", ("换入电池包编码（扫码或从本站电池池中选）", "Incoming pack (scan it, or pick from "
                                   "the pool)"), required=True, pool=True),
                 Input("site", ("换电站", "Swap station"))),
-    "ownership_transferred": (Input("to", L16["owner_to"], required=True),
+    "ownership_transferred": (Input("to", L16["owner_to"], required=True, org=True),
                               Input("reference", L16["owner_reference"])),
-    "leased": (Input("lessee", L16["lessee"], required=True), Input("vin", L16["lease_vin"]),
+    "leased": (Input("lessee", L16["lessee"], required=True, org=True), Input("vin", L16["lease_vin"]),
                Input("site", L16["lease_site"]), Input("until", L16["lease_until"])),
     "lease_ended": (Input("reason", L16["lease_end_reason"], required=True,
                           options=choices(E.LEASE_ENDED, "reason")),),
@@ -100,7 +100,8 @@ FORMS: dict[str, tuple[Input, ...]] = {
 # receipt that waits for them above all), the rare and the grave (a loss, a recall, an export) last
 LIKELIHOOD: tuple[str, ...] = (
     "received", "swapped", "installed", "shipped", "inspected", "removed", "serviced", "retired",
-    "dismantled", "recycled", "repurposed", "incident", "found", "lost", "recalled", "exported",
+    "dismantled", "lotted", "recycled", "repurposed", "leased", "lease_ended", "ownership_transferred", "incident",
+    "found", "lost", "recalled", "exported",
 )  # fmt: skip
 
 # the actions whose form picks an organisation

@@ -19,9 +19,9 @@ ACTION_NAMES_LIFE16: dict[str, tuple[str, str]] = {
 
 # The labels of the ownership actions' fields (api/web/actions.FORMS).
 FIELD_LABELS_LIFE16: dict[str, tuple[str, str]] = {
-    "owner_to": ("新所有权人单位标识", "New owner's organisation id"),
+    "owner_to": ("新所有权人", "New owner"),
     "owner_reference": ("合同编号（可空）", "Contract reference (optional)"),
-    "lessee": ("承租方单位标识", "Lessee's organisation id"),
+    "lessee": ("承租方", "Lessee"),
     "lease_vin": ("车辆识别代号 VIN（空：当前所装车辆）", "VIN (blank: the vehicle it is in)"),
     "lease_site": ("或储能电站（空：当前所在电站）", "or storage site (blank: the site it is in)"),
     "lease_until": ("约定到期日 (YYYY-MM-DD，可空)", "Agreed end (YYYY-MM-DD, optional)"),

@@ -84,10 +84,12 @@ def test_the_owner_is_offered_the_transfer_and_a_maker_no_lease(
     pack, cookie = maker_session
     page = web_client.get("/scan", params={"code": pack}, headers=cookie).text
     assert 'data-action="ownership_transferred"' in page and ">转移所有权</summary>" in page
-    assert "新所有权人单位标识" in page and "合同编号（可空）" in page
+    assert "新所有权人" in page and "合同编号（可空）" in page
+    picker = page.split('id="ownership_transferred-to"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="nio-swap">蔚来换电</option>' in picker  # picked by name, not typed
     assert 'data-action="leased"' not in page and 'data-action="lease_ended"' not in page  # not a lessor
     english = web_client.get("/scan", params={"code": pack, "lang": "en"}, headers=cookie).text
-    assert ">Transfer ownership</summary>" in english and "New owner&#39;s organisation id" in english
+    assert ">Transfer ownership</summary>" in english and "New owner" in english
     outsider = session_cookie(world.ledger, world.province.token("xm-collect"))
     assert 'data-action="ownership_transferred"' not in web_client.get("/scan", params={"code": pack},
                                                                        headers=outsider).text  # fmt: skip
@@ -114,7 +116,7 @@ def test_the_transfer_form_posts_and_a_refusal_is_said(
         "a pack" in english.text
     )
     missing = web_client.post("/scan/act", data={"code": pack, "action": "ownership_transferred"}, headers=cookie)
-    assert missing.status_code == 422 and "请填写“新所有权人单位标识”。" in missing.text
+    assert missing.status_code == 422 and "请填写“新所有权人”。" in missing.text
     form = {"code": pack, "action": "ownership_transferred", "to": "byd-auto", "reference": "购销合同 2026-17"}
     done = web_client.post("/scan/act", data=form, headers=cookie)
     assert done.status_code == 303 and done.headers["location"] == f"/scan?code={pack}&done=ownership_transferred"
