@@ -6,7 +6,7 @@ and short (a lot has two entries), at the log's size when called."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
@@ -166,17 +166,7 @@ def _lot_row(
                 )
             )
         recovered = report.data["recovered_kg"]
-        rates = [
-            LotRate(
-                element=r.element,
-                content_kg=r.content_kg,
-                recovered_kg=r.recovered_kg,
-                rate=r.rate,
-                threshold=r.threshold,
-                below=r.below,
-            )
-            for r in recovery_rates(report.data["content_kg"], recovered)
-        ]
+        rates = _rates(report.data["content_kg"], recovered)
         flags = mass_balance(
             [PackInput(p.code, p.chemistry, p.mass_kg) for p in packs],
             [b.content_kg for b in black],
@@ -232,19 +222,7 @@ def _per_recycler(rows: Sequence[LotRow], orgs: dict[str, Org]) -> list[Recycler
                 whitelisted=org.whitelisted if org is not None else False,
                 lots=len(recovered_lots),
                 flagged=sum(1 for lot in recovered_lots if lot.flags),
-                rates=[
-                    LotRate(
-                        element=r.element,
-                        content_kg=r.content_kg,
-                        recovered_kg=r.recovered_kg,
-                        rate=r.rate,
-                        threshold=r.threshold,
-                        below=r.below,
-                    )
-                    for r in recovery_rates(dict(content), dict(recovered))
-                ]
-                if content
-                else [],
+                rates=_rates(dict(content), dict(recovered)) if content else [],
             )
         )
     return summary
@@ -287,3 +265,18 @@ def recovery_with_lots(ledger: Ledger, caller: Caller, *, region: str | None = N
     return RecoveryWithLots(
         recovery=recovery(ledger, caller, region=region), lots=lots_report(ledger, caller, region=region)
     )
+
+
+def _rates(content_kg: Mapping[str, float], recovered_kg: Mapping[str, float]) -> list[LotRate]:
+    """One rate per element against the 规范条件 thresholds (events.recovery)."""
+    return [
+        LotRate(
+            element=r.element,
+            content_kg=r.content_kg,
+            recovered_kg=r.recovered_kg,
+            rate=r.rate,
+            threshold=r.threshold,
+            below=r.below,
+        )
+        for r in recovery_rates(content_kg, recovered_kg)
+    ]
