@@ -127,8 +127,9 @@ def peer(tmp: str, batches: int, rounds: int) -> dict[str, Any]:
     ledger = fresh_ledger(f"sqlite:///{tmp}/packtrace.db")
     work = Workload(ledger)
     app, pack_type = eventsourcing_app(f"{tmp}/eventsourcing.db")
-    ledger.append(work.batch(BATCH))  # untimed: starts the signature worker, warms the file
-    eventsourcing_rate(app, pack_type, [work.batch(BATCH)])  # untimed: creates the tables, warms the file
+    warm = work.batch(BATCH)  # untimed, the same events on both sides too
+    ledger.append(warm)  # starts the signature worker, warms the file
+    eventsourcing_rate(app, pack_type, [warm])  # creates the tables, warms the file
     rates: dict[str, list[float]] = {"packtrace": [], "eventsourcing": []}
     for round_ in range(rounds):
         # the same events for both (fresh packs for packtrace; the same claims as new aggregates there)
