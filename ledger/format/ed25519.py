@@ -41,7 +41,7 @@ ORDER_8_Y = (
 SMALL_ORDER_Y = frozenset({1, edwards.P - 1, 0, *ORDER_8_Y})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # every key of a province (a miss costs a few ms; an entry ~150 bytes)
 def key_accepted(public: bytes) -> bool:
     """Rule 4: a canonical encoding of a point of the prime-order subgroup (a few ms, once per key)."""
     return edwards.refusal(public) is None
