@@ -35,11 +35,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from events.errors import PacktraceError, VerificationError
-from ledger.format import heads, note
+from ledger.format import ed25519, heads, note
 from ledger.format.bundlekeys import BundleKeys, ShownChain, check_proof
 from ledger.format.canonical import canonical, entry_hash
 
@@ -212,10 +209,8 @@ def _check_entry(
         raise VerificationError(f"{where}: prev {entry['prev']} but the previous entry hashes to {prev}")
     seen.check(entry, position, where)
     claim = entry["claim"]
-    public = Ed25519PublicKey.from_public_bytes(keys.public_key(claim, entry["index"], entry["recorded_at"], where))
-    try:
-        public.verify(base64.b64decode(entry["sig"]), canonical(claim))
-    except InvalidSignature:
+    public = keys.public_key(claim, entry["index"], entry["recorded_at"], where)
+    if not ed25519.verify(public, base64.b64decode(entry["sig"]), canonical(claim)):  # the appends' rule
         raise VerificationError(f"{where}: signature does not verify with key {claim['key']!r}") from None
     return canonical(entry)
 

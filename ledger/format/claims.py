@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from events.errors import InvalidClaim
 from events.state import Event
 from events.text import INVALID_CHARACTER, check_text, refused_character
 from events.timestamps import format_at, from_rfc3339
+from ledger.format import ed25519
 from ledger.format.canonical import canonical, canonical_claim
 
 CLAIM_FIELDS = frozenset({"v", "id", "pack", "type", "at", "actor", "key", "prev", "data"})
@@ -146,10 +146,8 @@ def bad_signature(signed: SignedClaim) -> InvalidClaim:
 
 
 def verify_signature(signed: SignedClaim, public_key: Ed25519PublicKey) -> None:
-    try:
-        public_key.verify(signed.signature(), signed.claim_bytes)
-    except InvalidSignature:
-        raise bad_signature(signed) from None
+    if not ed25519.verify(public_key.public_bytes_raw(), signed.signature(), signed.claim_bytes):
+        raise bad_signature(signed)
 
 
 def sign_claim(claim: Mapping[str, Any], private_key: Ed25519PrivateKey) -> str:

@@ -28,13 +28,17 @@ def requirement_names(requirements: list[str]) -> set[str]:
 
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+EXTRAS = PROJECT["optional-dependencies"]
 
 
 @pytest.mark.parametrize(
     ("lock", "required"),
     [
         ("requirements.lock", PROJECT["dependencies"]),
-        ("requirements-test.lock", PROJECT["dependencies"] + PROJECT["optional-dependencies"]["test"]),
+        (
+            "requirements-test.lock",
+            PROJECT["dependencies"] + EXTRAS["test"] + EXTRAS["bench"],
+        ),
     ],
 )
 def test_the_lock_pins_every_dependency(lock: str, required: list[str]) -> None:
