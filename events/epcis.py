@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from events.timestamps import CHINA_TZ, from_rfc3339
@@ -81,6 +81,8 @@ ASSEMBLED = Step(AGGREGATION, "ADD", "assembling", "active")
 MODULE_OUT = Step(AGGREGATION, "DELETE", "replacing", None)
 MODULE_IN = Step(AGGREGATION, "ADD", "replacing", "active")
 
+CBV_TERMS: frozenset[str] = frozenset()  # set below, once the tables above are known
+
 # Payload members shown as EPC lists or transformation IDs rather than as extension members.
 _AS_EPCS: dict[str, frozenset[str]] = {
     "produced": frozenset({"modules", "cells", "module_cells"}),
@@ -128,10 +130,27 @@ def _event_time(at: str) -> str:
     return from_rfc3339(at).astimezone(CHINA_TZ).isoformat()
 
 
+def _cbv_terms() -> frozenset[str]:
+    """The CBV words this module can write, and their URIs' last segments: a string equal to one of them
+    would be read as that CBV URI by the reference hash (it expands bare strings it can match to a CBV URI
+    of the document, extension values included)."""
+    steps = [*STEPS.values(), *VARIANTS.values(), ASSEMBLED, MODULE_OUT, MODULE_IN]
+    words = {(step.biz_step, "BizStep") for step in steps}
+    words |= {(step.disposition, "Disp") for step in steps if step.disposition is not None}
+    return frozenset(term for word, kind in words for term in (word, f"{kind}-{word}"))
+
+
+CBV_TERMS = _cbv_terms()
+
+
 def _extension_value(value: Any) -> Any:
-    """A payload value as an extension member: booleans as words (the hash reads every value as text)."""
+    """A payload value as an extension member: booleans as words (the hash reads every value as text), and
+    a string that is also a CBV word as the term of the packtrace namespace (`packtrace:other`), so that no
+    reader takes it for the CBV one."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.strip() in CBV_TERMS:
+        return f"{NS_PREFIX}:{value}"
     if isinstance(value, Mapping):
         return {str(key): _extension_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -157,7 +176,7 @@ def _finish(event: dict[str, Any], facts: EntryFacts, step: Step, public_url: st
         event["disposition"] = step.disposition
     if facts.actor is not None:
         event["bizLocation"] = {"id": f"{public_url.rstrip('/')}/v1/orgs/{facts.actor}"}
-    event[f"{NS_PREFIX}:entryType"] = facts.entry_type
+    event[f"{NS_PREFIX}:entryType"] = f"{NS_PREFIX}:{facts.entry_type}"
     event[f"{NS_PREFIX}:entryHash"] = facts.entry_hash
     event[f"{NS_PREFIX}:seq"] = facts.seq
     if part:
@@ -182,14 +201,13 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
         event["childEPCs"] = [epc_uri(public_url, c) for c in [*data.get("modules", ()), *data.get("cells", ())]]
         return [_finish(event, facts, ASSEMBLED, public_url)]
     if kind == "serviced" and data.get("replaced_modules"):
-        events = []
-        for n, replacement in enumerate(data["replaced_modules"]):
+        events: list[dict[str, Any]] = []
+        for replacement in data["replaced_modules"]:
             for step, member in ((MODULE_OUT, "old"), (MODULE_IN, "new")):
                 event = _base(facts, step, public_url)
                 event["parentID"] = pack
                 event["childEPCs"] = [epc_uri(public_url, replacement[member])]
                 events.append(_finish(event, facts, step, public_url, part=len(events) + 1))
-            del n
         return events
     step = step_of(kind, data)
     event = _base(facts, step, public_url)
@@ -200,6 +218,8 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
             event["outputEPCList"] = outputs
         if kind == "lotted":
             event["transformationID"] = f"{public_url.rstrip('/')}/{data['lot']}"
+        elif not outputs:  # recycled, or dismantled into materials only: the entry names the transformation
+            event["transformationID"] = f"ni:///sha-256;{facts.entry_hash}"
     else:
         event["epcList"] = [pack]
     return [_finish(event, facts, step, public_url)]
@@ -251,8 +271,6 @@ _VOCABULARY = {"bizStep": BIZ_STEP_PREFIX, "disposition": DISPOSITION_PREFIX}
 
 
 def _utc_millis(text: str) -> str:
-    from datetime import datetime
-
     moment = datetime.fromisoformat(text).astimezone(UTC)
     moment = moment.replace(microsecond=round(moment.microsecond, -3) % 1_000_000)
     return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
@@ -268,13 +286,16 @@ def _canonical(value: Any) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
-def _member(key: str, value: Any) -> list[str]:
-    """An unordered member (an extension): `key=value`, or key followed by its members; one per list item."""
+def _member(key: str, value: Any, ns: str) -> list[str]:
+    """An unordered member (an extension): `key=value`, or key followed by its members; one per list item.
+    A `packtrace:` key or value is written with the namespace's URI."""
     if isinstance(value, list | tuple):
-        return [text for item in value for text in _member(key, item)]
+        return [text for item in value for text in _member(key, item, ns)]
     if isinstance(value, Mapping):
-        inner = sorted(text for k, v in value.items() for text in _member(str(k), v))
+        inner = sorted(text for k, v in value.items() for text in _member(_expanded(str(k), ns), v, ns))
         return [key + "".join(inner)]
+    if isinstance(value, str) and value.startswith(f"{NS_PREFIX}:"):
+        value = ns + value.removeprefix(f"{NS_PREFIX}:")
     text = str(value).strip()
     return [f"{key}={_canonical(text)}" if text else key]
 
@@ -300,7 +321,7 @@ def pre_hash(event: Mapping[str, Any], ns: str) -> str:
         text
         for key, value in event.items()
         if key not in _IGNORED and key not in _ORDER
-        for text in _member(_expanded(key, ns), value)
+        for text in _member(_expanded(key, ns), value, ns)
     ]
     return "".join(parts) + "".join(sorted(rest))
 

@@ -137,6 +137,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/events", headers=c.headers),
         expect(200),
     ),
+    "GET /v1/packs/{code}/epcis": (  # the history as EPCIS 2.0: the history's tiers (docs/epcis.md)
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/epcis", headers=c.headers),
+        expect(200),
+    ),
     "GET /v1/packs/{code}/bundle": (
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/bundle", headers=c.headers),
         expect(200),  # redacted below the authority tier (issue 11 item 7)
