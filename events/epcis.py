@@ -335,3 +335,53 @@ def event_hash_id(event: Mapping[str, Any], ns: str) -> str:
     """The event's hash ID: `ni:///sha-256;<hex>?ver=CBV2.0`."""
     digest = hashlib.sha256(pre_hash(event, ns).encode("utf-8")).hexdigest()
     return f"ni:///sha-256;{digest}?ver=CBV2.0"
+
+
+# --- the EPCIS 2.0 REST query subset (GET /events) ------------------------------------------------------
+
+EVENT_TYPES = (OBJECT, AGGREGATION, TRANSFORMATION)
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """The SimpleEventQuery parameters this platform answers: EQ_epc (required: the packs to read),
+    GE_eventTime / LT_eventTime, EQ_bizStep (bare CBV words or their URIs), eventType."""
+
+    epcs: tuple[str, ...]
+    ge_event_time: str | None = None
+    lt_event_time: str | None = None
+    biz_steps: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+
+
+def code_of_epc(epc: str, public_url: str) -> str | None:
+    """The battery code an EPC of this platform names (`{public_url}/p/{code}`); None for any other URI."""
+    prefix = epc_uri(public_url, "")
+    return epc.removeprefix(prefix) if epc.startswith(prefix) and len(epc) > len(prefix) else None
+
+
+def _bare_step(step: str) -> str:
+    return step.removeprefix(BIZ_STEP_PREFIX)
+
+
+def matches(event: Mapping[str, Any], query: EventQuery) -> bool:
+    """Whether the event answers the query (the times are compared as instants)."""
+    if query.event_types and event["type"] not in query.event_types:
+        return False
+    if query.biz_steps and event["bizStep"] not in {_bare_step(step) for step in query.biz_steps}:
+        return False
+    at = datetime.fromisoformat(event["eventTime"])
+    if query.ge_event_time is not None and at < datetime.fromisoformat(query.ge_event_time):
+        return False
+    return query.lt_event_time is None or at < datetime.fromisoformat(query.lt_event_time)
+
+
+def query_document(events: Sequence[Mapping[str, Any]], public_url: str, created: str) -> dict[str, Any]:
+    """An EPCISQueryDocument answering a SimpleEventQuery with `events`."""
+    return {
+        "@context": context(public_url),
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": created,
+        "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": list(events)}}},
+    }

@@ -113,3 +113,90 @@ def test_an_unknown_pack_is_404(client: httpx.Client, parties: dict[Role, Party]
     response = client.get(f"/v1/packs/{code(9)}/epcis", headers=parties[Role.REGULATOR].auth)
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_pack"
+
+
+# -- GET /v1/epcis/events: the EPCIS 2.0 REST query subset --------------------------------------------------
+
+EPC = f"{PUBLIC_URL}/p/{code(1)}"
+
+
+def query(client: httpx.Client, party: Party, **params: Any) -> httpx.Response:
+    return client.get("/v1/epcis/events", params=params, headers=party.auth)
+
+
+def results(response: httpx.Response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["type"] == "EPCISQueryDocument"
+    assert body["epcisBody"]["queryResults"]["queryName"] == "SimpleEventQuery"
+    events: list[dict[str, Any]] = body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    return events
+
+
+def test_a_query_by_epc_and_business_step(
+    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str]
+) -> None:
+    regulator = parties[Role.REGULATOR]
+    assert [e["bizStep"] for e in results(query(client, regulator, EQ_epc=EPC))] == [
+        "commissioning", "shipping", "receiving", "installing",
+    ]  # fmt: skip
+    steps = ["shipping", "https://ref.gs1.org/cbv/BizStep-installing"]
+    shown = results(query(client, regulator, EQ_epc=EPC, EQ_bizStep=steps))
+    assert [e["packtrace:entryHash"] for e in shown] == [vehicle_pack[1], vehicle_pack[3]]
+    assert results(query(client, regulator, EQ_epc=EPC, eventType="AggregationEvent")) == []
+
+
+def test_a_query_by_time_window(client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str]) -> None:
+    regulator = parties[Role.REGULATOR]
+    events = results(query(client, regulator, EQ_epc=EPC))
+    first, last = events[0]["eventTime"], events[-1]["eventTime"]
+    assert results(query(client, regulator, EQ_epc=EPC, GE_eventTime=first)) == events
+    assert results(query(client, regulator, EQ_epc=EPC, LT_eventTime=first)) == []
+    within = results(query(client, regulator, EQ_epc=EPC, GE_eventTime=first, LT_eventTime=last))
+    assert within == [e for e in events if e["eventTime"] < last]
+
+
+def test_the_query_pages_with_next_page_token(
+    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str]
+) -> None:
+    regulator = parties[Role.REGULATOR]
+    first = query(client, regulator, EQ_epc=EPC, perPage=3)
+    link = first.headers["link"]
+    assert link.startswith(f"<{PUBLIC_URL}/v1/epcis/events?") and link.endswith('>; rel="next"')
+    token = link.split("nextPageToken=")[1].split(">")[0]
+    second = query(client, regulator, EQ_epc=EPC, perPage=3, nextPageToken=token)
+    assert "link" not in second.headers
+    seen = [e["packtrace:entryHash"] for e in results(first) + results(second)]
+    assert seen == vehicle_pack
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "detail"),
+    [
+        ({}, 422, "EQ_epc is required: the packs' EPCs (http://localhost:8000/p/{code})"),
+        ({"EQ_epc": "urn:epc:id:sgtin:4012345.011111.9876"}, 422,
+         "EQ_epc 'urn:epc:id:sgtin:4012345.011111.9876' is not an EPC of this platform (http://localhost:8000/p/{code})"),
+        ({"EQ_epc": EPC, "eventType": "TransactionEvent"}, 422,
+         "eventType 'TransactionEvent' is not one of ObjectEvent, AggregationEvent, TransformationEvent"),
+        ({"EQ_epc": EPC, "GE_eventTime": "yesterday"}, 422, "GE_eventTime 'yesterday' is not a date-time (RFC 3339)"),
+        ({"EQ_epc": EPC, "LT_eventTime": "2026-01-01T00:00:00"}, 422,
+         "LT_eventTime '2026-01-01T00:00:00' has no time zone offset"),
+        ({"EQ_epc": EPC, "nextPageToken": "bm9wZQ"}, 422, "cursor 'bm9wZQ' is not one this API gave out"),
+    ],
+)  # fmt: skip
+def test_a_bad_query_is_refused(
+    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str], params: dict[str, str], status: int,
+    detail: str,
+) -> None:  # fmt: skip
+    response = query(client, parties[Role.REGULATOR], **params)
+    assert response.status_code == status, response.text
+    assert response.json()["detail"] == detail
+
+
+def test_the_query_needs_a_token_and_a_known_pack(
+    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str]
+) -> None:
+    response = client.get("/v1/epcis/events", params={"EQ_epc": EPC})
+    assert_problem(response, 401, "unauthenticated", "querying EPCIS events needs a bearer token")
+    response = query(client, parties[Role.REGULATOR], EQ_epc=f"{PUBLIC_URL}/p/{code(9)}")
+    assert response.status_code == 404 and response.json()["code"] == "unknown_pack"
