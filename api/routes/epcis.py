@@ -18,7 +18,11 @@ from ledger.usecases.epcis import MAX_PER_PAGE, PER_PAGE
 router = APIRouter(prefix="/v1/epcis", tags=["epcis"], responses=problems(401, 422))
 
 
-@router.get("/events", response_model=None, responses=problems(404))
+@router.get(
+    "/events",
+    response_model=None,
+    responses={200: {"content": {"application/ld+json": {}}, "description": "an EPCISQueryDocument"}, **problems(404)},
+)
 def query_events(
     request: Request,
     ledger: LedgerDep,
@@ -32,8 +36,7 @@ def query_events(
     per_page: Annotated[int, Query(alias="perPage", ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
     next_page_token: Annotated[str | None, Query(alias="nextPageToken", max_length=200)] = None,
 ) -> JSONResponse:
-    """The events of the named packs answering the query, as an EPCISQueryDocument; the next page, if any,
-    in the `Link` header (rel="next"), tiered like each pack's history."""
+    """EPCIS 2.0 query: the named packs' events as an EPCISQueryDocument; the next page in `Link` (rel=next)."""
     query = EventQuery(
         epcs=tuple(eq_epc),
         ge_event_time=ge_event_time,

@@ -44,7 +44,11 @@ def get_pack_events(
     return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
 
 
-@router.get("/{code}/epcis", response_model=None, responses=problems(404))
+@router.get(
+    "/{code}/epcis",
+    response_model=None,
+    responses={200: {"content": {"application/ld+json": {}}, "description": "an EPCISDocument"}, **problems(404)},
+)
 def get_pack_epcis(code: CodePath, ledger: LedgerDep, settings: SettingsDep, caller: OptionalOrg) -> JSONResponse:
     """The pack's chain as a GS1 EPCIS 2.0 EPCISDocument (JSON-LD), tiered like its history (docs/epcis.md)."""
     document = epcis.pack_document(ledger, caller, code, public_url=settings.public_url, now=datetime.now(UTC))
