@@ -43,6 +43,7 @@ def pack_document(ledger: Ledger, caller: Caller, code: str, *, public_url: str,
 
 MAX_PER_PAGE = 1_000
 PER_PAGE = 100
+MAX_EPCS = 100  # packs a query reads (each pack's chain is read whole)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ def query_events(
         raise InputError(f"perPage must be 1 to {MAX_PER_PAGE}, found {per_page}", code="invalid_filter")
     if not query.epcs:
         raise InputError(f"EQ_epc is required: the packs' EPCs ({public_url}/p/{{code}})", code="invalid_filter")
+    if len(query.epcs) > MAX_EPCS:
+        problem = f"EQ_epc names {len(query.epcs)} EPCs; a query names at most {MAX_EPCS}"
+        raise InputError(problem, code="invalid_filter")
     unknown = [epc for epc in query.epcs if epcis.code_of_epc(epc, public_url) is None]
     if unknown:
         raise InputError(f"EQ_epc {unknown[0][:80]!r} is not an EPC of this platform ({public_url}/p/{{code}})",

@@ -182,10 +182,12 @@ def test_the_query_pages_with_next_page_token(
         ({"EQ_epc": EPC, "LT_eventTime": "2026-01-01T00:00:00"}, 422,
          "LT_eventTime '2026-01-01T00:00:00' has no time zone offset"),
         ({"EQ_epc": EPC, "nextPageToken": "bm9wZQ"}, 422, "cursor 'bm9wZQ' is not one this API gave out"),
+        ({"EQ_epc": [f"{PUBLIC_URL}/p/{code(n)}" for n in range(1, 102)]}, 422,
+         "EQ_epc names 101 EPCs; a query names at most 100"),
     ],
 )  # fmt: skip
 def test_a_bad_query_is_refused(
-    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str], params: dict[str, str], status: int,
+    client: httpx.Client, parties: dict[Role, Party], vehicle_pack: list[str], params: dict[str, Any], status: int,
     detail: str,
 ) -> None:  # fmt: skip
     response = query(client, parties[Role.REGULATOR], **params)
