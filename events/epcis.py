@@ -158,7 +158,7 @@ def _extension_value(value: Any) -> Any:
     return value
 
 
-def _base(facts: EntryFacts, step: Step, public_url: str) -> dict[str, Any]:
+def _base(facts: EntryFacts, step: Step) -> dict[str, Any]:
     event: dict[str, Any] = {
         "type": step.event_type,
         "eventTime": _event_time(facts.at),
@@ -196,7 +196,7 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
     pack = epc_uri(public_url, facts.code)
     data, kind = facts.data, facts.entry_type
     if kind == "produced" and (data.get("modules") or data.get("cells")):
-        event = _base(facts, ASSEMBLED, public_url)
+        event = _base(facts, ASSEMBLED)
         event["parentID"] = pack
         event["childEPCs"] = [epc_uri(public_url, c) for c in [*data.get("modules", ()), *data.get("cells", ())]]
         return [_finish(event, facts, ASSEMBLED, public_url)]
@@ -204,13 +204,13 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
         for replacement in data["replaced_modules"]:
             for step, member in ((MODULE_OUT, "old"), (MODULE_IN, "new")):
-                event = _base(facts, step, public_url)
+                event = _base(facts, step)
                 event["parentID"] = pack
                 event["childEPCs"] = [epc_uri(public_url, replacement[member])]
                 events.append(_finish(event, facts, step, public_url, part=len(events) + 1))
         return events
     step = step_of(kind, data)
-    event = _base(facts, step, public_url)
+    event = _base(facts, step)
     if step.event_type == TRANSFORMATION:
         event["inputEPCList"] = [pack]
         outputs = _outputs(facts, public_url)
