@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
-from api.deps import CurrentOrg, LedgerDep, OptionalOrg
+from api.deps import CurrentOrg, LedgerDep, OptionalOrg, SettingsDep
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
 from ledger.store.packrows import PackFilter
-from ledger.usecases import packhistory, packreads, tiles
+from ledger.usecases import epcis, packhistory, packreads, tiles
 from ledger.usecases.packhistory import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 
@@ -41,6 +42,17 @@ def get_pack_events(
 ) -> PackHistory:
     """A page of the pack's chain with entry hashes, in `seq` order; `next` is the cursor of the rest."""
     return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/{code}/epcis",
+    response_model=None,
+    responses={200: {"content": {"application/ld+json": {}}, "description": "an EPCISDocument"}, **problems(404)},
+)
+def get_pack_epcis(code: CodePath, ledger: LedgerDep, settings: SettingsDep, caller: OptionalOrg) -> JSONResponse:
+    """The pack's chain as a GS1 EPCIS 2.0 EPCISDocument (JSON-LD), tiered like its history (docs/epcis.md)."""
+    document = epcis.pack_document(ledger, caller, code, public_url=settings.public_url, now=datetime.now(UTC))
+    return JSONResponse(document, media_type="application/ld+json")
 
 
 @router.get(

@@ -137,6 +137,16 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/events", headers=c.headers),
         expect(200),
     ),
+    "GET /v1/packs/{code}/epcis": (  # the history as EPCIS 2.0: the history's tiers (docs/epcis.md)
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/epcis", headers=c.headers),
+        expect(200),
+    ),
+    "GET /v1/epcis/events": (  # the EPCIS query: the history's tiers, pack by pack
+        lambda client, c, _: client.get(
+            "/v1/epcis/events", params={"EQ_epc": f"http://localhost:8000/p/{code(1)}"}, headers=c.headers
+        ),
+        expect(200),
+    ),
     "GET /v1/packs/{code}/bundle": (
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/bundle", headers=c.headers),
         expect(200),  # redacted below the authority tier (issue 11 item 7)

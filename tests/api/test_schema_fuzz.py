@@ -38,6 +38,7 @@ NOTHING_TO_GET_WRONG = {
     "GET /v1/packs/{code}",
     "GET /v1/packs/{code}/events",
     "GET /v1/packs/{code}/bundle",
+    "GET /v1/packs/{code}/epcis",
     "DELETE /v1/orgs/{org}/keys/{key}",
     "GET /p/{code}",  # the path is free text: the public page answers every string (404 or 422 with a page)
     "GET /v1/log/tile/{path}",  # free text: a C2SP tile path, read by the route (422 bad_tile_path)
@@ -89,6 +90,8 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     # check digit, from > to, a cursor we made; which maker a value names is the registry's, not a schema's
     "GET /v1/packs": {"invalid_vin", "invalid_filter", "invalid_cursor", *MAKER_CHECKS},
     "GET /v1/packs/{code}/events": {"invalid_cursor"},
+    # EQ_epc is required and must be this platform's EPC; times are RFC 3339 with an offset; a token we made
+    "GET /v1/epcis/events": {"invalid_filter", "invalid_cursor"},
     "GET /v1/log/entries": {"invalid_range", "range_too_large"},  # start <= end <= start + 1,000
     "GET /v1/log/proof/inclusion": {"bad_proof_request"},  # index < size
     "GET /v1/log/proof/consistency": {"bad_proof_request"},  # from <= to
