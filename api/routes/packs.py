@@ -56,8 +56,7 @@ def get_pack_bundle(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> S
 
 @router.get("/{code}/passport", response_model=Passport, responses=problems(404), openapi_extra=OPTIONAL_BEARER)
 def get_pack_passport(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> Passport:
-    """The pack's EU battery passport (Catena-X BatteryPass 6.1.0) as much of it as the caller's tier may see,
-    built from signed entries, with the required attributes still missing and who must supply them."""
+    """The pack's EU battery passport (Catena-X BatteryPass 6.1.0) from signed entries, tiered, with what is missing."""
     return passport.get_passport(ledger, caller, code)
 
 
