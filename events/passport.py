@@ -197,12 +197,14 @@ RECORD_TIER = "legitimate_interest"
 
 @dataclass(frozen=True)
 class Entry:
-    """One entry of the pack's chain: its log index and its signed claim's type, time and data."""
+    """One entry of the pack's chain: its log index and its signed claim's type, time and data; `corrections`:
+    the log indexes of the `corrected` entries whose values `data` holds already (events.corrections)."""
 
     index: int
     type: str
     at: str
     data: Mapping[str, Any]
+    corrections: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,7 @@ def _values(state: PackState, entries: Sequence[Entry]) -> dict[str, tuple[Any, 
     out: dict[str, tuple[Any, tuple[int, ...]]] = {}
     produced = _first(entries, "produced")
     if produced is not None:
-        p, at = produced.data, (produced.index,)
+        p, at = produced.data, (produced.index, *produced.corrections)
         second_life = bool(p.get("from"))
         out["identification.category"] = ("industrial" if second_life else "EV", at)
         out["identification.idDmc"] = (state.code, at)
@@ -271,11 +273,11 @@ def _values(state: PackState, entries: Sequence[Entry]) -> dict[str, tuple[Any, 
         out["performance.rated.voltage.nominal"] = (p["nominal_voltage_v"], at)
     installed = _first(entries, "installed")
     if installed is not None:
-        out["operation.intoServiceDate"] = (installed.at[:10], (installed.index,))
+        out["operation.intoServiceDate"] = (installed.at[:10], (installed.index, *installed.corrections))
     out["sustainability.status"] = (eu_status(state), tuple(e.index for e in entries))
     inspected = _last(entries, "inspected")
     if inspected is not None:
-        d, at = inspected.data, (inspected.index,)
+        d, at = inspected.data, (inspected.index, *inspected.corrections)
         out["performance.dynamic.energy.soce"] = ({"value": d["soh_pct"], "time": inspected.at}, at)
         if d.get("residual_capacity_kwh") is not None:
             out["performance.dynamic.energy.remaining"] = (
@@ -331,5 +333,5 @@ def build(state: PackState, entries: Sequence[Entry], tier: str) -> PassportPart
             members = RECORD_MEMBERS.get(e.type)
             if members is not None:
                 record.append(RecordFact(e.index, e.type, e.at, {k: e.data[k] for k in members if k in e.data}))
-                used.add(e.index)
+                used.update((e.index, *e.corrections))
     return PassportParts(document, tuple(filled), tuple(withheld), missing, tuple(record), tuple(sorted(used)))

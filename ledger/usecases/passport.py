@@ -13,6 +13,7 @@ from ledger.log import Ledger
 from ledger.store.packrows import get_pack
 from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier
+from ledger.usecases.corrected import corrected_entries
 from ledger.usecases.packreads import checked_code, unknown_pack
 from ledger.usecases.views import View
 
@@ -68,10 +69,15 @@ def get_passport(ledger: Ledger, caller: Caller, code: str) -> Passport:
         if row is None:
             raise unknown_pack(code)
         caller = places.for_pack(conn, caller, code)
+        corrected = corrected_entries(conn, [code])
     entries = []
     for index, _, body in ledger.pack_entries(code):
         claim = json.loads(body)["claim"]
-        entries.append(passport.Entry(index, claim["type"], claim["at"], claim["data"]))
+        data, fixes = claim["data"], corrected.get(index)
+        if fixes is not None:  # the values as corrected since, with the corrections among the sources
+            data = {**data, **fixes.values}
+        links = tuple(link.index for link in fixes.corrections) if fixes is not None else ()
+        entries.append(passport.Entry(index, claim["type"], claim["at"], data, links))
     parts = passport.build(row.state, entries, caller.tier.value)
     checkpoint = ledger.latest_checkpoint()
     assert checkpoint is not None  # a pack's entries are in the log, under a checkpoint signed with them

@@ -174,3 +174,26 @@ def test_the_passport_refers_to_the_proof_of_its_entries(
 def test_an_unknown_pack_has_no_passport(client: httpx.Client) -> None:
     response = client.get(f"/v1/packs/{code(9)}/passport")
     assert_problem(response, 404, "unknown_pack", f"unknown pack {code(9)}")
+
+
+def test_a_corrected_value_shows_as_corrected_with_its_correction_among_the_sources(
+    client: httpx.Client, parties: dict[Role, Party]
+) -> None:
+    maker = parties[Role.MANUFACTURER]
+    made = in_vehicle(client, parties, 3)[0]
+    fix = {"target": made, "reason": "mass misread at the line", "fields": {"mass_kg": 385.0}}
+    post(client, maker, maker.claim(code(3), "corrected", fix, at=T0 + timedelta(hours=1)))
+    body = get(client, parties[Role.REGULATOR], code(3))
+
+    history = client.get(f"/v1/packs/{code(3)}/events", headers=parties[Role.REGULATOR].auth).json()["events"]
+    produced_at, corrected_at = history[0]["index"], history[-1]["index"]
+    assert body["passport"]["characteristics"]["physicalDimension"]["weight"] == {
+        "value": 385.0,
+        "unit": "unit:kilogram",
+    }
+    weight = next(f for f in body["filled"] if f["path"] == "characteristics.physicalDimension.weight")
+    assert weight["entries"] == [produced_at, corrected_at]
+    assert (
+        definition_errors(body["passport"]["characteristics"]["physicalDimension"]["weight"], "MassCharacteristic")
+        == []
+    )
