@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.test_passport import at_path, definition_errors
+from tests.api.test_passport import SCHEMA, at_path, definition_errors, required_paths
 from tests.web.conftest import World
 from tests.web.test_pages import BROWSER, REGULATOR, a_pack
 
@@ -37,3 +37,20 @@ def test_every_demo_packs_passport_validates_and_the_public_tier_hides_the_parti
         shown = str({k: public[k] for k in ("passport", "filled", "record")})
         assert "LSV" not in shown and not [org for org in orgs if f"'{org}'" in shown], pack
         assert public["record"] is None
+
+
+def test_the_missing_list_of_a_demo_pack_in_a_vehicle_is_exact(world: World, web_client: httpx.Client) -> None:
+    pack = a_pack(world, "in_vehicle")
+    body = web_client.get(f"/v1/packs/{pack}/passport", headers=world.auth(REGULATOR)).json()
+
+    filled_by_produced_and_status = {
+        "identification.category", "identification.idDmc", "identification.chemistry",
+        "identification.identification.codes", "characteristics.physicalDimension.weight.value",
+        "characteristics.physicalDimension.weight.unit", "sustainability.status", "performance.rated.voltage.nominal",
+    }  # fmt: skip
+    expected = [p for p in required_paths(SCHEMA) if p not in filled_by_produced_and_status]
+    assert [m["path"] for m in body["missing"]] == expected
+    assert len(expected) == 123
+    history = web_client.get(f"/v1/packs/{pack}/events", headers=world.auth(REGULATOR)).json()["events"]
+    installed = next(e for e in history if e["type"] == "installed")
+    assert body["passport"]["operation"]["intoServiceDate"] == installed["at"][:10]
