@@ -1,4 +1,4 @@
-"""Packs: the tiered view, the history, the offline bundle and the filtered list."""
+"""Packs: the tiered view, the history, the offline bundle, the battery passport and the filtered list."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from api.deps import CurrentOrg, LedgerDep, OptionalOrg, SettingsDep
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
 from ledger.store.packrows import PackFilter
-from ledger.usecases import epcis, packhistory, packreads, tiles
+from ledger.usecases import epcis, packhistory, packreads, passport, tiles
 from ledger.usecases.packhistory import HISTORY_PAGE, MAX_HISTORY_PAGE
+from ledger.usecases.passport import Passport
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
 
 router = APIRouter(prefix="/v1/packs", tags=["packs"], responses=problems(401, 403, 422))
@@ -63,6 +64,12 @@ def get_pack_epcis(code: CodePath, ledger: LedgerDep, settings: SettingsDep, cal
 def get_pack_bundle(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> StreamingResponse:
     """The pack's offline bundle, verifiable with public keys alone; entries a tier may not read are withheld."""
     return StreamingResponse(packhistory.get_pack_bundle(ledger, caller, code), media_type="application/json")
+
+
+@router.get("/{code}/passport", response_model=Passport, responses=problems(404), openapi_extra=OPTIONAL_BEARER)
+def get_pack_passport(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> Passport:
+    """The pack's EU battery passport (Catena-X BatteryPass 6.1.0) from signed entries, tiered, with what is missing."""
+    return passport.get_passport(ledger, caller, code)
 
 
 @router.get(

@@ -151,6 +151,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/bundle", headers=c.headers),
         expect(200),  # redacted below the authority tier (issue 11 item 7)
     ),
+    "GET /v1/packs/{code}/passport": (  # tiered like the pack view: the public tier sees the public attributes
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/passport", headers=c.headers),
+        expect(200, anonymous=200),
+    ),
     "GET /v1/packs/{code}/proof": (
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/proof", headers=c.headers),
         expect(200),  # a tlog-proof holds hashes only: every organisation, like the bundle

@@ -1,0 +1,337 @@
+"""The EU battery passport (Regulation 2023/1542 Art. 77, Annex XIII) as the Catena-X BatteryPass aspect model
+6.1.0 (its URN reads 6.0.0): which of its attributes the platform fills, from which signed entries, for which
+access tier, and which required attributes it cannot fill and who must supply them (docs/passport.md).
+
+Rules as data: `FACTS` says, per attribute, the schema definition its value must satisfy, the entry type it
+comes from and the lowest tier that sees it; `REQUIRED_PATHS` lists every required attribute of the schema
+(objects followed through their required members down to the leaves and arrays; a test derives the same list
+from the schema). Nothing here invents a value: an attribute whose entry or member is absent is not filled,
+and a required one is then `missing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events.eu_status import eu_status
+from events.state import PackState
+
+SPEC_VERSION = "urn:samm:io.catenax.battery.battery_pass:6.0.0#BatteryPass"
+CODE_STANDARD = "GB/T 34014-2017"  # the battery code's standard, the key of `identification.codes`
+TIERS = ("public", "legitimate_interest", "authority")  # in order: each sees what the ones before it see
+
+# path, schema definition (#/components/schemas/...), lowest tier that sees it; the value comes from
+# `_values` below, each from the entry type it names.
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("identification.category", "CategoryEnumeration", "public"),
+    ("identification.idDmc", "IdentifierCharacteristic", "public"),
+    ("identification.chemistry", "Text", "public"),
+    ("identification.identification.serial", "LocalIdentifierCharacteristic", "public"),
+    ("identification.identification.batch", "LocalIdentifierCharacteristic0", "public"),
+    ("identification.identification.codes", "CodeList", "public"),
+    ("operation.manufacturer.manufacturingDate", "DateTrait", "public"),
+    ("operation.intoServiceDate", "DateTrait", "legitimate_interest"),
+    ("characteristics.physicalDimension.weight", "MassCharacteristic", "public"),
+    ("performance.rated.energy", "RatedEnergyCharacteristic", "public"),
+    ("performance.rated.voltage.nominal", "VoltMeasurement", "public"),
+    ("sustainability.status", "StateEnumeration", "public"),
+    ("performance.dynamic.energy.soce", "RecordCharacteristic", "legitimate_interest"),
+    ("performance.dynamic.energy.remaining", "EnergyCharacteristic", "legitimate_interest"),
+    ("performance.dynamic.resistance.remaining.pack", "RemainingResistanceCharacteristicRecord", "legitimate_interest"),
+)
+DEFINITIONS: dict[str, str] = {path: definition for path, definition, _ in FACTS}
+
+REQUIRED_PATHS: tuple[str, ...] = (
+    "identification.category",
+    "identification.idDmc",
+    "identification.chemistry",
+    "identification.identification.type.manufacturerPartId",
+    "identification.identification.type.nameAtManufacturer",
+    "identification.identification.codes",
+    "identification.identification.dataCarrier.carrierType",
+    "identification.identification.dataCarrier.carrierLayout",
+    "identification.identification.classification",
+    "operation.manufacturer.facility",
+    "operation.manufacturer.manufacturer",
+    "characteristics.warranty.lifeValue",
+    "characteristics.warranty.lifeUnit",
+    "characteristics.physicalDimension.weight.value",
+    "characteristics.physicalDimension.weight.unit",
+    "sustainability.documents.separateCollection",
+    "sustainability.documents.wastePrevention",
+    "sustainability.carbonFootprint",
+    "sustainability.status",
+    "materials.active.nickel.location",
+    "materials.active.nickel.recycled",
+    "materials.active.nickel.documentation",
+    "materials.active.nickel.critical",
+    "materials.active.lithium.location",
+    "materials.active.lithium.recycled",
+    "materials.active.lithium.documentation",
+    "materials.active.lithium.critical",
+    "materials.active.cobalt.location",
+    "materials.active.cobalt.recycled",
+    "materials.active.cobalt.documentation",
+    "materials.active.cobalt.critical",
+    "materials.active.lead.impactOfSubstances",
+    "materials.active.lead.critical",
+    "materials.active.lead.documentation",
+    "materials.active.lead.recycled",
+    "materials.active.lead.location",
+    "materials.active.lead.concentration",
+    "materials.active.lead.materialUnit",
+    "materials.hazardous.cadmium.impactOfSubstances",
+    "materials.hazardous.cadmium.concentration",
+    "materials.hazardous.cadmium.location",
+    "materials.hazardous.cadmium.materialUnit",
+    "materials.hazardous.cadmium.critical",
+    "materials.hazardous.cadmium.documentation",
+    "materials.hazardous.mercury.impactOfSubstances",
+    "materials.hazardous.mercury.concentration",
+    "materials.hazardous.mercury.location",
+    "materials.hazardous.mercury.materialUnit",
+    "materials.hazardous.mercury.critical",
+    "materials.hazardous.mercury.documentation",
+    "materials.hazardous.lead.impactOfSubstances",
+    "materials.hazardous.lead.critical",
+    "materials.hazardous.lead.documentation",
+    "materials.hazardous.lead.recycled",
+    "materials.hazardous.lead.location",
+    "materials.hazardous.lead.concentration",
+    "materials.hazardous.lead.materialUnit",
+    "materials.composition",
+    "performance.rated.voltage.min",
+    "performance.rated.voltage.max",
+    "performance.rated.voltage.nominal",
+    "performance.rated.roundTripEfficiency.depthOfDischarge",
+    "performance.rated.roundTripEfficiency.initial",
+    "performance.rated.roundTripEfficiency.50PercentLife",
+    "performance.rated.resistance.cell",
+    "performance.rated.resistance.pack",
+    "performance.rated.power.value",
+    "performance.rated.power.at20SoC",
+    "performance.rated.power.at80SoC",
+    "performance.rated.capacity.value",
+    "performance.rated.capacity.thresholdExhaustion",
+    "performance.rated.temperature.lower",
+    "performance.rated.temperature.upper",
+    "performance.rated.selfDischargingRate",
+    "performance.rated.lifetime.expectedYears",
+    "performance.rated.lifetime.report",
+    "performance.rated.lifetime.cycleLifeTesting.temperature",
+    "performance.rated.lifetime.cycleLifeTesting.cycles",
+    "performance.rated.lifetime.cycleLifeTesting.depthOfDischarge",
+    "performance.rated.lifetime.cycleLifeTesting.appliedChargeRate",
+    "performance.rated.lifetime.cycleLifeTesting.appliedDischargeRate",
+    "performance.dynamic.stateOfCharge.value",
+    "performance.dynamic.stateOfCharge.time",
+    "performance.dynamic.fullCycles.time",
+    "performance.dynamic.fullCycles.value",
+    "performance.dynamic.selfDischargingRate",
+    "performance.dynamic.power.fade.value",
+    "performance.dynamic.power.fade.time",
+    "performance.dynamic.power.remaining.time",
+    "performance.dynamic.power.remaining.value",
+    "performance.dynamic.capacity.fade.value",
+    "performance.dynamic.capacity.fade.time",
+    "performance.dynamic.capacity.throughput.time",
+    "performance.dynamic.capacity.throughput.value",
+    "performance.dynamic.capacity.capacity.time",
+    "performance.dynamic.capacity.capacity.value",
+    "performance.dynamic.roundTripEfficiency.fade.value",
+    "performance.dynamic.roundTripEfficiency.fade.time",
+    "performance.dynamic.roundTripEfficiency.remaining.value",
+    "performance.dynamic.roundTripEfficiency.remaining.time",
+    "performance.dynamic.resistance.increase.pack.value",
+    "performance.dynamic.resistance.increase.pack.time",
+    "performance.dynamic.resistance.increase.cell.value",
+    "performance.dynamic.resistance.increase.cell.time",
+    "performance.dynamic.resistance.remaining.pack.time",
+    "performance.dynamic.resistance.remaining.pack.value",
+    "performance.dynamic.resistance.remaining.cell.time",
+    "performance.dynamic.resistance.remaining.cell.value",
+    "performance.dynamic.energy.soce.value",
+    "performance.dynamic.energy.soce.time",
+    "performance.dynamic.energy.remaining.time",
+    "performance.dynamic.energy.remaining.value",
+    "conformity.declarationOfConformity",
+    "conformity.resultOfTestReport",
+    "conformity.thirdPartyAssurance",
+    "conformity.dueDiligencePolicy",
+    "safety.usableExtinguishAgent",
+    "safety.safetyMeasures",
+    "safety.meaningOfLabels",
+    "safety.dismantling",
+    "metadata.version",
+    "metadata.expirationDate",
+    "metadata.issueDate",
+    "metadata.economicOperatorId",
+    "metadata.passportIdentifier",
+    "metadata.predecessor",
+    "metadata.backupReference",
+    "commercial.purpose",
+    "handling.content.producer",
+    "handling.content.sparePart",
+    "handling.applicable",
+)
+
+# who supplies a required attribute the platform does not hold: the first prefix that matches
+SUPPLIERS: tuple[tuple[str, str], ...] = (
+    ("performance.dynamic.", "custodian"),  # measured in use: the battery management system's operator
+    ("", "manufacturer"),  # everything else: the manufacturer (the economic operator placing it on the market)
+)
+SUPPLIED_VIA = "a signed `passport` claim (not yet accepted by the platform)"
+
+# the packtrace record of the later life, beside the BatteryPass: entry type -> members shown
+RECORD_MEMBERS: dict[str, tuple[str, ...]] = {
+    "inspected": ("soh_pct", "verdict", "residual_capacity_kwh", "internal_resistance_mohm", "safety_class"),
+    "retired": ("reason",),
+    "repurposed": ("into",),
+    "dismantled": ("outputs",),
+    "recycled": ("feed_mass_kg", "content_kg", "recovered_kg"),
+}
+RECORD_TIER = "legitimate_interest"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of the pack's chain: its log index and its signed claim's type, time and data; `corrections`:
+    the log indexes of the `corrected` entries whose values `data` holds already (events.corrections)."""
+
+    index: int
+    type: str
+    at: str
+    data: Mapping[str, Any]
+    corrections: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Filled:
+    path: str
+    definition: str
+    tier: str
+    value: Any
+    entries: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Missing:
+    path: str
+    supplier: str
+
+
+@dataclass(frozen=True)
+class RecordFact:
+    index: int
+    type: str
+    at: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PassportParts:
+    document: dict[str, Any]  # the BatteryPass document, the caller's tier's attributes only
+    filled: tuple[Filled, ...]  # the caller's tier's
+    withheld: tuple[str, ...]  # filled attributes above the caller's tier
+    missing: tuple[Missing, ...]  # required attributes the platform does not hold (whatever the tier)
+    record: tuple[RecordFact, ...]  # the later life, empty below RECORD_TIER
+    entries: tuple[int, ...]  # log indexes of the entries the shown parts were built from
+
+
+def sees(tier: str, needed: str) -> bool:
+    return TIERS.index(tier) >= TIERS.index(needed)
+
+
+def _first(entries: Sequence[Entry], kind: str) -> Entry | None:
+    return next((e for e in entries if e.type == kind), None)
+
+
+def _last(entries: Sequence[Entry], kind: str) -> Entry | None:
+    return next((e for e in reversed(entries) if e.type == kind), None)
+
+
+def _values(state: PackState, entries: Sequence[Entry]) -> dict[str, tuple[Any, tuple[int, ...]]]:
+    """path -> (value, indexes of the entries it comes from), for the attributes the chain holds."""
+    out: dict[str, tuple[Any, tuple[int, ...]]] = {}
+    produced = _first(entries, "produced")
+    if produced is not None:
+        p, at = produced.data, (produced.index, *produced.corrections)
+        second_life = bool(p.get("from"))
+        out["identification.category"] = ("industrial" if second_life else "EV", at)
+        out["identification.idDmc"] = (state.code, at)
+        out["identification.chemistry"] = (p["chemistry"], at)
+        out["identification.identification.serial"] = ([{"key": "partInstanceId", "value": state.code}], at)
+        if p.get("batch"):
+            out["identification.identification.batch"] = ([{"key": "batchId", "value": p["batch"]}], at)
+        out["identification.identification.codes"] = ([{"key": CODE_STANDARD, "value": state.code}], at)
+        if state.production_date is not None:
+            out["operation.manufacturer.manufacturingDate"] = (state.production_date.isoformat(), at)
+        out["characteristics.physicalDimension.weight"] = ({"value": p["mass_kg"], "unit": "unit:kilogram"}, at)
+        out["performance.rated.energy"] = ({"value": p["rated_capacity_kwh"]}, at)
+        out["performance.rated.voltage.nominal"] = (p["nominal_voltage_v"], at)
+    installed = _first(entries, "installed")
+    if installed is not None:
+        out["operation.intoServiceDate"] = (installed.at[:10], (installed.index, *installed.corrections))
+    out["sustainability.status"] = (eu_status(state), tuple(e.index for e in entries))
+    inspected = _last(entries, "inspected")
+    if inspected is not None:
+        d, at = inspected.data, (inspected.index, *inspected.corrections)
+        out["performance.dynamic.energy.soce"] = ({"value": d["soh_pct"], "time": inspected.at}, at)
+        if d.get("residual_capacity_kwh") is not None:
+            out["performance.dynamic.energy.remaining"] = (
+                {"time": inspected.at, "value": d["residual_capacity_kwh"]},
+                at,
+            )
+        if d.get("internal_resistance_mohm") is not None:
+            out["performance.dynamic.resistance.remaining.pack"] = (
+                {"time": inspected.at, "value": d["internal_resistance_mohm"] / 1000},
+                at,
+            )
+    return out
+
+
+def _put(document: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = document
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def _covered(path: str, filled: Iterable[str]) -> bool:
+    return any(path == f or path.startswith(f + ".") for f in filled)
+
+
+def supplier(path: str) -> str:
+    return next(who for prefix, who in SUPPLIERS if path.startswith(prefix))
+
+
+def build(state: PackState, entries: Sequence[Entry], tier: str) -> PassportParts:
+    """The passport of the pack whose chain is `entries` (in `seq` order) and whose state is `state`, as
+    `tier` sees it."""
+    values = _values(state, entries)
+    document: dict[str, Any] = {"specVersion": SPEC_VERSION}
+    filled: list[Filled] = []
+    withheld: list[str] = []
+    used: set[int] = set()
+    for path, definition, needed in FACTS:
+        if path not in values:
+            continue
+        if not sees(tier, needed):
+            withheld.append(path)
+            continue
+        value, sources = values[path]
+        _put(document, path, value)
+        filled.append(Filled(path, definition, needed, value, sources))
+        used.update(sources)
+    missing = tuple(Missing(p, supplier(p)) for p in REQUIRED_PATHS if not _covered(p, values))
+    record: list[RecordFact] = []
+    if sees(tier, RECORD_TIER):
+        for e in entries:
+            members = RECORD_MEMBERS.get(e.type)
+            if members is not None:
+                record.append(RecordFact(e.index, e.type, e.at, {k: e.data[k] for k in members if k in e.data}))
+                used.update((e.index, *e.corrections))
+    return PassportParts(document, tuple(filled), tuple(withheld), missing, tuple(record), tuple(sorted(used)))

@@ -1,0 +1,56 @@
+"""The battery passport over the demo province: the public page links to it, and for every demo pack the
+authority's passport holds only attributes valid against their Catena-X BatteryPass 6.1.0 definitions, while
+the public tier's holds no VIN, counterparty or personal data (issue 17, acceptance 1, the platform's part)."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.test_passport import SCHEMA, at_path, definition_errors, required_paths
+from tests.web.conftest import World
+from tests.web.test_pages import BROWSER, REGULATOR, a_pack
+
+
+def test_the_public_page_links_to_the_passport(world: World, web_client: httpx.Client) -> None:
+    pack = a_pack(world, "in_vehicle")
+    page = web_client.get(f"/p/{pack}", headers=BROWSER).text
+    link = f'<a id="passport-link" href="/v1/packs/{pack}/passport">欧盟电池护照（Catena-X BatteryPass，JSON）</a>'
+    assert link in page
+    english = web_client.get(f"/p/{pack}?lang=en", headers=BROWSER).text
+    assert "EU battery passport (Catena-X BatteryPass, JSON)" in english
+    assert web_client.get(f"/v1/packs/{pack}/passport").json()["tier"] == "public"
+
+
+def test_every_demo_packs_passport_validates_and_the_public_tier_hides_the_parties(
+    world: World, web_client: httpx.Client
+) -> None:
+    packs = [pack for codes in world.province.paths.values() for pack in codes]
+    orgs = list(world.province.orgs)
+    assert len(packs) > 10
+    for pack in packs:
+        authority = web_client.get(f"/v1/packs/{pack}/passport", headers=world.auth(REGULATOR)).json()
+        assert authority["tier"] == "authority", pack
+        for filled in authority["filled"]:
+            value = at_path(authority["passport"], filled["path"])
+            assert definition_errors(value, filled["definition"]) == [], (pack, filled["path"])
+        public = web_client.get(f"/v1/packs/{pack}/passport").json()
+        shown = str({k: public[k] for k in ("passport", "filled", "record")})
+        assert "LSV" not in shown and not [org for org in orgs if f"'{org}'" in shown], pack
+        assert public["record"] is None
+
+
+def test_the_missing_list_of_a_demo_pack_in_a_vehicle_is_exact(world: World, web_client: httpx.Client) -> None:
+    pack = a_pack(world, "in_vehicle")
+    body = web_client.get(f"/v1/packs/{pack}/passport", headers=world.auth(REGULATOR)).json()
+
+    filled_by_produced_and_status = {
+        "identification.category", "identification.idDmc", "identification.chemistry",
+        "identification.identification.codes", "characteristics.physicalDimension.weight.value",
+        "characteristics.physicalDimension.weight.unit", "sustainability.status", "performance.rated.voltage.nominal",
+    }  # fmt: skip
+    expected = [p for p in required_paths(SCHEMA) if p not in filled_by_produced_and_status]
+    assert [m["path"] for m in body["missing"]] == expected
+    assert len(expected) == 123
+    history = web_client.get(f"/v1/packs/{pack}/events", headers=world.auth(REGULATOR)).json()["events"]
+    installed = next(e for e in history if e["type"] == "installed")
+    assert body["passport"]["operation"]["intoServiceDate"] == installed["at"][:10]
