@@ -6,7 +6,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
 
@@ -28,3 +30,14 @@ def served(app: FastAPI) -> Iterator[str]:
     finally:
         http.should_exit = True
         thread.join(10)
+
+
+def cli_environment(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings for the CLI and the server it talks to: this test's database, a log key in `tmp_path`, and no
+    token, admin token or debug switch inherited from the shell."""
+    monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
+    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
+    monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", "cli.test/log")
+    for name in ("PACKTRACE_ADMIN_TOKEN", "PACKTRACE_TOKEN", "PACKTRACE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

@@ -21,7 +21,7 @@ from api.cli import app as cli
 from api.cli_errors import describe
 from api.settings import Settings
 from tests.api.scenario import code
-from tests.api.served import served
+from tests.api.served import cli_environment, served
 from tests.api.test_cli import MAKER_ROW, make_maker, write_jsonl
 
 runner = CliRunner()
@@ -39,13 +39,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
-    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
-    monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", "cli.test/log")
-    monkeypatch.delenv("PACKTRACE_ADMIN_TOKEN", raising=False)
-    monkeypatch.delenv("PACKTRACE_TOKEN", raising=False)
-    monkeypatch.delenv("PACKTRACE_DEBUG", raising=False)
-    return tmp_path
+    return cli_environment(tmp_path, database_url, monkeypatch)
 
 
 @pytest.fixture

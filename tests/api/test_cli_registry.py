@@ -13,20 +13,14 @@ from api.app import create_app
 from api.cli import app as cli
 from api.client import PacktraceClient
 from api.settings import Settings
-from tests.api.served import served
+from tests.api.served import cli_environment, served
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Settings for the CLI and the server: this test's database, a log key in tmp_path."""
-    monkeypatch.setenv("PACKTRACE_DATABASE_URL", database_url)
-    monkeypatch.setenv("PACKTRACE_LOG_KEY_FILE", str(tmp_path / "log.key"))
-    monkeypatch.setenv("PACKTRACE_LOG_ORIGIN", "cli.test/log")
-    monkeypatch.delenv("PACKTRACE_ADMIN_TOKEN", raising=False)
-    monkeypatch.delenv("PACKTRACE_TOKEN", raising=False)
-    return tmp_path
+    return cli_environment(tmp_path, database_url, monkeypatch)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 
 from pydantic import Field
 
@@ -269,14 +270,4 @@ def recovery_with_lots(ledger: Ledger, caller: Caller, *, region: str | None = N
 
 def _rates(content_kg: Mapping[str, float], recovered_kg: Mapping[str, float]) -> list[LotRate]:
     """One rate per element against the 规范条件 thresholds (events.recovery)."""
-    return [
-        LotRate(
-            element=r.element,
-            content_kg=r.content_kg,
-            recovered_kg=r.recovered_kg,
-            rate=r.rate,
-            threshold=r.threshold,
-            below=r.below,
-        )
-        for r in recovery_rates(content_kg, recovered_kg)
-    ]
+    return [LotRate(**asdict(rate)) for rate in recovery_rates(content_kg, recovered_kg)]
