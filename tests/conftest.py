@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from ledger.store.db import make_engine, normalise_url
+from tests import backendlog
 
 # The tests run in development (api/settings.py defaults to production, which refuses placeholder secrets);
 # subprocesses the tests start inherit it. tests/test_settings.py clears it to check the default.
@@ -24,6 +25,7 @@ T = TypeVar("T")
 
 
 def backend_url() -> str:
+    backendlog.asked()
     return os.environ.get("PACKTRACE_TEST_DATABASE_URL", "sqlite")
 
 
