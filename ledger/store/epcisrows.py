@@ -46,8 +46,10 @@ def entries_by_time(
     if not types:
         return []
     conditions = []
-    if window.ge_at is not None:
-        conditions.append(ENTRY.c.at >= window.ge_at)
+    # one lower bound on `at`, the later of the window's and the page's: the index range starts there
+    lowers = [bound for bound in (window.ge_at, start[0] if start else None) if bound is not None]
+    if lowers:
+        conditions.append(ENTRY.c.at >= max(lowers))
     if window.lt_at is not None:
         conditions.append(ENTRY.c.at < window.lt_at)
     if window.ge_recorded_at is not None:
