@@ -210,9 +210,10 @@ def _query_log(
         scanned += len(rows)
         if following is not None or len(rows) < batch:
             break
-        if scanned >= MAX_SCAN:  # the budget is spent: the next page goes on from the next entry
-            assert start is not None
-            following = _Position(start[0], start[1], 0)
+        if scanned >= MAX_SCAN:  # the budget is spent: the next page goes on from the next entry, if any
+            with ledger.engine.connect() as conn:
+                more = epcisrows.entries_by_time(conn, types, window, start=start, limit=1, area=area)
+            following = _Position(more[0].at, more[0].idx, 0) if more else None
             break
     token = _log_cursor(following) if following is not None else None
     return QueryPage(epcis.query_document(found, public_url, to_rfc3339(now)), token)

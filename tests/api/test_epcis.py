@@ -17,6 +17,7 @@ from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document
 
 from api.settings import DEVELOPMENT_PUBLIC_URL
 from events.orgs import Role
+from ledger.usecases import epcis as usecases_epcis
 from tests.api.parties import VIN, Party
 from tests.api.problem import assert_problem
 from tests.api.scenario import PRODUCED, code, in_a_recovered_lot, in_vehicle, post
@@ -389,3 +390,27 @@ def test_nobody_else_reads_a_lots_document(
     assert_problem(response, 404, "unknown_lot", "unknown lot lot:recycler:2026-08")
     response = client.get("/v1/epcis/lots/Recycler!/x", headers=parties[Role.REGULATOR].auth)
     assert_problem(response, 422, "invalid_lot")
+
+
+def test_a_page_reads_a_bounded_number_of_entries_and_links_to_the_rest(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regulator, automaker = parties[Role.REGULATOR], parties[Role.AUTOMAKER]
+    modules = [{"old": f"001MB12ABCDEFGG1F000000{n}", "new": f"001MB12ABCDEFGG1F000001{n}"} for n in (1, 2)]
+    data = {"description": "模组更换", "replaced_modules": modules}
+    serviced = post(client, automaker, automaker.claim(code(1), "serviced", data, at=LATE))
+    monkeypatch.setattr(usecases_epcis, "MAX_SCAN", 1)
+    # AggregationEvents come from `produced` (none here: no modules) and `serviced` entries: one entry a page
+    walked = pages(client, regulator, perPage=5, eventType="AggregationEvent")
+    assert [hashes(page) for page in walked] == [[], [], [serviced] * 4]
+
+
+def test_an_entry_appended_while_paging_shows_on_a_later_page(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    regulator, collector = parties[Role.REGULATOR], parties[Role.COLLECTOR]
+    first = query(client, regulator, perPage=5)
+    received = post(client, collector, collector.claim(code(2), "received", {"from": "manufacturer"}, at=LATE))
+    link = first.headers["link"]
+    rest = results(client.get(link[1 : -len('>; rel="next"')], headers=regulator.auth))
+    assert hashes(results(first) + rest) == [*two_packs, received]
