@@ -7,6 +7,9 @@ family to HTTP statuses.
     409 stale_prev, claim_id_reused, …     optimistic-concurrency and idempotency conflicts
     413 too_large                          request body over PACKTRACE_MAX_BODY_BYTES
     422 invalid_*, illegal_transition, …   schema, code, VIN, signature, lifecycle
+
+The EPCIS query's refusals (events.epcis) are typed `epcisException:<the EPCIS 2.0 exception>`
+(QueryParameterException, SecurityException) instead of `urn:packtrace:problem:<code>`.
     503 scanner_busy, label_font_missing   busy (with Retry-After) or a part not installed
 
 A rejected batch answers with `errors: [{position, code, detail, status}]` and the status its items
@@ -25,6 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from events.epcis import QueryParameterError, QuerySecurityError
 from events.errors import (
     AuthorisationError,
     ConflictError,
@@ -41,6 +45,8 @@ from ledger.usecases.access import Unauthenticated
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE = "urn:packtrace:problem:{code}"
+EPCIS_PROBLEM_PREFIX = "epcisException:"
+EPCIS_ERRORS = (QueryParameterError, QuerySecurityError)
 
 # First match wins: subclasses before their parents.
 STATUS_OF: tuple[tuple[type[PacktraceError], int], ...] = (
@@ -97,10 +103,11 @@ def problem_response(
     *,
     instance: str | None = None,
     headers: Mapping[str, str] | None = None,
+    problem_type: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
     problem = Problem(
-        type=PROBLEM_TYPE.format(code=code),
+        type=problem_type or PROBLEM_TYPE.format(code=code),
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
@@ -130,7 +137,11 @@ def _packtrace_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, UnavailableError) and exc.retry_after is not None:
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem_response(status, exc.code, exc.message, instance=request.url.path, headers=headers, **extra)
+    # the EPCIS query's refusals carry the exception EPCIS 2.0 names, as its REST binding types them
+    epcis_type = f"{EPCIS_PROBLEM_PREFIX}{exc.epcis_exception}" if isinstance(exc, EPCIS_ERRORS) else None
+    return problem_response(
+        status, exc.code, exc.message, instance=request.url.path, headers=headers, problem_type=epcis_type, **extra
+    )
 
 
 def _where(loc: Sequence[int | str]) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from events.errors import AuthorisationError, InputError
+from events.lots import is_lot_subject, parse_lot_subject
 from events.timestamps import CHINA_TZ, from_rfc3339
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -56,6 +58,9 @@ STEPS: dict[str, Step] = {
     "dismantled": Step(TRANSFORMATION, None, "disassembling", "destroyed"),
     "recycled": Step(TRANSFORMATION, None, "destroying", "destroyed"),
     "lotted": Step(TRANSFORMATION, None, "destroying", "destroyed"),
+    # a recycler lot's own chain (events.lots): opened, then its recovery reported
+    "lot_opened": Step(OBJECT, "ADD", "commissioning", "active"),
+    "lot_recovered": Step(TRANSFORMATION, None, "destroying", "destroyed"),
     "incident": Step(OBJECT, "OBSERVE", "other", "damaged"),
     "recalled": Step(OBJECT, "OBSERVE", "holding", "recalled"),
     "corrected": Step(OBJECT, "OBSERVE", "other", None),
@@ -109,6 +114,18 @@ class EntryFacts:
 def epc_uri(public_url: str, code: str) -> str:
     """A pack's (module's, cell's) EPC: its label's URL, the public page it resolves to."""
     return f"{public_url.rstrip('/')}/p/{code}"
+
+
+def lot_uri(public_url: str, subject: str) -> str:
+    """A recycler lot's EPC (`lot:<recycler>:<lot id>`): the URL of its own EPCISDocument, which resolves
+    for the lot's recycler and the regulators (GET /v1/epcis/lots/{recycler}/{lot id})."""
+    recycler, lot_id = parse_lot_subject(subject)
+    return f"{public_url.rstrip('/')}/v1/epcis/lots/{recycler}/{lot_id}"
+
+
+def subject_uri(public_url: str, subject: str) -> str:
+    """The EPC of a chain's subject: a pack's label URL, or a lot's document URL."""
+    return lot_uri(public_url, subject) if is_lot_subject(subject) else epc_uri(public_url, subject)
 
 
 def namespace(public_url: str) -> str:
@@ -193,7 +210,7 @@ def _finish(event: dict[str, Any], facts: EntryFacts, step: Step, public_url: st
 
 def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
     """The EPCIS events of one entry: one, but two for each module a `serviced` entry replaces."""
-    pack = epc_uri(public_url, facts.code)
+    pack = subject_uri(public_url, facts.code)
     data, kind = facts.data, facts.entry_type
     if kind == "produced" and (data.get("modules") or data.get("cells")):
         event = _base(facts, ASSEMBLED)
@@ -216,8 +233,10 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
         outputs = _outputs(facts, public_url)
         if outputs:
             event["outputEPCList"] = outputs
-        if kind == "lotted":
-            event["transformationID"] = f"{public_url.rstrip('/')}/{data['lot']}"
+        if kind == "lotted":  # the packs going into a lot and the lot's recovery share the lot's ID
+            event["transformationID"] = lot_uri(public_url, data["lot"])
+        elif kind == "lot_recovered":
+            event["transformationID"] = pack
         elif not outputs:  # recycled, or dismantled into materials only: the entry names the transformation
             event["transformationID"] = f"ni:///sha-256;{facts.entry_hash}"
     else:
@@ -340,18 +359,37 @@ def event_hash_id(event: Mapping[str, Any], ns: str) -> str:
 # --- the EPCIS 2.0 REST query subset (GET /events) ------------------------------------------------------
 
 EVENT_TYPES = (OBJECT, AGGREGATION, TRANSFORMATION)
+ACTIONS = ("ADD", "OBSERVE", "DELETE")
+
+
+class QueryParameterError(InputError):
+    """A query parameter EPCIS 2.0 names, with a value it cannot take (EPCIS `QueryParameterException`)."""
+
+    code = "invalid_filter"
+    epcis_exception = "QueryParameterException"
+
+
+class QuerySecurityError(AuthorisationError):
+    """A query the caller may not make (EPCIS `SecurityException`)."""
+
+    code = "forbidden"
+    epcis_exception = "SecurityException"
 
 
 @dataclass(frozen=True)
 class EventQuery:
-    """The SimpleEventQuery parameters this platform answers: EQ_epc (required: the packs to read),
-    GE_eventTime / LT_eventTime, EQ_bizStep (bare CBV words or their URIs), eventType."""
+    """The SimpleEventQuery parameters this platform answers: EQ_epc (the packs to read; without it, a
+    regulator's query over the whole log), GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep (bare CBV words
+    or their URIs), eventType, EQ_action."""
 
-    epcs: tuple[str, ...]
+    epcs: tuple[str, ...] = ()
     ge_event_time: str | None = None
     lt_event_time: str | None = None
     biz_steps: tuple[str, ...] = ()
     event_types: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    ge_record_time: str | None = None
+    lt_record_time: str | None = None
 
 
 def code_of_epc(epc: str, public_url: str) -> str | None:
@@ -364,16 +402,74 @@ def _bare_step(step: str) -> str:
     return step.removeprefix(BIZ_STEP_PREFIX)
 
 
+def _steps_of(entry_type: str) -> list[Step]:
+    """Every step an entry of this type may map to (its row, its variants, its aggregations)."""
+    steps = [STEPS[entry_type], *(step for (kind, _, _), step in VARIANTS.items() if kind == entry_type)]
+    if entry_type == "produced":
+        steps.append(ASSEMBLED)
+    if entry_type == "serviced":
+        steps += [MODULE_OUT, MODULE_IN]
+    return steps
+
+
+def _step_answers(step: Step, query: EventQuery) -> bool:
+    return (
+        (not query.event_types or step.event_type in query.event_types)
+        and (not query.biz_steps or step.biz_step in {_bare_step(s) for s in query.biz_steps})
+        and (not query.actions or step.action in query.actions)
+    )
+
+
+def entry_types(query: EventQuery) -> tuple[str, ...]:
+    """The entry types whose events may answer the query's event type, business step and action: what the
+    store filters entries by (the events of those entries are then matched one by one)."""
+    return tuple(kind for kind in STEPS if any(_step_answers(step, query) for step in _steps_of(kind)))
+
+
+def check_query(query: EventQuery) -> None:
+    """QueryParameterError naming the first parameter with a value this platform cannot answer."""
+    bad_types = [kind for kind in query.event_types if kind not in EVENT_TYPES]
+    if bad_types:
+        raise QueryParameterError(f"eventType {bad_types[0][:40]!r} is not one of {', '.join(EVENT_TYPES)}")
+    bad_actions = [action for action in query.actions if action not in ACTIONS]
+    if bad_actions:
+        raise QueryParameterError(f"EQ_action {bad_actions[0][:40]!r} is not one of {', '.join(ACTIONS)}")
+    for name, value in (("GE_eventTime", query.ge_event_time), ("LT_eventTime", query.lt_event_time),
+                        ("GE_recordTime", query.ge_record_time), ("LT_recordTime", query.lt_record_time)):  # fmt: skip
+        if value is not None:
+            query_time(value, name)
+
+
+def query_time(text: str, name: str) -> datetime:
+    """A query's time parameter: an RFC 3339 date-time with its offset."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise QueryParameterError(f"{name} {text[:40]!r} is not a date-time (RFC 3339)") from None
+    if moment.tzinfo is None:
+        raise QueryParameterError(f"{name} {text[:40]!r} has no time zone offset")
+    return moment
+
+
 def matches(event: Mapping[str, Any], query: EventQuery) -> bool:
     """Whether the event answers the query (the times are compared as instants)."""
     if query.event_types and event["type"] not in query.event_types:
         return False
     if query.biz_steps and event["bizStep"] not in {_bare_step(step) for step in query.biz_steps}:
         return False
-    at = datetime.fromisoformat(event["eventTime"])
-    if query.ge_event_time is not None and at < datetime.fromisoformat(query.ge_event_time):
+    if query.actions and event.get("action") not in query.actions:
         return False
-    return query.lt_event_time is None or at < datetime.fromisoformat(query.lt_event_time)
+    windows = (
+        (event["eventTime"], query.ge_event_time, query.lt_event_time),
+        (event["recordTime"], query.ge_record_time, query.lt_record_time),
+    )
+    for value, ge, lt in windows:
+        at = datetime.fromisoformat(value)
+        if ge is not None and at < datetime.fromisoformat(ge):
+            return False
+        if lt is not None and at >= datetime.fromisoformat(lt):
+            return False
+    return True
 
 
 def query_document(events: Sequence[Mapping[str, Any]], public_url: str, created: str) -> dict[str, Any]:

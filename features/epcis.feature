@@ -29,3 +29,41 @@ Feature: A pack's life as GS1 EPCIS 2.0 events (EPCIS 2.0 事件)
     Then the answer is 401 "reading a pack's history needs a bearer token"
     When "fj-miit" fetches the EPCIS document of pack 9
     Then the answer is 404 with the code "unknown_pack"
+
+  Scenario: The regulator queries every pack's shipments, a page at a time (按业务步骤查询全省事件并分页)
+    Given "catl" has produced pack 2
+    And "catl" has shipped pack 2 to "byd-auto", which received it
+    When "fj-miit" queries the EPCIS events with "EQ_bizStep=shipping&perPage=1"
+    Then the page holds the shipping event of pack 1 and links to the next page
+    And the page validates against GS1's EPCIS 2.0 JSON Schema with the reference eventIDs
+    When "fj-miit" follows the link to the next page
+    Then the page holds the shipping event of pack 2 and links to no further page
+    And the page validates against GS1's EPCIS 2.0 JSON Schema with the reference eventIDs
+
+  Scenario: Any other organisation names its packs with EQ_epc; without, it is refused (SecurityException)
+    When "byd-auto" queries the EPCIS events with "EQ_bizStep=shipping"
+    Then the answer is 403 "only a regulator may query EPCIS events without EQ_epc; name your packs with EQ_epc (http://localhost:8000/p/{code}); you are org 'byd-auto' (automaker)"
+    And the problem's type is "epcisException:SecurityException"
+    When "byd-auto" queries the EPCIS events with "EQ_epc=http://localhost:8000/p/001PB12ABCDEFGG1F0000001&EQ_bizStep=receiving"
+    Then the page holds the receiving event of pack 1 and links to no further page
+
+  Scenario: A bad query parameter is a QueryParameterException
+    When "fj-miit" queries the EPCIS events with "EQ_action=UPDATE"
+    Then the answer is 422 "EQ_action 'UPDATE' is not one of ADD, OBSERVE, DELETE"
+    And the problem's type is "epcisException:QueryParameterException"
+
+  Scenario: A recycler's lot is tied to the packs put into it, and its EPC resolves to its events (回收批次)
+    Given "byd-auto" has shipped pack 1 to "gem-recycling", which received it
+    And "gem-recycling" has retired pack 1, opened lot "lot:gem-recycling:L7", put pack 1 into it and reported its recovery
+    When "fj-miit" queries the EPCIS events with "eventType=TransformationEvent"
+    Then the page's transformations are, with their transformation ID the lot's EPC "http://localhost:8000/v1/epcis/lots/gem-recycling/L7":
+      | entryType               | input                                              |
+      | packtrace:lotted        | http://localhost:8000/p/001PB12ABCDEFGG1F0000001   |
+      | packtrace:lot_recovered | http://localhost:8000/v1/epcis/lots/gem-recycling/L7 |
+    When "gem-recycling" resolves the lot's EPC
+    Then it is an EPCISDocument of these events:
+      | type                | action | bizStep       | disposition |
+      | ObjectEvent         | ADD    | commissioning | active      |
+      | TransformationEvent | None   | destroying    | destroyed   |
+    And every eventID is the hash GS1's reference package computes for the event
+    And the document validates against GS1's EPCIS 2.0 JSON Schema

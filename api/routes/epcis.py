@@ -15,7 +15,8 @@ from events.epcis import EventQuery
 from ledger.usecases import epcis
 from ledger.usecases.epcis import MAX_PER_PAGE, PER_PAGE
 
-router = APIRouter(prefix="/v1/epcis", tags=["epcis"], responses=problems(401, 422))
+EQ_EPC = "the packs' EPCs, `{public_url}/p/{code}`; none: a regulator's query over every pack"
+router = APIRouter(prefix="/v1/epcis", tags=["epcis"], responses=problems(401, 403, 422))
 
 
 @router.get(
@@ -28,21 +29,27 @@ def query_events(
     ledger: LedgerDep,
     settings: SettingsDep,
     caller: OptionalOrg,
-    eq_epc: Annotated[list[str], Query(alias="EQ_epc", description="the packs' EPCs, `{public_url}/p/{code}`")] = [],  # noqa: B006
+    eq_epc: Annotated[list[str], Query(alias="EQ_epc", description=EQ_EPC)] = [],  # noqa: B006
     ge_event_time: Annotated[str | None, Query(alias="GE_eventTime", max_length=40)] = None,
     lt_event_time: Annotated[str | None, Query(alias="LT_eventTime", max_length=40)] = None,
+    ge_record_time: Annotated[str | None, Query(alias="GE_recordTime", max_length=40)] = None,
+    lt_record_time: Annotated[str | None, Query(alias="LT_recordTime", max_length=40)] = None,
     eq_biz_step: Annotated[list[str], Query(alias="EQ_bizStep", description="CBV business steps")] = [],  # noqa: B006
     event_type: Annotated[list[str], Query(alias="eventType")] = [],  # noqa: B006
-    per_page: Annotated[int, Query(alias="perPage", ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
+    eq_action: Annotated[list[str], Query(alias="EQ_action", description="ADD, OBSERVE or DELETE")] = [],  # noqa: B006
+    per_page: Annotated[int, Query(alias="perPage", description=f"1 to {MAX_PER_PAGE}")] = PER_PAGE,
     next_page_token: Annotated[str | None, Query(alias="nextPageToken", max_length=200)] = None,
 ) -> JSONResponse:
-    """EPCIS 2.0 query: the named packs' events as an EPCISQueryDocument; the next page in `Link` (rel=next)."""
+    """EPCIS 2.0 query: events as an EPCISQueryDocument (all packs: regulators); next page in `Link` (rel=next)."""
     query = EventQuery(
         epcs=tuple(eq_epc),
         ge_event_time=ge_event_time,
         lt_event_time=lt_event_time,
         biz_steps=tuple(eq_biz_step),
         event_types=tuple(event_type),
+        actions=tuple(eq_action),
+        ge_record_time=ge_record_time,
+        lt_record_time=lt_record_time,
     )
     page = epcis.query_events(
         ledger, caller, query, public_url=settings.public_url, now=datetime.now(UTC), per_page=per_page,
@@ -56,3 +63,18 @@ def query_events(
         )
         headers["Link"] = f'<{following}>; rel="next"'
     return JSONResponse(page.document, media_type="application/ld+json", headers=headers)
+
+
+@router.get(
+    "/lots/{recycler}/{lot_id}",
+    response_model=None,
+    responses={200: {"content": {"application/ld+json": {}}, "description": "an EPCISDocument"}, **problems(404)},
+)
+def lot_document(
+    recycler: str, lot_id: str, ledger: LedgerDep, settings: SettingsDep, caller: OptionalOrg
+) -> JSONResponse:
+    """A recycler lot's own chain as an EPCISDocument: what the lot's EPC resolves to (its recycler, regulators)."""
+    document = epcis.lot_document(
+        ledger, caller, f"lot:{recycler}:{lot_id}", public_url=settings.public_url, now=datetime.now(UTC)
+    )
+    return JSONResponse(document, media_type="application/ld+json")

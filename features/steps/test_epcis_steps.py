@@ -1,4 +1,5 @@
-"""Steps of features/epcis.feature: GET /v1/packs/{code}/epcis over the scenario's ledger."""
+"""Steps of features/epcis.feature: GET /v1/packs/{code}/epcis, the EPCIS query and a lot's EPC over the
+scenario's ledger."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from typing import Any
 
 import jsonschema_rs
-from pytest_bdd import parsers, scenarios, then, when
+from pytest_bdd import given, parsers, scenarios, then, when
 
 from features.conftest import AppDesk
 from tests.api.test_epcis import SCHEMA, reference_hashes
@@ -78,3 +79,79 @@ def _not_found(app_desk: AppDesk, status: int, problem: str) -> None:
     assert app_desk.answer is not None
     assert app_desk.answer.status_code == status
     assert app_desk.answer.json()["code"] == problem
+
+
+# -- the EPCIS query (GET /v1/epcis/events) and recycler lots ---------------------------------------------
+
+
+def page_events(app_desk: AppDesk) -> list[dict[str, Any]]:
+    body = document(app_desk)
+    assert body["type"] == "EPCISQueryDocument"
+    events: list[dict[str, Any]] = body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    return events
+
+
+@given(
+    parsers.parse(
+        '"{recycler}" has retired pack {n:d}, opened lot "{lot}", put pack {m:d} into it and reported its recovery'
+    )
+)
+def _lot(app_desk: AppDesk, recycler: str, n: int, lot: str, m: int) -> None:
+    app_desk.post(
+        recycler,
+        (code(n), "retired", {"reason": "end_of_life"}),
+        (lot, "lot_opened", {}),
+        (code(m), "lotted", {"lot": lot}),
+        (lot, "lot_recovered", {"packs": [code(m)], "content_kg": {"Ni": 30.0}, "recovered_kg": {"Ni": 29.5}}),
+    )
+
+
+@when(parsers.parse('"{org}" queries the EPCIS events with "{params}"'))
+def _query(app_desk: AppDesk, org: str, params: str) -> None:
+    app_desk.answer = app_desk.client.get(f"/v1/epcis/events?{params}", headers=app_desk.auth(org))
+
+
+@when(parsers.parse('"{org}" follows the link to the next page'))
+def _follow(app_desk: AppDesk, org: str) -> None:
+    assert app_desk.answer is not None
+    link = app_desk.answer.headers["link"]
+    assert link.startswith("<http://localhost:8000/v1/epcis/events?") and link.endswith('>; rel="next"')
+    target = link[1 : -len('>; rel="next"')].removeprefix("http://localhost:8000")
+    app_desk.answer = app_desk.client.get(target, headers=app_desk.auth(org))
+
+
+@when(parsers.parse('"{org}" resolves the lot\'s EPC'))
+def _resolve(app_desk: AppDesk, org: str) -> None:
+    app_desk.answer = app_desk.client.get("/v1/epcis/lots/gem-recycling/L7", headers=app_desk.auth(org))
+
+
+@then(parsers.parse("the page holds the {step} event of pack {n:d} and links to {following}"))
+def _page(app_desk: AppDesk, step: str, n: int, following: str) -> None:
+    (event,) = page_events(app_desk)
+    assert (event["bizStep"], event["epcList"]) == (step, [f"http://localhost:8000/p/{code(n)}"])
+    assert app_desk.answer is not None
+    assert ("link" in app_desk.answer.headers) is (following == "the next page")
+
+
+@then("the page validates against GS1's EPCIS 2.0 JSON Schema with the reference eventIDs")
+def _page_valid(app_desk: AppDesk) -> None:
+    body = document(app_desk)
+    validator = jsonschema_rs.Draft7Validator(json.loads(SCHEMA.read_text()))
+    assert [str(error) for error in validator.iter_errors(body)] == []
+    events = page_events(app_desk)
+    assert [event["eventID"] for event in events] == reference_hashes({**body, "epcisBody": {"eventList": events}})
+
+
+@then(parsers.parse('the problem\'s type is "{kind}"'))
+def _problem_type(app_desk: AppDesk, kind: str) -> None:
+    assert app_desk.answer is not None
+    assert app_desk.answer.json()["type"] == kind
+
+
+@then(parsers.parse("the page's transformations are, with their transformation ID the lot's EPC \"{lot_epc}\":"))
+def _transformations(app_desk: AppDesk, lot_epc: str, datatable: list[list[str]]) -> None:
+    events = page_events(app_desk)
+    assert {event["transformationID"] for event in events} == {lot_epc}
+    header, *rows = datatable
+    assert header == ["entryType", "input"]
+    assert [[event["packtrace:entryType"], *event["inputEPCList"]] for event in events] == rows

@@ -41,3 +41,23 @@ def in_vehicle(client: httpx.Client, parties: dict[Role, Party], serial: int, vi
         post(client, automaker, automaker.claim(pack, "received", {"from": maker.id})),
         post(client, automaker, automaker.claim(pack, "installed", {"vin": vin})),
     ]
+
+
+def in_a_recovered_lot(
+    client: httpx.Client, parties: dict[Role, Party], lot: str, black_mass: dict[str, object]
+) -> list[str]:
+    """Two NCM packs retired at the recycler, put into `lot` (opened with `black_mass`), whose recovery is
+    reported: the packs' codes."""
+    maker, recycler = parties[Role.MANUFACTURER], parties[Role.RECYCLER]
+    packs = [code(n, chemistry="E") for n in (1, 2)]
+    for pack in packs:
+        post(client, maker, maker.claim(pack, "produced", NCM))
+        post(client, maker, maker.claim(pack, "shipped", {"to": recycler.id}))
+        post(client, recycler, recycler.claim(pack, "received", {"from": maker.id}))
+        post(client, recycler, recycler.claim(pack, "retired", {"reason": "end_of_life"}))
+    post(client, recycler, recycler.claim(lot, "lot_opened", {"black_mass": [black_mass]}))
+    for pack in packs:
+        post(client, recycler, recycler.claim(pack, "lotted", {"lot": lot}))
+    report = {"packs": packs, "content_kg": {"Ni": 150.0}, "recovered_kg": {"Ni": 148.5}}
+    post(client, recycler, recycler.claim(lot, "lot_recovered", report))
+    return packs

@@ -147,6 +147,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         ),
         expect(200),
     ),
+    "GET /v1/epcis/lots/{recycler}/{lot_id}": (  # a lot's EPC: its recycler and the authorities (none here: 404)
+        lambda client, c, _: client.get("/v1/epcis/lots/recycler/L1", headers=c.headers),
+        expect(403, recycler=404, regulator=404, admin=404, admin_token=404),
+    ),
     "GET /v1/packs/{code}/bundle": (
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/bundle", headers=c.headers),
         expect(200),  # redacted below the authority tier (issue 11 item 7)
@@ -262,6 +266,13 @@ def test_every_role_gets_the_expected_status(
             assert response.headers["content-type"] == "application/problem+json"
         actual[caller.name] = response.status_code
     assert actual == expected
+
+
+def test_only_authorities_query_epcis_without_eq_epc(
+    client: httpx.Client, parties: dict[Role, Party], callers: list[Caller]
+) -> None:
+    statuses = {c.name: client.get("/v1/epcis/events", headers=c.headers).status_code for c in callers}
+    assert statuses == expect(403, regulator=200, admin=200, admin_token=200)
 
 
 def test_only_authorities_see_vins(client: httpx.Client, parties: dict[Role, Party], callers: list[Caller]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document
 
 from api.settings import DEVELOPMENT_PUBLIC_URL
 from events.orgs import Role
+from ledger.usecases import epcis as usecases_epcis
 from tests.api.parties import VIN, Party
 from tests.api.problem import assert_problem
-from tests.api.scenario import code, in_vehicle
+from tests.api.scenario import PRODUCED, code, in_a_recovered_lot, in_vehicle, post
+from tests.support import T0
 
 PUBLIC_URL = DEVELOPMENT_PUBLIC_URL
 
@@ -173,7 +176,6 @@ def test_the_query_pages_with_next_page_token(
 @pytest.mark.parametrize(
     ("params", "status", "detail"),
     [
-        ({}, 422, "EQ_epc is required: the packs' EPCs (http://localhost:8000/p/{code})"),
         ({"EQ_epc": "urn:epc:id:sgtin:4012345.011111.9876"}, 422,
          "EQ_epc 'urn:epc:id:sgtin:4012345.011111.9876' is not an EPC of this platform (http://localhost:8000/p/{code})"),
         ({"EQ_epc": EPC, "eventType": "TransactionEvent"}, 422,
@@ -181,6 +183,12 @@ def test_the_query_pages_with_next_page_token(
         ({"EQ_epc": EPC, "GE_eventTime": "yesterday"}, 422, "GE_eventTime 'yesterday' is not a date-time (RFC 3339)"),
         ({"EQ_epc": EPC, "LT_eventTime": "2026-01-01T00:00:00"}, 422,
          "LT_eventTime '2026-01-01T00:00:00' has no time zone offset"),
+        ({"GE_recordTime": "2026-13-01T00:00:00Z"}, 422,
+         "GE_recordTime '2026-13-01T00:00:00Z' is not a date-time (RFC 3339)"),
+        ({"EQ_action": "UPDATE"}, 422, "EQ_action 'UPDATE' is not one of ADD, OBSERVE, DELETE"),
+        ({"perPage": 0}, 422, "perPage must be 1 to 1000, found 0"),
+        ({"perPage": 1001}, 422, "perPage must be 1 to 1000, found 1001"),
+        ({"nextPageToken": "bm9wZQ"}, 422, "cursor 'bm9wZQ' is not one this API gave out"),
         ({"EQ_epc": EPC, "nextPageToken": "bm9wZQ"}, 422, "cursor 'bm9wZQ' is not one this API gave out"),
         ({"EQ_epc": [f"{PUBLIC_URL}/p/{code(n)}" for n in range(1, 102)]}, 422,
          "EQ_epc names 101 EPCs; a query names at most 100"),
@@ -192,7 +200,9 @@ def test_a_bad_query_is_refused(
 ) -> None:  # fmt: skip
     response = query(client, parties[Role.REGULATOR], **params)
     assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == detail
+    assert response.json()["type"] == "epcisException:QueryParameterException"
 
 
 def test_the_query_needs_a_token_and_a_known_pack(
@@ -202,3 +212,205 @@ def test_the_query_needs_a_token_and_a_known_pack(
     assert_problem(response, 401, "unauthenticated", "querying EPCIS events needs a bearer token")
     response = query(client, parties[Role.REGULATOR], EQ_epc=f"{PUBLIC_URL}/p/{code(9)}")
     assert response.status_code == 404 and response.json()["code"] == "unknown_pack"
+
+
+# -- without EQ_epc: a regulator's query over the whole log -------------------------------------------------
+
+EARLY, LATE = T0 - timedelta(hours=2), T0 + timedelta(hours=1)
+
+
+@pytest.fixture
+def two_packs(client: httpx.Client, parties: dict[Role, Party]) -> list[str]:
+    """Pack 1 in a vehicle (four entries at T0), pack 2 produced before and shipped after: the entry hashes
+    in event-time order."""
+    maker = parties[Role.MANUFACTURER]
+    first = in_vehicle(client, parties, 1)
+    early = post(client, maker, maker.claim(code(2), "produced", PRODUCED, at=EARLY))
+    late = post(client, maker, maker.claim(code(2), "shipped", {"to": "collector"}, at=LATE))
+    return [early, *first, late]
+
+
+def pages(client: httpx.Client, party: Party, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a query, following the Link headers (rel="next")."""
+    found = [query(client, party, **params)]
+    while "link" in found[-1].headers:
+        link = found[-1].headers["link"]
+        assert link.startswith(f"<{PUBLIC_URL}/v1/epcis/events?") and link.endswith('>; rel="next"')
+        found.append(client.get(link[1 : -len('>; rel="next"')], headers=party.auth))
+    return [results(response) for response in found]
+
+
+def hashes(events: list[dict[str, Any]]) -> list[str]:
+    return [event["packtrace:entryHash"] for event in events]
+
+
+def test_a_regulator_queries_every_pack_in_event_time_order(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    regulator = parties[Role.REGULATOR]
+    events = results(query(client, regulator))
+
+    assert hashes(events) == two_packs
+    by_pack = {
+        event["packtrace:entryHash"]: event
+        for n in (1, 2)
+        for event in client.get(f"/v1/packs/{code(n)}/epcis", headers=regulator.auth).json()["epcisBody"]["eventList"]
+    }
+    assert events == [by_pack[digest] for digest in two_packs]  # the same events, eventIDs and all
+
+
+def test_the_regulators_query_filters_by_step_type_action_and_time(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    regulator = parties[Role.REGULATOR]
+    shipping = results(query(client, regulator, EQ_bizStep="https://ref.gs1.org/cbv/BizStep-shipping"))
+    assert hashes(shipping) == [two_packs[2], two_packs[5]]
+    assert hashes(results(query(client, regulator, EQ_action="ADD"))) == [two_packs[0], two_packs[1]]
+    assert results(query(client, regulator, eventType="TransformationEvent")) == []
+    arrivals = query(client, regulator, eventType="ObjectEvent", EQ_bizStep=["receiving", "installing"])
+    assert hashes(results(arrivals)) == [two_packs[3], two_packs[4]]
+    assert hashes(results(query(client, regulator, GE_eventTime="2026-03-02T09:00:00+08:00"))) == two_packs[1:]
+    assert hashes(results(query(client, regulator, LT_eventTime="2026-03-02T01:00:00Z"))) == two_packs[:1]
+    # `at` holds whole seconds: a bound with a fraction of a second is compared as an instant all the same
+    assert hashes(results(query(client, regulator, GE_eventTime="2026-03-02T00:59:59.5Z"))) == two_packs[1:]
+    assert hashes(results(query(client, regulator, LT_eventTime="2026-03-02T01:00:00.001Z"))) == two_packs[:5]
+    recorded = [e["recordTime"] for e in results(query(client, regulator))]
+    within = results(query(client, regulator, GE_recordTime=recorded[1], LT_recordTime=recorded[3]))
+    assert [e["recordTime"] for e in within] == recorded[1:3]
+
+
+def test_the_regulators_query_pages_with_next_page_token(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    regulator = parties[Role.REGULATOR]
+    walked = pages(client, regulator, perPage=4)
+    assert [len(page) for page in walked] == [4, 2]
+    assert hashes(walked[0] + walked[1]) == two_packs
+    assert [len(page) for page in pages(client, regulator, perPage=1, EQ_bizStep="commissioning")] == [1, 1]
+    assert [len(page) for page in pages(client, regulator, perPage=6)] == [6]
+
+
+def test_a_page_ends_inside_an_entry_of_several_events(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    regulator, automaker = parties[Role.REGULATOR], parties[Role.AUTOMAKER]
+    modules = [{"old": f"001MB12ABCDEFGG1F000000{n}", "new": f"001MB12ABCDEFGG1F000001{n}"} for n in (1, 2)]
+    data = {"description": "模组更换", "replaced_modules": modules}
+    serviced = post(client, automaker, automaker.claim(code(1), "serviced", data, at=LATE))
+    walked = pages(client, regulator, perPage=3, eventType="AggregationEvent")
+    assert [[e["packtrace:part"] for e in page] for page in walked] == [[1, 2, 3], [4]]
+    assert {e["packtrace:entryHash"] for page in walked for e in page} == {serviced}
+
+
+def test_without_eq_epc_only_a_regulator_may_query(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    response = query(client, parties[Role.MANUFACTURER], EQ_bizStep="shipping")
+    assert response.status_code == 403 and response.headers["content-type"] == "application/problem+json"
+    assert {key: response.json()[key] for key in ("type", "code", "detail")} == {
+        "type": "epcisException:SecurityException",
+        "code": "forbidden",
+        "detail": "only a regulator may query EPCIS events without EQ_epc; name your packs with EQ_epc "
+        "(http://localhost:8000/p/{code}); you are org 'manufacturer' (manufacturer)",
+    }
+    response = client.get("/v1/epcis/events")
+    assert_problem(response, 401, "unauthenticated", "querying EPCIS events needs a bearer token")
+
+
+def test_a_city_regulator_queries_its_citys_packs_only(
+    client: httpx.Client, parties: dict[Role, Party], admin: dict[str, str], two_packs: list[str]
+) -> None:
+    assert client.patch("/v1/orgs/automaker", json={"region": "350200"}, headers=admin).status_code == 200
+    created = client.post(
+        "/v1/orgs", json={"id": "xm-miit", "name": "厦门市工信局", "roles": ["regulator"], "region": "350200"},
+        headers=admin,
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    city = {"Authorization": f"Bearer {created.json()['token']}"}
+    shown = client.get("/v1/epcis/events", headers=city)
+    assert hashes(results(shown)) == two_packs[1:5]  # pack 1 was installed by Xiamen's automaker; pack 2 never was
+
+
+# -- recycler lots: the lot's own chain, tied to the packs put into it by its transformationID --------------
+
+LOT_EPC = f"{PUBLIC_URL}/v1/epcis/lots/recycler/2026-07"
+
+
+@pytest.fixture
+def recovered_lot(client: httpx.Client, parties: dict[Role, Party]) -> list[str]:
+    imported = {"mass_kg": 500.0, "content_kg": {"Ni": 60.0}, "origin": "KR"}
+    imported["customs_declaration"] = "310120251000000001"
+    return in_a_recovered_lot(client, parties, "lot:recycler:2026-07", imported)
+
+
+def test_a_lots_events_join_the_packs_put_into_it_in_the_regulators_query(
+    client: httpx.Client, parties: dict[Role, Party], recovered_lot: list[str]
+) -> None:
+    events = results(query(client, parties[Role.REGULATOR], eventType="TransformationEvent"))
+    assert [(e["packtrace:entryType"], e["inputEPCList"], e["transformationID"]) for e in events] == [
+        ("packtrace:lotted", [f"{PUBLIC_URL}/p/{recovered_lot[0]}"], LOT_EPC),
+        ("packtrace:lotted", [f"{PUBLIC_URL}/p/{recovered_lot[1]}"], LOT_EPC),
+        ("packtrace:lot_recovered", [LOT_EPC], LOT_EPC),
+    ]
+    opened = results(query(client, parties[Role.REGULATOR], EQ_action="ADD", EQ_bizStep="commissioning"))
+    assert [e["epcList"] for e in opened] == [[f"{PUBLIC_URL}/p/{code}"] for code in recovered_lot] + [[LOT_EPC]]
+
+
+def test_a_lots_epc_resolves_to_its_document_for_its_recycler_and_the_regulator(
+    client: httpx.Client, parties: dict[Role, Party], recovered_lot: list[str]
+) -> None:
+    validator = jsonschema_rs.Draft7Validator(json.loads(SCHEMA.read_text()))
+    for role in (Role.RECYCLER, Role.REGULATOR):
+        response = client.get(LOT_EPC.removeprefix(PUBLIC_URL), headers=parties[role].auth)
+        assert response.status_code == 200 and response.headers["content-type"] == "application/ld+json"
+        doc = response.json()
+        events = doc["epcisBody"]["eventList"]
+        assert [(e["type"], e["bizStep"], e["packtrace:entryType"]) for e in events] == [
+            ("ObjectEvent", "commissioning", "packtrace:lot_opened"),
+            ("TransformationEvent", "destroying", "packtrace:lot_recovered"),
+        ]
+        assert events[0]["packtrace:black_mass"][0]["origin"] == "KR"
+        assert [str(error) for error in validator.iter_errors(doc)] == []
+        assert [e["eventID"] for e in events] == reference_hashes(doc)
+
+
+def test_nobody_else_reads_a_lots_document(
+    client: httpx.Client, parties: dict[Role, Party], recovered_lot: list[str]
+) -> None:
+    response = client.get("/v1/epcis/lots/recycler/2026-07", headers=parties[Role.MANUFACTURER].auth)
+    assert response.status_code == 403
+    assert (response.json()["type"], response.json()["detail"]) == (
+        "epcisException:SecurityException",
+        "only the lot's recycler 'recycler' and the regulators may read lot lot:recycler:2026-07; "
+        "you are org 'manufacturer' (manufacturer)",
+    )
+    response = client.get("/v1/epcis/lots/recycler/2026-07")
+    assert_problem(response, 401, "unauthenticated", "reading a lot's EPCIS document needs a bearer token")
+    response = client.get("/v1/epcis/lots/recycler/2026-08", headers=parties[Role.REGULATOR].auth)
+    assert_problem(response, 404, "unknown_lot", "unknown lot lot:recycler:2026-08")
+    response = client.get("/v1/epcis/lots/Recycler!/x", headers=parties[Role.REGULATOR].auth)
+    assert_problem(response, 422, "invalid_lot")
+
+
+def test_a_page_reads_a_bounded_number_of_entries_and_links_to_the_rest(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regulator, automaker = parties[Role.REGULATOR], parties[Role.AUTOMAKER]
+    modules = [{"old": f"001MB12ABCDEFGG1F000000{n}", "new": f"001MB12ABCDEFGG1F000001{n}"} for n in (1, 2)]
+    data = {"description": "模组更换", "replaced_modules": modules}
+    serviced = post(client, automaker, automaker.claim(code(1), "serviced", data, at=LATE))
+    monkeypatch.setattr(usecases_epcis, "MAX_SCAN", 1)
+    # AggregationEvents come from `produced` (none here: no modules) and `serviced` entries: one entry a page
+    walked = pages(client, regulator, perPage=5, eventType="AggregationEvent")
+    assert [hashes(page) for page in walked] == [[], [], [serviced] * 4]
+
+
+def test_an_entry_appended_while_paging_shows_on_a_later_page(
+    client: httpx.Client, parties: dict[Role, Party], two_packs: list[str]
+) -> None:
+    regulator, collector = parties[Role.REGULATOR], parties[Role.COLLECTOR]
+    first = query(client, regulator, perPage=5)
+    received = post(client, collector, collector.claim(code(2), "received", {"from": "manufacturer"}, at=LATE))
+    link = first.headers["link"]
+    rest = results(client.get(link[1 : -len('>; rel="next"')], headers=regulator.auth))
+    assert hashes(results(first) + rest) == [*two_packs, received]

@@ -9,7 +9,7 @@ import pytest
 from events.orgs import Role
 from tests.api.parties import Party
 from tests.api.problem import assert_problem
-from tests.api.scenario import NCM, code, post
+from tests.api.scenario import in_a_recovered_lot
 
 LOT = "lot:recycler:2026-07"
 BLACK_MASS = {"mass_kg": 500.0, "content_kg": {"Ni": 60.0}, "origin": "KR", "customs_declaration": "310120251000000001"}
@@ -17,19 +17,7 @@ BLACK_MASS = {"mass_kg": 500.0, "content_kg": {"Ni": 60.0}, "origin": "KR", "cus
 
 @pytest.fixture
 def recovered_lot(client: httpx.Client, parties: dict[Role, Party]) -> list[str]:
-    maker, recycler = parties[Role.MANUFACTURER], parties[Role.RECYCLER]
-    packs = [code(n, chemistry="E") for n in (1, 2)]
-    for pack in packs:
-        post(client, maker, maker.claim(pack, "produced", NCM))
-        post(client, maker, maker.claim(pack, "shipped", {"to": recycler.id}))
-        post(client, recycler, recycler.claim(pack, "received", {"from": maker.id}))
-        post(client, recycler, recycler.claim(pack, "retired", {"reason": "end_of_life"}))
-    post(client, recycler, recycler.claim(LOT, "lot_opened", {"black_mass": [BLACK_MASS]}))
-    for pack in packs:
-        post(client, recycler, recycler.claim(pack, "lotted", {"lot": LOT}))
-    report = {"packs": packs, "content_kg": {"Ni": 150.0}, "recovered_kg": {"Ni": 148.5}}
-    post(client, recycler, recycler.claim(LOT, "lot_recovered", report))
-    return packs
+    return in_a_recovered_lot(client, parties, LOT, BLACK_MASS)
 
 
 def test_the_regulator_reads_the_lot_with_its_rates(

@@ -43,14 +43,16 @@ NOTHING_TO_GET_WRONG = {
     "GET /p/{code}",  # the path is free text: the public page answers every string (404 or 422 with a page)
     "GET /v1/log/tile/{path}",  # free text: a C2SP tile path, read by the route (422 bad_tile_path)
     "GET /v1/schemas/events",  # no parameter at all (issue 19)
+    "GET /v1/epcis/lots/{recycler}/{lot_id}",  # free text: the route reads the lot subject (422 invalid_lot)
 }
 
 
 def token_for(path: str, parties: dict[Role, Party]) -> str:
-    """The administrator creates orgs, the regulator reads the log and lists packs, the maker does the rest."""
+    """The administrator creates orgs, the regulator reads the log, lists packs and queries EPCIS, the maker does
+    the rest."""
     if path.startswith("/v1/orgs"):
         return ADMIN_TOKEN
-    if path.startswith(("/v1/log/entries", "/v1/packs")) and "{code}" not in path:
+    if path.startswith(("/v1/log/entries", "/v1/packs", "/v1/epcis")) and "{code}" not in path:
         return parties[Role.REGULATOR].token
     return parties[Role.MANUFACTURER].token
 
@@ -90,8 +92,9 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     # check digit, from > to, a cursor we made; which maker a value names is the registry's, not a schema's
     "GET /v1/packs": {"invalid_vin", "invalid_filter", "invalid_cursor", *MAKER_CHECKS},
     "GET /v1/packs/{code}/events": {"invalid_cursor"},
-    # EQ_epc is required and must be this platform's EPC; times are RFC 3339 with an offset; a token we made
+    # EQ_epc must be this platform's EPC; times are RFC 3339 with an offset; perPage 1-1,000; a token we made
     "GET /v1/epcis/events": {"invalid_filter", "invalid_cursor"},
+    "GET /v1/epcis/lots/{recycler}/{lot_id}": {"invalid_lot"},  # the lot subject's grammar and length
     "GET /v1/log/entries": {"invalid_range", "range_too_large"},  # start <= end <= start + 1,000
     "GET /v1/log/proof/inclusion": {"bad_proof_request"},  # index < size
     "GET /v1/log/proof/consistency": {"bad_proof_request"},  # from <= to

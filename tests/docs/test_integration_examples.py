@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +78,8 @@ class Province:
     dir: Path
     token: str
     url: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # more variables for the section's script
+    public_at_server: bool = False  # the server's public URL is its own address (EPCs, Link headers)
 
     def register_key(self) -> Signer:
         """catl's key catl/2026-1, registered, its private key in catl-2026-1.key of the working directory."""
@@ -110,6 +112,32 @@ def seed_retired(province: Province) -> None:
             pass
 
 
+def epcis_province(province: Province) -> None:
+    """catl's key, a regulator whose token is REGULATOR_TOKEN, and the server's public URL its own (the EPCs
+    and the query's Link headers name it)."""
+    province.register_key()
+    province.env["REGULATOR_TOKEN"] = cli(
+        "orgs", "create", "fj-miit", "--name", "福建省工信厅", "--role", "regulator"
+    ).strip()
+    province.public_at_server = True
+
+
+EPCIS_PACKS = [make_code("001", "pack", "B", "12", "ABCDEFG", date(2026, 1, 15), n) for n in (1, 2, 3)]
+
+
+def seed_epcis(province: Province) -> None:
+    """Three packs produced by catl, the first shipped to byd-auto."""
+    signer = Signer.from_key_file(province.dir / "catl-2026-1.key", actor="catl", key_id="catl/2026-1")
+    made = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    events = [
+        signer.sign(code, "produced", PRODUCED, at=made + timedelta(minutes=n)) for n, code in enumerate(EPCIS_PACKS)
+    ]
+    events.append(signer.sign(EPCIS_PACKS[0], "shipped", {"to": "byd-auto"}, at=made + timedelta(days=1)))
+    with PacktraceClient(province.url, token=province.token) as api:
+        for _ in api.post_batches(events, size=1_000):
+            pass
+
+
 # section heading -> (what the province holds before the server starts, what is posted once it runs,
 # what the section's output must show)
 SECTIONS: dict[str, tuple[Callable[[Province], None], Callable[[Province], None] | None, list[str]]] = {
@@ -121,6 +149,11 @@ SECTIONS: dict[str, tuple[Callable[[Province], None], Callable[[Province], None]
         ["OK: 2 recorded, 0 already recorded, 0 refused", "OK: 0 recorded, 2 already recorded, 0 refused"],
     ),
     "6. Listing packs and pagination": (retired_packs, seed_retired, [f"{RETIRED_PACKS}\n"]),
+    "15. GS1 EPCIS 2.0": (
+        epcis_province,
+        seed_epcis,
+        [f"OK: 3 commissioning events on 2 pages: {', '.join(EPCIS_PACKS)}", "403 epcisException:SecurityException"],
+    ),
 }
 
 
@@ -173,8 +206,11 @@ def running(section: str, province: Province) -> Iterator[subprocess.CompletedPr
     """The section's script run against a fresh server over `province` (still serving in the block)."""
     prepare, seed, _ = SECTIONS[section]
     prepare(province)
-    with served(create_app(Settings())) as url:
+    app = create_app(Settings())
+    with served(app) as url:
         province.url = url
+        if province.public_at_server:
+            app.state.settings = app.state.settings.model_copy(update={"public_url": url})
         if seed is not None:
             seed(province)
         env = {
@@ -184,6 +220,7 @@ def running(section: str, province: Province) -> Iterator[subprocess.CompletedPr
             "TOKEN": province.token,
             "PYTHONPATH": str(REPO),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **province.env,
         }
         yield subprocess.run(
             ["bash", "-c", script(runnable_sections()[section])],

@@ -12,6 +12,7 @@ from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document
 
 from events import epcis
 from events.catalogue import EventType
+from events.lots import LotEventType
 
 URL = "https://trace.example.cn"
 PACK = "001PB12ABCDEFGG1F0000001"
@@ -19,9 +20,14 @@ MODULES, CELLS = ["001MB12ABCDEFGG1F0000001", "001MB12ABCDEFGG1F0000002"], ["001
 SECOND = "001PB12ABCDEFGG1F00001RP"
 
 
+LOT = "lot:recycler-b:L1"
+
+
 def facts(kind: str, data: dict[str, Any], *, actor: str | None = "maker-a", seq: int = 0) -> epcis.EntryFacts:
+    """An entry of the pack's chain, or of the lot's for the lot's own event types."""
+    subject = LOT if kind in set(LotEventType) else PACK
     return epcis.EntryFacts(
-        code=PACK, entry_type=kind, at="2026-03-01T02:00:00Z", recorded_at="2026-03-01T02:00:01.250000Z",
+        code=subject, entry_type=kind, at="2026-03-01T02:00:00Z", recorded_at="2026-03-01T02:00:01.250000Z",
         entry_hash=f"{seq:064x}", seq=seq, data=data, actor=actor,
     )  # fmt: skip
 
@@ -51,7 +57,12 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str | None, str, str | No
      [("TransformationEvent", None, "disassembling", "destroyed")]),
     ("recycled", {"feed_mass_kg": 300.0, "content_kg": {"Li": 3.5, "Ni": 10.0}, "recovered_kg": {"Li": 3.0}},
      [("TransformationEvent", None, "destroying", "destroyed")]),
-    ("lotted", {"lot": "lot:recycler-b:L1"}, [("TransformationEvent", None, "destroying", "destroyed")]),
+    ("lotted", {"lot": LOT}, [("TransformationEvent", None, "destroying", "destroyed")]),
+    ("lot_opened", {"black_mass": [{"mass_kg": 500.0, "content_kg": {"Ni": 60.0}, "origin": "KR",
+                                    "customs_declaration": "310120251000000001"}]},
+     [("ObjectEvent", "ADD", "commissioning", "active")]),
+    ("lot_recovered", {"packs": [PACK], "content_kg": {"Ni": 75.0}, "recovered_kg": {"Ni": 74.0}},
+     [("TransformationEvent", None, "destroying", "destroyed")]),
     ("incident", {"kind": "flood", "severity": "high", "description": "水淹"},
      [("ObjectEvent", "OBSERVE", "other", "damaged")]),
     ("recalled", {"campaign": "R-2026-01", "reason": "BMS"}, [("ObjectEvent", "OBSERVE", "holding", "recalled")]),
@@ -70,6 +81,9 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str | None, str, str | No
 ]  # fmt: skip
 
 
+CASE_OF = {kind: (kind, data) for kind, data, _ in CASES}
+
+
 def shape(event: dict[str, Any]) -> tuple[str, str | None, str, str | None]:
     return event["type"], event.get("action"), event["bizStep"], event.get("disposition")
 
@@ -84,7 +98,7 @@ def reference(events: list[dict[str, Any]]) -> list[str]:
 
 
 def test_every_entry_type_has_a_step() -> None:
-    assert set(epcis.STEPS) == {str(kind) for kind in EventType}
+    assert set(epcis.STEPS) == {str(kind) for kind in EventType} | {str(kind) for kind in LotEventType}
     assert {kind for kind, _, _ in CASES} == set(epcis.STEPS)
 
 
@@ -123,10 +137,10 @@ def test_a_module_replacement_takes_the_old_out_and_puts_the_new_in() -> None:
 
 def test_transformations_link_inputs_to_outputs() -> None:
     (repurposed,) = epcis.epcis_events(facts("repurposed", {"into": [SECOND]}), URL)
-    (lotted,) = epcis.epcis_events(facts("lotted", {"lot": "lot:recycler-b:L1"}), URL)
+    (lotted,) = epcis.epcis_events(facts("lotted", {"lot": LOT}), URL)
     (recycled,) = epcis.epcis_events(facts(*CASES[13][:2], seq=7), URL)
     assert (repurposed["inputEPCList"], repurposed["outputEPCList"]) == ([f"{URL}/p/{PACK}"], [f"{URL}/p/{SECOND}"])
-    assert lotted["transformationID"] == f"{URL}/lot:recycler-b:L1"
+    assert lotted["transformationID"] == f"{URL}/v1/epcis/lots/recycler-b/L1"
     assert recycled["transformationID"] == f"ni:///sha-256;{7:064x}" and "outputEPCList" not in recycled
 
 
@@ -149,3 +163,42 @@ def test_one_document_of_every_case_hashes_as_the_reference() -> None:
     assert [event["eventID"] for event in events] == reference(events)
     assert events[-1]["packtrace:reason"] == "packtrace:other"
     assert len({event["eventID"] for event in events}) == len(events)
+
+
+def test_a_lots_chain_shares_the_transformation_id_of_the_packs_put_into_it() -> None:
+    lot_epc = f"{URL}/v1/epcis/lots/recycler-b/L1"
+    (opened,) = epcis.epcis_events(facts(*CASE_OF["lot_opened"]), URL)
+    (lotted,) = epcis.epcis_events(facts("lotted", {"lot": LOT}), URL)
+    (recovered,) = epcis.epcis_events(facts(*CASE_OF["lot_recovered"], seq=1), URL)
+    assert opened["epcList"] == [lot_epc]
+    assert (lotted["inputEPCList"], lotted["transformationID"]) == ([f"{URL}/p/{PACK}"], lot_epc)
+    assert (recovered["inputEPCList"], recovered["transformationID"]) == ([lot_epc], lot_epc)
+    assert recovered["packtrace:packs"] == [PACK] and recovered["packtrace:recovered_kg"] == {"Ni": 74.0}
+
+
+@pytest.mark.parametrize(
+    ("query", "types"),
+    [
+        (epcis.EventQuery(), tuple(epcis.STEPS)),
+        (epcis.EventQuery(biz_steps=("assembling",)), ("produced",)),
+        (epcis.EventQuery(biz_steps=("https://ref.gs1.org/cbv/BizStep-removing",)), ("removed", "swapped")),
+        (epcis.EventQuery(event_types=("AggregationEvent",)), ("produced", "serviced")),
+        (epcis.EventQuery(actions=("DELETE",)), ("serviced",)),
+        (epcis.EventQuery(event_types=("TransformationEvent",), biz_steps=("destroying",)),
+         ("recycled", "lotted", "lot_recovered")),
+        (epcis.EventQuery(biz_steps=("shipping",), actions=("ADD",)), ()),
+        (epcis.EventQuery(biz_steps=("no-such-step",)), ()),
+    ],
+)  # fmt: skip
+def test_a_query_names_the_entry_types_whose_events_may_answer_it(
+    query: epcis.EventQuery, types: tuple[str, ...]
+) -> None:
+    assert epcis.entry_types(query) == types
+
+
+def test_an_event_matches_a_query_by_action_and_record_time() -> None:
+    (event,) = epcis.epcis_events(facts("shipped", {"to": "recycler-b"}), URL)  # recorded 02:00:01.25 UTC
+    assert epcis.matches(event, epcis.EventQuery(actions=("OBSERVE",)))
+    assert not epcis.matches(event, epcis.EventQuery(actions=("ADD",)))
+    assert epcis.matches(event, epcis.EventQuery(ge_record_time="2026-03-01T10:00:01.25+08:00"))
+    assert not epcis.matches(event, epcis.EventQuery(lt_record_time="2026-03-01T02:00:01.25Z"))
