@@ -34,7 +34,9 @@ def _substance(name: str, concentration: float, *, active: bool) -> dict[str, An
     return {**member, "recycled": 0.0} if name == "lead" or active else member
 
 
-def maker_attributes(code: str, chemistry: str, rated_kwh: float, nominal_v: float, made: date) -> dict[str, Any]:
+def maker_attributes(
+    code: str, chemistry: str, rated_kwh: float, nominal_v: float, made: date, *, purpose: str = "automotive"
+) -> dict[str, Any]:
     """The maker's attributes of a pack (`passport` claim `attributes`): everything the manufacturer supplies."""
     capacity_ah = round(rated_kwh * 1000 / nominal_v, 1)
     power_w = round(rated_kwh * 2500, 0)  # 2.5 C peak
@@ -106,7 +108,7 @@ def maker_attributes(code: str, chemistry: str, rated_kwh: float, nominal_v: flo
                      "economicOperatorId": DEMO_BPNL, "passportIdentifier": passport_id,
                      "predecessor": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{DEMO_DOCUMENTS}/predecessor/{code}")),
                      "backupReference": f"{DEMO_DOCUMENTS}/backup/{code}"},
-        "commercial": {"purpose": ["automotive"], "placedOnMarket": made.isoformat()},
+        "commercial": {"purpose": [purpose], "placedOnMarket": made.isoformat()},
         "handling": {"applicable": True, "content": {
             "producer": [{"id": DEMO_SUPPLIER_BPNL}],
             "sparePart": [{"manufacturerPartId": "DEMO-BMS-01", "nameAtManufacturer": "电池管理单元 BMS unit"}],

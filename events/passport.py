@@ -258,7 +258,7 @@ class Filled:
     tier: str
     value: Any
     entries: tuple[int, ...]
-    source: str = "platform"  # "platform": filled from entries (FACTS); "claim": from a `passport` claim
+    source: str = "entries"  # "entries": filled by the platform from entries (FACTS); "claim": a `passport` claim
     by: str | None = None  # a claim's poster
 
 

@@ -22,7 +22,9 @@ class FilledAttribute(View):
     path: str = Field(description="the attribute's path in the BatteryPass document")
     definition: str = Field(description="the schema definition it satisfies (#/components/schemas/…)")
     entries: list[int] = Field(description="log indexes of the signed entries it was built from")
-    source: str = Field(description="`platform`: filled from the pack's entries; `claim`: from a `passport` claim")
+    source: str = Field(
+        description="`entries`: filled by the platform from the pack's entries; `claim`: from a `passport` claim"
+    )
     by: str | None = Field(
         default=None, description="the organisation that posted the claim (legitimate interest and up)"
     )

@@ -72,7 +72,7 @@ def test_the_maker_and_the_custodian_complete_the_passport_which_validates_whole
     assert {f["by"] for f in claimed} == {maker.id, recycler.id}
     for filled in body["filled"]:
         assert definition_errors(at_path(body["passport"], filled["path"]), filled["definition"]) == [], filled
-        assert filled["by"] is None if filled["source"] == "platform" else filled["by"]
+        assert filled["by"] is None if filled["source"] == "entries" else filled["by"]
     warranty = next(f for f in claimed if f["path"] == "characteristics.warranty.lifeValue")
     assert warranty["definition"] == "LifeValueCharacteristic" and warranty["by"] == maker.id
     history = client.get(f"/v1/packs/{PACK}/events", headers=parties[Role.REGULATOR].auth).json()["events"]

@@ -4,8 +4,12 @@ the public tier's holds no VIN, counterparty or personal data (issue 17, accepta
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
+import httpx
+import jsonschema_rs
+
+from api.passport_demo import DEMO_BPNL
 from tests.api.test_passport import SCHEMA, at_path, definition_errors, required_paths
 from tests.web.conftest import World
 from tests.web.test_pages import BROWSER, REGULATOR, a_pack
@@ -54,3 +58,31 @@ def test_the_missing_list_of_a_demo_pack_in_a_vehicle_is_exact(world: World, web
     history = web_client.get(f"/v1/packs/{pack}/events", headers=world.auth(REGULATOR)).json()["events"]
     installed = next(e for e in history if e["type"] == "installed")
     assert body["passport"]["operation"]["intoServiceDate"] == installed["at"][:10]
+
+
+def test_the_demo_pack_with_claims_has_a_complete_passport_that_validates_whole(
+    world: World, web_client: httpx.Client
+) -> None:
+    (pack,) = world.province.paths["passport_complete"]
+    authority = web_client.get(f"/v1/packs/{pack}/passport", headers=world.auth(REGULATOR)).json()
+
+    assert authority["complete"] is True and authority["missing"] == [] and authority["withheld"] == []
+    assert whole_errors(authority["passport"]) == []
+    maker = web_client.get(f"/v1/packs/{pack}", headers=world.auth(REGULATOR)).json()["manufacturer"]
+    claimed = [f for f in authority["filled"] if f["source"] == "claim"]
+    assert len(claimed) == 121 and {f["by"] for f in claimed} == {maker}  # the second-life company, maker and holder
+    assert authority["passport"]["identification"]["category"] == "industrial"
+    assert authority["passport"]["sustainability"]["status"] == "repurposed"
+    assert authority["passport"]["metadata"]["economicOperatorId"] == DEMO_BPNL
+    assert all(
+        "演示数据 demo data" in d["content"] for d in authority["passport"]["conformity"]["declarationOfConformity"]
+    )
+    public = web_client.get(f"/v1/packs/{pack}/passport").json()
+    assert public["complete"] is True and public["tier"] == "public"
+    assert whole_errors(public["passport"]) != []  # the public part alone is not the whole passport
+    shown = str({k: public[k] for k in ("passport", "filled", "record")})
+    assert "LSV" not in shown and not [org for org in world.province.orgs if f"'{org}'" in shown]
+
+
+def whole_errors(document: dict[str, Any]) -> list[str]:
+    return [error.message for error in jsonschema_rs.Draft4Validator(SCHEMA).iter_errors(document)]
