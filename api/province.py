@@ -23,7 +23,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from events.codes import chemistry_letter, make_code, make_second_life_code
+from api.passport_demo import custodian_attributes, maker_attributes
+from events.codes import chemistry_letter, make_code, make_second_life_code, parse_code
 from events.elements import ELECTRODE_POWDER
 from events.lots import lot_subject
 from events.orgs import Org, Role
@@ -289,7 +290,10 @@ def simulate(
         if life.split:
             paths.setdefault("second_life_split", []).extend(life.split)
         steps += life.steps
-    steps = [step for step in steps if step.recorded < scenario.last_moment]
+    passport = _passport_steps(steps, scenario.last_moment)
+    if passport:
+        paths["passport_complete"] = [passport[0].claims[0][0]]
+    steps = [step for step in steps if step.recorded < scenario.last_moment] + passport
     steps += _lot_steps(steps, scenario.last_moment)
     steps.sort(key=lambda s: s.recorded)
     return steps, paths
@@ -512,6 +516,37 @@ def _second_life(life: _Life, user: str, chemistry: str, serial: int, recycler: 
     life.add("retired", s2l.id, {"reason": "end_of_life"}, days=1)
     life.add("shipped", s2l.id, {"to": recycler}, days=1, late=life.late(0.5))
     _recycle(life, s2l.id, recycler, chemistry, below=False)
+
+
+def _passport_steps(steps: list[Step], end: datetime) -> list[Step]:
+    """The demo's complete battery passport (docs/passport.md): the first second-life product kept at its storage
+    site (the second of a one-to-many repurposing) is inspected there three weeks after it went in, then its
+    maker, the second-life company, posts the maker's attributes and, as its custodian, the measured values
+    (api/passport_demo.py: the demo's values, never real data). No random draws: the rest of the province is
+    the same with or without it. Empty if no such product was installed three weeks before `end`."""
+    made = {pack: data for step in steps for pack, type_, _, data in step.claims if type_ == "produced"}
+    kept = [into[1] for step in steps for _, type_, _, data in step.claims
+            if type_ == "repurposed" and isinstance(into := data["into"], list)]  # fmt: skip
+    for product in kept:
+        installed = next(
+            (s for s in steps for pack, type_, _, _ in s.claims if pack == product and type_ == "installed"), None
+        )
+        if installed is None or installed.at + timedelta(days=21, hours=3) >= end:
+            continue
+        at, owner, data = installed.at + timedelta(days=21), installed.claims[0][2], made[product]
+        rated, volts, soh = data["rated_capacity_kwh"], data["nominal_voltage_v"], 88.0
+        grade = {"soh_pct": soh, "verdict": "reuse", "residual_capacity_kwh": round(rated * soh / 100, 1),
+                 "internal_resistance_mohm": 95.0, "safety_class": "GB/T 38698.1 一般"}  # fmt: skip
+        day = parse_code(product).production_date or at.date()
+        maker = maker_attributes(product, data["chemistry"], rated, volts, day, purpose="stationary energy storage")
+        measured = custodian_attributes(rated, volts, soh, at)
+        hour = timedelta(hours=1)
+        return [
+            Step(at, at + hour, [(product, "inspected", owner, grade)]),
+            Step(at + hour, at + 2 * hour, [(product, "passport", owner, {"attributes": maker})]),
+            Step(at + 2 * hour, at + 3 * hour, [(product, "passport", owner, {"attributes": measured})]),
+        ]
+    return []
 
 
 def _recycle(life: _Life, sender: str, recycler: str, chemistry: str, *, below: bool) -> None:

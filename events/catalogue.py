@@ -79,6 +79,7 @@ class EventType(StrEnum):
     LEASED = "leased"
     LEASE_ENDED = "lease_ended"
     LOTTED = "lotted"
+    PASSPORT = "passport"
 
 
 def _as_value_error(check: Callable[[str], object]) -> Callable[[str], str]:
@@ -586,6 +587,18 @@ class LottedData(Payload):
     )
 
 
+class PassportData(Payload):
+    """电池护照声明: the battery passport's attributes only the pack's maker or its custodian knows, as a partial
+    Catena-X BatteryPass 6.1.0 document; each is checked against the schema and its supplier by
+    events.passport_claims (docs/passport.md)."""
+
+    attributes: dict[str, JsonValue] = Field(
+        min_length=1,
+        description="a partial BatteryPass document: the sections and attributes claimed, at the paths of the "
+        "passport's `passport` member",
+    )
+
+
 class FoundData(Payload):
     custodian: OrgId = Field(description="the organisation that holds the pack now")
     note: Text
@@ -614,6 +627,7 @@ PAYLOAD_MODELS: dict[EventType, type[Payload]] = {
     EventType.LEASED: LeasedData,
     EventType.LEASE_ENDED: LeaseEndedData,
     EventType.LOTTED: LottedData,
+    EventType.PASSPORT: PassportData,
 }
 
 

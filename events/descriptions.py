@@ -88,6 +88,12 @@ EVENT_TEXT: dict[EventType, tuple[str, str, str]] = {
         "The owner, a lessor, leases the pack out (battery as a service).",
     ),
     E.LEASE_ENDED: ("租赁结束", "电池包的租赁结束。", "The pack's lease ends."),
+    E.PASSPORT: (
+        "电池护照声明",
+        "电池包的生产企业或当前持有方提交只有其掌握的电池护照属性（Catena-X BatteryPass 6.1.0 的部分文档）。",
+        "The pack's maker or its current custodian posts battery passport attributes only it knows (part of a "
+        "Catena-X BatteryPass 6.1.0 document).",
+    ),
 }
 
 _VIN = ("车辆识别代号（17 位，含校验位）", "the vehicle identification number (17 characters, check digit included)")
@@ -225,6 +231,15 @@ FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "until": ("约定的租赁结束日期", "the agreed end of the lease"),
     },
     "LeaseEndedData": {"reason": ("租赁结束原因", "why the lease ended")},
+    "PassportData": {
+        "attributes": (
+            "电池护照的部分文档：按护照 `passport` 成员的路径给出的章节与属性，逐项按 Catena-X BatteryPass 6.1.0 "
+            "的定义校验；生产企业的属性由生产企业提交，使用中测得的属性（performance.dynamic）由当前持有方提交",
+            "part of a battery passport: sections and attributes at the paths of the passport's `passport` member, "
+            "each checked against its Catena-X BatteryPass 6.1.0 definition; the manufacturer's attributes are "
+            "the maker's to post, those measured in use (performance.dynamic) the current custodian's",
+        )
+    },
     "LottedData": {
         "lot": (
             "批次：lot:<再生利用企业标识>:<批次号>，最长 32 个字符",
@@ -326,4 +341,14 @@ EXAMPLES: dict[EventType, tuple[str, str, dict[str, Any]]] = {
     E.OWNERSHIP_TRANSFERRED: (_PACK, "catl", {"to": "fj-baas", "reference": "HT-2026-0042"}),
     E.LEASED: (_PACK, "fj-baas", {"lessee": "nio-swap", "vin": _VIN_EXAMPLE, "until": "2031-12-31"}),
     E.LEASE_ENDED: (_PACK, "fj-baas", {"reason": "expired"}),
+    E.PASSPORT: (
+        _PACK,
+        "catl",
+        {
+            "attributes": {
+                "characteristics": {"warranty": {"lifeValue": 8, "lifeUnit": "unit:year"}},
+                "commercial": {"purpose": ["automotive"]},
+            }
+        },
+    ),
 }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from events import extras
+from events import extras, passport_claims
 from events.catalogue import (
     EventType,
     ExportedData,
@@ -25,6 +25,7 @@ from events.catalogue import (
     LostData,
     LottedData,
     OwnershipTransferredData,
+    PassportData,
     Payload,
     ProducedData,
     ReceivedData,
@@ -402,6 +403,12 @@ def lease_ended(step: Step) -> PackState:
     return state.evolve(extra={key: value for key, value in state.extra.items() if key != extras.LEASE})
 
 
+def passport_claimed(step: Step) -> PackState:
+    """A `passport` claim changes nothing but the passport (events.passport builds it from the chain)."""
+    passport_claims.check_claim(_payload(step, PassportData).attributes, step.actor, step.current)
+    return step.current
+
+
 # Whether each ownership event needs an active lease (True), or none (False): `leased` starts one,
 # `lease_ended` ends it, and an ownership transfer waits for the lease to end (the lessor stays owner).
 NEEDS_LEASE: dict[str, bool] = {
@@ -444,4 +451,5 @@ EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
     EventType.LEASED: leased,
     EventType.LEASE_ENDED: lease_ended,
     EventType.LOTTED: lotted,
+    EventType.PASSPORT: passport_claimed,
 }

@@ -44,7 +44,8 @@ class Step:
 OBJECT, AGGREGATION, TRANSFORMATION = "ObjectEvent", "AggregationEvent", "TransformationEvent"
 
 # One row per entry type (events.catalogue.EventType). CBV 2.0 has no words for repurposing, recalls, loss,
-# leases or ownership changes: those take `other`, and their entry type is always in `packtrace:entryType`.
+# leases, ownership changes or passport claims: those take `other`, and their entry type is always in
+# `packtrace:entryType`.
 STEPS: dict[str, Step] = {
     "produced": Step(OBJECT, "ADD", "commissioning", "active"),
     "shipped": Step(OBJECT, "OBSERVE", "shipping", "in_transit"),
@@ -71,6 +72,7 @@ STEPS: dict[str, Step] = {
     "ownership_transferred": Step(OBJECT, "OBSERVE", "other", None),
     "leased": Step(OBJECT, "OBSERVE", "other", "active"),
     "lease_ended": Step(OBJECT, "OBSERVE", "other", None),
+    "passport": Step(OBJECT, "OBSERVE", "other", None),  # the battery passport's claim: data about the pack
 }
 
 # Where a payload value changes the step: (entry type, field, value) → the step instead of STEPS's.

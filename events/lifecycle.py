@@ -130,6 +130,15 @@ OWNERSHIP_STATUSES: dict[EventType, tuple[Status, ...]] = {
 }
 TRANSITIONS.update({(status, event): status for event, statuses in OWNERSHIP_STATUSES.items() for status in statuses})
 
+# The battery passport's claim (docs/passport.md): posted while the pack is a battery held on this platform,
+# whatever it is doing (lost included: its maker still answers for its passport); not once it has become
+# something else (repurposed: the product's passport continues; dismantled, recycled, in a lot: the passport
+# ends with the battery, Art. 77(6)) nor once it left (exported). It never changes the status.
+PASSPORT_STATUSES: tuple[Status, ...] = (
+    S.PRODUCED, S.IN_TRANSIT, S.IN_STOCK, S.IN_VEHICLE, S.IN_STORAGE_SYSTEM, S.RETIRED, S.LOST,
+)  # fmt: skip
+TRANSITIONS.update({(status, E.PASSPORT): status for status in PASSPORT_STATUSES})
+
 # The time order of a pack's life (docs/lifecycle.md): the event types that move the pack, changing its
 # status (each does wherever the table allows it) or its custody (only ever with the status: received,
 # removed, found), come in time order; the others never change the status in the table -- the flag-only

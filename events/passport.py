@@ -1,25 +1,29 @@
 """The EU battery passport (Regulation 2023/1542 Art. 77, Annex XIII) as the Catena-X BatteryPass aspect model
 6.1.0 (its URN reads 6.0.0): which of its attributes the platform fills, from which signed entries, for which
-access tier, and which required attributes it cannot fill and who must supply them (docs/passport.md).
+access tier, which attributes the signed `passport` claims of the pack's maker and custodian supply, and which
+required attributes nobody has supplied yet and who must (docs/passport.md).
 
-Rules as data: `FACTS` says, per attribute, the schema definition its value must satisfy, the entry type it
-comes from and the lowest tier that sees it; `REQUIRED_PATHS` lists every required attribute of the schema
-(objects followed through their required members down to the leaves and arrays; a test derives the same list
-from the schema). Nothing here invents a value: an attribute whose entry or member is absent is not filled,
-and a required one is then `missing`.
+Rules as data: `FACTS` says, per attribute, the schema definition its value must satisfy and the lowest tier
+that sees it, `FILLED_FROM` the entry it comes from; `REQUIRED_PATHS` lists every required attribute of the
+schema (objects followed through their required members down to the leaves and arrays; a test derives the
+same list from the schema); `SUPPLIERS` says who supplies what the platform does not fill, `CLAIM_TIERS` the
+lowest tier that sees each claimed section (EU 2023/1542 Annex XIII). Nothing here invents a value: an
+attribute whose entry or member is absent is not filled, and a required one is then `missing`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from events import batterypass
 from events.eu_status import eu_status
 from events.state import PackState
 
 SPEC_VERSION = "urn:samm:io.catenax.battery.battery_pass:6.0.0#BatteryPass"
 CODE_STANDARD = "GB/T 34014-2017"  # the battery code's standard, the key of `identification.codes`
+CLAIM_TYPE = "passport"  # the entry type of a claim (events.catalogue.EventType.PASSPORT)
 TIERS = ("public", "legitimate_interest", "authority")  # in order: each sees what the ones before it see
 
 # path, schema definition (#/components/schemas/...), lowest tier that sees it; the value comes from
@@ -42,6 +46,26 @@ FACTS: tuple[tuple[str, str, str], ...] = (
     ("performance.dynamic.resistance.remaining.pack", "RemainingResistanceCharacteristicRecord", "legitimate_interest"),
 )
 DEFINITIONS: dict[str, str] = {path: definition for path, definition, _ in FACTS}
+# where each attribute the platform fills comes from; a `passport` claim may not post any of them (nor a
+# member inside one, nor a section holding one): the record has one source per attribute
+FILLED_FROM: dict[str, str] = {
+    "specVersion": "the aspect model's URN",
+    "identification.category": "the 'produced' entry (its `from`)",
+    "identification.idDmc": "the battery code of the 'produced' entry",
+    "identification.chemistry": "the 'produced' entry",
+    "identification.identification.serial": "the battery code of the 'produced' entry",
+    "identification.identification.batch": "the 'produced' entry",
+    "identification.identification.codes": "the battery code of the 'produced' entry",
+    "operation.manufacturer.manufacturingDate": "the battery code of the 'produced' entry",
+    "operation.intoServiceDate": "the first 'installed' entry",
+    "characteristics.physicalDimension.weight": "the 'produced' entry",
+    "performance.rated.energy": "the 'produced' entry",
+    "performance.rated.voltage.nominal": "the 'produced' entry",
+    "sustainability.status": "the pack's whole chain (its EU status)",
+    "performance.dynamic.energy.soce": "the last 'inspected' entry",
+    "performance.dynamic.energy.remaining": "the last 'inspected' entry",
+    "performance.dynamic.resistance.remaining.pack": "the last 'inspected' entry",
+}
 
 REQUIRED_PATHS: tuple[str, ...] = (
     "identification.category",
@@ -182,7 +206,26 @@ SUPPLIERS: tuple[tuple[str, str], ...] = (
     ("performance.dynamic.", "custodian"),  # measured in use: the battery management system's operator
     ("", "manufacturer"),  # everything else: the manufacturer (the economic operator placing it on the market)
 )
-SUPPLIED_VIA = "a signed `passport` claim (not yet accepted by the platform)"
+SUPPLIED_VIA = "a signed `passport` claim"
+
+# The lowest tier that sees a claimed attribute, by section (EU 2023/1542 Annex XIII): the first entry whose
+# path is the attribute's or one of its sections wins; "" is every other attribute.
+CLAIM_TIERS: tuple[tuple[str, str], ...] = (
+    ("conformity.resultOfTestReport", "authority"),  # point 3: test results proving compliance
+    ("performance.rated.testReport", "authority"),  # point 3
+    ("materials.composition", "legitimate_interest"),  # point 2(a): detailed composition
+    ("handling", "legitimate_interest"),  # point 2(b): part numbers, sources of spare parts
+    ("safety.dismantling", "legitimate_interest"),  # point 2(c): dismantling information
+    ("safety.removalFromAppliance", "legitimate_interest"),  # point 2(c)
+    ("safety.safeDischarging", "legitimate_interest"),  # point 2(d): safety measures
+    ("safety.safetyMeasures", "legitimate_interest"),  # point 2(d)
+    ("performance.dynamic", "legitimate_interest"),  # point 4: state of health, measured in use
+    ("sources", "legitimate_interest"),  # the sources of the passport's data
+    # point 1, public: identification, the manufacturer, carbon footprint, due diligence, hazardous substances,
+    # critical raw materials, recycled content, rated performance and durability, the declaration of
+    # conformity, extinguishing agent and the meaning of labels (Annex VI), the passport's metadata
+    ("", "public"),
+)
 
 # the packtrace record of the later life, beside the BatteryPass: entry type -> members shown
 RECORD_MEMBERS: dict[str, tuple[str, ...]] = {
@@ -205,6 +248,7 @@ class Entry:
     at: str
     data: Mapping[str, Any]
     corrections: tuple[int, ...] = ()
+    actor: str | None = None  # who signed it (the poster of a `passport` claim)
 
 
 @dataclass(frozen=True)
@@ -214,12 +258,15 @@ class Filled:
     tier: str
     value: Any
     entries: tuple[int, ...]
+    source: str = "entries"  # "entries": filled by the platform from entries (FACTS); "claim": a `passport` claim
+    by: str | None = None  # a claim's poster
 
 
 @dataclass(frozen=True)
 class Missing:
     path: str
     supplier: str
+    via: str = SUPPLIED_VIA
 
 
 @dataclass(frozen=True)
@@ -238,6 +285,7 @@ class PassportParts:
     missing: tuple[Missing, ...]  # required attributes the platform does not hold (whatever the tier)
     record: tuple[RecordFact, ...]  # the later life, empty below RECORD_TIER
     entries: tuple[int, ...]  # log indexes of the entries the shown parts were built from
+    complete: bool = False  # nothing required missing, and the whole document (every tier) valid whole
 
 
 def sees(tier: str, needed: str) -> bool:
@@ -304,29 +352,94 @@ def _covered(path: str, filled: Iterable[str]) -> bool:
     return any(path == f or path.startswith(f + ".") for f in filled)
 
 
+def _within(path: str, section: str) -> bool:
+    return not section or path == section or path.startswith(section + ".")
+
+
 def supplier(path: str) -> str:
     return next(who for prefix, who in SUPPLIERS if path.startswith(prefix))
 
 
+def claim_tier(path: str) -> str:
+    """The lowest tier that sees a claimed attribute (CLAIM_TIERS)."""
+    return next(tier for section, tier in CLAIM_TIERS if _within(path, section))
+
+
+def filled_by_platform(path: str) -> str | None:
+    """The attribute the platform fills that `path` is, is inside or holds; None if none."""
+    return next((f for f in FILLED_FROM if _within(path, f) or _within(f, path)), None)
+
+
+def _holds_required(path: str) -> bool:
+    return any(required.startswith(path + ".") for required in REQUIRED_PATHS)
+
+
+def split_attributes(
+    document: Mapping[str, Any], section: str = ""
+) -> tuple[list[tuple[str, Any]], list[tuple[str, str]]]:
+    """A claim's partial BatteryPass document as its attributes, `(path, value)`, and its problems, `(path,
+    what)`. An attribute is a member of the schema that holds no required attribute: a required attribute
+    (REQUIRED_PATHS) or an optional member whole (`characteristics.physicalDimension.height` with its value and
+    unit); the sections that hold required attributes are followed down to them."""
+    attributes: list[tuple[str, Any]] = []
+    problems: list[tuple[str, str]] = []
+    known = batterypass.members(section) or {}
+    for key, value in document.items():
+        path = f"{section}.{key}" if section else key
+        if key not in known:
+            problems.append((path, "the BatteryPass has no such attribute"))
+        elif _holds_required(path):
+            if isinstance(value, Mapping) and value:
+                inner, trouble = split_attributes(value, path)
+                attributes += inner
+                problems += trouble
+            else:
+                wanted = ", ".join(batterypass.members(path) or ())
+                problems.append((path, f"must be an object holding some of its attributes ({wanted})"))
+        else:
+            attributes.append((path, value))
+    return attributes, problems
+
+
+def _claimed(entries: Sequence[Entry]) -> dict[str, tuple[Any, tuple[int, ...], str | None]]:
+    """path -> (value, the claim's log index and its corrections, its poster): the latest claim wins."""
+    out: dict[str, tuple[Any, tuple[int, ...], str | None]] = {}
+    for e in entries:
+        attributes = e.data.get("attributes") if e.type == CLAIM_TYPE else None
+        if isinstance(attributes, Mapping):
+            for path, value in split_attributes(attributes)[0]:
+                if filled_by_platform(path) is None:  # never, as admitted; a correction may have added one
+                    out[path] = (value, (e.index, *e.corrections), e.actor)
+    return out
+
+
 def build(state: PackState, entries: Sequence[Entry], tier: str) -> PassportParts:
     """The passport of the pack whose chain is `entries` (in `seq` order) and whose state is `state`, as
-    `tier` sees it."""
+    `tier` sees it: the platform's attributes (FACTS) and the claimed ones."""
     values = _values(state, entries)
+    claimed = _claimed(entries)
     document: dict[str, Any] = {"specVersion": SPEC_VERSION}
+    whole: dict[str, Any] = {"specVersion": SPEC_VERSION}
     filled: list[Filled] = []
     withheld: list[str] = []
     used: set[int] = set()
-    for path, definition, needed in FACTS:
-        if path not in values:
+    candidates = [
+        Filled(path, definition, needed, *values[path]) for path, definition, needed in FACTS if path in values
+    ]
+    candidates += [
+        Filled(path, batterypass.definition_of(path) or "", claim_tier(path), value, sources, "claim", by)
+        for path, (value, sources, by) in claimed.items()
+    ]
+    for item in candidates:
+        _put(whole, item.path, item.value)
+        if not sees(tier, item.tier):
+            withheld.append(item.path)
             continue
-        if not sees(tier, needed):
-            withheld.append(path)
-            continue
-        value, sources = values[path]
-        _put(document, path, value)
-        filled.append(Filled(path, definition, needed, value, sources))
-        used.update(sources)
-    missing = tuple(Missing(p, supplier(p)) for p in REQUIRED_PATHS if not _covered(p, values))
+        _put(document, item.path, item.value)
+        filled.append(item if item.by is None or sees(tier, "legitimate_interest") else replace(item, by=None))
+        used.update(item.entries)
+    held = [*values, *claimed]
+    missing = tuple(_missing(p) for p in REQUIRED_PATHS if not _covered(p, held))
     record: list[RecordFact] = []
     if sees(tier, RECORD_TIER):
         for e in entries:
@@ -334,4 +447,14 @@ def build(state: PackState, entries: Sequence[Entry], tier: str) -> PassportPart
             if members is not None:
                 record.append(RecordFact(e.index, e.type, e.at, {k: e.data[k] for k in members if k in e.data}))
                 used.update((e.index, *e.corrections))
-    return PassportParts(document, tuple(filled), tuple(withheld), missing, tuple(record), tuple(sorted(used)))
+    complete = not missing and not batterypass.document_problems(whole)
+    return PassportParts(
+        document, tuple(filled), tuple(withheld), missing, tuple(record), tuple(sorted(used)), complete
+    )
+
+
+def _missing(path: str) -> Missing:
+    source = filled_by_platform(path)
+    if source is not None:
+        return Missing(path, supplier(path), f"{FILLED_FROM[source]} (filled by the platform)")
+    return Missing(path, supplier(path))

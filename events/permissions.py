@@ -119,6 +119,9 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
     EventType.OWNERSHIP_TRANSFERRED: (Grant(relation=Relation.OWNER),),
     EventType.LEASED: (Grant(frozenset({R.LESSOR}), relation=Relation.OWNER),),
     EventType.LEASE_ENDED: (Grant(relation=Relation.OWNER),),
+    # the battery passport's claim (docs/passport.md): the maker's attributes or the custodian's measured
+    # ones; which attribute is whose is events.passport_claims' to check
+    EventType.PASSPORT: (Grant(relation=Relation.PRODUCER), CUSTODIAN),
 }
 
 

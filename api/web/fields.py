@@ -5,15 +5,18 @@ page's words)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from api.web.i18n import Words
 from api.web.i18n_ui import FIELD_UNITS, VALUE_NAMES
+from events import passport
 
 # the members that name an organisation by its id
 ORG_FIELDS = frozenset({"to", "custodian", "sender", "lessee", "owner", "lessor", "from"})
+PASSPORT_MEMBER = "attributes"  # a `passport` claim's partial BatteryPass document
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,16 @@ def _scalar(value: Any, t: Words, unit: str = "") -> tuple[str, bool]:
     return text, True
 
 
+def _claimed(attributes: Mapping[str, Any]) -> str:
+    """A `passport` claim's attributes as its BatteryPass sections and how many attributes each (`materials 31`)."""
+    sections = Counter(path.split(".", 1)[0] for path, _ in passport.split_attributes(attributes)[0])
+    return " · ".join(f"{section} {count}" for section, count in sections.items())
+
+
 def _text(name: str, value: Any, t: Words, org_name: Callable[[str], str]) -> tuple[str, bool]:
     unit = _unit(name)
+    if name == PASSPORT_MEMBER and isinstance(value, Mapping):
+        return _claimed(value), True  # the schema's own member names: data, not the page's words
     if name in ORG_FIELDS and isinstance(value, str):
         return org_name(value), False
     if isinstance(value, Mapping):

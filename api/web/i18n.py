@@ -19,6 +19,7 @@ from api.web.i18n_life16 import ACTION_NAMES_LIFE16, MESSAGES_LIFE16
 from api.web.i18n_lots import ACTION_NAMES_LOTS, EVENT_NAMES_LOTS, MESSAGES_LOTS, STATUS_NAMES_LOTS
 from api.web.i18n_makers import MESSAGES_MAKERS
 from api.web.i18n_owners import EVENT_NAMES_OWNERS, MESSAGES_OWNERS
+from api.web.i18n_passclaim import EVENT_NAMES_PASSCLAIM, FIELD_NAMES_PASSCLAIM
 from api.web.i18n_passport import MESSAGES_PASSPORT
 from api.web.i18n_recalls import MESSAGES_RECALLS
 from api.web.i18n_regions import MESSAGES_REGIONS
@@ -366,6 +367,8 @@ MESSAGES.update(MESSAGES_LIFE16)
 ACTION_NAMES.update(ACTION_NAMES_LIFE16)
 MESSAGES.update(MESSAGES_CELLS)
 MESSAGES.update(MESSAGES_PASSPORT)
+EVENT_NAMES.update(EVENT_NAMES_PASSCLAIM)
+FIELD_NAMES.update(FIELD_NAMES_PASSCLAIM)
 
 
 def pick_lang(request: Request) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from pytest_bdd import parsers, scenarios, then, when
+import jsonschema_rs
+from pytest_bdd import given, parsers, scenarios, then, when
 
-from events.errors import NotFoundError
+from api.passport_demo import custodian_attributes, maker_attributes
+from events.errors import NotFoundError, PacktraceError
 from ledger.log import Ledger
 from ledger.usecases.access import ANONYMOUS
 from ledger.usecases.passport import get_passport
-from tests.api.test_passport import at_path, definition_errors
-from tests.support import code, regulator_caller
+from tests.api.test_passport import SCHEMA, at_path, definition_errors
+from tests.support import Actor, code, regulator_caller
 
 scenarios("passport.feature")
 
@@ -53,7 +56,7 @@ def status_and_chemistry(answer: dict[str, Any], status: str, chemistry: str) ->
 @then("it names the carbon footprint as missing, to be supplied by the manufacturer")
 def footprint_missing(answer: dict[str, Any]) -> None:
     assert {"path": "sustainability.carbonFootprint", "supplier": "manufacturer",
-            "via": "a signed `passport` claim (not yet accepted by the platform)"} in answer["missing"]  # fmt: skip
+            "via": "a signed `passport` claim"} in answer["missing"]  # fmt: skip
     assert "carbonFootprint" not in answer["passport"]["sustainability"]
 
 
@@ -71,3 +74,73 @@ def source(ledger: Ledger, answer: dict[str, Any]) -> None:
 def unknown(answer: Any, n: int) -> None:
     assert isinstance(answer, NotFoundError)
     assert (answer.code, str(answer)) == ("unknown_pack", f"unknown pack {code(n)}")
+
+
+# -- the `passport` claim --------------------------------------------------------------------------------
+
+
+@given(parsers.parse('"{holder}" has retired pack {n:d} and handed it to "{grader}", which graded it'))
+def graded(ledger: Ledger, actors: dict[str, Actor], holder: str, n: int, grader: str) -> None:
+    ledger.append_one(*actors[holder].claim(code(n), "retired", {"reason": "end_of_life"}))
+    ledger.append_one(*actors[holder].claim(code(n), "shipped", {"to": grader}))
+    ledger.append_one(*actors[grader].claim(code(n), "received", {"from": holder}))
+    grade = {"soh_pct": 81.0, "verdict": "repurpose", "residual_capacity_kwh": 48.6, "internal_resistance_mohm": 92.0}
+    ledger.append_one(*actors[grader].claim(code(n), "inspected", grade))
+
+
+def _claim(ledger: Ledger, actors: dict[str, Actor], org: str, n: int, attributes: dict[str, Any]) -> Any:
+    try:
+        return ledger.append_one(*actors[org].claim(code(n), "passport", {"attributes": attributes}))
+    except PacktraceError as refused:
+        return refused
+
+
+CLAIMS: dict[str, Any] = {
+    "the maker's passport attributes": lambda n: maker_attributes(code(n), "LFP", 60.0, 350.0, date(2026, 1, 15)),
+    "the measured passport attributes": lambda n: custodian_attributes(60.0, 350.0, 81.0, datetime(2026, 3, 1, 9)),
+    "a warranty of 8 years": lambda n: {"characteristics": {"warranty": {"lifeValue": 8, "lifeUnit": "unit:year"}}},
+    "a warranty of 10 years": lambda n: {"characteristics": {"warranty": {"lifeValue": 10}}},
+    "a rated energy of 70 kWh": lambda n: {"performance": {"rated": {"energy": {"value": 70.0}}}},
+    "a colour": lambda n: {"identification": {"colour": "red"}},
+}
+
+
+@when(parsers.re(r'"(?P<org>[^"]+)" claims (?P<what>.+?) (?:of|for) pack (?P<n>\d+)'), target_fixture="claimed")
+def claims(ledger: Ledger, actors: dict[str, Actor], org: str, what: str, n: str) -> Any:
+    return _claim(ledger, actors, org, int(n), CLAIMS[what](int(n)))
+
+
+@then("nothing required is missing and the passport validates against the whole BatteryPass schema")
+def complete(answer: dict[str, Any]) -> None:
+    assert answer["missing"] == [] and answer["complete"] is True
+    assert [e.message for e in jsonschema_rs.Draft4Validator(SCHEMA).iter_errors(answer["passport"])] == []
+
+
+@then(parsers.parse('its claimed attributes name "{maker}" and "{custodian}" as who posted them'))
+def posters(answer: dict[str, Any], maker: str, custodian: str) -> None:
+    by = {f["path"]: f["by"] for f in answer["filled"] if f["source"] == "claim"}
+    assert by["sustainability.carbonFootprint"] == maker
+    assert by["performance.dynamic.stateOfCharge.value"] == custodian
+    assert set(by.values()) == {maker, custodian}
+
+
+@then("the public tier's passport holds the carbon footprint but not the detailed composition")
+def public_part(ledger: Ledger) -> None:
+    public = get_passport(ledger, ANONYMOUS, code(1)).model_dump(mode="json")
+    assert public["passport"]["sustainability"]["carbonFootprint"][0]["type"] == "Climate Change Total"
+    assert "composition" not in public["passport"]["materials"]
+    assert "materials.composition" in public["withheld"] and public["complete"] is True
+
+
+@then(parsers.parse("the claim is refused as {kind}: {message}"))
+def refused(claimed: Any, kind: str, message: str) -> None:
+    assert isinstance(claimed, PacktraceError), claimed
+    assert (claimed.code, claimed.message) == (kind, message)
+
+
+@then("its warranty is 10 years, from the later claim")
+def later_wins(ledger: Ledger, answer: dict[str, Any]) -> None:
+    assert answer["passport"]["characteristics"]["warranty"] == {"lifeValue": 10, "lifeUnit": "unit:year"}
+    last = [row.idx for row in ledger.pack_entries(code(1))][-1]
+    value = next(f for f in answer["filled"] if f["path"] == "characteristics.warranty.lifeValue")
+    assert value["entries"] == [last]

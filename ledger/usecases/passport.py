@@ -22,6 +22,12 @@ class FilledAttribute(View):
     path: str = Field(description="the attribute's path in the BatteryPass document")
     definition: str = Field(description="the schema definition it satisfies (#/components/schemas/…)")
     entries: list[int] = Field(description="log indexes of the signed entries it was built from")
+    source: str = Field(
+        description="`entries`: filled by the platform from the pack's entries; `claim`: from a `passport` claim"
+    )
+    by: str | None = Field(
+        default=None, description="the organisation that posted the claim (legitimate interest and up)"
+    )
 
 
 class MissingAttribute(View):
@@ -55,6 +61,10 @@ class Passport(View):
     filled: list[FilledAttribute]
     withheld: list[str] = Field(description="attributes the platform holds that this tier may not see")
     missing: list[MissingAttribute] = Field(description="required attributes nobody has supplied yet")
+    complete: bool = Field(
+        description="nothing required is missing and the whole document (all tiers) validates against the whole "
+        "BatteryPass schema"
+    )
     record: list[RecordItem] | None = Field(
         description="the later life the BatteryPass has no place for (inspection, retirement, repurposing, "
         "dismantling, recycling): legitimate interest and up"
@@ -77,7 +87,7 @@ def get_passport(ledger: Ledger, caller: Caller, code: str) -> Passport:
         if fixes is not None:  # the values as corrected since, with the corrections among the sources
             data = {**data, **fixes.values}
         links = tuple(link.index for link in fixes.corrections) if fixes is not None else ()
-        entries.append(passport.Entry(index, claim["type"], claim["at"], data, links))
+        entries.append(passport.Entry(index, claim["type"], claim["at"], data, links, claim["actor"]))
     parts = passport.build(row.state, entries, caller.tier.value)
     checkpoint = ledger.latest_checkpoint()
     assert checkpoint is not None  # a pack's entries are in the log, under a checkpoint signed with them
@@ -86,9 +96,13 @@ def get_passport(ledger: Ledger, caller: Caller, code: str) -> Passport:
         tier=caller.tier,
         schema_urn=passport.SPEC_VERSION,
         passport=parts.document,
-        filled=[FilledAttribute(path=f.path, definition=f.definition, entries=list(f.entries)) for f in parts.filled],
+        filled=[
+            FilledAttribute(path=f.path, definition=f.definition, entries=list(f.entries), source=f.source, by=f.by)
+            for f in parts.filled
+        ],
         withheld=list(parts.withheld),
-        missing=[MissingAttribute(path=m.path, supplier=m.supplier, via=passport.SUPPLIED_VIA) for m in parts.missing],
+        missing=[MissingAttribute(path=m.path, supplier=m.supplier, via=m.via) for m in parts.missing],
+        complete=parts.complete,
         record=[RecordItem(index=r.index, type=r.type, at=r.at, data=r.data) for r in parts.record]
         if passport.sees(caller.tier.value, passport.RECORD_TIER)
         else None,

@@ -165,8 +165,8 @@ CASES = [
          "(position 9) expected 'X', found '0'"),
     Case("unknown event type", lambda w: w.post_event(w.claim("teleported", {})), 422, "unknown_event_type",
          "unknown event type 'teleported'; event types are: corrected, dismantled, exported, found, incident, "
-         "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, produced, recalled, "
-         "received, recycled, removed, repurposed, retired, serviced, shipped, swapped"),
+         "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, passport, produced, "
+         "recalled, received, recycled, removed, repurposed, retired, serviced, shipped, swapped"),
     Case("unknown payload field", lambda w: w.post_event(w.claim("shipped", {"to": "recycler", "eta": 3})), 422,
          "invalid_payload", "invalid 'shipped' payload: data.eta: unknown field"),
     Case("negative mass", lambda w: w.post_event(w.claim("produced", {**PRODUCED, "mass_kg": -5.0}, pack=code(7))),
@@ -175,7 +175,7 @@ CASES = [
          "invalid_payload", Prefix("event time 2099-01-01T00:00:00Z is in the future: later than the recording time")),
     Case("illegal transition", lambda w: w.post_event(w.claim("removed", {"reason": "repair"})), 422,
          "illegal_transition", "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, "
-         "installed, lease_ended, leased, lost, ownership_transferred, recalled, retired, serviced, shipped"),
+         "installed, lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped"),
     Case("role may not post it", lambda w: w.post_event(
         w.resign(w.claim("produced", PRODUCED, pack=code(8), actor="recycler", key="recycler/1"),
                  w.parties[Role.RECYCLER]), w.parties[Role.RECYCLER]), 403, "forbidden",
@@ -192,7 +192,7 @@ CASES = [
     Case("batch with several bad items", batch_of_bad_items, 422, "batch_rejected",
          "3 item(s) rejected, nothing was recorded: #1: claim.v must be 1, found 2, #2: claim actor 'recycler' is "
          "not the authenticated organisation 'manufacturer', #3: pack is in_transit: 'shipped' is not allowed; "
-         "allowed: corrected, incident, lease_ended, lost, ownership_transferred, recalled, received"),
+         "allowed: corrected, incident, lease_ended, lost, ownership_transferred, passport, recalled, received"),
     # packs
     Case("pack code malformed", get("/v1/packs/not-a-code", None), 422, "invalid_code",
          "battery code not-a-code: 10 characters; a battery code has 24 (or 19 for a second-life code)"),

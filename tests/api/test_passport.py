@@ -53,7 +53,11 @@ def get(client: httpx.Client, party: Party | None, pack: str = code(1)) -> dict[
 
 @pytest.fixture
 def graded_pack(client: httpx.Client, parties: dict[Role, Party]) -> list[str]:
-    """In a vehicle, retired, shipped to the recycler, received and inspected."""
+    return grade_pack(client, parties)
+
+
+def grade_pack(client: httpx.Client, parties: dict[Role, Party]) -> list[str]:
+    """Pack 1 in a vehicle, retired, shipped to the recycler, received and inspected: the entry hashes."""
     automaker, recycler = parties[Role.AUTOMAKER], parties[Role.RECYCLER]
     pack, later = code(1), T0 + timedelta(hours=1)
     hashes = in_vehicle(client, parties, 1)

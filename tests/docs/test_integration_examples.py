@@ -138,6 +138,17 @@ def seed_epcis(province: Province) -> None:
             pass
 
 
+def seed_shipped(province: Province) -> None:
+    """§2's pack: produced by catl and shipped to byd-auto (in transit, catl still its custodian)."""
+    signer = Signer.from_key_file(province.dir / "catl-2026-1.key", actor="catl", key_id="catl/2026-1")
+    made = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    with PacktraceClient(province.url, token=province.token) as api:
+        api.post_event(signer.sign(PASSPORT_PACK, "produced", PRODUCED, at=made))
+        api.post_event(signer.sign(PASSPORT_PACK, "shipped", {"to": "byd-auto"}, at=made + timedelta(minutes=30)))
+
+
+PASSPORT_PACK = "001PB12ABCDEFGG1F0000001"
+
 # section heading -> (what the province holds before the server starts, what is posted once it runs,
 # what the section's output must show)
 SECTIONS: dict[str, tuple[Callable[[Province], None], Callable[[Province], None] | None, list[str]]] = {
@@ -153,6 +164,19 @@ SECTIONS: dict[str, tuple[Callable[[Province], None], Callable[[Province], None]
         epcis_province,
         seed_epcis,
         [f"OK: 3 commissioning events on 2 pages: {', '.join(EPCIS_PACKS)}", "403 epcisException:SecurityException"],
+    ),
+    "14. The battery passport": (
+        with_key,
+        seed_shipped,
+        [
+            "tier public complete False missing 120\n",
+            "warranty {'lifeUnit': 'unit:year', 'lifeValue': 8}\n",
+            "carbon footprint 4500 kg CO2e\n",  # canonical JSON (RFC 8785) writes 4500.0 as 4500
+            "422 invalid_payload invalid 'passport' payload: data.attributes.operation.manufacturer.manufacturer: "
+            'not a valid BpnlTrait ("CATL" does not match "^BPNL[a-zA-Z0-9]{12}$")\n'
+            "422 invalid_payload invalid 'passport' payload: data.attributes.performance.rated.energy: filled by "
+            "the platform from the 'produced' entry; a claim cannot post it\n",
+        ],
     ),
 }
 

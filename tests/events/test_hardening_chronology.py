@@ -102,6 +102,7 @@ def test_item10_flags_may_be_reported_late_for_an_earlier_moment(world: World) -
         EventType.OWNERSHIP_TRANSFERRED: ("catl", {"to": "baas-lease"}),
         EventType.LEASED: ("baas-lease", {"lessee": "nio-power"}),
         EventType.LEASE_ENDED: ("baas-lease", {"reason": "expired"}),
+        EventType.PASSPORT: ("catl", {"attributes": {"characteristics": {"warranty": {"lifeValue": 8}}}}),
     }
     assert set(late) == LATE_REPORTABLE_EVENTS
     for event_type, (actor, data) in late.items():

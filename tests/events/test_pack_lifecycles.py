@@ -90,6 +90,7 @@ def test_second_life_two_packs_into_one_storage_product(world: World) -> None:
         "incident",
         "inspected",
         "lost",
+        "passport",
         "repurposed",
         "shipped",
     ]  # not dismantled: that is for a whitelisted recycler or a vehicle dismantler

@@ -103,7 +103,7 @@ def test_permission_is_checked_before_the_lifecycle(world: World) -> None:
         world.post(pack_code(1), "removed", "catl", {"reason": "repair"})
     assert refused.value.message == (
         "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, installed, "
-        "lease_ended, leased, lost, ownership_transferred, recalled, retired, serviced, shipped"
+        "lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped"
     )
 
 
@@ -235,8 +235,8 @@ def test_status_changes_keep_time_order(world: World) -> None:
     assert caught.value.message == (
         "event time 2026-03-02T02:59:59Z is before 2026-03-02T03:00:00Z, when the pack became in_transit; "
         "an event that changes the status or the custody cannot predate the last one that did; "
-        "only corrected, incident, inspected, lease_ended, leased, ownership_transferred, recalled, serviced may be "
-        "reported for an earlier moment"
+        "only corrected, incident, inspected, lease_ended, leased, ownership_transferred, passport, recalled, serviced "
+        "may be reported for an earlier moment"
     )
     assert caught.value.code == "at_out_of_order"
     world.post(pack_code(1), "received", "geely", {"from": "catl"}, at=world.clock)  # same instant is fine
@@ -324,13 +324,13 @@ def test_next_actions_depend_on_role_and_custody(world: World) -> None:
     state = world.post(pack_code(1), "shipped", "catl", {"to": "geely"})
     assert next_actions(state, ORGS["geely"]) == ["received"]
     assert next_actions(state, ORGS["catl"]) == [  # an author, and the owner
-        "corrected", "incident", "lost", "ownership_transferred", "recalled"
+        "corrected", "incident", "lost", "ownership_transferred", "passport", "recalled"
     ]  # fmt: skip
     assert next_actions(state, ORGS["byd"]) == []
     assert next_actions(state, ORGS["fj-miit"]) == ["corrected", "incident", "lost", "recalled"]
     state = world.post(pack_code(1), "received", "geely", {"from": "catl"})
     assert next_actions(state, ORGS["geely"]) == [
-        "corrected", "exported", "incident", "installed", "lost", "retired", "serviced", "shipped",
+        "corrected", "exported", "incident", "installed", "lost", "passport", "retired", "serviced", "shipped",
     ]  # fmt: skip
     state = world.post(pack_code(1), "installed", "geely", {"vin": VIN_A})
     assert next_actions(state, ORGS["nio-power"]) == ["removed", "swapped"]

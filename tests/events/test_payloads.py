@@ -50,6 +50,7 @@ VALID: dict[str, dict[str, Any]] = {
     "leased": {"lessee": "nio-power", "vin": VIN_A, "until": "2031-12-31"},
     "lotted": {"lot": "lot:gem-recycling:2026-001"},
     "lease_ended": {"reason": "expired"},
+    "passport": {"attributes": {"characteristics": {"warranty": {"lifeValue": 8, "lifeUnit": "unit:year"}}}},
 }  # fmt: skip
 
 
@@ -164,8 +165,8 @@ def test_unknown_event_type_names_the_allowed_types() -> None:
         parse_payload("exploded", {})
     assert caught.value.message == (
         "unknown event type 'exploded'; event types are: corrected, dismantled, exported, found, incident, "
-        "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, produced, recalled, received, "
-        "recycled, removed, repurposed, retired, serviced, shipped, swapped"
+        "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, passport, produced, recalled, "
+        "received, recycled, removed, repurposed, retired, serviced, shipped, swapped"
     )
     assert caught.value.code == "unknown_event_type"
 

@@ -31,6 +31,7 @@ STATUS_FOR = {
     "recalled": "in_stock", "corrected": "in_stock", "lost": "in_stock", "exported": "in_stock", "found": "lost",
     "swapped": "in_stock",  # the incoming half; the outgoing half (in a vehicle) has a test of its own
     "lotted": "retired",  # into a recycler lot (docs/recycling-lots.md)
+    "passport": "in_vehicle",  # the battery passport's claim (docs/passport.md): "holding" is custody here
 }  # fmt: skip
 # ownership and leases (车电分离): "holding" is being the pack's owner; another organisation has custody
 OWNERSHIP_EVENTS = {"ownership_transferred", "leased", "lease_ended"}
@@ -78,6 +79,8 @@ def expected(event: str, role: str, holds: bool) -> bool:
             return holds and role == "lessor"
         case "lotted":  # a whitelisted recycler, with custody, into a lot of its own
             return holds and role == "recycler"
+        case "passport":  # the custodian, whatever its role (or the pack's maker: a test of its own)
+            return holds
     raise AssertionError(f"no expectation for {event}")
 
 
@@ -127,7 +130,20 @@ def test_matrix(event: EventType, role: Role, holds: bool) -> None:
 
 
 def test_the_matrix_covers_every_event_and_role() -> None:
-    assert len(CASES) == len(EventType) * len(Role) * 2 == 572
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 598
+
+
+def test_the_packs_maker_posts_a_passport_claim_without_custody() -> None:
+    maker = make_org(Role.MANUFACTURER)
+    state = make_state("passport", maker, holds=False)
+    assert state is not None
+    check_permission("passport", maker, state.evolve(manufacturer=maker.id), CODE, {})
+    with pytest.raises(AuthorisationError) as caught:
+        check_permission("passport", maker, state, CODE, {})
+    assert caught.value.message == (
+        "org 'manufacturer-org' (manufacturer) may not post 'passport': requires being the pack's manufacturer "
+        "('some-maker'), or custody; the custodian is 'someone-else'"
+    )
 
 
 def test_a_recycler_off_the_whitelist_may_not_put_a_pack_into_a_lot() -> None:

@@ -37,6 +37,7 @@ USERS = {"geely", "byd", "nio-power", "fz-service", "s2l-energy"}
 TREATERS = {"s2l-energy", "brunp", "gem-collect", "fj-dismantler"}
 DETOURS = {"corrected", "recalled", "incident", "serviced", "inspected", "lost", "exported"}
 DETOURS |= {"ownership_transferred", "leased", "lease_ended"}  # 车电分离: never move the pack
+DETOURS |= {"passport"}  # the battery passport's claim: never moves the pack
 
 
 def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, world: World) -> dict[str, Any]:
@@ -90,6 +91,10 @@ def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, 
             return {"lessee": draw(st.sampled_from(["nio-power", "geely"])), "until": "2031-12-31"} | where
         case "lease_ended":
             return {"reason": draw(st.sampled_from(["expired", "terminated", "bought_out", "retired", "other"]))}
+        case "passport":  # the maker's warranty, or the custodian's measured state of charge
+            if actor.id == state.manufacturer:
+                return {"attributes": {"characteristics": {"warranty": {"lifeValue": draw(st.integers(1, 15))}}}}
+            return {"attributes": {"performance": {"dynamic": {"selfDischargingRate": draw(st.floats(0, 10))}}}}
     raise AssertionError(f"no payload for {action}")
 
 

@@ -85,9 +85,9 @@ def test_scan_actions_follow_the_role(client: httpx.Client, headers: dict[str, d
         if name != ANONYMOUS
     }
     assert actions["automaker"] == [
-        "corrected", "exported", "incident", "lost", "removed", "retired", "serviced",
+        "corrected", "exported", "incident", "lost", "passport", "removed", "retired", "serviced",
     ]  # fmt: skip
     assert actions["regulator"] == ["corrected", "exported", "incident", "lost", "recalled"]
-    assert actions["manufacturer"] == ["corrected", "ownership_transferred", "recalled"]  # the owner too
+    assert actions["manufacturer"] == ["corrected", "ownership_transferred", "passport", "recalled"]  # the owner too
     assert actions[ADMIN_TOKEN_CALLER] == []
     assert all(actions[name] == [] for name in ("dealer", "collector", "recycler", "second_life", "admin"))

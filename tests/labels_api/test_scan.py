@@ -56,7 +56,9 @@ def test_each_caller_gets_its_own_view_and_actions(client: httpx.Client, parties
         response = client.post("/v1/scan", json={"text": url_of(pack)}, headers=parties[role].auth)
         assert response.status_code == 200, response.text
         seen[role] = response.json()
-    assert seen[MAKER]["next_actions"] == ["corrected", "incident", "lost", "ownership_transferred", "recalled"]
+    assert seen[MAKER]["next_actions"] == [
+        "corrected", "incident", "lost", "ownership_transferred", "passport", "recalled"
+    ]  # fmt: skip
     assert seen[RECYCLER]["next_actions"] == ["received"]
     assert seen[Role.DEALER]["next_actions"] == []
     assert seen[Role.REGULATOR]["next_actions"] == ["corrected", "incident", "lost", "recalled"]
