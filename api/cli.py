@@ -130,9 +130,18 @@ def verify_bundle_cmd(
             dir_okay=False,
         ),
     ] = None,
+    peer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--peer",
+            help="A peer platform's log verifier key (repeatable): a pack that arrived from it has its origin's "
+            "transfer proof checked (docs/federation.md)",
+        ),
+    ] = None,
 ) -> None:
     """Check a pack's offline bundle, or a C2SP tlog-proof with the entry it proves, with public keys alone."""
     from ledger.format.bundle import verify_bundle
+    from ledger.format.handover import check_arrival_in_bundle
     from ledger.format.policy import verify_bundle_by_policy
 
     policy = _policy_or_key(log_key, policy_file)
@@ -146,6 +155,7 @@ def verify_bundle_cmd(
         else:
             assert log_key is not None
             summary = verify_bundle(bundle, log_key)
+        origin = check_arrival_in_bundle(bundle, peer or [])
     except (VerificationError, json.JSONDecodeError) as exc:
         _bundle_failed(_why(exc))
     except UnicodeDecodeError as exc:
@@ -165,6 +175,7 @@ def verify_bundle_cmd(
             f"the last included in the log at tree size {summary.tree_size}, root {summary.root.hex()}); {tail}"
         )
         typer.echo(_keys_proven(summary))
+        _echo_origin(origin)
         _echo_policy(accepted)
         return
     claimed = (
@@ -179,7 +190,16 @@ def verify_bundle_cmd(
         f"content; {tail}{claimed}"
     )
     typer.echo(_keys_proven(summary))
+    _echo_origin(origin)
     _echo_policy(accepted)
+
+
+def _echo_origin(origin: str | None) -> None:
+    if origin is not None:
+        typer.echo(
+            f"OK: the origin part: the transfer entry is proven in {origin}'s log, verified against {origin}'s log "
+            "key (--peer)"
+        )
 
 
 def _policy_or_key(log_key: str | None, policy_file: Path | None) -> Policy | None:

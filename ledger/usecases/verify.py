@@ -40,7 +40,7 @@ from events.orgs import Org
 from events.registry import HEADS_SUBJECT, OrgRecord, Registry, is_subject
 from events.state import Event, PackState
 from events.timestamps import from_rfc3339
-from ledger.append.rules import Validator
+from ledger.append.rules import Validator, check_arrival_proof
 from ledger.format import ed25519, logkeys, merkle, note
 from ledger.format import heads as heads_format
 from ledger.format.canonical import is_canonical
@@ -96,7 +96,12 @@ class Report:
 class RecordedRules:
     """The domain rules as the replay applies them to entries already in the log (see step 5)."""
 
-    apply = staticmethod(rules.refold)
+    @staticmethod
+    def apply(state: PackState | None, event: Event, ctx: Any) -> PackState:
+        after = rules.refold(state, event, ctx)
+        check_arrival_proof(event)  # an arrival's proof of the origin's transfer (docs/federation.md)
+        return after
+
     batch_problems = staticmethod(batch_problems)
 
 

@@ -55,6 +55,7 @@ COARSE_STATUS: dict[Status, str] = {
     Status.IN_LOT: "end_of_life",
     Status.LOST: "lost",
     Status.EXPORTED: "exported",
+    Status.TRANSFERRED: "transferred",
 }
 PUBLIC_FLAGS = frozenset({"recalled"})
 

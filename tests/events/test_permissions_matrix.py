@@ -31,6 +31,7 @@ STATUS_FOR = {
     "recalled": "in_stock", "corrected": "in_stock", "lost": "in_stock", "exported": "in_stock", "found": "lost",
     "swapped": "in_stock",  # the incoming half; the outgoing half (in a vehicle) has a test of its own
     "lotted": "retired",  # into a recycler lot (docs/recycling-lots.md)
+    "transferred": "in_stock", "arrived": None,  # between platforms (docs/federation.md)
 }  # fmt: skip
 # ownership and leases (车电分离): "holding" is being the pack's owner; another organisation has custody
 OWNERSHIP_EVENTS = {"ownership_transferred", "leased", "lease_ended"}
@@ -78,6 +79,10 @@ def expected(event: str, role: str, holds: bool) -> bool:
             return holds and role == "lessor"
         case "lotted":  # a whitelisted recycler, with custody, into a lot of its own
             return holds and role == "recycler"
+        case "transferred":  # the custodian hands the pack over to another platform
+            return holds
+        case "arrived":  # any organisation that holds packs receives one from another platform
+            return not regulator
     raise AssertionError(f"no expectation for {event}")
 
 
@@ -127,7 +132,7 @@ def test_matrix(event: EventType, role: Role, holds: bool) -> None:
 
 
 def test_the_matrix_covers_every_event_and_role() -> None:
-    assert len(CASES) == len(EventType) * len(Role) * 2 == 572
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 624
 
 
 def test_a_recycler_off_the_whitelist_may_not_put_a_pack_into_a_lot() -> None:

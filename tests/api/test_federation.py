@@ -1,0 +1,197 @@
+"""Issue 17, acceptance 3: two platforms, two databases, two log keys, both served (docs/federation.md).
+
+A pack made in A, installed in a vehicle, retired and transferred to a recycler registered only in B
+arrives in B with A's proof and is recycled there; A's compliance report does not list it as 流向不明; B's
+regulator sees the whole life, both parts verified; B refuses an arrival whose proof was tampered with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from events.errors import InvalidPayload
+from events.orgs import Role
+from ledger.usecases.verify import verify_database
+from tests.api.platforms import ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
+from tests.web.login import login_cookie
+
+A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.REGULATOR]
+B_ROLES = [Role.RECYCLER, Role.COLLECTOR, Role.REGULATOR]
+RECYCLED = {"feed_mass_kg": 380.0, "content_kg": {"Li": 5.0, "Ni": 20.0}, "recovered_kg": {"Li": 4.6, "Ni": 19.7}}
+
+
+@pytest.fixture
+def fed(tmp_path: Path) -> Iterator[Federation]:
+    with two_platforms(tmp_path, A_ROLES, B_ROLES) as platforms:
+        yield platforms
+
+
+def test_a_pack_made_in_a_is_recycled_in_b(fed: Federation) -> None:
+    fed.transfer()
+    a, b, recycler = fed.a, fed.b, fed.b.parties[Role.RECYCLER]
+    regulator_a = a.parties[Role.REGULATOR]
+    # A: transferred, accounted for
+    pack = a.http.get(f"/v1/packs/{PACK}", headers=regulator_a.auth).json()
+    assert (pack["status"], pack["eu_status"]) == ("transferred", "waste")
+    report = a.http.get("/v1/reports/compliance", headers=regulator_a.auth).json()
+    assert PACK not in [row["code"] for row in report["unaccounted"]]
+
+    document = fed.fetch()
+    assert (document["format"], document["origin"], document["code"]) == ("packtrace-handover/1", ORIGIN_A, PACK)
+    assert (document["platform"], document["to"]) == (ORIGIN_B, "recycler")
+    assert document["transfer"]["claim"]["type"] == "transferred"
+    answer = fed.arrive(fed.arrival(document))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["seq"] == 0
+    for hours, (kind, data) in enumerate(
+        [("retired", {"reason": "end_of_life"}), ("dismantled", {"outputs": []}), ("recycled", RECYCLED)], start=11
+    ):
+        assert b.post(recycler, PACK, kind, data, hours).status_code == 201
+    state = b.http.get(f"/v1/packs/{PACK}", headers=recycler.auth).json()
+    assert (state["status"], state["custodian"], state["chemistry"]) == ("recycled", "recycler", "LFP")
+    assert verify_database(b.ledger.engine, b.ledger.signer.verifier_key).ok
+    assert verify_database(a.ledger.engine, a.ledger.signer.verifier_key).ok
+
+
+def test_a_peer_platform_reads_the_handover_only_with_its_signed_request(fed: Federation) -> None:
+    fed.transfer()
+    anonymous = fed.a.http.get(f"/v1/packs/{PACK}/handover")
+    assert anonymous.status_code == 401
+    automaker = fed.a.parties[Role.AUTOMAKER]
+    assert fed.a.http.get(f"/v1/packs/{PACK}/handover", headers=automaker.auth).status_code == 200
+    maker = fed.a.parties[Role.MANUFACTURER]
+    refused = fed.a.http.get(f"/v1/packs/{PACK}/handover", headers=maker.auth)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "only a regulator, 'automaker' who handed the pack over, or the receiving platform may read the handover "
+        f"of pack {PACK}; you are org 'manufacturer' (manufacturer)"
+    )
+    forged = fed.a.http.get(f"/v1/packs/{PACK}/handover", headers={"Packtrace-Peer": "bm90IGEgbm90ZQ=="})
+    assert forged.status_code == 403
+    assert forged.json()["code"] == "bad_peer_request"
+
+
+REFUSED = "refused handover of pack {pack}: "
+NOT_PROVEN = REFUSED + "the origin's proof of the transfer entry does not verify: "
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        (
+            "proof_hash",
+            NOT_PROVEN + "inclusion proof does not verify: computed root [0-9a-f]{{16}}… expected [0-9a-f]{{16}}…",
+        ),
+        (
+            "checkpoint_signature",
+            NOT_PROVEN + "signature by {origin}\\+[0-9a-f]{{8}} does not verify over the note text",
+        ),
+        ("transfer_to", REFUSED + "entry seq 5 \\(index [0-9]+\\): signature does not verify with key 'automaker/1'"),
+    ],
+)
+def test_b_refuses_an_arrival_whose_proof_was_tampered_with(fed: Federation, how: str, message: str) -> None:
+    fed.transfer()
+    answer = fed.arrive(fed.arrival(tampered(fed.fetch(), how)))
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["code"] == "bad_handover"
+    assert re.fullmatch(message.format(pack=PACK, origin=re.escape(ORIGIN_A)), problem["detail"]), problem["detail"]
+    assert fed.b.http.get(f"/v1/packs/{PACK}", headers=fed.b.parties[Role.RECYCLER].auth).status_code == 404
+
+
+def test_b_refuses_a_claim_that_differs_from_the_document(fed: Federation) -> None:
+    fed.transfer()
+    document = fed.fetch()
+    body = fed.arrival(document)
+    body["claim"]["data"]["proof"] = tampered(document, "proof_hash")["proof"]
+    body.update(fed.b.parties[Role.RECYCLER].claim(PACK, "arrived", body["claim"]["data"]))
+    answer = fed.arrive(body)
+    assert (answer.status_code, answer.json()["detail"]) == (
+        422,
+        "invalid 'arrived' payload: data.proof is not the handover document's proof",
+    )
+    transfer = {**document, "platform": "elsewhere.test/log"}
+    answer = fed.arrive({**fed.arrival(document), "handover": transfer})
+    assert answer.json()["detail"] == (
+        f"refused handover of pack {PACK}: {ORIGIN_A!r} handed it to platform 'elsewhere.test/log', not to this "
+        f"platform {ORIGIN_B!r}"
+    )
+
+
+def test_a_refuses_a_transfer_to_a_platform_it_does_not_know(fed: Federation) -> None:
+    maker = fed.a.parties[Role.MANUFACTURER]
+    assert fed.a.post(maker, PACK, "produced", PRODUCED, 0).status_code == 201
+    answer = fed.a.post(maker, PACK, "transferred", {"platform": "gd.packtrace.test/log", "to": "x-recycler"}, 1)
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_payload")
+    assert answer.json()["detail"] == (
+        "invalid 'transferred' payload: data.platform: 'gd.packtrace.test/log' is not a peer platform of this one; "
+        f"configured peers (PACKTRACE_PEERS): {ORIGIN_B}"
+    )
+    alone = fed.b.post(fed.b.parties[Role.RECYCLER], PACK, "arrived", {}, 2)
+    assert (alone.status_code, alone.json()["code"]) == (422, "handover_required")
+
+
+def test_b_regulator_sees_both_parts_verified(fed: Federation) -> None:
+    fed.transfer()
+    assert fed.arrive(fed.arrival(fed.fetch())).status_code == 201
+    cookie = login_cookie(fed.b.http, fed.b.parties[Role.REGULATOR].token)
+    page = fed.b.http.get(f"/regulator/packs/{PACK}", headers=cookie)
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert f"已按 {ORIGIN_A} 的日志公钥核验" in html
+    assert "来源平台的记录：" in html and "本平台记录已核验" in html
+    for name in ("生产", "装车", "退役", "移交外省平台", "外省移交接收"):
+        assert name in html, name
+    english = fed.b.http.get(f"/regulator/packs/{PACK}?lang=en", headers=cookie).text
+    assert f"verified against {ORIGIN_A}&#39;s log key" in english
+
+
+def _bundle_file(fed: Federation, tmp_path: Path) -> Path:
+    bundle = fed.b.http.get(f"/v1/packs/{PACK}/bundle", headers=fed.b.parties[Role.REGULATOR].auth)
+    assert bundle.status_code == 200
+    path = tmp_path / "b-bundle.json"
+    path.write_text(bundle.text, encoding="utf-8")
+    return path
+
+
+def test_verify_bundle_checks_the_origins_proof_under_a_trusted_peer_key(fed: Federation, tmp_path: Path) -> None:
+    fed.transfer()
+    assert fed.arrive(fed.arrival(fed.fetch())).status_code == 201
+    path = _bundle_file(fed, tmp_path)
+    runner = CliRunner()
+    b_key, a_key = fed.b.ledger.signer.verifier_key, fed.a.ledger.signer.verifier_key
+    trusted = runner.invoke(cli, ["verify-bundle", str(path), "--log-key", b_key, "--peer", a_key])
+    assert trusted.exit_code == 0, trusted.output
+    assert (
+        f"OK: the origin part: the transfer entry is proven in {ORIGIN_A}'s log, verified against {ORIGIN_A}'s log "
+        "key (--peer)"
+    ) in trusted.output
+    untrusted = runner.invoke(cli, ["verify-bundle", str(path), "--log-key", b_key])
+    assert untrusted.exit_code == 1
+    assert (
+        f"FAILED the origin part ({ORIGIN_A!r}) is unverified: its log key is not a trusted peer key (--peer; "
+        "trusted: none)"
+    ) in " ".join(untrusted.output.split())
+
+
+def test_replay_and_verify_recheck_the_arrivals_proof(fed: Federation) -> None:
+    """An arrival appended on the ledger directly (no service layer) is refused with a bad proof all the same."""
+    fed.transfer()
+    document = fed.fetch()
+    body = fed.arrival(tampered(document, "proof_hash"))
+    body["claim"]["data"]["transfer"] = document["transfer"]  # the document's transfer, a tampered proof
+    with pytest.raises(InvalidPayload) as refused:
+        fed.b.ledger.append_one(body["claim"], body["sig"])
+    assert refused.value.message.startswith(
+        f"refused arrival of pack {PACK}: the origin's proof of the transfer entry does not verify: inclusion proof "
+        "does not verify: computed root "
+    )
+    assert refused.value.code == "bad_handover"
+    good = fed.arrival(document)
+    assert fed.b.ledger.append_one(good["claim"], good["sig"]).seq == 0
+    assert verify_database(fed.b.ledger.engine, fed.b.ledger.signer.verifier_key).ok
