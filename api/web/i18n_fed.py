@@ -14,6 +14,9 @@ MESSAGES_FED: dict[str, tuple[str, str]] = {
     "origin_unverified": ("来源平台的记录未能核验：", "The origin's record is not verified: "),
     "local_part_title": ("本平台的记录", "This platform's record"),
     "local_verified": ("本平台记录已核验", "this platform's record is verified"),
+    "transferred_to": ("移交至外省平台", "Handed over to"),
+    "arrived_from": ("来源平台", "Received from"),
+    "arrived_maker": ("（来源平台上的生产企业）", "(the producer on the origin platform)"),
 }
 EVENT_NAMES_FED: dict[str, tuple[str, str]] = {
     "transferred": ("移交外省平台", "handed over to another platform"),

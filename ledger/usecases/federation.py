@@ -120,7 +120,9 @@ def check_claims(peers: Sequence[Peer], claims: Iterable[Any]) -> None:
             try:
                 _peer_named(peers, data["platform"])
             except InvalidPayload as exc:
-                raise InvalidPayload(f"invalid 'transferred' payload: data.platform: {exc.message}") from None
+                raise InvalidPayload(
+                    f"invalid 'transferred' payload: data.platform: {exc.message}", code="unknown_peer"
+                ) from None
 
 
 # -- the origin: the handover document ----------------------------------------------------------------
@@ -147,7 +149,12 @@ def _handover_entry(ledger: Ledger, code: str) -> tuple[int, dict[str, Any]]:
 def _may_read(caller: Caller, entry: Mapping[str, Any], peer: note.Verifier | None) -> None:
     claim = entry["claim"]
     if peer is not None:
-        if claim["type"] != EventType.TRANSFERRED or claim["data"].get("platform") != peer.name:
+        if claim["type"] != EventType.TRANSFERRED:
+            raise AuthorisationError(
+                f"platform {peer.name!r} may not read the handover of pack {entry['pack']}: it was exported, not "
+                "handed over to a platform"
+            )
+        if claim["data"].get("platform") != peer.name:
             raise AuthorisationError(
                 f"platform {peer.name!r} may not read the handover of pack {entry['pack']}: it was handed over to "
                 f"{claim['data'].get('platform')!r}"

@@ -154,6 +154,11 @@ class PackView(View):
     lease: LeaseView | None = Field(
         default=None, description="the active lease (车电分离): authority tier, the owner and the lessee"
     )
+    handed_over: dict[str, str] | None = Field(
+        default=None,
+        description="between platforms (docs/federation.md): `transferred` {platform, to}, or `arrived` {platform, "
+        "manufacturer: its producer there}; not the public tier",
+    )
 
 
 class HistoryItem(View):
@@ -251,7 +256,13 @@ def pack_view(
         **_import_members(state, tier),
         owner=state.owner if authority or _is_owner_party(state, caller) else None,
         lease=LeaseView(**state.lease) if state.lease and (authority or _is_owner_party(state, caller)) else None,
+        handed_over=None if public else _handed_over(state),
     )
+
+
+def _handed_over(state: PackState) -> dict[str, str] | None:
+    shown = state.extra.get(extras.TRANSFERRED) or state.extra.get(extras.ARRIVED)
+    return dict(shown) if isinstance(shown, Mapping) else None
 
 
 def _technical(technical: Mapping[str, Any], authority: bool) -> dict[str, Any]:

@@ -7,6 +7,7 @@ regulator sees the whole life, both parts verified; B refuses an arrival whose p
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from events.errors import InvalidPayload
 from events.orgs import Role
+from ledger.format import handover
 from ledger.usecases.verify import verify_database
 from tests.api.platforms import ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
+from tests.support import code
 from tests.web.login import login_cookie
 
 A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.REGULATOR]
@@ -127,7 +130,7 @@ def test_a_refuses_a_transfer_to_a_platform_it_does_not_know(fed: Federation) ->
     maker = fed.a.parties[Role.MANUFACTURER]
     assert fed.a.post(maker, PACK, "produced", PRODUCED, 0).status_code == 201
     answer = fed.a.post(maker, PACK, "transferred", {"platform": "gd.packtrace.test/log", "to": "x-recycler"}, 1)
-    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_payload")
+    assert (answer.status_code, answer.json()["code"]) == (422, "unknown_peer")
     assert answer.json()["detail"] == (
         "invalid 'transferred' payload: data.platform: 'gd.packtrace.test/log' is not a peer platform of this one; "
         f"configured peers (PACKTRACE_PEERS): {ORIGIN_B}"
@@ -195,3 +198,24 @@ def test_replay_and_verify_recheck_the_arrivals_proof(fed: Federation) -> None:
     good = fed.arrival(document)
     assert fed.b.ledger.append_one(good["claim"], good["sig"]).seq == 0
     assert verify_database(fed.b.ledger.engine, fed.b.ledger.signer.verifier_key).ok
+
+
+def test_an_export_carries_the_passport_and_the_proof(fed: Federation) -> None:
+    """Exports abroad (issue 17): the exported entry's proof, the bundle and the passport; no platform."""
+    maker, regulator = fed.a.parties[Role.MANUFACTURER], fed.a.parties[Role.REGULATOR]
+    assert fed.a.post(maker, PACK, "produced", PRODUCED, 0).status_code == 201
+    assert fed.a.post(maker, PACK, "exported", {"destination": "DE"}, 1).status_code == 201
+    answer = fed.a.http.get(f"/v1/packs/{PACK}/handover", headers=regulator.auth)
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert (document["platform"], document["to"], document["transfer"]["claim"]["type"]) == (None, None, "exported")
+    assert document["passport"]["code"] == PACK
+    assert document["proof"].startswith(f"c2sp.org/tlog-proof@v1\nindex {document['transfer']['index']}\n")
+    signed = handover.sign_request(PACK, int(time.time()), ORIGIN_B, fed.b.ledger.signer.private_key)
+    peer = fed.a.http.get(f"/v1/packs/{PACK}/handover", headers={"Packtrace-Peer": signed})
+    assert (peer.status_code, peer.json()["detail"]) == (
+        403,
+        f"platform {ORIGIN_B!r} may not read the handover of pack {PACK}: it was exported, not handed over to a "
+        "platform",
+    )
+    assert fed.a.http.get(f"/v1/packs/{code(2)}/handover", headers=regulator.auth).status_code == 404

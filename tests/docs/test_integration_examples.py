@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -32,6 +33,7 @@ from api.cli import app as cli_app
 from api.client import PacktraceClient, Signer
 from api.settings import Settings
 from events.codes import make_code
+from ledger.format import note
 from tests.api.served import served
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,6 +123,20 @@ SECTIONS: dict[str, tuple[Callable[[Province], None], Callable[[Province], None]
         ["OK: 2 recorded, 0 already recorded, 0 refused", "OK: 0 recorded, 2 already recorded, 0 refused"],
     ),
     "6. Listing packs and pagination": (retired_packs, seed_retired, [f"{RETIRED_PACKS}\n"]),
+    "16. Between platforms (federation)": (
+        with_key,
+        None,
+        [
+            "transferred\n",
+            "OK: handover of 001PB12ABCDEFGG1F0000016 to hb-recycler on hb.packtrace.example/log verified\n",
+            "2 entries, the transfer at index ",
+        ],
+    ),
+}
+# the environment of a section's server beyond the province's: §16's peer platform (docs/federation.md)
+PEER_KEY = note.verifier_key("hb.packtrace.example/log", Ed25519PrivateKey.generate().public_key())
+SECTION_ENV: dict[str, dict[str, str]] = {
+    "16. Between platforms (federation)": {"PACKTRACE_PEERS": f"{PEER_KEY}=https://packtrace.hb.example"},
 }
 
 
@@ -173,7 +189,11 @@ def running(section: str, province: Province) -> Iterator[subprocess.CompletedPr
     """The section's script run against a fresh server over `province` (still serving in the block)."""
     prepare, seed, _ = SECTIONS[section]
     prepare(province)
-    with served(create_app(Settings())) as url:
+    with pytest.MonkeyPatch.context() as env_of_section:
+        for name, value in SECTION_ENV.get(section, {}).items():
+            env_of_section.setenv(name, value)
+        settings = Settings()
+    with served(create_app(settings)) as url:
         province.url = url
         if seed is not None:
             seed(province)
