@@ -152,6 +152,10 @@ def test_b_regulator_sees_both_parts_verified(fed: Federation) -> None:
         assert name in html, name
     english = fed.b.http.get(f"/regulator/packs/{PACK}?lang=en", headers=cookie).text
     assert f"verified against {ORIGIN_A}&#39;s log key" in english
+    assert f"manufacturer@{ORIGIN_A}</span> (the producer on the origin platform)" in english
+    cookie_a = login_cookie(fed.a.http, fed.a.parties[Role.REGULATOR].token)
+    origin_page = fed.a.http.get(f"/regulator/packs/{PACK}?lang=en", headers=cookie_a).text
+    assert f"recycler@{ORIGIN_B}" in origin_page and "transferred to another platform" in origin_page
 
 
 def _bundle_file(fed: Federation, tmp_path: Path) -> Path:
@@ -219,3 +223,20 @@ def test_an_export_carries_the_passport_and_the_proof(fed: Federation) -> None:
         "platform",
     )
     assert fed.a.http.get(f"/v1/packs/{code(2)}/handover", headers=regulator.auth).status_code == 404
+
+
+def test_the_arrived_packs_passport_and_epcis_on_b(fed: Federation) -> None:
+    fed.transfer()
+    assert fed.arrive(fed.arrival(fed.fetch())).status_code == 201
+    regulator = fed.b.parties[Role.REGULATOR]
+    passport = fed.b.http.get(f"/v1/packs/{PACK}/passport", headers=regulator.auth).json()
+    assert passport["passport"]["identification"]["chemistry"] == "LFP"
+    assert passport["passport"]["performance"]["rated"]["energy"] == {"value": 60.0}
+    arrival = passport["record"][0]
+    assert (arrival["type"], arrival["data"]) == ("arrived", {"platform": ORIGIN_A, "manufacturer": "manufacturer"})
+    epcis = fed.b.http.get(f"/v1/packs/{PACK}/epcis", headers=regulator.auth)
+    assert epcis.status_code == 200
+    (event,) = epcis.json()["epcisBody"]["eventList"]
+    assert (event["bizStep"], event["disposition"]) == ("arriving", "in_progress")
+    public = fed.a.http.get(f"/v1/packs/{PACK}").json()
+    assert public["status"] == "transferred"
