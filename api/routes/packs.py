@@ -39,12 +39,13 @@ def get_pack(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> PackView
 def get_pack_events(
     code: CodePath,
     ledger: LedgerDep,
+    settings: SettingsDep,
     caller: OptionalOrg,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description="entries a page")] = HISTORY_PAGE,
 ) -> PackHistory:
     """A page of the pack's chain with entry hashes, in `seq` order; `next` is the cursor of the rest."""
-    return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
+    return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit, peers=settings.peer_platforms)
 
 
 @router.get(

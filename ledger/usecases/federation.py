@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field
-
 from events import federation
 from events.catalogue import ArrivedData, EventType, parse_payload
 from events.errors import (
@@ -42,7 +40,7 @@ from ledger.store.handoverrows import StoredBundle
 from ledger.usecases import bundles, cosigning, passport
 from ledger.usecases.access import Caller, require_authenticated, require_org
 from ledger.usecases.packreads import checked_code, unknown_pack
-from ledger.usecases.views import View
+from ledger.usecases.views import OriginEntry, OriginPart
 
 _ITEM = re.compile(r"(?P<key>[^=\s]+)=(?P<url>https?://\S+)")
 HANDED_OVER = {Status.TRANSFERRED.value: EventType.TRANSFERRED.value, Status.EXPORTED.value: EventType.EXPORTED.value}
@@ -279,28 +277,6 @@ def _same(data: ArrivedData, document: Mapping[str, Any]) -> None:
 
 
 # -- reading the origin's part ---------------------------------------------------------------------------
-
-
-class OriginEntry(View):
-    """One entry of the origin's part of a pack's life, as its bundle holds it."""
-
-    index: int
-    seq: int
-    type: str
-    at: str
-    recorded_at: str
-    actor: str
-    data: dict[str, Any]
-
-
-class OriginPart(View):
-    """The origin's part of a pack's life (docs/federation.md §4), from the bundle kept at arrival, verified
-    again when read: `verified` under the configured peer's log key, else `problem` says why not."""
-
-    platform: str = Field(description="the origin platform's log origin")
-    verified: bool
-    problem: str | None = Field(description="why the origin's part is not verified (None when it is)")
-    entries: list[OriginEntry]
 
 
 def _origin_entries(bundle: Mapping[str, Any]) -> list[OriginEntry]:

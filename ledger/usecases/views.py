@@ -180,12 +180,39 @@ class HistoryItem(View):
     corrects: EntryLink | None = Field(default=None, description="a `corrected` entry: the entry it corrects")
 
 
+class OriginEntry(View):
+    """One entry of the origin's part of a pack's life, as its bundle holds it."""
+
+    index: int
+    seq: int
+    type: str
+    at: str
+    recorded_at: str
+    actor: str
+    data: dict[str, Any]
+
+
+class OriginPart(View):
+    """The origin's part of a pack's life (docs/federation.md §4), from the bundle kept at arrival, verified
+    again when read: `verified` under the configured peer's log key, else `problem` says why not."""
+
+    platform: str = Field(description="the origin platform's log origin")
+    verified: bool
+    problem: str | None = Field(description="why the origin's part is not verified (None when it is)")
+    entries: list[OriginEntry]
+
+
 class PackHistory(View):
     code: str
     tier: Tier
     events: list[HistoryItem] = Field(description="one page of the chain, in `seq` order")
     total: int = Field(description="entries in the pack's chain")
     next: str | None = Field(default=None, description="cursor of the next page, null on the last page")
+    origin_history: OriginPart | None = Field(
+        default=None,
+        description="a pack handed over by another platform: its life there, verified (authority tier, first page; "
+        "docs/federation.md)",
+    )
 
 
 class PackPage(View):

@@ -27,13 +27,13 @@ from ledger.usecases import calendar as calendars
 from ledger.usecases import federation, packhistory, packreads, places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
-from ledger.usecases.federation import OriginPart, Peer
+from ledger.usecases.federation import Peer
 from ledger.usecases.makers import maker_org
 from ledger.usecases.report_index import DEFAULT_BASIS, refresh
 from ledger.usecases.reports.compliance import OrgLateness, UnaccountedPack, compliance, late_pct
 from ledger.usecases.reports.recall import MAKER_CODE
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
-from ledger.usecases.views import BindingView, HistoryItem, PackView, View
+from ledger.usecases.views import BindingView, HistoryItem, OriginPart, PackView, View
 
 SEARCH_LIMIT = 50
 DOSSIER_SHOWN = 200  # entries on one page of a pack's dossier (a chain has no length limit)

@@ -55,6 +55,14 @@ def test_a_pack_made_in_a_is_recycled_in_b(fed: Federation) -> None:
         [("retired", {"reason": "end_of_life"}), ("dismantled", {"outputs": []}), ("recycled", RECYCLED)], start=11
     ):
         assert b.post(recycler, PACK, kind, data, hours).status_code == 201
+    history = b.http.get(f"/v1/packs/{PACK}/events", headers=b.parties[Role.REGULATOR].auth).json()
+    origin = history["origin_history"]
+    assert (origin["platform"], origin["verified"], origin["problem"]) == (ORIGIN_A, True, None)
+    assert [e["type"] for e in origin["entries"]] == [
+        "produced", "shipped", "received", "installed", "retired", "transferred"
+    ]  # fmt: skip
+    assert [e["type"] for e in history["events"]] == ["arrived", "retired", "dismantled", "recycled"]
+    assert b.http.get(f"/v1/packs/{PACK}/events", headers=recycler.auth).json()["origin_history"] is None
     state = b.http.get(f"/v1/packs/{PACK}", headers=recycler.auth).json()
     assert (state["status"], state["custodian"], state["chemistry"]) == ("recycled", "recycler", "LFP")
     assert verify_database(b.ledger.engine, b.ledger.signer.verifier_key).ok
