@@ -10,7 +10,7 @@ Feature: A pack handed over between two platforms (跨平台移交)
     And a pack made in "fj", installed in a vehicle, retired and transferred to "hb"'s recycler
 
   Scenario: The origin accounts for the transferred pack
-    Then "fj"'s compliance report does not list the pack as 流向不明
+    Then "fj"'s compliance report does not list the pack as 流向不明, but lists a pack retired and kept there
     And the pack is "transferred" on "fj"
 
   Scenario: The pack arrives in the destination with the origin's proof and is recycled there

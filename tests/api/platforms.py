@@ -31,6 +31,7 @@ from tests.support import T0, Clock, code
 ORIGIN_A, ORIGIN_B = "fj.packtrace.test/log", "hb.packtrace.test/log"
 PRODUCED = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0, "batch": "B7"}
 PACK = code(1701)
+CONTROL = code(1702)  # a pack retired in A and kept there
 
 
 @dataclass
@@ -64,6 +65,18 @@ class Federation:
         for hours, (party, kind, data) in enumerate(steps):
             answer = a.post(party, pack, kind, data, hours)
             assert answer.status_code == 201, answer.text
+
+    def unaccounted_after(self, days: int) -> list[str]:
+        """A's 流向不明 packs `days` after the first event, beside a control pack retired in A and kept there."""
+        maker, auto = self.a.parties[Role.MANUFACTURER], self.a.parties[Role.AUTOMAKER]
+        steps = [(maker, "produced", PRODUCED), (maker, "shipped", {"to": auto.id}),
+                 (auto, "received", {"from": maker.id}), (auto, "retired", {"reason": "end_of_life"})]  # fmt: skip
+        for hours, (party, kind, data) in enumerate(steps):
+            assert self.a.post(party, CONTROL, kind, data, hours).status_code == 201
+        self.a.ledger.clock = Clock(T0 + timedelta(days=days))
+        report = self.a.http.get("/v1/reports/compliance", headers=self.a.parties[Role.REGULATOR].auth)
+        assert report.status_code == 200, report.text
+        return [row["pack"] for row in report.json()["unaccounted"]]
 
     def fetch(self, pack: str = PACK) -> dict[str, Any]:
         """B's recycler has B's server fetch and verify A's handover document."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,10 @@ from events.errors import InvalidPayload
 from events.orgs import Role
 from ledger.format import handover
 from ledger.usecases.verify import verify_database
-from tests.api.platforms import ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
-from tests.support import code
+from tests.api.parties import party_org
+from tests.api.platforms import CONTROL, ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
+from tests.support import T0, code
+from tests.web import recount as rc
 from tests.web.login import login_cookie
 
 A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.REGULATOR]
@@ -41,8 +44,9 @@ def test_a_pack_made_in_a_is_recycled_in_b(fed: Federation) -> None:
     # A: transferred, accounted for
     pack = a.http.get(f"/v1/packs/{PACK}", headers=regulator_a.auth).json()
     assert (pack["status"], pack["eu_status"]) == ("transferred", "waste")
-    report = a.http.get("/v1/reports/compliance", headers=regulator_a.auth).json()
-    assert PACK not in [row["code"] for row in report["unaccounted"]]
+    assert fed.unaccounted_after(days=90) == [CONTROL]  # the control pack, retired and kept: 流向不明
+    recount = rc.Recount({party_org(r).id: party_org(r) for r in A_ROLES}, rc.fetch_log(a.http, regulator_a.token))
+    assert [p["pack"] for p in recount.unaccounted(T0 + timedelta(days=90))] == [CONTROL]  # the independent recount
 
     document = fed.fetch()
     assert (document["format"], document["origin"], document["code"]) == ("packtrace-handover/1", ORIGIN_A, PACK)
@@ -67,6 +71,10 @@ def test_a_pack_made_in_a_is_recycled_in_b(fed: Federation) -> None:
     assert (state["status"], state["custodian"], state["chemistry"]) == ("recycled", "recycler", "LFP")
     assert verify_database(b.ledger.engine, b.ledger.signer.verifier_key).ok
     assert verify_database(a.ledger.engine, a.ledger.signer.verifier_key).ok
+    recount_b = rc.Recount(
+        {party_org(r).id: party_org(r) for r in B_ROLES}, rc.fetch_log(b.http, b.parties[Role.REGULATOR].token)
+    )
+    assert recount_b.packs[PACK].status == "recycled" and recount_b.unaccounted(T0 + timedelta(days=90)) == []
 
 
 def test_a_peer_platform_reads_the_handover_only_with_its_signed_request(fed: Federation) -> None:
