@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from events import federation
+from events import federation, lots
 from events.catalogue import ArrivedData, EventType, parse_payload
 from events.errors import (
     AuthorisationError,
@@ -242,6 +242,8 @@ def arrive(ledger: Ledger, caller: Caller, peers: Sequence[Peer], claim: Any, si
         or not isinstance(claim.get("pack"), str)
     ):
         raise InvalidClaim("POST /v1/handovers takes an 'arrived' claim", code="not_an_arrival")
+    if lots.is_lot_subject(claim["pack"]):
+        raise InvalidClaim("an arrival is of a battery pack, not of a recycler lot", code="not_an_arrival")
     code = checked_code(claim["pack"])
     raw = claim.get("data")
     data = parse_payload(EventType.ARRIVED, raw if isinstance(raw, Mapping) else {})

@@ -256,3 +256,20 @@ def test_the_arrived_packs_passport_and_epcis_on_b(fed: Federation) -> None:
     assert (event["bizStep"], event["disposition"]) == ("arriving", "in_progress")
     public = fed.a.http.get(f"/v1/packs/{PACK}").json()
     assert public["status"] == "transferred"
+
+
+def test_verify_names_an_arrival_whose_transfer_names_another_platform(fed: Federation) -> None:
+    """Appended on the ledgers directly (no service layer, which refuses both), a transfer to a third platform
+    and its arrival here: the proof verifies, but `packtrace verify` names the transfer's platform."""
+    maker, regulator = fed.a.parties[Role.MANUFACTURER], fed.a.parties[Role.REGULATOR]
+    elsewhere = {"platform": "gd.packtrace.test/log", "to": "recycler"}
+    for hours, (kind, data) in enumerate([("produced", PRODUCED), ("transferred", elsewhere)]):
+        posted = maker.claim(PACK, kind, data, at=T0 + timedelta(hours=hours))
+        fed.a.ledger.append_one(posted["claim"], posted["sig"])
+    document = fed.a.http.get(f"/v1/packs/{PACK}/handover", headers=regulator.auth).json()
+    arrival = fed.arrival(document)
+    fed.b.ledger.append_one(arrival["claim"], arrival["sig"])
+    report = verify_database(fed.b.ledger.engine, fed.b.ledger.signer.verifier_key)
+    assert [str(problem) for problem in report.problems] == [
+        f"step 5: arrival of pack {PACK}: the transfer names platform 'gd.packtrace.test/log', not {ORIGIN_B!r}"
+    ]
