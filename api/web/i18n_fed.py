@@ -23,3 +23,12 @@ EVENT_NAMES_FED: dict[str, tuple[str, str]] = {
     "arrived": ("外省移交接收", "received from another platform"),
 }
 STATUS_NAMES_FED: dict[str, tuple[str, str]] = {"transferred": ("已移交外省平台", "transferred to another platform")}
+FIELD_NAMES_FED: dict[str, tuple[str, str]] = {
+    "platform": ("平台", "platform"),
+    "platform_key": ("来源平台日志公钥", "origin log key"),
+    "transfer": ("来源平台移交记录", "origin's transfer entry"),
+    "bundle_sha256": ("来源证据包 SHA-256", "origin bundle SHA-256"),
+    "produced": ("来源平台生产数据", "origin's production data"),
+    "manufacturer": ("来源平台生产企业", "origin's producer"),
+    "index": ("日志序号", "log index"),
+}
