@@ -138,6 +138,16 @@ def verify_bundle_cmd(
             "transfer proof checked (docs/federation.md)",
         ),
     ] = None,
+    peer_policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--peer-policy",
+            help="A trust policy for the peer platforms (their log keys, witnesses, quorum): instead of or beside "
+            "--peer",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Check a pack's offline bundle, or a C2SP tlog-proof with the entry it proves, with public keys alone."""
     from ledger.format.bundle import verify_bundle
@@ -145,6 +155,7 @@ def verify_bundle_cmd(
     from ledger.format.policy import verify_bundle_by_policy
 
     policy = _policy_or_key(log_key, policy_file)
+    peer_policy = _peer_policy(peer_policy_file)
     if _verify_tlog_proof(file, log_key, entry, policy):
         return
     accepted: Accepted | None = None
@@ -155,7 +166,7 @@ def verify_bundle_cmd(
         else:
             assert log_key is not None
             summary = verify_bundle(bundle, log_key)
-        origin = check_arrival_in_bundle(bundle, peer or [])
+        origin = check_arrival_in_bundle(bundle, peer or [], policy=peer_policy, now=int(time.time()))
     except (VerificationError, json.JSONDecodeError) as exc:
         _bundle_failed(_why(exc))
     except UnicodeDecodeError as exc:
@@ -194,11 +205,22 @@ def verify_bundle_cmd(
     _echo_policy(accepted)
 
 
+def _peer_policy(path: Path | None) -> Policy | None:
+    from ledger.format.policy import PolicyError, read_policy
+
+    if path is None:
+        return None
+    try:
+        return read_policy(path)
+    except PolicyError as exc:
+        _bundle_failed(f"信任策略无效 bad trust policy: {exc.message}")
+
+
 def _echo_origin(origin: str | None) -> None:
     if origin is not None:
         typer.echo(
             f"OK: the origin part: the transfer entry is proven in {origin}'s log, verified against {origin}'s log "
-            "key (--peer)"
+            "key (--peer, --peer-policy)"
         )
 
 

@@ -90,7 +90,7 @@ def _verify_bundle(fed: Federation, tmp_path: Path) -> None:
     args = ["verify-bundle", str(path), "--log-key", fed.b.ledger.signer.verifier_key]
     result = CliRunner().invoke(cli, [*args, "--peer", fed.a.ledger.signer.verifier_key])
     assert result.exit_code == 0, result.output
-    assert f"verified against {ORIGIN_A}'s log key (--peer)" in result.output
+    assert f"verified against {ORIGIN_A}'s log key (--peer, --peer-policy)" in result.output
 
 
 @when(parsers.parse("\"hb\"'s recycler records the arrival with the handover document's {part} changed"))

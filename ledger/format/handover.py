@@ -24,6 +24,7 @@ from events.errors import PacktraceError, VerificationError
 from ledger.format import note, tlogproof
 from ledger.format.bundle import BundleSummary, verify_bundle
 from ledger.format.canonical import canonical, entry_hash
+from ledger.format.policy import Policy, check_checkpoint
 
 HANDOVER_FORMAT = "packtrace-handover/1"
 REQUEST_LINE = "packtrace-handover-request/1"
@@ -140,11 +141,14 @@ def transfer_hash(transfer: Mapping[str, Any]) -> str:
 # -- verify-bundle on the destination ------------------------------------------------------------------
 
 
-def check_arrival_in_bundle(bundle: Any, peers: Sequence[str]) -> str | None:
+def check_arrival_in_bundle(
+    bundle: Any, peers: Sequence[str], *, policy: Policy | None = None, now: int = 0
+) -> str | None:
     """For a bundle whose chain starts with an `arrived` entry: check the origin's proof of its transfer
-    entry under a trusted peer key (`peers`, C2SP verifier keys), and that the transfer hands the pack to
-    the arrival's poster on the bundle's own log. The origin's name when verified; None when the chain
-    does not start with an arrival; VerificationError saying why the origin's part is unverified."""
+    entry under a trusted peer key (`peers`, C2SP verifier keys; or a log key of `policy`, whose quorum the
+    proof's checkpoint must then meet), and that the transfer hands the pack to the arrival's poster on the
+    bundle's own log. The origin's name when verified; None when the chain does not start with an arrival;
+    VerificationError saying why the origin's part is unverified."""
     entries = bundle.get("entries") if isinstance(bundle, dict) else None
     first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None
     claim = first.get("claim") if first is not None else None
@@ -152,6 +156,12 @@ def check_arrival_in_bundle(bundle: Any, peers: Sequence[str]) -> str | None:
         return None
     data = claim["data"]
     platform, key = data.get("platform"), data.get("platform_key")
+    if policy is not None:  # (0): the proof's checkpoint meets the peer's trust policy, signed by one of its logs
+        try:
+            accepted = check_checkpoint(tlogproof.parse(data["proof"]).checkpoint, policy, now=now)
+        except VerificationError as exc:
+            raise VerificationError(f"the origin part ({platform!r}) is unverified: {exc.message}") from None
+        peers = [*peers, accepted.log_key.text]
     # (1): the arrival names a key the verifier trusts as that peer's.
     if key not in peers:
         trusted = ", ".join(note.parse_verifier_key(peer).name for peer in peers) or "none"

@@ -13,12 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.cli import app as cli
 from events.errors import InvalidPayload
 from events.orgs import Role
-from ledger.format import handover
+from ledger.format import handover, note
 from ledger.usecases.verify import verify_database
 from tests.api.parties import party_org
 from tests.api.platforms import CONTROL, ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
@@ -192,8 +193,19 @@ def test_verify_bundle_checks_the_origins_proof_under_a_trusted_peer_key(fed: Fe
     assert trusted.exit_code == 0, trusted.output
     assert (
         f"OK: the origin part: the transfer entry is proven in {ORIGIN_A}'s log, verified against {ORIGIN_A}'s log "
-        "key (--peer)"
+        "key (--peer, --peer-policy)"
     ) in trusted.output
+    policy = tmp_path / "peers.policy"
+    policy.write_text(f"# the peer platforms B trusts\nlog {a_key}\nquorum none\n", encoding="utf-8")
+    by_policy = runner.invoke(cli, ["verify-bundle", str(path), "--log-key", b_key, "--peer-policy", str(policy)])
+    assert by_policy.exit_code == 0, by_policy.output
+    assert f"verified against {ORIGIN_A}'s log key" in by_policy.output
+    witnessed = tmp_path / "witnessed.policy"
+    witness = note.verifier_key("w.test/witness", Ed25519PrivateKey.generate().public_key(), note.COSIGNATURE_V1_TYPE)
+    witnessed.write_text(f"log {a_key}\nwitness w {witness}\nquorum w\n", encoding="utf-8")
+    unwitnessed = runner.invoke(cli, ["verify-bundle", str(path), "--log-key", b_key, "--peer-policy", str(witnessed)])
+    assert unwitnessed.exit_code == 1
+    assert f"FAILED the origin part ({ORIGIN_A!r}) is unverified: " in " ".join(unwitnessed.output.split())
     untrusted = runner.invoke(cli, ["verify-bundle", str(path), "--log-key", b_key])
     assert untrusted.exit_code == 1
     assert (
