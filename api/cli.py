@@ -21,6 +21,7 @@ from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_errors import CliGroup
+from api.cli_handover import handover_app
 from api.cli_label import label
 from api.cli_log import log_app
 from api.cli_recalls import recall_app
@@ -45,6 +46,7 @@ app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(recall_app, name="recall")
+app.add_typer(handover_app, name="handover")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)

@@ -6,13 +6,15 @@ regulator sees the whole life, both parts verified; B refuses an arrival whose p
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
@@ -23,7 +25,7 @@ from ledger.format import handover, note
 from ledger.usecases.verify import verify_database
 from tests.api.parties import party_org
 from tests.api.platforms import CONTROL, ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
-from tests.support import T0, code
+from tests.support import T0, Clock, code
 from tests.web import recount as rc
 from tests.web.login import login_cookie
 
@@ -285,3 +287,29 @@ def test_verify_names_an_arrival_whose_transfer_names_another_platform(fed: Fede
     assert [str(problem) for problem in report.problems] == [
         f"step 5: arrival of pack {PACK}: the transfer names platform 'gd.packtrace.test/log', not {ORIGIN_B!r}"
     ]
+
+
+def test_the_cli_receives_a_pack_from_the_origin(fed: Federation, tmp_path: Path) -> None:
+    """`packtrace handover receive`: B's server fetches and verifies, the recycler's key signs the arrival."""
+    fed.transfer()
+    fed.b.ledger.clock = Clock(datetime.now(UTC))  # the command dates the arrival now
+    recycler = fed.b.parties[Role.RECYCLER]
+    key_file = tmp_path / "recycler.key"
+    key_file.write_bytes(
+        recycler.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    args = ["handover", "receive", PACK, "--from", ORIGIN_A, "--origin-key", fed.a.ledger.signer.verifier_key]
+    args += ["--actor", recycler.id, "--key-id", recycler.key_id, "--key-file", str(key_file)]
+    args += ["--token", recycler.token, "--url", fed.b.url, "--save", str(tmp_path / "handover.json")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"OK: pack {PACK} arrived from {ORIGIN_A} (entry ")
+    assert f"verified against {ORIGIN_A}'s log key" in result.stdout
+    assert json.loads((tmp_path / "handover.json").read_text(encoding="utf-8"))["code"] == PACK
+    state = fed.b.http.get(f"/v1/packs/{PACK}", headers=recycler.auth).json()
+    assert (state["status"], state["custodian"]) == ("in_stock", "recycler")
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1
+    assert "illegal_transition" in again.stderr and "'arrived' is only its first event" in again.stderr
