@@ -21,6 +21,7 @@ from api.cli_config import load_settings, refusals, require_existing_database
 from api.cli_db import migrate
 from api.cli_demo import demo
 from api.cli_errors import CliGroup
+from api.cli_handover import handover_app
 from api.cli_label import label
 from api.cli_log import log_app
 from api.cli_recalls import recall_app
@@ -45,6 +46,7 @@ app.add_typer(log_app, name="log")
 app.add_typer(witness_app, name="witness")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(recall_app, name="recall")
+app.add_typer(handover_app, name="handover")
 app.command()(label)
 app.command()(demo)
 app.command()(migrate)
@@ -130,12 +132,32 @@ def verify_bundle_cmd(
             dir_okay=False,
         ),
     ] = None,
+    peer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--peer",
+            help="A peer platform's log verifier key (repeatable): a pack that arrived from it has its origin's "
+            "transfer proof checked (docs/federation.md)",
+        ),
+    ] = None,
+    peer_policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--peer-policy",
+            help="A trust policy for the peer platforms (their log keys, witnesses, quorum): instead of or beside "
+            "--peer",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Check a pack's offline bundle, or a C2SP tlog-proof with the entry it proves, with public keys alone."""
     from ledger.format.bundle import verify_bundle
+    from ledger.format.handover import check_arrival_in_bundle
     from ledger.format.policy import verify_bundle_by_policy
 
     policy = _policy_or_key(log_key, policy_file)
+    peer_policy = _peer_policy(peer_policy_file)
     if _verify_tlog_proof(file, log_key, entry, policy):
         return
     accepted: Accepted | None = None
@@ -146,6 +168,7 @@ def verify_bundle_cmd(
         else:
             assert log_key is not None
             summary = verify_bundle(bundle, log_key)
+        origin = check_arrival_in_bundle(bundle, peer or [], policy=peer_policy, now=int(time.time()))
     except (VerificationError, json.JSONDecodeError) as exc:
         _bundle_failed(_why(exc))
     except UnicodeDecodeError as exc:
@@ -165,6 +188,7 @@ def verify_bundle_cmd(
             f"the last included in the log at tree size {summary.tree_size}, root {summary.root.hex()}); {tail}"
         )
         typer.echo(_keys_proven(summary))
+        _echo_origin(origin)
         _echo_policy(accepted)
         return
     claimed = (
@@ -179,7 +203,27 @@ def verify_bundle_cmd(
         f"content; {tail}{claimed}"
     )
     typer.echo(_keys_proven(summary))
+    _echo_origin(origin)
     _echo_policy(accepted)
+
+
+def _peer_policy(path: Path | None) -> Policy | None:
+    from ledger.format.policy import PolicyError, read_policy
+
+    if path is None:
+        return None
+    try:
+        return read_policy(path)
+    except PolicyError as exc:
+        _bundle_failed(f"信任策略无效 bad trust policy: {exc.message}")
+
+
+def _echo_origin(origin: str | None) -> None:
+    if origin is not None:
+        typer.echo(
+            f"OK: the origin part: the transfer entry is proven in {origin}'s log, verified against {origin}'s log "
+            "key (--peer, --peer-policy)"
+        )
 
 
 def _policy_or_key(log_key: str | None, policy_file: Path | None) -> Policy | None:

@@ -10,6 +10,7 @@ Pass `transport=` (any httpx transport) to talk to an app in-process in tests.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.batch import batch_end
 from events.registry import By, RegistryType, new_registry_claim, org_subject
+from ledger.format.canonical import canonical
 from ledger.format.claims import make_signed_claim, sign_claim
 
 MAX_BATCH = 10_000
@@ -92,6 +94,21 @@ class Signer:
             prev=prev,
         )
         return {"claim": claim, "sig": sig}
+
+    def arrival(self, document: Mapping[str, Any], platform_key: str, *, at: datetime) -> dict[str, Any]:
+        """The signed `arrived` claim of a pack handed over by another platform (docs/federation.md §3), built
+        from its handover document and the origin log's verifier key: the body of POST /v1/handovers."""
+        produced = document["bundle"]["entries"][0]["claim"]
+        data = {
+            "platform": document["origin"],
+            "platform_key": platform_key,
+            "transfer": document["transfer"],
+            "proof": document["proof"],
+            "bundle_sha256": hashlib.sha256(canonical(document["bundle"])).hexdigest(),
+            "produced": produced["data"],
+            "manufacturer": produced["actor"],
+        }
+        return {**self.sign(document["code"], "arrived", data, at=at), "handover": dict(document)}
 
     # -- registry claims (docs/ledger-format.md §5), the body of POST /v1/registry ----------------------
 
@@ -206,6 +223,16 @@ class PacktraceClient:
         return created
 
     # -- orgs and keys --------------------------------------------------------------------------------
+
+    def fetch_handover(self, code: str, origin: str) -> dict[str, Any]:
+        """The handover document of `code` from the peer platform `origin`, fetched and verified by this server."""
+        document: dict[str, Any] = self._json("GET", f"/v1/handovers/{code}", params={"from": origin})
+        return document
+
+    def post_arrival(self, arrival: Mapping[str, Any]) -> dict[str, Any]:
+        """Post an `arrived` claim with its handover document (`Signer.arrival`)."""
+        result: dict[str, Any] = self._json("POST", "/v1/handovers", json=dict(arrival))
+        return result
 
     def create_org(self, org: Mapping[str, Any]) -> dict[str, Any]:
         created: dict[str, Any] = self._json("POST", "/v1/orgs", json=dict(org))

@@ -340,3 +340,11 @@ class ConsistencyQuery(Body):
 
     old: int = Field(alias="from", ge=1, le=MAX_INT)
     new: int = Field(alias="to", ge=1, le=MAX_INT)
+
+
+class ArrivalCreate(EventCreate):
+    """An `arrived` claim with the origin platform's handover document beside it (docs/federation.md)."""
+
+    handover: dict[str, Any] = Field(
+        description="the origin's packtrace-handover/1 document, as GET /v1/handovers/{code} returned it"
+    )

@@ -13,6 +13,7 @@ from api.proxies import TrustedProxies
 from ledger.format.policy import Policy, PolicyError, read_policy
 from ledger.store.db import postgres_url
 from ledger.usecases.cosigning import parse_witnesses
+from ledger.usecases.federation import Peer, parse_peers
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "token"}
 MIN_ADMIN_TOKEN = 24
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
     log_key_file: Path = Path("./packtrace-log.key")
     sealing_key_file: Path = Path("./packtrace-sealing.key")  # seals platform-held keys at rest (0600)
     witnesses: str = ""  # `<witness verifier key>=<base URL>`, comma-separated (docs/ledger-format.md §4.3)
+    peers: str = ""  # `<peer log verifier key>=<base URL>`, comma-separated (docs/federation.md)
     admin_token: str | None = None
     # Fails closed: only `packtrace demo` and the tests say "development", which accepts placeholder secrets.
     environment: Literal["production", "development"] = "production"
@@ -57,6 +59,7 @@ class Settings(BaseSettings):
     _origin_derived: bool = PrivateAttr(default=False)
     _public_url_given: bool = PrivateAttr(default=False)
     _policy: Policy | None = PrivateAttr(default=None)
+    _peers: tuple[Peer, ...] = PrivateAttr(default=())
 
     @property
     def origin_is_explicit(self) -> bool:
@@ -73,6 +76,17 @@ class Settings(BaseSettings):
     def _witnesses_parse(cls, value: str) -> str:
         # refuses a bad key or URL, or a witness named twice, naming the item; "" when none is configured
         return ",".join(f"{w.verifier_key}={w.url}" for w in parse_witnesses(value))
+
+    @model_validator(mode="after")
+    def _peers_parse(self) -> Settings:
+        # refuses a bad key or URL, or a peer named twice, naming the item; () when none is configured
+        self._peers = parse_peers(self.peers)
+        return self
+
+    @property
+    def peer_platforms(self) -> tuple[Peer, ...]:
+        """The other packtrace platforms this one hands packs over to and receives them from."""
+        return self._peers
 
     @field_validator("trusted_proxies")
     @classmethod

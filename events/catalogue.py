@@ -80,6 +80,8 @@ class EventType(StrEnum):
     LEASE_ENDED = "lease_ended"
     LOTTED = "lotted"
     PASSPORT = "passport"
+    TRANSFERRED = "transferred"
+    ARRIVED = "arrived"
 
 
 def _as_value_error(check: Callable[[str], object]) -> Callable[[str], str]:
@@ -599,6 +601,39 @@ class PassportData(Payload):
     )
 
 
+# A peer platform's log origin (docs/federation.md): the name of its C2SP note verifier key.
+PlatformName = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX, pattern=r"^[!-*,-~]+$"),
+]
+ArrivalHash = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
+
+
+class TransferredData(Payload):
+    """The pack is handed over to an organisation on another packtrace platform (移交外省平台,
+    docs/federation.md): `platform` is that platform's log origin, `to` the receiver's id there."""
+
+    platform: PlatformName = Field(description="the receiving platform's log origin (a configured peer)")
+    to: OrgId = Field(description="the receiving organisation's id on that platform")
+    waybill: ShortText | None = None
+    reason: Text | None = None
+
+
+class ArrivedData(Payload):
+    """The genesis of a pack's chain on this platform, handed over by another (外省移交接收,
+    docs/federation.md): the origin's `transferred` entry verbatim with its C2SP tlog-proof, the origin
+    log's verifier key, the SHA-256 of the origin's bundle this platform stores, and the origin's
+    `produced` facts copied verbatim."""
+
+    platform: PlatformName = Field(description="the origin platform's log origin")
+    platform_key: ShortText = Field(description="the origin log's C2SP note verifier key (name+hash+key)")
+    transfer: dict[str, JsonValue] = Field(description="the origin's `transferred` entry, verbatim")
+    proof: str = Field(strict=True, max_length=20_000, description="the C2SP tlog-proof of the transfer entry")
+    bundle_sha256: ArrivalHash = Field(description="SHA-256 of the canonical bytes of the origin's bundle")
+    produced: dict[str, JsonValue] = Field(description="the `data` of the origin's `produced` entry, verbatim")
+    manufacturer: OrgId = Field(description="who posted the origin's `produced` entry (its id on the origin)")
+
+
 class FoundData(Payload):
     custodian: OrgId = Field(description="the organisation that holds the pack now")
     note: Text
@@ -628,6 +663,8 @@ PAYLOAD_MODELS: dict[EventType, type[Payload]] = {
     EventType.LEASE_ENDED: LeaseEndedData,
     EventType.LOTTED: LottedData,
     EventType.PASSPORT: PassportData,
+    EventType.TRANSFERRED: TransferredData,
+    EventType.ARRIVED: ArrivedData,
 }
 
 

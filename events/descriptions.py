@@ -77,6 +77,16 @@ EVENT_TEXT: dict[EventType, tuple[str, str, str]] = {
         "退役或已拆解的电池包进入再生利用企业的批次，与批次的其他投料一同破碎。",
         "A retired or dismantled pack goes into a recycler's lot, shredded with the lot's other inputs.",
     ),
+    E.TRANSFERRED: (
+        "移交外省平台",
+        "持有方把电池包移交给另一个 packtrace 平台上的企业（docs/federation.md）。",
+        "The custodian hands the pack over to an organisation on another packtrace platform (docs/federation.md).",
+    ),
+    E.ARRIVED: (
+        "外省移交接收",
+        "接收方在本平台开始另一平台移交来的电池包的记录，附来源平台移交记录的证明。",
+        "The receiver starts the chain here of a pack handed over by another platform, with the origin's proof.",
+    ),
     E.OWNERSHIP_TRANSFERRED: (
         "所有权转移",
         "电池包的所有权人变更（持有方不变）。",
@@ -240,6 +250,24 @@ FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "the maker's to post, those measured in use (performance.dynamic) the current custodian's",
         )
     },
+    "TransferredData": {
+        "platform": (
+            "接收平台的日志名称（已配置的对等平台）",
+            "the receiving platform's log origin (a configured peer)",
+        ),
+        "to": ("接收企业在该平台上的企业标识", "the receiving organisation's id on that platform"),
+        "waybill": ("运单号", "the waybill number"),
+        "reason": ("移交说明", "why it is handed over"),
+    },
+    "ArrivedData": {
+        "platform": ("来源平台的日志名称", "the origin platform's log origin"),
+        "platform_key": ("来源平台日志的验证公钥（C2SP）", "the origin log's C2SP note verifier key"),
+        "transfer": ("来源平台的移交记录（原样）", "the origin's `transferred` entry, verbatim"),
+        "proof": ("移交记录的 C2SP tlog-proof 证明", "the C2SP tlog-proof of the transfer entry"),
+        "bundle_sha256": ("本平台保存的来源离线证据包的 SHA-256", "SHA-256 of the origin's bundle stored here"),
+        "produced": ("来源平台生产记录的数据（原样）", "the data of the origin's `produced` entry, verbatim"),
+        "manufacturer": ("来源平台上的生产企业标识", "who posted the origin's `produced` entry"),
+    },
     "LottedData": {
         "lot": (
             "批次：lot:<再生利用企业标识>:<批次号>，最长 32 个字符",
@@ -338,6 +366,39 @@ EXAMPLES: dict[EventType, tuple[str, str, dict[str, Any]]] = {
         {"direction": "out", "vin": _VIN_EXAMPLE, "partner": "001PB12ABCDEFGGBL0000002", "site": "厦门软件园换电站"},
     ),
     E.LOTTED: (_PACK, "brunp", {"lot": "lot:brunp:2026-118"}),
+    E.TRANSFERRED: (_PACK, "byd-auto", {"platform": "packtrace.hb.example/log", "to": "hb-recycling"}),
+    E.ARRIVED: (
+        _PACK,
+        "hb-recycling",
+        {
+            "platform": "packtrace.fj.example/log",
+            "platform_key": "packtrace.fj.example/log+0a1b2c3d+AT1fkqUGmTB6jN1wbRVpwOSSlKhj0TrRkjfpP9ygvxQ6",
+            "transfer": {
+                "v": 1,
+                "index": 41,
+                "pack": _PACK,
+                "seq": 5,
+                "prev": "9f2c" + "0" * 60,
+                "recorded_at": "2026-11-20T08:30:00.000000Z",
+                "claim": {
+                    "v": 1,
+                    "id": "0b6f9f9e-4a43-4d1d-9d6b-3b1d6a3c2f10",
+                    "pack": _PACK,
+                    "type": "transferred",
+                    "at": "2026-11-20T08:30:00Z",
+                    "actor": "byd-auto",
+                    "key": "byd-auto/1",
+                    "prev": None,
+                    "data": {"platform": "packtrace.hb.example/log", "to": "hb-recycling"},
+                },
+                "sig": "c2lnbmF0dXJl",
+            },
+            "proof": "c2sp.org/tlog-proof@v1\nindex 41\n...\n\n<checkpoint>",
+            "bundle_sha256": "5e8f" + "0" * 60,
+            "produced": {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0},
+            "manufacturer": "catl",
+        },
+    ),
     E.OWNERSHIP_TRANSFERRED: (_PACK, "catl", {"to": "fj-baas", "reference": "HT-2026-0042"}),
     E.LEASED: (_PACK, "fj-baas", {"lessee": "nio-swap", "vin": _VIN_EXAMPLE, "until": "2031-12-31"}),
     E.LEASE_ENDED: (_PACK, "fj-baas", {"reason": "expired"}),

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from events import extras, passport_claims
+from events import extras, federation, passport_claims
 from events.catalogue import (
+    ArrivedData,
     EventType,
     ExportedData,
     FoundData,
@@ -35,6 +36,8 @@ from events.catalogue import (
     ServicedData,
     ShippedData,
     SwappedData,
+    TransferredData,
+    parse_payload,
 )
 from events.codes import BatteryCode
 from events.errors import AuthorisationError, InvalidPayload, LifecycleError, NotFoundError
@@ -353,6 +356,41 @@ def gone(step: Step) -> PackState:
     return _unbound(step.current, step.at).evolve(receiver=None, sender=None)
 
 
+def transferred(step: Step) -> PackState:
+    """Handed over to another platform (docs/federation.md): out of this record's sight, accounted for.
+    `to` is an organisation of the other platform, unknown here; that `platform` is a configured peer is
+    the service layer's to check (replay does not depend on configuration)."""
+    data = _payload(step, TransferredData)
+    state = _unbound(step.current, step.at).evolve(receiver=None, sender=None)
+    return _with_extra(state, **{extras.TRANSFERRED: {"platform": data.platform, "to": data.to}})
+
+
+def arrived(step: Step) -> PackState:
+    """The genesis of a pack handed over by another platform (docs/federation.md): held by the poster, with
+    the facts of the origin's `produced` entry. The transfer entry must hand this code to the poster
+    (events.federation); its proof is the ledger's to check."""
+    data, code = _payload(step, ArrivedData), step.code
+    federation.check_transfer(code.code, step.actor.id, data, None)
+    facts = parse_payload(EventType.PRODUCED, data.produced, recorded=True)
+    assert isinstance(facts, ProducedData)
+    state = PackState(
+        code=code.code,
+        status=step.status,
+        custodian=step.actor.id,
+        manufacturer=step.actor.id,
+        maker_code=code.manufacturer,
+        chemistry=facts.chemistry,
+        production_date=code.production_date,
+        rated_capacity_kwh=facts.rated_capacity_kwh,
+        origins=tuple(facts.origins or ()),
+    )
+    origin = {"platform": data.platform, "manufacturer": data.manufacturer}
+    state = _with_extra(state, **{extras.ARRIVED: origin})
+    if facts.imported is not None:
+        state = _with_extra(state, **{extras.IMPORTED: facts.imported.model_dump()})
+    return _with_extra(state, **{extras.BOX_CODE: facts.box_code}) if facts.box_code is not None else state
+
+
 def found(step: Step) -> PackState:
     data = _payload(step, FoundData)
     _known_org(step, data.custodian, "custodian")
@@ -422,6 +460,7 @@ NEEDS_LEASE: dict[str, bool] = {
 # the named payload member gives. Every other event leaves custody where it was.
 CUSTODY_MOVES: dict[str, str | None] = {
     EventType.PRODUCED.value: None,
+    EventType.ARRIVED.value: None,
     EventType.RECEIVED.value: None,
     EventType.REMOVED.value: None,
     EventType.FOUND.value: "custodian",
@@ -452,4 +491,6 @@ EFFECTS: dict[EventType, Callable[[Step], PackState]] = {
     EventType.LEASE_ENDED: lease_ended,
     EventType.LOTTED: lotted,
     EventType.PASSPORT: passport_claimed,
+    EventType.TRANSFERRED: transferred,
+    EventType.ARRIVED: arrived,
 }

@@ -67,6 +67,8 @@ STEPS: dict[str, Step] = {
     "corrected": Step(OBJECT, "OBSERVE", "other", None),
     "lost": Step(OBJECT, "OBSERVE", "other", "unknown"),
     "exported": Step(OBJECT, "OBSERVE", "departing", "in_transit"),
+    "transferred": Step(OBJECT, "OBSERVE", "departing", "in_transit"),
+    "arrived": Step(OBJECT, "OBSERVE", "arriving", "in_progress"),
     "found": Step(OBJECT, "OBSERVE", "other", "active"),
     "swapped": Step(OBJECT, "OBSERVE", "installing", "active"),
     "ownership_transferred": Step(OBJECT, "OBSERVE", "other", None),

@@ -16,6 +16,9 @@ successors           an original repurposed into two or more products (one-to-ma
                      the order `repurposed.into` lists them (`successor` is the first); absent for one
 imported             an imported pack's `produced.imported`: foreign_manufacturer {name, country},
                      customs_declaration (报关单号), import_date
+transferred          handed over to another platform (`transferred`): platform (its log origin), to
+arrived              handed over by another platform (`arrived`): platform (its log origin), manufacturer
+                     (who produced the pack there)
 lot                  the recycler lot (`lotted.lot`, lot:<recycler>:<lot id>) the pack went into
 recovered_from       a module's chain started by its dismantler (`produced.recovered_from`): the code of
                      the dismantled pack it was taken out of whole (docs/modules.md)
@@ -38,3 +41,5 @@ LEASE = "lease"
 LOT = "lot"
 SUCCESSORS = "successors"
 RECOVERED_FROM = "recovered_from"
+TRANSFERRED = "transferred"
+ARRIVED = "arrived"

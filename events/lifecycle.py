@@ -37,10 +37,15 @@ class Status(StrEnum):
     LOST = "lost"
     EXPORTED = "exported"
     IN_LOT = "in_lot"
+    TRANSFERRED = "transferred"
 
 
 S, E = Status, EventType
 GENESIS = (E.PRODUCED, S.PRODUCED)
+# The other genesis: a pack handed over by another platform starts its chain here held by the receiver
+# (docs/federation.md).
+ARRIVAL = (E.ARRIVED, S.IN_STOCK)
+GENESES: dict[EventType, Status] = dict([GENESIS, ARRIVAL])
 
 TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.PRODUCED, E.SHIPPED): S.IN_TRANSIT,
@@ -119,6 +124,13 @@ TRANSITIONS: dict[tuple[Status, EventType], Status] = {
     (S.EXPORTED, E.FOUND): S.IN_STOCK,
     (S.EXPORTED, E.RECALLED): S.EXPORTED,
     (S.EXPORTED, E.CORRECTED): S.EXPORTED,
+    #
+    # handed over to another packtrace platform (docs/federation.md): its chain goes on there
+    (S.PRODUCED, E.TRANSFERRED): S.TRANSFERRED,
+    (S.IN_STOCK, E.TRANSFERRED): S.TRANSFERRED,
+    (S.RETIRED, E.TRANSFERRED): S.TRANSFERRED,
+    (S.TRANSFERRED, E.RECALLED): S.TRANSFERRED,
+    (S.TRANSFERRED, E.CORRECTED): S.TRANSFERRED,
 }
 
 # Ownership and leases (车电分离, docs/ownership.md): the owner changes and leases begin and end while the
@@ -144,7 +156,7 @@ TRANSITIONS.update({(status, E.PASSPORT): status for status in PASSPORT_STATUSES
 # removed, found), come in time order; the others never change the status in the table -- the flag-only
 # events -- and may be reported late for an earlier moment. Each refusal has a code of its own.
 MOVING_EVENTS: frozenset[EventType] = frozenset(
-    {GENESIS[0], *(event for (source, event), target in TRANSITIONS.items() if target != source)}
+    {*GENESES, *(event for (source, event), target in TRANSITIONS.items() if target != source)}
 )
 LATE_REPORTABLE_EVENTS: frozenset[EventType] = frozenset(EventType) - MOVING_EVENTS
 AT_BEFORE_2000 = "at_before_2000"  # dated before 2000-01-01T00:00:00Z
@@ -161,7 +173,7 @@ _STATUS_OF: dict[str, Status] = {str(status): status for status in Status}
 def allowed_events(status: Status | str | None) -> list[str]:
     """The event types the table allows in `status` (None: the pack does not exist yet), sorted."""
     if status is None:
-        return [str(E.PRODUCED)]
+        return sorted(str(event) for event in GENESES)
     return sorted(str(event) for (source, event) in TRANSITIONS if source == status)
 
 
@@ -180,9 +192,11 @@ def next_status(
     status `swapped` starts from (SWAPPED_FROM).
     """
     if status is None:
-        if event_type == GENESIS[0]:
-            return GENESIS[1]
-        raise LifecycleError(f"pack does not exist yet: '{event_type}' is not allowed; allowed: produced")
+        genesis = GENESES.get(EVENT_TYPE_OF[event_type]) if event_type in EVENT_TYPE_OF else None
+        if genesis is not None:
+            return genesis
+        allowed = ", ".join(allowed_events(None))
+        raise LifecycleError(f"pack does not exist yet: '{event_type}' is not allowed; allowed: {allowed}")
     if status not in _STATUS_OF:
         raise LifecycleError(f"unknown pack status '{status}'")
     known = event_type in EVENT_TYPE_OF
@@ -224,7 +238,7 @@ def mermaid_diagram() -> str:
         if target in ONCE_RETIRED and source in _reachable_once_retired():
             edges[(source, ONCE_RETIRED[target])].append(f"{event} (once retired)")
     order = list(Status)
-    lines = ["stateDiagram-v2", f"    [*] --> {GENESIS[1]} : {GENESIS[0]}"]
+    lines = ["stateDiagram-v2", *(f"    [*] --> {status} : {event}" for event, status in GENESES.items())]
     for source, target in sorted(edges, key=lambda pair: (order.index(pair[0]), order.index(pair[1]))):
         lines.append(f"    {source} --> {target} : {', '.join(sorted(edges[(source, target)]))}")
     lines += [f"    {status} --> [*]" for status in terminal_statuses()]

@@ -234,6 +234,8 @@ RECORD_MEMBERS: dict[str, tuple[str, ...]] = {
     "repurposed": ("into",),
     "dismantled": ("outputs",),
     "recycled": ("feed_mass_kg", "content_kg", "recovered_kg"),
+    "transferred": ("platform",),  # handed over to another platform (docs/federation.md); `to` is a counterparty
+    "arrived": ("platform", "manufacturer"),
 }
 RECORD_TIER = "legitimate_interest"
 
@@ -300,10 +302,19 @@ def _last(entries: Sequence[Entry], kind: str) -> Entry | None:
     return next((e for e in reversed(entries) if e.type == kind), None)
 
 
+def _arrival_facts(entries: Sequence[Entry]) -> Entry | None:
+    """A pack handed over by another platform (docs/federation.md): its `arrived` entry carries the origin's
+    `produced` data verbatim, signed by the receiver and proven from the origin's log."""
+    arrived = _first(entries, "arrived")
+    if arrived is None or not isinstance(arrived.data.get("produced"), Mapping):
+        return None
+    return Entry(arrived.index, arrived.type, arrived.at, arrived.data["produced"], arrived.corrections)
+
+
 def _values(state: PackState, entries: Sequence[Entry]) -> dict[str, tuple[Any, tuple[int, ...]]]:
     """path -> (value, indexes of the entries it comes from), for the attributes the chain holds."""
     out: dict[str, tuple[Any, tuple[int, ...]]] = {}
-    produced = _first(entries, "produced")
+    produced = _first(entries, "produced") or _arrival_facts(entries)
     if produced is not None:
         p, at = produced.data, (produced.index, *produced.corrections)
         second_life = bool(p.get("from"))

@@ -74,6 +74,8 @@ VEHICLE_INSTALLERS = frozenset({R.AUTOMAKER, R.LESSOR, R.SERVICE, R.SWAP_OPERATO
 VEHICLE_HANDLERS = frozenset({R.SERVICE, R.SWAP_OPERATOR, R.VEHICLE_DISMANTLER})
 GRADERS = frozenset({R.COLLECTOR, R.SECOND_LIFE, R.RECYCLER})
 REGULATOR = Grant(roles=frozenset({R.REGULATOR}))
+# who may receive a pack handed over by another platform (docs/federation.md): any organisation that holds packs
+HOLDERS = frozenset(Role) - {R.REGULATOR, R.ADMIN}
 CUSTODIAN = Grant(custody=True)
 
 PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
@@ -110,6 +112,9 @@ PERMISSIONS: dict[EventType, tuple[Grant, ...]] = {
     EventType.LOST: (CUSTODIAN, REGULATOR),
     EventType.EXPORTED: (CUSTODIAN, REGULATOR),
     EventType.FOUND: (REGULATOR,),
+    # between platforms (docs/federation.md): the custodian hands over; the receiver starts the chain here
+    EventType.TRANSFERRED: (CUSTODIAN,),
+    EventType.ARRIVED: (Grant(HOLDERS),),
     # a swap station takes out whatever pack the vehicle brings, and puts in one of its own
     EventType.SWAPPED: (
         Grant(frozenset({R.SWAP_OPERATOR}), scope=Scope.IN_VEHICLE),

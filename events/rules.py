@@ -36,6 +36,7 @@ from events.lifecycle import (
     AT_BEFORE_2000,
     AT_BEFORE_PRODUCTION,
     AT_OUT_OF_ORDER,
+    GENESES,
     LATE_REPORTABLE_EVENTS,
     MOVING_EVENTS,
     allowed_events,
@@ -75,11 +76,12 @@ def _apply(state: PackState | None, event: Event, ctx: Context, *, admitting: bo
     # (4)
     actor = _actor(ctx, event.actor)
     # (5)
-    if state is None and event_type is not EventType.PRODUCED:
+    genesis = event_type in GENESES
+    if state is None and not genesis:
         raise NotFoundError(f"unknown pack {code.code}")
-    if state is not None and event_type is EventType.PRODUCED:
+    if state is not None and genesis:
         raise LifecycleError(
-            f"pack {code.code} already exists (it is {state.status}); 'produced' is only its first event"
+            f"pack {code.code} already exists (it is {state.status}); '{event_type}' is only its first event"
         )
     if state is not None and state.code != code.code:
         raise InputError(f"an event for {code.code} cannot be applied to the state of {state.code}")

@@ -22,7 +22,7 @@ from typing import Any
 from events.catalogue import EVENT_TYPE_OF, FREE_TEXT_PATTERN, PAYLOAD_MODELS, EventType
 from events.descriptions import EVENT_TEXT, EXAMPLES, FIELD_TEXT
 from events.errors import NotFoundError
-from events.lifecycle import GENESIS, TRANSITIONS
+from events.lifecycle import GENESES, TRANSITIONS
 from events.orgs import ROLE_NAMES_ZH
 from events.permissions import PERMISSIONS, Grant, Relation, Scope
 from events.text import NO_CONTROL_PATTERN
@@ -129,7 +129,7 @@ def _grant_text(grant: Grant) -> tuple[str, str]:
 
 def _allowed_in(event_type: EventType) -> str:
     statuses = [str(source) for (source, event) in TRANSITIONS if event == event_type]
-    if event_type == GENESIS[0]:
+    if event_type in GENESES:
         return "电池包尚不存在时 / when the pack does not exist yet"
     return ", ".join(f"`{status}`" for status in statuses)
 

@@ -3,8 +3,8 @@ pure arithmetic (docs/warnings.md explains the method).
 
 A group's *exposure* is the pack-days its packs were at risk: from the production date (packs in stock
 count: a pack can burn in a warehouse) to the report day, or to the day a pack left the population
-(`ENDED`: recycled, dismantled, repurposed into another code, exported, lost: the day it entered that
-status), both days counted. Each
+(`ENDED`: recycled, dismantled, repurposed into another code, exported, transferred to another platform,
+lost: the day it entered that status), both days counted. Each
 incident counts its kind's *weight* (`KIND_WEIGHTS`: thermal events and fires above the rest).
 
 The test: under the null hypothesis, the group's incidents of each kind are Poisson with the rest of the
@@ -28,7 +28,7 @@ THERMAL_KINDS = frozenset({"thermal_event", "fire"})
 
 # Pack statuses (events.lifecycle.Status) after which a pack is no longer at risk: its exposure ends on
 # the (UTC) day it entered that status.
-ENDED = ("recycled", "dismantled", "repurposed", "exported", "lost", "in_lot")
+ENDED = ("recycled", "dismantled", "repurposed", "exported", "lost", "in_lot", "transferred")
 
 # The groupings, finest first: each names the pack fields that make its key. Batch, plant and spec
 # codes are the maker's own, so they are keyed with the maker.

@@ -89,3 +89,32 @@ def test_cli_verify_uses_the_origin_the_log_was_started_with(tmp_path: Path, mon
     assert result.exit_code == 0, result.output
     # three checkpoints: the log_key entry, the registry, the pack
     assert f"OK: {size} entries, 1 packs, 3 checkpoints verified" in result.output
+
+
+PEER_KEY = "hb.packtrace.test/log+0fef2c7e+AeU5IneyJjIRjkS8/2ZIZqUH8mO1haJflLh/gThJJE/2"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nonsense", "PACKTRACE_PEERS item 1 'nonsense': expected <peer log verifier key>=<http(s) base URL>"),
+        (
+            "hb.example+00000000+AAAA=http://hb.example",
+            "PACKTRACE_PEERS item 1 'hb.example+00000000+AAAA=http://hb.example': bad peer log verifier key: ",
+        ),
+        (
+            f"{PEER_KEY}=https://hb.example,{PEER_KEY}=https://hb2.example",
+            f"PACKTRACE_PEERS item 2 '{PEER_KEY}=https://hb2.example': peer 'hb.packtrace.test/log' is named twice",
+        ),
+    ],
+)
+def test_bad_peers_stop_the_start_naming_the_item(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+    monkeypatch.setenv("PACKTRACE_PEERS", value)
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Settings()
+
+
+def test_peers_are_read_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PACKTRACE_PEERS", f" {PEER_KEY}=https://hb.example/ ")
+    (peer,) = Settings().peer_platforms
+    assert (peer.origin, peer.url, peer.verifier_key) == ("hb.packtrace.test/log", "https://hb.example", PEER_KEY)

@@ -5,7 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import web
-from api.routes import epcis, events, health, labels, log, orgs, packs, recalls, registry, reports, schemas, tiles
+from api.routes import (
+    epcis,
+    events,
+    handovers,
+    health,
+    labels,
+    log,
+    orgs,
+    packs,
+    recalls,
+    registry,
+    reports,
+    schemas,
+    tiles,
+)
 from api.routes import warnings as quality_warnings
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -14,6 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     registry.router,
     events.router,
     packs.router,
+    handovers.router,
     epcis.router,
     log.router,
     tiles.router,

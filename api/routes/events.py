@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.deps import CurrentOrg, LedgerDep
+from api.deps import CurrentOrg, LedgerDep, SettingsDep
 from api.responses import problems
 from api.schemas import BatchCreate, EventCreate
 from ledger.usecases import posting
@@ -24,7 +24,8 @@ async def post_event(body: EventCreate, request: Request, caller: CurrentOrg) ->
     # The hottest route: the ledger is taken from the app, not solved as a dependency; the ledger's
     # writer thread checks and writes the claim while the event loop serves other requests; the answer
     # is written around the entry's stored bytes, not parsed back into an EventResult.
-    appended = await posting.submit(request.app.state.ledger, caller, body.claim, body.sig)
+    state = request.app.state
+    appended = await posting.submit(state.ledger, caller, body.claim, body.sig, state.settings.peer_platforms)
     return Response(
         event_result_json(appended),
         status_code=status.HTTP_201_CREATED if appended.created else status.HTTP_200_OK,
@@ -33,6 +34,6 @@ async def post_event(body: EventCreate, request: Request, caller: CurrentOrg) ->
 
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED, response_model=BatchResult)
-def post_batch(body: BatchCreate, ledger: LedgerDep, caller: CurrentOrg) -> BatchResult:
+def post_batch(body: BatchCreate, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> BatchResult:
     """Append up to 10,000 signed claims atomically; on failure every failing item is listed by position."""
-    return posting.submit_batch(ledger, caller, [event.item() for event in body.events])
+    return posting.submit_batch(ledger, caller, [event.item() for event in body.events], settings.peer_platforms)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg, SettingsDep
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
+from ledger.format.handover import PEER_HEADER
 from ledger.store.packrows import PackFilter
-from ledger.usecases import epcis, packhistory, packreads, passport, tiles
+from ledger.usecases import epcis, federation, packhistory, packreads, passport, tiles
 from ledger.usecases.packhistory import HISTORY_PAGE, MAX_HISTORY_PAGE
 from ledger.usecases.passport import Passport
 from ledger.usecases.views import Bundle, PackHistory, PackPage, PackView
@@ -37,12 +39,13 @@ def get_pack(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> PackView
 def get_pack_events(
     code: CodePath,
     ledger: LedgerDep,
+    settings: SettingsDep,
     caller: OptionalOrg,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description="entries a page")] = HISTORY_PAGE,
 ) -> PackHistory:
     """A page of the pack's chain with entry hashes, in `seq` order; `next` is the cursor of the rest."""
-    return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit)
+    return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit, peers=settings.peer_platforms)
 
 
 @router.get(
@@ -81,3 +84,17 @@ def get_pack_passport(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) ->
 def get_pack_proof(code: CodePath, ledger: LedgerDep, caller: OptionalOrg) -> str:
     """The C2SP tlog-proof (c2sp.org/tlog-proof@v1) of the pack's head entry under the latest checkpoint."""
     return tiles.pack_proof(ledger, caller, code)
+
+
+@router.get(
+    "/{code}/handover", response_model=dict[str, object], responses=problems(404), openapi_extra=OPTIONAL_BEARER
+)
+def get_pack_handover(
+    code: CodePath,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    caller: OptionalOrg,
+    peer: Annotated[str | None, Header(alias=PEER_HEADER, max_length=4096)] = None,
+) -> dict[str, object]:
+    """A transferred or exported pack's handover document: transfer entry, its proof, bundle and passport."""
+    return federation.handover_document(ledger, caller, code, settings.peer_platforms, peer, int(time.time()))

@@ -86,11 +86,19 @@ def _text(name: str, value: Any, t: Words, org_name: Callable[[str], str]) -> tu
     return _scalar(value, t, unit)
 
 
+# an arrival's evidence (docs/federation.md): its proof is shown verified as the origin's part, not as text; its
+# transfer entry by where it stands in the origin's log
+NOT_SHOWN = frozenset({"proof"})
+
+
 def shown(data: Mapping[str, Any], t: Words, org_name: Callable[[str], str]) -> list[Shown]:
     """Each member of a payload as (name, text, typed)."""
     rows = []
     for name, value in data.items():
-        if value is None or value == {} or value == []:
+        if value is None or value == {} or value == [] or name in NOT_SHOWN:
+            continue
+        if name == "transfer" and isinstance(value, Mapping) and "claim" in value:
+            rows.append(Shown(t.field(name), f"{t.field('index')} {value.get('index')}", False))
             continue
         text, typed = _text(name, value, t, org_name)
         rows.append(Shown(t.field(name), text, typed))

@@ -110,12 +110,13 @@ def search_page(web: WebDep, q: str = "") -> Response:
 def pack_page(web: WebDep, code: str, before: str | None = None) -> Response:
     """A pack's dossier: the latest entries (workspace.DOSSIER_SHOWN of them), `before` an entry's seq for
     older ones."""
-    policy = web.settings.policy
-    return web.respond(
-        lambda: web.page(
-            "regulator/pack.html", d=workspace.pack_dossier(web.ledger, web.caller, code, before=before, policy=policy)
-        )
-    )
+    policy, peers = web.settings.policy, web.settings.peer_platforms
+
+    def build() -> Response:
+        dossier = workspace.pack_dossier(web.ledger, web.caller, code, before=before, policy=policy, peers=peers)
+        return web.page("regulator/pack.html", d=dossier)
+
+    return web.respond(build)
 
 
 @router.get("/entries/{index}")

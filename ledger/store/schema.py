@@ -338,6 +338,18 @@ class ComponentLink(SQLModel, table=True):
     end_at: str | None = Field(default=None, max_length=20)
 
 
+class HandoverBundle(SQLModel, table=True):
+    """The origin platform's bundle of a pack handed over to this one (docs/federation.md), verified when it
+    arrived; bound to the log by the `arrived` entry's `bundle_sha256` (SHA-256 of `body`)."""
+
+    __tablename__ = "handover_bundle"
+
+    code: str = Field(max_length=32, primary_key=True)
+    platform: str = Field(max_length=200)  # the origin's log origin
+    bundle_sha256: str = Field(max_length=64)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the bundle's canonical bytes
+
+
 REPORT_TABLES = (ReportCursor, ReportLate, ReportActor, ReportDay, ReportRecovery)
 
 # The tables as SQLAlchemy Core sees them, named once here for every statement of the store.
@@ -363,6 +375,7 @@ RECALL_CAMPAIGN: Table = RecallCampaign.__table__  # type: ignore[attr-defined]
 RECALL_PACK: Table = RecallPackRow.__table__  # type: ignore[attr-defined]
 CORRECTION: Table = CorrectionRow.__table__  # type: ignore[attr-defined]
 COMPONENT_LINK: Table = ComponentLink.__table__  # type: ignore[attr-defined]
+HANDOVER_BUNDLE: Table = HandoverBundle.__table__  # type: ignore[attr-defined]
 
 TABLES = [ENTRY, NODE, CHECKPOINT, HEAD, ORG, ORG_KEY, WEB_SESSION, PACK]
 TABLES += [REPORT_CURSOR, REPORT_LATE, REPORT_ACTOR, REPORT_DAY, REPORT_RECOVERY, HEAD_LEAF, HEAD_NODE]
@@ -370,3 +383,4 @@ TABLES += [COSIGNATURE, WITNESS_HEAD, PUBLISHED]
 TABLES += [RECALL_CAMPAIGN, RECALL_PACK]
 TABLES += [CORRECTION]
 TABLES += [COMPONENT_LINK]
+TABLES += [HANDOVER_BUNDLE]

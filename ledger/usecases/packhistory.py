@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from events.errors import InputError
 from ledger.format.redaction import Redactor
 from ledger.log import Ledger
 from ledger.store import chains, registry
-from ledger.usecases import places
+from ledger.usecases import federation, places
 from ledger.usecases.access import Caller, Tier, require_authenticated
 from ledger.usecases.bundles import bundle_chunks, redacted_bundle_chunks
 from ledger.usecases.corrected import corrected_entries
@@ -92,7 +92,13 @@ def _with_corrections(
 
 
 def get_pack_history(
-    ledger: Ledger, caller: Caller, code: str, *, cursor: str | None = None, limit: int = HISTORY_PAGE
+    ledger: Ledger,
+    caller: Caller,
+    code: str,
+    *,
+    cursor: str | None = None,
+    limit: int = HISTORY_PAGE,
+    peers: Sequence[federation.Peer] = (),
 ) -> PackHistory:
     """One page of the pack's chain in `seq` order, at most MAX_HISTORY_PAGE entries; `next` is the cursor
     of the page after it (null on the last). Entries never change and only join at the end, so following
@@ -107,7 +113,8 @@ def get_pack_history(
         raise InputError(f"cursor {cursor!r} is past the end of pack {code}'s chain", code="invalid_cursor")
     end = start + len(items)
     following = seq_cursor(end) if end < total else None
-    return PackHistory(code=code, tier=caller.tier, events=items, total=total, next=following)
+    origin = federation.origin_part(ledger, code, peers) if start == 0 and caller.is_authority else None
+    return PackHistory(code=code, tier=caller.tier, events=items, total=total, next=following, origin_history=origin)
 
 
 def latest_pack_history(

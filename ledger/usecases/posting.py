@@ -7,7 +7,7 @@ from typing import Any
 
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
-from ledger.usecases import places
+from ledger.usecases import federation, places
 from ledger.usecases.access import Caller, require_org
 from ledger.usecases.views import BatchResult, EventResult
 
@@ -22,16 +22,22 @@ def _result(appended: Appended) -> EventResult:
     )
 
 
-async def submit(ledger: Ledger, caller: Caller, claim: Any, sig: Any) -> Appended:
+async def submit(
+    ledger: Ledger, caller: Caller, claim: Any, sig: Any, peers: Sequence[federation.Peer] = ()
+) -> Appended:
     """Append one signed claim of the caller's organisation (or answer its earlier entry), from an event
-    loop, which it does not block."""
+    loop, which it does not block. `peers`: the platforms a pack may be transferred to (docs/federation.md)."""
     org = require_org(caller, "posting events")
     places.require_writes_in_jurisdiction(ledger, caller, [claim])
+    federation.check_claims(peers, [claim])
     return await ledger.append_one_async(claim, sig, as_org=org.id)
 
 
-def submit_batch(ledger: Ledger, caller: Caller, items: Sequence[tuple[Any, Any]]) -> BatchResult:
+def submit_batch(
+    ledger: Ledger, caller: Caller, items: Sequence[tuple[Any, Any]], peers: Sequence[federation.Peer] = ()
+) -> BatchResult:
     """Append signed claims atomically, in order; BatchRejected lists every failing position."""
     org = require_org(caller, "posting events")
     places.require_writes_in_jurisdiction(ledger, caller, [claim for claim, _ in items])
+    federation.check_claims(peers, [claim for claim, _ in items])
     return BatchResult(results=[_result(a) for a in ledger.append(items, as_org=org.id)])

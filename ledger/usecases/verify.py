@@ -13,7 +13,9 @@
         are not held against an entry, so an honest log recorded before them still verifies. Replaying
         the `corrected` entries reproduces the stored corrected values (ledger.usecases.corrections), and
         replaying the `produced`, `serviced` and `dismantled` entries the stored links of modules and cells
-        (ledger.usecases.components).
+        (ledger.usecases.components). An `arrived` entry's proof of the origin's transfer verifies under the
+        key it names, and its transfer names this log (docs/federation.md): that the key is the peer's is for
+        the auditor to check (`verify-bundle --peer`).
 
 All steps run to the end and collect problems; the report names the problem at the lowest index first,
 because one edit often shows up in several steps (an edited entry breaks its hash, its signature and its
@@ -40,7 +42,7 @@ from events.orgs import Org
 from events.registry import HEADS_SUBJECT, OrgRecord, Registry, is_subject
 from events.state import Event, PackState
 from events.timestamps import from_rfc3339
-from ledger.append.rules import Validator
+from ledger.append.rules import Validator, check_arrival_proof
 from ledger.format import ed25519, logkeys, merkle, note
 from ledger.format import heads as heads_format
 from ledger.format.canonical import is_canonical
@@ -96,7 +98,12 @@ class Report:
 class RecordedRules:
     """The domain rules as the replay applies them to entries already in the log (see step 5)."""
 
-    apply = staticmethod(rules.refold)
+    @staticmethod
+    def apply(state: PackState | None, event: Event, ctx: Any) -> PackState:
+        after = rules.refold(state, event, ctx)
+        check_arrival_proof(event)  # an arrival's proof of the origin's transfer (docs/federation.md)
+        return after
+
     batch_problems = staticmethod(batch_problems)
 
 
@@ -146,7 +153,7 @@ def _verify(
 
     verifier = note.parse_verifier_key(log_key)
     total = snapshot.log_size(conn)
-    replay = _Replay(validator, problem)
+    replay = _Replay(validator, problem, verifier.name)
     replay.prefold(snapshot.migrated_registry(conn))
 
     # (1), (2), the key checks of (3) and the replay of (5): one pass in index order, since the registry
@@ -271,9 +278,10 @@ class _Replay:
     """Steps (3) and (5) as the pass meets each entry: registry entries folded into the registry in
     force (events.registry), pack entries' keys judged against it and their events replayed."""
 
-    def __init__(self, validator: Validator, problem: Callable[[int, int, str], None]) -> None:
+    def __init__(self, validator: Validator, problem: Callable[[int, int, str], None], origin: str = "") -> None:
         self.validator = validator
         self.problem = problem
+        self.origin = origin  # this log's: an arrival's transfer names it (docs/federation.md)
         self.registry = Registry()
         self.states: dict[str, PackState] = {}
         self.last_index: dict[str, int] = {}
@@ -351,7 +359,19 @@ class _Replay:
             self.states[event.pack] = self.validator.apply(self.states.get(event.pack), event, self.ctx)
         except PacktraceError as exc:
             self.problem(idx, 5, f"replay refuses {event.type} of pack {event.pack}: {exc.message}")
+        else:
+            self._check_arrival(idx, event)
         self.last_index[event.pack] = idx
+
+    def _check_arrival(self, idx: int, event: Event) -> None:
+        """An arrival's transfer hands the pack to this log's platform (its proof the replay has checked)."""
+        if event.type != "arrived":
+            return
+        named = event.data["transfer"]["claim"]["data"].get("platform")
+        if named != self.origin:
+            self.problem(
+                idx, 5, f"arrival of pack {event.pack}: the transfer names platform {named!r}, not {self.origin!r}"
+            )
 
 
 def _claim_bytes(body: bytes) -> bytes:

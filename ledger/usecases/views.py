@@ -55,6 +55,7 @@ COARSE_STATUS: dict[Status, str] = {
     Status.IN_LOT: "end_of_life",
     Status.LOST: "lost",
     Status.EXPORTED: "exported",
+    Status.TRANSFERRED: "transferred",
 }
 PUBLIC_FLAGS = frozenset({"recalled"})
 
@@ -153,6 +154,11 @@ class PackView(View):
     lease: LeaseView | None = Field(
         default=None, description="the active lease (车电分离): authority tier, the owner and the lessee"
     )
+    handed_over: dict[str, str] | None = Field(
+        default=None,
+        description="between platforms (docs/federation.md): `transferred` {platform, to}, or `arrived` {platform, "
+        "manufacturer: its producer there}; not the public tier",
+    )
 
 
 class HistoryItem(View):
@@ -174,12 +180,39 @@ class HistoryItem(View):
     corrects: EntryLink | None = Field(default=None, description="a `corrected` entry: the entry it corrects")
 
 
+class OriginEntry(View):
+    """One entry of the origin's part of a pack's life, as its bundle holds it."""
+
+    index: int
+    seq: int
+    type: str
+    at: str
+    recorded_at: str
+    actor: str
+    data: dict[str, Any]
+
+
+class OriginPart(View):
+    """The origin's part of a pack's life (docs/federation.md §4), from the bundle kept at arrival, verified
+    again when read: `verified` under the configured peer's log key, else `problem` says why not."""
+
+    platform: str = Field(description="the origin platform's log origin")
+    verified: bool
+    problem: str | None = Field(description="why the origin's part is not verified (None when it is)")
+    entries: list[OriginEntry]
+
+
 class PackHistory(View):
     code: str
     tier: Tier
     events: list[HistoryItem] = Field(description="one page of the chain, in `seq` order")
     total: int = Field(description="entries in the pack's chain")
     next: str | None = Field(default=None, description="cursor of the next page, null on the last page")
+    origin_history: OriginPart | None = Field(
+        default=None,
+        description="a pack handed over by another platform: its life there, verified (authority tier, first page; "
+        "docs/federation.md)",
+    )
 
 
 class PackPage(View):
@@ -250,7 +283,13 @@ def pack_view(
         **_import_members(state, tier),
         owner=state.owner if authority or _is_owner_party(state, caller) else None,
         lease=LeaseView(**state.lease) if state.lease and (authority or _is_owner_party(state, caller)) else None,
+        handed_over=None if public else _handed_over(state),
     )
+
+
+def _handed_over(state: PackState) -> dict[str, str] | None:
+    shown = state.extra.get(extras.TRANSFERRED) or state.extra.get(extras.ARRIVED)
+    return dict(shown) if isinstance(shown, Mapping) else None
 
 
 def _technical(technical: Mapping[str, Any], authority: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ dossier (its history, custody, vehicles and a verification of its record). Regul
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,15 +24,16 @@ from ledger.log import Ledger
 from ledger.store import correctionrows, linkrows, packrows, registry, reportrows
 from ledger.store.packrows import SearchBy
 from ledger.usecases import calendar as calendars
-from ledger.usecases import packhistory, packreads, places
+from ledger.usecases import federation, packhistory, packreads, places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
+from ledger.usecases.federation import Peer
 from ledger.usecases.makers import maker_org
 from ledger.usecases.report_index import DEFAULT_BASIS, refresh
 from ledger.usecases.reports.compliance import OrgLateness, UnaccountedPack, compliance, late_pct
 from ledger.usecases.reports.recall import MAKER_CODE
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
-from ledger.usecases.views import BindingView, HistoryItem, PackView, View
+from ledger.usecases.views import BindingView, HistoryItem, OriginPart, PackView, View
 
 SEARCH_LIMIT = 50
 DOSSIER_SHOWN = 200  # entries on one page of a pack's dossier (a chain has no length limit)
@@ -310,6 +312,9 @@ class PackDossier(View):
     bindings: list[BindingView]
     verification: Verification
     held: list[HeldComponent] = Field(default_factory=list, description="the modules and cells it holds now")
+    origin: OriginPart | None = Field(
+        default=None, description="a pack handed over by another platform: its life there (docs/federation.md)"
+    )
 
 
 def _before(text: str | None) -> int | None:
@@ -321,7 +326,13 @@ def _before(text: str | None) -> int | None:
 
 
 def pack_dossier(
-    ledger: Ledger, caller: Caller, code: str, *, before: str | None = None, policy: Policy | None = None
+    ledger: Ledger,
+    caller: Caller,
+    code: str,
+    *,
+    before: str | None = None,
+    policy: Policy | None = None,
+    peers: Sequence[Peer] = (),
 ) -> PackDossier:
     """Everything about one pack, with its record verified as an outsider would: bundle, log key (and the
     trust policy, when one is configured). A page shows the latest DOSSIER_SHOWN entries before `seq`
@@ -360,6 +371,7 @@ def pack_dossier(
         bindings=bindings[-DOSSIER_SHOWN:],
         verification=verify_pack_record(ledger, view.code, first, last, page.total, policy=policy),
         held=held,
+        origin=federation.origin_part(ledger, view.code, peers),
     )
 
 

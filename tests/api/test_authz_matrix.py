@@ -163,6 +163,22 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/proof", headers=c.headers),
         expect(200),  # a tlog-proof holds hashes only: every organisation, like the bundle
     ),
+    "GET /v1/packs/{code}/handover": (  # the pack is in a vehicle: not handed over (docs/federation.md)
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/handover", headers=c.headers),
+        expect(404),
+    ),
+    "GET /v1/handovers/{code}": (  # no peer platform is configured: an organisation's request names none
+        lambda client, c, _: client.get(f"/v1/handovers/{code(1)}", params={"from": "a.test/log"}, headers=c.headers),
+        expect(422, admin_token=403),
+    ),
+    "POST /v1/handovers": (  # an arrival without its payload: any organisation gets to the payload's check
+        lambda client, c, parties: client.post(
+            "/v1/handovers",
+            headers=c.headers,
+            json={**(c.party or parties[Role.RECYCLER]).claim(code(c.serial), "arrived", {}), "handover": {}},
+        ),
+        expect(422, admin_token=403),
+    ),
     "GET /v1/packs": (lambda client, c, _: client.get("/v1/packs", headers=c.headers), expect(200)),
     "GET /v1/log/checkpoint": (
         lambda client, c, _: client.get("/v1/log/checkpoint", headers=c.headers),

@@ -164,9 +164,9 @@ CASES = [
          "invalid_payload", "invalid 'installed' payload: data.vin: VIN 'LSVAU2180N2183294': check digit "
          "(position 9) expected 'X', found '0'"),
     Case("unknown event type", lambda w: w.post_event(w.claim("teleported", {})), 422, "unknown_event_type",
-         "unknown event type 'teleported'; event types are: corrected, dismantled, exported, found, incident, "
+         "unknown event type 'teleported'; event types are: arrived, corrected, dismantled, exported, found, incident, "
          "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, passport, produced, "
-         "recalled, received, recycled, removed, repurposed, retired, serviced, shipped, swapped"),
+         "recalled, received, recycled, removed, repurposed, retired, serviced, shipped, swapped, transferred"),
     Case("unknown payload field", lambda w: w.post_event(w.claim("shipped", {"to": "recycler", "eta": 3})), 422,
          "invalid_payload", "invalid 'shipped' payload: data.eta: unknown field"),
     Case("negative mass", lambda w: w.post_event(w.claim("produced", {**PRODUCED, "mass_kg": -5.0}, pack=code(7))),
@@ -175,7 +175,8 @@ CASES = [
          "invalid_payload", Prefix("event time 2099-01-01T00:00:00Z is in the future: later than the recording time")),
     Case("illegal transition", lambda w: w.post_event(w.claim("removed", {"reason": "repair"})), 422,
          "illegal_transition", "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, "
-         "installed, lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped"),
+         "installed, lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped, "
+         "transferred"),
     Case("role may not post it", lambda w: w.post_event(
         w.resign(w.claim("produced", PRODUCED, pack=code(8), actor="recycler", key="recycler/1"),
                  w.parties[Role.RECYCLER]), w.parties[Role.RECYCLER]), 403, "forbidden",
@@ -199,7 +200,7 @@ CASES = [
     Case("pack unknown", get(f"/v1/packs/{code(404)}", None), 404, "unknown_pack", f"unknown pack {code(404)}"),
     Case("list by unknown status", get("/v1/packs", status="flying"), 422, "invalid_filter",
          "unknown status 'flying'; statuses are: produced, in_transit, in_stock, in_vehicle, in_storage_system, "
-         "retired, repurposed, dismantled, recycled, lost, exported, in_lot"),
+         "retired, repurposed, dismantled, recycled, lost, exported, in_lot, transferred"),
     Case("list by bad VIN", get("/v1/packs", vin="LSVAU2180N2183294"), 422, "invalid_vin",
          "VIN 'LSVAU2180N2183294': check digit (position 9) expected 'X', found '0'"),
     Case("list by unknown chemistry", get("/v1/packs", chemistry="coal"), 422, "invalid_filter",

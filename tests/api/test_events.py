@@ -144,7 +144,8 @@ def test_a_batch_lists_every_item_failing_the_domain_rules(
     ]
     assert body["errors"][1]["detail"] == (
         "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, installed, "
-        "lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped"
+        "lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped, "
+        "transferred"
     )
     assert body["errors"][2]["detail"] == f"unknown pack {code(9)}"
     assert client.get("/healthz").json()["log_size"] == base

@@ -29,7 +29,7 @@ HIDDEN_FROM_PUBLIC = (
     "custodian", "vin", "technical", "soh_pct", "verdict", "origins", "successor", "successors", "last_event_at",
     "events",
     "sender", "receiver", "bindings", "box_code", "foreign_manufacturer", "import_date", "customs_declaration",
-    "owner", "lease",
+    "owner", "lease", "handed_over",
 )  # fmt: skip
 
 

@@ -76,6 +76,7 @@ RECALL_SCOPE_CHECKS = {
     "invalid_campaign",
     "invalid_code",
 }
+FEDERATION_CHECKS = {"unknown_peer", "handover_required"}
 # What a schema cannot say: for each operation, the 422 codes a request valid by its schema may still get
 # (signatures, check digits, calendar dates, relations between parameters, the record's own state). Any
 # other 422 to a schema-valid request means the schema is looser than the server (issue 11, item 10).
@@ -87,8 +88,31 @@ NOT_IN_A_SCHEMA: dict[str, set[str]] = {
     "POST /v1/registry": REGISTRY_CLAIM_CHECKS,
     # `data` is one of the event types' payloads (their schemas are per type): its strings' characters and its
     # numbers' range (RFC 8785) are checked as the claim is read
-    "POST /v1/events": {"invalid_claim", "invalid_code", "unknown_key", "invalid_signature", "invalid_character"},
-    "POST /v1/events/batch": {"batch_rejected"},
+    # and which platforms a pack may be transferred to is the configuration's (PACKTRACE_PEERS); an arrival goes
+    # to POST /v1/handovers with its handover document (docs/federation.md)
+    "POST /v1/events": {
+        "invalid_claim",
+        "invalid_code",
+        "unknown_key",
+        "invalid_signature",
+        "invalid_character",
+        *FEDERATION_CHECKS,
+    },
+    "POST /v1/events/batch": {"batch_rejected", *FEDERATION_CHECKS},
+    # the origin platform must be a configured peer (no schema knows them); the claim is an arrival whose
+    # payload follows its type, its handover document verifies
+    "GET /v1/handovers/{code}": {"unknown_peer"},
+    "POST /v1/handovers": {
+        "invalid_claim",
+        "invalid_code",
+        "invalid_payload",
+        "invalid_character",
+        "not_an_arrival",
+        "unknown_peer",
+        "bad_handover",
+        "unknown_key",
+        "invalid_signature",
+    },
     # check digit, from > to, a cursor we made; which maker a value names is the registry's, not a schema's
     "GET /v1/packs": {"invalid_vin", "invalid_filter", "invalid_cursor", *MAKER_CHECKS},
     "GET /v1/packs/{code}/events": {"invalid_cursor"},

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -32,6 +33,7 @@ from api.cli import app as cli_app
 from api.client import PacktraceClient, Signer
 from api.settings import Settings
 from events.codes import make_code
+from ledger.format import note
 from tests.api.served import served
 
 REPO = Path(__file__).resolve().parents[2]
@@ -178,6 +180,20 @@ SECTIONS: dict[str, tuple[Callable[[Province], None], Callable[[Province], None]
             "the platform from the 'produced' entry; a claim cannot post it\n",
         ],
     ),
+    "16. Between platforms (federation)": (
+        with_key,
+        None,
+        [
+            "transferred\n",
+            "OK: handover of 001PB12ABCDEFGG1F0000016 to hb-recycler on hb.packtrace.example/log verified\n",
+            "2 entries, the transfer at index ",
+        ],
+    ),
+}
+# the environment of a section's server beyond the province's: §16's peer platform (docs/federation.md)
+PEER_KEY = note.verifier_key("hb.packtrace.example/log", Ed25519PrivateKey.generate().public_key())
+SECTION_ENV: dict[str, dict[str, str]] = {
+    "16. Between platforms (federation)": {"PACKTRACE_PEERS": f"{PEER_KEY}=https://packtrace.hb.example"},
 }
 
 
@@ -230,7 +246,11 @@ def running(section: str, province: Province) -> Iterator[subprocess.CompletedPr
     """The section's script run against a fresh server over `province` (still serving in the block)."""
     prepare, seed, _ = SECTIONS[section]
     prepare(province)
-    app = create_app(Settings())
+    with pytest.MonkeyPatch.context() as env_of_section:
+        for name, value in SECTION_ENV.get(section, {}).items():
+            env_of_section.setenv(name, value)
+        settings = Settings()
+    app = create_app(settings)
     with served(app) as url:
         province.url = url
         if province.public_at_server:

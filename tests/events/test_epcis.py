@@ -81,6 +81,11 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str | None, str, str | No
     ("ownership_transferred", {"to": "lessor-c"}, [("ObjectEvent", "OBSERVE", "other", None)]),
     ("leased", {"lessee": "fleet-d", "until": "2027-01-01"}, [("ObjectEvent", "OBSERVE", "other", "active")]),
     ("lease_ended", {"reason": "expired"}, [("ObjectEvent", "OBSERVE", "other", None)]),
+    ("transferred", {"platform": "hb.example/log", "to": "hb-recycler"},
+     [("ObjectEvent", "OBSERVE", "departing", "in_transit")]),
+    ("arrived", {"platform": "fj.example/log", "bundle_sha256": "b" * 64, "manufacturer": "catl",
+                 "produced": {"chemistry": "LFP", "mass_kg": 400.0}},
+     [("ObjectEvent", "OBSERVE", "arriving", "in_progress")]),
 ]  # fmt: skip
 
 

@@ -110,7 +110,9 @@ def test_the_schema_keeps_the_catalogues_limits() -> None:
 
 
 def test_an_unknown_type_has_no_schema() -> None:
-    with pytest.raises(NotFoundError, match="unknown event type 'sold'; event types are: corrected, ") as raised:
+    with pytest.raises(
+        NotFoundError, match="unknown event type 'sold'; event types are: arrived, corrected, "
+    ) as raised:
         event_schema("sold")
     assert raised.value.code == "unknown_event_type"
 

@@ -33,13 +33,15 @@ def test_the_module_prints_the_diagram() -> None:
 
 def test_the_diagram_has_every_table_edge() -> None:
     diagram = mermaid_diagram()
-    assert diagram.startswith("stateDiagram-v2\n    [*] --> produced : produced\n")
+    assert diagram.startswith("stateDiagram-v2\n    [*] --> produced : produced\n    [*] --> in_stock : arrived\n")
     assert "    in_vehicle --> in_stock : removed, swapped (out)\n" in diagram
     assert "    in_stock --> in_vehicle : installed (vin), swapped (in)\n" in diagram
     assert "    in_stock --> in_storage_system : installed (site)\n" in diagram
     assert "    in_transit --> retired : received (once retired)\n" in diagram
     assert "    in_vehicle --> in_stock : removed (once retired)" not in diagram  # unreachable once retired
-    assert diagram.endswith("    repurposed --> [*]\n    recycled --> [*]\n    in_lot --> [*]\n")
+    assert diagram.endswith(
+        "    repurposed --> [*]\n    recycled --> [*]\n    in_lot --> [*]\n    transferred --> [*]\n"
+    )
 
 
 def test_without_the_flag_the_module_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:

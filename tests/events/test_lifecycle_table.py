@@ -15,10 +15,12 @@ FLAGS_LIVE = ("incident", "recalled", "corrected")
 
 EXPECTED: dict[str, dict[str, str]] = {
     "produced": {"shipped": "in_transit", "installed": "in_vehicle", "retired": "retired", "lost": "lost",
-                 "exported": "exported", "serviced": "produced"} | dict.fromkeys(FLAGS_LIVE, "produced"),
+                 "exported": "exported", "serviced": "produced", "transferred": "transferred"}
+                | dict.fromkeys(FLAGS_LIVE, "produced"),
     "in_transit": {"received": "in_stock", "lost": "lost"} | dict.fromkeys(FLAGS_LIVE, "in_transit"),
     "in_stock": {"shipped": "in_transit", "installed": "in_vehicle", "retired": "retired", "lost": "lost",
-                 "exported": "exported", "serviced": "in_stock", "inspected": "in_stock", "swapped": "in_vehicle"}
+                 "exported": "exported", "serviced": "in_stock", "inspected": "in_stock", "swapped": "in_vehicle",
+                 "transferred": "transferred"}
                 | dict.fromkeys(FLAGS_LIVE, "in_stock"),
     "in_vehicle": {"removed": "in_stock", "retired": "retired", "lost": "lost", "exported": "exported",
                    "serviced": "in_vehicle", "swapped": "in_stock"} | dict.fromkeys(FLAGS_LIVE, "in_vehicle"),
@@ -26,7 +28,7 @@ EXPECTED: dict[str, dict[str, str]] = {
                           "serviced": "in_storage_system", "inspected": "in_storage_system"}
                          | dict.fromkeys(FLAGS_LIVE, "in_storage_system"),
     "retired": {"shipped": "in_transit", "repurposed": "repurposed", "dismantled": "dismantled", "lost": "lost",
-                "exported": "exported", "inspected": "retired", "lotted": "in_lot"}
+                "exported": "exported", "inspected": "retired", "lotted": "in_lot", "transferred": "transferred"}
                | dict.fromkeys(FLAGS_LIVE, "retired"),
     "repurposed": {"corrected": "repurposed"},
     "dismantled": {"recycled": "recycled", "corrected": "dismantled", "lotted": "in_lot"},
@@ -34,6 +36,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "lost": {"found": "in_stock", "recalled": "lost", "corrected": "lost"},
     "exported": {"found": "in_stock", "recalled": "exported", "corrected": "exported"},
     "in_lot": {"corrected": "in_lot"},  # shredded in a recycler lot (docs/recycling-lots.md)
+    # handed over to another platform (docs/federation.md)
+    "transferred": {"recalled": "transferred", "corrected": "transferred"},
 }  # fmt: skip
 # Ownership and leases (车电分离) never change the status: where each is allowed, it leaves the status as it is
 OWNERSHIP_ALLOWED = {
@@ -92,12 +96,13 @@ def test_allowed_events_are_sorted_and_match(status: Status) -> None:
 
 def test_produced_is_the_genesis_only() -> None:
     assert next_status(None, "produced") == "produced"
-    assert allowed_events(None) == ["produced"]
+    assert next_status(None, "arrived") == "in_stock"  # handed over by another platform (docs/federation.md)
+    assert allowed_events(None) == ["arrived", "produced"]
     with pytest.raises(
-        LifecycleError, match=exact("pack does not exist yet: 'shipped' is not allowed; allowed: produced")
+        LifecycleError, match=exact("pack does not exist yet: 'shipped' is not allowed; allowed: arrived, produced")
     ):
         next_status(None, "shipped")
-    assert all("produced" not in events for events in EXPECTED.values())
+    assert all("produced" not in events and "arrived" not in events for events in EXPECTED.values())
 
 
 def test_installed_at_a_site_goes_into_a_storage_system() -> None:
@@ -148,4 +153,4 @@ def test_unknown_status_is_refused() -> None:
 
 
 def test_terminal_statuses() -> None:
-    assert terminal_statuses() == ["repurposed", "recycled", "in_lot"]
+    assert terminal_statuses() == ["repurposed", "recycled", "in_lot", "transferred"]

@@ -93,6 +93,7 @@ def test_second_life_two_packs_into_one_storage_product(world: World) -> None:
         "passport",
         "repurposed",
         "shipped",
+        "transferred",
     ]  # not dismantled: that is for a whitelisted recycler or a vehicle dismantler
 
     product = second_life_code(1)

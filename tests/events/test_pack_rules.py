@@ -55,7 +55,9 @@ def test_the_code_is_parsed_strictly(world: World) -> None:
 
 def test_unknown_event_type(world: World) -> None:
     world.produce(pack_code(1))
-    with pytest.raises(InvalidPayload, match=starting("unknown event type 'teleported'; event types are: corrected,")):
+    with pytest.raises(
+        InvalidPayload, match=starting("unknown event type 'teleported'; event types are: arrived, corrected,")
+    ):
         world.post(pack_code(1), "teleported", "catl")
 
 
@@ -103,7 +105,8 @@ def test_permission_is_checked_before_the_lifecycle(world: World) -> None:
         world.post(pack_code(1), "removed", "catl", {"reason": "repair"})
     assert refused.value.message == (
         "pack is produced: 'removed' is not allowed; allowed: corrected, exported, incident, installed, "
-        "lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped"
+        "lease_ended, leased, lost, ownership_transferred, passport, recalled, retired, serviced, shipped, "
+        "transferred"
     )
 
 
@@ -331,6 +334,7 @@ def test_next_actions_depend_on_role_and_custody(world: World) -> None:
     state = world.post(pack_code(1), "received", "geely", {"from": "catl"})
     assert next_actions(state, ORGS["geely"]) == [
         "corrected", "exported", "incident", "installed", "lost", "passport", "retired", "serviced", "shipped",
+        "transferred",
     ]  # fmt: skip
     state = world.post(pack_code(1), "installed", "geely", {"vin": VIN_A})
     assert next_actions(state, ORGS["nio-power"]) == ["removed", "swapped"]

@@ -49,6 +49,10 @@ VALID: dict[str, dict[str, Any]] = {
     "ownership_transferred": {"to": "fj-baas", "reference": "转让合同 2026-017"},
     "leased": {"lessee": "nio-power", "vin": VIN_A, "until": "2031-12-31"},
     "lotted": {"lot": "lot:gem-recycling:2026-001"},
+    "transferred": {"platform": "packtrace.hb.example/log", "to": "hb-recycler", "waybill": "SF1"},
+    "arrived": {"platform": "packtrace.fj.example/log", "platform_key": "packtrace.fj.example/log+01234567+AAAA",
+                "transfer": {}, "proof": "c2sp.org/tlog-proof@v1\nindex 0\n\n", "bundle_sha256": "0" * 64,
+                "produced": {"chemistry": "LFP"}, "manufacturer": "catl"},
     "lease_ended": {"reason": "expired"},
     "passport": {"attributes": {"characteristics": {"warranty": {"lifeValue": 8, "lifeUnit": "unit:year"}}}},
 }  # fmt: skip
@@ -164,9 +168,9 @@ def test_unknown_event_type_names_the_allowed_types() -> None:
     with pytest.raises(InvalidPayload) as caught:
         parse_payload("exploded", {})
     assert caught.value.message == (
-        "unknown event type 'exploded'; event types are: corrected, dismantled, exported, found, incident, "
+        "unknown event type 'exploded'; event types are: arrived, corrected, dismantled, exported, found, incident, "
         "inspected, installed, lease_ended, leased, lost, lotted, ownership_transferred, passport, produced, recalled, "
-        "received, recycled, removed, repurposed, retired, serviced, shipped, swapped"
+        "received, recycled, removed, repurposed, retired, serviced, shipped, swapped, transferred"
     )
     assert caught.value.code == "unknown_event_type"
 

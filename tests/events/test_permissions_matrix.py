@@ -32,6 +32,7 @@ STATUS_FOR = {
     "swapped": "in_stock",  # the incoming half; the outgoing half (in a vehicle) has a test of its own
     "lotted": "retired",  # into a recycler lot (docs/recycling-lots.md)
     "passport": "in_vehicle",  # the battery passport's claim (docs/passport.md): "holding" is custody here
+    "transferred": "in_stock", "arrived": None,  # between platforms (docs/federation.md)
 }  # fmt: skip
 # ownership and leases (车电分离): "holding" is being the pack's owner; another organisation has custody
 OWNERSHIP_EVENTS = {"ownership_transferred", "leased", "lease_ended"}
@@ -81,6 +82,10 @@ def expected(event: str, role: str, holds: bool) -> bool:
             return holds and role == "recycler"
         case "passport":  # the custodian, whatever its role (or the pack's maker: a test of its own)
             return holds
+        case "transferred":  # the custodian hands the pack over to another platform
+            return holds
+        case "arrived":  # any organisation that holds packs receives one from another platform
+            return not regulator
     raise AssertionError(f"no expectation for {event}")
 
 
@@ -130,7 +135,7 @@ def test_matrix(event: EventType, role: Role, holds: bool) -> None:
 
 
 def test_the_matrix_covers_every_event_and_role() -> None:
-    assert len(CASES) == len(EventType) * len(Role) * 2 == 598
+    assert len(CASES) == len(EventType) * len(Role) * 2 == 650
 
 
 def test_the_packs_maker_posts_a_passport_claim_without_custody() -> None:

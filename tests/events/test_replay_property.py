@@ -35,7 +35,7 @@ from tests.events.events_world import (
 ORG_IDS = sorted(ORGS)
 USERS = {"geely", "byd", "nio-power", "fz-service", "s2l-energy"}
 TREATERS = {"s2l-energy", "brunp", "gem-collect", "fj-dismantler"}
-DETOURS = {"corrected", "recalled", "incident", "serviced", "inspected", "lost", "exported"}
+DETOURS = {"corrected", "recalled", "incident", "serviced", "inspected", "lost", "exported", "transferred"}
 DETOURS |= {"ownership_transferred", "leased", "lease_ended"}  # 车电分离: never move the pack
 DETOURS |= {"passport"}  # the battery passport's claim: never moves the pack
 
@@ -81,6 +81,8 @@ def payload_for(action: str, actor: Org, state: PackState, data: st.DataObject, 
             return {"reason": "missing"}
         case "exported":
             return {"destination": "DE"}
+        case "transferred":  # to another platform (docs/federation.md)
+            return {"platform": "packtrace.hb.example/log", "to": "hb-recycler"}
         case "found":
             return {"custodian": draw(st.sampled_from(ORG_IDS)), "note": "found"}
         case "ownership_transferred":  # mostly to the lessor, so that leases follow

@@ -163,6 +163,12 @@ class Recount:
                 entry["pack"], actor, data["chemistry"], custodian=actor, since=at, owner=actor
             )
             return
+        if kind == "arrived":  # handed over by another platform (docs/federation.md): held by the receiver
+            chemistry = data["produced"]["chemistry"]
+            self.packs[entry["pack"]] = PackFacts(
+                entry["pack"], actor, chemistry, status="in_stock", custodian=actor, since=at, owner=actor
+            )
+            return
         pack = self.packs[entry["pack"]]
         binding = "site" if kind == "installed" and "site" in data else "vin"
         direction = data.get("direction") if kind == "swapped" else None
@@ -178,11 +184,11 @@ class Recount:
             pack.owner, pack.owned_by_transfer = data["to"], True
         if kind == "shipped":
             pack.sender, pack.receiver = actor, data["to"]
-        if kind in ("received", "lost", "exported"):
+        if kind in ("received", "lost", "exported", "transferred"):
             pack.sender = pack.receiver = None
         if kind == "installed" or direction == "in":
             pack.vin, pack.site = data.get("vin"), data.get("site") if kind == "installed" else None
-        if kind in ("removed", "retired", "lost", "exported") or direction == "out":
+        if kind in ("removed", "retired", "lost", "exported", "transferred") or direction == "out":
             pack.vin = pack.site = None
         if kind == "retired":
             pack.retired_at, pack.retired_reason, pack.retired_by = at, data.get("reason"), actor

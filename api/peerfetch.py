@@ -1,0 +1,40 @@
+"""The HTTP edge of federation (docs/federation.md): fetch a peer platform's handover document.
+
+The ledger's use case (ledger.usecases.federation.receive_handover) signs the request and verifies the
+answer; this module only carries it, outside any transaction, with a bounded time and size."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from events.errors import UnavailableError
+
+TIMEOUT_S = 30.0
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def fetch_json(url: str, headers: Mapping[str, str]) -> Any:
+    """GET `url` with `headers`; the JSON body of a 200, else UnavailableError naming the peer's answer."""
+    try:
+        with httpx.Client(timeout=TIMEOUT_S) as http, http.stream("GET", url, headers=dict(headers)) as answer:
+            body = b""
+            for chunk in answer.iter_bytes():
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    raise UnavailableError(f"the peer's answer from {url} is over {MAX_BYTES} bytes", code="peer_error")
+    except httpx.HTTPError as exc:
+        raise UnavailableError(
+            f"the peer platform at {url} cannot be reached: {exc}", code="peer_unreachable"
+        ) from None
+    if answer.status_code != 200:
+        detail = body[:300].decode("utf-8", "replace")
+        raise UnavailableError(
+            f"the peer platform answered {answer.status_code} for {url}: {detail}", code="peer_error"
+        )
+    try:
+        return httpx.Response(200, content=body).json()
+    except ValueError:
+        raise UnavailableError(f"the peer platform's answer from {url} is not JSON", code="peer_error") from None

@@ -1,0 +1,32 @@
+Feature: A pack handed over between two platforms (跨平台移交)
+  Two packtrace platforms that know each other's log keys hand a pack over: the origin records the
+  transfer to an organisation on the other platform (the pack is then transferred, not 流向不明); the
+  destination's server fetches the origin's handover document with a request signed by its log key, and the
+  receiver records the pack's arrival with the origin's C2SP tlog-proof of the transfer entry. Each
+  platform has its own database and log key.
+
+  Background:
+    Given two platforms, "fj" and "hb", each with its own database and log key, that know each other's keys
+    And a pack made in "fj", installed in a vehicle, retired and transferred to "hb"'s recycler
+
+  Scenario: The origin accounts for the transferred pack
+    Then "fj"'s compliance report does not list the pack as 流向不明, but lists a pack retired and kept there
+    And the pack is "transferred" on "fj"
+
+  Scenario: The pack arrives in the destination with the origin's proof and is recycled there
+    When "hb"'s recycler fetches the handover document from "fj" and records the arrival
+    And "hb"'s recycler retires, dismantles and recycles the pack
+    Then the pack is "recycled" on "hb"
+    And "hb"'s regulator sees the whole life on the pack page, "fj"'s part verified against its log key
+    And "verify-bundle" on "hb"'s bundle with "fj"'s key as a peer says the origin part is verified
+
+  Scenario Outline: The destination refuses an arrival whose proof was tampered with
+    When "hb"'s recycler records the arrival with the handover document's <part> changed
+    Then the arrival is refused with 422 "<message>"
+    And the pack is unknown on "hb"
+
+    Examples:
+      | part                 | message                                                                    |
+      | proof_hash           | the origin's proof of the transfer entry does not verify: inclusion proof  |
+      | checkpoint_signature | the origin's proof of the transfer entry does not verify: signature by     |
+      | transfer_to          | signature does not verify with key 'automaker/1'                           |
