@@ -29,6 +29,11 @@ Feature: A pack handed over between two platforms (跨平台移交)
     When "hb" is down
     Then "fj"'s regulator sees "hb"'s part unavailable: "Connection refused"
 
+  Scenario: The destination's reports see the origin's producer and batch
+    When "hb"'s recycler fetches the handover document from "fj" and records the arrival
+    Then "hb"'s recall trace lists the pack by the recycler, its producer "manufacturer (fj.packtrace.test/log)"
+    And "hb"'s pack list for the batch "B7" holds the pack
+
   Scenario Outline: The destination refuses an arrival whose proof was tampered with
     When "hb"'s recycler records the arrival with the handover document's <part> changed
     Then the arrival is refused with 422 "<message>"

@@ -161,3 +161,19 @@ def _onward_unverified(fed: Federation, message: str) -> None:
 def _onward_unavailable(fed: Federation, message: str) -> None:
     html = _origin_page(fed)
     assert "The receiving platform&#39;s record is unavailable:" in html and message in html
+
+
+@then(parsers.parse('"hb"\'s recall trace lists the pack by the recycler, its producer "{producer}"'))
+def _recall_trace(fed: Federation, producer: str) -> None:
+    regulator = fed.b.parties[Role.REGULATOR]
+    trace = fed.b.http.get("/v1/reports/recall", params={"chemistry": "LFP"}, headers=regulator.auth)
+    assert trace.status_code == 200, trace.text
+    rows = [(p["code"], p["manufacturer"], p["foreign_manufacturer"]) for p in trace.json()["packs"]]
+    assert rows == [(PACK, "recycler", producer)]
+
+
+@then(parsers.parse('"hb"\'s pack list for the batch "{batch}" holds the pack'))
+def _by_batch(fed: Federation, batch: str) -> None:
+    found = fed.b.http.get("/v1/packs", params={"batch": batch}, headers=fed.b.parties[Role.REGULATOR].auth)
+    assert found.status_code == 200, found.text
+    assert [p["code"] for p in found.json()["packs"]] == [PACK]

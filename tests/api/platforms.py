@@ -77,11 +77,11 @@ class Federation:
     b: Platform
     relay: Relay = field(default_factory=Relay)
 
-    def transfer(self, pack: str = PACK) -> None:
+    def transfer(self, pack: str = PACK, produced: dict[str, Any] = PRODUCED) -> None:
         """A's life of `pack`: made, shipped to the automaker, installed, retired, transferred to B's recycler."""
         a, maker, auto = self.a, self.a.parties[Role.MANUFACTURER], self.a.parties[Role.AUTOMAKER]
         steps = [
-            (maker, "produced", PRODUCED),
+            (maker, "produced", produced),
             (maker, "shipped", {"to": auto.id}),
             (auto, "received", {"from": maker.id}),
             (auto, "installed", {"vin": VIN}),
