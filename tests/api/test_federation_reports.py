@@ -94,3 +94,15 @@ def test_a_quality_warning_on_an_origin_plant(fed: Federation) -> None:
         ("maker+plant", (("maker", "recycler"), ("plant", "FJ-P3"))): (4, 8, [ORIGIN_MAKER]),
         ("maker", (("maker", "recycler"),)): (10, 8, [ORIGIN_MAKER]),
     }
+
+
+@pytest.mark.parametrize("scope", [{"batch": "FJ-B7"}, {"batch": "FJ-B7", "chemistry": "LFP"}])
+def test_a_recall_campaigns_batch_scope_holds_the_arrived_packs(fed: Federation, scope: dict[str, str]) -> None:
+    """A batch alone (the codes whose first entry names it) and a batch with other fields (the packs those
+    find, kept by their batch): the arrived packs of the origin's batch, and no pack made in B."""
+    regulator, maker = fed.b.parties[Role.REGULATOR], fed.b.parties[Role.MANUFACTURER]
+    assert fed.b.post(maker, code(10), "produced", {**PRODUCED, "batch": "B7"}, 0).status_code == 201
+    body = {"id": "R-FED-1", "reason": "电芯批次缺陷 / cell batch defect", "scope": scope}
+    planned = fed.b.http.post("/v1/recalls/scope", json=body, headers=regulator.auth)
+    assert planned.status_code == 200, planned.text
+    assert planned.json()["codes"] == ARRIVED
