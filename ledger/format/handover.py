@@ -22,7 +22,7 @@ from typing import Any
 
 from events.errors import PacktraceError, VerificationError
 from ledger.format import note, tlogproof
-from ledger.format.bundle import BundleSummary, verify_bundle
+from ledger.format.bundle import BUNDLE_FORMAT, BundleSummary, verify_bundle
 from ledger.format.canonical import canonical, entry_hash
 from ledger.format.policy import Policy, check_checkpoint
 
@@ -202,7 +202,10 @@ def verify_continuation(
 ) -> BundleSummary:
     """Check the bundle the peer `peer_key` serves of pack `code` that this platform (`own_origin`) handed
     over to it with the entry `transfer`: the peer's part of the pack's life, starting with its arrival."""
-    # (1): the bundle, under the peer's log key.
+    # (1): a full bundle (every entry disclosed), under the peer's log key.
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        found = bundle.get("format") if isinstance(bundle, dict) else type(bundle).__name__
+        raise VerificationError(f"not a {BUNDLE_FORMAT} bundle (found {str(found)[:40]!r})")
     summary = verify_bundle(bundle, peer_key)
     # (2): of this pack.
     if summary.pack != code:

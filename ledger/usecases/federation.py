@@ -387,9 +387,18 @@ def onward_part(ledger: Ledger, code: str, peers: Sequence[Peer], fetch: Fetch, 
         bundle = fetch(f"{peer.url}/v1/packs/{code}/continuation", {handover.PEER_HEADER: signed})
     except UnavailableError as exc:
         return not_shown(exc.message, available=False)
-    shown = _origin_entries(bundle) if isinstance(bundle, Mapping) else []
     try:
         handover.verify_continuation(bundle, code, transfer, peer.verifier_key, ledger.signer.origin)
     except VerificationError as exc:
-        return OnwardPart(platform=platform, available=True, verified=False, problem=exc.message, entries=shown)
-    return OnwardPart(platform=platform, available=True, verified=True, problem=None, entries=shown)
+        return OnwardPart(
+            platform=platform, available=True, verified=False, problem=exc.message, entries=_entries_shown(bundle)
+        )
+    return OnwardPart(platform=platform, available=True, verified=True, problem=None, entries=_origin_entries(bundle))
+
+
+def _entries_shown(bundle: Any) -> list[OriginEntry]:
+    """The entries of a bundle that did not verify, as far as they read as entries (none when they do not)."""
+    try:
+        return _origin_entries(bundle) if isinstance(bundle, Mapping) else []
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []

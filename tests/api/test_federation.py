@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -456,6 +457,26 @@ def test_a_regulator_is_told_when_bs_part_does_not_verify(fed: Federation, tmp_p
         assert "The receiving platform&#39;s record is not verified:" in english
     fed.relay.change = None
     assert _onward(fed)["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ([1, 2], "not a packtrace-bundle/3 bundle (found 'list')"),
+        ({"format": "packtrace-bundle/3", "entries": [1]}, "malformed bundle: KeyError('checkpoint')"),
+        (
+            {"format": "packtrace-redacted-bundle/3"},
+            "not a packtrace-bundle/3 bundle (found 'packtrace-redacted-bundle/3')",
+        ),
+    ],
+)
+def test_a_regulator_is_told_when_b_answers_something_else(fed: Federation, answer: Any, message: str) -> None:
+    fed.transfer()
+    _recycled_in_b(fed)
+    fed.relay.change = lambda _: answer
+    onward = _onward(fed)
+    assert (onward["available"], onward["verified"], onward["problem"], onward["entries"]) == (True, False, message, [])
+    assert "接收平台的记录未能核验：" in _a_page(fed)
 
 
 def test_a_regulator_sees_bs_part_unavailable_when_b_is_down(fed: Federation) -> None:
