@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from markupsafe import escape as html_escape
 from typer.testing import CliRunner
 
+from api import peerfetch
 from api.cli import app as cli
 from events.errors import InvalidPayload
 from events.orgs import Role
@@ -495,3 +496,25 @@ def test_a_regulator_sees_bs_part_unavailable_when_b_is_down(fed: Federation) ->
     assert "接收平台的记录暂不可用：" in html and str(html_escape(onward["problem"])) in html
     assert "The receiving platform&#39;s record is unavailable:" in _a_page(fed, "en")
     assert "本平台记录已核验" in html  # A's own part is shown and verified all the same
+
+
+def test_a_regulator_sees_bs_part_unavailable_when_b_is_too_slow(
+    fed: Federation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page waits at most BRIEF_TIMEOUT_S (5 s; 0.2 s here) for B's answer."""
+    fed.transfer()
+    _recycled_in_b(fed)
+    monkeypatch.setattr(peerfetch, "BRIEF_TIMEOUT_S", 0.2)
+
+    def slowly(bundle: Any) -> Any:
+        time.sleep(1)
+        return bundle
+
+    fed.relay.change = slowly
+    onward = _onward(fed)
+    assert (onward["available"], onward["verified"]) == (False, False)
+    assert isinstance(onward["problem"], str)
+    assert re.fullmatch(
+        f"the peer platform at http://127\\.0\\.0\\.1:[0-9]+/v1/packs/{PACK}/continuation cannot be reached: timed out",
+        onward["problem"],
+    ), onward["problem"]
