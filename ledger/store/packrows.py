@@ -98,7 +98,7 @@ def batch_codes(conn: Connection, batch: str) -> Select[tuple[str]]:
     JSON, as the projection does not keep it (see docs/integration.md, "Finding makers", for the index that
     would), for the packs whose `produced` was never corrected, and from the corrected values for the few
     others (named in the statement, which stays the plain one while none are corrected)."""
-    condition = correctionrows.produced_fact_text(conn, ENTRY.c.body, "batch") == batch
+    condition = correctionrows.produced_fact_text(conn, ENTRY, "batch") == batch
     condition = correctionrows.as_corrected(conn, condition, ENTRY.c.pack, "batch", batch)
     return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type.in_(sorted(PRODUCED_FACTS)), condition)
 

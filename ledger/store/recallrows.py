@@ -128,7 +128,7 @@ def batch_of(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
     """`produced.batch` of each pack of `codes`, as corrected (read from its `produced` entry, or the origin's
     `produced` its `arrived` entry copies, in SQL)."""
     fixed = correctionrows.produced_values()
-    batch = correctionrows.corrected_produced_text(conn, fixed, ENTRY.c.body, "batch")
+    batch = correctionrows.corrected_produced_text(conn, fixed, ENTRY, "batch")
     batches: dict[str, str | None] = {}
     for chunk in _chunks(codes):
         stmt = (

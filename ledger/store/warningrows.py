@@ -66,8 +66,8 @@ class IncidentGroup(NamedTuple):
 def _keys(conn: Connection, produced: Any, fixed: Subquery) -> list[ColumnElement[Any]]:
     return [
         PACK.c.manufacturer,
-        corrected_produced_text(conn, fixed, produced.c.body, "batch").label("batch"),
-        corrected_produced_text(conn, fixed, produced.c.body, "plant").label("plant"),
+        corrected_produced_text(conn, fixed, produced, "batch").label("batch"),
+        corrected_produced_text(conn, fixed, produced, "plant").label("plant"),
         func.substr(PACK.c.code, 6, 2).label("spec"),
         corrected_or(conn, fixed, "chemistry", PACK.c.chemistry).label("chemistry"),
         PACK.c.production_date,
