@@ -14,7 +14,7 @@ from events.orgs import Role
 from tests.api.platforms import ORIGIN_A, PRODUCED, Federation, two_platforms
 from tests.support import code
 
-A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.REGULATOR]
+A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.IMPORTER, Role.REGULATOR]
 B_ROLES = [Role.MANUFACTURER, Role.RECYCLER, Role.REGULATOR]
 ARRIVED = [code(serial) for serial in range(1711, 1717)]
 PLANT = {pack: "FJ-P1" if n < 3 else "FJ-P2" for n, pack in enumerate(ARRIVED)}  # one batch, two plants
@@ -43,6 +43,26 @@ def test_the_recall_trace_names_the_origins_producer_beside_the_receiver(fed: Fe
     header, made_here, arrived = csv.text.splitlines()[:3]
     assert header.split(",")[-1] == "foreign_manufacturer"
     assert made_here.endswith(",") and arrived.endswith(f",{ORIGIN_MAKER}")
+
+
+def test_a_pack_imported_on_the_origin_names_its_foreign_manufacturer(fed: Federation) -> None:
+    """Imported on A by A's importer, handed over to B: the trace names the maker abroad, not the importer."""
+    importer, regulator = fed.a.parties[Role.IMPORTER], fed.b.parties[Role.REGULATOR]
+    pack = code(1731, maker="0XM")
+    imported = {
+        "foreign_manufacturer": {"name": "LG Energy Solution", "country": "KR"},
+        "customs_declaration": "370120261000004711",
+        "import_date": "2026-01-20",
+    }
+    assert fed.a.post(importer, pack, "produced", {**PRODUCED, "imported": imported}, 0).status_code == 201
+    transfer = {"platform": fed.b.ledger.signer.origin, "to": "recycler"}
+    assert fed.a.post(importer, pack, "transferred", transfer, 1).status_code == 201
+    assert fed.arrive(fed.arrival(fed.fetch(pack))).status_code == 201
+    trace = fed.b.http.get("/v1/reports/recall", params={"chemistry": "LFP"}, headers=regulator.auth).json()
+    assert [(p["code"], p["manufacturer"], p["foreign_manufacturer"]) for p in trace["packs"]] == [
+        *((arrived, "recycler", ORIGIN_MAKER) for arrived in ARRIVED),
+        (pack, "recycler", "LG Energy Solution (KR)"),
+    ]
 
 
 def test_the_batch_filter_finds_the_origins_batch(fed: Federation) -> None:
