@@ -1,4 +1,5 @@
-"""The HTTP edge of federation (docs/federation.md): fetch a peer platform's handover document.
+"""The HTTP edge of federation (docs/federation.md): fetch a peer platform's handover document, or its
+continuation of a pack's life.
 
 The ledger's use case (ledger.usecases.federation.receive_handover) signs the request and verifies the
 answer; this module only carries it, outside any transaction, with a bounded time and size."""
@@ -13,13 +14,14 @@ import httpx
 from events.errors import UnavailableError
 
 TIMEOUT_S = 30.0
+BRIEF_TIMEOUT_S = 5.0  # a page waits this long for a peer's part of a pack's life (docs/federation.md §6)
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def fetch_json(url: str, headers: Mapping[str, str]) -> Any:
+def fetch_json(url: str, headers: Mapping[str, str], *, timeout: float = TIMEOUT_S) -> Any:
     """GET `url` with `headers`; the JSON body of a 200, else UnavailableError naming the peer's answer."""
     try:
-        with httpx.Client(timeout=TIMEOUT_S) as http, http.stream("GET", url, headers=dict(headers)) as answer:
+        with httpx.Client(timeout=timeout) as http, http.stream("GET", url, headers=dict(headers)) as answer:
             body = b""
             for chunk in answer.iter_bytes():
                 body += chunk
@@ -38,3 +40,8 @@ def fetch_json(url: str, headers: Mapping[str, str]) -> Any:
         return httpx.Response(200, content=body).json()
     except ValueError:
         raise UnavailableError(f"the peer platform's answer from {url} is not JSON", code="peer_error") from None
+
+
+def fetch_json_briefly(url: str, headers: Mapping[str, str]) -> Any:
+    """`fetch_json` for a page that is being read: waits at most BRIEF_TIMEOUT_S for each step."""
+    return fetch_json(url, headers, timeout=BRIEF_TIMEOUT_S)

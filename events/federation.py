@@ -21,6 +21,13 @@ from events.catalogue import ArrivedData, EventType
 from events.errors import InvalidPayload
 
 TRANSFER_MEMBERS = frozenset({"v", "index", "pack", "seq", "prev", "recorded_at", "claim", "sig"})
+# Where a chain's first entry holds the facts of the pack's production (batch, plant, …): a `produced` entry
+# in its payload, an `arrived` entry in the origin's `produced` payload it copies. The reports read an
+# arrived pack's batch and plant there, as they read a pack's made here (docs/federation.md §7).
+PRODUCED_FACTS: dict[str, tuple[str, ...]] = {
+    EventType.PRODUCED.value: ("claim", "data"),
+    EventType.ARRIVED.value: ("claim", "data", "produced"),
+}
 
 
 def _refuse(problem: str) -> InvalidPayload:

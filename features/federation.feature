@@ -20,6 +20,20 @@ Feature: A pack handed over between two platforms (跨平台移交)
     And "hb"'s regulator sees the whole life on the pack page, "fj"'s part verified against its log key
     And "verify-bundle" on "hb"'s bundle with "fj"'s key as a peer says the origin part is verified
 
+  Scenario: The origin's regulator sees the pack's life on the destination, verified against its log key
+    When "hb"'s recycler fetches the handover document from "fj" and records the arrival
+    And "hb"'s recycler retires, dismantles and recycles the pack
+    Then "fj"'s regulator sees "hb"'s part after its own on the pack page, verified against "hb"'s log key
+    When what "hb" answers "fj" has one byte of an entry changed
+    Then "fj"'s regulator sees "hb"'s part not verified: "signature does not verify with key 'recycler/1'"
+    When "hb" is down
+    Then "fj"'s regulator sees "hb"'s part unavailable: "Connection refused"
+
+  Scenario: The destination's reports see the origin's producer and batch
+    When "hb"'s recycler fetches the handover document from "fj" and records the arrival
+    Then "hb"'s recall trace lists the pack by the recycler, its producer "manufacturer (fj.packtrace.test/log)"
+    And "hb"'s pack list for the batch "B7" holds the pack
+
   Scenario Outline: The destination refuses an arrival whose proof was tampered with
     When "hb"'s recycler records the arrival with the handover document's <part> changed
     Then the arrival is refused with 422 "<message>"

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from api.deps import CurrentOrg, LedgerDep, OptionalOrg, SettingsDep
+from api.peerfetch import fetch_json_briefly
 from api.responses import OPTIONAL_BEARER, problems
 from api.schemas import CodePath, PackQuery
 from ledger.format.handover import PEER_HEADER
@@ -45,7 +46,16 @@ def get_pack_events(
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description="entries a page")] = HISTORY_PAGE,
 ) -> PackHistory:
     """A page of the pack's chain with entry hashes, in `seq` order; `next` is the cursor of the rest."""
-    return packhistory.get_pack_history(ledger, caller, code, cursor=cursor, limit=limit, peers=settings.peer_platforms)
+    return packhistory.get_pack_history(
+        ledger,
+        caller,
+        code,
+        cursor=cursor,
+        limit=limit,
+        peers=settings.peer_platforms,
+        fetch=fetch_json_briefly,
+        now=int(time.time()),
+    )
 
 
 @router.get(
@@ -98,3 +108,15 @@ def get_pack_handover(
 ) -> dict[str, object]:
     """A transferred or exported pack's handover document: transfer entry, its proof, bundle and passport."""
     return federation.handover_document(ledger, caller, code, settings.peer_platforms, peer, int(time.time()))
+
+
+@router.get("/{code}/continuation", response_model=None, responses={200: {"model": Bundle}, **problems(404)})
+def get_pack_continuation(
+    code: CodePath,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    peer: Annotated[str | None, Header(alias=PEER_HEADER, max_length=4096)] = None,
+) -> JSONResponse:
+    """An arrived pack's full bundle, for the peer platform it came from (a request signed by its log key)."""
+    bundle = federation.continuation(ledger, code, settings.peer_platforms, peer, int(time.time()))
+    return JSONResponse(bundle)

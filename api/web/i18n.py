@@ -15,6 +15,7 @@ from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_cells import MESSAGES_CELLS
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
 from api.web.i18n_fed import EVENT_NAMES_FED, FIELD_NAMES_FED, MESSAGES_FED, STATUS_NAMES_FED
+from api.web.i18n_fed2 import MESSAGES_FED2
 from api.web.i18n_importers import MESSAGES_IMPORTERS
 from api.web.i18n_life16 import ACTION_NAMES_LIFE16, MESSAGES_LIFE16
 from api.web.i18n_lots import ACTION_NAMES_LOTS, EVENT_NAMES_LOTS, MESSAGES_LOTS, STATUS_NAMES_LOTS
@@ -364,6 +365,7 @@ EVENT_NAMES.update(EVENT_NAMES_LOTS)
 ACTION_NAMES.update(ACTION_NAMES_LOTS)
 STATUS_NAMES.update(STATUS_NAMES_LOTS)
 MESSAGES.update(MESSAGES_FED)
+MESSAGES.update(MESSAGES_FED2)
 EVENT_NAMES.update(EVENT_NAMES_FED)
 STATUS_NAMES.update(STATUS_NAMES_FED)
 FIELD_NAMES.update({name: words for name, words in FIELD_NAMES_FED.items() if name not in FIELD_NAMES})

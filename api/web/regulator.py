@@ -6,6 +6,7 @@ logged in goes to the login page.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
 from api.cosigner import witness_states
+from api.peerfetch import fetch_json_briefly
 from api.web import figures
 from api.web.csvpage import page_csv
 from api.web.regionform import region_form, region_of
@@ -113,7 +115,16 @@ def pack_page(web: WebDep, code: str, before: str | None = None) -> Response:
     policy, peers = web.settings.policy, web.settings.peer_platforms
 
     def build() -> Response:
-        dossier = workspace.pack_dossier(web.ledger, web.caller, code, before=before, policy=policy, peers=peers)
+        dossier = workspace.pack_dossier(
+            web.ledger,
+            web.caller,
+            code,
+            before=before,
+            policy=policy,
+            peers=peers,
+            fetch=fetch_json_briefly,
+            now=int(time.time()),
+        )
         return web.page("regulator/pack.html", d=dossier)
 
     return web.respond(build)

@@ -13,7 +13,16 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from events.orgs import Role
-from tests.api.platforms import CONTROL, ORIGIN_A, PACK, Federation, tampered, two_platforms
+from tests.api.platforms import (
+    CONTROL,
+    ORIGIN_A,
+    ORIGIN_B,
+    PACK,
+    Federation,
+    one_byte_of_an_entry,
+    tampered,
+    two_platforms,
+)
 from tests.web.login import login_cookie
 
 scenarios("federation.feature")
@@ -109,3 +118,62 @@ def _refused(answers: dict[str, httpx.Response], message: str) -> None:
 @then('the pack is unknown on "hb"')
 def _unknown(fed: Federation) -> None:
     assert fed.b.http.get(f"/v1/packs/{PACK}", headers=fed.b.parties[Role.REGULATOR].auth).status_code == 404
+
+
+def _origin_page(fed: Federation) -> str:
+    """The part of "fj"'s regulator page (English) from "hb"'s part on."""
+    cookie = login_cookie(fed.a.http, fed.a.parties[Role.REGULATOR].token)
+    page = fed.a.http.get(f"/regulator/packs/{PACK}?lang=en", headers=cookie)
+    assert page.status_code == 200, page.text
+    own, _, onward = page.text.partition('id="onward-part"')
+    assert "this platform&#39;s record is verified" in own and "handed over to another platform" in own
+    return onward
+
+
+@then('"fj"\'s regulator sees "hb"\'s part after its own on the pack page, verified against "hb"\'s log key')
+def _onward_verified(fed: Federation) -> None:
+    html = _origin_page(fed)
+    assert f"The receiving platform&#39;s record: {ORIGIN_B}" in html
+    assert f"verified against {ORIGIN_B}&#39;s log key" in html
+    for step in ("received from another platform", "retired", "dismantled", "recycled"):
+        assert step in html, step
+
+
+@when('what "hb" answers "fj" has one byte of an entry changed')
+def _tamper_answer(fed: Federation) -> None:
+    fed.relay.change = one_byte_of_an_entry
+
+
+@when('"hb" is down')
+def _down(fed: Federation) -> None:
+    fed.relay.stop()
+
+
+@then(parsers.parse('"fj"\'s regulator sees "hb"\'s part not verified: "{message}"'))
+def _onward_unverified(fed: Federation, message: str) -> None:
+    html = _origin_page(fed)
+    assert "The receiving platform&#39;s record is not verified:" in html
+    assert message.replace("'", "&#39;") in html
+    assert f"verified against {ORIGIN_B}&#39;s log key" not in html
+
+
+@then(parsers.parse('"fj"\'s regulator sees "hb"\'s part unavailable: "{message}"'))
+def _onward_unavailable(fed: Federation, message: str) -> None:
+    html = _origin_page(fed)
+    assert "The receiving platform&#39;s record is unavailable:" in html and message in html
+
+
+@then(parsers.parse('"hb"\'s recall trace lists the pack by the recycler, its producer "{producer}"'))
+def _recall_trace(fed: Federation, producer: str) -> None:
+    regulator = fed.b.parties[Role.REGULATOR]
+    trace = fed.b.http.get("/v1/reports/recall", params={"chemistry": "LFP"}, headers=regulator.auth)
+    assert trace.status_code == 200, trace.text
+    rows = [(p["code"], p["manufacturer"], p["foreign_manufacturer"]) for p in trace.json()["packs"]]
+    assert rows == [(PACK, "recycler", producer)]
+
+
+@then(parsers.parse('"hb"\'s pack list for the batch "{batch}" holds the pack'))
+def _by_batch(fed: Federation, batch: str) -> None:
+    found = fed.b.http.get("/v1/packs", params={"batch": batch}, headers=fed.b.parties[Role.REGULATOR].auth)
+    assert found.status_code == 200, found.text
+    assert [p["code"] for p in found.json()["packs"]] == [PACK]

@@ -22,7 +22,7 @@ from typing import Any
 
 from events.errors import PacktraceError, VerificationError
 from ledger.format import note, tlogproof
-from ledger.format.bundle import BundleSummary, verify_bundle
+from ledger.format.bundle import BUNDLE_FORMAT, BundleSummary, verify_bundle
 from ledger.format.canonical import canonical, entry_hash
 from ledger.format.policy import Policy, check_checkpoint
 
@@ -192,3 +192,48 @@ def check_arrival_in_bundle(
 def _note_text(signed: str) -> str:
     text, _, _ = signed.partition("\n\n")
     return text + "\n"
+
+
+# -- the continuation: the pack's life on the platform it was handed over to ------------------------------
+
+
+def verify_continuation(
+    bundle: Any, code: str, transfer: Mapping[str, Any], peer_key: str, own_origin: str
+) -> BundleSummary:
+    """Check the bundle the peer `peer_key` serves of pack `code` that this platform (`own_origin`) handed
+    over to it with the entry `transfer`: the peer's part of the pack's life, starting with its arrival."""
+    # (1): a full bundle (every entry disclosed), under the peer's log key.
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        found = bundle.get("format") if isinstance(bundle, dict) else type(bundle).__name__
+        raise VerificationError(f"not a {BUNDLE_FORMAT} bundle (found {str(found)[:40]!r})")
+    summary = verify_bundle(bundle, peer_key)
+    # (2): of this pack.
+    if summary.pack != code:
+        raise VerificationError(f"the bundle is of pack {summary.pack}, not {code}")
+    # (3): its chain starts with an arrival from this platform, posted by the organisation it was handed to.
+    first = bundle["entries"][0]["claim"]
+    if first["type"] != "arrived":
+        raise VerificationError(f"the peer's chain of pack {code} starts with {first['type']!r}, not 'arrived'")
+    if first["data"].get("platform") != own_origin:
+        raise VerificationError(
+            f"the arrival names the origin {first['data'].get('platform')!r}, not this platform {own_origin!r}"
+        )
+    # (4): the arrival names this platform's transfer entry (the same hash), and its poster is the receiver.
+    expected = transfer_hash(transfer)
+    named = "(not an entry)"
+    if isinstance(first["data"].get("transfer"), Mapping):
+        try:
+            named = transfer_hash(first["data"]["transfer"])
+        except PacktraceError:
+            named = "(not canonical JSON)"
+    if named != expected:
+        raise VerificationError(
+            f"the arrival names the transfer entry {named[:16]}…, not this platform's transfer entry "
+            f"{expected[:16]}… (index {transfer.get('index')})"
+        )
+    if first["actor"] != transfer["claim"]["data"].get("to"):
+        raise VerificationError(
+            f"the arrival was posted by {first['actor']!r}, not by {transfer['claim']['data'].get('to')!r} the "
+            "pack was handed to"
+        )
+    return summary

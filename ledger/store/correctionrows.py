@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from events.catalogue import EventType
+from events.federation import PRODUCED_FACTS
 from ledger.store.jsontext import entry_json_text
 from ledger.store.schema import CORRECTION, ENTRY, PACK
 
@@ -178,6 +179,23 @@ def current_values(kind: str | None = None, *, before: int | None = None, name: 
         last, and_(last.c.target == CORRECTION.c.target, last.c.idx == CORRECTION.c.idx)
     )
     return stmt.subquery(name)
+
+
+def produced_fact_text(conn: Connection, entry: Any, member: str) -> ColumnElement[Any]:
+    """A member of the production facts a chain's first entry holds (`entry`: the entry table or an alias of
+    it), in SQL: a `produced` entry's payload member, or the one an `arrived` entry copies from the origin's
+    `produced` (events.federation.PRODUCED_FACTS); one JSON read a row, chosen by the entry's type."""
+    paths = (
+        (entry.c.type == kind, entry_json_text(conn, entry.c.body, *path, member))
+        for kind, path in PRODUCED_FACTS.items()
+    )
+    return case(*paths, else_=None)
+
+
+def corrected_produced_text(conn: Connection, corrected: Subquery, entry: Any, member: str) -> ColumnElement[Any]:
+    """`produced_fact_text` as corrected (an arrival's copied facts are never corrected here: no `produced`
+    entry of this log holds them)."""
+    return corrected_or(conn, corrected, member, produced_fact_text(conn, entry, member))
 
 
 def corrected_text(conn: Connection, corrected: Subquery, body: Any, member: str) -> ColumnElement[Any]:

@@ -14,11 +14,10 @@ from typing import Any, Literal, NamedTuple, TypeAlias
 import sqlalchemy
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 
-from events.catalogue import EventType
+from events.federation import PRODUCED_FACTS
 from events.lots import LOT_SUBJECT
 from events.state import PackState
 from ledger.store import correctionrows
-from ledger.store.jsontext import entry_json_text
 from ledger.store.schema import ENTRY, ORG, PACK
 
 # What a use case holds between store calls of one read, without knowing what it is.
@@ -94,13 +93,14 @@ def _maker_condition(producer: str | None, maker_codes: Sequence[str]) -> Column
 
 
 def batch_codes(conn: Connection, batch: str) -> Select[tuple[str]]:
-    """The codes whose `produced` entry (seq 0) records `batch`, as corrected: read from the entry's stored
+    """The codes whose `produced` entry (seq 0) records `batch`, as corrected, or whose `arrived` entry copies
+    it from the origin's `produced` (events.federation.PRODUCED_FACTS): read from the entry's stored
     JSON, as the projection does not keep it (see docs/integration.md, "Finding makers", for the index that
     would), for the packs whose `produced` was never corrected, and from the corrected values for the few
     others (named in the statement, which stays the plain one while none are corrected)."""
-    condition = entry_json_text(conn, ENTRY.c.body, "claim", "data", "batch") == batch
+    condition = correctionrows.produced_fact_text(conn, ENTRY, "batch") == batch
     condition = correctionrows.as_corrected(conn, condition, ENTRY.c.pack, "batch", batch)
-    return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type == EventType.PRODUCED.value, condition)
+    return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type.in_(sorted(PRODUCED_FACTS)), condition)
 
 
 def get_pack(conn: Connection, code: str) -> PackRow | None:
@@ -205,15 +205,26 @@ class BatchPack(NamedTuple):
     production_date: date | None
     vin: str | None
     placed: PackState | None  # the state, read only for the statuses in `batch_packs`'s `placed`
-    foreign_name: str | None = None  # an imported pack's foreign manufacturer (境外生产企业, extra.imported)
-    foreign_country: str | None = None
+    foreign_name: str | None = None  # who made the pack elsewhere (`outside_maker`)
+    foreign_country: str | None = None  # its country, or the platform it was made on
+
+
+def outside_maker() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Who made a pack outside this platform's registry, and where, from the projection: an imported pack's
+    foreign manufacturer (`extra.imported`: name, country), else an arrived pack's producer on its origin
+    platform (`extra.arrived`: manufacturer, platform); null for a pack made here."""
+    extra = PACK.c.state["extra"]
+    foreign, arrived = extra["imported"]["foreign_manufacturer"], extra["arrived"]
+    name = func.coalesce(foreign["name"].as_string(), arrived["manufacturer"].as_string())
+    where = func.coalesce(foreign["country"].as_string(), arrived["platform"].as_string())
+    return name, where
 
 
 def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], limit: int) -> list[BatchPack]:
     """Up to `limit` packs of the batch in code order. Their states are parsed only for packs in `placed`
     statuses (what the rest shows needs no more than the columns)."""
     state = case((PACK.c.status.in_(placed), PACK.c.state), else_=None)
-    foreign = PACK.c.state["extra"]["imported"]["foreign_manufacturer"]
+    foreign_name, foreign_where = outside_maker()
     fixed = correctionrows.produced_values()
     stmt = select(
         PACK.c.code,
@@ -225,8 +236,8 @@ def batch_packs(conn: Connection, where: BatchFilter, *, placed: Sequence[str], 
         PACK.c.production_date,
         PACK.c.vin,
         state.label("placed"),
-        foreign["name"].as_string().label("foreign_name"),
-        foreign["country"].as_string().label("foreign_country"),
+        foreign_name.label("foreign_name"),
+        foreign_where.label("foreign_country"),
     ).select_from(PACK.outerjoin(fixed, fixed.c.pack == PACK.c.code))
     makers = _maker_condition(where.producer, where.maker_codes)
     if makers is not None:

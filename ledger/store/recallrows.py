@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from events.federation import PRODUCED_FACTS
 from ledger.store import correctionrows
 from ledger.store.packrows import batch_codes
 from ledger.store.schema import ENTRY, PACK, RECALL_CAMPAIGN, RECALL_PACK
@@ -124,15 +125,16 @@ def packs_by_code(conn: Connection, codes: Sequence[str]) -> list[ScopePack]:
 
 
 def batch_of(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
-    """`produced.batch` of each pack of `codes`, as corrected (read from its `produced` entry, in SQL)."""
+    """`produced.batch` of each pack of `codes`, as corrected (read from its `produced` entry, or the origin's
+    `produced` its `arrived` entry copies, in SQL)."""
     fixed = correctionrows.produced_values()
-    batch = correctionrows.corrected_text(conn, fixed, ENTRY.c.body, "batch")
+    batch = correctionrows.corrected_produced_text(conn, fixed, ENTRY, "batch")
     batches: dict[str, str | None] = {}
     for chunk in _chunks(codes):
         stmt = (
             select(ENTRY.c.pack, batch)
             .select_from(ENTRY.outerjoin(fixed, fixed.c.target == ENTRY.c.idx))
-            .where(ENTRY.c.pack.in_(chunk), ENTRY.c.seq == 0, ENTRY.c.type == "produced")
+            .where(ENTRY.c.pack.in_(chunk), ENTRY.c.seq == 0, ENTRY.c.type.in_(sorted(PRODUCED_FACTS)))
         )
         batches.update((pack, value) for pack, value in conn.execute(stmt))
     return batches

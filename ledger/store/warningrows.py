@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Connection, Subquery, and_, case, func, or_, select
 
 from events.catalogue import EventType
-from ledger.store.correctionrows import corrected_or, corrected_text, current_values
-from ledger.store.packrows import Area, touching
+from ledger.store.correctionrows import corrected_or, corrected_produced_text, corrected_text, current_values
+from ledger.store.packrows import Area, outside_maker, touching
 from ledger.store.schema import ENTRY, PACK
 
 
@@ -38,7 +38,8 @@ class PackGroup(NamedTuple):
 
 
 class ForeignGroup(NamedTuple):
-    """The foreign manufacturers (境外生产企业) of the imported packs of one finest group."""
+    """The foreign manufacturers (境外生产企业) of the imported packs of one finest group, or the producers on
+    their origin platform of its arrived packs (`country`: that platform)."""
 
     maker: str
     batch: str | None
@@ -65,8 +66,8 @@ class IncidentGroup(NamedTuple):
 def _keys(conn: Connection, produced: Any, fixed: Subquery) -> list[ColumnElement[Any]]:
     return [
         PACK.c.manufacturer,
-        corrected_text(conn, fixed, produced.c.body, "batch").label("batch"),
-        corrected_text(conn, fixed, produced.c.body, "plant").label("plant"),
+        corrected_produced_text(conn, fixed, produced, "batch").label("batch"),
+        corrected_produced_text(conn, fixed, produced, "plant").label("plant"),
         func.substr(PACK.c.code, 6, 2).label("spec"),
         corrected_or(conn, fixed, "chemistry", PACK.c.chemistry).label("chemistry"),
         PACK.c.production_date,
@@ -143,12 +144,12 @@ def incident_groups(
 
 
 def foreign_groups(conn: Connection, as_of: date, *, touched_by: Area | None = None) -> list[ForeignGroup]:
-    """The foreign manufacturers of imported packs (the projection's `extra.imported`) produced up to `as_of`,
-    per finest group (distinct; with `touched_by`, of the packs they touch)."""
+    """The makers outside this platform's registry (packrows.outside_maker: an imported pack's foreign
+    manufacturer, an arrived pack's producer on its origin platform) of the packs produced up to `as_of`, per
+    finest group (distinct; with `touched_by`, of the packs they touch)."""
     fixed = current_values(EventType.PRODUCED)
     produced, joined = _produced(fixed)
-    foreign = PACK.c.state["extra"]["imported"]["foreign_manufacturer"]
-    name, country = foreign["name"].as_string(), foreign["country"].as_string()
+    name, country = outside_maker()
     stmt = (
         select(*_keys(conn, produced, fixed), name.label("name"), country.label("country"))
         .select_from(joined)

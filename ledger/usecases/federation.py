@@ -26,6 +26,7 @@ from events.errors import (
     InvalidClaim,
     InvalidPayload,
     NotFoundError,
+    UnavailableError,
     VerificationError,
 )
 from events.lifecycle import Status
@@ -38,9 +39,9 @@ from ledger.store import handoverrows
 from ledger.store.db import write_connection
 from ledger.store.handoverrows import StoredBundle
 from ledger.usecases import bundles, cosigning, passport
-from ledger.usecases.access import Caller, require_authenticated, require_org
+from ledger.usecases.access import Caller, Unauthenticated, require_authenticated, require_org
 from ledger.usecases.packreads import checked_code, unknown_pack
-from ledger.usecases.views import OriginEntry, OriginPart
+from ledger.usecases.views import OnwardPart, OriginEntry, OriginPart
 
 _ITEM = re.compile(r"(?P<key>[^=\s]+)=(?P<url>https?://\S+)")
 HANDED_OVER = {Status.TRANSFERRED.value: EventType.TRANSFERRED.value, Status.EXPORTED.value: EventType.EXPORTED.value}
@@ -334,3 +335,70 @@ def origin_part(ledger: Ledger, code: str, peers: Sequence[Peer]) -> OriginPart 
     except VerificationError as exc:
         return unverified(exc.message)
     return OriginPart(platform=platform, verified=True, problem=None, entries=shown)
+
+
+# -- the continuation: the pack's life on the platform it was handed over to (docs/federation.md §6) ------
+
+
+def continuation(
+    ledger: Ledger, code: str, peers: Sequence[Peer], peer_request: str | None, now: int
+) -> dict[str, Any]:
+    """The destination's bundle of a pack that arrived here, for the peer platform it came from, which signs
+    its request with its log key (the same note as the handover request)."""
+    code = checked_code(code)
+    if peer_request is None:
+        raise Unauthenticated(
+            f"reading a pack's continuation takes a request signed by the origin platform's log key "
+            f"({handover.PEER_HEADER})"
+        )
+    try:
+        peer = handover.open_request(peer_request, code, now, [p.verifier for p in peers])
+    except VerificationError as exc:
+        raise AuthorisationError(f"refused peer request: {exc.message}", code="bad_peer_request") from None
+    entries = ledger.pack_entries(code, 0, 1)
+    if not entries:
+        raise unknown_pack(code)
+    first = json.loads(entries[0].body)["claim"]
+    origin = first["data"].get("platform") if first["type"] == EventType.ARRIVED else None
+    if origin != peer.name:
+        came = f"it arrived from {origin!r}" if origin else "it did not arrive from another platform"
+        raise AuthorisationError(f"platform {peer.name!r} may not read the continuation of pack {code}: {came}")
+    return bundles.make_bundle(ledger, code)
+
+
+def onward_part(ledger: Ledger, code: str, peers: Sequence[Peer], fetch: Fetch, now: int) -> OnwardPart | None:
+    """The life of a pack this platform handed over, on the platform it went to: fetched now with this log's
+    signed request (nothing is cached), verified under the configured peer's key and bound to this
+    platform's transfer entry by its hash; None for a pack not transferred to another platform."""
+    state = ledger.pack_state(code)
+    if state is None or state.status != Status.TRANSFERRED.value:
+        return None
+    _, transfer = _handover_entry(ledger, code)
+    platform = str(transfer["claim"]["data"]["platform"])
+
+    def not_shown(problem: str, *, available: bool) -> OnwardPart:
+        return OnwardPart(platform=platform, available=available, verified=False, problem=problem, entries=[])
+
+    peer = next((p for p in peers if p.origin == platform), None)
+    if peer is None:
+        return not_shown(f"{platform!r} is not a configured peer (PACKTRACE_PEERS): no URL to ask", available=False)
+    signed = handover.sign_request(code, now, ledger.signer.origin, ledger.signer.private_key)
+    try:
+        bundle = fetch(f"{peer.url}/v1/packs/{code}/continuation", {handover.PEER_HEADER: signed})
+    except UnavailableError as exc:
+        return not_shown(exc.message, available=False)
+    try:
+        handover.verify_continuation(bundle, code, transfer, peer.verifier_key, ledger.signer.origin)
+    except VerificationError as exc:
+        return OnwardPart(
+            platform=platform, available=True, verified=False, problem=exc.message, entries=_entries_shown(bundle)
+        )
+    return OnwardPart(platform=platform, available=True, verified=True, problem=None, entries=_origin_entries(bundle))
+
+
+def _entries_shown(bundle: Any) -> list[OriginEntry]:
+    """The entries of a bundle that did not verify, as far as they read as entries (none when they do not)."""
+    try:
+        return _origin_entries(bundle) if isinstance(bundle, Mapping) else []
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []

@@ -99,10 +99,13 @@ def get_pack_history(
     cursor: str | None = None,
     limit: int = HISTORY_PAGE,
     peers: Sequence[federation.Peer] = (),
+    fetch: federation.Fetch | None = None,
+    now: int = 0,
 ) -> PackHistory:
     """One page of the pack's chain in `seq` order, at most MAX_HISTORY_PAGE entries; `next` is the cursor
     of the page after it (null on the last). Entries never change and only join at the end, so following
-    the cursors reads every entry of the chain exactly once."""
+    the cursors reads every entry of the chain exactly once. An authority reader's first page also holds
+    the pack's life on the platform that handed it over here, or (with `fetch`) on the one it went to."""
     require_authenticated(caller, "reading a pack's history")
     check_limit(limit, MAX_HISTORY_PAGE)
     code = checked_code(code)
@@ -113,8 +116,19 @@ def get_pack_history(
         raise InputError(f"cursor {cursor!r} is past the end of pack {code}'s chain", code="invalid_cursor")
     end = start + len(items)
     following = seq_cursor(end) if end < total else None
-    origin = federation.origin_part(ledger, code, peers) if start == 0 and caller.is_authority else None
-    return PackHistory(code=code, tier=caller.tier, events=items, total=total, next=following, origin_history=origin)
+    origin = onward = None
+    if start == 0 and caller.is_authority:
+        origin = federation.origin_part(ledger, code, peers)
+        onward = federation.onward_part(ledger, code, peers, fetch, now) if fetch is not None else None
+    return PackHistory(
+        code=code,
+        tier=caller.tier,
+        events=items,
+        total=total,
+        next=following,
+        origin_history=origin,
+        onward_history=onward,
+    )
 
 
 def latest_pack_history(

@@ -202,6 +202,14 @@ class OriginPart(View):
     entries: list[OriginEntry]
 
 
+class OnwardPart(OriginPart):
+    """The part of a pack's life on the platform it was handed over to (docs/federation.md §6), fetched from
+    that platform when read (nothing kept): `available` false when it did not answer (`problem` says why),
+    else `verified` under its log key and starting with the arrival of this platform's transfer entry."""
+
+    available: bool = Field(description="the peer platform answered (false: `problem` says why it did not)")
+
+
 class PackHistory(View):
     code: str
     tier: Tier
@@ -212,6 +220,11 @@ class PackHistory(View):
         default=None,
         description="a pack handed over by another platform: its life there, verified (authority tier, first page; "
         "docs/federation.md)",
+    )
+    onward_history: OnwardPart | None = Field(
+        default=None,
+        description="a pack handed over to another platform: its life there, fetched and verified (authority tier, "
+        "first page; docs/federation.md)",
     )
 
 

@@ -27,13 +27,13 @@ from ledger.usecases import calendar as calendars
 from ledger.usecases import federation, packhistory, packreads, places
 from ledger.usecases.access import Caller, require_regulator
 from ledger.usecases.bundles import make_bundle, window_bundle
-from ledger.usecases.federation import Peer
+from ledger.usecases.federation import Fetch, Peer
 from ledger.usecases.makers import maker_org
 from ledger.usecases.report_index import DEFAULT_BASIS, refresh
 from ledger.usecases.reports.compliance import OrgLateness, UnaccountedPack, compliance, late_pct
 from ledger.usecases.reports.recall import MAKER_CODE
 from ledger.usecases.reports.recovery import RecoveryRow, recovery
-from ledger.usecases.views import BindingView, HistoryItem, OriginPart, PackView, View
+from ledger.usecases.views import BindingView, HistoryItem, OnwardPart, OriginPart, PackView, View
 
 SEARCH_LIMIT = 50
 DOSSIER_SHOWN = 200  # entries on one page of a pack's dossier (a chain has no length limit)
@@ -315,6 +315,9 @@ class PackDossier(View):
     origin: OriginPart | None = Field(
         default=None, description="a pack handed over by another platform: its life there (docs/federation.md)"
     )
+    onward: OnwardPart | None = Field(
+        default=None, description="a pack handed over to another platform: its life there (docs/federation.md)"
+    )
 
 
 def _before(text: str | None) -> int | None:
@@ -333,6 +336,8 @@ def pack_dossier(
     before: str | None = None,
     policy: Policy | None = None,
     peers: Sequence[Peer] = (),
+    fetch: Fetch | None = None,
+    now: int = 0,
 ) -> PackDossier:
     """Everything about one pack, with its record verified as an outsider would: bundle, log key (and the
     trust policy, when one is configured). A page shows the latest DOSSIER_SHOWN entries before `seq`
@@ -372,6 +377,7 @@ def pack_dossier(
         verification=verify_pack_record(ledger, view.code, first, last, page.total, policy=policy),
         held=held,
         origin=federation.origin_part(ledger, view.code, peers),
+        onward=federation.onward_part(ledger, view.code, peers, fetch, now) if fetch is not None else None,
     )
 
 

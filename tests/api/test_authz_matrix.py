@@ -167,6 +167,10 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         lambda client, c, _: client.get(f"/v1/packs/{code(1)}/handover", headers=c.headers),
         expect(404),
     ),
+    "GET /v1/packs/{code}/continuation": (  # only a peer platform's signed request, never a bearer token
+        lambda client, c, _: client.get(f"/v1/packs/{code(1)}/continuation", headers=c.headers),
+        expect(401, anonymous=401),
+    ),
     "GET /v1/handovers/{code}": (  # no peer platform is configured: an organisation's request names none
         lambda client, c, _: client.get(f"/v1/handovers/{code(1)}", params={"from": "a.test/log"}, headers=c.headers),
         expect(422, admin_token=403),

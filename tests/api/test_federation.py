@@ -12,19 +12,33 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from markupsafe import escape as html_escape
 from typer.testing import CliRunner
 
+from api import peerfetch
 from api.cli import app as cli
 from events.errors import InvalidPayload
 from events.orgs import Role
 from ledger.format import handover, note
+from ledger.usecases.bundles import make_bundle
 from ledger.usecases.verify import verify_database
 from tests.api.parties import party_org
-from tests.api.platforms import CONTROL, ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, tampered, two_platforms
+from tests.api.platforms import (
+    CONTROL,
+    ORIGIN_A,
+    ORIGIN_B,
+    PACK,
+    PRODUCED,
+    Federation,
+    one_byte_of_an_entry,
+    tampered,
+    two_platforms,
+)
 from tests.support import T0, Clock, code
 from tests.web import recount as rc
 from tests.web.login import login_cookie
@@ -313,3 +327,194 @@ def test_the_cli_receives_a_pack_from_the_origin(fed: Federation, tmp_path: Path
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 1
     assert "illegal_transition" in again.stderr and "'arrived' is only its first event" in again.stderr
+
+
+# -- the origin's regulator sees the continuation (docs/federation.md §6) -------------------------------
+
+PACK2 = code(1703)  # a second pack handed over to B
+B_PART = ["arrived", "retired", "dismantled", "recycled"]
+
+
+def _recycled_in_b(fed: Federation, pack: str = PACK) -> None:
+    assert fed.arrive(fed.arrival(fed.fetch(pack))).status_code == 201
+    recycler = fed.b.parties[Role.RECYCLER]
+    for hours, (kind, data) in enumerate(
+        [("retired", {"reason": "end_of_life"}), ("dismantled", {"outputs": []}), ("recycled", RECYCLED)], start=11
+    ):
+        assert fed.b.post(recycler, pack, kind, data, hours).status_code == 201
+
+
+def _onward(fed: Federation) -> dict[str, object]:
+    history = fed.a.http.get(f"/v1/packs/{PACK}/events", headers=fed.a.parties[Role.REGULATOR].auth)
+    assert history.status_code == 200, history.text
+    onward: dict[str, object] = history.json()["onward_history"]
+    return onward
+
+
+def _a_page(fed: Federation, lang: str = "zh") -> str:
+    cookie = login_cookie(fed.a.http, fed.a.parties[Role.REGULATOR].token)
+    page = fed.a.http.get(f"/regulator/packs/{PACK}?lang={lang}", headers=cookie)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def test_a_regulator_sees_the_packs_life_on_b_verified(fed: Federation) -> None:
+    fed.transfer()
+    _recycled_in_b(fed)
+    onward = _onward(fed)
+    assert (onward["platform"], onward["available"], onward["verified"], onward["problem"]) == (
+        ORIGIN_B, True, True, None
+    )  # fmt: skip
+    assert isinstance(onward["entries"], list)
+    assert [(e["type"], e["actor"]) for e in onward["entries"]] == [(kind, "recycler") for kind in B_PART]
+    automaker = fed.a.http.get(f"/v1/packs/{PACK}/events", headers=fed.a.parties[Role.AUTOMAKER].auth).json()
+    assert automaker["onward_history"] is None  # the authority tier only
+    on_b = fed.b.http.get(f"/v1/packs/{PACK}/events", headers=fed.b.parties[Role.REGULATOR].auth).json()
+    assert on_b["onward_history"] is None
+    html = _a_page(fed)
+    own, _, onward_html = html.partition('id="onward-part"')
+    assert "本平台记录已核验" in own and "移交外省平台" in own
+    assert f"接收平台的记录：{ORIGIN_B}" in onward_html
+    assert f"已按 {ORIGIN_B} 的日志公钥核验" in onward_html
+    for name in ("外省移交接收", "退役", "拆解", "再生利用"):
+        assert name in onward_html, name
+    assert f"recycler@{ORIGIN_B}" in onward_html
+    english = _a_page(fed, "en").partition('id="onward-part"')[2]
+    assert f"The receiving platform&#39;s record: {ORIGIN_B}" in english
+    assert f"verified against {ORIGIN_B}&#39;s log key" in english
+    assert "received from another platform" in english and "recycled" in english
+
+
+def test_b_serves_the_continuation_only_to_the_platform_the_pack_came_from(fed: Federation) -> None:
+    fed.transfer()
+    _recycled_in_b(fed)
+    url = f"/v1/packs/{PACK}/continuation"
+    unsigned = fed.b.http.get(url)
+    assert (unsigned.status_code, unsigned.json()["detail"]) == (
+        401,
+        "reading a pack's continuation takes a request signed by the origin platform's log key (Packtrace-Peer)",
+    )
+    now = int(time.time())
+    signed = handover.sign_request(PACK, now, ORIGIN_A, fed.a.ledger.signer.private_key)
+    by_a = fed.b.http.get(url, headers={"Packtrace-Peer": signed})
+    assert by_a.status_code == 200
+    assert [e["claim"]["type"] for e in by_a.json()["entries"]] == B_PART
+    stale = handover.sign_request(PACK, now - 301, ORIGIN_A, fed.a.ledger.signer.private_key)
+    late = fed.b.http.get(url, headers={"Packtrace-Peer": stale})
+    assert (late.status_code, late.json()["code"]) == (403, "bad_peer_request")
+    assert late.json()["detail"] == (
+        f"refused peer request: Packtrace-Peer: the request time '{now - 301}' is not within 300 s of "
+        f"{late.json()['detail'].rsplit(' ', 1)[1]}"
+    )
+    other = handover.sign_request(PACK, now, ORIGIN_B, fed.b.ledger.signer.private_key)  # not a peer of B
+    assert fed.b.http.get(url, headers={"Packtrace-Peer": other}).json()["code"] == "bad_peer_request"
+    unknown = handover.sign_request(code(1709), now, ORIGIN_A, fed.a.ledger.signer.private_key)
+    missing = fed.b.http.get(f"/v1/packs/{code(1709)}/continuation", headers={"Packtrace-Peer": unknown})
+    assert (missing.status_code, missing.json()["code"]) == (404, "unknown_pack")
+    from_b = handover.sign_request(PACK, now, ORIGIN_B, fed.b.ledger.signer.private_key)
+    on_a = fed.a.http.get(url, headers={"Packtrace-Peer": from_b})  # A made it: B may not read it as its origin
+    assert (on_a.status_code, on_a.json()["detail"]) == (
+        403,
+        f"platform {ORIGIN_B!r} may not read the continuation of pack {PACK}: it did not arrive from another platform",
+    )
+
+
+def test_a_regulator_is_told_when_bs_part_does_not_verify(fed: Federation, tmp_path: Path) -> None:
+    """What B returns is tampered with (through the relay A reaches B by): a byte of an entry, another pack's
+    bundle, a bundle of this pack whose arrival names another transfer (a fork of both logs, same keys)."""
+    fed.transfer()
+    _recycled_in_b(fed)
+    fed.transfer(PACK2)
+    assert fed.arrive(fed.arrival(fed.fetch(PACK2))).status_code == 201
+    (tmp_path / "fork").mkdir()
+    with two_platforms(tmp_path / "fork", A_ROLES, B_ROLES, (fed.a.ledger.signer, fed.b.ledger.signer)) as fork:
+        fork.transfer()
+        _recycled_in_b(fork)
+        forked = make_bundle(fork.b.ledger, PACK)
+    own = fed.a.http.get(f"/v1/packs/{PACK}/events", headers=fed.a.parties[Role.REGULATOR].auth).json()["events"][-1]
+    named = handover.transfer_hash(forked["entries"][0]["claim"]["data"]["transfer"])
+    recycled_index = make_bundle(fed.b.ledger, PACK)["entries"][-1]["index"]
+    cases = [
+        (
+            one_byte_of_an_entry,
+            f"entry seq 3 (index {recycled_index}): signature does not verify with key 'recycler/1'",
+        ),
+        (lambda _: make_bundle(fed.b.ledger, PACK2), f"the bundle is of pack {PACK2}, not {PACK}"),
+        (
+            lambda _: forked,
+            f"the arrival names the transfer entry {named[:16]}…, not this platform's transfer entry "
+            f"{own['hash'][:16]}… (index {own['index']})",
+        ),
+    ]
+    assert named != own["hash"]
+    for change, message in cases:
+        fed.relay.change = change
+        onward = _onward(fed)
+        assert (onward["available"], onward["verified"], onward["problem"]) == (True, False, message)
+        html = _a_page(fed).partition('id="onward-part"')[2]
+        assert "接收平台的记录未能核验：" in html and "已按" not in html
+        assert str(html_escape(message)) in html
+        english = _a_page(fed, "en").partition('id="onward-part"')[2]
+        assert "The receiving platform&#39;s record is not verified:" in english
+    fed.relay.change = None
+    assert _onward(fed)["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ([1, 2], "not a packtrace-bundle/3 bundle (found 'list')"),
+        ({"format": "packtrace-bundle/3", "entries": [1]}, "malformed bundle: KeyError('checkpoint')"),
+        (
+            {"format": "packtrace-redacted-bundle/3"},
+            "not a packtrace-bundle/3 bundle (found 'packtrace-redacted-bundle/3')",
+        ),
+    ],
+)
+def test_a_regulator_is_told_when_b_answers_something_else(fed: Federation, answer: Any, message: str) -> None:
+    fed.transfer()
+    _recycled_in_b(fed)
+    fed.relay.change = lambda _: answer
+    onward = _onward(fed)
+    assert (onward["available"], onward["verified"], onward["problem"], onward["entries"]) == (True, False, message, [])
+    assert "接收平台的记录未能核验：" in _a_page(fed)
+
+
+def test_a_regulator_sees_bs_part_unavailable_when_b_is_down(fed: Federation) -> None:
+    fed.transfer()
+    _recycled_in_b(fed)
+    fed.relay.stop()
+    onward = _onward(fed)
+    assert (onward["available"], onward["verified"], onward["entries"]) == (False, False, [])
+    assert isinstance(onward["problem"], str)
+    assert re.fullmatch(
+        f"the peer platform at http://127\\.0\\.0\\.1:[0-9]+/v1/packs/{PACK}/continuation cannot be reached: "
+        "\\[Errno 111\\] Connection refused",
+        onward["problem"],
+    ), onward["problem"]
+    html = _a_page(fed)
+    assert "接收平台的记录暂不可用：" in html and str(html_escape(onward["problem"])) in html
+    assert "The receiving platform&#39;s record is unavailable:" in _a_page(fed, "en")
+    assert "本平台记录已核验" in html  # A's own part is shown and verified all the same
+
+
+def test_a_regulator_sees_bs_part_unavailable_when_b_is_too_slow(
+    fed: Federation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page waits at most BRIEF_TIMEOUT_S (5 s; 0.2 s here) for B's answer."""
+    fed.transfer()
+    _recycled_in_b(fed)
+    monkeypatch.setattr(peerfetch, "BRIEF_TIMEOUT_S", 0.2)
+
+    def slowly(bundle: Any) -> Any:
+        time.sleep(1)
+        return bundle
+
+    fed.relay.change = slowly
+    onward = _onward(fed)
+    assert (onward["available"], onward["verified"]) == (False, False)
+    assert isinstance(onward["problem"], str)
+    assert re.fullmatch(
+        f"the peer platform at http://127\\.0\\.0\\.1:[0-9]+/v1/packs/{PACK}/continuation cannot be reached: timed out",
+        onward["problem"],
+    ), onward["problem"]

@@ -114,7 +114,8 @@ class RecallPack(View):
     foreign_manufacturer: str | None = Field(
         default=None,
         description="an imported pack's foreign manufacturer (境外生产企业), `name (country)`; `manufacturer` is "
-        "the importer that registered it",
+        "the importer that registered it. A pack handed over by another platform: its producer there, "
+        "`id (platform)`; `manufacturer` is the organisation that received it (docs/federation.md)",
     )
 
 

@@ -60,7 +60,8 @@ class WarningAlarm(View):
     foreign_manufacturers: list[str] = Field(
         default_factory=list,
         description="the foreign manufacturers (境外生产企业, `name (country)`) of the group's imported packs: "
-        "their importer is the group's `maker`",
+        "their importer is the group's `maker`; for packs handed over by another platform, their producers there "
+        "(`id (platform)`), their receiver the group's `maker` (docs/federation.md)",
     )
 
 
@@ -176,7 +177,8 @@ def warnings(
 
 
 def _with_foreign_makers(report: WarningsReport, rows: Iterable[warningrows.ForeignGroup]) -> WarningsReport:
-    """Each alarm with the foreign manufacturers of the imported packs in its group."""
+    """Each alarm with the foreign manufacturers of the imported packs in its group (and the producers on
+    their origin platform of its arrived packs)."""
     foreign: dict[_Fine, set[str]] = {}
     for row in rows:
         foreign.setdefault(_Fine(*row[:6]), set()).add(f"{row.name} ({row.country})")
