@@ -103,6 +103,11 @@ def batch_codes(conn: Connection, batch: str) -> Select[tuple[str]]:
     return select(ENTRY.c.pack).where(ENTRY.c.seq == 0, ENTRY.c.type.in_(sorted(PRODUCED_FACTS)), condition)
 
 
+def has_packs_of_record(conn: Connection, org_id: str) -> bool:
+    """Whether `org_id` is the manufacturer of record of any pack (ix_pack_manufacturer_date)."""
+    return conn.execute(select(PACK.c.code).where(PACK.c.manufacturer == org_id).limit(1)).first() is not None
+
+
 def get_pack(conn: Connection, code: str) -> PackRow | None:
     row = conn.execute(select(PACK.c.state, PACK.c.head).where(PACK.c.code == code)).first()
     return PackRow(PackState.from_dict(row.state), row.head) if row else None

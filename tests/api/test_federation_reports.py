@@ -92,6 +92,11 @@ def test_a_quality_warning_on_arrived_packs_names_the_origins_producer_batch_and
     assert (alarm["packs"], alarm["incidents"], alarm["weighted_incidents"], alarm["foreign_manufacturers"]) == (
         6, 9, 27, [ORIGIN_MAKER]
     )  # fmt: skip
+    # the alarm's trace names the receiver, the arrived packs' manufacturer of record (no maker): it answers
+    trace = fed.b.http.get(alarm["trace_api"], headers=regulator.auth)
+    assert trace.status_code == 200, trace.text
+    assert sorted(p["code"] for p in trace.json()["packs"]) == sorted(ARRIVED)
+    assert alarm["trace_packs"] == len(ARRIVED)
 
 
 def test_a_quality_warning_on_an_origin_plant(fed: Federation) -> None:
