@@ -3,13 +3,10 @@ before, the log's consistency with it and the entries after it; one fixture per 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -17,12 +14,12 @@ from typer.testing import CliRunner
 from api.cli import app
 from events.codes import make_code
 from events.errors import VerificationError
-from ledger.format import merkle, note
+from ledger.format import note
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
-from ledger.store.schema import node_id
 from ledger.usecases.incremental import verify_since
 from tests.ledger.conftest import ORIGIN
+from tests.ledger.rewrites import edit_mass, rewrite_tree
 from tests.support import PRODUCED, Actor, code
 
 MODULE = make_code("001", "module", "B", "12", "ABCDEFG", date(2026, 1, 15), 7)
@@ -64,38 +61,6 @@ def _size(checkpoint: str) -> int:
     return note.parse_checkpoint(checkpoint.split("\n\n")[0] + "\n").size
 
 
-def _edit(ledger: Ledger, index: int, mass: float) -> None:
-    """Change an entry's payload and its stored hash, as an editor of the rows would."""
-    with ledger.engine.begin() as conn:
-        entry = json.loads(
-            bytes(conn.execute(text("SELECT body FROM entry WHERE idx = :i"), {"i": index}).scalar_one())
-        )
-        entry["claim"]["data"]["mass_kg"] = mass
-        body = rfc8785.dumps(entry)
-        conn.execute(
-            text("UPDATE entry SET body = :b, hash = :h WHERE idx = :i"),
-            {"b": body, "h": hashlib.sha256(body).hexdigest(), "i": index},
-        )
-
-
-def _rewrite_tree(ledger: Ledger, key: Ed25519PrivateKey) -> None:
-    """What an operator holding the log's key could do after editing rows: rebuild every Merkle node from
-    the stored entries and sign a new latest checkpoint over them."""
-    with ledger.engine.begin() as conn:
-        leaves = [merkle.leaf_hash(bytes(r.body)) for r in conn.execute(text("SELECT body FROM entry ORDER BY idx"))]
-        nodes, _ = merkle.append_leaves(0, [], leaves)
-        for (level, idx), digest in nodes:
-            conn.execute(
-                text("UPDATE merkle_node SET hash = :h WHERE id = :i"), {"h": digest, "i": node_id(level, idx)}
-            )
-        size = len(leaves)
-        root = merkle.root(leaves)
-        signed = note.sign_note(note.checkpoint_text(ORIGIN, size, root), ORIGIN, key)
-        conn.execute(
-            text("UPDATE checkpoint SET root = :r, note = :n WHERE size = :s"), {"r": root, "n": signed, "s": size}
-        )
-
-
 def test_first_run_is_a_full_verify_and_the_next_checks_only_what_came_after(
     ledger: Ledger, actors: dict[str, Actor], verified: str
 ) -> None:
@@ -114,7 +79,7 @@ def test_an_entry_after_the_checkpoint_changed_is_found_by_the_entry_checks(
 ) -> None:
     since = _size(verified)
     _grow(ledger, actors["catl"], 10, 3)
-    _edit(ledger, since + 2, 1.0)
+    edit_mass(ledger, since + 2, 1.0)
     report = verify_since(ledger.engine, ledger.signer.verifier_key, verified)
     assert report.checkpoint is None
     problems = [f"entry {p.index}: {p}" for p in sorted(report.problems)]
@@ -129,8 +94,8 @@ def test_an_old_entry_rewritten_with_its_tree_is_refused_by_the_consistency_chec
 ) -> None:
     since = _size(verified)
     _grow(ledger, actors["catl"], 10, 1)
-    _edit(ledger, since - 2, 1.0)  # the last pack's `produced`, before the verified checkpoint
-    _rewrite_tree(ledger, log_key_private)
+    edit_mass(ledger, since - 2, 1.0)  # the last pack's `produced`, before the verified checkpoint
+    rewrite_tree(ledger)
     with pytest.raises(VerificationError) as caught:
         verify_since(ledger.engine, ledger.signer.verifier_key, verified)
     assert str(caught.value).startswith(
@@ -181,7 +146,7 @@ def test_an_old_entry_of_a_pack_touched_after_is_checked(
     """Replaying a pack with new entries re-reads its earlier ones: their links and the verified tree."""
     since = _size(verified)
     ledger.append_one(*actors["byd-auto"].claim(code(3), "received", {"from": "catl"}))
-    _edit(ledger, since - 1, 2.0)  # not a mass: the shipment of pack 3, just before the checkpoint
+    edit_mass(ledger, since - 1, 2.0)  # not a mass: the shipment of pack 3, just before the checkpoint
     report = verify_since(ledger.engine, ledger.signer.verifier_key, verified)
     first = min(report.problems)
     assert f"entry {first.index}: {first}".startswith(
@@ -216,7 +181,7 @@ def test_a_pack_the_rules_ask_about_is_read_from_the_verified_tree(
     report = verify_since(ledger.engine, ledger.signer.verifier_key, verified)
     assert (report.problems, report.entries, report.packs) == ([], 1, 1)
 
-    _edit(ledger, module_at, 3.0)
+    edit_mass(ledger, module_at, 3.0)
     report = verify_since(ledger.engine, ledger.signer.verifier_key, verified)
     first = min(report.problems)
     assert f"entry {first.index}: {first}".startswith(
@@ -256,8 +221,8 @@ def test_cli_verify_incremental_stores_its_checkpoint_and_refuses_a_rewritten_lo
     own = tmp_path / "mine.checkpoint"
     own.write_text(state.read_text())
     _grow(ledger, actors["catl"], 20, 1)
-    _edit(ledger, size, 1.0)
-    _rewrite_tree(ledger, log_key_private)
+    edit_mass(ledger, size, 1.0)
+    rewrite_tree(ledger)
     refused = runner.invoke(app, [*args, "--state", str(own)])
     assert refused.exit_code == 1
     assert (
