@@ -30,6 +30,7 @@ values and component links; the Merkle nodes not used by the proofs.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import time
@@ -197,11 +198,12 @@ def _incremental(
         if fresh:
             expected = max(expected, row.idx) + 1
         if entry is not None:
-            lazy.index = row.idx
+            lazy.index = lazy.main = row.idx
             try:
                 replay.entry(row.idx, row.body, entry)
             except (ValueError, KeyError, TypeError) as exc:
                 problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
+            lazy.folded(row.pack, row.idx)
     if expected != n:
         problem(expected, 2, f"the checkpoint says {n} entries but {expected} are stored")
     report.timings["replay"] = time.perf_counter() - t0
@@ -244,7 +246,9 @@ def _check_included(rows: list[EntryRow], size: int, root: bytes, conn: Connecti
 
 class _LazyPacks(_ReplayContext):
     """The replay's context for packs with no entry after the verified size: the first time the rules ask
-    about one, its chain is read (and tied to the verified tree), then folded up to the entry that asks."""
+    about one, its chain is read (and tied to the verified tree), then folded up to the entry that asks.
+    While such a pack's entry is folded, a pack the replay folds itself is seen as it was at that entry
+    (each state it passed through is kept by index), not as it is at the entry the replay has reached."""
 
     def __init__(
         self, conn: Connection, size: int, root: bytes, touched: set[str], replay: _Replay, problem: Problems
@@ -252,13 +256,25 @@ class _LazyPacks(_ReplayContext):
         super().__init__(replay.registry, replay.states)
         self.conn, self.size, self.root, self.replay, self.problem = conn, size, root, replay, problem
         self.touched = touched
-        self.index = 0
+        self.index = self.main = 0  # the entry being folded; the replay's own entry
         self.lazy: dict[str, PackState | None] = {}
         self.pending: dict[str, list[EntryRow]] = {}
+        self.history: dict[str, tuple[list[int], list[PackState | None]]] = {}
+
+    def folded(self, chain: str, index: int) -> None:
+        """The replay folded `chain`'s entry at `index` (a pack's: keep the state it made)."""
+        if chain in self.states:
+            indices, states = self.history.setdefault(chain, ([], []))
+            indices.append(index)
+            states.append(self.states[chain])
 
     def pack(self, code: str) -> PackState | None:
-        if code in self.states or code in self.touched:  # a pack the replay folds itself (None: not begun)
-            return self.states.get(code)
+        if code in self.touched:  # a pack the replay folds itself (None: not begun)
+            if self.index == self.main:
+                return self.states.get(code)
+            indices, states = self.history.get(code, ([], []))
+            at = bisect.bisect_left(indices, self.index)
+            return states[at - 1] if at else None
         if code not in self.pending:
             rows = sorted(snapshot.chain_entries(self.conn, [code], self.size), key=lambda r: r.idx)
             _check_included(rows, self.size, self.root, self.conn, self.problem)

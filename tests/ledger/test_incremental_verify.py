@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from api.cli import app
-from events.codes import make_code
+from events.codes import make_code, make_second_life_code
 from events.errors import VerificationError
 from ledger.format import note
 from ledger.format.logkey import LogSigner
@@ -230,3 +230,34 @@ def test_cli_verify_incremental_stores_its_checkpoint_and_refuses_a_rewritten_lo
         "consistency proof does not verify: computed old root " in refused.output
     )
     assert own.read_text() == state.read_text()  # a refusal keeps the checkpoint verified last
+
+
+def test_a_second_life_product_replays_from_its_originals_read_from_the_verified_tree(
+    ledger: Ledger, actors: dict[str, Actor]
+) -> None:
+    """The product's `produced` names its originals: the replay folds each original's chain up to it (their
+    `repurposed` entries ask whether the product exists yet: not at that index)."""
+    from tests.events.events_world import produced_data
+    from tests.ledger.test_lifecycles import Timeline, retire_at_second_life
+
+    t = Timeline()
+    for pack in (code(1), code(2)):
+        retire_at_second_life(ledger, actors, pack, t)
+    product = make_second_life_code("S2L", "pack", "B", "A1", date(2026, 3, 1), 7)
+    s2l, at = actors["s2l-energy"], t.next()
+    ledger.append([
+        s2l.claim(code(1), "repurposed", {"into": product}, at=at),
+        s2l.claim(code(2), "repurposed", {"into": product}, at=at),
+        s2l.claim(product, "produced", produced_data(**{"from": [code(1), code(2)]}), at=at),
+    ])  # fmt: skip
+    first = verify_since(ledger.engine, ledger.signer.verifier_key, None)
+    assert first.problems == [] and first.checkpoint is not None
+    ledger.append_one(*s2l.claim(product, "shipped", {"to": "byd-auto"}, at=t.next()))
+    report = verify_since(ledger.engine, ledger.signer.verifier_key, first.checkpoint)
+    assert (report.problems, report.entries, report.packs) == ([], 1, 1)
+
+    produced_at, next_at = (row[0] for row in ledger.pack_entries(code(1))[:2])
+    edit_mass(ledger, produced_at, 1.0)  # an original's first entry: the product's replay reads its chain
+    report = verify_since(ledger.engine, ledger.signer.verifier_key, first.checkpoint)
+    (only,) = report.problems
+    assert f"entry {only.index}: {only}".startswith(f"entry {next_at}: step 2: pack {code(1)}: prev ")
