@@ -67,11 +67,17 @@ class MixedWorkload(Workload):
 
 
 def grow(ledger: Ledger, work: MixedWorkload, to: int, what: str) -> None:
+    """Append up to `to` entries, then ANALYZE (on PostgreSQL), as autovacuum would after such a load: the
+    planner of a table it has no statistics of reads the whole entry table for each IN list of packs."""
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(what, total=to)
         while ledger.size() < to:
             ledger.append(work.batch(min(BATCH, max(to - ledger.size(), 3))))
             bar.update(task, completed=ledger.size())
+    if ledger.engine.dialect.name == "postgresql":
+        with ledger.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
 
 
 def measure(ledger: Ledger, entries: int, tail: int) -> dict[str, Any]:

@@ -129,12 +129,14 @@ def chain_entries(conn: Connection, chains: Iterable[str], before: int) -> list[
     names = sorted(set(chains))
     found: list[EntryRow] = []
     for start in range(0, len(names), IN_CHUNK):
+        # by `pack` alone, which its unique index (pack, seq) serves: with `idx < before` in the statement
+        # PostgreSQL may walk the primary key instead
         rows = conn.execute(
             select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body).where(
-                ENTRY.c.pack.in_(names[start : start + IN_CHUNK]), ENTRY.c.idx < before
+                ENTRY.c.pack.in_(names[start : start + IN_CHUNK])
             )
         )
-        found.extend(EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows)
+        found.extend(EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows if r.idx < before)
     return found
 
 
