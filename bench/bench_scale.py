@@ -222,17 +222,22 @@ def http_figures(tmp: Path, batches: int, rounds: int, seconds: float, sampler: 
         sampler.pid = proc.pid
         with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
 
-            def post(items: list[tuple[dict[str, Any], str]]) -> None:
-                body = json.dumps({"events": [{"claim": c, "sig": s} for c, s in items]})
+            def encode(items: list[tuple[dict[str, Any], str]]) -> bytes:
+                return json.dumps({"events": [{"claim": c, "sig": s} for c, s in items]}).encode()
+
+            def post(body: bytes) -> None:
                 response = client.post("/v1/events/batch", content=body)
                 if response.status_code != 201:
                     raise RuntimeError(f"POST /v1/events/batch: {response.status_code} {response.text[:300]}")
 
-            post(http_work.batch(BATCH))  # warm: the server's signature worker, the tables
+            post(encode(http_work.batch(BATCH)))  # warm: the server's signature worker, the tables
 
-            def http_side() -> float:
-                bodies = [http_work.batch(BATCH) for _ in range(batches)]
-                return timed(post, bodies)
+            def http_side() -> float:  # the bodies encoded before the clock starts, as the claims are signed
+                bodies = [encode(http_work.batch(BATCH)) for _ in range(batches)]
+                start = time.perf_counter()
+                for body in bodies:
+                    post(body)
+                return batches * BATCH / (time.perf_counter() - start)
 
             def local_side() -> float:
                 return timed(local.append, [local_work.batch(BATCH) for _ in range(batches)])
