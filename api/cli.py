@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ledger.format.bundle import BundleSummary
     from ledger.format.policy import Accepted, Policy
     from ledger.store.db import Engine
+    from ledger.usecases.verify import Report
 
 app = typer.Typer(help="packtrace: the traction-battery traceability log.", no_args_is_help=True, cls=CliGroup)
 app.add_typer(orgs_app, name="orgs")
@@ -63,6 +64,18 @@ def verify(
         str | None, typer.Option(help="Verifier key of the log (C2SP form); default: from the key file")
     ] = None,
     database_url: Annotated[str | None, typer.Option(help="Database to check (default: settings)")] = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Check only what the log added since the checkpoint verified last (kept in --state), and that "
+            "the log is consistent with it; without a state file, a full verify. Stores the new checkpoint.",
+        ),
+    ] = False,
+    state: Annotated[
+        Path | None,
+        typer.Option(help="State file of --incremental (default: $XDG_STATE_HOME/packtrace/verified/<origin>)"),
+    ] = None,
 ) -> None:
     """Check a whole database: hashes, chains, signatures, checkpoints and replayed states."""
     settings = load_settings(database_url=database_url)
@@ -77,22 +90,67 @@ def verify(
         except typer.Exit:
             engine.dispose()
             raise
+    if incremental:
+        _verify_incremental(engine, log_key, state)
+        return
     with progress_bar(console, "entries", shown=sys.stderr.isatty()) as bar:
         try:
             report = verify_database(engine, log_key, progress=bar.stage)
         finally:
             engine.dispose()
+    _fail_on_problems(report)
+    typer.echo(
+        f"OK: {report.entries} entries, {report.packs} packs, {report.checkpoints} checkpoints verified "
+        f"({_timings(report)})"
+    )
+
+
+def _verify_incremental(engine: Engine, log_key: str, state: Path | None) -> None:
+    from api.cli_verified import default_state_file, read_verified, store_verified
+    from ledger.format.note import parse_verifier_key
+    from ledger.usecases.incremental import verify_since
+
+    path = state or default_state_file(parse_verifier_key(log_key).name)
+    verified = read_verified(path)
+    with progress_bar(console, "entries", shown=sys.stderr.isatty()) as bar:
+        try:
+            report = verify_since(engine, log_key, verified, progress=bar.stage)
+        except VerificationError as exc:
+            console.print(f"[red]FAILED[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        finally:
+            engine.dispose()
+    _fail_on_problems(report)
+    if report.checkpoint is None:
+        typer.echo(f"OK: the log has no checkpoint yet; nothing stored in {path}")
+        return
+    store_verified(path, report.checkpoint)
+    size = report.size
+    if verified is None:
+        typer.echo(
+            f"OK: no verified checkpoint in {path}: full verify of {report.entries} entries, {report.packs} packs, "
+            f"{report.checkpoints} checkpoints ({_timings(report)}); the checkpoint at size {size} is stored there"
+        )
+    else:
+        typer.echo(
+            f"OK: consistent with the checkpoint verified at size {report.since}; {report.entries} entries after "
+            f"it verified, {report.packs} packs replayed ({_timings(report)}); the checkpoint at size {size} "
+            f"is stored in {path}"
+        )
+
+
+def _fail_on_problems(report: Report) -> None:
     try:
         report.raise_first()
     except VerificationError as exc:
-        console.print(f"[red]FAILED[/red] {exc}")
+        console.print(f"[red]FAILED[/red] {escape(str(exc))}")
         for p in sorted(report.problems)[1:10]:
-            console.print(f"  also: entry {p.index}: {p}")
+            console.print(f"  also: entry {p.index}: {escape(str(p))}")
         raise typer.Exit(1) from None
-    typer.echo(
-        f"OK: {report.entries} entries, {report.packs} packs, {report.checkpoints} checkpoints verified "
-        f"({', '.join(f'{k} {v:.2f}s' for k, v in report.timings.items())})"
-    )
+
+
+def _timings(report: Report) -> str:
+    return ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
 
 
 def own_verifier_key(settings: Settings, engine: Engine) -> str:

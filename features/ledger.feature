@@ -15,6 +15,18 @@ Feature: A record nobody can rewrite unnoticed
     When the regulator runs "packtrace verify"
     Then it fails naming "entry 5: step 2: index 5 is missing"
 
+  Scenario: An incremental verify checks only what came after the checkpoint it verified before
+    Given the regulator has verified the log with "packtrace verify --incremental", which stored the checkpoint
+    And "catl" has produced packs 7 to 8, each shipped to "byd-auto"
+    When the regulator runs "packtrace verify --incremental"
+    Then it reports "4 entries after it verified, 2 packs replayed"
+
+  Scenario: An incremental verify refuses a log rewritten before the checkpoint it verified
+    Given the regulator has verified the log with "packtrace verify --incremental", which stored the checkpoint
+    And the operator edits the shipment of pack 6, rebuilds the tree and signs its checkpoint again
+    When the regulator runs "packtrace verify --incremental"
+    Then it fails naming "is not consistent with the checkpoint verified at size"
+
   Scenario: A pack's history checks offline with public keys alone
     When the regulator saves the bundle of pack 3 to a file
     Then "packtrace verify-bundle" accepts the file with the log's verifier key

@@ -15,6 +15,7 @@ from api.cli import app
 from events.registry import new_registry_claim
 from ledger.log import Ledger
 from ledger.usecases.bundles import make_bundle
+from tests.ledger.rewrites import edit_mass, rewrite_tree
 from tests.support import PRODUCED, Actor, code
 
 scenarios("ledger.feature")
@@ -47,6 +48,29 @@ def run_verify(ledger: Ledger, database_url: str, outcome: dict[str, Any]) -> No
     outcome["result"] = CliRunner().invoke(
         app, ["verify", "--database-url", database_url, "--log-key", ledger.signer.verifier_key]
     )
+
+
+def _incremental(ledger: Ledger, database_url: str, state: Path) -> Result:
+    args = ["verify", "--incremental", "--state", str(state), "--database-url", database_url]
+    return CliRunner().invoke(app, [*args, "--log-key", ledger.signer.verifier_key])
+
+
+@given('the regulator has verified the log with "packtrace verify --incremental", which stored the checkpoint')
+def verified_before(ledger: Ledger, database_url: str, tmp_path: Path) -> None:
+    first = _incremental(ledger, database_url, tmp_path / "verified")
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "verified").read_text().startswith(f"{ledger.signer.origin}\n{ledger.size()}\n")
+
+
+@given("the operator edits the shipment of pack 6, rebuilds the tree and signs its checkpoint again")
+def rewritten(ledger: Ledger) -> None:
+    edit_mass(ledger, ledger.size() - 1, 1.0)
+    rewrite_tree(ledger)
+
+
+@when('the regulator runs "packtrace verify --incremental"')
+def run_incremental(ledger: Ledger, database_url: str, tmp_path: Path, outcome: dict[str, Any]) -> None:
+    outcome["result"] = _incremental(ledger, database_url, tmp_path / "verified")
 
 
 @then(parsers.parse('it reports "{text_}"'))

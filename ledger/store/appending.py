@@ -19,7 +19,7 @@ from events.state import PackState
 from ledger.format import merkle
 from ledger.format.claims import SignedClaim
 from ledger.format.keys import KeyValidity
-from ledger.store.driver import Connection, driver_many, driver_sql, insert_many, marks, read_time, timestamp
+from ledger.store.driver import Connection, any_of, driver_many, driver_sql, insert_many, marks, read_time, timestamp
 from ledger.store.schema import node_id, node_key
 
 CHUNK = 500  # values in one IN list
@@ -81,10 +81,10 @@ def recorded_ids(conn: Connection, by_actor: Mapping[str, Sequence[str]]) -> dic
     for actor, ids in by_actor.items():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            sql = "SELECT actor, claim_id, idx, seq, hash, body FROM entry "
-            sql += f"WHERE actor = ? AND claim_id IN ({marks(len(chunk))})"
+            among, values = any_of(conn, "claim_id", chunk)
+            sql = f"SELECT actor, claim_id, idx, seq, hash, body FROM entry WHERE actor = ? AND {among}"
             # a generic plan read every entry of the actor (see driver_sql)
-            rows = driver_sql(conn, sql, (actor, *chunk), custom_plan=True)
+            rows = driver_sql(conn, sql, (actor, *values), custom_plan=True)
             for row_actor, claim_id, idx, seq, digest, body in rows.fetchall():
                 found[(row_actor, claim_id)] = RecordedClaim(idx, seq, digest, bytes(body))
     return found
@@ -117,8 +117,9 @@ def packs(conn: Connection, codes: Sequence[str]) -> list[StoredPack]:
     found: list[StoredPack] = []
     for start in range(0, len(codes), CHUNK):
         chunk = codes[start : start + CHUNK]
-        sql = f"SELECT code, state, head, seq FROM pack WHERE code IN ({marks(len(chunk))})"
-        for code, state, head, seq in driver_sql(conn, sql, tuple(chunk)).fetchall():
+        among, values = any_of(conn, "code", chunk)
+        sql = f"SELECT code, state, head, seq FROM pack WHERE {among}"
+        for code, state, head, seq in driver_sql(conn, sql, values).fetchall():
             found.append(StoredPack(code, PackState.from_dict(_json(state)), head, seq))
     return found
 

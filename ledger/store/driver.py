@@ -42,10 +42,31 @@ def driver_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> No
     cursor.close()
 
 
+COPY_FROM = 8  # rows from which PostgreSQL takes them by COPY
+
+
 def insert_many(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert rows of plain values through the driver: SQLAlchemy's per-row type processing cost a third
-    of the append path."""
+    of the append path. On PostgreSQL, more than a few rows go in by one COPY (psycopg's `executemany`
+    sends an INSERT per row, which the server parses and runs one by one): the same rows, in the same
+    transaction, every constraint checked as for an INSERT (a duplicate fails the COPY as it fails it)."""
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        cursor: Any = conn.connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.close()
+        return
     driver_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})", rows)
+
+
+def any_of(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+    """The condition `column` is one of `values`, and its parameters: on PostgreSQL `column = ANY(?)` with
+    one array (a short statement, which psycopg parses once and the server plans cheaply; an IN list of
+    500 marks took milliseconds of psycopg's Python per statement), elsewhere `column IN (?, …)`."""
+    if conn.dialect.name == "postgresql":
+        return f"{column} = ANY(?)", (list(values),)
+    return f"{column} IN ({marks(len(values))})", tuple(values)
 
 
 def marks(n: int) -> str:

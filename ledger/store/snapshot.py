@@ -4,13 +4,13 @@ and every pack projection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
-from ledger.store.schema import CHECKPOINT, ENTRY, HEAD, NODE, PACK, node_key
+from ledger.store.schema import CHECKPOINT, ENTRY, HEAD, NODE, ORG, ORG_KEY, PACK, node_id, node_key
 
 
 class EntryRow(NamedTuple):
@@ -101,3 +101,67 @@ def merkle_nodes(conn: Connection) -> Iterator[NodeRow]:
 def projections(conn: Connection) -> list[ProjectionRow]:
     rows = conn.execute(select(PACK.c.code, PACK.c.state, PACK.c.last_index))
     return [ProjectionRow(r.code, r.state, int(r.last_index)) for r in rows]
+
+
+# --- What an incremental verify reads (ledger.usecases.incremental) ---------------------------------------
+
+IN_CHUNK = 400  # values in one IN list
+
+
+def entries_between(conn: Connection, start: int, end: int, chunk: int) -> Iterator[list[EntryRow]]:
+    """The stored entries of indices [start, end) in index order, `chunk` at a time."""
+    after = start - 1
+    while True:
+        rows = conn.execute(
+            select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
+            .where(ENTRY.c.idx > after, ENTRY.c.idx < end)
+            .order_by(ENTRY.c.idx)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows]
+        after = rows[-1].idx
+
+
+def chain_entries(conn: Connection, chains: Iterable[str], before: int) -> list[EntryRow]:
+    """Every stored entry of these chains (pack codes or registry subjects) below index `before`."""
+    names = sorted(set(chains))
+    found: list[EntryRow] = []
+    for start in range(0, len(names), IN_CHUNK):
+        # by `pack` alone, which its unique index (pack, seq) serves: with `idx < before` in the statement
+        # PostgreSQL may walk the primary key instead
+        rows = conn.execute(
+            select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body).where(
+                ENTRY.c.pack.in_(names[start : start + IN_CHUNK])
+            )
+        )
+        found.extend(EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows if r.idx < before)
+    return found
+
+
+def org_subjects(conn: Connection) -> list[str]:
+    """The registry subjects of the organisations the registry tables hold, and of those keys name."""
+    ids = {r.id for r in conn.execute(select(ORG.c.id))} | {r.org for r in conn.execute(select(ORG_KEY.c.org))}
+    return [f"org:{org_id}" for org_id in sorted(ids)]
+
+
+def nodes(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored Merkle nodes of these (level, idx) keys (a missing one is left out)."""
+    ids = sorted({node_id(*k) for k in keys})
+    found: dict[tuple[int, int], bytes] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = conn.execute(select(NODE.c.id, NODE.c.hash).where(NODE.c.id.in_(ids[start : start + IN_CHUNK])))
+        found.update((node_key(int(r.id)), bytes(r.hash)) for r in rows)
+    return found
+
+
+def projections_of(conn: Connection, codes: Iterable[str]) -> list[ProjectionRow]:
+    names = sorted(set(codes))
+    found: list[ProjectionRow] = []
+    for start in range(0, len(names), IN_CHUNK):
+        rows = conn.execute(
+            select(PACK.c.code, PACK.c.state, PACK.c.last_index).where(PACK.c.code.in_(names[start : start + IN_CHUNK]))
+        )
+        found.extend(ProjectionRow(r.code, r.state, int(r.last_index)) for r in rows)
+    return found

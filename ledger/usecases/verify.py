@@ -197,21 +197,7 @@ def _verify(
 
     # (3): signatures, on every core.
     t0 = time.perf_counter()
-    signed = replay.signed
-
-    def check(chunk: list[tuple[int, bytes, str, bytes, str]]) -> list[Problem]:
-        found: list[Problem] = []
-        for idx, claim_bytes, sig, public_key, key_id in chunk:
-            if not _verifies(public_key, sig, claim_bytes):
-                found.append(Problem(idx, 3, f"signature does not verify with key {key_id!r}"))
-        return found
-
-    workers = os.cpu_count() or 1
-    size = max(1, -(-len(signed) // (workers * 4)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for found in pool.map(check, [signed[i : i + size] for i in range(0, len(signed), size)]):
-            for p in found:
-                problem(p.index, p.step, p.message)
+    check_signatures(replay.signed, problem)
     report.timings["signatures"] = time.perf_counter() - t0
 
     # (4): checkpoints and stored Merkle nodes.
@@ -272,6 +258,26 @@ def _verify(
     _check_links(conn, total, problem)
     report.timings["replay"] = time.perf_counter() - t0 + replay.seconds
     return report
+
+
+def check_signatures(
+    signed: list[tuple[int, bytes, str, bytes, str]], problem: Callable[[int, int, str], None]
+) -> None:
+    """(3) for pack entries: each (index, claim bytes, sig, public key, key id) verifies, on every core."""
+
+    def check(chunk: list[tuple[int, bytes, str, bytes, str]]) -> list[Problem]:
+        found: list[Problem] = []
+        for idx, claim_bytes, sig, public_key, key_id in chunk:
+            if not _verifies(public_key, sig, claim_bytes):
+                found.append(Problem(idx, 3, f"signature does not verify with key {key_id!r}"))
+        return found
+
+    workers = os.cpu_count() or 1
+    size = max(1, -(-len(signed) // (workers * 4)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for found in pool.map(check, [signed[i : i + size] for i in range(0, len(signed), size)]):
+            for p in found:
+                problem(p.index, p.step, p.message)
 
 
 class _Replay:
