@@ -24,7 +24,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from events.errors import PacktraceError, VerificationError
 from ledger.format import cosignature, note
@@ -37,8 +36,7 @@ from ledger.store import logreads
 from ledger.store.cosignatures import Cosigned
 from ledger.store.db import write_connection
 from ledger.store.logreads import StoredCheckpoint
-
-_ITEM = re.compile(r"(?P<key>[^=\s][^\s]*?)=(?P<url>https?://\S+)")
+from ledger.usecases.keyedurls import parse_keyed_urls
 
 
 @dataclass(frozen=True)
@@ -57,26 +55,10 @@ class WitnessConfig:
 
 def parse_witnesses(text: str) -> tuple[WitnessConfig, ...]:
     """PACKTRACE_WITNESSES: comma-separated `<witness verifier key>=<base URL>`; ValueError naming the item."""
-    witnesses: list[WitnessConfig] = []
-    for number, item in enumerate((part.strip() for part in text.split(",")), start=1):
-        if not item:
-            continue
-        where = f"PACKTRACE_WITNESSES item {number} {item!r}"
-        if not (match := _ITEM.fullmatch(item)):
-            raise ValueError(f"{where}: expected <witness verifier key>=<http(s) base URL>")
-        try:
-            verifier = cosignature.parse_verifier_key(match["key"])
-        except VerificationError as exc:
-            raise ValueError(f"{where}: bad witness verifier key: {exc.message}") from None
-        url = match["url"].rstrip("/")
-        parts = urlsplit(url)
-        if not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(f"{where}: bad URL: a base URL has a host and no query or fragment")
-        for other in witnesses:
-            if other.name == verifier.name:
-                raise ValueError(f"{where}: witness {verifier.name!r} is named twice")
-        witnesses.append(WitnessConfig(match["key"], url, verifier))
-    return tuple(witnesses)
+    items = parse_keyed_urls(
+        text, "PACKTRACE_WITNESSES", "witness", "witness verifier key", cosignature.parse_verifier_key
+    )
+    return tuple(WitnessConfig(key, url, verifier) for key, url, verifier in items)
 
 
 # -- what the lead's bundles and the log's reads call ------------------------------------------------------

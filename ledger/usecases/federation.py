@@ -13,11 +13,9 @@ the append's (ledger.append.rules), so replay and `verify` re-check it without c
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from events import federation, lots
 from events.catalogue import ArrivedData, EventType, parse_payload
@@ -40,10 +38,10 @@ from ledger.store.db import write_connection
 from ledger.store.handoverrows import StoredBundle
 from ledger.usecases import bundles, cosigning, passport
 from ledger.usecases.access import Caller, Unauthenticated, require_authenticated, require_org
+from ledger.usecases.keyedurls import parse_keyed_urls
 from ledger.usecases.packreads import checked_code, unknown_pack
 from ledger.usecases.views import OnwardPart, OriginEntry, OriginPart
 
-_ITEM = re.compile(r"(?P<key>[^=\s]+)=(?P<url>https?://\S+)")
 HANDED_OVER = {Status.TRANSFERRED.value: EventType.TRANSFERRED.value, Status.EXPORTED.value: EventType.EXPORTED.value}
 # fetch(url, headers) -> the parsed JSON body; raises events.errors.UnavailableError when the peer cannot be reached or
 # answers with an error (api/ supplies it over HTTP)
@@ -65,25 +63,8 @@ class Peer:
 
 def parse_peers(text: str) -> tuple[Peer, ...]:
     """PACKTRACE_PEERS: comma-separated `<peer log verifier key>=<base URL>`; ValueError naming the item."""
-    peers: list[Peer] = []
-    for number, item in enumerate((part.strip() for part in text.split(",")), start=1):
-        if not item:
-            continue
-        where = f"PACKTRACE_PEERS item {number} {item!r}"
-        if not (match := _ITEM.fullmatch(item)):
-            raise ValueError(f"{where}: expected <peer log verifier key>=<http(s) base URL>")
-        try:
-            verifier = note.parse_verifier_key(match["key"])
-        except VerificationError as exc:
-            raise ValueError(f"{where}: bad peer log verifier key: {exc.message}") from None
-        url = match["url"].rstrip("/")
-        parts = urlsplit(url)
-        if not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(f"{where}: bad URL: a base URL has a host and no query or fragment")
-        if any(other.origin == verifier.name for other in peers):
-            raise ValueError(f"{where}: peer {verifier.name!r} is named twice")
-        peers.append(Peer(match["key"], url, verifier))
-    return tuple(peers)
+    items = parse_keyed_urls(text, "PACKTRACE_PEERS", "peer", "peer log verifier key", note.parse_verifier_key)
+    return tuple(Peer(key, url, verifier) for key, url, verifier in items)
 
 
 def _names(peers: Sequence[Peer]) -> str:
