@@ -266,10 +266,12 @@ def verify_bundle_cmd(
 
 
 def _peer_policy(path: Path | None) -> Policy | None:
+    return None if path is None else _read_policy(path)
+
+
+def _read_policy(path: Path) -> Policy:
     from ledger.format.policy import PolicyError, read_policy
 
-    if path is None:
-        return None
     try:
         return read_policy(path)
     except PolicyError as exc:
@@ -286,19 +288,12 @@ def _echo_origin(origin: str | None) -> None:
 
 def _policy_or_key(log_key: str | None, policy_file: Path | None) -> Policy | None:
     """The policy of --policy (None with --log-key): exactly one of the two gives the log key."""
-    from ledger.format.policy import PolicyError, read_policy
-
     if (log_key is None) == (policy_file is None):
         _bundle_failed(
             "给出 --log-key 或 --policy 之一 give exactly one of --log-key VKEY (the log's key) or --policy FILE "
             "(a trust policy naming the log's keys)"
         )
-    if policy_file is None:
-        return None
-    try:
-        return read_policy(policy_file)
-    except PolicyError as exc:
-        _bundle_failed(f"信任策略无效 bad trust policy: {exc.message}")
+    return None if policy_file is None else _read_policy(policy_file)
 
 
 def _why(exc: Exception) -> str:
