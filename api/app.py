@@ -18,7 +18,7 @@ from api.cosigner import Cosigner
 from api.limits import BodyLimit
 from api.metrics import AppMetrics, RequestLatency
 from api.proxies import ForwardedHeaders
-from api.responses import problem_content
+from api.responses import DESCRIPTIONS, problem_content
 from api.routes import ROUTERS
 from api.settings import Settings
 from ledger.log import Ledger
@@ -83,7 +83,8 @@ def create_app(source: Settings | Ledger, *, settings: Settings | None = None) -
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema, with every error response as problem+json (its own 422 schema included)."""
+    """FastAPI's schema, with every error response as problem+json (its own 422 schema included), and 413 on
+    every operation that takes a body."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         problem = {"$ref": "#/components/schemas/Problem"}
@@ -94,6 +95,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             operation.setdefault("responses", {}).setdefault(
                 "500", {"description": "Internal error (a bug)", "content": problem_content(problem)}
             )
+            if "requestBody" in operation:  # api/limits.py refuses any body over the limit, before the route
+                operation["responses"].setdefault(
+                    "413", {"description": DESCRIPTIONS[413], "content": problem_content(problem)}
+                )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)

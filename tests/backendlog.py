@@ -78,7 +78,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, after every worker: the record is whole
+    # the controller (or a run without workers), after every worker: the record is whole. Asked of the
+    # session, not of PYTEST_XDIST_WORKER, which a pytest started inside a worker's test inherits.
+    if not hasattr(session.config, "workerinput"):
         _write(["done"])
 
 
