@@ -15,8 +15,8 @@ from api.app import create_app
 from api.limits import BodyLimit
 from api.settings import Settings
 from ledger.usecases import logreads
-from tests.api.inprocess import in_process_client
 from tests.api.conftest import MAX_BODY
+from tests.api.inprocess import in_process_client
 from tests.api.problem import assert_problem
 
 
