@@ -150,6 +150,34 @@ def time_phases(out: Path) -> Callable[[Any], Any]:
     return wrap
 
 
+def check_in_event_loop() -> None:
+    """An experiment, not packtrace's code: step 1 (envelope, key, signature) run on the event loop before
+    the request is queued, so the writer thread only writes; the same checks, the same errors (the key
+    lookup, once per key, then blocks the loop)."""
+    import asyncio
+
+    from ledger.groupcommit import commit
+
+    async def commit_async(self: commit.GroupCommit, items: commit.Items, as_org: str | None) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[commit.Queued] = loop.create_future()
+
+        def settled(request: commit.Queued) -> None:
+            loop.call_soon_threadsafe(commit._settle, future, request)
+
+        request = commit.Queued(settled=settled)
+        try:
+            self.check(request, items, as_org)
+        except BaseException as exc:  # as _check_queued
+            request.error = exc
+        if self.enqueue(request):
+            self.writer().wake()
+        await future
+        return request.outcome()
+
+    commit.GroupCommit.commit_async = commit_async  # type: ignore[method-assign]
+
+
 def serve(port: int, out: Path, profiled: bool) -> None:
     """The child: packtrace's app under uvicorn, every thread profiled (or only its CPU time counted); the
     stats dumped at shutdown."""
@@ -276,11 +304,16 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="copy the .prof files (one per thread) into this directory")
     parser.add_argument("--cpu", action="store_true", help="no profiler: each thread's CPU time, the phases' wall time")
     parser.add_argument("--minimal", action="store_true", help="the minimal FastAPI POST instead (its CPU time)")
+    parser.add_argument(
+        "--check-in-loop", action="store_true", help="experiment: step 1 on the event loop, not the writer"
+    )
     parser.add_argument("--switch-interval", type=float, help="the server's sys.setswitchinterval (s; default 0.005)")
     args = parser.parse_args()
     if args.serve:
         if args.switch_interval:
             sys.setswitchinterval(args.switch_interval)
+        if args.check_in_loop:
+            check_in_event_loop()
         serve(args.serve, args.out, profiled=not args.cpu)
         return
 
@@ -328,6 +361,7 @@ def main() -> None:
         port = free_port()
         args_ = [PYTHON, str(Path(__file__).resolve()), "--serve", str(port), "--out", str(tmp)] + ["--cpu"] * args.cpu
         args_ += ["--switch-interval", str(args.switch_interval)] if args.switch_interval else []
+        args_ += ["--check-in-loop"] * args.check_in_loop
         with server(args_, env, port) as (_, proc):
             load(port, singles[:WARM], 1.0, tmp)  # warm
             before = threads_cpu(proc.pid)
