@@ -178,6 +178,24 @@ def check_in_event_loop() -> None:
     commit.GroupCommit.commit_async = commit_async  # type: ignore[method-assign]
 
 
+def linger(seconds: float) -> None:
+    """An experiment, not packtrace's code: before taking a group, the writer waits up to `seconds` while
+    fewer than 6 requests are queued, so groups grow (a commit shared by more requests; each waits longer)."""
+    import time
+
+    from ledger.groupcommit import commit
+
+    next_group = commit.GroupCommit._next_group
+
+    def lingering(self: commit.GroupCommit) -> list[commit.Queued]:
+        deadline = time.perf_counter() + seconds
+        while len(self.queue) < 6 and time.perf_counter() < deadline:
+            time.sleep(seconds / 5)
+        return next_group(self)
+
+    commit.GroupCommit._next_group = lingering  # type: ignore[method-assign]
+
+
 def serve(port: int, out: Path, profiled: bool) -> None:
     """The child: packtrace's app under uvicorn, every thread profiled (or only its CPU time counted); the
     stats dumped at shutdown."""
@@ -307,6 +325,7 @@ def main() -> None:
     parser.add_argument(
         "--check-in-loop", action="store_true", help="experiment: step 1 on the event loop, not the writer"
     )
+    parser.add_argument("--linger", type=float, help="experiment: the writer waits up to this (s) for a group")
     parser.add_argument("--switch-interval", type=float, help="the server's sys.setswitchinterval (s; default 0.005)")
     args = parser.parse_args()
     if args.serve:
@@ -314,6 +333,8 @@ def main() -> None:
             sys.setswitchinterval(args.switch_interval)
         if args.check_in_loop:
             check_in_event_loop()
+        if args.linger:
+            linger(args.linger)
         serve(args.serve, args.out, profiled=not args.cpu)
         return
 
@@ -362,6 +383,7 @@ def main() -> None:
         args_ = [PYTHON, str(Path(__file__).resolve()), "--serve", str(port), "--out", str(tmp)] + ["--cpu"] * args.cpu
         args_ += ["--switch-interval", str(args.switch_interval)] if args.switch_interval else []
         args_ += ["--check-in-loop"] * args.check_in_loop
+        args_ += ["--linger", str(args.linger)] if args.linger else []
         with server(args_, env, port) as (_, proc):
             load(port, singles[:WARM], 1.0, tmp)  # warm
             before = threads_cpu(proc.pid)
