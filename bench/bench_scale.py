@@ -55,6 +55,23 @@ ORIGIN = "127.0.0.1:8000/packtrace"
 Batches = list[list[tuple[dict[str, Any], str]]]
 
 
+def served_database(tmp: Path) -> tuple[dict[str, str], Workload]:
+    """A SQLite ledger in `tmp` for a `packtrace serve` to open (the environment naming it) and the workload
+    whose claims its registered maker signs; the ledger is closed again, for the server to own."""
+    db, key_file = tmp / "served.db", tmp / "log.key"
+    env = {
+        "PACKTRACE_DATABASE_URL": f"sqlite:///{db}",
+        "PACKTRACE_LOG_KEY_FILE": str(key_file),
+        "PACKTRACE_PUBLIC_URL": "http://127.0.0.1:8000",
+    }
+    served = Ledger(make_engine(env["PACKTRACE_DATABASE_URL"]), LogSigner(ORIGIN, load_or_create_key(key_file)))
+    served.init()
+    work = Workload(served)
+    served.close()
+    served.engine.dispose()
+    return env, work
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory of a process and its descendants (Linux /proc)."""
     total = 0
@@ -200,18 +217,8 @@ def http_figures(tmp: Path, batches: int, rounds: int, seconds: float, sampler: 
         with server(args, {}, port):
             return load(port, [("POST", "/echo", sample, json_headers)] * 200_000, seconds, tmp)
 
-    db, key_file = tmp / "served.db", tmp / "log.key"
-    env = {
-        "PACKTRACE_DATABASE_URL": f"sqlite:///{db}",
-        "PACKTRACE_LOG_KEY_FILE": str(key_file),
-        "PACKTRACE_PUBLIC_URL": "http://127.0.0.1:8000",
-    }
-    served = Ledger(make_engine(env["PACKTRACE_DATABASE_URL"]), LogSigner(ORIGIN, load_or_create_key(key_file)))
-    served.init()
-    http_work = Workload(served)
+    env, http_work = served_database(tmp)
     headers = {**json_headers, "Authorization": f"Bearer {http_work.maker.token}"}
-    served.close()
-    served.engine.dispose()
     local = fresh_ledger(f"sqlite:///{tmp}/in-process.db")
     local_work = Workload(local)
     local.append(local_work.batch(BATCH))

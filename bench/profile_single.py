@@ -339,11 +339,7 @@ def main() -> None:
         return
 
     from bench.bench_api import MINIMAL_APP, free_port
-    from bench.bench_ledger import Workload
-    from bench.bench_scale import ORIGIN, PYTHON, load, server
-    from ledger.format.logkey import LogSigner, load_or_create_key
-    from ledger.log import Ledger
-    from ledger.store.db import make_engine
+    from bench.bench_scale import PYTHON, load, served_database, server
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -364,17 +360,7 @@ def main() -> None:
             for kind, seconds in (("event loop", main_cpu), ("thread pool/other", others)):
                 print(f"  {kind:<20} {seconds:8.2f} s  {seconds / result['requests'] * 1e6:8.0f} µs/request")
             return
-        db, key_file = tmp / "served.db", tmp / "log.key"
-        env = {
-            "PACKTRACE_DATABASE_URL": f"sqlite:///{db}",
-            "PACKTRACE_LOG_KEY_FILE": str(key_file),
-            "PACKTRACE_PUBLIC_URL": "http://127.0.0.1:8000",
-        }
-        served = Ledger(make_engine(env["PACKTRACE_DATABASE_URL"]), LogSigner(ORIGIN, load_or_create_key(key_file)))
-        served.init()
-        work = Workload(served)
-        served.close()
-        served.engine.dispose()
+        env, work = served_database(tmp)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {work.maker.token}"}
         singles = [
             ("POST", "/v1/events", json.dumps({"claim": c, "sig": s}), headers) for c, s in work.batch(args.requests)

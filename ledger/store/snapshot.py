@@ -61,18 +61,7 @@ def log_size(conn: Connection) -> int:
 
 def entry_chunks(conn: Connection, chunk: int) -> Iterator[list[EntryRow]]:
     """Every stored entry in index order, `chunk` at a time."""
-    after = -1
-    while True:
-        rows = conn.execute(
-            select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
-            .where(ENTRY.c.idx > after)
-            .order_by(ENTRY.c.idx)
-            .limit(chunk)
-        ).all()
-        if not rows:
-            return
-        yield [EntryRow(r.idx, r.pack, r.seq, r.hash, bytes(r.body)) for r in rows]
-        after = rows[-1].idx
+    return entries_between(conn, 0, None, chunk)
 
 
 def migrated_registry(conn: Connection) -> list[EntryRow]:
@@ -108,13 +97,14 @@ def projections(conn: Connection) -> list[ProjectionRow]:
 IN_CHUNK = 400  # values in one IN list
 
 
-def entries_between(conn: Connection, start: int, end: int, chunk: int) -> Iterator[list[EntryRow]]:
-    """The stored entries of indices [start, end) in index order, `chunk` at a time."""
+def entries_between(conn: Connection, start: int, end: int | None, chunk: int) -> Iterator[list[EntryRow]]:
+    """The stored entries of indices [start, end) (None: to the last) in index order, `chunk` at a time."""
     after = start - 1
+    below = [] if end is None else [ENTRY.c.idx < end]
     while True:
         rows = conn.execute(
             select(ENTRY.c.idx, ENTRY.c.pack, ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.body)
-            .where(ENTRY.c.idx > after, ENTRY.c.idx < end)
+            .where(ENTRY.c.idx > after, *below)
             .order_by(ENTRY.c.idx)
             .limit(chunk)
         ).all()

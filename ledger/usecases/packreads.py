@@ -11,7 +11,7 @@ from events.lifecycle import Status
 from events.packfilters import check_batch_filter, check_flag_filter
 from events.vin import validate_vin
 from ledger.log import Ledger
-from ledger.store.packrows import PackFilter, get_pack, produced_payloads
+from ledger.store.packrows import Connection, PackFilter, PackRow, get_pack, produced_payloads
 from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated, require_org
 from ledger.usecases.corrected import corrected_produced
@@ -31,13 +31,19 @@ def unknown_pack(code: str) -> NotFoundError:
     return NotFoundError(f"unknown pack {code}", code="unknown_pack")
 
 
+def pack_in_read(conn: Connection, caller: Caller, code: str) -> tuple[PackRow, Caller]:
+    """The pack's row and the caller as it stands to the pack (ledger.usecases.places), within a read;
+    NotFoundError for an unknown pack."""
+    row = get_pack(conn, code)
+    if row is None:
+        raise unknown_pack(code)
+    return row, places.for_pack(conn, caller, code)
+
+
 def get_pack_view(ledger: Ledger, caller: Caller, code: str) -> PackView:
     code = checked_code(code)
     with ledger.engine.connect() as conn:
-        row = get_pack(conn, code)
-        if row is None:
-            raise unknown_pack(code)
-        caller = places.for_pack(conn, caller, code)
+        row, caller = pack_in_read(conn, caller, code)
         technical = produced_payloads(conn, [code]).get(code) if caller.authenticated else None
         corrected = corrected_produced(conn, [code]).get(code)
     return pack_view(row.state, row.head, caller, technical, corrected)

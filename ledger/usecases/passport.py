@@ -10,11 +10,9 @@ from pydantic import Field
 
 from events import passport
 from ledger.log import Ledger
-from ledger.store.packrows import get_pack
-from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier
 from ledger.usecases.corrected import corrected_entries
-from ledger.usecases.packreads import checked_code, unknown_pack
+from ledger.usecases.packreads import checked_code, pack_in_read
 from ledger.usecases.views import View
 
 
@@ -75,10 +73,7 @@ class Passport(View):
 def get_passport(ledger: Ledger, caller: Caller, code: str) -> Passport:
     code = checked_code(code)
     with ledger.engine.connect() as conn:
-        row = get_pack(conn, code)
-        if row is None:
-            raise unknown_pack(code)
-        caller = places.for_pack(conn, caller, code)
+        row, caller = pack_in_read(conn, caller, code)
         corrected = corrected_entries(conn, [code])
     entries = []
     for index, _, body in ledger.pack_entries(code):
