@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from api.web.i18n import Words
 from labels.payload import label_url
@@ -145,20 +145,23 @@ def test_a_regulator_traces_and_verifies(browser: Browser, live: Live) -> None:
         (p["code"], Words("zh").status(p["status"]), p["custodian"], p["vin"] or "") for p in expected
     ]  # the page is in Chinese, and so is its CSV
 
+    # a click on a link returns once the next page starts loading: wait for it before reading it
     page.click("text=合规")
-    assert page.locator("#unaccounted-packs tbody tr").count() > 0
-    assert page.locator("#late-by-org tbody tr").count() > 0
+    page.wait_for_url(live.url("/regulator/compliance"))
+    expect(page.locator("#unaccounted-packs tbody tr")).not_to_have_count(0)
+    expect(page.locator("#late-by-org tbody tr")).not_to_have_count(0)
     shoot(page, "compliance")
     page.click("text=回收率")
-    assert page.locator("#recovery-rows tr.below").count() > 0
+    page.wait_for_url(live.url("/regulator/recovery"))
+    expect(page.locator("#recovery-rows tr.below")).not_to_have_count(0)
     shoot(page, "recovery")
 
     page.click("a.lang")
-    assert page.locator("h1").inner_text() == "Material recovery"
+    expect(page.locator("h1")).to_have_text("Material recovery")
     page.click("text=Recall trace")
-    assert page.locator("h1").inner_text() == "Recall trace"
+    expect(page.locator("h1")).to_have_text("Recall trace")
     page.click("a.lang")
-    assert page.locator("h1").inner_text() == "召回追溯"
+    expect(page.locator("h1")).to_have_text("召回追溯")
     page.context.close()
 
 

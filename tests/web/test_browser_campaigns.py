@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from ledger.format.claims import make_signed_claim
 from tests.web import province as prov
@@ -67,5 +67,5 @@ def test_a_regulator_follows_a_campaign(browser: Browser, live: Live, campaign: 
     assert download.value.suggested_filename == f"campaign-{CAMPAIGN}.csv"
     assert shown == rows and len(rows) == campaign["packs"]
     page.click("a.lang")
-    assert page.locator("h1").inner_text() == f"Campaign {CAMPAIGN}"
+    expect(page.locator("h1")).to_have_text(f"Campaign {CAMPAIGN}")
     page.context.close()
