@@ -85,21 +85,27 @@ def baseline_sha256_rate(n: int = 200_000, size: int = 700) -> float:
 class Workload:
     """Pre-signed `produced` claims for distinct packs, so signing is outside every timing."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self.maker = add_actor(ledger, Org("catl", "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({"001"})))
+    def __init__(self, ledger: Ledger, org: str = "catl", maker_code: str = "001") -> None:
+        """`org` with `maker_code` is registered as the claims' maker (another pair for a ledger that holds
+        a workload's packs already)."""
+        self.org, self.maker_code = org, maker_code
+        self.maker = add_actor(ledger, Org(org, "宁德时代", frozenset({Role.MANUFACTURER}), frozenset({maker_code})))
         self.serial = 0
+
+    def code(self, s: int) -> str:
+        """The code of the workload's s-th pack."""
+        day = T0.date().replace(day=1 + (s // 9_000_000) % 28)
+        return make_code(self.maker_code, "pack", "B", "12", "ABCDEFG", day, s % 9_000_000)
 
     def batch(self, n: int) -> list[tuple[dict[str, Any], str]]:
         out = []
         for _ in range(n):
             s = self.serial
             self.serial += 1
-            day = T0.date().replace(day=1 + (s // 9_000_000) % 28)
-            code = make_code("001", "pack", "B", "12", "ABCDEFG", day, s % 9_000_000)
             claim = new_claim(
-                pack=code,
+                pack=self.code(s),
                 type="produced",
-                actor="catl",
+                actor=self.org,
                 key=self.maker.key_id,
                 data=PRODUCED,
                 at=T0,

@@ -141,11 +141,27 @@ def _answers(base: str) -> bool:
         return False
 
 
-def load(port: int, requests: list[tuple[str, str, str, dict[str, str]]], seconds: float, tmp: Path) -> dict[str, Any]:
+def load(
+    port: int,
+    requests: list[tuple[str, str, str, dict[str, str]]],
+    seconds: float,
+    tmp: Path,
+    *,
+    connections: int = 8,
+) -> dict[str, Any]:
     path = tmp / f"requests-{port}.json"
     path.write_text(json.dumps(requests))
     out = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "loadgen.py"), str(port), str(path), "--seconds", str(seconds)],
+        [
+            PYTHON,
+            str(ROOT / "bench" / "loadgen.py"),
+            str(port),
+            str(path),
+            "--seconds",
+            str(seconds),
+            "--connections",
+            str(connections),
+        ],
         capture_output=True,
         text=True,
         check=True,

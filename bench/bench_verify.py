@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_ledger import BATCH, Workload, baseline_verify_rate, fresh_ledger, pg_schema_url  # noqa: E402
-from events.codes import make_code  # noqa: E402
 from ledger.format.claims import new_claim, sign_claim  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.usecases.incremental import verify_since  # noqa: E402
@@ -44,8 +43,8 @@ INCIDENT = {"kind": "other", "severity": "low", "description": "bench"}
 class MixedWorkload(Workload):
     """Two `produced` claims for every incident on a pack produced earlier (chosen at random)."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        super().__init__(ledger)
+    def __init__(self, ledger: Ledger, org: str = "catl", maker_code: str = "001") -> None:
+        super().__init__(ledger, org, maker_code)
         self.rng = random.Random(7)
         self.incidents = 0
 
@@ -55,11 +54,9 @@ class MixedWorkload(Workload):
         out = list(produced)
         for _ in range(n // 3):
             s = self.rng.randrange(max(made - len(produced), 1))
-            day = T0.date().replace(day=1 + (s // 9_000_000) % 28)
-            code = make_code("001", "pack", "B", "12", "ABCDEFG", day, s % 9_000_000)
             self.incidents += 1
             claim = new_claim(
-                pack=code, type="incident", actor="catl", key=self.maker.key_id, data=INCIDENT, at=T0,
+                pack=self.code(s), type="incident", actor=self.org, key=self.maker.key_id, data=INCIDENT, at=T0,
                 claim_id=str(uuid.UUID(int=(1 << 64) + self.incidents)),
             )  # fmt: skip
             out.append((claim, sign_claim(claim, self.maker.private)))
