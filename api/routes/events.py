@@ -8,7 +8,7 @@ from api.deps import CurrentOrg, LedgerDep, SettingsDep
 from api.responses import problems
 from api.schemas import BatchCreate, EventCreate
 from ledger.usecases import posting
-from ledger.usecases.views import BatchResult, EventResult, event_result_json
+from ledger.usecases.views import BatchResult, EventResult, batch_result_json, event_result_json
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=problems(401, 403, 404, 409, 413, 422))
 
@@ -34,6 +34,7 @@ async def post_event(body: EventCreate, request: Request, caller: CurrentOrg) ->
 
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED, response_model=BatchResult)
-def post_batch(body: BatchCreate, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> BatchResult:
+def post_batch(body: BatchCreate, ledger: LedgerDep, settings: SettingsDep, caller: CurrentOrg) -> Response:
     """Append up to 10,000 signed claims atomically; on failure every failing item is listed by position."""
-    return posting.submit_batch(ledger, caller, [event.item() for event in body.events], settings.peer_platforms)
+    appended = posting.submit_batch(ledger, caller, [e.item() for e in body.events], settings.peer_platforms)
+    return Response(batch_result_json(appended), status_code=status.HTTP_201_CREATED, media_type="application/json")

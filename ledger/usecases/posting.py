@@ -9,17 +9,6 @@ from ledger.append.outcome import Appended
 from ledger.log import Ledger
 from ledger.usecases import federation, places
 from ledger.usecases.access import Caller, require_org
-from ledger.usecases.views import BatchResult, EventResult
-
-
-def _result(appended: Appended) -> EventResult:
-    return EventResult(
-        entry=appended.entry,
-        hash=appended.hash,
-        index=appended.index,
-        seq=appended.seq,
-        created=appended.created,
-    )
 
 
 async def submit(
@@ -35,9 +24,10 @@ async def submit(
 
 def submit_batch(
     ledger: Ledger, caller: Caller, items: Sequence[tuple[Any, Any]], peers: Sequence[federation.Peer] = ()
-) -> BatchResult:
-    """Append signed claims atomically, in order; BatchRejected lists every failing position."""
+) -> list[Appended]:
+    """Append signed claims atomically, in order (their entries, answered by `views.batch_result_json`);
+    BatchRejected lists every failing position."""
     org = require_org(caller, "posting events")
     places.require_writes_in_jurisdiction(ledger, caller, [claim for claim, _ in items])
     federation.check_claims(peers, [claim for claim, _ in items])
-    return BatchResult(results=[_result(a) for a in ledger.append(items, as_org=org.id)])
+    return ledger.append(items, as_org=org.id)

@@ -9,7 +9,7 @@ import httpx
 import rfc8785
 
 from events.orgs import Role
-from ledger.usecases.views import EventResult
+from ledger.usecases.views import BatchResult, EventResult
 from tests.api.parties import Party
 from tests.api.problem import assert_problem
 from tests.api.scenario import PRODUCED, code
@@ -70,6 +70,23 @@ def test_a_batch_answers_201_with_results_in_request_order(
         (base + 2, code(1), 1),
     ]
     assert results[2]["entry"]["prev"] == results[0]["hash"]
+
+
+def test_the_batch_answer_is_what_batch_result_serialises_to(client: httpx.Client, parties: dict[Role, Party]) -> None:
+    """The answer is written around the stored entry bytes; it must be exactly BatchResult's JSON, retries
+    (created false) included."""
+    maker = parties[Role.MANUFACTURER]
+    recorded = maker.claim(code(1), "produced", PRODUCED)
+    client.post("/v1/events", json=recorded, headers=maker.auth)
+    events = [recorded, maker.claim(code(2), "produced", PRODUCED)]
+    response = client.post("/v1/events/batch", json={"events": events}, headers=maker.auth)
+
+    assert (response.status_code, response.headers["content-type"]) == (201, "application/json")
+    assert BatchResult.model_validate_json(response.content).model_dump() == response.json()
+    assert [set(r) for r in response.json()["results"]] == [set(EventResult.model_fields)] * 2
+    assert [r["created"] for r in response.json()["results"]] == [False, True]
+    for result in response.json()["results"]:
+        assert result["hash"] == hashlib.sha256(rfc8785.dumps(result["entry"])).hexdigest()
 
 
 def test_a_batch_retry_answers_the_recorded_entries(client: httpx.Client, parties: dict[Role, Party]) -> None:
