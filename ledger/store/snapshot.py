@@ -80,16 +80,39 @@ def checkpoints(conn: Connection) -> list[CheckpointRow]:
     return [CheckpointRow(int(r.size), bytes(r.root), r.note) for r in rows]
 
 
-def merkle_nodes(conn: Connection) -> Iterator[NodeRow]:
-    """Every stored complete-subtree hash, in node id order."""
-    for r in conn.execute(select(NODE.c.id, NODE.c.hash).order_by(NODE.c.id)):
-        level, idx = node_key(int(r.id))
-        yield NodeRow(level, idx, bytes(r.hash))
+READ_CHUNK = 50_000  # rows a read of the whole table asks for at a time (a driver may hold a result whole)
 
 
-def projections(conn: Connection) -> list[ProjectionRow]:
-    rows = conn.execute(select(PACK.c.code, PACK.c.state, PACK.c.last_index))
-    return [ProjectionRow(r.code, r.state, int(r.last_index)) for r in rows]
+def merkle_nodes(conn: Connection, chunk: int = READ_CHUNK) -> Iterator[NodeRow]:
+    """Every stored complete-subtree hash, in node id order (level by level), `chunk` rows at a time."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(NODE.c.id, NODE.c.hash).where(NODE.c.id > after).order_by(NODE.c.id).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            level, idx = node_key(int(r.id))
+            yield NodeRow(level, idx, bytes(r.hash))
+        after = int(rows[-1].id)
+
+
+def projections(conn: Connection, chunk: int = READ_CHUNK) -> Iterator[ProjectionRow]:
+    """Every pack's stored projection, in code order, `chunk` rows at a time."""
+    after = ""
+    while True:
+        rows = conn.execute(
+            select(PACK.c.code, PACK.c.state, PACK.c.last_index)
+            .where(PACK.c.code > after)
+            .order_by(PACK.c.code)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield ProjectionRow(r.code, r.state, int(r.last_index))
+        after = rows[-1].code
 
 
 # --- What an incremental verify reads (ledger.usecases.incremental) ---------------------------------------

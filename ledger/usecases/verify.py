@@ -29,8 +29,9 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -158,30 +159,39 @@ def _verify(
 
     # (1), (2), the key checks of (3) and the replay of (5): one pass in index order, since the registry
     # in force at each entry is the one the entries before it made.
+    # The signatures of (3) are checked on every core while the pass goes on (libsodium releases the
+    # GIL), a chunk's as soon as the pass has judged its keys: nothing of an entry is kept past its chunk
+    # but its leaf hash (32 bytes), so memory grows with the packs, not with the log.
     t0 = time.perf_counter()
-    leaves: list[bytes] = []
+    leaves = merkle.HashArray()
     heads: dict[str, tuple[str, int, int]] = {}  # chain -> (hash, seq, index) of its last entry so far
     due = _commitments(conn)  # head commitments, checked when the pass reaches the size each covers
     expected = 0
     hashing = 0.0
-    for chunk in snapshot.entry_chunks(conn, CHUNK):
-        if progress:
-            progress("entries", chunk[0].idx, total)
-        # (1): the hashing pass, timed on its own (the part `bench/` measures).
-        t_hash = time.perf_counter()
-        digests = [hashlib.sha256(row.body).hexdigest() for row in chunk]
-        leaves.extend(merkle.leaf_hash(row.body) for row in chunk)
-        hashing += time.perf_counter() - t_hash
-        for row, digest in zip(chunk, digests, strict=True):
-            while due and due[0].size <= row.idx:
-                _check_commitment(due.pop(0), heads, problem)
-            entry = _check_row(row, digest, expected, heads, problem)
-            if entry is not None:
-                try:
-                    replay.entry(row.idx, row.body, entry)
-                except (ValueError, KeyError, TypeError) as exc:
-                    problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
-            expected = max(expected, row.idx) + 1
+    signatures = _Signatures(problem)
+    try:
+        for chunk in snapshot.entry_chunks(conn, CHUNK):
+            if progress:
+                progress("entries", chunk[0].idx, total)
+            # (1): the hashing pass, timed on its own (the part `bench/` measures).
+            t_hash = time.perf_counter()
+            digests = [hashlib.sha256(row.body).hexdigest() for row in chunk]
+            leaves.extend(merkle.leaf_hash(row.body) for row in chunk)
+            hashing += time.perf_counter() - t_hash
+            for row, digest in zip(chunk, digests, strict=True):
+                while due and due[0].size <= row.idx:
+                    _check_commitment(due.pop(0), heads, problem)
+                entry = _check_row(row, digest, expected, heads, problem)
+                if entry is not None:
+                    try:
+                        replay.entry(row.idx, row.body, entry)
+                    except (ValueError, KeyError, TypeError) as exc:
+                        problem(row.idx, 1, f"stored bytes are not a well-formed entry: {exc!r}")
+                expected = max(expected, row.idx) + 1
+            signatures.submit(replay.take_signed())
+        signatures.finish()
+    finally:
+        signatures.close()
     for commitment in due:
         if commitment.size <= expected:
             _check_commitment(commitment, heads, problem)
@@ -192,13 +202,9 @@ def _verify(
         first = min(expected, total)
         problem(first, 2, f"the log head says {total} entries but {expected} are stored")
     report.entries = len(leaves)
-    report.timings["entries"] = time.perf_counter() - t0 - replay.seconds
+    report.timings["entries"] = time.perf_counter() - t0 - replay.seconds - signatures.waited
     report.timings["hashing"] = hashing
-
-    # (3): signatures, on every core.
-    t0 = time.perf_counter()
-    check_signatures(replay.signed, problem)
-    report.timings["signatures"] = time.perf_counter() - t0
+    report.timings["signatures"] = signatures.waited  # the pass's waits on them; the rest ran beside it
 
     # (4): checkpoints and stored Merkle nodes.
     t0 = time.perf_counter()
@@ -243,15 +249,16 @@ def _verify(
     # (5): the replayed packs and registry against the stored projections.
     t0 = time.perf_counter()
     states = replay.states
-    stored = {r.code: (r.state, r.last_index) for r in snapshot.projections(conn)}
-    report.packs = len(stored)
-    for code, (state_dict, last_index) in stored.items():
-        replayed = states.get(code)
+    unseen = set(states)
+    for stored in snapshot.projections(conn):
+        report.packs += 1
+        replayed = states.get(stored.code)
+        unseen.discard(stored.code)
         if replayed is None:
-            problem(last_index, 5, f"pack {code} has a stored state but no entries")
-        elif replayed.to_dict() != PackState.from_dict(state_dict).to_dict():
-            problem(last_index, 5, f"pack {code}: stored state differs from the replayed state")
-    for code in states.keys() - stored.keys():
+            problem(stored.last_index, 5, f"pack {stored.code} has a stored state but no entries")
+        elif replayed.to_dict() != PackState.from_dict(stored.state).to_dict():
+            problem(stored.last_index, 5, f"pack {stored.code}: stored state differs from the replayed state")
+    for code in sorted(unseen):
         problem(replay.last_index[code], 5, f"pack {code} has entries but no stored state")
     _check_registry(replay, registry.org_records(conn), registry.all_keys(conn), total, problem)
     _check_corrections(conn, total, problem)
@@ -260,24 +267,58 @@ def _verify(
     return report
 
 
-def check_signatures(
-    signed: list[tuple[int, bytes, str, bytes, str]], problem: Callable[[int, int, str], None]
-) -> None:
+Signed = tuple[int, bytes, str, bytes, str]  # index, claim bytes, sig, public key, key id
+
+
+def _check_signed(chunk: list[Signed]) -> list[Problem]:
+    found: list[Problem] = []
+    for idx, claim_bytes, sig, public_key, key_id in chunk:
+        if not _verifies(public_key, sig, claim_bytes):
+            found.append(Problem(idx, 3, f"signature does not verify with key {key_id!r}"))
+    return found
+
+
+def check_signatures(signed: list[Signed], problem: Callable[[int, int, str], None]) -> None:
     """(3) for pack entries: each (index, claim bytes, sig, public key, key id) verifies, on every core."""
+    checks = _Signatures(problem)
+    try:
+        checks.submit(signed)
+        checks.finish()
+    finally:
+        checks.close()
 
-    def check(chunk: list[tuple[int, bytes, str, bytes, str]]) -> list[Problem]:
-        found: list[Problem] = []
-        for idx, claim_bytes, sig, public_key, key_id in chunk:
-            if not _verifies(public_key, sig, claim_bytes):
-                found.append(Problem(idx, 3, f"signature does not verify with key {key_id!r}"))
-        return found
 
-    workers = os.cpu_count() or 1
-    size = max(1, -(-len(signed) // (workers * 4)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for found in pool.map(check, [signed[i : i + size] for i in range(0, len(signed), size)]):
-            for p in found:
-                problem(p.index, p.step, p.message)
+class _Signatures:
+    """(3) on every core, while the caller goes on: claims are handed over a chunk at a time, and at most
+    two chunks a core wait, so the claims held stay bounded however long the log."""
+
+    def __init__(self, problem: Callable[[int, int, str], None]) -> None:
+        self.problem = problem
+        self.workers = os.cpu_count() or 1
+        self.pool = ThreadPoolExecutor(max_workers=self.workers)
+        self.pending: deque[Future[list[Problem]]] = deque()
+        self.waited = 0.0
+
+    def submit(self, signed: list[Signed]) -> None:
+        size = max(1, -(-len(signed) // (self.workers * 4)))
+        for start in range(0, len(signed), size):
+            self.pending.append(self.pool.submit(_check_signed, signed[start : start + size]))
+        while len(self.pending) > 8 * self.workers:
+            self._collect()
+
+    def finish(self) -> None:
+        while self.pending:
+            self._collect()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _collect(self) -> None:
+        t0 = time.perf_counter()
+        found = self.pending.popleft().result()
+        self.waited += time.perf_counter() - t0
+        for p in found:
+            self.problem(p.index, p.step, p.message)
 
 
 class _Replay:
@@ -291,7 +332,7 @@ class _Replay:
         self.registry = Registry()
         self.states: dict[str, PackState] = {}
         self.last_index: dict[str, int] = {}
-        self.signed: list[tuple[int, bytes, str, bytes, str]] = []  # index, claim bytes, sig, public key, key id
+        self.signed: list[Signed] = []  # the pack entries' signatures to check (`take_signed` hands them over)
         self.registry_index: dict[str, int] = {}  # org id -> its last registry entry
         self.seconds = 0.0
         self.ctx = _ReplayContext(self.registry, self.states)
@@ -316,6 +357,11 @@ class _Replay:
                 self.migrated.add(row.idx)
                 if claim["subject"].startswith("org:"):
                     self.registry_index[claim["subject"][4:]] = row.idx
+
+    def take_signed(self) -> list[Signed]:
+        """The signatures met since the last call, for step (3) to check."""
+        signed, self.signed = self.signed, []
+        return signed
 
     def entry(self, idx: int, body: bytes, entry: dict[str, Any]) -> None:
         t0 = time.perf_counter()
@@ -566,25 +612,23 @@ def _check_commitment(
         )
 
 
-def _check_nodes(stored: Iterable[NodeRow], leaves: list[bytes], problem: Callable[[int, int, str], None]) -> None:
-    """Compare the stored complete-subtree hashes with the ones the entries give."""
-    expected: dict[tuple[int, int], bytes] = {}
-    frontier: list[bytes] = []
-    step = 100_000
-    for start in range(0, len(leaves), step):
-        nodes, frontier = merkle.append_leaves(start, frontier, leaves[start : start + step])
-        expected.update(nodes)
+def _check_nodes(stored: Iterable[NodeRow], leaves: merkle.HashArray, problem: Callable[[int, int, str], None]) -> None:
+    """Compare the stored complete-subtree hashes with the ones the entries give. The stored nodes come level
+    by level (node id order), so one level of expected hashes is held at a time, built from the one below."""
+    n = len(leaves)
+    expected_count = sum(n >> level for level in range(n.bit_length()))  # complete subtrees of every level
+    level, hashes = 0, leaves
     seen = 0
     after: tuple[int, int] = (-1, -1)
     for r in stored:
-        key = (r.level, r.idx)
         seen += 1
-        want = expected.get(key)
-        last_leaf = ((key[1] + 1) << key[0]) - 1
-        if want is None:
-            problem(last_leaf, 4, f"stored Merkle node {key} covers entries that do not exist")
-        elif want != r.hash:
-            problem(last_leaf, 4, f"stored Merkle node {key} differs from the entries' hash")
-        after = key
-    if seen != len(expected):
-        problem(len(leaves), 4, f"{len(expected)} Merkle nodes expected, {seen} stored (last {after})")
+        while level < r.level and len(hashes):
+            level, hashes = level + 1, hashes.parents()
+        last_leaf = ((r.idx + 1) << r.level) - 1
+        if level != r.level or r.idx >= len(hashes):
+            problem(last_leaf, 4, f"stored Merkle node {(r.level, r.idx)} covers entries that do not exist")
+        elif hashes[r.idx] != r.hash:
+            problem(last_leaf, 4, f"stored Merkle node {(r.level, r.idx)} differs from the entries' hash")
+        after = (r.level, r.idx)
+    if seen != expected_count:
+        problem(n, 4, f"{expected_count} Merkle nodes expected, {seen} stored (last {after})")

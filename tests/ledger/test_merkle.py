@@ -311,3 +311,21 @@ def test_consistency_from_the_empty_tree_needs_the_empty_root() -> None:
     merkle.verify_consistency(0, 9, [], merkle.EMPTY_ROOT, ROOTS[9])
     with pytest.raises(VerificationError, match=f"old root of the empty tree is {ROOTS[1].hex()[:16]}"):
         merkle.verify_consistency(0, 9, [], ROOTS[1], ROOTS[9])
+
+
+def test_a_hash_array_holds_the_hashes_it_was_given_and_their_parents() -> None:
+    """The full verify keeps a whole log's leaves in a HashArray (32 bytes a leaf) and builds the stored
+    nodes' levels from it: indexing and each level must be what the list of hashes gives."""
+    hashes = [hashlib.sha256(bytes([i])).digest() for i in range(7)]
+    packed = merkle.HashArray()
+    packed.extend(hashes)
+    assert len(packed) == 7 and list(packed) == hashes
+    assert packed[-1] == hashes[6] and packed[2:5] == hashes[2:5]
+    with pytest.raises(IndexError):
+        packed[7]
+    level = packed.parents()
+    assert list(level) == [merkle.node_hash(hashes[i], hashes[i + 1]) for i in (0, 2, 4)]  # the 7th has no parent
+    assert list(level.parents()) == [merkle.node_hash(level[0], level[1])]
+    assert len(level.parents().parents()) == 0
+    with pytest.raises(InputError, match="a hash is 32 bytes, found 31"):
+        packed.append(b"x" * 31)

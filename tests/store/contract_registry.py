@@ -438,7 +438,10 @@ class SnapshotStoreContract:
                 snapshot.NodeRow(0, 1, b"n01"),
                 snapshot.NodeRow(1, 0, b"n10"),
             ]
-            assert snapshot.projections(conn) == [snapshot.ProjectionRow("P", {"code": "P"}, 1)]
+            assert list(snapshot.projections(conn)) == [snapshot.ProjectionRow("P", {"code": "P"}, 1)]
+            # read a chunk at a time (a whole-table read must not be held whole), the same rows in order
+            assert list(snapshot.merkle_nodes(conn, chunk=1)) == list(snapshot.merkle_nodes(conn))
+            assert list(snapshot.projections(conn, chunk=1)) == list(snapshot.projections(conn))
         with engine.connect() as conn:
             assert chains.chain_head(conn, "P") == chains.ChainHead("catl", 1)
             assert chains.chain_head(conn, "Q") is None
