@@ -10,9 +10,11 @@ In this order, the JSON (--out) written again after each step:
  1. storage: table and index bytes per entry (after ANALYZE);
  2. a full `verify` of the whole log (entries/s, beside the one-core Ed25519 rate), whose checkpoint is
     kept in --state; with a --state from an earlier run it is skipped and that checkpoint used instead;
- 3. append at scale ÷ empty: --tail entries (two new packs for every incident on a pack appended earlier
-    in the same run, bench/bench_verify.py's workload) in rounds of 10,000 claims into the big ledger and
-    the same claims' twins into a fresh, empty schema (the baseline ledger), the order alternating;
+ 3. append at scale ÷ empty: --tail entries, two new packs for every incident, in batches of 1,000 claims
+    (bench_ledger.BATCH), one batch into the big ledger and one into a fresh, empty schema (the baseline
+    ledger) a round, the order alternating. The incidents land on packs of the built log on the big side
+    (a regulator reports them: old chains, read from disk) and on packs appended earlier in the run on the
+    baseline side (bench/bench_verify.py's workload: the empty ledger has no others);
  4. the incremental `verify` of those --tail entries from the state of step 2, then the full verify of the
     baseline ledger (as many entries), interleaved: incremental, baseline, incremental;
  5. inclusion proofs at random indexes of the whole log and consistency proofs from random older sizes,
@@ -21,7 +23,8 @@ In this order, the JSON (--out) written again after each step:
     clients (bench/loadgen.py), from `packtrace serve` on the big database and on the baseline one;
  7. the report tables brought up to date (timed), then the recall trace of one maker's ~1,000 packs, the
     compliance report and the quality early warnings, each run right after a `SELECT count(*)` of the
-    entry table (bench/bench_reports.py's convention).
+    entry table (bench/bench_reports.py's convention);
+ 8. storage again, the report tables built.
 The fresh schema is dropped at the end; the big one keeps what step 3 appended (a rerun appends another
 --tail and verifies it from the checkpoint the previous run stored).
 """
@@ -201,7 +204,7 @@ def old_packs(ledger: Ledger) -> list[str]:
 
 
 def appends(big: Ledger, base: Ledger, tail: int) -> dict[str, Any]:
-    """Step 3: `tail` entries into each ledger in rounds of BATCH claims, the order alternating; entries/s
+    """Step 3: `tail` entries into each ledger in batches of BATCH claims, the order alternating; entries/s
     per round and the median of the per-round ratios (big ÷ baseline)."""
     with big.engine.connect() as conn:  # a maker of its own for each run on the big ledger
         run = int(conn.execute(text("SELECT count(*) FROM org WHERE id LIKE :p"), {"p": "tail-reg-%"}).scalar_one())
@@ -397,6 +400,17 @@ def summary(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 "",
             )
         )
+    if "storage_after" in r:
+        s = r["storage_after"]
+        rows.append(
+            (
+                "storage at the end (report tables built)",
+                f"{s['bytes_per_entry']:,.0f}",
+                f"tables {s['table_bytes_per_entry']:,.0f}, indexes {s['index_bytes_per_entry']:,.0f}",
+                "",
+                "",
+            )
+        )
     if "entries" in r.get("full_verify", {}):
         v = r["full_verify"]
         rows.append(
@@ -537,6 +551,7 @@ def main() -> None:
             results["history"] = history(served, tmp, args.history_seconds)
             show(results, args.out)
         results["reports"] = reports(big, args.makers)
+        results["storage_after"] = storage(big)  # the report tables built, the tail appended
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
         show(results, args.out)
     finally:

@@ -54,6 +54,8 @@ def test_every_figure_beside_its_baseline_and_a_second_run_goes_on_from_the_firs
             assert first["history"][f"baseline_{clients}"]["non2xx"] == 0
         assert first["reports"]["recall_1000"]["packs"] == 1_000  # one maker's 40 production days of 25 packs
         assert first["reports"]["compliance"]["unaccounted"] > 0
+        assert first["storage_after"]["entries"] > first["storage"]["entries"]
+        assert first["storage_after"]["tables"]["report_day"]["table_bytes"] > 0  # the report tables built
         assert state.read_text().startswith("bench.local/scale\n")
 
         second = run(server, schema, tmp_path / "log.key", state, out)
