@@ -62,6 +62,7 @@ from bench.bench_ledger import (  # noqa: E402
     Workload,
     baseline_verify_rate,
     pg_schema_url,
+    schema_url,
 )
 from bench.bench_scale import PYTHON, load, server  # noqa: E402
 from bench.bench_verify import INCIDENT, MixedWorkload  # noqa: E402
@@ -69,7 +70,7 @@ from events.orgs import Org, Role  # noqa: E402
 from ledger.format.claims import new_claim, sign_claim  # noqa: E402
 from ledger.format.logkey import LogSigner, load_or_create_key  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
-from ledger.store.db import make_engine, normalise_url  # noqa: E402
+from ledger.store.db import make_engine  # noqa: E402
 from ledger.usecases.incremental import verify_since  # noqa: E402
 from ledger.usecases.report_index import refresh  # noqa: E402
 from ledger.usecases.reports.compliance import compliance  # noqa: E402
@@ -96,11 +97,6 @@ def open_ledger(url: str, key_file: Path, origin: str) -> Ledger:
     ledger = Ledger(make_engine(url), LogSigner(origin, load_or_create_key(key_file)))
     ledger.init()
     return ledger
-
-
-def schema_url(base: str, schema: str) -> str:
-    sep = "&" if "?" in base else "?"
-    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
 
 
 def analyze(ledger: Ledger) -> None:

@@ -304,8 +304,13 @@ def pg_schema_url(base: str) -> tuple[str, Callable[[], None]]:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
+    return schema_url(base, schema), drop
+
+
+def schema_url(base: str, schema: str) -> str:
+    """The URL of `schema` on the PostgreSQL server of `base` (its search_path set by the URL)."""
     sep = "&" if "?" in base else "?"
-    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}", drop
+    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, inspect, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import bench_reports  # noqa: E402
+from bench import bench_ledger, bench_reports  # noqa: E402
 from ledger.format.logkey import LogSigner, load_or_create_key  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.store.db import make_engine, normalise_url  # noqa: E402
@@ -89,7 +89,7 @@ def build(url: str, entries: int, makers: int, key_file: Path, origin: str) -> d
         ledger.engine.dispose()
 
 
-def schema_url(base: str, schema: str) -> str:
+def new_schema_url(base: str, schema: str) -> str:
     """The URL of `schema` on the server of `base` (created if missing; refused if it holds tables)."""
     admin = create_engine(normalise_url(base))
     try:
@@ -99,8 +99,7 @@ def schema_url(base: str, schema: str) -> str:
                 raise SystemExit(f"schema {schema!r} holds tables already: drop it, or name another")
     finally:
         admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
+    return bench_ledger.schema_url(base, schema)
 
 
 def main() -> None:
@@ -118,7 +117,7 @@ def main() -> None:
         raise SystemExit("--makers: 1 to 100 (maker codes M00-M99)")
     if args.sqlite is not None and args.sqlite.exists():
         raise SystemExit(f"{args.sqlite} exists: name a new file")
-    url = f"sqlite:///{args.sqlite}" if args.sqlite is not None else schema_url(args.pg, args.schema)
+    url = f"sqlite:///{args.sqlite}" if args.sqlite is not None else new_schema_url(args.pg, args.schema)
     figures = build(url, args.entries, args.makers, args.key_file, args.origin)
     console.print(figures)
     console.print(f"verify it: packtrace verify --database-url '{url}' --log-key '{figures['verifier_key']}'")
