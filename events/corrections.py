@@ -72,6 +72,8 @@ NEVER: dict[tuple[EventType, str], str] = {
     (E.CORRECTED, "target"): _AGAIN,
     (E.CORRECTED, "reason"): _AGAIN,
     (E.CORRECTED, "fields"): _AGAIN,
+    (E.PASSPORT, "attributes"): "a passport claim is never corrected: post a later claim, whose attributes replace "
+    "the earlier claim's (latest wins)",
 }
 _AT = (
     "the claim's `at` is never corrected: the record is judged as it was reported, so a correction never moves "

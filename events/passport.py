@@ -376,6 +376,33 @@ def claim_tier(path: str) -> str:
     return next(tier for section, tier in CLAIM_TIERS if _within(path, section))
 
 
+def tiered_claim(attributes: Mapping[str, Any], tier: str) -> tuple[dict[str, Any], list[str]]:
+    """A claim's `attributes` as `tier` reads them in the claim's entry (history, EPCIS, bundles): without the
+    sections of Annex XIII above it (CLAIM_TIERS), so the entry shows no more than the passport does; and the
+    paths of the sections removed, in CLAIM_TIERS order."""
+    shown: dict[str, Any] = dict(attributes)
+    removed: list[str] = []
+    for section, needed in CLAIM_TIERS:
+        if section and not sees(tier, needed):
+            shown, hit = _without(shown, section.split("."))
+            removed += [section] if hit else []
+    return shown, removed
+
+
+def _without(node: Mapping[str, Any], keys: list[str]) -> tuple[dict[str, Any], bool]:
+    """`node` without the member at `keys` (copied along the way only), and whether it was there."""
+    first, rest = keys[0], keys[1:]
+    if first not in node:
+        return dict(node), False
+    if not rest:
+        return {k: v for k, v in node.items() if k != first}, True
+    child = node[first]
+    if not isinstance(child, Mapping):
+        return dict(node), False
+    inner, hit = _without(child, rest)
+    return {**node, first: inner}, hit
+
+
 def filled_by_platform(path: str) -> str | None:
     """The attribute the platform fills that `path` is, is inside or holds; None if none."""
     return next((f for f in FILLED_FROM if _within(path, f) or _within(f, path)), None)

@@ -34,6 +34,16 @@ Feature: A pack's EU battery passport, built from its signed entries and the sig
     And its claimed attributes name "catl" and "xm-collect" as who posted them
     And the public tier's passport holds the carbon footprint but not the detailed composition
 
+  Scenario: A pack's history shows an organisation no more of a claim than its passport does
+    When "catl" claims the maker's passport attributes of pack 1
+    Then "byd-auto" reads the claim in the pack's history without its test results, as its passport withholds them
+    And a regulator reads the claim in the pack's history with its test results
+
+  Scenario: A claim is not corrected but replaced by a later claim
+    When "catl" claims a warranty of 8 years for pack 1
+    And "catl" corrects that claim's warranty to 9 years
+    Then the claim is refused as uncorrectable_field: 'corrected' cannot change 'attributes' of 'passport' entries: a passport claim is never corrected: post a later claim, whose attributes replace the earlier claim's (latest wins)
+
   Scenario: A claim mixing in what its poster may not supply is refused
     When "byd-auto" claims a warranty of 8 years for pack 1
     Then the claim is refused as forbidden: org 'byd-auto' (automaker) may not supply passport attribute 'characteristics.warranty.lifeValue': the pack's maker ('catl') supplies it; passport attribute 'characteristics.warranty.lifeUnit': the pack's maker ('catl') supplies it

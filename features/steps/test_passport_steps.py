@@ -11,7 +11,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from api.passport_demo import custodian_attributes, maker_attributes
 from events.errors import NotFoundError, PacktraceError
 from ledger.log import Ledger
-from ledger.usecases.access import ANONYMOUS
+from ledger.usecases.access import ANONYMOUS, Caller
+from ledger.usecases.packhistory import get_pack_history
 from ledger.usecases.passport import get_passport
 from tests.api.test_passport import SCHEMA, at_path, definition_errors
 from tests.support import Actor, code, regulator_caller
@@ -144,3 +145,39 @@ def later_wins(ledger: Ledger, answer: dict[str, Any]) -> None:
     last = [row.idx for row in ledger.pack_entries(code(1))][-1]
     value = next(f for f in answer["filled"] if f["path"] == "characteristics.warranty.lifeValue")
     assert value["entries"] == [last]
+
+
+def _claim_in_history(ledger: Ledger, caller: Caller) -> Any:
+    return get_pack_history(ledger, caller, code(1)).events[-1]
+
+
+TEST_REPORT = "conformity.resultOfTestReport"  # Annex XIII point 3: authorities only
+
+
+WITHOUT = '"{org}" reads the claim in the pack\'s history without its test results, as its passport withholds them'
+
+
+@then(parsers.parse(WITHOUT))
+def history_without_test_results(ledger: Ledger, actors: dict[str, Actor], org: str) -> None:
+    reader = Caller(org=actors[org].org)
+    item = _claim_in_history(ledger, reader)
+    assert item.type == "passport" and item.redacted[-1] == f"data.attributes.{TEST_REPORT}"
+    assert "resultOfTestReport" not in item.data["attributes"]["conformity"]
+    assert "declarationOfConformity" in item.data["attributes"]["conformity"]
+    assert get_passport(ledger, reader, code(1)).withheld == [TEST_REPORT]
+
+
+@then("a regulator reads the claim in the pack's history with its test results")
+def history_with_test_results(ledger: Ledger) -> None:
+    item = _claim_in_history(ledger, regulator_caller())
+    assert "resultOfTestReport" in item.data["attributes"]["conformity"] and item.redacted == []
+
+
+@when(parsers.parse('"{org}" corrects that claim\'s warranty to {years:d} years'), target_fixture="claimed")
+def corrects_claim(ledger: Ledger, actors: dict[str, Actor], org: str, claimed: Any, years: int) -> Any:
+    fields = {"attributes": {"characteristics": {"warranty": {"lifeValue": years}}}}
+    fix = {"target": claimed.hash, "reason": "typo", "fields": fields}
+    try:
+        return ledger.append_one(*actors[org].claim(code(1), "corrected", fix))
+    except PacktraceError as refused:
+        return refused

@@ -8,7 +8,9 @@ Three rules, applied to every event type:
    those, whatever its case or spelling (`VIN`, `Vin`, `scrapCertificate`, `Scrap-Certificate`), at any
    depth;
 3. every text, anywhere, that holds something VIN-shaped or names another organisation (its id or its
-   name): free text such as a correction's `reason` or an incident's `description` is withheld whole.
+   name): free text such as a correction's `reason` or an incident's `description` is withheld whole;
+4. in a `passport` claim, the BatteryPass sections Annex XIII gives to authorities only (test results,
+   `events.passport.CLAIM_TIERS`): the entry never shows more than the reader's passport does.
 
 A withheld member is removed; a withheld item of a list becomes null. Each is listed by its path
 (`data.fields.owner.vin`, `data.fields.vins[0]`), so the reader knows what is missing.
@@ -24,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from events import passport
 
 # Payload fields that name a vehicle, a place or a counterparty (rule 1).
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -96,6 +100,9 @@ class Redactor:
             kept = self._value(value, path, redacted)
             if kept is not _WITHHELD:
                 shown[name] = kept
+        if event_type == passport.CLAIM_TYPE and isinstance(shown.get("attributes"), Mapping):  # rule 4
+            shown["attributes"], above = passport.tiered_claim(shown["attributes"], _READER_TIER)
+            redacted += [f"data.attributes.{section}" for section in above]
         return shown, redacted
 
     def _value(self, value: Any, path: str, redacted: list[str]) -> Any:
@@ -125,3 +132,4 @@ class Redactor:
 
 
 _WITHHELD: Any = object()
+_READER_TIER = "legitimate_interest"  # the tier a Redactor reads for (the authority tier reads payloads whole)

@@ -4,6 +4,7 @@ measured values merged into the battery passport, which then validates whole aga
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -17,6 +18,8 @@ from api.passport_demo import custodian_attributes, maker_attributes
 from events import batterypass, passport
 from events.lifecycle import TRANSITIONS
 from events.orgs import Role
+from ledger.format.bundle import verify_bundle
+from ledger.log import Ledger
 from tests import vectors
 from tests.api.parties import T0, VIN, Party
 from tests.api.problem import assert_problem
@@ -104,6 +107,58 @@ def test_the_tiers_see_the_claimed_sections_of_annex_xiii(
     texts = strings({k: public[k] for k in ("passport", "filled", "record", "withheld")})
     assert not [text for text in texts if VIN in text]
     assert not texts & {maker.id, recycler.id, parties[Role.AUTOMAKER].id}
+
+
+def test_the_history_epcis_and_bundle_withhold_the_claims_authority_sections_from_legitimate_interest(
+    client: httpx.Client, parties: dict[Role, Party], graded_pack: list[str], ledger: Ledger
+) -> None:
+    """Annex XIII point 3 (test results) is for authorities: a reader the passport withholds it from does not
+    read it in the claim's entry either, however it asks (history, EPCIS, bundle)."""
+    maker, automaker, regulator = parties[Role.MANUFACTURER], parties[Role.AUTOMAKER], parties[Role.REGULATOR]
+    post(client, maker, maker_claim(maker))
+    claimed = {path for path, _ in passport.split_attributes(maker_claim(maker)["claim"]["data"]["attributes"])[0]}
+    assert {"conformity.resultOfTestReport", "conformity.declarationOfConformity", "materials.composition"} <= claimed
+
+    interest = client.get(f"/v1/packs/{PACK}/events", headers=automaker.auth).json()["events"][-1]
+    assert interest["type"] == "passport"
+    assert interest["redacted"][-1] == "data.attributes.conformity.resultOfTestReport"
+    assert all(path.endswith(".location") for path in interest["redacted"][:-1])  # rule 2 over-redacts 'location'
+    assert "resultOfTestReport" not in interest["data"]["attributes"]["conformity"]
+    assert "declarationOfConformity" in interest["data"]["attributes"]["conformity"]  # point 1, public
+    assert "composition" in interest["data"]["attributes"]["materials"]  # point 2(a), legitimate interest
+    authority = client.get(f"/v1/packs/{PACK}/events", headers=regulator.auth).json()["events"][-1]
+    assert "resultOfTestReport" in authority["data"]["attributes"]["conformity"] and authority["redacted"] == []
+
+    report = "GB 38031-2025 test report"  # the test report's header (api.passport_demo)
+    epcis = client.get(f"/v1/packs/{PACK}/epcis", headers=automaker.auth)
+    assert epcis.status_code == 200 and report not in epcis.text and "EU declaration of conformity" in epcis.text
+    assert report in client.get(f"/v1/packs/{PACK}/epcis", headers=regulator.auth).text
+
+    bundle = client.get(f"/v1/packs/{PACK}/bundle", headers=automaker.auth).json()
+    assert bundle["items"][-1] == {"seq": len(graded_pack), "withheld": True}  # the maker's claim, whole
+    assert report not in json.dumps(bundle)
+    assert [item["entry"]["seq"] for item in bundle["items"] if "entry" in item] == [0, 2, 3, 4, 5]  # produced, its own
+    assert verify_bundle(bundle, ledger.signer.verifier_key).disclosed == 5
+    own = client.get(f"/v1/packs/{PACK}/bundle", headers=maker.auth).json()
+    assert "entry" in own["items"][-1]  # the maker's own claim: every byte of it its own
+    assert verify_bundle(own, ledger.signer.verifier_key).pack == PACK
+
+
+def test_a_passport_claim_is_replaced_by_a_later_claim_not_corrected(
+    client: httpx.Client, parties: dict[Role, Party], graded_pack: list[str]
+) -> None:
+    maker = parties[Role.MANUFACTURER]
+    target = post(client, maker, maker_claim(maker))
+    attributes = {"characteristics": {"warranty": {"lifeValue": 9}}}
+    fix = {"target": target, "reason": "typo", "fields": {"attributes": attributes}}
+    response = client.post("/v1/events", json=maker.claim(PACK, "corrected", fix, at=LATER), headers=maker.auth)
+    assert_problem(
+        response,
+        422,
+        "uncorrectable_field",
+        "'corrected' cannot change 'attributes' of 'passport' entries: a passport claim is never corrected: post "
+        "a later claim, whose attributes replace the earlier claim's (latest wins)",
+    )
 
 
 def strings(value: Any) -> set[str]:
