@@ -119,8 +119,16 @@ class AppDesk:
 
 
 @pytest.fixture
-def app_desk(ledger: Ledger, actors: dict[str, Actor], tmp_path: Path) -> Iterator[AppDesk]:
-    settings = Settings(database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN)
+def app_peers() -> str:
+    """The app's PACKTRACE_PEERS: none, unless a feature's steps say otherwise."""
+    return ""
+
+
+@pytest.fixture
+def app_desk(ledger: Ledger, actors: dict[str, Actor], tmp_path: Path, app_peers: str) -> Iterator[AppDesk]:
+    settings = Settings(
+        database_url="sqlite:///unused.db", log_key_file=tmp_path / "log.key", admin_token=ADMIN_TOKEN, peers=app_peers
+    )
     app = create_app(ledger, settings=settings)
     app.state.sealing_key = SEALING_KEY
     with in_process_client(app) as client:

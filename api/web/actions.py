@@ -10,6 +10,9 @@ both halves in one request (ledger.usecases.pages.post_swap). It is offered on t
 The ownership events (docs/ownership.md) are offered to the owner who scans its pack: `ownership_transferred`
 (a sale, with the contract's reference), `leased` (a lessor leasing it for the vehicle or site it is in) and
 `lease_ended`; next_actions decides which (a lease needs none active, its end needs one).
+`transferred` (a hand-over to an organisation on another packtrace platform, docs/federation.md) is offered
+only when the server has peer platforms (PACKTRACE_PEERS): the platform is picked from them, the receiver
+typed as its id there (it is not registered here).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Input:
     options: tuple[str, ...] = ()
     pool: bool = False  # suggest the codes of the organisation's pool (a swap station's packs in stock)
     org: bool = False  # an organisation, picked by name from those that may receive a pack
+    peer: bool = False  # a peer platform, picked from those configured (PACKTRACE_PEERS)
 
 
 def _masses(kind: str, zh: str, en: str) -> tuple[Input, ...]:
@@ -80,6 +84,10 @@ FORMS: dict[str, tuple[Input, ...]] = {
     "recalled": (Input("campaign", ("召回活动编号", "Campaign"), required=True),
                  Input("reason", ("原因", "Reason"), required=True)),
     "lost": (Input("reason", ("原因", "Reason"), required=True),),
+    "transferred": (Input("platform", ("接收平台", "Receiving platform"), required=True, peer=True),
+                    Input("to", ("对方平台上的收货单位标识", "Receiving organisation's id on that platform"),
+                          required=True),
+                    Input("waybill", ("运单号", "Waybill"))),
     "exported": (Input("destination", ("目的国（两位代码）", "Destination country (2 letters)"), required=True),
                  Input("reason", ("原因", "Reason"))),
     "found": (Input("custodian", ("现持有单位", "Organisation holding it"), required=True, org=True),
@@ -101,21 +109,23 @@ FORMS: dict[str, tuple[Input, ...]] = {
 LIKELIHOOD: tuple[str, ...] = (
     "received", "swapped", "installed", "shipped", "inspected", "removed", "serviced", "retired",
     "dismantled", "lotted", "recycled", "repurposed", "leased", "lease_ended", "ownership_transferred", "incident",
-    "found", "lost", "recalled", "exported",
+    "found", "lost", "recalled", "transferred", "exported",
 )  # fmt: skip
 
 # the actions whose form picks an organisation
 ORG_PICKS = frozenset(action for action, inputs in FORMS.items() if any(field.org for field in inputs))
 
 
-def forms_for(actions: list[str], status: str) -> list[tuple[str, tuple[Input, ...]]]:
+def forms_for(actions: list[str], status: str, *, peers: bool = False) -> list[tuple[str, tuple[Input, ...]]]:
     """The forms of the actions the phone can post on a pack in `status`, most likely first (LIKELIHOOD): a
-    swap starts from the outgoing pack."""
+    swap starts from the outgoing pack; a hand-over to another platform needs one configured (`peers`)."""
     rank = {action: i for i, action in enumerate(LIKELIHOOD)}
     offered = [
         (action, FORMS[action])
         for action in actions
-        if action in FORMS and (action != E.SWAPPED or status == SWAPPED_FROM["out"])
+        if action in FORMS
+        and (action != E.SWAPPED or status == SWAPPED_FROM["out"])
+        and (action != E.TRANSFERRED or peers)
     ]
     return sorted(offered, key=lambda item: rank.get(item[0], len(rank)))
 

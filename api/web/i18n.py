@@ -14,7 +14,7 @@ from fastapi import Request
 from api.web.i18n_calendar import MESSAGES_CALENDAR
 from api.web.i18n_cells import MESSAGES_CELLS
 from api.web.i18n_corrections import MESSAGES_CORRECTIONS
-from api.web.i18n_fed import EVENT_NAMES_FED, FIELD_NAMES_FED, MESSAGES_FED, STATUS_NAMES_FED
+from api.web.i18n_fed import ACTION_NAMES_FED, EVENT_NAMES_FED, FIELD_NAMES_FED, MESSAGES_FED, STATUS_NAMES_FED
 from api.web.i18n_fed2 import MESSAGES_FED2
 from api.web.i18n_importers import MESSAGES_IMPORTERS
 from api.web.i18n_life16 import ACTION_NAMES_LIFE16, MESSAGES_LIFE16
@@ -367,6 +367,7 @@ STATUS_NAMES.update(STATUS_NAMES_LOTS)
 MESSAGES.update(MESSAGES_FED)
 MESSAGES.update(MESSAGES_FED2)
 EVENT_NAMES.update(EVENT_NAMES_FED)
+ACTION_NAMES.update(ACTION_NAMES_FED)
 STATUS_NAMES.update(STATUS_NAMES_FED)
 FIELD_NAMES.update({name: words for name, words in FIELD_NAMES_FED.items() if name not in FIELD_NAMES})
 MESSAGES.update(MESSAGES_UI)

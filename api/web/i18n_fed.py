@@ -22,6 +22,7 @@ EVENT_NAMES_FED: dict[str, tuple[str, str]] = {
     "transferred": ("移交外省平台", "handed over to another platform"),
     "arrived": ("外省移交接收", "received from another platform"),
 }
+ACTION_NAMES_FED: dict[str, tuple[str, str]] = {"transferred": ("移交外省平台", "Hand over to another platform")}
 STATUS_NAMES_FED: dict[str, tuple[str, str]] = {"transferred": ("已移交外省平台", "transferred to another platform")}
 FIELD_NAMES_FED: dict[str, tuple[str, str]] = {
     "platform": ("平台", "platform"),

@@ -222,6 +222,14 @@ ERROR_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"has no platform-held key", "贵单位尚无平台托管的签名密钥，不能在网页上报事件。"),
     (r"no sealing secret", "此服务器未配置平台托管密钥，暂不能上报事件。"),
     (
+        r"'(?P<text>[^']*)' is not a peer platform of this one; configured peers \(PACKTRACE_PEERS\): none$",
+        "本平台未配置对接的追溯平台（PACKTRACE_PEERS），不能移交至“{text}”。",
+    ),
+    (
+        r"'(?P<text>[^']*)' is not a peer platform of this one; configured peers \(PACKTRACE_PEERS\): (?P<peers>.*)",
+        "“{text}”不是与本平台对接的追溯平台；已对接的平台（PACKTRACE_PEERS）：{peers}。",
+    ),
+    (
         r"may not put pack (?P<code>\S+) into (?P<lot>\S+): the lot belongs to '(?P<owner>.*?)'",
         "电池 {code} 不能投入批次 {lot}：该批次属于 {owner}，只有它能向其中投料。",
     ),

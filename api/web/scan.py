@@ -58,8 +58,9 @@ def _result_page(
         if result is not None
         else None
     )
+    peers = web.settings.peer_platforms
     offered = (
-        actions.forms_for(result.next_actions, result.pack.status)
+        actions.forms_for(result.next_actions, result.pack.status, peers=bool(peers))
         if result is not None and caller.org is not None
         else []
     )
@@ -76,6 +77,7 @@ def _result_page(
         needs_org=caller.org is None,
         pool=pages.scan_pool(web.ledger, caller),
         receivers=receivers,
+        peers=peers,
     )
 
 
@@ -173,6 +175,7 @@ async def scan_act(request: Request, web: WebDep) -> Response:
                 data=data,
                 prev=fields.get("prev") or None,
                 sealing_key=sealing_key(web),
+                peers=web.settings.peer_platforms,
             )
         except Unauthenticated:
             raise

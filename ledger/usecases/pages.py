@@ -5,7 +5,7 @@ halves in one request), and the pool a swap station's scan page offers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -16,7 +16,7 @@ from events.orgs import Role
 from ledger.append.outcome import Appended
 from ledger.log import Ledger
 from ledger.store import registry
-from ledger.usecases import custodial, packreads, places, pool
+from ledger.usecases import custodial, federation, packreads, places, pool
 from ledger.usecases.access import Caller, require_org
 from ledger.usecases.views import PackView, View
 
@@ -43,8 +43,11 @@ def post_action(
     data: Mapping[str, Any],
     prev: str | None,
     sealing_key: bytes,
+    peers: Sequence[federation.Peer] = (),
 ) -> Appended:
-    """Post `event_type` on `code` as the caller's organisation, signed with its platform-held key.
+    """Post `event_type` on `code` as the caller's organisation, signed with its platform-held key. What the
+    configuration decides about a claim is checked as for the API (`federation.check_claims`: a transfer goes
+    to one of `peers`).
 
     A receipt names its sender, which the receiver may not read in its view of the pack: it is filled in
     here from the pack's state. A lease that names neither a vehicle nor a site is for the vehicle or site
@@ -54,6 +57,7 @@ def post_action(
     org = require_org(caller, "posting events")
     places.require_writes_in_jurisdiction(ledger, caller, [{"pack": code}])
     payload = dict(data)
+    federation.check_claims(peers, [{"type": event_type, "data": payload}])
     if event_type == EventType.SWAPPED:
         return post_swap(ledger, caller, outgoing=code, data=payload, prev=prev, sealing_key=sealing_key)[0]
     if event_type == "received" and "from" not in payload:
