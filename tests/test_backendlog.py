@@ -15,6 +15,8 @@ CONFTEST = """
 import pytest
 from tests import backendlog
 
+pytestmark = pytest.mark.served
+
 def backend_url():
     backendlog.asked()
     return "sqlite"

@@ -23,6 +23,8 @@ from ledger.log import Ledger
 from ledger.store.db import make_engine
 from ledger.usecases.verify import verify_database
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def province(engine: Engine) -> tuple[Ledger, demo.Province]:
@@ -33,7 +35,6 @@ def province(engine: Engine) -> tuple[Ledger, demo.Province]:
     ledger.close()
 
 
-@pytest.mark.slow
 def test_demo_covers_every_role_and_lifecycle_path_and_verifies(province: tuple[Ledger, demo.Province]) -> None:
     ledger, built = province
     assert {role for org in built.orgs.values() for role in org.roles} == set(Role)
@@ -70,7 +71,6 @@ def test_demo_covers_every_role_and_lifecycle_path_and_verifies(province: tuple[
     assert verify_database(ledger.engine, ledger.signer.verifier_key).problems == []
 
 
-@pytest.mark.slow
 def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, demo.Province]) -> None:
     from events.deadlines import lateness
     from events.timestamps import from_rfc3339
@@ -94,7 +94,6 @@ def test_demo_reports_some_late_and_some_unaccounted(province: tuple[Ledger, dem
     assert late >= 5 and lost_sight >= 5
 
 
-@pytest.mark.slow
 def test_cli_demo_builds_and_prints_a_token_per_organisation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PACKTRACE_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
@@ -121,7 +120,6 @@ def test_cli_demo_builds_and_prints_a_token_per_organisation(tmp_path: Path, mon
     assert json.loads((tmp_path / "demo-tokens.json").read_text())["fj-miit"] != tokens["fj-miit"]
 
 
-@pytest.mark.slow
 def test_demo_imports_packs_through_xm_import(province: tuple[Ledger, demo.Province]) -> None:
     """The province's last lives (400 // 60 = 6) are imported by xm-import and then go into vehicles."""
     ledger, built = province
@@ -197,7 +195,6 @@ def test_the_demo_records_nothing_after_the_moment_it_is_built() -> None:
     assert china_day(cut[-1].recorded) == day
 
 
-@pytest.mark.slow
 def test_demo_shreds_packs_in_recycler_lots(province: tuple[Ledger, demo.Province]) -> None:
     """Before the imports, 400 // 40 = 10 lives end in brunp's two lots: DEMO-A with imported black mass
     balances; DEMO-B claims more nickel than its packs could hold, and the mass balance flags it."""

@@ -25,6 +25,8 @@ from tests.api.platforms import (
 )
 from tests.web.login import login_cookie
 
+pytestmark = pytest.mark.served
+
 scenarios("federation.feature")
 
 RECYCLED = {"feed_mass_kg": 380.0, "content_kg": {"Li": 5.0, "Ni": 20.0}, "recovered_kg": {"Li": 4.6, "Ni": 19.7}}

@@ -19,6 +19,8 @@ from ledger.log import Ledger
 from tests.support import PRODUCED, Actor, code
 from tests.witness.processes import cosigned_within, free_port, log_server, witness_process
 
+pytestmark = pytest.mark.served
+
 scenarios("witnesses.feature")
 
 

@@ -22,6 +22,8 @@ from tests.api.parties import VIN
 from tests.api.scenario import code
 from tests.api.served import served
 
+pytestmark = pytest.mark.served
+
 runner = CliRunner()
 MAKER_ROW = {"chemistry": "LFP", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
 

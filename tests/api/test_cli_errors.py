@@ -24,6 +24,8 @@ from tests.api.scenario import code
 from tests.api.served import cli_environment, served
 from tests.api.test_cli import MAKER_ROW, make_maker, write_jsonl
 
+pytestmark = pytest.mark.served
+
 runner = CliRunner()
 CALENDAR_2027 = Path(__file__).resolve().parents[1] / "data" / "calendar-2027-test.json"
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there

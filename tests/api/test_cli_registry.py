@@ -15,6 +15,8 @@ from api.client import PacktraceClient
 from api.settings import Settings
 from tests.api.served import cli_environment, served
 
+pytestmark = pytest.mark.served
+
 runner = CliRunner()
 
 

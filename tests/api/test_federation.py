@@ -43,6 +43,8 @@ from tests.support import T0, Clock, code
 from tests.web import recount as rc
 from tests.web.login import login_cookie
 
+pytestmark = pytest.mark.served
+
 A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.REGULATOR]
 B_ROLES = [Role.RECYCLER, Role.COLLECTOR, Role.REGULATOR]
 RECYCLED = {"feed_mass_kg": 380.0, "content_kg": {"Li": 5.0, "Ni": 20.0}, "recovered_kg": {"Li": 4.6, "Ni": 19.7}}

@@ -14,6 +14,8 @@ from events.orgs import Role
 from tests.api.platforms import ORIGIN_A, PRODUCED, Federation, two_platforms
 from tests.support import code
 
+pytestmark = pytest.mark.served
+
 A_ROLES = [Role.MANUFACTURER, Role.AUTOMAKER, Role.IMPORTER, Role.REGULATOR]
 B_ROLES = [Role.MANUFACTURER, Role.RECYCLER, Role.REGULATOR]
 ARRIVED = [code(serial) for serial in range(1711, 1717)]

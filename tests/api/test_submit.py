@@ -19,6 +19,8 @@ from api.submit import Row, claim_id, legacy_claim_id, read_rows, refused_file_f
 from tests.api.scenario import code
 from tests.api.submitting import MAKER_ROW, Submitter, submitting
 
+pytestmark = pytest.mark.served
+
 AT = "2026-03-02T01:00:00Z"
 INCIDENT = {"kind": "other", "severity": "low", "description": "跌落 dropped in the yard"}
 

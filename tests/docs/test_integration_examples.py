@@ -36,6 +36,8 @@ from events.codes import make_code
 from ledger.format import note
 from tests.api.served import served
 
+pytestmark = pytest.mark.served
+
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "integration.md"
 BASE_URL = "https://packtrace.example"

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench import bench_reports
 from bench.build_scale import build, per_day_for
 from ledger.store.db import make_engine
 from ledger.usecases.incremental import verify_since
 from ledger.usecases.verify import verify_database
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_small_build_verifies(database_url: str, tmp_path: Path) -> None:

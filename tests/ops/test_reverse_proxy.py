@@ -19,6 +19,8 @@ from ledger.usecases import callers, custodial
 from tests.ops.served import PUBLIC_HOST, PUBLIC_URL, deployment_settings, forwarding_proxy, served
 from tests.support import PRODUCED, code, province
 
+pytestmark = pytest.mark.served
+
 PROXY_ADDRESS = "127.0.0.1"  # the address the proxy connects to the app from
 OTHER_ADDRESS = "127.0.0.2"  # a client on the same network that is not the proxy
 CROSS_SITE = "表单来自其他网站，已拒绝。请从本站页面重新提交。"  # cross_site_post, in the page's Chinese

@@ -32,6 +32,8 @@ from tests.web import recount as rc
 from tests.web.conftest import World, module_database_url  # noqa: F401 -- a fixture
 from tests.web.login import session_cookie
 
+pytestmark = pytest.mark.slow
+
 REGULATOR = "fj-miit"
 REASONS = {  # code: (Chinese, English), as the report, the CSV and the page say them
     "held-by-unauthorised": (

@@ -33,6 +33,8 @@ from tests.support import PRODUCED, Actor, add_actor, code, regulator_caller
 from tests.web.login import session_cookie
 from tests.witness import independent
 
+pytestmark = pytest.mark.served
+
 ORIGIN = "packtrace.test/log"
 NOW = 1_780_000_000
 
