@@ -27,6 +27,7 @@ from events.batch import batch_end
 from events.registry import By, RegistryType, new_registry_claim, org_subject
 from ledger.format.canonical import canonical
 from ledger.format.claims import make_signed_claim, sign_claim
+from ledger.format.handover import arrival_produced
 
 MAX_BATCH = 10_000
 MAX_HISTORY_PAGE = 1_000  # entries a page of GET /v1/packs/{code}/events
@@ -98,15 +99,15 @@ class Signer:
     def arrival(self, document: Mapping[str, Any], platform_key: str, *, at: datetime) -> dict[str, Any]:
         """The signed `arrived` claim of a pack handed over by another platform (docs/federation.md §3), built
         from its handover document and the origin log's verifier key: the body of POST /v1/handovers."""
-        produced = document["bundle"]["entries"][0]["claim"]
+        first = document["bundle"]["entries"][0]["claim"]
         data = {
             "platform": document["origin"],
             "platform_key": platform_key,
             "transfer": document["transfer"],
             "proof": document["proof"],
             "bundle_sha256": hashlib.sha256(canonical(document["bundle"])).hexdigest(),
-            "produced": produced["data"],
-            "manufacturer": produced["actor"],
+            "produced": arrival_produced(document["bundle"]),
+            "manufacturer": first["actor"],
         }
         return {**self.sign(document["code"], "arrived", data, at=at), "handover": dict(document)}
 

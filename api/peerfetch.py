@@ -6,6 +6,8 @@ answer; this module only carries it, outside any transaction, with a bounded tim
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,29 +21,33 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 def fetch_json(url: str, headers: Mapping[str, str], *, timeout: float = TIMEOUT_S) -> Any:
-    """GET `url` with `headers`; the JSON body of a 200, else UnavailableError naming the peer's answer."""
+    """GET `url` with `headers`; the JSON body of a 200, else UnavailableError naming the peer's answer. The
+    whole exchange takes at most `timeout` seconds, however the peer paces its bytes."""
+    deadline = time.monotonic() + timeout
+    body = bytearray()
     try:
         with httpx.Client(timeout=timeout) as http, http.stream("GET", url, headers=dict(headers)) as answer:
-            body = b""
             for chunk in answer.iter_bytes():
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise UnavailableError(f"the peer's answer from {url} is over {MAX_BYTES} bytes", code="peer_error")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("timed out")
     except httpx.HTTPError as exc:
         raise UnavailableError(
             f"the peer platform at {url} cannot be reached: {exc}", code="peer_unreachable"
         ) from None
     if answer.status_code != 200:
-        detail = body[:300].decode("utf-8", "replace")
+        detail = bytes(body[:300]).decode("utf-8", "replace")
         raise UnavailableError(
             f"the peer platform answered {answer.status_code} for {url}: {detail}", code="peer_error"
         )
     try:
-        return httpx.Response(200, content=body).json()
-    except ValueError:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         raise UnavailableError(f"the peer platform's answer from {url} is not JSON", code="peer_error") from None
 
 
 def fetch_json_briefly(url: str, headers: Mapping[str, str]) -> Any:
-    """`fetch_json` for a page that is being read: waits at most BRIEF_TIMEOUT_S for each step."""
+    """`fetch_json` for a page that is being read: waits at most BRIEF_TIMEOUT_S in all."""
     return fetch_json(url, headers, timeout=BRIEF_TIMEOUT_S)

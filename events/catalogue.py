@@ -606,6 +606,12 @@ PlatformName = Annotated[
     str,
     Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX, pattern=r"^[!-*,-~]+$"),
 ]
+# A C2SP note verifier key: a platform's name, `+`, 8 hex digits, `+`, 44 base64 characters (its checks are
+# ledger.format.note's); as long as any name PlatformName allows can make it.
+PeerKey = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX + 64, pattern=r"^[!-~]+$"),
+]
 ArrivalHash = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -626,7 +632,7 @@ class ArrivedData(Payload):
     `produced` facts copied verbatim."""
 
     platform: PlatformName = Field(description="the origin platform's log origin")
-    platform_key: ShortText = Field(description="the origin log's C2SP note verifier key (name+hash+key)")
+    platform_key: PeerKey = Field(description="the origin log's C2SP note verifier key (name+hash+key)")
     transfer: dict[str, JsonValue] = Field(description="the origin's `transferred` entry, verbatim")
     proof: str = Field(strict=True, max_length=20_000, description="the C2SP tlog-proof of the transfer entry")
     bundle_sha256: ArrivalHash = Field(description="SHA-256 of the canonical bytes of the origin's bundle")

@@ -219,12 +219,15 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
     if kind == "produced" and (data.get("modules") or data.get("cells")):
         event = _base(facts, ASSEMBLED)
         event["parentID"] = pack
-        event["childEPCs"] = [epc_uri(public_url, c) for c in [*data.get("modules", ()), *data.get("cells", ())]]
+        parts = [*data.get("modules", ()), *data.get("cells", ())]
+        event["childEPCs"] = [epc_uri(public_url, c) for c in parts if isinstance(c, str)]  # a withheld one is null
         return [_finish(event, facts, ASSEMBLED, public_url)]
     if kind == "serviced" and data.get("replaced_modules"):
         events: list[dict[str, Any]] = []
         for replacement in data["replaced_modules"]:
             for step, member in ((MODULE_OUT, "old"), (MODULE_IN, "new")):
+                if not isinstance(replacement, Mapping) or not isinstance(replacement.get(member), str):
+                    continue  # withheld from this reader (ledger.format.redaction)
                 event = _base(facts, step)
                 event["parentID"] = pack
                 event["childEPCs"] = [epc_uri(public_url, replacement[member])]
@@ -237,11 +240,11 @@ def epcis_events(facts: EntryFacts, public_url: str) -> list[dict[str, Any]]:
         outputs = _outputs(facts, public_url)
         if outputs:
             event["outputEPCList"] = outputs
-        if kind == "lotted":  # the packs going into a lot and the lot's recovery share the lot's ID
+        if kind == "lotted" and isinstance(data.get("lot"), str):  # a lot's packs and recovery share its ID
             event["transformationID"] = lot_uri(public_url, data["lot"])
         elif kind == "lot_recovered":
             event["transformationID"] = pack
-        elif not outputs:  # recycled, or dismantled into materials only: the entry names the transformation
+        elif not outputs:  # recycled, dismantled into materials only, a lot withheld: the entry names it
             event["transformationID"] = f"ni:///sha-256;{facts.entry_hash}"
     else:
         event["epcList"] = [pack]
@@ -255,7 +258,8 @@ def _outputs(facts: EntryFacts, public_url: str) -> list[str]:
         codes = [into] if isinstance(into, str) else list(into or ())
         return [epc_uri(public_url, code) for code in codes]
     if facts.entry_type == "dismantled":
-        return [epc_uri(public_url, out["code"]) for out in data.get("outputs", ()) if out.get("code")]
+        outputs = [out for out in data.get("outputs", ()) if isinstance(out, Mapping)]  # a withheld one is null
+        return [epc_uri(public_url, out["code"]) for out in outputs if isinstance(out.get("code"), str)]
     return []
 
 

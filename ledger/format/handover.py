@@ -17,9 +17,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from events import federation
 from events.errors import PacktraceError, VerificationError
 from ledger.format import note, tlogproof
 from ledger.format.bundle import BUNDLE_FORMAT, BundleSummary, verify_bundle
@@ -30,6 +32,7 @@ HANDOVER_FORMAT = "packtrace-handover/1"
 REQUEST_LINE = "packtrace-handover-request/1"
 PEER_HEADER = "Packtrace-Peer"
 REQUEST_WINDOW_SECONDS = 300
+_SECONDS = re.compile(r"[0-9]{1,20}")  # a Unix time in ASCII digits (str.isdigit would take '²')
 DOCUMENT_MEMBERS = frozenset({"format", "origin", "code", "platform", "to", "transfer", "proof", "bundle", "passport"})
 
 
@@ -67,7 +70,7 @@ def open_request(header: str, code: str, now: int, peers: Sequence[note.Verifier
         raise VerificationError(f"{PEER_HEADER}: the note is not a {REQUEST_LINE} request")
     if lines[1] != code:
         raise VerificationError(f"{PEER_HEADER}: the request is for {lines[1][:40]!r}, not {code}")
-    if not lines[2].isdigit() or abs(now - int(lines[2])) > REQUEST_WINDOW_SECONDS:
+    if not _SECONDS.fullmatch(lines[2]) or abs(now - int(lines[2])) > REQUEST_WINDOW_SECONDS:
         raise VerificationError(
             f"{PEER_HEADER}: the request time {lines[2][:20]!r} is not within {REQUEST_WINDOW_SECONDS} s of {now}"
         )
@@ -119,8 +122,12 @@ def verify_document(document: Any, code: str, peer_key: str) -> BundleSummary:
         raise VerificationError(
             f"the document is of pack {document['code']!r} on {document['origin']!r}, not {code} on {origin!r}"
         )
-    # (1): the bundle, under the origin's key.
-    summary = verify_bundle(document["bundle"], peer_key)
+    # (1): the full bundle (every entry verbatim), under the origin's key.
+    bundle = document["bundle"]
+    shape = bundle.get("format") if isinstance(bundle, dict) else None
+    if shape != BUNDLE_FORMAT:
+        raise VerificationError(f"the bundle is a {str(shape)[:40]}, not the full bundle ({BUNDLE_FORMAT})")
+    summary = verify_bundle(bundle, peer_key)
     if summary.pack != code:
         raise VerificationError(f"the bundle is of pack {summary.pack}, not {code}")
     # (2): the transfer entry is the bundle's entry at its seq, verbatim.
@@ -136,6 +143,13 @@ def verify_document(document: Any, code: str, peer_key: str) -> BundleSummary:
 
 def transfer_hash(transfer: Mapping[str, Any]) -> str:
     return entry_hash(canonical(dict(transfer)))
+
+
+def arrival_produced(bundle: Mapping[str, Any]) -> dict[str, Any]:
+    """What an arrival copies as `produced` from the origin's full bundle: its first entry's data with the
+    origin's corrections of it applied (events.federation.origin_produced)."""
+    entries = bundle["entries"]
+    return federation.origin_produced(entries, entry_hash(canonical(dict(entries[0]))))
 
 
 # -- verify-bundle on the destination ------------------------------------------------------------------

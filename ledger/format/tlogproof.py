@@ -21,7 +21,7 @@ from events.errors import VerificationError
 from ledger.format import merkle, note
 
 HEADER = "c2sp.org/tlog-proof@v1"
-_INDEX = re.compile(r"index (0|[1-9][0-9]*)")
+_INDEX = re.compile(r"index (0|[1-9][0-9]{0,19})")  # at most 20 digits: a uint64
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ def _b64(text: str, what: str) -> bytes:
 def parse(text: str) -> TlogProof:
     """Read a tlog-proof strictly: header, optional extra, index, hashes, a blank line, the checkpoint."""
     # (1): the header line, then the lines up to the first blank line, then the checkpoint note.
+    if not isinstance(text, str):
+        raise VerificationError("malformed tlog-proof: not text")
     head, blank, checkpoint = text.partition("\n\n")
     if not blank or not checkpoint:
         raise VerificationError("malformed tlog-proof: no blank line before the checkpoint")

@@ -340,13 +340,15 @@ class ComponentLink(SQLModel, table=True):
 
 class HandoverBundle(SQLModel, table=True):
     """The origin platform's bundle of a pack handed over to this one (docs/federation.md), verified when it
-    arrived; bound to the log by the `arrived` entry's `bundle_sha256` (SHA-256 of `body`)."""
+    arrived; bound to the log by the `arrived` entry's `bundle_sha256` (SHA-256 of `body`). Rows are only
+    added, keyed by code and hash: an arrival refused after its bundle was kept never replaces the one the
+    log names."""
 
     __tablename__ = "handover_bundle"
 
     code: str = Field(max_length=32, primary_key=True)
     platform: str = Field(max_length=200)  # the origin's log origin
-    bundle_sha256: str = Field(max_length=64)
+    bundle_sha256: str = Field(max_length=64, primary_key=True)
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the bundle's canonical bytes
 
 

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request, Response
 from api.app import create_app
 from api.settings import Settings
 from events.orgs import Role
-from ledger.format.handover import PEER_HEADER, bundle_sha256
+from ledger.format.handover import PEER_HEADER, arrival_produced, bundle_sha256
 from ledger.format.logkey import LogSigner
 from ledger.log import Ledger
 from ledger.store.db import make_engine
@@ -112,18 +112,21 @@ class Federation:
         document: dict[str, Any] = answer.json()
         return document
 
-    def arrival(self, document: dict[str, Any], *, hours: int = 10) -> dict[str, Any]:
-        """The recycler's signed `arrived` claim, built from the document, with the document beside it."""
+    def arrival(
+        self, document: dict[str, Any], *, hours: int = 10, produced: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The recycler's signed `arrived` claim, built from the document, with the document beside it
+        (`produced`: other facts than the origin's as corrected)."""
         recycler = self.b.parties[Role.RECYCLER]
-        produced = document["bundle"]["entries"][0]["claim"]
+        first = document["bundle"]["entries"][0]["claim"]
         data = {
             "platform": document["origin"],
             "platform_key": self.a.ledger.signer.verifier_key,
             "transfer": document["transfer"],
             "proof": document["proof"],
             "bundle_sha256": bundle_sha256(document["bundle"]),
-            "produced": produced["data"],
-            "manufacturer": produced["actor"],
+            "produced": arrival_produced(document["bundle"]) if produced is None else produced,
+            "manufacturer": first["actor"],
         }
         body = recycler.claim(document["code"], "arrived", data, at=T0 + timedelta(hours=hours))
         return {**body, "handover": document}

@@ -374,6 +374,25 @@ def test_a_lots_epc_resolves_to_its_document_for_its_recycler_and_the_regulator(
         assert [e["eventID"] for e in events] == reference_hashes(doc)
 
 
+def test_legitimate_interest_reads_a_lotted_packs_events_with_the_lot_withheld_not_a_500(
+    client: httpx.Client, parties: dict[Role, Party], recovered_lot: list[str]
+) -> None:
+    """The lot's id names its recycler, another organisation to the maker: redaction rule 3 withholds it, and
+    the pack's EPCIS events are built from what is left."""
+    validator = jsonschema_rs.Draft7Validator(json.loads(SCHEMA.read_text()))
+    response = client.get(f"/v1/packs/{recovered_lot[0]}/epcis", headers=parties[Role.MANUFACTURER].auth)
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    lotted = [e for e in doc["epcisBody"]["eventList"] if e["packtrace:entryType"] == "packtrace:lotted"]
+    assert len(lotted) == 1 and lotted[0]["packtrace:redacted"] == ["data.lot"]
+    assert "recycler" not in json.dumps(lotted[0]) and lotted[0]["transformationID"].startswith("ni:///sha-256;")
+    assert [str(error) for error in validator.iter_errors(doc)] == []
+    assert [e["eventID"] for e in doc["epcisBody"]["eventList"]] == reference_hashes(doc)
+    query = client.get("/v1/epcis/events", params={"EQ_epc": f"{PUBLIC_URL}/p/{recovered_lot[0]}"},
+                       headers=parties[Role.MANUFACTURER].auth)  # fmt: skip
+    assert query.status_code == 200, query.text
+
+
 def test_nobody_else_reads_a_lots_document(
     client: httpx.Client, parties: dict[Role, Party], recovered_lot: list[str]
 ) -> None:

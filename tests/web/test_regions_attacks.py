@@ -232,3 +232,19 @@ def test_a_campaigns_explicit_list_shows_a_city_its_packs_only(
     assert seen["scope"]["codes"] == codes[:2]
     assert [p["code"] for p in seen["scope_packs"]] == codes[:2]
     assert web_client.get("/v1/recalls/FJ-R1", headers=auth).json()["scope"]["codes"] == codes
+
+
+def test_a_city_regulator_reads_no_handover_document_of_a_pack_outside_its_city(
+    world: World, web_client: httpx.Client, recount: Recount
+) -> None:
+    """A pack exported from outside Xiamen: its handover document holds the full bundle (VINs, counterparties),
+    the authority tier's; Xiamen's regulator reads that pack as any organisation, so it is refused."""
+    xiamen = touching(recount, located(world, "3502"))
+    exported = sorted(c for c in set(recount.packs) - xiamen if recount.packs[c].status == "exported")
+    assert exported
+    for code in exported:
+        answer = web_client.get(f"/v1/packs/{code}/handover", headers=world.auth(CITY))
+        assert refusal(answer)[:2] == (403, "forbidden"), answer.text
+        assert "only a regulator" in refusal(answer)[2]
+        whole = web_client.get(f"/v1/packs/{code}/handover", headers=world.auth(PROVINCE))
+        assert whole.status_code == 200 and whole.json()["bundle"]["format"] == "packtrace-bundle/3"
