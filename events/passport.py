@@ -213,6 +213,7 @@ SUPPLIED_VIA = "a signed `passport` claim"
 CLAIM_TIERS: tuple[tuple[str, str], ...] = (
     ("conformity.resultOfTestReport", "authority"),  # point 3: test results proving compliance
     ("performance.rated.testReport", "authority"),  # point 3
+    ("performance.rated.lifetime.report", "authority"),  # point 3: the schema's same test reports, for the lifetime
     ("materials.composition", "legitimate_interest"),  # point 2(a): detailed composition
     ("handling", "legitimate_interest"),  # point 2(b): part numbers, sources of spare parts
     ("safety.dismantling", "legitimate_interest"),  # point 2(c): dismantling information
@@ -387,6 +388,11 @@ def tiered_claim(attributes: Mapping[str, Any], tier: str) -> tuple[dict[str, An
             shown, hit = _without(shown, section.split("."))
             removed += [section] if hit else []
     return shown, removed
+
+
+def without_path(document: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """`document` without the member at the dotted `path` (copied along the way only)."""
+    return _without(document, path.split("."))[0]
 
 
 def _without(node: Mapping[str, Any], keys: list[str]) -> tuple[dict[str, Any], bool]:

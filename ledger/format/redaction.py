@@ -31,6 +31,7 @@ from events import passport
 
 # Payload fields that name a vehicle, a place or a counterparty (rule 1).
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "produced": ("box_code",),  # the swap box code is the authority tier's (docs/swaps.md)
     "shipped": ("to", "waybill"),
     "received": ("from",),
     "installed": ("vin", "site"),

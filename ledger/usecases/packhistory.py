@@ -10,13 +10,13 @@ from typing import Any
 from events.errors import InputError
 from ledger.format.redaction import Redactor
 from ledger.log import Ledger
-from ledger.store import chains, registry
+from ledger.store import chains
 from ledger.usecases import federation, places
 from ledger.usecases.access import Caller, Tier, require_authenticated
 from ledger.usecases.bundles import bundle_chunks, redacted_bundle_chunks
 from ledger.usecases.corrected import corrected_entries
 from ledger.usecases.cursors import check_limit, decode_seq_cursor, seq_cursor
-from ledger.usecases.packreads import checked_code, unknown_pack
+from ledger.usecases.packreads import checked_code, reader_redactor, unknown_pack
 from ledger.usecases.views import EntryLink, HistoryItem, PackHistory, discloses, history_item
 
 HISTORY_PAGE = 100
@@ -40,16 +40,6 @@ def _as_reader(ledger: Ledger, caller: Caller, code: str) -> Caller:
         return places.for_pack(conn, caller, code)
 
 
-def _redactor(ledger: Ledger, caller: Caller, manufacturer: str) -> Redactor:
-    """What `caller` may not read in free text: any organisation but itself and the pack's (public) maker."""
-    if caller.tier is Tier.AUTHORITY:
-        return Redactor()
-    with ledger.engine.connect() as conn:
-        orgs = registry.list_orgs(conn)
-    seen = {caller.org_id, manufacturer}
-    return Redactor(name for org in orgs if org.id not in seen for name in (org.id, org.name))
-
-
 def _history(ledger: Ledger, caller: Caller, code: str, start: int, limit: int) -> tuple[list[HistoryItem], int]:
     """Up to `limit` entries of the chain from `seq` `start` as the caller may see them, and the chain's
     length (read first: a page never reaches past it, so a later page starts where this one ended)."""
@@ -58,7 +48,7 @@ def _history(ledger: Ledger, caller: Caller, code: str, start: int, limit: int) 
     rows = ledger.pack_entries(code, start, max(0, min(limit, last_seq + 1 - start)))
     entries = [(json.loads(body), digest) for _, digest, body in rows]
     orgs = {actor: ledger.org(actor) for actor in {e["claim"]["actor"] for e, _ in entries}}
-    redactor = _redactor(ledger, caller, manufacturer)
+    redactor = reader_redactor(ledger, caller, manufacturer)
     items = [history_item(entry, digest, caller, orgs.__getitem__, redactor) for entry, digest in entries]
     return _with_corrections(ledger, code, items, caller, redactor), last_seq + 1
 
@@ -157,5 +147,5 @@ def get_pack_bundle(ledger: Ledger, caller: Caller, code: str) -> Iterator[bytes
     if caller.tier is Tier.AUTHORITY:
         return bundle_chunks(ledger, code)
     manufacturer = _chain_head(ledger, code).manufacturer
-    disclose = discloses(caller, manufacturer, _redactor(ledger, caller, manufacturer))
+    disclose = discloses(caller, manufacturer, reader_redactor(ledger, caller, manufacturer))
     return redacted_bundle_chunks(ledger, code, disclose, tier=caller.tier.value)

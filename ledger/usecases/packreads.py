@@ -10,7 +10,9 @@ from events.errors import AuthorisationError, InputError, NotFoundError
 from events.lifecycle import Status
 from events.packfilters import check_batch_filter, check_flag_filter
 from events.vin import validate_vin
+from ledger.format.redaction import Redactor
 from ledger.log import Ledger
+from ledger.store import registry
 from ledger.store.packrows import Connection, PackFilter, PackRow, get_pack, produced_payloads
 from ledger.usecases import places
 from ledger.usecases.access import Caller, Tier, require_authenticated, require_org
@@ -107,3 +109,13 @@ def list_packs(
         ],
         next=encode_cursor(page[-1].state.code) if len(rows) > limit else None,
     )
+
+
+def reader_redactor(ledger: Ledger, caller: Caller, manufacturer: str) -> Redactor:
+    """What `caller` may not read in free text: any organisation but itself and the pack's (public) maker."""
+    if caller.tier is Tier.AUTHORITY:
+        return Redactor()
+    with ledger.engine.connect() as conn:
+        orgs = registry.list_orgs(conn)
+    seen = {caller.org_id, manufacturer}
+    return Redactor(name for org in orgs if org.id not in seen for name in (org.id, org.name))

@@ -4,15 +4,17 @@ signed entries by events.passport, with a reference to the tlog proof of those e
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from pydantic import Field
 
 from events import passport
+from ledger.format.redaction import Redactor
 from ledger.log import Ledger
 from ledger.usecases.access import Caller, Tier
 from ledger.usecases.corrected import corrected_entries
-from ledger.usecases.packreads import checked_code, pack_in_read
+from ledger.usecases.packreads import checked_code, pack_in_read, reader_redactor
 from ledger.usecases.views import View
 
 
@@ -84,6 +86,10 @@ def get_passport(ledger: Ledger, caller: Caller, code: str) -> Passport:
         links = tuple(link.index for link in fixes.corrections) if fixes is not None else ()
         entries.append(passport.Entry(index, claim["type"], claim["at"], data, links, claim["actor"]))
     parts = passport.build(row.state, entries, caller.tier.value)
+    if caller.tier is not Tier.AUTHORITY:
+        parts = _screened(
+            parts, caller, row.state.manufacturer, reader_redactor(ledger, caller, row.state.manufacturer)
+        )
     checkpoint = ledger.latest_checkpoint()
     assert checkpoint is not None  # a pack's entries are in the log, under a checkpoint signed with them
     return Passport(
@@ -109,3 +115,29 @@ def get_passport(ledger: Ledger, caller: Caller, code: str) -> Passport:
             bundle=f"/v1/packs/{code}/bundle",
         ),
     )
+
+
+def _screened(parts: passport.PassportParts, caller: Caller, maker: str, redactor: Redactor) -> passport.PassportParts:
+    """Below the authority tier, what the pack's history withholds is withheld here too (ledger.format.redaction):
+    a claimed attribute whose text holds a VIN or names another organisation (listed in `withheld`), the
+    later life's personal data, and who posted a claim unless it is the reader or the pack's (public) maker."""
+    document, filled, withheld = parts.document, [], list(parts.withheld)
+    for fact in parts.filled:
+        if fact.source == "claim" and any(redactor.personal_text(text) for text in _texts(fact.value)):
+            document = passport.without_path(document, fact.path)
+            withheld.append(fact.path)
+            continue
+        filled.append(replace(fact, by=fact.by if fact.by in (caller.org_id, maker) else None))
+    record = tuple(replace(r, data=redactor.withhold(r.type, r.data)[0]) for r in parts.record)
+    return replace(parts, document=document, filled=tuple(filled), withheld=tuple(withheld), record=record)
+
+
+def _texts(value: Any) -> list[str]:
+    """Every text in `value`, member names included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (str(key), *_texts(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []

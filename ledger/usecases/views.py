@@ -306,8 +306,11 @@ def _handed_over(state: PackState) -> dict[str, str] | None:
 
 
 def _technical(technical: Mapping[str, Any], authority: bool) -> dict[str, Any]:
-    """The `produced` payload; below the authority tier without the 报关单号 of an import."""
+    """The `produced` payload; below the authority tier without the 报关单号 of an import and the swap box
+    code (docs/swaps.md), as the history withholds them (ledger.format.redaction)."""
     shown = dict(technical)
+    if not authority:
+        shown.pop("box_code", None)
     imported = shown.get("imported")
     if not authority and isinstance(imported, Mapping):
         shown["imported"] = {k: v for k, v in imported.items() if k != "customs_declaration"}

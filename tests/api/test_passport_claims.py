@@ -101,7 +101,7 @@ def test_the_tiers_see_the_claimed_sections_of_annex_xiii(
     above = {"materials.composition", "handling.content.producer", "safety.dismantling",
              "performance.dynamic.stateOfCharge.value", "conformity.resultOfTestReport"}  # fmt: skip
     assert above <= set(public["withheld"])
-    assert interest["withheld"] == ["conformity.resultOfTestReport"]
+    assert interest["withheld"] == ["conformity.resultOfTestReport", "performance.rated.lifetime.report"]
     assert interest["passport"]["materials"]["composition"][0]["id"][0]["type"] == "CAS"
     assert {f["by"] for f in public["filled"]} == {None}
     texts = strings({k: public[k] for k in ("passport", "filled", "record", "withheld")})
@@ -121,8 +121,11 @@ def test_the_history_epcis_and_bundle_withhold_the_claims_authority_sections_fro
 
     interest = client.get(f"/v1/packs/{PACK}/events", headers=automaker.auth).json()["events"][-1]
     assert interest["type"] == "passport"
-    assert interest["redacted"][-1] == "data.attributes.conformity.resultOfTestReport"
-    assert all(path.endswith(".location") for path in interest["redacted"][:-1])  # rule 2 over-redacts 'location'
+    assert interest["redacted"][-2:] == [
+        "data.attributes.conformity.resultOfTestReport", "data.attributes.performance.rated.lifetime.report"
+    ]  # fmt: skip
+    assert all(path.endswith(".location") for path in interest["redacted"][:-2])  # rule 2 over-redacts 'location'
+    assert "report" not in interest["data"]["attributes"]["performance"]["rated"]["lifetime"]
     assert "resultOfTestReport" not in interest["data"]["attributes"]["conformity"]
     assert "declarationOfConformity" in interest["data"]["attributes"]["conformity"]  # point 1, public
     assert "composition" in interest["data"]["attributes"]["materials"]  # point 2(a), legitimate interest
@@ -159,6 +162,56 @@ def test_a_passport_claim_is_replaced_by_a_later_claim_not_corrected(
         "'corrected' cannot change 'attributes' of 'passport' entries: a passport claim is never corrected: post "
         "a later claim, whose attributes replace the earlier claim's (latest wins)",
     )
+
+
+def test_the_passport_names_no_counterparty_to_an_organisation_the_history_hides_it_from(
+    client: httpx.Client, parties: dict[Role, Party], graded_pack: list[str]
+) -> None:
+    """A claim's poster is shown to the reader that posted it and as the pack's (public) maker, else only to
+    the authority tier, as the history shows an entry's actor."""
+    maker, recycler, dealer = parties[Role.MANUFACTURER], parties[Role.RECYCLER], parties[Role.DEALER]
+    post(client, maker, maker_claim(maker))
+    post(client, recycler, custodian_claim(recycler))
+    assert {e["actor"] for e in client.get(f"/v1/packs/{PACK}/events", headers=dealer.auth).json()["events"]} == {None}
+    posters = {f["by"] for f in get(client, dealer)["filled"] if f["source"] == "claim"}
+    assert posters == {maker.id, None}  # the maker is public; the custodian, a counterparty, is not named
+    assert {f["by"] for f in get(client, recycler)["filled"] if f["source"] == "claim"} == {maker.id, recycler.id}
+    assert {f["by"] for f in get(client, parties[Role.REGULATOR])["filled"] if f["source"] == "claim"} == {
+        maker.id,
+        recycler.id,
+    }
+
+
+def test_the_passport_record_withholds_what_the_history_withholds(
+    client: httpx.Client, parties: dict[Role, Party], graded_pack: list[str]
+) -> None:
+    recycler, dealer, automaker = parties[Role.RECYCLER], parties[Role.DEALER], parties[Role.AUTOMAKER]
+    outputs = [{"kind": "material", "name": f"black mass ex {VIN}", "mass_kg": 100.0},
+               {"kind": "material", "name": f"casing for {automaker.id}", "mass_kg": 10.0},
+               {"kind": "material", "name": "copper foil", "mass_kg": 5.0}]  # fmt: skip
+    post(client, recycler, recycler.claim(PACK, "dismantled", {"outputs": outputs}, at=LATER))
+    history = client.get(f"/v1/packs/{PACK}/events", headers=dealer.auth).json()["events"]
+    shown = next(e["data"] for e in history if e["type"] == "dismantled")
+    record = next(r["data"] for r in get(client, dealer)["record"] if r["type"] == "dismantled")
+    assert record == shown
+    assert [out.get("name") for out in record["outputs"]] == [None, None, "copper foil"]
+    regulator = next(r["data"] for r in get(client, parties[Role.REGULATOR])["record"] if r["type"] == "dismantled")
+    assert regulator == {"outputs": outputs}
+
+
+def test_a_claimed_text_holding_a_vin_is_withheld_below_the_authority_tier(
+    client: httpx.Client, parties: dict[Role, Party], graded_pack: list[str]
+) -> None:
+    maker = parties[Role.MANUFACTURER]
+    named = {"type": {"manufacturerPartId": "P-60", "nameAtManufacturer": f"pack for vehicle {VIN}"}}
+    post(client, maker, maker_claim(maker, identification={"identification": named}))
+    path = "identification.identification.type.nameAtManufacturer"
+    for reader in (None, parties[Role.DEALER]):
+        body = get(client, reader)
+        assert VIN not in str(body) and path in body["withheld"], body["tier"]
+        assert body["passport"]["identification"]["identification"]["type"] == {"manufacturerPartId": "P-60"}
+    authority = get(client, parties[Role.REGULATOR])
+    assert at_path(authority["passport"], path) == f"pack for vehicle {VIN}"
 
 
 def strings(value: Any) -> set[str]:

@@ -112,6 +112,11 @@ def test_the_box_code_is_for_the_authority_tier(
     assert client.get(f"/v1/packs/{B}", headers=parties[Role.REGULATOR].auth).json()["box_code"] == BOX
     assert client.get(f"/v1/packs/{B}", headers=station.auth).json()["box_code"] is None
     assert client.get(f"/v1/packs/{B}").json()["box_code"] is None
+    for path in ("", "/events", "/epcis", "/bundle"):  # nor through the `produced` payload, in any view of it
+        answer = client.get(f"/v1/packs/{B}{path}", headers=parties[Role.AUTOMAKER].auth)
+        assert answer.status_code == 200 and BOX not in answer.text, path
+    produced = client.get(f"/v1/packs/{B}/events", headers=parties[Role.AUTOMAKER].auth).json()["events"][0]
+    assert "data.box_code" in produced["redacted"]
 
 
 def test_below_the_authority_tier_a_swap_names_no_vehicle_and_no_station(
