@@ -395,6 +395,16 @@ def entry_place(ledger: Ledger, caller: Caller, index: int) -> EntryPlace:
     require_regulator(caller, "open a pack's dossier")
     with ledger.engine.connect() as conn:
         found = correctionrows.entry_place(conn, index)
+        jurisdiction = caller.jurisdiction
+        if (
+            found is not None
+            and jurisdiction is not None
+            and not places.touches(conn, places.place(conn, caller, None), found[0])
+        ):
+            raise regions.OutOfJurisdiction(  # not naming the pack: which pack an index is of is the dossier's
+                f"the entry at index {index} is of a pack that never touched your jurisdiction, {jurisdiction} "
+                f"({regions.name(jurisdiction, 'en')})"
+            )
     if found is None:
         raise NotFoundError(f"no pack entry at index {index}", code="unknown_entry")
     pack, seq, last_seq = found

@@ -20,6 +20,7 @@ from ledger.usecases.access import ADMIN, Caller
 from ledger.usecases.reports.warnings import warnings
 from tests.web import province as prov
 from tests.web.conftest import World
+from tests.web.login import session_cookie
 from tests.web.recount import Recount, fetch_log
 from tests.web.test_regions import located, touching
 
@@ -248,3 +249,17 @@ def test_a_city_regulator_reads_no_handover_document_of_a_pack_outside_its_city(
         assert "only a regulator" in refusal(answer)[2]
         whole = web_client.get(f"/v1/packs/{code}/handover", headers=world.auth(PROVINCE))
         assert whole.status_code == 200 and whole.json()["bundle"]["format"] == "packtrace-bundle/3"
+
+
+def test_a_city_regulator_learns_no_pack_code_from_an_entry_index_outside_its_city(
+    world: World, web_client: httpx.Client, outside: str, inside: str
+) -> None:
+    """/regulator/entries/{index} leads to the dossier holding the entry; for a pack outside the city it must
+    not redirect (the redirect would name the pack the dossier then refuses)."""
+    session = session_cookie(world.ledger, world.province.token(CITY))
+    index = world.ledger.pack_entries(outside)[0][0]
+    answer = web_client.get(f"/regulator/entries/{index}", headers=session, follow_redirects=False)
+    assert answer.status_code == 403 and outside not in answer.text and "location" not in answer.headers
+    own = world.ledger.pack_entries(inside)[0][0]
+    ok = web_client.get(f"/regulator/entries/{own}", headers=session, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"].startswith(f"/regulator/packs/{inside}")
