@@ -7,7 +7,7 @@ answer; this module only carries it, outside any transaction, with a bounded tim
 from __future__ import annotations
 
 import json
-import time
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +21,8 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 def fetch_json(url: str, headers: Mapping[str, str], *, timeout: float = TIMEOUT_S) -> Any:
-    """GET `url` with `headers`; the JSON body of a 200, else UnavailableError naming the peer's answer. The
-    whole exchange takes at most `timeout` seconds, however the peer paces its bytes."""
-    deadline = time.monotonic() + timeout
+    """GET `url` with `headers`; the JSON body of a 200, else UnavailableError naming the peer's answer. Each
+    step (connecting, the answer's head, each read) waits at most `timeout` seconds."""
     body = bytearray()
     try:
         with httpx.Client(timeout=timeout) as http, http.stream("GET", url, headers=dict(headers)) as answer:
@@ -31,8 +30,6 @@ def fetch_json(url: str, headers: Mapping[str, str], *, timeout: float = TIMEOUT
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise UnavailableError(f"the peer's answer from {url} is over {MAX_BYTES} bytes", code="peer_error")
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("timed out")
     except httpx.HTTPError as exc:
         raise UnavailableError(
             f"the peer platform at {url} cannot be reached: {exc}", code="peer_unreachable"
@@ -49,5 +46,22 @@ def fetch_json(url: str, headers: Mapping[str, str], *, timeout: float = TIMEOUT
 
 
 def fetch_json_briefly(url: str, headers: Mapping[str, str]) -> Any:
-    """`fetch_json` for a page that is being read: waits at most BRIEF_TIMEOUT_S in all."""
-    return fetch_json(url, headers, timeout=BRIEF_TIMEOUT_S)
+    """`fetch_json` for a page that is being read: the page waits at most BRIEF_TIMEOUT_S in all, however the
+    peer paces its answer. The exchange runs on a thread of its own, which a slow peer keeps a little longer
+    (each of its steps is bounded by the same time) while the page goes on without it."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = fetch_json(url, headers, timeout=BRIEF_TIMEOUT_S)
+        except Exception as exc:  # handed to the page's thread below
+            outcome["error"] = exc
+
+    exchange = threading.Thread(target=run, name="peer-fetch", daemon=True)
+    exchange.start()
+    exchange.join(BRIEF_TIMEOUT_S)
+    if exchange.is_alive():
+        raise UnavailableError(f"the peer platform at {url} cannot be reached: timed out", code="peer_unreachable")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

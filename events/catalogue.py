@@ -629,14 +629,16 @@ class ArrivedData(Payload):
     """The genesis of a pack's chain on this platform, handed over by another (外省移交接收,
     docs/federation.md): the origin's `transferred` entry verbatim with its C2SP tlog-proof, the origin
     log's verifier key, the SHA-256 of the origin's bundle this platform stores, and the origin's
-    `produced` facts copied verbatim."""
+    `produced` facts as the origin corrected them."""
 
     platform: PlatformName = Field(description="the origin platform's log origin")
     platform_key: PeerKey = Field(description="the origin log's C2SP note verifier key (name+hash+key)")
     transfer: dict[str, JsonValue] = Field(description="the origin's `transferred` entry, verbatim")
     proof: str = Field(strict=True, max_length=20_000, description="the C2SP tlog-proof of the transfer entry")
     bundle_sha256: ArrivalHash = Field(description="SHA-256 of the canonical bytes of the origin's bundle")
-    produced: dict[str, JsonValue] = Field(description="the `data` of the origin's `produced` entry, verbatim")
+    produced: dict[str, JsonValue] = Field(
+        description="the `data` of the origin's `produced` entry, with the origin's corrections of it applied"
+    )
     manufacturer: OrgId = Field(description="who posted the origin's `produced` entry (its id on the origin)")
 
 

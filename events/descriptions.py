@@ -265,7 +265,10 @@ FIELD_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "transfer": ("来源平台的移交记录（原样）", "the origin's `transferred` entry, verbatim"),
         "proof": ("移交记录的 C2SP tlog-proof 证明", "the C2SP tlog-proof of the transfer entry"),
         "bundle_sha256": ("本平台保存的来源离线证据包的 SHA-256", "SHA-256 of the origin's bundle stored here"),
-        "produced": ("来源平台生产记录的数据（原样）", "the data of the origin's `produced` entry, verbatim"),
+        "produced": (
+            "来源平台生产记录的数据（含来源平台对其的更正）",
+            "the data of the origin's `produced` entry, with the origin's corrections of it applied",
+        ),
         "manufacturer": ("来源平台上的生产企业标识", "who posted the origin's `produced` entry"),
     },
     "LottedData": {

@@ -30,7 +30,7 @@ from ledger.format import merkle
 from ledger.format.logkey import LogSigner
 from ledger.format.signatures import SignatureChecker
 from ledger.groupcommit.commit import GroupCommit, Queued
-from ledger.store import correctionrows, head, linkrows, logreads, registry, reportreset
+from ledger.store import correctionrows, handoverrows, head, linkrows, logreads, registry, reportreset
 from ledger.store.db import WalCheckpointer, create_schema, is_sqlite, write_connection
 from ledger.store.driver import Engine
 from ledger.store.logreads import LoggedEntry, PackHead, StoredCheckpoint
@@ -81,6 +81,7 @@ class Ledger:
         create_schema(self.engine)
         registry.add_missing_columns(self.engine)
         reportreset.upgrade_day_table(self.engine)
+        handoverrows.upgrade_table(self.engine)
         with write_connection(self.engine) as conn, conn.begin():
             origin = head.claim_head(conn, self.signer.origin)
             if not corrections_counted:

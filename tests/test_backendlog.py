@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.served  # each test runs pytest in another process
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CONFTEST = """
 import pytest
 from tests import backendlog
-
-pytestmark = pytest.mark.served
 
 def backend_url():
     backendlog.asked()

@@ -25,6 +25,8 @@ from tests.support import PRODUCED, Actor, code, public_b64
 
 scenarios("registry.feature")
 
+pytestmark = pytest.mark.served  # the CLI against a server on a real socket
+
 ADMIN_TOKEN = "admin-token-for-the-registry-scenarios-0123"
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 DISMANTLED = {"outputs": [{"kind": "material", "name": "黑粉 black mass", "mass_kg": 150.0}]}

@@ -50,6 +50,7 @@ PERSONAL_NAMES = frozenset(
         "custodian", "holder", "owner", "customer", "waybill", "waybillno", "waybillnumber", "trackingnumber",
         "scrapcertificate", "certificate", "contact", "phone", "email",
         "customsdeclaration",  # an import's 报关单号 (produced.imported), authority tier only
+        "boxcode",  # a swap box code (produced.box_code), authority tier only, wherever it is copied (arrived)
     }
 )  # fmt: skip
 
