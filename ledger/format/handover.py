@@ -29,7 +29,8 @@ from ledger.format.canonical import canonical, entry_hash
 from ledger.format.policy import Policy, check_checkpoint
 
 HANDOVER_FORMAT = "packtrace-handover/1"
-REQUEST_LINE = "packtrace-handover-request/1"
+REQUEST_LINE = "packtrace-handover-request/2"
+PURPOSES = ("handover", "continuation")  # what a peer's request may read: the origin's document, or B's bundle
 PEER_HEADER = "Packtrace-Peer"
 REQUEST_WINDOW_SECONDS = 300
 _SECONDS = re.compile(r"[0-9]{1,20}")  # a Unix time in ASCII digits (str.isdigit would take '²')
@@ -44,18 +45,23 @@ def bundle_sha256(bundle: Any) -> str:
 # -- the peer's request --------------------------------------------------------------------------------
 
 
-def request_text(code: str, unix_time: int) -> str:
-    return f"{REQUEST_LINE}\n{code}\n{unix_time}\n"
+def request_text(purpose: str, audience: str, code: str, unix_time: int) -> str:
+    """A peer's request: what it reads (`purpose`), from which platform (`audience`, its log origin), of which
+    pack, when: a note replayed to another endpoint or another platform is refused there."""
+    return f"{REQUEST_LINE}\n{purpose}\n{audience}\n{code}\n{unix_time}\n"
 
 
-def sign_request(code: str, unix_time: int, name: str, private_key: Any) -> str:
+def sign_request(code: str, unix_time: int, name: str, private_key: Any, *, purpose: str, audience: str) -> str:
     """The `Packtrace-Peer` header value: base64 of the request note signed by the platform's log key."""
-    signed = note.sign_note(request_text(code, unix_time), name, private_key)
+    signed = note.sign_note(request_text(purpose, audience, code, unix_time), name, private_key)
     return base64.b64encode(signed.encode("utf-8")).decode("ascii")
 
 
-def open_request(header: str, code: str, now: int, peers: Sequence[note.Verifier]) -> note.Verifier:
-    """The configured peer whose log key signed a fresh request for `code`; VerificationError otherwise."""
+def open_request(
+    header: str, code: str, now: int, peers: Sequence[note.Verifier], *, purpose: str, audience: str
+) -> note.Verifier:
+    """The configured peer whose log key signed a fresh request for `code`, for `purpose`, addressed to this
+    platform (`audience`); VerificationError otherwise."""
     try:
         signed = base64.b64decode(header.encode("ascii"), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
@@ -64,15 +70,21 @@ def open_request(header: str, code: str, now: int, peers: Sequence[note.Verifier
     text, signers = note.open_note_any(signed, peers) if peers else ("", [])
     if not signers:
         raise VerificationError(f"{PEER_HEADER}: no peer platform is configured (PACKTRACE_PEERS)")
-    # (2): a request for this code, (3) made within the window.
+    # (2): a request of this purpose, to this platform, for this code, (3) made within the window.
     lines = text.split("\n")
-    if len(lines) != 4 or lines[0] != REQUEST_LINE or lines[3] != "":
+    if len(lines) != 6 or lines[0] != REQUEST_LINE or lines[5] != "":
         raise VerificationError(f"{PEER_HEADER}: the note is not a {REQUEST_LINE} request")
-    if lines[1] != code:
-        raise VerificationError(f"{PEER_HEADER}: the request is for {lines[1][:40]!r}, not {code}")
-    if not _SECONDS.fullmatch(lines[2]) or abs(now - int(lines[2])) > REQUEST_WINDOW_SECONDS:
+    if lines[1] != purpose:
+        raise VerificationError(f"{PEER_HEADER}: the request is to read the {lines[1][:20]!r}, not the {purpose}")
+    if lines[2] != audience:
         raise VerificationError(
-            f"{PEER_HEADER}: the request time {lines[2][:20]!r} is not within {REQUEST_WINDOW_SECONDS} s of {now}"
+            f"{PEER_HEADER}: the request is addressed to {lines[2][:100]!r}, not to this platform {audience!r}"
+        )
+    if lines[3] != code:
+        raise VerificationError(f"{PEER_HEADER}: the request is for {lines[3][:40]!r}, not {code}")
+    if not _SECONDS.fullmatch(lines[4]) or abs(now - int(lines[4])) > REQUEST_WINDOW_SECONDS:
+        raise VerificationError(
+            f"{PEER_HEADER}: the request time {lines[4][:20]!r} is not within {REQUEST_WINDOW_SECONDS} s of {now}"
         )
     return signers[0]
 

@@ -161,7 +161,9 @@ def handover_document(
                 caller = places.for_pack(conn, caller, code)
     else:
         try:
-            peer = handover.open_request(peer_request, code, now, [p.verifier for p in peers])
+            peer = handover.open_request(
+                peer_request, code, now, [p.verifier for p in peers], purpose="handover", audience=ledger.signer.origin
+            )
         except VerificationError as exc:
             raise AuthorisationError(f"refused peer request: {exc.message}", code="bad_peer_request") from None
     try:
@@ -218,7 +220,9 @@ def receive_handover(
     require_org(caller, "receiving a pack from another platform")
     code = checked_code(code)
     peer = _peer_named(peers, origin)
-    signed = handover.sign_request(code, now, ledger.signer.origin, ledger.signer.private_key)
+    signed = handover.sign_request(
+        code, now, ledger.signer.origin, ledger.signer.private_key, purpose="handover", audience=peer.origin
+    )
     document = fetch(f"{peer.url}/v1/packs/{code}/handover", {handover.PEER_HEADER: signed})
     return _verified(document, code, peer, ledger.signer.origin)
 
@@ -345,7 +349,9 @@ def continuation(
             f"({handover.PEER_HEADER})"
         )
     try:
-        peer = handover.open_request(peer_request, code, now, [p.verifier for p in peers])
+        peer = handover.open_request(
+            peer_request, code, now, [p.verifier for p in peers], purpose="continuation", audience=ledger.signer.origin
+        )
     except VerificationError as exc:
         raise AuthorisationError(f"refused peer request: {exc.message}", code="bad_peer_request") from None
     entries = ledger.pack_entries(code, 0, 1)
@@ -375,7 +381,9 @@ def onward_part(ledger: Ledger, code: str, peers: Sequence[Peer], fetch: Fetch, 
     peer = next((p for p in peers if p.origin == platform), None)
     if peer is None:
         return not_shown(f"{platform!r} is not a configured peer (PACKTRACE_PEERS): no URL to ask", available=False)
-    signed = handover.sign_request(code, now, ledger.signer.origin, ledger.signer.private_key)
+    signed = handover.sign_request(
+        code, now, ledger.signer.origin, ledger.signer.private_key, purpose="continuation", audience=peer.origin
+    )
     try:
         bundle = fetch(f"{peer.url}/v1/packs/{code}/continuation", {handover.PEER_HEADER: signed})
     except UnavailableError as exc:

@@ -261,7 +261,9 @@ def test_an_export_carries_the_passport_and_the_proof(fed: Federation) -> None:
     assert (document["platform"], document["to"], document["transfer"]["claim"]["type"]) == (None, None, "exported")
     assert document["passport"]["code"] == PACK
     assert document["proof"].startswith(f"c2sp.org/tlog-proof@v1\nindex {document['transfer']['index']}\n")
-    signed = handover.sign_request(PACK, int(time.time()), ORIGIN_B, fed.b.ledger.signer.private_key)
+    signed = handover.sign_request(
+        PACK, int(time.time()), ORIGIN_B, fed.b.ledger.signer.private_key, purpose="handover", audience=ORIGIN_A
+    )
     peer = fed.a.http.get(f"/v1/packs/{PACK}/handover", headers={"Packtrace-Peer": signed})
     assert (peer.status_code, peer.json()["detail"]) == (
         403,
@@ -397,23 +399,43 @@ def test_b_serves_the_continuation_only_to_the_platform_the_pack_came_from(fed: 
         "reading a pack's continuation takes a request signed by the origin platform's log key (Packtrace-Peer)",
     )
     now = int(time.time())
-    signed = handover.sign_request(PACK, now, ORIGIN_A, fed.a.ledger.signer.private_key)
+    to_b = {"purpose": "continuation", "audience": ORIGIN_B}
+    signed = handover.sign_request(PACK, now, ORIGIN_A, fed.a.ledger.signer.private_key, **to_b)
     by_a = fed.b.http.get(url, headers={"Packtrace-Peer": signed})
     assert by_a.status_code == 200
     assert [e["claim"]["type"] for e in by_a.json()["entries"]] == B_PART
-    stale = handover.sign_request(PACK, now - 301, ORIGIN_A, fed.a.ledger.signer.private_key)
+    # a note is good for one endpoint of one platform: not replayed to another endpoint, nor to another platform
+    for purpose, audience, said in [
+        ("handover", ORIGIN_B, "the request is to read the 'handover', not the continuation"),
+        (
+            "continuation",
+            "gd.packtrace.test/log",
+            f"the request is addressed to 'gd.packtrace.test/log', not to this platform {ORIGIN_B!r}",
+        ),
+    ]:
+        elsewhere = handover.sign_request(
+            PACK, now, ORIGIN_A, fed.a.ledger.signer.private_key, purpose=purpose, audience=audience
+        )
+        replayed = fed.b.http.get(url, headers={"Packtrace-Peer": elsewhere})
+        assert (replayed.status_code, replayed.json()["detail"]) == (
+            403,
+            f"refused peer request: Packtrace-Peer: {said}",
+        )
+    stale = handover.sign_request(PACK, now - 301, ORIGIN_A, fed.a.ledger.signer.private_key, **to_b)
     late = fed.b.http.get(url, headers={"Packtrace-Peer": stale})
     assert (late.status_code, late.json()["code"]) == (403, "bad_peer_request")
     assert late.json()["detail"] == (
         f"refused peer request: Packtrace-Peer: the request time '{now - 301}' is not within 300 s of "
         f"{late.json()['detail'].rsplit(' ', 1)[1]}"
     )
-    other = handover.sign_request(PACK, now, ORIGIN_B, fed.b.ledger.signer.private_key)  # not a peer of B
+    other = handover.sign_request(PACK, now, ORIGIN_B, fed.b.ledger.signer.private_key, **to_b)  # not a peer of B
     assert fed.b.http.get(url, headers={"Packtrace-Peer": other}).json()["code"] == "bad_peer_request"
-    unknown = handover.sign_request(code(1709), now, ORIGIN_A, fed.a.ledger.signer.private_key)
+    unknown = handover.sign_request(code(1709), now, ORIGIN_A, fed.a.ledger.signer.private_key, **to_b)
     missing = fed.b.http.get(f"/v1/packs/{code(1709)}/continuation", headers={"Packtrace-Peer": unknown})
     assert (missing.status_code, missing.json()["code"]) == (404, "unknown_pack")
-    from_b = handover.sign_request(PACK, now, ORIGIN_B, fed.b.ledger.signer.private_key)
+    from_b = handover.sign_request(
+        PACK, now, ORIGIN_B, fed.b.ledger.signer.private_key, purpose="continuation", audience=ORIGIN_A
+    )
     on_a = fed.a.http.get(url, headers={"Packtrace-Peer": from_b})  # A made it: B may not read it as its origin
     assert (on_a.status_code, on_a.json()["detail"]) == (
         403,

@@ -22,7 +22,7 @@ from events.orgs import Role
 from ledger.format import handover, note
 from ledger.format.redaction import Redactor
 from ledger.usecases.federation import parse_peers
-from tests.api.platforms import ORIGIN_A, PACK, PRODUCED, Federation, two_platforms
+from tests.api.platforms import ORIGIN_A, ORIGIN_B, PACK, PRODUCED, Federation, two_platforms
 from tests.api.problem import assert_problem
 from tests.api.served import served
 from tests.api.test_federation import A_ROLES, B_ROLES, _recycled_in_b
@@ -145,7 +145,8 @@ def test_a_peer_with_a_long_origin_name_can_receive_an_arrival() -> None:
 def test_a_peer_request_whose_time_is_not_ascii_digits_is_refused(fed: Federation) -> None:
     fed.transfer()
     _recycled_in_b(fed)
-    signed = note.sign_note(f"{handover.REQUEST_LINE}\n{PACK}\n\u00b2\n", ORIGIN_A, fed.a.ledger.signer.private_key)
+    text = handover.request_text("continuation", ORIGIN_B, PACK, 0).replace("\n0\n", "\n\u00b2\n")
+    signed = note.sign_note(text, ORIGIN_A, fed.a.ledger.signer.private_key)
     header = base64.b64encode(signed.encode()).decode()
     answer = fed.b.http.get(f"/v1/packs/{PACK}/continuation", headers={handover.PEER_HEADER: header})
     assert answer.status_code == 403 and "the request time '²' is not within 300 s" in answer.json()["detail"]
