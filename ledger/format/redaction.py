@@ -129,6 +129,16 @@ class Redactor:
             return [None if item is _WITHHELD else item for item in items]
         return value
 
+    def mentions(self, value: Any) -> bool:
+        """Does any text in `value`, member names included, hold a VIN or name another organisation (rule 3)?"""
+        if isinstance(value, str):
+            return self.personal_text(value)
+        if isinstance(value, Mapping):
+            return any(self.personal_text(str(name)) or self.mentions(item) for name, item in value.items())
+        if isinstance(value, list | tuple):
+            return any(self.mentions(item) for item in value)
+        return False
+
     def withholds_nothing(self, event_type: str, data: Mapping[str, Any]) -> bool:
         return not self.withhold(event_type, data)[1]
 

@@ -45,17 +45,11 @@ def save(conn: Connection, row: StoredBundle) -> None:
     """Keep `row` beside the pack's other kept bundles (if it is not kept already): the log binds the one its
     `arrived` entry names by hash, and a bundle is never replaced, so an arrival refused after this (a retry, a
     bad signature) cannot take the place of the bundle an earlier arrival names."""
-    kept = conn.execute(
-        select(HANDOVER_BUNDLE.c.code).where(
-            HANDOVER_BUNDLE.c.code == row.code, HANDOVER_BUNDLE.c.bundle_sha256 == row.bundle_sha256
-        )
-    ).first()
-    if kept is None:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(HANDOVER_BUNDLE).values(row._asdict()))
-        except IntegrityError:  # the same bundle, kept meanwhile by a concurrent arrival of the same pack
-            pass
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(HANDOVER_BUNDLE).values(row._asdict()))
+    except IntegrityError:  # kept already: the same bundle (its hash is the key's), by a retry or a concurrent arrival
+        pass
 
 
 def get(conn: Connection, code: str, bundle_sha256: str) -> StoredBundle | None:

@@ -123,21 +123,10 @@ def _screened(parts: passport.PassportParts, caller: Caller, maker: str, redacto
     later life's personal data, and who posted a claim unless it is the reader or the pack's (public) maker."""
     document, filled, withheld = parts.document, [], list(parts.withheld)
     for fact in parts.filled:
-        if fact.source == "claim" and any(redactor.personal_text(text) for text in _texts(fact.value)):
+        if fact.source == "claim" and redactor.mentions(fact.value):
             document = passport.without_path(document, fact.path)
             withheld.append(fact.path)
             continue
         filled.append(replace(fact, by=fact.by if fact.by in (caller.org_id, maker) else None))
     record = tuple(replace(r, data=redactor.withhold(r.type, r.data)[0]) for r in parts.record)
     return replace(parts, document=document, filled=tuple(filled), withheld=tuple(withheld), record=record)
-
-
-def _texts(value: Any) -> list[str]:
-    """Every text in `value`, member names included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in (str(key), *_texts(item))]
-    if isinstance(value, list):
-        return [text for item in value for text in _texts(item)]
-    return []

@@ -26,16 +26,25 @@ def post(world: World, org: str, subject: str, type_: str, data: dict[str, objec
     world.ledger.append_one(*claim)
 
 
+def retired_at(world: World, holder: str, batch: str, serial: int = 1, *, retired: bool = True) -> str:
+    """A pack catl made and shipped to `holder`, which received it (and retired it): its code."""
+    pack = make_code("001", "pack", "E", "12", batch, NOW.date() - timedelta(days=90), serial)
+    produced = {"chemistry": "NCM", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
+    steps = [
+        ("catl", "produced", produced),
+        ("catl", "shipped", {"to": holder}),
+        (holder, "received", {"from": "catl"}),
+    ]
+    steps += [(holder, "retired", {"reason": "end_of_life"})] if retired else []
+    for minutes, (org, type_, data) in zip(range(50, 0, -10), steps, strict=False):
+        post(world, org, pack, type_, data, minutes)
+    return pack
+
+
 @pytest.fixture(scope="module")
 def held(world: World) -> str:
     """A pack retired at brunp, and brunp's open lot."""
-    pack = make_code("001", "pack", "E", "12", "LOTSCAN", NOW.date() - timedelta(days=90), 1)
-    produced = {"chemistry": "NCM", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
-    for minutes, (org, type_, data) in zip(range(50, 0, -10), [
-        ("catl", "produced", produced), ("catl", "shipped", {"to": RECYCLER}), (RECYCLER, "received", {"from": "catl"}),
-        (RECYCLER, "retired", {"reason": "end_of_life"}),
-    ], strict=False):  # fmt: skip
-        post(world, org, pack, type_, data, minutes)
+    pack = retired_at(world, RECYCLER, "LOTSCAN")
     post(world, RECYCLER, LOT, "lot_opened", {}, 5)
     return pack
 

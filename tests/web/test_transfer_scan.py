@@ -6,7 +6,6 @@ rule, in Chinese."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,14 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.app import create_app
 from api.settings import Settings
-from events.codes import make_code
 from ledger.format.logkey import LogSigner
 from tests.api.inprocess import in_process_client
 from tests.api.parties import ADMIN_TOKEN
 from tests.web.conftest import SEALING_KEY, World
 from tests.web.login import session_cookie
-from tests.web.province import NOW
-from tests.web.test_lot_scan import post
+from tests.web.test_lot_scan import retired_at
 
 HOLDER = "brunp"  # signs from the scan page (a platform-held key)
 PEER = "hb.packtrace.test/log"
@@ -31,14 +28,7 @@ PEER = "hb.packtrace.test/log"
 @pytest.fixture(scope="module")
 def retired(world: World) -> str:
     """A pack retired at brunp."""
-    pack = make_code("001", "pack", "E", "12", "FEDSCAN", NOW.date() - timedelta(days=90), 1)
-    produced = {"chemistry": "NCM", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
-    for minutes, (org, type_, data) in zip(range(40, 0, -10), [
-        ("catl", "produced", produced), ("catl", "shipped", {"to": HOLDER}), (HOLDER, "received", {"from": "catl"}),
-        (HOLDER, "retired", {"reason": "end_of_life"}),
-    ], strict=False):  # fmt: skip
-        post(world, org, pack, type_, data, minutes)
-    return pack
+    return retired_at(world, HOLDER, "FEDSCAN")
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +86,7 @@ def test_the_scan_page_hands_a_pack_over_to_a_peer_platform(
 
 
 def test_a_server_without_peers_refuses_a_forged_hand_over(world: World, web_client: httpx.Client) -> None:
-    pack = make_code("001", "pack", "E", "12", "FEDSCAN", NOW.date() - timedelta(days=90), 2)
-    produced = {"chemistry": "NCM", "rated_capacity_kwh": 60.0, "nominal_voltage_v": 350.0, "mass_kg": 380.0}
-    post(world, "catl", pack, "produced", produced, 30)
-    post(world, "catl", pack, "shipped", {"to": HOLDER}, 20)
-    post(world, HOLDER, pack, "received", {"from": "catl"}, 10)
+    pack = retired_at(world, HOLDER, "FEDSCAN", 2, retired=False)  # in stock at brunp
     session = session_cookie(world.ledger, world.province.token(HOLDER))
     form = {"code": pack, "action": "transferred", "platform": PEER, "to": "hb-recycler"}
     refused = web_client.post("/scan/act", data=form, headers=session)
